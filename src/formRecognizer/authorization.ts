@@ -1,0 +1,170 @@
+/**
+ * A copy authorization, holding the service's response **verbatim**.
+ *
+ * The authorization must be sent back byte-for-byte: v2.0-preview ticks (18 digits)
+ * do not survive `JSON.parse` → `JSON.stringify`, and any modification fails the copy
+ * (400 1002 / AuthorizationError). So the original JSON text is kept in a private field
+ * and spliced into the copy request as text.
+ *
+ * It also carries a secret (the access token). It is never exposed by accident:
+ * - `raw` is a prototype getter over a `#private` field: not an own property, so
+ *   `JSON.stringify`, `{...auth}`, `Object.keys`, `util.inspect` and `console.log` do not see it;
+ * - `toJSON()` and `[util.inspect.custom]` return a redacted summary.
+ * Read `auth.raw` only to hand it to `startCopy` (or to a secret store).
+ */
+import { decodeExpirationTicks, type ExpirationEncoding } from './expiration';
+import { topLevelRawMembers } from './rawJson';
+import { REDACTED } from './secrets';
+
+export type ApiFamily = 'v2' | 'v4';
+
+/** Where the authorized model will live; needed by the source to start the copy. */
+export interface CopyTarget {
+  /** `/subscriptions/…/resourceGroups/…/providers/Microsoft.CognitiveServices/accounts/…` */
+  resourceId: string;
+  /** e.g. `westus2` */
+  region: string;
+}
+
+export interface CopyAuthorizationSummary {
+  targetModelId: string;
+  expiresAt: string;
+  targetResourceId: string;
+  targetResourceRegion: string;
+  apiFamily: ApiFamily;
+  raw: typeof REDACTED;
+}
+
+const inspectCustom = Symbol.for('nodejs.util.inspect.custom');
+
+export class CopyAuthorization {
+  readonly #raw: string;
+  readonly #accessToken: string;
+  /** The blank model reserved on the target; it becomes the copy. */
+  readonly targetModelId: string;
+  /** When the authorization stops being accepted (v2: issue + 24 h). */
+  readonly expiresAt: Date;
+  /** How the expiry was encoded by the service (v2: `ticks` or `seconds`; v4: `iso`). */
+  readonly expiresEncoding: ExpirationEncoding | 'iso';
+  readonly targetResourceId: string;
+  readonly targetResourceRegion: string;
+  readonly apiFamily: ApiFamily;
+
+  private constructor(raw: string, fields: { accessToken: string; targetModelId: string; expiresAt: Date; expiresEncoding: ExpirationEncoding | 'iso'; target: CopyTarget; apiFamily: ApiFamily }) {
+    this.#raw = raw;
+    this.#accessToken = fields.accessToken;
+    this.targetModelId = fields.targetModelId;
+    this.expiresAt = fields.expiresAt;
+    this.expiresEncoding = fields.expiresEncoding;
+    this.targetResourceId = fields.target.resourceId;
+    this.targetResourceRegion = fields.target.region;
+    this.apiFamily = fields.apiFamily;
+    Object.freeze(this);
+  }
+
+  /** The authorization exactly as the service returned it (its original JSON text). Secret. */
+  get raw(): string {
+    return this.#raw;
+  }
+
+  /** @internal for scrubbing: the access token inside `raw`. */
+  get accessTokenForScrubbing(): string {
+    return this.#accessToken;
+  }
+
+  /** ISO form of `expiresAt`. */
+  get expiresAtIso(): string {
+    return this.expiresAt.toISOString();
+  }
+
+  /** True when the authorization expires within `marginMs` of `nowMs`. */
+  expiresWithin(nowMs: number, marginMs = 0): boolean {
+    return this.expiresAt.getTime() - marginMs <= nowMs;
+  }
+
+  toJSON(): CopyAuthorizationSummary {
+    return {
+      targetModelId: this.targetModelId,
+      expiresAt: this.expiresAtIso,
+      targetResourceId: this.targetResourceId,
+      targetResourceRegion: this.targetResourceRegion,
+      apiFamily: this.apiFamily,
+      raw: REDACTED,
+    };
+  }
+
+  [inspectCustom](): string {
+    return `CopyAuthorization ${JSON.stringify(this.toJSON())}`;
+  }
+
+  toString(): string {
+    return `CopyAuthorization(${this.targetModelId}, expires ${this.expiresAtIso})`;
+  }
+
+  /**
+   * Builds an authorization from the service's v2 response text (`{"modelId","accessToken",
+   * "expirationDateTimeTicks"}`), e.g. to rehydrate one kept in a secret store. Throws
+   * `SyntaxError`/`TypeError` with a message that never contains the token.
+   */
+  static fromV2Raw(raw: string, target: CopyTarget): CopyAuthorization {
+    let members: Map<string, string>;
+    try {
+      members = topLevelRawMembers(raw);
+    } catch {
+      throw new SyntaxError('copy authorization is not a JSON object');
+    }
+    const modelId = parseStringMember(members, 'modelId');
+    const accessToken = parseStringMember(members, 'accessToken');
+    const ticksRaw = members.get('expirationDateTimeTicks');
+    if (modelId === undefined || modelId === '') throw new TypeError('copy authorization has no string modelId');
+    if (accessToken === undefined || accessToken === '') throw new TypeError('copy authorization has no string accessToken');
+    const decoded = ticksRaw === undefined ? undefined : decodeExpirationTicks(ticksRaw);
+    if (!decoded) throw new TypeError('copy authorization has no integer expirationDateTimeTicks');
+    return new CopyAuthorization(raw, {
+      accessToken,
+      targetModelId: modelId,
+      expiresAt: new Date(decoded.epochMs),
+      expiresEncoding: decoded.encoding,
+      target,
+      apiFamily: 'v2',
+    });
+  }
+
+  /**
+   * Builds an authorization from a v3/v4 `documentModels:authorizeCopy` response text
+   * (`{targetResourceId,targetResourceRegion,targetModelId,targetModelLocation,accessToken,expirationDateTime}`).
+   * Provided so a v4 client can implement {@link CopyApi} with the same type.
+   */
+  static fromV4Raw(raw: string): CopyAuthorization {
+    let members: Map<string, string>;
+    try {
+      members = topLevelRawMembers(raw);
+    } catch {
+      throw new SyntaxError('copy authorization is not a JSON object');
+    }
+    const targetModelId = parseStringMember(members, 'targetModelId');
+    const accessToken = parseStringMember(members, 'accessToken');
+    const resourceId = parseStringMember(members, 'targetResourceId');
+    const region = parseStringMember(members, 'targetResourceRegion');
+    const exp = parseStringMember(members, 'expirationDateTime');
+    const expMs = exp === undefined ? NaN : Date.parse(exp);
+    if (!targetModelId || !accessToken || !resourceId || !region || !Number.isFinite(expMs)) {
+      throw new TypeError('copy authorization lacks targetModelId, accessToken, targetResourceId, targetResourceRegion or expirationDateTime');
+    }
+    return new CopyAuthorization(raw, {
+      accessToken,
+      targetModelId,
+      expiresAt: new Date(expMs),
+      expiresEncoding: 'iso',
+      target: { resourceId, region },
+      apiFamily: 'v4',
+    });
+  }
+}
+
+function parseStringMember(members: Map<string, string>, name: string): string | undefined {
+  const text = members.get(name);
+  if (text === undefined || !text.startsWith('"')) return undefined;
+  const v: unknown = JSON.parse(text);
+  return typeof v === 'string' ? v : undefined;
+}

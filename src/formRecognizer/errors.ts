@@ -1,0 +1,310 @@
+/**
+ * Typed, classified errors. A caller decides on `kind` (or `instanceof`), never on text:
+ *
+ * | kind                   | what to do                                                         |
+ * | ---------------------- | ------------------------------------------------------------------ |
+ * | `throttled`            | wait `retryAfterMs` (if given, else your own backoff), then retry   |
+ * | `transient`            | retry later, bounded (for a copy: with a NEW authorization)         |
+ * | `authorizationRenewal` | take a new copy authorization on the target, start the copy again  |
+ * | `permanent`            | stop; the reason is in `reason` / `serviceCode` / `message`         |
+ * | `validation`           | a bug or a hostile input: refused before any request was made       |
+ *
+ * No key or token ever appears in `message` or any property: messages built from service
+ * bodies are scrubbed with the client's {@link SecretScrubber}.
+ */
+import { scrubGeneric } from './secrets';
+
+export type ErrorKind = 'throttled' | 'transient' | 'authorizationRenewal' | 'permanent' | 'validation';
+
+/** Finer-grained cause, for reports (still no string matching needed). */
+export type FailureReason =
+  // throttled
+  | 'rateLimited'
+  | 'quotaExceeded'
+  // transient
+  | 'serverError'
+  | 'timeout'
+  | 'network'
+  | 'unexpectedResponse'
+  | 'operationFailed'
+  // authorizationRenewal
+  | 'authorizationExpired'
+  | 'authorizationInvalid'
+  | 'authorizationReused'
+  // permanent
+  | 'modelNotFound'
+  | 'operationNotFound'
+  | 'targetResourceNotFound'
+  | 'invalidTarget'
+  | 'encryptionDowngrade'
+  | 'unauthenticated'
+  | 'forbidden'
+  | 'conflict'
+  | 'badRequest'
+  | 'aborted'
+  // validation
+  | 'foreignHost'
+  | 'invalidArgument';
+
+/** The client call that failed (`copyOperation` = an error inside a failed copy operation). */
+export type ClientOperation =
+  | 'listModels'
+  | 'getModelsSummary'
+  | 'getModel'
+  | 'deleteModel'
+  | 'authorizeCopy'
+  | 'startCopy'
+  | 'getCopyResult'
+  | 'copyOperation'
+  | 'getToken';
+
+export interface ErrorInit {
+  reason: FailureReason;
+  operation: ClientOperation;
+  status?: number;
+  serviceCode?: string;
+  requestId?: string;
+  retryAfterMs?: number;
+}
+
+export const MAX_MESSAGE_LENGTH = 500;
+
+function safeMessage(message: string): string {
+  const s = scrubGeneric(message);
+  return s.length > MAX_MESSAGE_LENGTH ? `${s.slice(0, MAX_MESSAGE_LENGTH)}…` : s;
+}
+
+export abstract class FormRecognizerError extends Error {
+  abstract readonly kind: ErrorKind;
+  readonly reason: FailureReason;
+  readonly operation: ClientOperation;
+  /** HTTP status of the failed response, when there was one. */
+  readonly status?: number;
+  /** The service's `error.code` (e.g. "1002", "1022", "AuthorizationError", "2024"). */
+  readonly serviceCode?: string;
+  /** `apim-request-id` of the failed response, for a support ticket. */
+  readonly requestId?: string;
+  /** Delay the service asked for (Retry-After), in ms. */
+  readonly retryAfterMs?: number;
+
+  /** `message` must already be scrubbed of exact secrets; generic shapes are scrubbed here. */
+  constructor(message: string, init: ErrorInit) {
+    super(safeMessage(message));
+    this.reason = init.reason;
+    this.operation = init.operation;
+    if (init.status !== undefined) this.status = init.status;
+    if (init.serviceCode !== undefined) this.serviceCode = init.serviceCode;
+    if (init.requestId !== undefined) this.requestId = init.requestId;
+    if (init.retryAfterMs !== undefined) this.retryAfterMs = init.retryAfterMs;
+  }
+
+  /** True when trying again (after a wait, maybe with a new authorization) can succeed. */
+  get retryable(): boolean {
+    return this.kind === 'throttled' || this.kind === 'transient' || this.kind === 'authorizationRenewal';
+  }
+
+  toJSON(): SerializedError {
+    return serializeError(this);
+  }
+}
+
+/** 429 (or 403 quota with Retry-After). Wait `retryAfterMs` and retry the same call. */
+export class ThrottledError extends FormRecognizerError {
+  readonly kind = 'throttled' as const;
+  override readonly name = 'ThrottledError';
+}
+
+/** 5xx, timeout, connection reset, InternalServerError inside a failed copy operation. */
+export class TransientError extends FormRecognizerError {
+  readonly kind: ErrorKind = 'transient';
+  override readonly name: string = 'TransientError';
+}
+
+/** A 2xx response whose body does not have the documented shape. Classified transient (a gateway page, a truncated body); bounded retries end it. */
+export class UnexpectedResponseError extends TransientError {
+  override readonly name = 'UnexpectedResponseError';
+}
+
+/** The copy authorization is expired, modified or already used: authorize again on the target. */
+export class AuthorizationRenewalError extends FormRecognizerError {
+  readonly kind = 'authorizationRenewal' as const;
+  override readonly name = 'AuthorizationRenewalError';
+}
+
+/** Retrying cannot help: unknown target, encryption downgrade refused, bad key, model not found. */
+export class PermanentError extends FormRecognizerError {
+  readonly kind: ErrorKind = 'permanent';
+  override readonly name: string = 'PermanentError';
+}
+
+/** 404 (service code 1022) for a model. `deleteModel` never throws it (already gone = success). */
+export class ModelNotFoundError extends PermanentError {
+  override readonly name = 'ModelNotFoundError';
+}
+
+/** Refused before any request: an invalid argument. */
+export class ValidationError extends FormRecognizerError {
+  readonly kind = 'validation' as const;
+  override readonly name: string = 'ValidationError';
+}
+
+/** A URL from a response (nextLink, Operation-Location) is on another origin or path: never sent a credential. */
+export class ForeignHostError extends ValidationError {
+  override readonly name = 'ForeignHostError';
+}
+
+export function isFormRecognizerError(e: unknown): e is FormRecognizerError {
+  return e instanceof FormRecognizerError;
+}
+
+/** A plain object safe for durable history, logs and reports (no secrets, no stack). */
+export interface SerializedError {
+  name: string;
+  kind: ErrorKind | 'unknown';
+  reason?: FailureReason;
+  operation?: ClientOperation;
+  status?: number;
+  code?: string;
+  message: string;
+  requestId?: string;
+  retryAfterMs?: number;
+}
+
+/**
+ * Serializes any thrown value for durable history. FormRecognizerErrors keep their
+ * classification; anything else becomes kind `unknown` with a generically scrubbed message.
+ */
+export function serializeError(e: unknown): SerializedError {
+  if (e instanceof FormRecognizerError) {
+    const out: SerializedError = { name: e.name, kind: e.kind, reason: e.reason, operation: e.operation, message: e.message };
+    if (e.status !== undefined) out.status = e.status;
+    if (e.serviceCode !== undefined) out.code = e.serviceCode;
+    if (e.requestId !== undefined) out.requestId = e.requestId;
+    if (e.retryAfterMs !== undefined) out.retryAfterMs = e.retryAfterMs;
+    return out;
+  }
+  if (e instanceof Error) return { name: e.name, kind: 'unknown', message: safeMessage(e.message) };
+  return { name: 'Error', kind: 'unknown', message: safeMessage(typeof e === 'string' ? e : 'non-error value thrown') };
+}
+
+// ---------------------------------------------------------------------------------------
+// Classification
+// ---------------------------------------------------------------------------------------
+
+/** One entry of `copyResult.errors` (v2) or of a v4 operation `error`/`details`. */
+export interface ServiceErrorDetail {
+  code: string;
+  message: string;
+}
+
+export interface ClassifyContext {
+  operation: ClientOperation;
+  requestId?: string;
+  status?: number;
+  /** Scrubs exact secrets out of service-provided text. */
+  scrub?: (text: string) => string;
+}
+
+const AUTH_REUSE_CODE = '2024';
+
+function isReuseMessage(message: string): boolean {
+  // "Could not retrieve authorization metadata" / "Couldn't retrieve authorization metadata"
+  return /(could not|couldn't|cannot|can't) retrieve authorization metadata/i.test(message);
+}
+
+type Classified = { ctor: new (m: string, i: ErrorInit) => FormRecognizerError; reason: FailureReason; rank: number };
+
+function classifyDetail(d: ServiceErrorDetail): Classified {
+  const code = d.code.trim();
+  const lc = code.toLowerCase();
+  if (code === AUTH_REUSE_CODE || isReuseMessage(d.message)) return { ctor: AuthorizationRenewalError, reason: 'authorizationReused', rank: 2 };
+  if (lc === 'authorizationerror' || code === '1002') return { ctor: AuthorizationRenewalError, reason: 'authorizationInvalid', rank: 2 };
+  if (lc === 'resourceresolvererror') return { ctor: PermanentError, reason: 'targetResourceNotFound', rank: 3 };
+  if (lc === 'dataprotectiontransformserviceerror') return { ctor: PermanentError, reason: 'encryptionDowngrade', rank: 3 };
+  if (lc === 'internalservererror' || lc === 'serviceunavailable' || lc === 'timeout' || code === '500' || code === '503')
+    return { ctor: TransientError, reason: 'serverError', rank: 1 };
+  // Unknown codes: a failed operation always consumes its authorization, so any retry takes a
+  // new one and is bounded by the caller; transient is the useful default.
+  return { ctor: TransientError, reason: 'operationFailed', rank: 0 };
+}
+
+/**
+ * Classifies the errors inside a **failed copy operation** (`copyResult.errors`).
+ * With several errors the most decisive wins: permanent > authorizationRenewal > transient.
+ */
+export function classifyCopyFailure(errors: readonly ServiceErrorDetail[], ctx: Partial<ClassifyContext> = {}): FormRecognizerError {
+  const scrub = ctx.scrub ?? ((t: string) => t);
+  const operation = ctx.operation ?? 'copyOperation';
+  if (errors.length === 0) {
+    return new TransientError('copy operation failed without error details', { reason: 'operationFailed', operation, ...opt(ctx) });
+  }
+  let best: { c: Classified; d: ServiceErrorDetail } | undefined;
+  for (const d of errors) {
+    const c = classifyDetail(d);
+    if (!best || c.rank > best.c.rank) best = { c, d };
+  }
+  const { c, d } = best as { c: Classified; d: ServiceErrorDetail };
+  const text = errors.map((e) => `${e.code}: ${e.message}`).join('; ');
+  return new c.ctor(`copy operation failed: ${scrub(text)}`, { reason: c.reason, operation, serviceCode: d.code, ...opt(ctx) });
+}
+
+function opt(ctx: Partial<ClassifyContext>): { requestId?: string; status?: number } {
+  const o: { requestId?: string; status?: number } = {};
+  if (ctx.requestId !== undefined) o.requestId = ctx.requestId;
+  if (ctx.status !== undefined) o.status = ctx.status;
+  return o;
+}
+
+export interface HttpFailure {
+  status: number;
+  serviceCode?: string;
+  /** Service message, unscrubbed (scrubbed here with ctx.scrub). */
+  serviceMessage?: string;
+  retryAfterMs?: number;
+}
+
+export interface CopyRequestContext {
+  /** The authorization's expiry had passed (by the client's clock) when the copy was sent. */
+  authorizationExpired?: boolean;
+}
+
+/**
+ * Classifies a non-2xx HTTP response. For `startCopy`'s 400/1002 — one code for an
+ * expired or modified authorization, a bad region or a malformed resource id — the
+ * client decides once, here, from what it knows (expiry by its clock; the target's id
+ * and region were validated client-side against the spec's patterns before sending)
+ * and from the service message; callers never match strings.
+ */
+export function classifyHttpFailure(f: HttpFailure, ctx: ClassifyContext, copy: CopyRequestContext = {}): FormRecognizerError {
+  const scrub = ctx.scrub ?? ((t: string) => t);
+  const code = f.serviceCode;
+  const svc = f.serviceMessage ? scrub(f.serviceMessage) : '';
+  const message = `${ctx.operation} failed: HTTP ${f.status}${code ? ` (code ${code})` : ''}${svc ? `: ${svc}` : ''}`;
+  const base = { operation: ctx.operation, status: f.status, ...(code !== undefined ? { serviceCode: code } : {}), ...(ctx.requestId !== undefined ? { requestId: ctx.requestId } : {}), ...(f.retryAfterMs !== undefined ? { retryAfterMs: f.retryAfterMs } : {}) };
+  const s = f.status;
+  if (s === 429) return new ThrottledError(message, { ...base, reason: 'rateLimited' });
+  if (s === 403 && f.retryAfterMs !== undefined) return new ThrottledError(message, { ...base, reason: 'quotaExceeded' });
+  if (s === 408 || s >= 500) return new TransientError(message, { ...base, reason: s === 408 ? 'timeout' : 'serverError' });
+  if (s === 401) return new PermanentError(message, { ...base, reason: 'unauthenticated' });
+  if (s === 403) return new PermanentError(message, { ...base, reason: 'forbidden' });
+  if (s === 404) {
+    if (ctx.operation === 'getCopyResult') return new PermanentError(message, { ...base, reason: 'operationNotFound' });
+    if (ctx.operation === 'authorizeCopy' || ctx.operation === 'listModels' || ctx.operation === 'getModelsSummary')
+      return new PermanentError(message, { ...base, reason: 'badRequest' });
+    return new ModelNotFoundError(message, { ...base, reason: 'modelNotFound' });
+  }
+  if (s === 409) return new PermanentError(message, { ...base, reason: 'conflict' });
+  if (s === 400 && ctx.operation === 'startCopy') {
+    if (code === AUTH_REUSE_CODE || isReuseMessage(svc)) return new AuthorizationRenewalError(message, { ...base, reason: 'authorizationReused' });
+    if (copy.authorizationExpired) return new AuthorizationRenewalError(message, { ...base, reason: 'authorizationExpired' });
+    if (code === '1002' || code === undefined) {
+      const m = svc.toLowerCase();
+      if (/expir/.test(m)) return new AuthorizationRenewalError(message, { ...base, reason: 'authorizationExpired' });
+      if (/region|targetresourceid|resource ?id|resource identifier/.test(m)) return new PermanentError(message, { ...base, reason: 'invalidTarget' });
+      // "Invalid or modified copyAuthorization payload" and anything unrecognised under 1002:
+      // a fresh authorization is cheap and the caller bounds the attempts.
+      return new AuthorizationRenewalError(message, { ...base, reason: 'authorizationInvalid' });
+    }
+  }
+  return new PermanentError(message, { ...base, reason: 'badRequest' });
+}

@@ -1,0 +1,56 @@
+/** Form Recognizer copy client: plain TypeScript, no Functions types. See docs/client.md. */
+export type {
+  AuthorizeCopyOptions,
+  CopyApi,
+  CopyOperationRef,
+  CopyResult,
+  CopyStatus,
+  CopyTarget,
+  DeleteModelResult,
+  ModelInfo,
+  ModelPage,
+  ModelStatus,
+  ModelsSummary,
+  RequestOptions,
+  StartCopyOptions,
+} from './types';
+export { CopyAuthorization, type ApiFamily, type CopyAuthorizationSummary } from './authorization';
+export {
+  FormRecognizerV2Client,
+  TARGET_REGION_PATTERN,
+  TARGET_RESOURCE_ID_PATTERN,
+  type FormRecognizerClientOptions,
+  type V2ApiVersion,
+} from './client';
+export {
+  COGNITIVE_SERVICES_SCOPE,
+  DEFAULT_TIMEOUT_MS,
+  silentLogger,
+  type FormRecognizerCredential,
+  type Logger,
+  type RequestEvent,
+  type RetryPolicy,
+} from './http';
+export {
+  AuthorizationRenewalError,
+  ForeignHostError,
+  FormRecognizerError,
+  ModelNotFoundError,
+  PermanentError,
+  ThrottledError,
+  TransientError,
+  UnexpectedResponseError,
+  ValidationError,
+  classifyCopyFailure,
+  classifyHttpFailure,
+  isFormRecognizerError,
+  serializeError,
+  type ClientOperation,
+  type ErrorKind,
+  type FailureReason,
+  type SerializedError,
+  type ServiceErrorDetail,
+} from './errors';
+export { decodeExpirationTicks, epochMsToTicks, UNIX_EPOCH_TICKS, type DecodedExpiration } from './expiration';
+export { parseRetryAfter, retryAfterFromHeaders } from './retryAfter';
+export { REDACTED, SecretScrubber, scrubGeneric } from './secrets';

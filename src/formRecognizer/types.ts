@@ -1,0 +1,118 @@
+/**
+ * The one interface orchestrations (through activities) depend on. One implementation
+ * per API family: {@link FormRecognizerV2Client} for `formrecognizer/v2.0|v2.1`; a v3/v4
+ * client (`documentModels:authorizeCopy`, `:copyTo`, `/operations/{id}`) can implement
+ * the same interface — the option and result types already admit its fields.
+ *
+ * Everything returned is plain data safe for durable history, except
+ * {@link CopyAuthorization}, whose secret part never serializes.
+ */
+import type { CopyAuthorization, CopyTarget } from './authorization';
+import type { ServiceErrorDetail } from './errors';
+
+export type ModelStatus = 'creating' | 'ready' | 'invalid';
+
+export interface ModelInfo {
+  modelId: string;
+  status: ModelStatus;
+  createdDateTime: string;
+  lastUpdatedDateTime: string;
+  /** v2.1 only (and v4 `description`). */
+  modelName?: string;
+  /** v2.1 `attributes.isComposed`. */
+  isComposed?: boolean;
+}
+
+export interface ModelPage {
+  models: ModelInfo[];
+  /** Opaque link to the next page, exactly as the service sent it; undefined at the end. */
+  nextLink?: string;
+}
+
+export interface ModelsSummary {
+  count: number;
+  limit: number;
+  lastUpdatedDateTime?: string;
+}
+
+export interface RequestOptions {
+  /** Cancels the request (combined with the client's timeout). */
+  abortSignal?: AbortSignal;
+  /** Per-call timeout override, ms. */
+  timeoutMs?: number;
+}
+
+export interface AuthorizeCopyOptions extends RequestOptions {
+  /** v4: the caller chooses the target model id. v2 ignores it (the service picks one). */
+  targetModelId?: string;
+  /** v4 only. */
+  description?: string;
+  /** v4 only. */
+  tags?: Record<string, string>;
+}
+
+export interface StartCopyOptions extends RequestOptions {
+  /** Send `x-ms-forms-copy-degrade: true` (allow encrypted → unencrypted). */
+  allowDegrade?: boolean;
+}
+
+/** Where to poll a started copy. Plain data, no secrets: safe for durable history. */
+export interface CopyOperationRef {
+  /** The validated `Operation-Location` (on the source endpoint's origin). */
+  operationLocation: string;
+  sourceModelId: string;
+  /** v2: the copy result id; v4: the operation id. */
+  resultId: string;
+  /** The target model id the authorization reserved. */
+  targetModelId: string;
+  retryAfterMs?: number;
+}
+
+export type CopyStatus = 'notStarted' | 'running' | 'succeeded' | 'failed' | 'canceled' | 'skipped';
+
+export interface CopyResult {
+  status: CopyStatus;
+  /** v2: `copyResult.modelId` (present even while notStarted); v4: from `result`/`resourceLocation`. */
+  targetModelId?: string;
+  /** Errors of a failed operation; classify with `classifyCopyFailure`. */
+  errors: ServiceErrorDetail[];
+  createdDateTime: string;
+  lastUpdatedDateTime: string;
+  /** v4 `percentCompleted`. */
+  percentCompleted?: number;
+  /** When the service said to come back (Retry-After), ms. */
+  retryAfterMs?: number;
+}
+
+export interface DeleteModelResult {
+  /** false when the model was already gone (404): deletion is idempotent. */
+  deleted: boolean;
+}
+
+export interface CopyApi {
+  readonly apiFamily: 'v2' | 'v4';
+  readonly apiVersion: string;
+  /** Endpoint origin + base path, no trailing slash. */
+  readonly endpoint: string;
+  readonly region: string;
+  readonly resourceId: string;
+
+  /** All models, every page, following `nextLink` verbatim. Includes `invalid` ones. */
+  listModels(options?: RequestOptions): AsyncIterableIterator<ModelInfo>;
+  /** One page: the first when `nextLink` is undefined. */
+  listModelsPage(nextLink?: string, options?: RequestOptions): Promise<ModelPage>;
+  getModelsSummary(options?: RequestOptions): Promise<ModelsSummary>;
+  /** Throws ModelNotFoundError on 404. */
+  getModel(modelId: string, options?: RequestOptions): Promise<ModelInfo>;
+  /** 404 = already gone = success (`{deleted:false}`). */
+  deleteModel(modelId: string, options?: RequestOptions): Promise<DeleteModelResult>;
+
+  /** On the TARGET: reserve a blank model and get an authorization for it. */
+  authorizeCopy(options?: AuthorizeCopyOptions): Promise<CopyAuthorization>;
+  /** On the SOURCE: start copying `sourceModelId` into the authorization's target. */
+  startCopy(sourceModelId: string, authorization: CopyAuthorization, options?: StartCopyOptions): Promise<CopyOperationRef>;
+  /** On the SOURCE: the state of a started copy. The location is re-validated before a credential is sent. */
+  getCopyResult(operation: CopyOperationRef | string, options?: RequestOptions): Promise<CopyResult>;
+}
+
+export type { CopyTarget };
