@@ -31,7 +31,7 @@ export default tseslint.config(
     },
   },
   {
-    files: ['src/orchestrators/**/*.ts'],
+    files: ['src/orchestrators/**/*.ts', 'src/replication/**/*.ts'],
     rules: {
       'no-restricted-imports': [
         'error',

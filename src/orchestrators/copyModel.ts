@@ -1,0 +1,193 @@
+/**
+ * Copy one source model into one target region: the heart of the app.
+ *
+ * Deterministic generator (replayed by the durable engine): no I/O, no clock, no
+ * randomness; time comes from `context.df.currentUtcDateTime`, waits are durable timers.
+ *
+ *  1. `startCopy` authorizes on the target and starts the copy on the source in one
+ *     activity, so the access token never leaves that activity (it never enters
+ *     history) and cannot expire during a durable wait.
+ *  2. Poll the copy with durable timers at an adaptive interval (see `nextPollDelayMs`),
+ *     honouring Retry-After, until success, failure or the pair's deadline.
+ *  3. On success, verify the target model is `ready` and record the replica.
+ *  4. On an expired / reused / invalid authorization or a transient failure, delete the
+ *     blank target model and try again with a new authorization (bounded); on a
+ *     permanent error stop with the service's reason. Throttling never counts as an
+ *     attempt, but is bounded by the deadline.
+ *  5. Every blank target model created by an authorization that did not end in a
+ *     verified copy is deleted (`discardTarget`): no orphans.
+ */
+import * as df from 'durable-functions';
+import type { OrchestrationContext } from 'durable-functions';
+import {
+  Activities,
+  type CheckCopyResult,
+  type CopyInput,
+  type CopyOutcome,
+  type DiscardTargetInput,
+  type FailureReason,
+  type FinishCopyResult,
+  type RecordFailureInput,
+  type StartCopyResult,
+} from '../replication/contracts';
+import { addMs, nextPollDelayMs, retryDelayMs } from '../replication/policy';
+
+type PollResult =
+  | { kind: 'succeeded'; targetModelId: string }
+  | { kind: 'failed'; reason: FailureReason; renew: boolean };
+
+export function* copyModelOrchestrator(context: OrchestrationContext): Generator<unknown, CopyOutcome, unknown> {
+  const input = context.df.getInput() as CopyInput;
+  const { runId, sourceModelId, region, policy } = input;
+  const startedAt = context.df.currentUtcDateTime;
+  const deadline = addMs(startedAt, policy.deadlineMs);
+  const pair = { runId, sourceModelId, region };
+  let attempts = 0;
+  let discarded = 0;
+  let lastReason: FailureReason | undefined;
+
+  const finish = (outcome: Omit<CopyOutcome, 'sourceModelId' | 'region' | 'attempts' | 'discarded' | 'startedAt' | 'finishedAt'>): CopyOutcome => ({
+    sourceModelId,
+    region,
+    attempts,
+    discarded,
+    startedAt: startedAt.toISOString(),
+    finishedAt: context.df.currentUtcDateTime.toISOString(),
+    ...outcome,
+  });
+
+  function* fail(reason: FailureReason): Generator<unknown, CopyOutcome, unknown> {
+    const record: RecordFailureInput = { runId, sourceModelId, region, reason, attempts };
+    yield context.df.callActivity(Activities.recordCopyFailure, record);
+    return finish({ outcome: 'failed', reason });
+  }
+
+  function* wait(ms: number): Generator<unknown, void, unknown> {
+    yield context.df.createTimer(addMs(context.df.currentUtcDateTime, ms));
+  }
+
+  const pastDeadline = (): boolean => context.df.currentUtcDateTime.getTime() >= deadline.getTime();
+
+  while (attempts < policy.maxAttempts) {
+    if (pastDeadline()) {
+      return yield* fail(deadlineReason(policy.deadlineMs, lastReason));
+    }
+    attempts += 1;
+    const started = (yield context.df.callActivity(Activities.startCopy, { runId, sourceModelId, region, attempt: attempts })) as StartCopyResult;
+
+    if (started.kind === 'failed') {
+      return yield* fail(started.reason);
+    }
+    if (started.kind === 'retry') {
+      lastReason = started.reason;
+      if (!started.countsAsAttempt) attempts -= 1;
+      yield* wait(started.countsAsAttempt ? retryDelayMs(policy, attempts, started.retryAfterMs) : Math.max(started.retryAfterMs ?? 0, policy.pollInitialMs));
+      continue;
+    }
+
+    const polled = yield* pollCopy(started.operationLocation, started.retryAfterMs);
+    if (polled.kind === 'succeeded') {
+      const verified = yield* verify(started.targetModelId);
+      if (verified.kind === 'verified') {
+        return finish({ outcome: 'copied', targetModelId: verified.targetModelId });
+      }
+      lastReason = verified.reason;
+      yield* discard(started.targetModelId);
+      return yield* fail(verified.reason);
+    }
+
+    lastReason = polled.reason;
+    yield* discard(started.targetModelId);
+    if (!polled.renew || polled.reason.kind === 'deadline') {
+      return yield* fail(polled.reason);
+    }
+    if (attempts < policy.maxAttempts) {
+      yield* wait(retryDelayMs(policy, attempts));
+    }
+  }
+
+  return yield* fail({
+    kind: lastReason?.kind ?? 'internal',
+    code: lastReason?.code,
+    message: `gave up after ${attempts} authorization(s); last error: ${lastReason?.message ?? 'none'}`,
+    requestId: lastReason?.requestId,
+  });
+
+  function* pollCopy(operationLocation: string, firstRetryAfterMs?: number): Generator<unknown, PollResult, unknown> {
+    const copyStartedAt = context.df.currentUtcDateTime.getTime();
+    let polls = 0;
+    let retryAfterMs = firstRetryAfterMs;
+    let unknownInARow = 0;
+    for (;;) {
+      const elapsed = context.df.currentUtcDateTime.getTime() - copyStartedAt;
+      yield* wait(nextPollDelayMs(policy, polls, elapsed, retryAfterMs));
+      polls += 1;
+      const status = (yield context.df.callActivity(Activities.checkCopy, { sourceModelId, region, operationLocation })) as CheckCopyResult;
+      retryAfterMs = undefined;
+      switch (status.kind) {
+        case 'succeeded':
+          return { kind: 'succeeded', targetModelId: status.targetModelId };
+        case 'failed':
+          return { kind: 'failed', reason: status.reason, renew: status.renew };
+        case 'pending':
+          unknownInARow = 0;
+          retryAfterMs = status.retryAfterMs;
+          break;
+        case 'unknown':
+          unknownInARow += 1;
+          retryAfterMs = status.retryAfterMs;
+          // A copy result that cannot be read for many polls in a row is treated as a
+          // transient failure of this attempt: a new authorization gets a new operation.
+          if (unknownInARow >= 10) return { kind: 'failed', reason: status.reason, renew: true };
+          break;
+      }
+      if (pastDeadline()) {
+        return { kind: 'failed', reason: deadlineReason(policy.deadlineMs, lastReason), renew: false };
+      }
+    }
+  }
+
+  function* verify(targetModelId: string): Generator<unknown, { kind: 'verified'; targetModelId: string } | { kind: 'failed'; reason: FailureReason }, unknown> {
+    const until = addMs(context.df.currentUtcDateTime, policy.verifyTimeoutMs);
+    let checks = 0;
+    for (;;) {
+      const result = (yield context.df.callActivity(Activities.finishCopy, { ...pair, targetModelId })) as FinishCopyResult;
+      if (result.kind === 'verified') return { kind: 'verified', targetModelId: result.targetModelId };
+      if (result.kind === 'failed') return result;
+      checks += 1;
+      if (context.df.currentUtcDateTime.getTime() >= until.getTime()) {
+        return {
+          kind: 'failed',
+          reason: {
+            kind: 'verification',
+            message: `the copy reported success but target model ${targetModelId} is still '${result.status}' after ${Math.round(policy.verifyTimeoutMs / 1000)} s`,
+          },
+        };
+      }
+      yield* wait(nextPollDelayMs(policy, checks, 0));
+    }
+  }
+
+  function* discard(targetModelId: string): Generator<unknown, void, unknown> {
+    const discardInput: DiscardTargetInput = { ...pair, targetModelId };
+    try {
+      yield context.df.callActivityWithRetry(Activities.discardTarget, DISCARD_RETRY, discardInput);
+      discarded += 1;
+    } catch {
+      // The blank model stays recorded as pending in the ledger; the next run's
+      // orphan sweep deletes it. The pair's own outcome is decided elsewhere.
+    }
+  }
+}
+
+const DISCARD_RETRY = Object.assign(new df.RetryOptions(5_000, 5), { backoffCoefficient: 2, maxRetryIntervalInMilliseconds: 60_000 });
+
+function deadlineReason(deadlineMs: number, last?: FailureReason): FailureReason {
+  const minutes = Math.round(deadlineMs / 60_000);
+  return {
+    kind: 'deadline',
+    code: last?.code,
+    message: `not copied within the ${minutes}-minute deadline${last ? `; last error: ${last.message}` : ''}`,
+    requestId: last?.requestId,
+  };
+}

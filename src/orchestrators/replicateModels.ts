@@ -1,0 +1,122 @@
+/**
+ * A replication run: list the source, plan against the ledger and the targets, copy
+ * what is missing in batches (bounded parallelism), report.
+ *
+ * One failed pair never aborts the run: copy orchestrations settle into outcomes. The
+ * run fails only when the source cannot be listed or the ledger cannot be written, and
+ * then with a reason. Progress is in the custom status.
+ */
+import * as df from 'durable-functions';
+import type { OrchestrationContext, Task } from 'durable-functions';
+import {
+  Activities,
+  Orchestrators,
+  type BatchInput,
+  type BatchResult,
+  type CopyOutcome,
+  type Plan,
+  type PlanInput,
+  type RunConfig,
+  type RunInput,
+  type RunProgress,
+  type RunSummary,
+  type SourceListing,
+} from '../replication/contracts';
+import { batchInstanceId, batchLayout, chunk } from '../replication/policy';
+
+/** Listing and planning talk to the services: transient failures are retried with back-off. */
+const IO_RETRY = Object.assign(new df.RetryOptions(5_000, 5), { backoffCoefficient: 2, maxRetryIntervalInMilliseconds: 120_000 });
+
+export function* replicateModelsOrchestrator(context: OrchestrationContext): Generator<unknown, RunSummary, unknown> {
+  const input = (context.df.getInput() ?? { trigger: 'http' }) as RunInput;
+  const runId = context.df.instanceId;
+  const startedAt = context.df.currentUtcDateTime.toISOString();
+  const progress: RunProgress = { phase: 'listing', total: 0, done: 0, copied: 0, failed: 0, batches: 0, batchesDone: 0 };
+  context.df.setCustomStatus(progress);
+
+  const config = (yield context.df.callActivity(Activities.loadRunConfig, { regions: input.regions })) as RunConfig;
+  // Blank target models left by an earlier run that died mid-copy are deleted first.
+  if (!input.dryRun) yield context.df.callActivityWithRetry(Activities.sweepOrphans, IO_RETRY, { runId });
+  const listing = (yield context.df.callActivityWithRetry(Activities.listSourceModels, IO_RETRY, { models: input.models })) as SourceListing;
+
+  progress.phase = 'planning';
+  context.df.setCustomStatus(progress);
+  const planInput: PlanInput = { runId, models: listing.ready, regions: config.regions };
+  const plan = (yield context.df.callActivityWithRetry(Activities.planReplication, IO_RETRY, planInput)) as Plan;
+
+  const outcomes: CopyOutcome[] = [];
+  if (!input.dryRun && plan.toCopy.length > 0) {
+    const layout = batchLayout(plan.toCopy.length, config.maxParallel, config.batchSize);
+    const batches = chunk(plan.toCopy, config.batchSize);
+    Object.assign(progress, { phase: 'copying', total: plan.toCopy.length, batches: batches.length });
+    context.df.setCustomStatus(progress);
+
+    const running = new Map<Task, number>();
+    let next = 0;
+    while (next < batches.length || running.size > 0) {
+      while (running.size < layout.concurrentBatches && next < batches.length) {
+        const batchInput: BatchInput = { runId, pairs: batches[next], parallel: layout.perBatch, policy: config.copy };
+        running.set(context.df.callSubOrchestrator(Orchestrators.batch, batchInput, batchInstanceId(runId, next)), next);
+        next += 1;
+      }
+      if (![...running.keys()].some((t) => t.isCompleted)) {
+        yield context.df.Task.any([...running.keys()]);
+      }
+      for (const [task, index] of [...running]) {
+        if (!task.isCompleted) continue;
+        running.delete(task);
+        if (!task.isFaulted) {
+          outcomes.push(...(task.result as BatchResult).outcomes);
+        } else {
+          // A batch only fails on a bug; its pairs are reported as failed, never dropped.
+          const message = task.result instanceof Error ? task.result.message.split('\n')[0] : 'batch orchestration failed';
+          const when = context.df.currentUtcDateTime.toISOString();
+          for (const pair of batches[index]) {
+            if (outcomes.some((o) => o.sourceModelId === pair.sourceModelId && o.region === pair.region)) continue;
+            outcomes.push({ ...pair, outcome: 'failed', reason: { kind: 'internal', message }, attempts: 0, discarded: 0, startedAt: when, finishedAt: when });
+          }
+        }
+        progress.batchesDone += 1;
+      }
+      progress.done = outcomes.length;
+      progress.copied = outcomes.filter((o) => o.outcome === 'copied').length;
+      progress.failed = progress.done - progress.copied;
+      context.df.setCustomStatus(progress);
+    }
+  }
+
+  progress.phase = 'reporting';
+  context.df.setCustomStatus(progress);
+  const copied = outcomes.filter((o) => o.outcome === 'copied');
+  const failed = outcomes.filter((o) => o.outcome === 'failed');
+  const summary: RunSummary = {
+    runId,
+    trigger: input.trigger,
+    dryRun: input.dryRun === true,
+    startedAt,
+    finishedAt: context.df.currentUtcDateTime.toISOString(),
+    sourceRegion: config.sourceRegion,
+    regions: config.regions,
+    filters: { models: input.models, regions: input.regions },
+    totals: {
+      readyModels: listing.ready.length,
+      pairs: listing.ready.length * config.regions.length,
+      planned: plan.toCopy.length,
+      copied: copied.length,
+      alreadyReplicated: plan.alreadyReplicated.length,
+      failed: failed.length,
+    },
+    plan: input.dryRun ? plan : undefined,
+    failures: failed.map((o) => ({ sourceModelId: o.sourceModelId, region: o.region, reason: o.reason ?? { kind: 'internal', message: 'unknown' }, attempts: o.attempts })),
+    copies: copied.map((o) => ({ sourceModelId: o.sourceModelId, region: o.region, targetModelId: o.targetModelId ?? '' })),
+    invalidModels: listing.invalid,
+    creatingModels: listing.creating,
+    notFoundModels: listing.notFound,
+    unknownRegions: config.unknownRegions,
+  };
+  // A dry run changes nothing, not even the list of reports: its plan is its output.
+  if (!input.dryRun) yield context.df.callActivityWithRetry(Activities.saveRunReport, IO_RETRY, summary);
+  progress.phase = 'done';
+  context.df.setCustomStatus(progress);
+  return summary;
+}

@@ -1,0 +1,236 @@
+/**
+ * The contract between the replication orchestrators and their activities: names and
+ * the shapes that cross the durable boundary. Everything here ends up in durable
+ * history (readable through the status API), so nothing here may ever hold a key, an
+ * access token, a copy authorization or a SAS. Pure types and constants: orchestrators
+ * import this module.
+ */
+
+export const Orchestrators = {
+  replicate: 'replicateModels',
+  batch: 'replicateBatch',
+  copy: 'copyModelToRegion',
+} as const;
+
+export const Activities = {
+  loadRunConfig: 'loadRunConfig',
+  listSourceModels: 'listSourceModels',
+  planReplication: 'planReplication',
+  startCopy: 'startCopy',
+  checkCopy: 'checkCopy',
+  finishCopy: 'finishCopy',
+  discardTarget: 'discardTarget',
+  recordCopyFailure: 'recordCopyFailure',
+  saveRunReport: 'saveRunReport',
+  sweepOrphans: 'sweepOrphans',
+} as const;
+
+export type RunTrigger = 'schedule' | 'http' | 'local';
+
+/** Input of a replication run (what the timer, HTTP or the local runner start). */
+export interface RunInput {
+  trigger: RunTrigger;
+  /** Only these source model ids (all ready models when absent). */
+  models?: string[];
+  /** Only these target regions (all configured targets when absent). */
+  regions?: string[];
+  /** Plan only: list and compare, copy nothing. */
+  dryRun?: boolean;
+}
+
+/** The non-secret part of the settings a run needs, read once per run by an activity. */
+export interface RunConfig {
+  sourceRegion: string;
+  apiVersion: string;
+  /** Target regions this run covers (configured targets, after the run's filter). */
+  regions: string[];
+  /** Region names the run's filter asked for but that are not configured targets. */
+  unknownRegions: string[];
+  maxParallel: number;
+  batchSize: number;
+  copy: CopyPolicy;
+}
+
+export interface CopyPolicy {
+  /** First poll this long after the copy started (the guide suggests 1 s). */
+  pollInitialMs: number;
+  /** Polling interval cap while the copy is young. */
+  pollYoungCapMs: number;
+  /** How long a copy counts as young. */
+  youngForMs: number;
+  /** Polling interval cap after that. */
+  pollMaxMs: number;
+  /** Overall deadline for one (model, region) pair, from its first attempt. */
+  deadlineMs: number;
+  /** Authorizations tried per pair (renewals after expired / reused / invalid ones, transient failures). */
+  maxAttempts: number;
+  /** Back-off before a new attempt after a transient failure. */
+  retryBackoffMs: number;
+  /** How long to wait for a copied model to turn `ready` before calling it failed. */
+  verifyTimeoutMs: number;
+}
+
+export interface SourceModelInfo {
+  modelId: string;
+  modelName?: string;
+  status: 'creating' | 'ready' | 'invalid';
+  isComposed?: boolean;
+  lastUpdatedDateTime?: string;
+}
+
+export interface SourceListing {
+  ready: SourceModelInfo[];
+  invalid: SourceModelInfo[];
+  creating: SourceModelInfo[];
+  /** Model ids the run's filter asked for that the source does not have. */
+  notFound: string[];
+}
+
+export interface PairRef {
+  sourceModelId: string;
+  region: string;
+}
+
+export interface PlanInput {
+  runId: string;
+  models: SourceModelInfo[];
+  regions: string[];
+}
+
+export interface Plan {
+  /** Pairs that need a copy. */
+  toCopy: PairRef[];
+  /** Pairs whose replica is recorded and still present and ready in the target. */
+  alreadyReplicated: Array<PairRef & { targetModelId: string }>;
+  /** Pairs the ledger called replicated whose target model is gone or not ready (they are in `toCopy`). */
+  stale: Array<PairRef & { targetModelId: string; found: string }>;
+}
+
+/** Why something failed, in words a person can act on. Never holds a secret. */
+export interface FailureReason {
+  kind: 'throttled' | 'transient' | 'authorization' | 'permanent' | 'deadline' | 'verification' | 'conflict' | 'internal';
+  code?: string;
+  message: string;
+  requestId?: string;
+}
+
+export interface CopyInput {
+  runId: string;
+  sourceModelId: string;
+  region: string;
+  policy: CopyPolicy;
+}
+
+export interface StartCopyInput {
+  runId: string;
+  sourceModelId: string;
+  region: string;
+  attempt: number;
+}
+
+export type StartCopyResult =
+  | { kind: 'started'; targetModelId: string; operationLocation: string; expiresAt: string; retryAfterMs?: number }
+  /** Nothing was left behind in the target; try again later (`countsAsAttempt` false for throttling). */
+  | { kind: 'retry'; reason: FailureReason; retryAfterMs?: number; countsAsAttempt: boolean }
+  | { kind: 'failed'; reason: FailureReason };
+
+export interface CheckCopyInput {
+  sourceModelId: string;
+  region: string;
+  operationLocation: string;
+}
+
+export type CheckCopyResult =
+  | { kind: 'pending'; status: 'notStarted' | 'running'; retryAfterMs?: number }
+  | { kind: 'succeeded'; targetModelId: string }
+  /** The copy failed: `renew` = a new authorization may well succeed. */
+  | { kind: 'failed'; reason: FailureReason; renew: boolean }
+  /** The status could not be read this time (429, 5xx, timeout): ask again later. */
+  | { kind: 'unknown'; reason: FailureReason; retryAfterMs?: number };
+
+export interface FinishCopyInput {
+  runId: string;
+  sourceModelId: string;
+  region: string;
+  targetModelId: string;
+}
+
+export type FinishCopyResult =
+  | { kind: 'verified'; targetModelId: string; verifiedAt: string }
+  | { kind: 'notReady'; status: string }
+  | { kind: 'failed'; reason: FailureReason };
+
+export interface DiscardTargetInput {
+  runId: string;
+  sourceModelId: string;
+  region: string;
+  targetModelId: string;
+}
+
+export interface RecordFailureInput {
+  runId: string;
+  sourceModelId: string;
+  region: string;
+  reason: FailureReason;
+  attempts: number;
+}
+
+export interface CopyOutcome {
+  sourceModelId: string;
+  region: string;
+  outcome: 'copied' | 'failed';
+  targetModelId?: string;
+  reason?: FailureReason;
+  attempts: number;
+  /** Blank target models created and deleted again on the way. */
+  discarded: number;
+  startedAt: string;
+  finishedAt: string;
+}
+
+export interface BatchInput {
+  runId: string;
+  pairs: PairRef[];
+  parallel: number;
+  policy: CopyPolicy;
+}
+
+export interface BatchResult {
+  outcomes: CopyOutcome[];
+}
+
+export interface RunProgress {
+  phase: 'listing' | 'planning' | 'copying' | 'reporting' | 'done';
+  total: number;
+  done: number;
+  copied: number;
+  failed: number;
+  batches: number;
+  batchesDone: number;
+}
+
+export interface RunSummary {
+  runId: string;
+  trigger: RunTrigger;
+  dryRun: boolean;
+  startedAt: string;
+  finishedAt: string;
+  sourceRegion: string;
+  regions: string[];
+  filters: { models?: string[]; regions?: string[] };
+  totals: {
+    readyModels: number;
+    pairs: number;
+    planned: number;
+    copied: number;
+    alreadyReplicated: number;
+    failed: number;
+  };
+  plan?: Plan;
+  failures: Array<PairRef & { reason: FailureReason; attempts: number }>;
+  copies: Array<PairRef & { targetModelId: string }>;
+  invalidModels: SourceModelInfo[];
+  creatingModels: SourceModelInfo[];
+  notFoundModels: string[];
+  unknownRegions: string[];
+}
