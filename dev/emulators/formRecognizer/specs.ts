@@ -1,0 +1,85 @@
+/** Validation of resource specs given as JSON (the CLI's `--resources FILE`). */
+import type { ModelSeed, ModelStatus, ResourceSpec } from './types';
+
+export class ResourceSpecError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ResourceSpecError';
+  }
+}
+
+const NAME = /^[a-zA-Z0-9][a-zA-Z0-9-]{0,62}$/;
+const REGION = /^[a-zA-Z0-9]{1,24}$/;
+const STATUSES: readonly ModelStatus[] = ['creating', 'ready', 'invalid'];
+
+function isRecord(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+function optionalString(obj: Record<string, unknown>, field: string, where: string): string | undefined {
+  const v = obj[field];
+  if (v === undefined) return undefined;
+  if (typeof v !== 'string' || v === '') throw new ResourceSpecError(`${where}.${field} must be a non-empty string`);
+  return v;
+}
+
+function validateModel(v: unknown, where: string): ModelSeed {
+  if (!isRecord(v)) throw new ResourceSpecError(`${where} must be an object`);
+  const status = v.status;
+  if (status !== undefined && !STATUSES.includes(status as ModelStatus)) {
+    throw new ResourceSpecError(`${where}.status must be one of ${STATUSES.join(', ')}`);
+  }
+  for (const f of ['createdDateTime', 'lastUpdatedDateTime'] as const) {
+    const d = optionalString(v, f, where);
+    if (d !== undefined && Number.isNaN(Date.parse(d))) throw new ResourceSpecError(`${where}.${f} is not a date: '${d}'`);
+  }
+  if (v.isComposed !== undefined && typeof v.isComposed !== 'boolean') throw new ResourceSpecError(`${where}.isComposed must be a boolean`);
+  optionalString(v, 'modelId', where);
+  optionalString(v, 'modelName', where);
+  return v as ModelSeed;
+}
+
+/** Checks a parsed JSON value is an array of `{name, region, key?, port?, encrypted?, models?}`. */
+export function validateResourceSpecs(value: unknown): ResourceSpec[] {
+  if (!Array.isArray(value) || value.length === 0) throw new ResourceSpecError('resources must be a non-empty JSON array');
+  const names = new Set<string>();
+  const ports = new Set<number>();
+  return value.map((v: unknown, i) => {
+    const where = `resources[${i}]`;
+    if (!isRecord(v)) throw new ResourceSpecError(`${where} must be an object`);
+    const known = new Set(['name', 'region', 'key', 'port', 'encrypted', 'models', 'tickEncoding', 'resourceId', 'acceptedTokens']);
+    for (const k of Object.keys(v)) if (!known.has(k)) throw new ResourceSpecError(`${where} has an unknown field '${k}'`);
+    const name = v.name;
+    if (typeof name !== 'string' || !NAME.test(name)) throw new ResourceSpecError(`${where}.name must be 1-63 letters, digits or '-'`);
+    if (names.has(name)) throw new ResourceSpecError(`${where}.name '${name}' is used twice`);
+    names.add(name);
+    const region = v.region;
+    if (typeof region !== 'string' || !REGION.test(region)) throw new ResourceSpecError(`${where}.region must be an Azure region name like 'westus2'`);
+    const key = optionalString(v, 'key', where);
+    const port = v.port;
+    if (port !== undefined) {
+      if (typeof port !== 'number' || !Number.isInteger(port) || port < 0 || port > 65535) throw new ResourceSpecError(`${where}.port must be an integer 0-65535`);
+      if (port !== 0 && ports.has(port)) throw new ResourceSpecError(`${where}.port ${port} is used twice`);
+      ports.add(port);
+    }
+    if (v.encrypted !== undefined && typeof v.encrypted !== 'boolean') throw new ResourceSpecError(`${where}.encrypted must be a boolean`);
+    if (v.tickEncoding !== undefined && v.tickEncoding !== 'seconds' && v.tickEncoding !== 'ticks') {
+      throw new ResourceSpecError(`${where}.tickEncoding must be 'seconds' or 'ticks'`);
+    }
+    const resourceId = optionalString(v, 'resourceId', where);
+    if (v.acceptedTokens !== undefined && (!Array.isArray(v.acceptedTokens) || v.acceptedTokens.some((t) => typeof t !== 'string'))) {
+      throw new ResourceSpecError(`${where}.acceptedTokens must be an array of strings`);
+    }
+    if (v.models !== undefined && !Array.isArray(v.models)) throw new ResourceSpecError(`${where}.models must be an array`);
+    const models = (v.models as unknown[] | undefined)?.map((m, j) => validateModel(m, `${where}.models[${j}]`));
+    const spec: ResourceSpec = { name, region };
+    if (key !== undefined) spec.key = key;
+    if (port !== undefined) spec.port = port as number;
+    if (v.encrypted !== undefined) spec.encrypted = v.encrypted as boolean;
+    if (v.tickEncoding !== undefined) spec.tickEncoding = v.tickEncoding as 'seconds' | 'ticks';
+    if (resourceId !== undefined) spec.resourceId = resourceId;
+    if (v.acceptedTokens !== undefined) spec.acceptedTokens = v.acceptedTokens as string[];
+    if (models !== undefined) spec.models = models;
+    return spec;
+  });
+}

@@ -1,0 +1,431 @@
+/**
+ * In-memory state of all emulated resources and the copy state machine (no HTTP here).
+ *
+ *   authorization issued (target model reserved as a blank model, token, expires = issue + 24 h)
+ *   POST /copy → sync checks (400 1002 | 404 1022) → op accepted
+ *   op: notStarted → running → succeeded | failed(copyResult.errors)
+ *   succeeded: target model ready; any later use of the authorization → failed "2024"
+ *   failed:    the authorization is spent as well (reuse → "2024")
+ *
+ * Every state is derived from the clock lazily: an operation records when it was created
+ * and when it completes; `settle(now)` applies completed operations (in completion order)
+ * before any request is served or any inspection is answered. No timers.
+ */
+import { randomUUID } from 'node:crypto';
+import { decodeExpiry, encodeExpiry } from './ticks';
+import { member, type RawJson, stringMember } from './rawJson';
+import type {
+  ApiVersion,
+  CopyDurationInput,
+  ModelSeed,
+  ModelStatus,
+  ModelView,
+  ResourceSpec,
+  TamperedAuthorizationBehaviour,
+  TickEncoding,
+  TrainResult,
+} from './types';
+import { ALL_API_VERSIONS } from './types';
+
+export const AUTHORIZATION_LIFETIME_MS = 24 * 60 * 60 * 1000;
+export const DEFAULT_COPY_DURATION_MS = 4000;
+
+/** Spec regex for targetResourceId (≤ 1024 chars) and targetResourceRegion (1–24, upper case accepted in practice). */
+export const TARGET_RESOURCE_ID_PATTERN = /^\/subscriptions\/[^/]*\/resourceGroups\/[^/]*\/providers\/Microsoft\.CognitiveServices\/accounts\/[^/]*$/;
+export const TARGET_REGION_PATTERN = /^[a-zA-Z0-9]{1,24}$/;
+
+export interface ServiceError {
+  code: string;
+  message: string;
+}
+
+export const errors = {
+  modelNotFound: (id: string): ServiceError => ({ code: '1022', message: `Model with 'id=${id}' not found.` }),
+  badCopyRequest: (detail: string): ServiceError => ({ code: '1002', message: `Invalid copy request. ${detail}` }),
+  tampered: (): ServiceError => ({
+    code: 'AuthorizationError',
+    message: 'Authorization failure due to missing or invalid authorization claims.',
+  }),
+  reused: (): ServiceError => ({
+    code: '2024',
+    message: 'Could not retrieve authorization metadata. If this issue persists use a different target model to copy into.',
+  }),
+  resourceResolver: (id: string, region: string): ServiceError => ({
+    code: 'ResourceResolverError',
+    message: `Could not fetch information for Cognitive resource with Id '${id}'. Ensure the resource is valid and exists in the specified region '${region}'.`,
+  }),
+  degrade: (): ServiceError => ({
+    code: 'DataProtectionTransformServiceError',
+    message:
+      'Data transfer request is not allowed as it downgrades to a less secure data protection scheme. Refer documentation or contact your service administrator for details.',
+  }),
+};
+
+export interface StoredModel {
+  modelId: string;
+  status: ModelStatus;
+  modelName?: string;
+  isComposed: boolean;
+  createdMs: number;
+  lastUpdatedMs: number;
+  trainResult?: TrainResult;
+  composedTrainResults?: TrainResult[];
+  keys?: { clusters: Record<string, string[]> };
+  blank: boolean;
+  copiedFrom?: { resource: string; modelId: string };
+}
+
+export interface Authorization {
+  /** Name of the resource that issued it (the copy target). */
+  target: string;
+  modelId: string;
+  accessToken: string;
+  /** Raw JSON number text of expirationDateTimeTicks as issued. */
+  rawTicks: string;
+  issuedMs: number;
+  expiresMs: number;
+  /** Operation id that spent it (success or failure). */
+  spentBy?: string;
+}
+
+export type CopyOutcome =
+  | { kind: 'success'; target: string; snapshot: StoredModel }
+  | { kind: 'failure'; error: ServiceError };
+
+export interface CopyOperation {
+  resultId: string;
+  source: string;
+  sourceModelId: string;
+  targetModelId: string;
+  createdMs: number;
+  runningMs: number;
+  completeMs: number;
+  outcome: CopyOutcome;
+  settled: boolean;
+}
+
+export type OperationStatus = 'notStarted' | 'running' | 'succeeded' | 'failed';
+
+export interface ResourceConfig {
+  name: string;
+  region: string;
+  key: string;
+  encrypted: boolean;
+  tickEncoding: TickEncoding;
+  apiVersions: ApiVersion[];
+  acceptedTokens: string[];
+  blankModelStatus: ModelStatus;
+  tamperedAuthorization: TamperedAuthorizationBehaviour;
+  resourceId: string;
+  modelLimit: number;
+}
+
+export class ResourceState {
+  readonly models = new Map<string, StoredModel>();
+  readonly operations = new Map<string, CopyOperation>();
+  constructor(readonly config: ResourceConfig) {}
+}
+
+/** The parsed, validated copy request (raw text kept where bytes matter). */
+export interface CopyRequest {
+  targetResourceId: string;
+  targetResourceRegion: string;
+  authorization: { modelId: string; accessToken: string; rawTicks: string };
+}
+
+export interface ValidatedCopy {
+  kind: 'valid';
+  source: ResourceState;
+  model: StoredModel;
+  request: CopyRequest;
+  /** The issued authorization when the one sent is genuine; undefined when modified. */
+  issued: Authorization | undefined;
+  /** The resource named by targetResourceId, if any. */
+  target: ResourceState | undefined;
+}
+
+export interface CopyOverrides {
+  durationMs?: number;
+  failure?: ServiceError;
+}
+
+export function randomKey(): string {
+  return randomUUID().replace(/-/g, '');
+}
+
+export function defaultResourceId(name: string): string {
+  return `/subscriptions/${randomUUID()}/resourceGroups/rg-model-dr/providers/Microsoft.CognitiveServices/accounts/${name}`;
+}
+
+export function resourceConfig(spec: ResourceSpec): ResourceConfig {
+  return {
+    name: spec.name,
+    region: spec.region,
+    key: spec.key ?? randomKey(),
+    encrypted: spec.encrypted ?? false,
+    tickEncoding: spec.tickEncoding ?? 'seconds',
+    apiVersions: spec.apiVersions ?? [...ALL_API_VERSIONS],
+    acceptedTokens: spec.acceptedTokens ?? [],
+    blankModelStatus: spec.blankModelStatus ?? 'creating',
+    tamperedAuthorization: spec.tamperedAuthorization ?? 'reject',
+    resourceId: spec.resourceId ?? defaultResourceId(spec.name),
+    modelLimit: spec.modelLimit ?? 5000,
+  };
+}
+
+function parseIso(value: string | undefined, fallback: number): number {
+  if (value === undefined) return fallback;
+  const ms = Date.parse(value);
+  if (Number.isNaN(ms)) throw new RangeError(`invalid date '${value}'`);
+  return ms;
+}
+
+export function storedModelFromSeed(seed: ModelSeed, now: number): StoredModel {
+  const createdMs = parseIso(seed.createdDateTime, now);
+  const isComposed = seed.isComposed ?? seed.composedTrainResults !== undefined;
+  return {
+    modelId: seed.modelId ?? randomUUID(),
+    status: seed.status ?? 'ready',
+    modelName: seed.modelName,
+    isComposed,
+    createdMs,
+    lastUpdatedMs: parseIso(seed.lastUpdatedDateTime, createdMs),
+    trainResult: seed.trainResult,
+    composedTrainResults: seed.composedTrainResults,
+    keys: seed.keys,
+    blank: false,
+  };
+}
+
+export function iso(ms: number): string {
+  return new Date(ms).toISOString();
+}
+
+export function modelView(m: StoredModel): ModelView {
+  return {
+    modelId: m.modelId,
+    status: m.status,
+    modelName: m.modelName,
+    isComposed: m.isComposed,
+    createdDateTime: iso(m.createdMs),
+    lastUpdatedDateTime: iso(m.lastUpdatedMs),
+    blank: m.blank,
+    copiedFrom: m.copiedFrom,
+    trainResult: m.trainResult,
+    composedTrainResults: m.composedTrainResults,
+  };
+}
+
+/** Extracts the copy request from the raw body, or says what is wrong with it (→ 400 1002). */
+export function parseCopyRequest(body: RawJson | undefined): CopyRequest | string {
+  if (body?.type !== 'object') return 'The request body must be a JSON object.';
+  const targetResourceId = stringMember(body, 'targetResourceId');
+  const targetResourceRegion = stringMember(body, 'targetResourceRegion');
+  const auth = member(body, 'copyAuthorization');
+  if (auth?.type !== 'object') return "Field 'copyAuthorization' is required.";
+  const modelId = stringMember(auth, 'modelId');
+  const accessToken = stringMember(auth, 'accessToken');
+  const ticks = member(auth, 'expirationDateTimeTicks');
+  if (modelId === undefined || accessToken === undefined || ticks?.type !== 'number') {
+    return "Field 'copyAuthorization' must contain 'modelId', 'accessToken' and a numeric 'expirationDateTimeTicks'.";
+  }
+  if (targetResourceId === undefined) return "Field 'targetResourceId' is required.";
+  if (targetResourceRegion === undefined) return "Field 'targetResourceRegion' is required.";
+  return { targetResourceId, targetResourceRegion, authorization: { modelId, accessToken, rawTicks: ticks.raw } };
+}
+
+export class EmulatorState {
+  readonly resources = new Map<string, ResourceState>();
+  /** Every authorization ever issued, by target model id. */
+  readonly authorizations = new Map<string, Authorization>();
+
+  constructor(private readonly copyDuration: number | ((c: CopyDurationInput) => number) = DEFAULT_COPY_DURATION_MS) {}
+
+  addResource(config: ResourceConfig, seeds: ModelSeed[], now: number): ResourceState {
+    if (this.resources.has(config.name)) throw new Error(`duplicate resource name '${config.name}'`);
+    const r = new ResourceState(config);
+    this.resources.set(config.name, r);
+    for (const seed of seeds) this.addModel(config.name, seed, now);
+    return r;
+  }
+
+  resource(name: string): ResourceState {
+    const r = this.resources.get(name);
+    if (!r) throw new Error(`unknown emulated resource '${name}'`);
+    return r;
+  }
+
+  addModel(resourceName: string, seed: ModelSeed, now: number): StoredModel {
+    const r = this.resource(resourceName);
+    const m = storedModelFromSeed(seed, now);
+    if (r.models.has(m.modelId)) throw new Error(`model '${m.modelId}' already exists in '${resourceName}'`);
+    r.models.set(m.modelId, m);
+    return m;
+  }
+
+  /** Applies every operation that completed at or before `now`, in completion order. */
+  settle(now: number): void {
+    const due: CopyOperation[] = [];
+    for (const r of this.resources.values()) {
+      for (const op of r.operations.values()) if (!op.settled && op.completeMs <= now) due.push(op);
+    }
+    due.sort((a, b) => a.completeMs - b.completeMs);
+    for (const op of due) this.complete(op);
+  }
+
+  private complete(op: CopyOperation): void {
+    op.settled = true;
+    if (op.outcome.kind !== 'success') return;
+    const target = this.resources.get(op.outcome.target);
+    const blank = target?.models.get(op.targetModelId);
+    if (!blank) {
+      // The blank target model was deleted while the copy ran: nothing to copy into.
+      op.outcome = { kind: 'failure', error: errors.reused() };
+      return;
+    }
+    const s = op.outcome.snapshot;
+    target?.models.set(op.targetModelId, {
+      ...s,
+      modelId: op.targetModelId,
+      status: 'ready',
+      blank: false,
+      copiedFrom: { resource: op.source, modelId: op.sourceModelId },
+    });
+  }
+
+  /** POST {target}/custom/models/copyAuthorization. */
+  authorize(targetName: string, now: number): { authorization: Authorization; body: string } {
+    const target = this.resource(targetName);
+    const modelId = randomUUID();
+    const expiresMs = now + AUTHORIZATION_LIFETIME_MS;
+    const authorization: Authorization = {
+      target: targetName,
+      modelId,
+      accessToken: randomUUID(),
+      rawTicks: encodeExpiry(expiresMs, target.config.tickEncoding),
+      issuedMs: now,
+      expiresMs,
+    };
+    this.authorizations.set(modelId, authorization);
+    target.models.set(modelId, {
+      modelId,
+      status: target.config.blankModelStatus,
+      isComposed: false,
+      createdMs: now,
+      lastUpdatedMs: now,
+      blank: true,
+    });
+    // Serialized by hand: the number text must be exactly `rawTicks`.
+    const body = `{"modelId":${JSON.stringify(modelId)},"accessToken":${JSON.stringify(authorization.accessToken)},"expirationDateTimeTicks":${authorization.rawTicks}}`;
+    return { authorization, body };
+  }
+
+  deleteModel(resourceName: string, modelId: string): boolean {
+    return this.resource(resourceName).models.delete(modelId);
+  }
+
+  private findTarget(resourceId: string): ResourceState | undefined {
+    const wanted = resourceId.toLowerCase();
+    for (const r of this.resources.values()) if (r.config.resourceId.toLowerCase() === wanted) return r;
+    return undefined;
+  }
+
+  /**
+   * Synchronous checks of POST {source}/custom/models/{id}/copy, in the reference's order after
+   * authentication: 404 1022 unknown model, then 400 1002 (malformed body, expired or modified
+   * authorization, malformed targetResourceId, invalid targetResourceRegion). `request` is the
+   * parsed body or the reason it could not be parsed. Changes no state.
+   */
+  validateCopy(args: {
+    sourceName: string;
+    sourceModelId: string;
+    request: CopyRequest | string;
+    now: number;
+  }): { kind: 'rejected'; status: 400 | 404; error: ServiceError } | ValidatedCopy {
+    const { sourceName, sourceModelId, request, now } = args;
+    const source = this.resource(sourceName);
+    const model = source.models.get(sourceModelId);
+    const reject = (status: 400 | 404, error: ServiceError) => ({ kind: 'rejected' as const, status, error });
+    if (!model) return reject(404, errors.modelNotFound(sourceModelId));
+    if (typeof request === 'string') return reject(400, errors.badCopyRequest(request));
+    if (model.status !== 'ready') return reject(400, errors.badCopyRequest(`Model with 'id=${sourceModelId}' is not ready.`));
+
+    const sent = request.authorization;
+    const sentExpiry = decodeExpiry(sent.rawTicks);
+    if (sentExpiry === undefined || sentExpiry <= now) {
+      return reject(400, errors.badCopyRequest("The 'expirationDateTimeTicks' of the copy authorization has expired."));
+    }
+    const issued = this.authorizations.get(sent.modelId);
+    // Byte-for-byte: the raw number text must be exactly what was issued.
+    const tampered = !issued || issued.accessToken !== sent.accessToken || issued.rawTicks !== sent.rawTicks;
+    if (tampered && source.config.tamperedAuthorization === 'reject') {
+      return reject(400, errors.badCopyRequest("Invalid or modified 'copyAuthorization' payload."));
+    }
+    if (request.targetResourceId.length > 1024 || !TARGET_RESOURCE_ID_PATTERN.test(request.targetResourceId)) {
+      return reject(400, errors.badCopyRequest("Invalid or malformed 'targetResourceId'."));
+    }
+    if (!TARGET_REGION_PATTERN.test(request.targetResourceRegion)) {
+      return reject(400, errors.badCopyRequest("Invalid or unsupported 'targetResourceRegion'."));
+    }
+    return { kind: 'valid', source, model, request, issued: tampered ? undefined : issued, target: this.findTarget(request.targetResourceId) };
+  }
+
+  /** Accepts a validated copy: creates the operation (outcome decided now, visible when it completes). */
+  acceptCopy(v: ValidatedCopy, degrade: boolean, now: number, overrides: CopyOverrides = {}): CopyOperation {
+    const { source, model, request, issued, target } = v;
+    const outcome = this.decideOutcome({ source, target, request, issued, degrade, overrides, model });
+    const resultId = randomUUID();
+    // A genuine authorization is spent by the first accepted copy that carries it, whatever its fate.
+    if (issued && issued.spentBy === undefined) issued.spentBy = resultId;
+
+    const durationMs = Math.max(
+      0,
+      overrides.durationMs ??
+        (typeof this.copyDuration === 'function'
+          ? this.copyDuration({ sourceModelId: model.modelId, source: source.config.name, target: target?.config.name ?? request.targetResourceId })
+          : this.copyDuration),
+    );
+    const operation: CopyOperation = {
+      resultId,
+      source: source.config.name,
+      sourceModelId: model.modelId,
+      targetModelId: request.authorization.modelId,
+      createdMs: now,
+      runningMs: now + Math.floor(durationMs / 2),
+      completeMs: now + durationMs,
+      outcome,
+      settled: false,
+    };
+    source.operations.set(resultId, operation);
+    this.settle(now);
+    return operation;
+  }
+
+  private decideOutcome(a: {
+    source: ResourceState;
+    model: StoredModel;
+    target: ResourceState | undefined;
+    request: CopyRequest;
+    issued: Authorization | undefined;
+    degrade: boolean;
+    overrides: CopyOverrides;
+  }): CopyOutcome {
+    const fail = (error: ServiceError): CopyOutcome => ({ kind: 'failure', error });
+    const { target, request, issued } = a;
+    if (!target) return fail(errors.resourceResolver(request.targetResourceId, request.targetResourceRegion));
+    if (target.config.region.toLowerCase() !== request.targetResourceRegion.toLowerCase()) return fail(errors.tampered());
+    if (!issued || issued.target !== target.config.name) return fail(errors.tampered());
+    if (issued.spentBy !== undefined) return fail(errors.reused());
+    if (!target.models.has(issued.modelId)) return fail(errors.reused());
+    if (a.source.config.encrypted && !target.config.encrypted && !a.degrade) return fail(errors.degrade());
+    if (a.overrides.failure) return fail(a.overrides.failure);
+    return { kind: 'success', target: target.config.name, snapshot: { ...a.model } };
+  }
+
+  /** Status of an operation at `now` (call `settle(now)` first). */
+  static status(op: CopyOperation, now: number): { status: OperationStatus; lastUpdatedMs: number } {
+    if (now < op.runningMs) return { status: 'notStarted', lastUpdatedMs: op.createdMs };
+    if (now < op.completeMs || !op.settled) return { status: 'running', lastUpdatedMs: op.runningMs };
+    return { status: op.outcome.kind === 'success' ? 'succeeded' : 'failed', lastUpdatedMs: op.completeMs };
+  }
+}

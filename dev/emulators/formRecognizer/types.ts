@@ -1,0 +1,223 @@
+/**
+ * Public types of the Form Recognizer v2.0 / v2.1 custom-model emulator.
+ *
+ * Facts come from shared/reference/form-recognizer-copy-api.md (section 1 and 3);
+ * behaviours the reference marks as inferred are configurable here.
+ */
+
+/** Path version segments the emulator serves. */
+export type ApiVersion = 'v2.0' | 'v2.1' | 'v2.0-preview';
+export const ALL_API_VERSIONS: readonly ApiVersion[] = ['v2.0', 'v2.1', 'v2.0-preview'];
+
+export type ModelStatus = 'creating' | 'ready' | 'invalid';
+
+/** How `expirationDateTimeTicks` is encoded in issued authorizations. */
+export type TickEncoding = 'seconds' | 'ticks';
+
+/** What the source does with an authorization that differs from the one issued. */
+export type TamperedAuthorizationBehaviour = 'reject' | 'failOperation';
+
+export type CallKind = 'authorize' | 'copy' | 'copyResult' | 'list' | 'summary' | 'getModel' | 'deleteModel';
+export const ALL_CALL_KINDS: readonly CallKind[] = ['authorize', 'copy', 'copyResult', 'list', 'summary', 'getModel', 'deleteModel'];
+
+export interface TrainingDocument {
+  documentName: string;
+  pages: number;
+  errors: unknown[];
+  status: string;
+}
+
+export interface TrainResult {
+  averageModelAccuracy?: number;
+  trainingDocuments: TrainingDocument[];
+  fields?: { fieldName: string; accuracy: number }[];
+  errors: unknown[];
+  modelId?: string;
+}
+
+/** A model to preload into a resource (or to add later with `addModel`). */
+export interface ModelSeed {
+  modelId?: string;
+  modelName?: string;
+  status?: ModelStatus;
+  /** ISO date; default: the clock's now. */
+  createdDateTime?: string;
+  lastUpdatedDateTime?: string;
+  isComposed?: boolean;
+  /** Training results of a plain model. */
+  trainResult?: TrainResult;
+  /** Component results of a composed model (`modelId` of each component stays on copy). */
+  composedTrainResults?: TrainResult[];
+  /** Labelled-keys (unsupervised) models return `keys`. */
+  keys?: { clusters: Record<string, string[]> };
+}
+
+export interface ResourceSpec {
+  name: string;
+  /** Azure region name, e.g. `westus2`. */
+  region: string;
+  /** Subscription key; generated randomly when absent. */
+  key?: string;
+  /** Loopback port; 0 (default) picks a free port. */
+  port?: number;
+  /** Customer-managed / AEK encryption (matters for the degrade header). */
+  encrypted?: boolean;
+  models?: ModelSeed[];
+  /** Encoding of issued `expirationDateTimeTicks`; default `seconds` (v2.1 real behaviour). */
+  tickEncoding?: TickEncoding;
+  /** Path versions served; default all of `v2.0`, `v2.1`, `v2.0-preview`. */
+  apiVersions?: ApiVersion[];
+  /** Bearer tokens accepted in `Authorization: Bearer <token>` (Entra ID stand-in). */
+  acceptedTokens?: string[];
+  /** Status a blank authorized target model reports before its copy succeeds (inferred; default `creating`). */
+  blankModelStatus?: ModelStatus;
+  /** Source-side handling of a modified authorization: sync 400 1002 (default) or a failed operation. */
+  tamperedAuthorization?: TamperedAuthorizationBehaviour;
+  /** Resource id; default `/subscriptions/<guid>/resourceGroups/rg-model-dr/providers/Microsoft.CognitiveServices/accounts/<name>`. */
+  resourceId?: string;
+  /** `limit` reported by `?op=summary`; default 5000 (S0). */
+  modelLimit?: number;
+}
+
+/** What callers get back for each emulated resource. */
+export interface EmulatedResource {
+  name: string;
+  region: string;
+  /** `http://127.0.0.1:<port>` (no trailing slash). */
+  endpoint: string;
+  key: string;
+  resourceId: string;
+  encrypted: boolean;
+}
+
+/** Transactions per second in a sliding 1 s window of clock time (S0 defaults: 5 / 50 / 10). */
+export interface RateLimits {
+  /** authorize + copy + delete. */
+  management: number;
+  /** copyResult + getModel + summary. */
+  get: number;
+  /** list (op=full and nextLink pages). */
+  list: number;
+}
+
+export const S0_RATE_LIMITS: RateLimits = { management: 5, get: 50, list: 10 };
+
+/** Inspection view of one model, including blank authorized ones. */
+export interface ModelView {
+  modelId: string;
+  status: ModelStatus;
+  modelName?: string;
+  isComposed: boolean;
+  createdDateTime: string;
+  lastUpdatedDateTime: string;
+  /** True for a model created by copyAuthorization that has not (yet) received a copy. */
+  blank: boolean;
+  /** For a copied model: where it came from. */
+  copiedFrom?: { resource: string; modelId: string };
+  trainResult?: TrainResult;
+  composedTrainResults?: TrainResult[];
+}
+
+export type CredentialKind = 'key' | 'bearer' | 'invalid-key' | 'invalid-bearer' | 'none';
+
+/** One served request. Never holds a key, a bearer token or a copy access token. */
+export interface RequestLogEntry {
+  resource: string;
+  method: string;
+  /** Undefined when the path matched no route. */
+  call?: CallKind;
+  /** Path and query as received. */
+  path: string;
+  /** HTTP status; 0 when the connection was dropped by a fault. */
+  status: number;
+  /** Clock time (ms) at arrival. */
+  time: number;
+  credential: CredentialKind;
+  /** Target model id of the authorization carried by a copy request. */
+  authorizationModelId?: string;
+  /** Source model id for model-scoped calls. */
+  modelId?: string;
+  /** Set when an injected fault or a rate limit shaped the response. */
+  fault?: FaultKind | 'rateLimit';
+}
+
+export type FaultKind = Fault['kind'];
+
+/** What a fault predicate sees about a request. */
+export interface FaultRequestInfo {
+  resource: string;
+  call: CallKind;
+  method: string;
+  path: string;
+  /** Model id in the path (source model for copy / copyResult). */
+  modelId?: string;
+  /** For copy: target model id of the authorization in the body (if parseable). */
+  authorizationModelId?: string;
+  /** For copy: target resource id in the body (if parseable). */
+  targetResourceId?: string;
+  time: number;
+}
+
+interface FaultBase {
+  /** Call kinds this fault applies to; default all. */
+  call?: CallKind | CallKind[];
+  /** How many matching requests it applies to; default 1. `Infinity` for all. */
+  times?: number;
+  /** Optional extra condition. */
+  when?: (req: FaultRequestInfo) => boolean;
+}
+
+/** 429 with `Retry-After` and the service's throttling body. */
+export interface ThrottleFault extends FaultBase {
+  kind: 'throttle';
+  retryAfterSeconds?: number;
+}
+
+/** Any status with an error envelope (500 / 503 by default `InternalServerError` / `ServiceUnavailable`). */
+export interface StatusFault extends FaultBase {
+  kind: 'status';
+  status: number;
+  code?: string;
+  message?: string;
+  retryAfterSeconds?: number;
+}
+
+/**
+ * The socket is destroyed without a response: `before` (default) the request is processed
+ * (it is lost), `after` it was processed (e.g. a copy accepted whose 202 never arrives).
+ */
+export interface DropFault extends FaultBase {
+  kind: 'drop';
+  phase?: 'before' | 'after';
+}
+
+/** The response is delayed by `ms` of real time (then served normally). */
+export interface DelayFault extends FaultBase {
+  kind: 'delay';
+  ms: number;
+}
+
+/** An accepted copy whose operation ends `failed` with this error (e.g. `InternalServerError`). Applies to `copy` only. */
+export interface CopyFailsFault extends FaultBase {
+  kind: 'copyFails';
+  code: string;
+  message: string;
+}
+
+/** An accepted copy that takes `ms` of clock time. Applies to `copy` only. */
+export interface CopyDurationFault extends FaultBase {
+  kind: 'copyDuration';
+  ms: number;
+}
+
+export type Fault = ThrottleFault | StatusFault | DropFault | DelayFault | CopyFailsFault | CopyDurationFault;
+
+export interface CopyDurationInput {
+  sourceModelId: string;
+  /** Source resource name. */
+  source: string;
+  /** Target resource name (or the raw targetResourceId when it matches no resource). */
+  target: string;
+}
+
+export type CopyDuration = number | ((c: CopyDurationInput) => number);
