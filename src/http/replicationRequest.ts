@@ -1,0 +1,76 @@
+/**
+ * Validation of `POST /api/replications` bodies. Every problem is named, with the
+ * field it concerns; unknown fields are refused (a typo must not silently widen a run).
+ */
+export interface ReplicationRequest {
+  models?: string[];
+  regions?: string[];
+  dryRun: boolean;
+}
+
+export type Validation<T> = { ok: true; value: T } | { ok: false; problems: string[] };
+
+export const MAX_MODELS_PER_REQUEST = 5000;
+const MODEL_ID = /^[A-Za-z0-9][A-Za-z0-9._~-]{0,255}$/;
+
+export function parseReplicationRequest(bodyText: string, configuredRegions: readonly string[]): Validation<ReplicationRequest> {
+  if (bodyText.trim() === '') return { ok: true, value: { dryRun: false } };
+  let body: unknown;
+  try {
+    body = JSON.parse(bodyText);
+  } catch {
+    return { ok: false, problems: ['body: not valid JSON'] };
+  }
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) {
+    return { ok: false, problems: ['body: must be a JSON object like {"models": [...], "regions": [...], "dryRun": true}'] };
+  }
+  const problems: string[] = [];
+  const record = body as Record<string, unknown>;
+  for (const key of Object.keys(record)) {
+    if (!['models', 'regions', 'dryRun'].includes(key)) problems.push(`${key}: unknown field (allowed: models, regions, dryRun)`);
+  }
+  const models = stringList(record.models, 'models', problems, (id, where) => {
+    if (!MODEL_ID.test(id)) problems.push(`${where}: '${truncate(id)}' is not a model id`);
+  });
+  if (models && models.length > MAX_MODELS_PER_REQUEST) problems.push(`models: at most ${MAX_MODELS_PER_REQUEST} ids per request`);
+  const known = new Set(configuredRegions.map((r) => r.toLowerCase()));
+  const regions = stringList(record.regions, 'regions', problems, (region, where) => {
+    if (!known.has(region.toLowerCase())) problems.push(`${where}: '${truncate(region)}' is not a configured target region (configured: ${configuredRegions.join(', ') || 'none'})`);
+  })?.map((r) => r.toLowerCase());
+  if (record.dryRun !== undefined && typeof record.dryRun !== 'boolean') problems.push('dryRun: must be true or false');
+  if (problems.length > 0) return { ok: false, problems };
+  return {
+    ok: true,
+    value: {
+      ...(models ? { models: [...new Set(models)] } : {}),
+      ...(regions ? { regions: [...new Set(regions)] } : {}),
+      dryRun: record.dryRun === true,
+    },
+  };
+}
+
+function stringList(value: unknown, name: string, problems: string[], check: (item: string, where: string) => void): string[] | undefined {
+  if (value === undefined) return undefined;
+  if (!Array.isArray(value)) {
+    problems.push(`${name}: must be an array of strings`);
+    return undefined;
+  }
+  if (value.length === 0) {
+    problems.push(`${name}: must not be empty (leave it out to mean all)`);
+    return undefined;
+  }
+  const out: string[] = [];
+  value.forEach((item, i) => {
+    if (typeof item !== 'string' || item.trim() === '') {
+      problems.push(`${name}[${i}]: must be a non-empty string`);
+      return;
+    }
+    check(item, `${name}[${i}]`);
+    out.push(item);
+  });
+  return out;
+}
+
+function truncate(s: string): string {
+  return s.length > 80 ? `${s.slice(0, 80)}…` : s;
+}
