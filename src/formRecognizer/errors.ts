@@ -301,6 +301,7 @@ export function classifyHttpFailure(f: HttpFailure, ctx: ClassifyContext, copy: 
       const m = svc.toLowerCase();
       if (/expir/.test(m)) return new AuthorizationRenewalError(message, { ...base, reason: 'authorizationExpired' });
       if (/region|targetresourceid|resource ?id|resource identifier/.test(m)) return new PermanentError(message, { ...base, reason: 'invalidTarget' });
+      if (/not ready|not found/.test(m)) return new PermanentError(message, { ...base, reason: 'badRequest' });
       // "Invalid or modified copyAuthorization payload" and anything unrecognised under 1002:
       // a fresh authorization is cheap and the caller bounds the attempts.
       return new AuthorizationRenewalError(message, { ...base, reason: 'authorizationInvalid' });
