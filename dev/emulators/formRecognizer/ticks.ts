@@ -16,9 +16,13 @@ const TICKS_THRESHOLD = 1e14;
 /** Encodes an instant as the raw JSON number text the service would send. */
 export function encodeExpiry(ms: number, encoding: TickEncoding): string {
   if (encoding === 'seconds') return String(Math.floor(ms / 1000));
-  // Real ticks carry sub-millisecond digits; they make a JSON.parse round trip lossy.
-  const subMs = BigInt(randomInt(1, 10000));
-  return (BigInt(Math.floor(ms)) * TICKS_PER_MS + subMs + UNIX_EPOCH_TICKS).toString();
+  // Real ticks carry sub-millisecond digits; pick them so that a JSON.parse round trip is
+  // always lossy (the trap the reference describes), never accidentally exact.
+  const base = BigInt(Math.floor(ms)) * TICKS_PER_MS + UNIX_EPOCH_TICKS;
+  for (;;) {
+    const raw = (base + BigInt(randomInt(1, 10000))).toString();
+    if (JSON.stringify(JSON.parse(raw)) !== raw) return raw;
+  }
 }
 
 /** Decodes a raw JSON number text to epoch milliseconds (undefined when not a finite number). */
