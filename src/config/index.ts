@@ -1,0 +1,3 @@
+export { ConfigurationError, type ConfigurationProblem } from './errors';
+export { validateNcrontab } from './ncrontab';
+export * from './settings';
