@@ -1,0 +1,405 @@
+/**
+ * Backup records for exported Custom Vision models, over `@azure/storage-blob`.
+ *
+ * Given an `ExportCompleted` notification whose `modelUri` is in the backup container,
+ * read the blob's properties (size, Content-MD5; SHA-256 computed by streaming when there
+ * is no MD5) and build a {@link BackupRecord}. With a replica container configured, make
+ * a second copy there and verify it by re-reading the replica and comparing checksums.
+ *
+ * Copy strategy (`copyMode: 'auto'`, the default):
+ * - **server** — `syncCopyFromURL` (Copy Blob From URL, block blobs ≤ 256 MiB): the
+ *   bytes never pass through the app. The source is authorized with a read-only blob
+ *   SAS valid for 15 minutes when the backup client holds a shared key (connection
+ *   string), or with a bearer token (`sourceAuthorization`) when it holds a token
+ *   credential (managed identity). The SAS/token is never logged nor kept.
+ * - **stream** — download and `uploadStream` while hashing. Works everywhere, including
+ *   between two separate Azurite instances (Azurite cannot copy from a URL outside its
+ *   own instance) and for blobs over 256 MiB or without a usable source credential.
+ * `auto` picks server when the source credential allows it, the blob is ≤ 256 MiB and
+ * the source is not a loopback emulator on another origin than the replica; else stream.
+ *
+ * Idempotent: a replica that already exists with the same size and checksum is verified
+ * and not copied again. Storage failures are classified: throttling, 5xx, timeouts,
+ * network and 409/412 races are {@link CvTransientError} (a queue function throws so the
+ * host retries); a missing blob or refused access is {@link CvPermanentError}.
+ */
+import { createHash } from 'node:crypto';
+import { Transform, pipeline, type Readable } from 'node:stream';
+import {
+  BlobSASPermissions,
+  ContainerClient,
+  RestError,
+  SASProtocol,
+  StorageSharedKeyCredential,
+  generateBlobSASQueryParameters,
+  type BlobClient,
+  type BlobGetPropertiesResponse,
+} from '@azure/storage-blob';
+import { CustomVisionError, CvPermanentError, CvTransientError, CvValidationError, type CvOperation } from './errors';
+import { checkModelUri, createModelUriPolicy, isLoopbackHost, type ModelUriPolicy } from './modelUri';
+import { isGuid, type ExportNotification } from './notifications';
+
+/** Structural `TokenCredential` (from `@azure/identity`, e.g. `DefaultAzureCredential`). */
+export interface TokenCredentialLike {
+  getToken(scopes: string | string[], options?: unknown): Promise<{ token: string; expiresOnTimestamp: number } | null>;
+}
+
+/** A container: a connection string + name (Azurite, shared key), a container URL + credential, or a client. */
+export type ContainerTarget =
+  | { connectionString: string; containerName: string }
+  | { url: string; credential?: TokenCredentialLike | StorageSharedKeyCredential }
+  | ContainerClient;
+
+export interface Checksum {
+  algorithm: 'md5' | 'sha256';
+  /** MD5 in base64 (as Azure reports Content-MD5), SHA-256 in lower-case hex. */
+  value: string;
+}
+
+export interface ReplicaRecord {
+  /** Replica blob URL, no SAS. */
+  location: string;
+  sizeBytes: number;
+  verified: true;
+  /** Computed from the replica's bytes; equal to the source checksum of the same algorithm. */
+  checksum: Checksum;
+  /** `existing`: the replica was already there with the same checksum (nothing copied). */
+  method: 'server' | 'stream' | 'existing';
+}
+
+export interface BackupRecord {
+  projectId: string;
+  iterationId: string;
+  /** From the blob name `{projectId} - {iterationId}.{platform}`. */
+  platform: string;
+  blobName: string;
+  /** Backup blob URL, no SAS. */
+  location: string;
+  sizeBytes: number;
+  /** Content-MD5 (base64) as stored on the blob, when it has one. */
+  md5?: string;
+  /** SHA-256 (hex) of the content, computed when there is no Content-MD5 (or when streamed). */
+  sha256?: string;
+  /** ISO 8601. */
+  lastModified: string;
+  etag?: string;
+  replica?: ReplicaRecord;
+}
+
+export type CopyMode = 'auto' | 'server' | 'stream';
+
+export interface BackupOptions {
+  backup: ContainerTarget;
+  replica?: ContainerTarget;
+  copyMode?: CopyMode;
+  /** Lifetime of the source SAS for a server-side copy; default 15 min. Wall time: storage checks it. */
+  sasLifetimeMs?: number;
+}
+
+export const MAX_SYNC_COPY_BYTES = 256 * 1024 * 1024;
+const BLOB_NAME = /^([0-9a-fA-F-]{36}) - ([0-9a-fA-F-]{36})\.([A-Za-z0-9_-]{1,40})$/;
+
+/** Parses `{projectId} - {iterationId}.{platform}`; undefined when the name does not follow it. */
+export function parseBackupBlobName(name: string): { projectId: string; iterationId: string; platform: string } | undefined {
+  const m = BLOB_NAME.exec(name);
+  if (!m || !isGuid(m[1]) || !isGuid(m[2])) return undefined;
+  return { projectId: m[1].toLowerCase(), iterationId: m[2].toLowerCase(), platform: m[3] as string };
+}
+
+export function backupBlobName(projectId: string, iterationId: string, platform: string): string {
+  return `${projectId} - ${iterationId}.${platform}`;
+}
+
+function isTokenCredential(c: unknown): c is TokenCredentialLike {
+  return typeof c === 'object' && c !== null && typeof (c as { getToken?: unknown }).getToken === 'function';
+}
+
+export function containerClientFrom(t: ContainerTarget): ContainerClient {
+  if (t instanceof ContainerClient) return t;
+  if ('connectionString' in t) return new ContainerClient(t.connectionString, t.containerName);
+  if (t.credential === undefined) return new ContainerClient(t.url);
+  return new ContainerClient(t.url, t.credential);
+}
+
+function locationOf(client: { url: string }): string {
+  const u = new URL(client.url);
+  return `${u.protocol}//${u.host}${u.pathname}`;
+}
+
+/** Maps a storage SDK failure to the Custom Vision error hierarchy (no URL, no SAS in the message). */
+export function classifyStorageError(e: unknown, operation: CvOperation, what: string): CustomVisionError {
+  if (e instanceof CustomVisionError) return e;
+  if (e instanceof RestError) {
+    const status = e.statusCode;
+    const code = typeof e.code === 'string' ? e.code : undefined;
+    const base = { operation, ...(status !== undefined ? { status } : {}), ...(code !== undefined ? { serviceCode: code } : {}) };
+    const msg = `${operation}: ${what}: storage ${status !== undefined ? `HTTP ${status}` : 'request failed'}${code ? ` (${code})` : ''}`;
+    if (status === undefined) return new CvTransientError(msg, { ...base, reason: 'network' });
+    if (status === 404) return new CvPermanentError(msg, { ...base, reason: 'blobNotFound' });
+    if (status === 401 || status === 403) return new CvPermanentError(msg, { ...base, reason: 'storageRejected' });
+    if (status === 408) return new CvTransientError(msg, { ...base, reason: 'timeout' });
+    if (status === 409 || status === 412 || status === 429 || status >= 500) return new CvTransientError(msg, { ...base, reason: 'storageUnavailable' });
+    return new CvPermanentError(msg, { ...base, reason: 'storageRejected' });
+  }
+  const name = e instanceof Error ? e.name : 'Error';
+  return new CvTransientError(`${operation}: ${what}: ${name === 'AbortError' ? 'aborted' : 'network or stream failure'}`, { operation, reason: 'network' });
+}
+
+async function getPropertiesOrUndefined(blob: BlobClient, operation: CvOperation, what: string): Promise<BlobGetPropertiesResponse | undefined> {
+  try {
+    return await blob.getProperties();
+  } catch (e) {
+    if (e instanceof RestError && e.statusCode === 404) return undefined;
+    throw classifyStorageError(e, operation, what);
+  }
+}
+
+class Hasher extends Transform {
+  readonly md5 = createHash('md5');
+  readonly sha256 = createHash('sha256');
+  bytes = 0;
+  override _transform(chunk: Buffer, _enc: BufferEncoding, cb: (err?: Error | null, data?: Buffer) => void): void {
+    this.md5.update(chunk);
+    this.sha256.update(chunk);
+    this.bytes += chunk.length;
+    cb(null, chunk);
+  }
+}
+
+async function hashStream(stream: NodeJS.ReadableStream): Promise<{ md5: string; sha256: string; bytes: number }> {
+  const md5 = createHash('md5');
+  const sha = createHash('sha256');
+  let bytes = 0;
+  for await (const chunk of stream as AsyncIterable<Buffer | string>) {
+    const b = typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
+    md5.update(b);
+    sha.update(b);
+    bytes += b.length;
+  }
+  return { md5: md5.digest('base64'), sha256: sha.digest('hex'), bytes };
+}
+
+async function hashBlob(blob: BlobClient, etag: string | undefined, operation: CvOperation, what: string): Promise<{ md5: string; sha256: string; bytes: number }> {
+  try {
+    const res = await blob.download(0, undefined, etag ? { conditions: { ifMatch: etag } } : {});
+    if (!res.readableStreamBody) throw new CvTransientError(`${operation}: ${what}: empty download stream`, { operation, reason: 'unexpectedResponse' });
+    return await hashStream(res.readableStreamBody);
+  } catch (e) {
+    throw classifyStorageError(e, operation, what);
+  }
+}
+
+function checksumOf(alg: Checksum['algorithm'], h: { md5: string; sha256: string }): Checksum {
+  return { algorithm: alg, value: alg === 'md5' ? h.md5 : h.sha256 };
+}
+
+export class CustomVisionBackup {
+  readonly backupContainer: ContainerClient;
+  readonly replicaContainer?: ContainerClient;
+  /** The modelUri policy derived from the two containers. */
+  readonly policy: ModelUriPolicy;
+  readonly #copyMode: CopyMode;
+  readonly #sasLifetimeMs: number;
+
+  constructor(opts: BackupOptions) {
+    this.backupContainer = containerClientFrom(opts.backup);
+    if (opts.replica) this.replicaContainer = containerClientFrom(opts.replica);
+    this.policy = createModelUriPolicy({
+      backupContainerUrl: locationOf(this.backupContainer),
+      ...(this.replicaContainer ? { replicaContainerUrl: locationOf(this.replicaContainer) } : {}),
+    });
+    this.#copyMode = opts.copyMode ?? 'auto';
+    this.#sasLifetimeMs = opts.sasLifetimeMs ?? 15 * 60_000;
+  }
+
+  /**
+   * Backs up what an `ExportCompleted` notification announces. With a `modelUri` (checked
+   * again against the policy): that blob. Without one: every `{projectId} - {iterationId}.*`
+   * blob in the backup container.
+   */
+  async backupExport(n: ExportNotification): Promise<BackupRecord[]> {
+    if (n.exportStatus !== 'ExportCompleted')
+      throw new CvValidationError(`backupExport: exportStatus is ${n.exportStatus}; only ExportCompleted has a model`, { operation: 'readBackupBlob', reason: 'invalidArgument' });
+    if (n.modelUri === undefined) {
+      const records = await this.backupIteration(n.projectId, n.iterationId);
+      if (records.length === 0)
+        throw new CvPermanentError(`no exported model blob for iteration ${n.iterationId} of project ${n.projectId} in the backup container`, { operation: 'listBackupBlobs', reason: 'blobNotFound' });
+      return records;
+    }
+    const check = checkModelUri(n.modelUri, this.policy);
+    if (!check.ok) throw new CvValidationError(check.message, { operation: 'readBackupBlob', reason: 'foreignModelUri' });
+    return [await this.backupBlob(check.location.blobName, { projectId: n.projectId, iterationId: n.iterationId })];
+  }
+
+  /** Backs up every exported model blob of one iteration (one per platform). */
+  async backupIteration(projectId: string, iterationId: string): Promise<BackupRecord[]> {
+    const names: string[] = [];
+    for (const prefix of new Set([`${projectId} - ${iterationId}.`, `${projectId.toLowerCase()} - ${iterationId.toLowerCase()}.`])) {
+      try {
+        for await (const item of this.backupContainer.listBlobsFlat({ prefix })) names.push(item.name);
+      } catch (e) {
+        throw classifyStorageError(e, 'listBackupBlobs', 'listing the backup container');
+      }
+    }
+    const out: BackupRecord[] = [];
+    for (const name of [...new Set(names)].sort()) out.push(await this.backupBlob(name, { projectId, iterationId }));
+    return out;
+  }
+
+  /** Backs up one blob of the backup container (name `{projectId} - {iterationId}.{platform}`). */
+  async backupBlob(blobName: string, expected?: { projectId: string; iterationId: string }): Promise<BackupRecord> {
+    const parsed = parseBackupBlobName(blobName);
+    if (!parsed)
+      throw new CvPermanentError(`backup blob name does not follow '{projectId} - {iterationId}.{platform}'`, { operation: 'readBackupBlob', reason: 'blobNameMismatch' });
+    if (expected && (parsed.projectId !== expected.projectId.toLowerCase() || parsed.iterationId !== expected.iterationId.toLowerCase()))
+      throw new CvPermanentError(`backup blob ${parsed.projectId} - ${parsed.iterationId} does not belong to iteration ${expected.iterationId} of project ${expected.projectId}`, {
+        operation: 'readBackupBlob',
+        reason: 'blobNameMismatch',
+      });
+    const source = this.backupContainer.getBlobClient(blobName);
+    let props: BlobGetPropertiesResponse;
+    try {
+      props = await source.getProperties();
+    } catch (e) {
+      throw classifyStorageError(e, 'readBackupBlob', 'reading the backup blob properties');
+    }
+    const record: BackupRecord = {
+      projectId: parsed.projectId,
+      iterationId: parsed.iterationId,
+      platform: parsed.platform,
+      blobName,
+      location: locationOf(source),
+      sizeBytes: props.contentLength ?? 0,
+      lastModified: (props.lastModified ?? new Date(0)).toISOString(),
+    };
+    if (props.etag) record.etag = props.etag;
+    if (props.contentMD5 && props.contentMD5.length > 0) record.md5 = Buffer.from(props.contentMD5).toString('base64');
+    if (!this.replicaContainer) {
+      if (!record.md5) record.sha256 = (await hashBlob(source, props.etag, 'hashBlob', 'hashing the backup blob')).sha256;
+      return record;
+    }
+    record.replica = await this.#replicate(source, props, record, this.replicaContainer);
+    return record;
+  }
+
+  async #replicate(source: BlobClient, props: BlobGetPropertiesResponse, record: BackupRecord, replicaContainer: ContainerClient): Promise<ReplicaRecord> {
+    const target = replicaContainer.getBlockBlobClient(record.blobName);
+    const alg: Checksum['algorithm'] = record.md5 ? 'md5' : 'sha256';
+    const sourceChecksum = async (): Promise<Checksum> => {
+      if (record.md5) return { algorithm: 'md5', value: record.md5 };
+      if (!record.sha256) record.sha256 = (await hashBlob(source, props.etag, 'hashBlob', 'hashing the backup blob')).sha256;
+      return { algorithm: 'sha256', value: record.sha256 };
+    };
+    const verify = async (): Promise<{ checksum: Checksum; sizeBytes: number }> => {
+      const h = await hashBlob(target, undefined, 'verifyReplica', 'reading the replica');
+      return { checksum: checksumOf(alg, h), sizeBytes: h.bytes };
+    };
+
+    // Idempotency: an existing replica with the same size and checksum is not copied again.
+    const existing = await getPropertiesOrUndefined(target, 'verifyReplica', 'reading the replica properties');
+    if (existing && existing.contentLength === record.sizeBytes) {
+      const want = await sourceChecksum();
+      const got = await verify();
+      if (got.checksum.value === want.value && got.sizeBytes === record.sizeBytes)
+        return { location: locationOf(target), sizeBytes: got.sizeBytes, verified: true, checksum: got.checksum, method: 'existing' };
+    }
+
+    const method = await this.#chooseMode(source, record.sizeBytes, replicaContainer);
+    const metadata: Record<string, string> = {
+      cvprojectid: record.projectId,
+      cviterationid: record.iterationId,
+      cvplatform: record.platform,
+      cvsource: record.location,
+    };
+    if (method === 'server') {
+      const copySource = await this.#authorizedSource(source);
+      try {
+        await target.syncCopyFromURL(copySource.url, {
+          metadata,
+          ...(props.etag ? { sourceConditions: { ifMatch: props.etag } } : {}),
+          ...(copySource.bearer ? { sourceAuthorization: { scheme: 'Bearer', value: copySource.bearer } } : {}),
+        });
+      } catch (e) {
+        throw classifyStorageError(e, 'copyToReplica', 'server-side copy to the replica');
+      }
+    } else {
+      const streamed = await this.#streamCopy(source, props, target, metadata);
+      if (record.md5 && streamed.md5 !== record.md5)
+        throw new CvTransientError('copyToReplica: the backup blob content does not match its Content-MD5', { operation: 'copyToReplica', reason: 'replicaMismatch' });
+      if (!record.md5) record.sha256 = streamed.sha256;
+      try {
+        await target.setHTTPHeaders({ blobContentMD5: Buffer.from(streamed.md5, 'base64'), ...(props.contentType ? { blobContentType: props.contentType } : {}) });
+      } catch (e) {
+        throw classifyStorageError(e, 'copyToReplica', 'setting the replica headers');
+      }
+    }
+    const want = await sourceChecksum();
+    const got = await verify();
+    if (got.checksum.value !== want.value || got.sizeBytes !== record.sizeBytes)
+      throw new CvTransientError(`verifyReplica: replica ${alg} or size differs from the backup blob`, { operation: 'verifyReplica', reason: 'replicaMismatch' });
+    return { location: locationOf(target), sizeBytes: got.sizeBytes, verified: true, checksum: got.checksum, method };
+  }
+
+  async #chooseMode(source: BlobClient, size: number, replicaContainer: ContainerClient): Promise<'server' | 'stream'> {
+    if (this.#copyMode !== 'auto') return this.#copyMode;
+    const cred = this.backupContainer.credential;
+    const canAuthorize = cred instanceof StorageSharedKeyCredential || isTokenCredential(cred);
+    const src = new URL(source.url);
+    const dst = new URL(replicaContainer.url);
+    const separateEmulators = isLoopbackHost(src.hostname) && src.host !== dst.host;
+    return canAuthorize && size <= MAX_SYNC_COPY_BYTES && !separateEmulators ? 'server' : 'stream';
+  }
+
+  /** The source URL with a short-lived read SAS (shared key) or a bearer token (token credential). */
+  async #authorizedSource(source: BlobClient): Promise<{ url: string; bearer?: string }> {
+    const cred = this.backupContainer.credential;
+    if (cred instanceof StorageSharedKeyCredential) {
+      const now = Date.now();
+      const sas = generateBlobSASQueryParameters(
+        {
+          containerName: source.containerName,
+          blobName: source.name,
+          permissions: BlobSASPermissions.parse('r'),
+          startsOn: new Date(now - 5 * 60_000),
+          expiresOn: new Date(now + this.#sasLifetimeMs),
+          protocol: new URL(source.url).protocol === 'https:' ? SASProtocol.Https : SASProtocol.HttpsAndHttp,
+        },
+        cred,
+      ).toString();
+      return { url: `${locationOf(source)}?${sas}` };
+    }
+    if (isTokenCredential(cred)) {
+      let token: { token: string } | null;
+      try {
+        token = await cred.getToken('https://storage.azure.com/.default');
+      } catch {
+        token = null;
+      }
+      if (!token) throw new CvTransientError('copyToReplica: could not get a storage token for the copy source', { operation: 'copyToReplica', reason: 'network' });
+      return { url: locationOf(source), bearer: token.token };
+    }
+    throw new CvValidationError('copyToReplica: copyMode server needs a shared key or token credential on the backup container', { operation: 'copyToReplica', reason: 'invalidArgument' });
+  }
+
+  async #streamCopy(
+    source: BlobClient,
+    props: BlobGetPropertiesResponse,
+    target: ReturnType<ContainerClient['getBlockBlobClient']>,
+    metadata: Record<string, string>,
+  ): Promise<{ md5: string; sha256: string; bytes: number }> {
+    const hasher = new Hasher();
+    try {
+      const res = await source.download(0, undefined, props.etag ? { conditions: { ifMatch: props.etag } } : {});
+      const body = res.readableStreamBody as Readable | undefined;
+      if (!body) throw new CvTransientError('copyToReplica: empty download stream', { operation: 'copyToReplica', reason: 'unexpectedResponse' });
+      pipeline(body, hasher, (err) => {
+        if (err) hasher.destroy(err);
+      });
+      await target.uploadStream(hasher, 4 * 1024 * 1024, 2, { metadata, ...(props.contentType ? { blobHTTPHeaders: { blobContentType: props.contentType } } : {}) });
+    } catch (e) {
+      hasher.destroy();
+      throw classifyStorageError(e, 'copyToReplica', 'streaming the backup blob to the replica');
+    }
+    return { md5: hasher.md5.digest('base64'), sha256: hasher.sha256.digest('hex'), bytes: hasher.bytes };
+  }
+}

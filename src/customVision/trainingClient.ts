@@ -1,0 +1,278 @@
+/**
+ * A small Custom Vision Training API client (v3.3): iterations and exports — what the
+ * backup flow needs. Base `{endpoint}/customvision/v3.3/Training`, header `Training-key`.
+ *
+ * - The training key is a secret: it is only ever put in the request header, and every
+ *   error message is scrubbed of it (and of any URL query) before it is built.
+ * - `downloadUri` of an export is a SAS URL of Custom Vision's own blob: a secret. It is
+ *   never returned; callers see only whether one is present.
+ * - Every failure is a {@link CustomVisionError}: throttled (429, with `retryAfterMs`),
+ *   transient (5xx, 408, timeout, network, unreadable 2xx body), permanent (other 4xx).
+ * - Asking for an export that is already queued or done (`BadRequestExportAlreadyInProgress`)
+ *   is success: `{alreadyQueued: true}` — read {@link listExports} for its state.
+ */
+import {
+  CvPermanentError,
+  CvThrottledError,
+  CvTransientError,
+  CvUnexpectedResponseError,
+  CvValidationError,
+  REDACTED,
+  retryAfterMsFromHeaders,
+  scrubSecrets,
+  type CustomVisionError,
+  type CvOperation,
+} from './errors';
+import { isGuid } from './notifications';
+import { isLoopbackHost } from './modelUri';
+
+export const TRAINING_API_PATH = '/customvision/v3.3/Training';
+
+export type ExportPlatform = 'CoreML' | 'TensorFlow' | 'DockerFile' | 'ONNX' | 'VAIDK' | 'OpenVino';
+export const EXPORT_PLATFORMS: readonly ExportPlatform[] = ['CoreML', 'TensorFlow', 'DockerFile', 'ONNX', 'VAIDK', 'OpenVino'];
+export type ExportFlavor = 'Linux' | 'Windows' | 'ONNX10' | 'ONNX12' | 'ARM' | 'TensorFlowNormal' | 'TensorFlowLite';
+export const EXPORT_FLAVORS: readonly ExportFlavor[] = ['Linux', 'Windows', 'ONNX10', 'ONNX12', 'ARM', 'TensorFlowNormal', 'TensorFlowLite'];
+export type ExportState = 'Exporting' | 'Done' | 'Failed';
+
+export interface Iteration {
+  id: string;
+  projectId: string;
+  name: string;
+  /** e.g. `Completed`, `Training`, `Failed`. */
+  status: string;
+  created?: string;
+  lastModified?: string;
+  trainedAt?: string;
+  exportable: boolean;
+  exportableTo: string[];
+  domainId?: string;
+  publishName?: string;
+}
+
+export interface ExportInfo {
+  platform: string;
+  status: ExportState;
+  flavor?: string;
+  /** True when the service returned a (SAS) download URI; the URI itself is never exposed. */
+  hasDownloadUri: boolean;
+  newerVersionAvailable?: boolean;
+}
+
+export type RequestExportResult = { alreadyQueued: false; export: ExportInfo } | { alreadyQueued: true };
+
+export interface TrainingClientOptions {
+  /** `https://{resource}.cognitiveservices.azure.com` (http only for a loopback emulator). */
+  endpoint: string;
+  trainingKey: string;
+  /** Per request, default 30 s. */
+  timeoutMs?: number;
+  /** For `Retry-After` HTTP-dates; default `Date.now`. */
+  now?: () => number;
+  /** Injected fetch (tests); default global fetch. */
+  fetch?: typeof fetch;
+}
+
+export interface CustomVisionTrainingApi {
+  getIteration(projectId: string, iterationId: string): Promise<Iteration>;
+  listIterations(projectId: string): Promise<Iteration[]>;
+  requestExport(projectId: string, iterationId: string, platform: ExportPlatform, flavor?: ExportFlavor): Promise<RequestExportResult>;
+  listExports(projectId: string, iterationId: string): Promise<ExportInfo[]>;
+}
+
+const ALREADY_QUEUED_CODE = 'BadRequestExportAlreadyInProgress';
+const TRAINING_CODE = 'BadRequestExportWhileTraining';
+const VALIDATION_CODE = 'BadRequestExportValidationFailed';
+
+function isRecord(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+function toIteration(v: unknown): Iteration | undefined {
+  if (!isRecord(v) || !isGuid(v.id) || typeof v.status !== 'string') return undefined;
+  const it: Iteration = {
+    id: v.id.toLowerCase(),
+    projectId: typeof v.projectId === 'string' ? v.projectId.toLowerCase() : '',
+    name: typeof v.name === 'string' ? v.name : '',
+    status: v.status,
+    exportable: v.exportable === true,
+    exportableTo: Array.isArray(v.exportableTo) ? v.exportableTo.filter((p): p is string => typeof p === 'string') : [],
+  };
+  for (const k of ['created', 'lastModified', 'trainedAt', 'domainId', 'publishName'] as const) {
+    const x = v[k];
+    if (typeof x === 'string') it[k] = x;
+  }
+  return it;
+}
+
+function toExport(v: unknown): ExportInfo | undefined {
+  if (!isRecord(v) || typeof v.platform !== 'string') return undefined;
+  if (v.status !== 'Exporting' && v.status !== 'Done' && v.status !== 'Failed') return undefined;
+  const e: ExportInfo = { platform: v.platform, status: v.status, hasDownloadUri: typeof v.downloadUri === 'string' && v.downloadUri !== '' };
+  if (typeof v.flavor === 'string' && v.flavor !== '') e.flavor = v.flavor;
+  if (typeof v.newerVersionAvailable === 'boolean') e.newerVersionAvailable = v.newerVersionAvailable;
+  return e;
+}
+
+/** `{code, message}` (Custom Vision) or `{error: {code, message}}` (Cognitive Services gateway). */
+function serviceError(body: unknown): { code?: string; message?: string } {
+  const src = isRecord(body) && isRecord(body.error) ? body.error : body;
+  if (!isRecord(src)) return {};
+  const out: { code?: string; message?: string } = {};
+  if (typeof src.code === 'string' || typeof src.code === 'number') out.code = String(src.code);
+  if (typeof src.message === 'string') out.message = src.message;
+  return out;
+}
+
+export class CustomVisionTrainingClient implements CustomVisionTrainingApi {
+  readonly #key: string;
+  readonly #base: string;
+  readonly #timeoutMs: number;
+  readonly #now: () => number;
+  readonly #fetch: typeof fetch;
+
+  constructor(opts: TrainingClientOptions) {
+    let u: URL;
+    try {
+      u = new URL(opts.endpoint);
+    } catch {
+      throw new CvValidationError('Custom Vision endpoint is not a URL', { reason: 'invalidArgument', operation: 'getIteration' });
+    }
+    if (u.protocol !== 'https:' && !(u.protocol === 'http:' && isLoopbackHost(u.hostname)))
+      throw new CvValidationError('Custom Vision endpoint must be https (http only for a loopback emulator)', { reason: 'invalidArgument', operation: 'getIteration' });
+    if (u.search || u.username || u.password)
+      throw new CvValidationError('Custom Vision endpoint must not carry a query or credentials', { reason: 'invalidArgument', operation: 'getIteration' });
+    if (typeof opts.trainingKey !== 'string' || opts.trainingKey.trim() === '')
+      throw new CvValidationError('Custom Vision training key is empty', { reason: 'invalidArgument', operation: 'getIteration' });
+    this.#key = opts.trainingKey;
+    this.#base = `${u.origin}${u.pathname.replace(/\/+$/, '')}${TRAINING_API_PATH}`;
+    this.#timeoutMs = opts.timeoutMs ?? 30_000;
+    this.#now = opts.now ?? Date.now;
+    this.#fetch = opts.fetch ?? fetch;
+  }
+
+  async getIteration(projectId: string, iterationId: string): Promise<Iteration> {
+    this.#ids('getIteration', { projectId, iterationId });
+    const body = await this.#call('getIteration', 'GET', `/projects/${projectId}/iterations/${iterationId}`);
+    const it = toIteration(body.json);
+    if (!it) throw this.#unexpected('getIteration', 'an Iteration');
+    return it;
+  }
+
+  async listIterations(projectId: string): Promise<Iteration[]> {
+    this.#ids('listIterations', { projectId });
+    const body = await this.#call('listIterations', 'GET', `/projects/${projectId}/iterations`);
+    if (!Array.isArray(body.json)) throw this.#unexpected('listIterations', 'an array of Iteration');
+    const out = body.json.map(toIteration);
+    if (out.some((x) => x === undefined)) throw this.#unexpected('listIterations', 'an array of Iteration');
+    return out as Iteration[];
+  }
+
+  async requestExport(projectId: string, iterationId: string, platform: ExportPlatform, flavor?: ExportFlavor): Promise<RequestExportResult> {
+    this.#ids('requestExport', { projectId, iterationId });
+    if (!EXPORT_PLATFORMS.includes(platform))
+      throw new CvValidationError(`platform must be one of ${EXPORT_PLATFORMS.join(', ')}`, { reason: 'invalidArgument', operation: 'requestExport' });
+    if (flavor !== undefined && !EXPORT_FLAVORS.includes(flavor))
+      throw new CvValidationError(`flavor must be one of ${EXPORT_FLAVORS.join(', ')}`, { reason: 'invalidArgument', operation: 'requestExport' });
+    const q = new URLSearchParams({ platform });
+    if (flavor !== undefined) q.set('flavor', flavor);
+    try {
+      const body = await this.#call('requestExport', 'POST', `/projects/${projectId}/iterations/${iterationId}/export?${q.toString()}`);
+      const e = toExport(body.json);
+      if (!e) throw this.#unexpected('requestExport', 'an Export');
+      return { alreadyQueued: false, export: e };
+    } catch (err) {
+      if (err instanceof CvPermanentError && err.serviceCode === ALREADY_QUEUED_CODE) return { alreadyQueued: true };
+      throw err;
+    }
+  }
+
+  async listExports(projectId: string, iterationId: string): Promise<ExportInfo[]> {
+    this.#ids('listExports', { projectId, iterationId });
+    const body = await this.#call('listExports', 'GET', `/projects/${projectId}/iterations/${iterationId}/export`);
+    if (!Array.isArray(body.json)) throw this.#unexpected('listExports', 'an array of Export');
+    const out = body.json.map(toExport);
+    if (out.some((x) => x === undefined)) throw this.#unexpected('listExports', 'an array of Export');
+    return out as ExportInfo[];
+  }
+
+  /** Never print the key. */
+  toJSON(): string {
+    return `CustomVisionTrainingClient(${this.#base})`;
+  }
+
+  #ids(operation: CvOperation, ids: Record<string, string>): void {
+    for (const [name, v] of Object.entries(ids)) {
+      if (!isGuid(v)) throw new CvValidationError(`${name} must be a GUID`, { reason: 'invalidArgument', operation });
+    }
+  }
+
+  #scrub(text: string): string {
+    const k = this.#key;
+    let out = text;
+    if (k.length >= 4) out = out.split(k).join(REDACTED).split(encodeURIComponent(k)).join(REDACTED);
+    return scrubSecrets(out);
+  }
+
+  #unexpected(operation: CvOperation, what: string): CustomVisionError {
+    return new CvUnexpectedResponseError(`${operation}: the response body is not ${what}`, { reason: 'unexpectedResponse', operation });
+  }
+
+  async #call(operation: CvOperation, method: string, pathAndQuery: string): Promise<{ json: unknown }> {
+    const ac = new AbortController();
+    const timer = setTimeout(() => ac.abort(), this.#timeoutMs);
+    timer.unref?.();
+    let res: Response;
+    let text: string;
+    try {
+      res = await this.#fetch(`${this.#base}${pathAndQuery}`, {
+        method,
+        headers: { 'Training-key': this.#key, Accept: 'application/json' },
+        signal: ac.signal,
+      });
+      text = await res.text();
+    } catch (e) {
+      if (ac.signal.aborted)
+        throw new CvTransientError(`${operation}: no response within ${this.#timeoutMs} ms`, { reason: 'timeout', operation });
+      const cause = e instanceof Error ? (isRecord(e.cause) && typeof e.cause.code === 'string' ? e.cause.code : e.message) : 'unknown';
+      throw new CvTransientError(`${operation}: network failure (${this.#scrub(cause)})`, { reason: 'network', operation });
+    } finally {
+      clearTimeout(timer);
+    }
+    const requestId = res.headers.get('apim-request-id') ?? res.headers.get('x-ms-request-id') ?? undefined;
+    let json: unknown;
+    try {
+      json = text === '' ? undefined : JSON.parse(text);
+    } catch {
+      json = undefined;
+    }
+    if (res.ok) {
+      if (json === undefined) throw new CvUnexpectedResponseError(`${operation}: HTTP ${res.status} without a JSON body`, { reason: 'unexpectedResponse', operation, status: res.status, ...(requestId ? { requestId } : {}) });
+      return { json };
+    }
+    throw this.#classify(operation, res.status, serviceError(json), retryAfterMsFromHeaders(res.headers, this.#now()), requestId);
+  }
+
+  #classify(operation: CvOperation, status: number, svc: { code?: string; message?: string }, retryAfterMs: number | undefined, requestId: string | undefined): CustomVisionError {
+    const code = svc.code;
+    const detail = svc.message ? `: ${this.#scrub(svc.message)}` : '';
+    const message = `${operation} failed: HTTP ${status}${code ? ` (${this.#scrub(code)})` : ''}${detail}`;
+    const base = {
+      operation,
+      status,
+      ...(code !== undefined ? { serviceCode: code } : {}),
+      ...(requestId !== undefined ? { requestId } : {}),
+      ...(retryAfterMs !== undefined ? { retryAfterMs } : {}),
+    };
+    if (status === 429) return new CvThrottledError(message, { ...base, reason: 'rateLimited' });
+    if (status === 408) return new CvTransientError(message, { ...base, reason: 'timeout' });
+    if (status >= 500) return new CvTransientError(message, { ...base, reason: 'serverError' });
+    if (code === TRAINING_CODE) return new CvTransientError(message, { ...base, reason: 'iterationTraining' });
+    if (status === 401) return new CvPermanentError(message, { ...base, reason: 'unauthenticated' });
+    if (status === 403) return new CvPermanentError(message, { ...base, reason: 'forbidden' });
+    if (status === 404) return new CvPermanentError(message, { ...base, reason: 'notFound' });
+    if (status === 409) return new CvPermanentError(message, { ...base, reason: 'conflict' });
+    if (code === VALIDATION_CODE) return new CvPermanentError(message, { ...base, reason: 'exportValidationFailed' });
+    if (code !== undefined && /notexportable|notsupported/i.test(code)) return new CvPermanentError(message, { ...base, reason: 'notExportable' });
+    return new CvPermanentError(message, { ...base, reason: 'badRequest' });
+  }
+}
