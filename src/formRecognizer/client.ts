@@ -337,3 +337,24 @@ export class FormRecognizerV2Client implements CopyApi {
     return out;
   }
 }
+
+/** API versions the app knows about; only the v2 family is implemented so far. */
+export const SUPPORTED_API_VERSIONS: readonly V2ApiVersion[] = ['v2.1', 'v2.0'];
+
+export interface CopyClientOptions extends Omit<FormRecognizerClientOptions, 'apiVersion'> {
+  /** `v2.1` (default) or `v2.0`; `2023-07-31` / `2024-11-30` are refused until a v4 client exists. */
+  apiVersion?: string;
+}
+
+/**
+ * The {@link CopyApi} implementation for an API version (`DR_API_VERSION`). Throws a
+ * ValidationError naming the version when it is not implemented.
+ */
+export function createCopyClient(options: CopyClientOptions): CopyApi {
+  const version = options.apiVersion ?? 'v2.1';
+  if (version === 'v2.0' || version === 'v2.1') return new FormRecognizerV2Client({ ...options, apiVersion: version });
+  throw new ValidationError(`API version '${version}' is not implemented (supported: ${SUPPORTED_API_VERSIONS.join(', ')})`, {
+    reason: 'invalidArgument',
+    operation: 'listModels',
+  });
+}

@@ -17,6 +17,9 @@ export type {
 export { CopyAuthorization, type ApiFamily, type CopyAuthorizationSummary } from './authorization';
 export {
   FormRecognizerV2Client,
+  SUPPORTED_API_VERSIONS,
+  createCopyClient,
+  type CopyClientOptions,
   TARGET_REGION_PATTERN,
   TARGET_RESOURCE_ID_PATTERN,
   type FormRecognizerClientOptions,

@@ -14,6 +14,7 @@ import {
   TransientError,
   classifyCopyFailure,
   classifyHttpFailure,
+  createCopyClient,
   decodeExpirationTicks,
   epochMsToTicks,
   parseRetryAfter,
@@ -276,5 +277,21 @@ describe('CopyAuthorization', () => {
     expect(auth.expiresWithin(exp - 1000)).toBe(false);
     expect(auth.expiresWithin(exp - 1000, 5000)).toBe(true);
     expect(auth.expiresWithin(exp)).toBe(true);
+  });
+});
+
+describe('createCopyClient', () => {
+  const base = { endpoint: 'https://r.cognitiveservices.azure.com/', region: 'eastus', resourceId: TARGET.resourceId, credential: { key: 'k'.repeat(32) } };
+  it.each([[undefined, 'v2.1'], ['v2.1', 'v2.1'], ['v2.0', 'v2.0']])('%p → v2 client %s', (apiVersion, expected) => {
+    const c = createCopyClient(apiVersion === undefined ? base : { ...base, apiVersion });
+    expect([c.apiFamily, c.apiVersion, c.endpoint]).toEqual(['v2', expected, 'https://r.cognitiveservices.azure.com']);
+  });
+  it.each([['2024-11-30'], ['2023-07-31'], ['v3']])('%p is refused, naming the version', (apiVersion) => {
+    expect(() => createCopyClient({ ...base, apiVersion })).toThrow(new RegExp(apiVersion));
+  });
+  it('the client never shows its key', () => {
+    const c = createCopyClient(base);
+    expect(JSON.stringify(c)).not.toContain('kkkk');
+    expect(inspect(c, { depth: 10, showHidden: true })).not.toContain('kkkk');
   });
 });
