@@ -112,7 +112,7 @@ describe('Form Recognizer emulator — models and auth', () => {
     expect(res.modelInfo).toMatchObject({ modelName: 'late', attributes: { isComposed: true } });
   });
 
-  it.each([
+  it.each<{ name: string; headers: Record<string, string>; status: number; message?: RegExp; credential: string }>([
     { name: 'missing key', headers: {}, status: 401, message: /missing subscription key/, credential: 'none' },
     { name: 'wrong key', headers: { 'Ocp-Apim-Subscription-Key': 'nope' }, status: 401, message: /invalid subscription key or wrong API endpoint/, credential: 'invalid-key' },
     { name: 'accepted bearer token', headers: { Authorization: `Bearer ${TOKEN}` }, status: 200, credential: 'bearer' },
