@@ -137,6 +137,21 @@ function errnoCode(e: unknown): string | undefined {
   return undefined;
 }
 
+/** `AbortSignal.any` (Node ≥ 20.3) with a fallback for older runtimes. */
+function anySignal(signals: AbortSignal[]): AbortSignal {
+  const native = (AbortSignal as { any?: (s: AbortSignal[]) => AbortSignal }).any;
+  if (native) return native.call(AbortSignal, signals);
+  const controller = new AbortController();
+  for (const s of signals) {
+    if (s.aborted) {
+      controller.abort(s.reason);
+      break;
+    }
+    s.addEventListener('abort', () => controller.abort(s.reason), { once: true });
+  }
+  return controller.signal;
+}
+
 export class HttpCore {
   readonly #credential: FormRecognizerCredential;
   readonly scrubber = new SecretScrubber();
@@ -213,7 +228,7 @@ export class HttpCore {
     const host = new URL(req.url).host;
     const timeoutMs = req.timeoutMs ?? this.timeoutMs;
     const timeoutSignal = AbortSignal.timeout(timeoutMs);
-    const signal = req.abortSignal ? AbortSignal.any([req.abortSignal, timeoutSignal]) : timeoutSignal;
+    const signal = req.abortSignal ? anySignal([req.abortSignal, timeoutSignal]) : timeoutSignal;
     const event: RequestEvent = { operation: req.operation, method: req.method, route: req.route, host, durationMs: 0, attempt };
 
     const finish = (outcome: { error?: FormRecognizerError; status?: number; requestId?: string; retryAfterMs?: number }): void => {

@@ -301,3 +301,14 @@ describe('service responses the emulator does not produce', () => {
     expect(source.seen[1]!.headers.authorization).toBe(`Bearer ${token}`);
   });
 });
+
+describe('cancellation', () => {
+  it('a caller abort → PermanentError(aborted), distinct from a timeout', async () => {
+    source.handler = () => undefined; // never answers
+    const controller = new AbortController();
+    const p = client(source).getModel('m', { abortSignal: controller.signal });
+    controller.abort();
+    const e = await caught(p);
+    expect([e.kind, e.reason]).toEqual(['permanent', 'aborted']);
+  });
+});
