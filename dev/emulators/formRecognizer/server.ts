@@ -326,7 +326,7 @@ export async function startFormRecognizerEmulator(opts: FormRecognizerEmulatorOp
       clear: (resourceName) => ctx.faults.clear(resourceName),
     },
     requestLog: ctx.log,
-    models: (name) => [...settled(name).models.values()].map(modelView).sort((a, b) => a.modelId.localeCompare(b.modelId)),
+    models: (name) => [...settled(name).models.values()].map(modelView).sort((a, b) => (a.modelId < b.modelId ? -1 : a.modelId > b.modelId ? 1 : 0)),
     addModel: (name, seed) => modelView(state.addModel(name, seed, clock.now())),
     operations(name) {
       const r = settled(name);

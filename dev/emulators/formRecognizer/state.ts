@@ -238,6 +238,8 @@ export class EmulatorState {
   readonly resources = new Map<string, ResourceState>();
   /** Every authorization ever issued, by target model id. */
   readonly authorizations = new Map<string, Authorization>();
+  /** Operations not yet applied (kept apart so settling stays cheap with many operations). */
+  private readonly pending = new Set<CopyOperation>();
 
   constructor(private readonly copyDuration: number | ((c: CopyDurationInput) => number) = DEFAULT_COPY_DURATION_MS) {}
 
@@ -265,12 +267,11 @@ export class EmulatorState {
 
   /** Applies every operation that completed at or before `now`, in completion order. */
   settle(now: number): void {
-    const due: CopyOperation[] = [];
-    for (const r of this.resources.values()) {
-      for (const op of r.operations.values()) if (!op.settled && op.completeMs <= now) due.push(op);
+    const due = [...this.pending].filter((op) => op.completeMs <= now).sort((a, b) => a.completeMs - b.completeMs);
+    for (const op of due) {
+      this.pending.delete(op);
+      this.complete(op);
     }
-    due.sort((a, b) => a.completeMs - b.completeMs);
-    for (const op of due) this.complete(op);
   }
 
   private complete(op: CopyOperation): void {
@@ -397,6 +398,7 @@ export class EmulatorState {
       settled: false,
     };
     source.operations.set(resultId, operation);
+    this.pending.add(operation);
     this.settle(now);
     return operation;
   }
