@@ -88,7 +88,8 @@ export function parseContainerUrl(url: string, settingName = 'container URL'): C
   if (u.protocol !== 'https:' && !(u.protocol === 'http:' && isLoopbackHost(u.hostname)))
     throw new Error(`${settingName} must be https (http only for a loopback emulator), got ${u.protocol}`);
   const segs = segments(u.pathname).filter((s, i, all) => s !== '' || i < all.length - 1);
-  const pathStyle = isLoopbackHost(u.hostname) || segs.length === 2;
+  // Path-style (`/{account}/{container}`) on loopback and IP hosts (emulators), virtual-host style otherwise.
+  const pathStyle = isLoopbackHost(u.hostname) || /^\d{1,3}(\.\d{1,3}){3}$/.test(u.hostname) || u.hostname.startsWith('[');
   const expected = pathStyle ? 2 : 1;
   if (segs.length !== expected || segs.some((s) => s === ''))
     throw new Error(`${settingName} must name exactly one container (${pathStyle ? '/{account}/{container}' : '/{container}'}), got path ${u.pathname}`);

@@ -211,7 +211,7 @@ export async function startCustomVisionEmulator(opts: CustomVisionEmulatorOption
   const newId = makeIds(opts.idSeed);
 
   const projects = new Map<string, EmulatedProject>();
-  const exports: EmulatedExport[] = [];
+  const exportList: EmulatedExport[] = [];
   const requestLog: RequestLogEntry[] = [];
   const notificationLog: NotificationLogEntry[] = [];
   const timed: { dueAt: number; run: () => Promise<void> }[] = [];
@@ -320,7 +320,7 @@ export async function startCustomVisionEmulator(opts: CustomVisionEmulatorOption
   async function drain(): Promise<void> {
     for (;;) {
       const now = clock.now();
-      const dueExport = exports.filter((e) => !e.emitted && e.doneAt <= now).sort((a, b) => a.doneAt - b.doneAt)[0];
+      const dueExport = exportList.filter((e) => !e.emitted && e.doneAt <= now).sort((a, b) => a.doneAt - b.doneAt)[0];
       const dueTimed = timed.filter((t) => t.dueAt <= now).sort((a, b) => a.dueAt - b.dueAt)[0];
       if (dueExport && (!dueTimed || dueExport.doneAt <= dueTimed.dueAt)) await emitExport(dueExport);
       else if (dueTimed) {
@@ -416,7 +416,7 @@ export async function startCustomVisionEmulator(opts: CustomVisionEmulatorOption
 
   async function completeExports(): Promise<EmulatedExport[]> {
     const now = clock.now();
-    const pending = exports.filter((e) => !e.emitted);
+    const pending = exportList.filter((e) => !e.emitted);
     for (const e of pending) e.doneAt = Math.min(e.doneAt, now);
     await flush();
     return pending;
@@ -498,7 +498,7 @@ export async function startCustomVisionEmulator(opts: CustomVisionEmulatorOption
     if (!it) return err(404, 'BadRequestIterationNotFound', 'Iteration not found');
     if (parts.length === 4) return method === 'GET' ? { status: 200, body: it } : err(405, 'MethodNotAllowed', 'Method not allowed');
     if (parts.length !== 5 || parts[4]?.toLowerCase() !== 'export') return err(404, 'NotFound', 'Resource not found');
-    const mine = exports.filter((e) => e.projectId === p.id && e.iterationId === it.id);
+    const mine = exportList.filter((e) => e.projectId === p.id && e.iterationId === it.id);
     if (method === 'GET') return { status: 200, body: mine.map(exportJson) };
     if (method !== 'POST') return err(405, 'MethodNotAllowed', 'Method not allowed');
     const platform = EMULATED_PLATFORMS.find((x) => x.toLowerCase() === (query.get('platform') ?? '').toLowerCase());
@@ -514,7 +514,7 @@ export async function startCustomVisionEmulator(opts: CustomVisionEmulatorOption
     const now = clock.now();
     const e: EmulatedExport = { projectId: p.id, iterationId: it.id, platform, requestedAt: now, doneAt: now + exportDurationMs, outcome: fail ? 'Failed' : 'Done', emitted: false };
     if (flavor !== undefined) e.flavor = flavor;
-    exports.push(e);
+    exportList.push(e);
     wakeAt(e.doneAt);
     return { status: 200, body: exportJson(e) };
   }
@@ -606,7 +606,7 @@ export async function startCustomVisionEmulator(opts: CustomVisionEmulatorOption
     endpoint: `http://127.0.0.1:${port}`,
     trainingKey,
     projects,
-    exports,
+    exports: exportList,
     requestLog,
     notificationLog,
     faults,
