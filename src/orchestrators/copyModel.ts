@@ -18,7 +18,7 @@
  *     verified copy is deleted (`discardTarget`): no orphans.
  */
 import * as df from 'durable-functions';
-import type { OrchestrationContext } from 'durable-functions';
+import type { OrchestrationContext, Task } from 'durable-functions';
 import {
   Activities,
   type CheckCopyResult,
@@ -36,7 +36,7 @@ type PollResult =
   | { kind: 'succeeded'; targetModelId: string }
   | { kind: 'failed'; reason: FailureReason; renew: boolean };
 
-export function* copyModelOrchestrator(context: OrchestrationContext): Generator<unknown, CopyOutcome, unknown> {
+export function* copyModelOrchestrator(context: OrchestrationContext): Generator<Task, CopyOutcome, unknown> {
   const input = context.df.getInput() as CopyInput;
   const { runId, sourceModelId, region, policy } = input;
   const startedAt = context.df.currentUtcDateTime;
@@ -56,13 +56,13 @@ export function* copyModelOrchestrator(context: OrchestrationContext): Generator
     ...outcome,
   });
 
-  function* fail(reason: FailureReason): Generator<unknown, CopyOutcome, unknown> {
+  function* fail(reason: FailureReason): Generator<Task, CopyOutcome, unknown> {
     const record: RecordFailureInput = { runId, sourceModelId, region, reason, attempts };
     yield context.df.callActivity(Activities.recordCopyFailure, record);
     return finish({ outcome: 'failed', reason });
   }
 
-  function* wait(ms: number): Generator<unknown, void, unknown> {
+  function* wait(ms: number): Generator<Task, void, unknown> {
     yield context.df.createTimer(addMs(context.df.currentUtcDateTime, ms));
   }
 
@@ -85,7 +85,7 @@ export function* copyModelOrchestrator(context: OrchestrationContext): Generator
       continue;
     }
 
-    const polled = yield* pollCopy(started.operationLocation, started.retryAfterMs);
+    const polled = yield* pollCopy(started.operationLocation, started.targetModelId, started.retryAfterMs);
     if (polled.kind === 'succeeded') {
       const verified = yield* verify(started.targetModelId);
       if (verified.kind === 'verified') {
@@ -113,7 +113,7 @@ export function* copyModelOrchestrator(context: OrchestrationContext): Generator
     requestId: lastReason?.requestId,
   });
 
-  function* pollCopy(operationLocation: string, firstRetryAfterMs?: number): Generator<unknown, PollResult, unknown> {
+  function* pollCopy(operationLocation: string, targetModelId: string, firstRetryAfterMs?: number): Generator<Task, PollResult, unknown> {
     const copyStartedAt = context.df.currentUtcDateTime.getTime();
     let polls = 0;
     let retryAfterMs = firstRetryAfterMs;
@@ -122,7 +122,7 @@ export function* copyModelOrchestrator(context: OrchestrationContext): Generator
       const elapsed = context.df.currentUtcDateTime.getTime() - copyStartedAt;
       yield* wait(nextPollDelayMs(policy, polls, elapsed, retryAfterMs));
       polls += 1;
-      const status = (yield context.df.callActivity(Activities.checkCopy, { sourceModelId, region, operationLocation })) as CheckCopyResult;
+      const status = (yield context.df.callActivity(Activities.checkCopy, { sourceModelId, region, operationLocation, targetModelId })) as CheckCopyResult;
       retryAfterMs = undefined;
       switch (status.kind) {
         case 'succeeded':
@@ -147,7 +147,7 @@ export function* copyModelOrchestrator(context: OrchestrationContext): Generator
     }
   }
 
-  function* verify(targetModelId: string): Generator<unknown, { kind: 'verified'; targetModelId: string } | { kind: 'failed'; reason: FailureReason }, unknown> {
+  function* verify(targetModelId: string): Generator<Task, { kind: 'verified'; targetModelId: string } | { kind: 'failed'; reason: FailureReason }, unknown> {
     const until = addMs(context.df.currentUtcDateTime, policy.verifyTimeoutMs);
     let checks = 0;
     for (;;) {
@@ -168,7 +168,7 @@ export function* copyModelOrchestrator(context: OrchestrationContext): Generator
     }
   }
 
-  function* discard(targetModelId: string): Generator<unknown, void, unknown> {
+  function* discard(targetModelId: string): Generator<Task, void, unknown> {
     const discardInput: DiscardTargetInput = { ...pair, targetModelId };
     try {
       yield context.df.callActivityWithRetry(Activities.discardTarget, DISCARD_RETRY, discardInput);

@@ -9,7 +9,7 @@ import type { OrchestrationContext, Task } from 'durable-functions';
 import { Orchestrators, type BatchInput, type BatchResult, type CopyInput, type CopyOutcome, type PairRef } from '../replication/contracts';
 import { copyInstanceId } from '../replication/policy';
 
-export function* replicateBatchOrchestrator(context: OrchestrationContext): Generator<unknown, BatchResult, unknown> {
+export function* replicateBatchOrchestrator(context: OrchestrationContext): Generator<Task, BatchResult, unknown> {
   const input = context.df.getInput() as BatchInput;
   const outcomes: CopyOutcome[] = [];
   const running = new Map<Task, PairRef>();

@@ -27,7 +27,7 @@ import { batchInstanceId, batchLayout, chunk } from '../replication/policy';
 /** Listing and planning talk to the services: transient failures are retried with back-off. */
 const IO_RETRY = Object.assign(new df.RetryOptions(5_000, 5), { backoffCoefficient: 2, maxRetryIntervalInMilliseconds: 120_000 });
 
-export function* replicateModelsOrchestrator(context: OrchestrationContext): Generator<unknown, RunSummary, unknown> {
+export function* replicateModelsOrchestrator(context: OrchestrationContext): Generator<Task, RunSummary, unknown> {
   const input = (context.df.getInput() ?? { trigger: 'http' }) as RunInput;
   const runId = context.df.instanceId;
   const startedAt = context.df.currentUtcDateTime.toISOString();

@@ -138,6 +138,8 @@ export interface CheckCopyInput {
   sourceModelId: string;
   region: string;
   operationLocation: string;
+  /** The target model the copy goes into (used when the operation itself is gone). */
+  targetModelId: string;
 }
 
 export type CheckCopyResult =
