@@ -38,6 +38,8 @@ const SECRET_VALUE_PATTERNS: readonly [RegExp, string][] = [
   [/\beyJ[A-Za-z0-9_-]{4,}\.eyJ[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]*/, 'looks like a JSON web token'],
 ];
 
+const REDACTED = '[redacted]';
+
 export interface SecretFinding {
   /** JSON path, e.g. `$.lastError.accessToken` or `$.pairs[3].reason`. */
   path: string;
@@ -52,7 +54,8 @@ export function isSecretFieldName(name: string): boolean {
 /** Returns the first secret-looking field or string in `value`, or undefined. */
 export function findSecret(value: unknown, path = '$'): SecretFinding | undefined {
   if (typeof value === 'string') {
-    for (const [pattern, reason] of SECRET_VALUE_PATTERNS) if (pattern.test(value)) return { path, reason };
+    const text = value.split(REDACTED).join(''); // already redacted parts are fine
+    for (const [pattern, reason] of SECRET_VALUE_PATTERNS) if (pattern.test(text)) return { path, reason };
     return undefined;
   }
   if (Array.isArray(value)) {

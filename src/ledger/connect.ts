@@ -1,0 +1,58 @@
+/**
+ * Opening the ledger: a `ContainerClient` from a connection string or from
+ * `{accountUrl, credential}` (identity-based), and the typed repositories over it.
+ */
+import { DefaultAzureCredential, type TokenCredential } from '@azure/identity';
+import { BlobServiceClient, ContainerClient, type AnonymousCredential, type StorageSharedKeyCredential } from '@azure/storage-blob';
+import { resolveSecret, type Env, type Settings } from '../config';
+import type { Clock, DocumentStoreOptions } from './documentStore';
+import { PendingTargetRepository } from './pendingTargets';
+import { ReplicaRepository } from './replicas';
+import { RunReportRepository } from './runReports';
+
+export type LedgerConnection =
+  | { connectionString: string }
+  | { accountUrl: string; credential: TokenCredential | StorageSharedKeyCredential | AnonymousCredential };
+
+export function createLedgerContainerClient(connection: LedgerConnection, containerName: string): ContainerClient {
+  const service =
+    'connectionString' in connection
+      ? BlobServiceClient.fromConnectionString(connection.connectionString)
+      : new BlobServiceClient(connection.accountUrl, connection.credential);
+  return service.getContainerClient(containerName);
+}
+
+/**
+ * The ledger's connection from the app settings: `AzureWebJobsStorage` (read now, at the
+ * moment of use) or the identity-based blob service URI with `DefaultAzureCredential`.
+ */
+export function ledgerConnectionFromSettings(settings: Settings, env: Env = process.env): LedgerConnection {
+  const storage = settings.storage;
+  if (storage.kind === 'connectionString') return { connectionString: resolveSecret(storage.connectionString, env) };
+  const credential = new DefaultAzureCredential(storage.clientId ? { managedIdentityClientId: storage.clientId } : {});
+  return { accountUrl: storage.blobServiceUri, credential };
+}
+
+export interface Ledger {
+  readonly container: ContainerClient;
+  readonly replicas: ReplicaRepository;
+  readonly pendingTargets: PendingTargetRepository;
+  readonly runReports: RunReportRepository;
+}
+
+export interface OpenLedgerOptions extends DocumentStoreOptions {
+  clock?: Clock;
+  /** Create the container if it does not exist (default true). */
+  createIfMissing?: boolean;
+}
+
+/** The repositories over one container (created if missing). */
+export async function openLedger(container: ContainerClient, options: OpenLedgerOptions = {}): Promise<Ledger> {
+  if (options.createIfMissing ?? true) await container.createIfNotExists();
+  return {
+    container,
+    replicas: new ReplicaRepository(container, options),
+    pendingTargets: new PendingTargetRepository(container, options),
+    runReports: new RunReportRepository(container, options),
+  };
+}

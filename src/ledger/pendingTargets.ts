@@ -1,0 +1,88 @@
+/**
+ * Blank target models: a copy authorization creates (reserves) a model in the target before
+ * the copy runs. Each one is recorded here *before* the authorization is used and removed
+ * once its copy is verified (or the blank model is deleted), so cleanup can find and delete
+ * orphans even after a crash.
+ *
+ * Blob: `pending-targets/{region}/{targetModelId}.json` (segments encoded, see keys.ts).
+ */
+import type { ContainerClient } from '@azure/storage-blob';
+import { DocumentStore, type DocumentStoreOptions, type DocumentType } from './documentStore';
+import { hasShape, isIsoDate, isNonEmptyString } from './guards';
+import { ledgerKey } from './keys';
+
+export interface PendingTarget {
+  region: string;
+  targetResourceId: string;
+  targetModelId: string;
+  sourceModelId: string;
+  runId: string;
+  /** When it was recorded (the store's clock). */
+  createdAt: string;
+}
+
+export const isPendingTarget = (v: unknown): v is PendingTarget =>
+  hasShape<PendingTarget>(v, {
+    region: isNonEmptyString,
+    targetResourceId: isNonEmptyString,
+    targetModelId: isNonEmptyString,
+    sourceModelId: isNonEmptyString,
+    runId: isNonEmptyString,
+    createdAt: isIsoDate,
+  });
+
+export const PENDING_TARGET_DOCUMENT: DocumentType<PendingTarget> = { kind: 'pendingTarget', schemaVersion: 1, isData: isPendingTarget };
+
+export class PendingTargetRepository {
+  readonly store: DocumentStore<PendingTarget>;
+  private readonly now: () => number;
+
+  constructor(container: ContainerClient, options: DocumentStoreOptions = {}) {
+    this.store = new DocumentStore(container, PENDING_TARGET_DOCUMENT, options);
+    const clock = options.clock;
+    this.now = clock ? () => clock.now() : () => Date.now();
+  }
+
+  static key(region: string, targetModelId: string): string {
+    return ledgerKey(['pending-targets', region, targetModelId], '.json');
+  }
+
+  /** Records a blank target model. Idempotent: recording it again keeps the first record. */
+  async add(target: Omit<PendingTarget, 'createdAt'>): Promise<PendingTarget> {
+    const createdAt = new Date(this.now()).toISOString();
+    const result = await this.store.update(PendingTargetRepository.key(target.region, target.targetModelId), (current) =>
+      current ?? {
+        region: target.region,
+        targetResourceId: target.targetResourceId,
+        targetModelId: target.targetModelId,
+        sourceModelId: target.sourceModelId,
+        runId: target.runId,
+        createdAt,
+      },
+    );
+    return result.value!;
+  }
+
+  /** Forgets a blank target model (its copy was verified, or it was deleted). False if it was not recorded. */
+  async remove(region: string, targetModelId: string): Promise<boolean> {
+    return this.store.delete(PendingTargetRepository.key(region, targetModelId));
+  }
+
+  async get(region: string, targetModelId: string): Promise<PendingTarget | undefined> {
+    return (await this.store.get(PendingTargetRepository.key(region, targetModelId)))?.value;
+  }
+
+  async listForRegion(region: string): Promise<PendingTarget[]> {
+    return this.collect(`${ledgerKey(['pending-targets', region])}/`);
+  }
+
+  async listAll(): Promise<PendingTarget[]> {
+    return this.collect('pending-targets/');
+  }
+
+  private async collect(prefix: string): Promise<PendingTarget[]> {
+    const out: PendingTarget[] = [];
+    for await (const doc of this.store.list(prefix)) out.push(doc.value);
+    return out;
+  }
+}

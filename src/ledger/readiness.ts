@@ -1,0 +1,133 @@
+/**
+ * The DR readiness report: a pure function from the source's models, the replica records
+ * and the configured regions to a model × region matrix.
+ */
+import type { ReplicaError, ReplicaRecord } from './replicas';
+
+export interface SourceModelInfo {
+  modelId: string;
+  modelName?: string;
+  /** `ready` models are copyable; others (`creating`, `invalid`) are listed apart. */
+  status: string;
+  /** Same opaque version as `ReplicaRecord.sourceModelVersion` (e.g. `lastUpdatedDateTime`). */
+  version?: string;
+}
+
+export type ReadinessStatus = 'replicated' | 'missing' | 'failed' | 'inProgress';
+
+export interface ReadinessCell {
+  status: ReadinessStatus;
+  targetModelId?: string;
+  lastVerifiedAt?: string;
+  /** Seconds since the last verification of the copy (replicated cells). */
+  ageSeconds?: number;
+  /** The last failure (also on a replicated cell whose later attempt failed). */
+  lastError?: ReplicaError;
+  lastRunId?: string;
+  /** The record is about an older version of the source model: the copy is out of date. */
+  stale?: boolean;
+}
+
+export interface ReadinessRow {
+  sourceModelId: string;
+  sourceModelName?: string;
+  /** One cell per configured region. */
+  cells: Record<string, ReadinessCell>;
+  /** Replicated in every region. */
+  ready: boolean;
+}
+
+export interface ReadinessCounts {
+  replicated: number;
+  missing: number;
+  failed: number;
+  inProgress: number;
+  /** Age of the oldest verified copy, in seconds. */
+  oldestVerifiedAgeSeconds?: number;
+}
+
+export interface ReadinessReport {
+  generatedAt: string;
+  regions: string[];
+  rows: ReadinessRow[];
+  totals: ReadinessCounts & { models: number; pairs: number; readyModels: number };
+  byRegion: Record<string, ReadinessCounts>;
+  /** Source models that are not copyable (not `ready`). */
+  notCopyable: { modelId: string; modelName?: string; status: string }[];
+  /** Records whose source model is gone from the source, or whose region is no longer configured. */
+  orphanRecords: { sourceModelId: string; region: string; targetModelId?: string; reason: 'sourceModelGone' | 'regionNotConfigured' }[];
+}
+
+export function buildReadinessReport(input: {
+  sourceModels: readonly SourceModelInfo[];
+  replicas: readonly ReplicaRecord[];
+  regions: readonly string[];
+  now: number | Date;
+}): ReadinessReport {
+  const nowMs = typeof input.now === 'number' ? input.now : input.now.getTime();
+  const regions = [...new Set(input.regions)];
+  const regionSet = new Set(regions);
+  const byPair = new Map<string, ReplicaRecord>();
+  for (const r of input.replicas) byPair.set(pairKey(r.sourceModelId, r.region), r);
+
+  const ready = input.sourceModels.filter((m) => m.status === 'ready').sort((a, b) => compare(a.modelId, b.modelId));
+  const readyIds = new Set(ready.map((m) => m.modelId));
+  const knownIds = new Set(input.sourceModels.map((m) => m.modelId));
+  const emptyCounts = (): ReadinessCounts => ({ replicated: 0, missing: 0, failed: 0, inProgress: 0 });
+  const byRegion: Record<string, ReadinessCounts> = Object.fromEntries(regions.map((r) => [r, emptyCounts()]));
+  const totals = { models: ready.length, pairs: ready.length * regions.length, readyModels: 0, ...emptyCounts() };
+
+  const rows: ReadinessRow[] = ready.map((model) => {
+    const cells: Record<string, ReadinessCell> = {};
+    for (const region of regions) {
+      const cell = toCell(byPair.get(pairKey(model.modelId, region)), model, nowMs);
+      cells[region] = cell;
+      for (const counts of [byRegion[region], totals]) {
+        counts[cell.status]++;
+        if (cell.ageSeconds !== undefined) counts.oldestVerifiedAgeSeconds = Math.max(counts.oldestVerifiedAgeSeconds ?? 0, cell.ageSeconds);
+      }
+    }
+    const row: ReadinessRow = { sourceModelId: model.modelId, cells, ready: regions.every((r) => cells[r].status === 'replicated') };
+    if (model.modelName !== undefined) row.sourceModelName = model.modelName;
+    if (row.ready) totals.readyModels++;
+    return row;
+  });
+
+  const notCopyable = input.sourceModels
+    .filter((m) => m.status !== 'ready')
+    .sort((a, b) => compare(a.modelId, b.modelId))
+    .map((m) => (m.modelName === undefined ? { modelId: m.modelId, status: m.status } : { modelId: m.modelId, modelName: m.modelName, status: m.status }));
+
+  const orphanRecords: ReadinessReport['orphanRecords'] = [];
+  for (const r of [...input.replicas].sort((a, b) => compare(pairKey(a.sourceModelId, a.region), pairKey(b.sourceModelId, b.region)))) {
+    if (readyIds.has(r.sourceModelId) && regionSet.has(r.region)) continue;
+    if (!knownIds.has(r.sourceModelId) || !regionSet.has(r.region)) {
+      const reason = !knownIds.has(r.sourceModelId) ? 'sourceModelGone' : 'regionNotConfigured';
+      orphanRecords.push(r.targetModelId ? { sourceModelId: r.sourceModelId, region: r.region, targetModelId: r.targetModelId, reason } : { sourceModelId: r.sourceModelId, region: r.region, reason });
+    }
+  }
+
+  return { generatedAt: new Date(nowMs).toISOString(), regions, rows, totals, byRegion, notCopyable, orphanRecords };
+}
+
+function toCell(record: ReplicaRecord | undefined, model: SourceModelInfo, nowMs: number): ReadinessCell {
+  if (!record) return { status: 'missing' };
+  const stale = record.sourceModelVersion !== undefined && model.version !== undefined && record.sourceModelVersion !== model.version;
+  const cell: ReadinessCell = { status: stale ? 'missing' : record.state, lastRunId: record.lastRunId };
+  if (stale) cell.stale = true;
+  if (record.lastError) cell.lastError = record.lastError;
+  if (record.state === 'replicated' && !stale) {
+    cell.targetModelId = record.targetModelId;
+    cell.lastVerifiedAt = record.lastVerifiedAt;
+    if (record.lastVerifiedAt) cell.ageSeconds = Math.max(0, Math.floor((nowMs - Date.parse(record.lastVerifiedAt)) / 1000));
+  }
+  return cell;
+}
+
+function pairKey(modelId: string, region: string): string {
+  return `${modelId}\u0000${region}`;
+}
+
+function compare(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}

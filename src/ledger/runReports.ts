@@ -1,0 +1,139 @@
+/**
+ * Run reports of the replication orchestration.
+ *
+ * Blobs: `runs/{runId}.json` (the report) and `run-index/{inverted start time}_{runId}.json`
+ * (a small pointer whose name sorts newest first, so `latest(n)` reads n pointers instead of
+ * listing every report).
+ */
+import type { ContainerClient } from '@azure/storage-blob';
+import { DocumentStore, type DocumentStoreOptions, type DocumentType } from './documentStore';
+import { arrayOf, hasShape, isBoolean, isCount, isIsoDate, isNonEmptyString, isString, oneOf, optional } from './guards';
+import { encodeKeySegment, ledgerKey } from './keys';
+
+export const PAIR_OUTCOMES = ['copied', 'alreadyReplicated', 'failed', 'skipped', 'planned'] as const;
+/** `planned`: a dry run's pair that would be copied. */
+export type PairOutcome = (typeof PAIR_OUTCOMES)[number];
+
+export interface RunPair {
+  sourceModelId: string;
+  region: string;
+  outcome: PairOutcome;
+  targetModelId?: string;
+  /** Why it failed or was skipped (no secrets). */
+  reason?: string;
+}
+
+export interface RunTotals {
+  planned: number;
+  copied: number;
+  alreadyReplicated: number;
+  failed: number;
+  skipped: number;
+}
+
+export interface RunFilters {
+  models?: string[];
+  regions?: string[];
+}
+
+export interface RunReport {
+  runId: string;
+  /** e.g. `schedule`, `http`, `cli`. */
+  trigger: string;
+  startedAt: string;
+  finishedAt: string;
+  dryRun: boolean;
+  filters: RunFilters;
+  totals: RunTotals;
+  pairs: RunPair[];
+  /** Source models in status `invalid` (not copyable). */
+  invalidModels: string[];
+  /** Source models still `creating` (copied on a later run). */
+  creatingModels: string[];
+}
+
+const isStrings = arrayOf(isString);
+
+export const isRunReport = (v: unknown): v is RunReport =>
+  hasShape<RunReport>(v, {
+    runId: isNonEmptyString,
+    trigger: isNonEmptyString,
+    startedAt: isIsoDate,
+    finishedAt: isIsoDate,
+    dryRun: isBoolean,
+    filters: (f: unknown): f is RunFilters => hasShape<RunFilters>(f, { models: optional(isStrings), regions: optional(isStrings) }),
+    totals: (t: unknown): t is RunTotals =>
+      hasShape<RunTotals>(t, { planned: isCount, copied: isCount, alreadyReplicated: isCount, failed: isCount, skipped: isCount }),
+    pairs: arrayOf((p: unknown): p is RunPair =>
+      hasShape<RunPair>(p, {
+        sourceModelId: isNonEmptyString,
+        region: isNonEmptyString,
+        outcome: oneOf(PAIR_OUTCOMES),
+        targetModelId: optional(isNonEmptyString),
+        reason: optional(isString),
+      }),
+    ),
+    invalidModels: isStrings,
+    creatingModels: isStrings,
+  });
+
+interface RunIndexEntry {
+  runId: string;
+  startedAt: string;
+}
+
+export const RUN_REPORT_DOCUMENT: DocumentType<RunReport> = { kind: 'runReport', schemaVersion: 1, isData: isRunReport };
+const RUN_INDEX_DOCUMENT: DocumentType<RunIndexEntry> = {
+  kind: 'runIndexEntry',
+  schemaVersion: 1,
+  isData: (v: unknown): v is RunIndexEntry => hasShape<RunIndexEntry>(v, { runId: isNonEmptyString, startedAt: isIsoDate }),
+};
+
+/** Largest 13-digit millisecond time (year 2286): inverted times sort newest first. */
+const MAX_MS = 9_999_999_999_999;
+
+export class RunReportRepository {
+  readonly store: DocumentStore<RunReport>;
+  private readonly index: DocumentStore<RunIndexEntry>;
+
+  constructor(container: ContainerClient, options: DocumentStoreOptions = {}) {
+    this.store = new DocumentStore(container, RUN_REPORT_DOCUMENT, options);
+    this.index = new DocumentStore(container, RUN_INDEX_DOCUMENT, options);
+  }
+
+  static key(runId: string): string {
+    return ledgerKey(['runs', runId], '.json');
+  }
+
+  static indexKey(runId: string, startedAt: string): string {
+    const inverted = String(MAX_MS - Date.parse(startedAt)).padStart(13, '0');
+    return `run-index/${inverted}_${encodeKeySegment(runId)}.json`;
+  }
+
+  /** Saves (or replaces) a run's report; saving the same report again is harmless. */
+  async save(report: RunReport): Promise<void> {
+    await this.store.update(RunReportRepository.key(report.runId), (current) =>
+      current && JSON.stringify(current) === JSON.stringify(report) ? current : report,
+    );
+    await this.index.create(RunReportRepository.indexKey(report.runId, report.startedAt), { runId: report.runId, startedAt: report.startedAt });
+  }
+
+  async get(runId: string): Promise<RunReport | undefined> {
+    return (await this.store.get(RunReportRepository.key(runId)))?.value;
+  }
+
+  /** The `n` most recently started runs, newest first. */
+  async latest(n: number): Promise<RunReport[]> {
+    const out: RunReport[] = [];
+    const seen = new Set<string>();
+    if (n <= 0) return out;
+    for await (const entry of this.index.list('run-index/', { pageSize: Math.min(5000, n + 10) })) {
+      if (seen.has(entry.value.runId)) continue;
+      seen.add(entry.value.runId);
+      const report = await this.get(entry.value.runId);
+      if (report) out.push(report);
+      if (out.length >= n) break;
+    }
+    return out;
+  }
+}
