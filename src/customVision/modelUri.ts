@@ -8,6 +8,8 @@
  * (a SAS) is dropped: locations kept in records never carry a secret.
  *
  * Schemes: `https` always; `http` only when the host is a loopback address (Azurite).
+ * URL style: path-style `/{account}/{container}` on loopback and IP-address hosts
+ * (emulators), virtual-host style `{account}.blob.../{container}` everywhere else.
  */
 
 /** A parsed container URL (from `CV_BACKUP_CONTAINER_URL` / `CV_REPLICA_CONTAINER_URL`). */

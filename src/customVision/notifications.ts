@@ -364,3 +364,33 @@ export function sanitizeRawMessage(payload: unknown, opts: { maxLength?: number 
   const truncated = scrubbed.length > maxLength;
   return { text: truncated ? `${scrubbed.slice(0, maxLength)}…[truncated]` : scrubbed, encoding, redacted, truncated, originalLength };
 }
+
+// ---------------------------------------------------------------------------------------
+// Helpers for the (thin) queue function
+// ---------------------------------------------------------------------------------------
+
+/** What the rejected store keeps for a message that did not parse: the reason and a sanitized copy. */
+export interface RejectedMessageRecord {
+  reason: RejectionReason;
+  raw: SanitizedRawMessage;
+}
+
+export function rejectedMessageRecord(payload: unknown, reason: RejectionReason, opts: { maxLength?: number } = {}): RejectedMessageRecord {
+  return { reason, raw: sanitizeRawMessage(payload, opts) };
+}
+
+/**
+ * A stable key for a notification's *fact* (not its delivery): duplicates of the same
+ * message map to the same key, so a record written under it makes processing idempotent.
+ * e.g. `Export/{projectId}/{iterationId}/ExportCompleted`.
+ */
+export function notificationKey(n: CustomVisionNotification): string {
+  switch (n.type) {
+    case 'ConnectionTest':
+      return `ConnectionTest/${n.projectId}`;
+    case 'Training':
+      return `Training/${n.projectId}/${n.iterationId}/${n.trainingStatus}`;
+    case 'Export':
+      return `Export/${n.projectId}/${n.iterationId}/${n.exportStatus}${n.modelLocation ? `/${n.modelLocation.blobName}` : ''}`;
+  }
+}

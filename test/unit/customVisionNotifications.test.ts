@@ -1,6 +1,8 @@
 import {
   MAX_NOTIFICATION_BYTES,
+  notificationKey,
   parseNotification,
+  rejectedMessageRecord,
   sanitizeRawMessage,
   type CustomVisionNotification,
   type PayloadEncoding,
@@ -228,5 +230,31 @@ describe('sanitizeRawMessage', () => {
   it('does not keep non-UTF-8 bytes and handles null', () => {
     expect(sanitizeRawMessage(Buffer.from([0xff, 0xfe, 0x00]))).toMatchObject({ encoding: 'binary', text: '[binary payload of 3 bytes omitted]' });
     expect(sanitizeRawMessage(null)).toMatchObject({ encoding: 'none', text: '' });
+  });
+});
+
+describe('queue-function helpers', () => {
+  it('notificationKey is the same for duplicates, in any encoding or casing', () => {
+    const keys = new Set(
+      (Object.keys(encoders) as PayloadEncoding[]).flatMap((enc) =>
+        Object.values(casings).map((c) => {
+          const r = parseNotification(encoders[enc](c(exportDone)), { modelUriPolicy: policy });
+          return r.ok ? notificationKey(r.notification) : 'rejected';
+        }),
+      ),
+    );
+    expect([...keys]).toEqual([`Export/${P}/${I}/ExportCompleted/${P} - ${I}.ONNX`]);
+    expect(notificationKey(expected.trainingFailed!)).toBe(`Training/${P}/${I}/TrainingFailed`);
+    expect(notificationKey(expected.connectionTest!)).toBe(`ConnectionTest/${P}`);
+  });
+
+  it('rejectedMessageRecord keeps the reason and a copy without the SAS', () => {
+    const payload = JSON.stringify(withContent(exportDone, { modelUri: 'https://irisprod.blob.core.windows.net/x/m.ONNX?sv=1&sig=TOPSECRET' }));
+    const r = parseNotification(payload, { modelUriPolicy: policy });
+    if (r.ok) throw new Error('expected a rejection');
+    const record = rejectedMessageRecord(payload, r.reason);
+    expect(record.reason.code).toBe('foreignModelUri');
+    expect(JSON.stringify(record)).not.toContain('TOPSECRET');
+    expect(record.raw.text).toContain('irisprod.blob.core.windows.net/x/m.ONNX');
   });
 });

@@ -1,0 +1,6 @@
+/** Custom Vision domain: notifications, modelUri policy, Training API client, backups. No Functions types. */
+export * from './errors';
+export * from './modelUri';
+export * from './notifications';
+export * from './trainingClient';
+export * from './backup';
