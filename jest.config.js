@@ -8,6 +8,9 @@ module.exports = {
     '^.+\\.ts$': ['ts-jest', { isolatedModules: true, diagnostics: false }],
   },
   testTimeout: 60000,
+  // The local host (dev/host) stands in for the module the Functions worker injects, so that
+  // @azure/functions registrations are captured under jest (see docs/local-host.md).
+  moduleNameMapper: { '^@azure/functions-core$': '<rootDir>/dev/host/functionsCore.ts' },
   // Integration tests start servers on loopback ports; keep workers modest on 2 cores.
   maxWorkers: 2,
 };
