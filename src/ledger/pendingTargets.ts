@@ -8,7 +8,7 @@
  */
 import type { ContainerClient } from '@azure/storage-blob';
 import { DocumentStore, type DocumentStoreOptions, type DocumentType } from './documentStore';
-import { hasShape, isIsoDate, isNonEmptyString } from './guards';
+import { hasShape, isCount, isIsoDate, isNonEmptyString, optional } from './guards';
 import { ledgerKey } from './keys';
 
 export interface PendingTarget {
@@ -19,7 +19,16 @@ export interface PendingTarget {
   runId: string;
   /** When it was recorded (the store's clock). */
   createdAt: string;
+  /** Which copy attempt of the run created it (lets a re-run activity find the copy it already started). */
+  attempt?: number;
+  /** When the authorization that created it expires (ISO 8601; the token itself is never stored). */
+  expiresAt?: string;
+  /** The copy operation started with it (the source's `Operation-Location`, no credentials). */
+  operationLocation?: string;
 }
+
+/** Fields of a pending target that can change after it is recorded. */
+export type PendingTargetPatch = Partial<Pick<PendingTarget, 'attempt' | 'expiresAt' | 'operationLocation'>>;
 
 export const isPendingTarget = (v: unknown): v is PendingTarget =>
   hasShape<PendingTarget>(v, {
@@ -29,6 +38,9 @@ export const isPendingTarget = (v: unknown): v is PendingTarget =>
     sourceModelId: isNonEmptyString,
     runId: isNonEmptyString,
     createdAt: isIsoDate,
+    attempt: optional(isCount),
+    expiresAt: optional(isIsoDate),
+    operationLocation: optional(isNonEmptyString),
   });
 
 export const PENDING_TARGET_DOCUMENT: DocumentType<PendingTarget> = { kind: 'pendingTarget', schemaVersion: 1, isData: isPendingTarget };
@@ -58,9 +70,25 @@ export class PendingTargetRepository {
         sourceModelId: target.sourceModelId,
         runId: target.runId,
         createdAt,
+        ...pickPatch(target),
       },
     );
     return result.value!;
+  }
+
+  /**
+   * Adds or changes `attempt`, `expiresAt`, `operationLocation` of a recorded blank target
+   * (e.g. the operation location once the copy started). Returns undefined, writing nothing,
+   * when it is not recorded (already removed); re-applying the same patch writes nothing.
+   */
+  async update(region: string, targetModelId: string, patch: PendingTargetPatch): Promise<PendingTarget | undefined> {
+    const changes = pickPatch(patch);
+    const result = await this.store.update(PendingTargetRepository.key(region, targetModelId), (current) => {
+      if (!current) return undefined;
+      const changed = (Object.keys(changes) as (keyof PendingTargetPatch)[]).some((k) => current[k] !== changes[k]);
+      return changed ? { ...current, ...changes } : current;
+    });
+    return result.value;
   }
 
   /** Forgets a blank target model (its copy was verified, or it was deleted). False if it was not recorded. */
@@ -85,4 +113,12 @@ export class PendingTargetRepository {
     for await (const doc of this.store.list(prefix)) out.push(doc.value);
     return out;
   }
+}
+
+function pickPatch(p: PendingTargetPatch): PendingTargetPatch {
+  const out: PendingTargetPatch = {};
+  if (p.attempt !== undefined) out.attempt = p.attempt;
+  if (p.expiresAt !== undefined) out.expiresAt = p.expiresAt;
+  if (p.operationLocation !== undefined) out.operationLocation = p.operationLocation;
+  return out;
 }

@@ -230,6 +230,25 @@ describe('ledger repositories (Azurite)', () => {
       expect((await ledger.pendingTargets.listAll()).map((p) => p.targetModelId)).toEqual(['t-2', 't-3']);
     });
 
+    it('records the attempt, authorization expiry and operation location for resuming a started copy', async () => {
+      // Prepare
+      const added = await ledger.pendingTargets.add({ ...pending('eastus2', 't-9'), attempt: 2, expiresAt: '2026-03-02T00:00:00.000Z' });
+      const etag = (await ledger.pendingTargets.store.get('pending-targets/eastus2/t-9.json'))?.etag;
+      // Act
+      const updated = await ledger.pendingTargets.update('eastus2', 't-9', { operationLocation: 'https://src.example.com/formrecognizer/v2.1/custom/models/m/copyresults/r1' });
+      const etagAfter = (await ledger.pendingTargets.store.get('pending-targets/eastus2/t-9.json'))?.etag;
+      const again = await ledger.pendingTargets.update('eastus2', 't-9', { operationLocation: 'https://src.example.com/formrecognizer/v2.1/custom/models/m/copyresults/r1' });
+      const missing = await ledger.pendingTargets.update('eastus2', 'not-recorded', { attempt: 1 });
+      // Assess
+      expect(added).toMatchObject({ attempt: 2, expiresAt: '2026-03-02T00:00:00.000Z' });
+      expect(updated).toEqual({ ...added, operationLocation: 'https://src.example.com/formrecognizer/v2.1/custom/models/m/copyresults/r1' });
+      expect(etagAfter).not.toBe(etag);
+      expect(again).toEqual(updated);
+      expect((await ledger.pendingTargets.store.get('pending-targets/eastus2/t-9.json'))?.etag).toBe(etagAfter);
+      expect(missing).toBeUndefined();
+      expect(await ledger.pendingTargets.get('eastus2', 'not-recorded')).toBeUndefined();
+    });
+
     it('survives a "crash": a fresh repository over the same container still sees the orphans', async () => {
       // Prepare
       await ledger.pendingTargets.add(pending('eastus2', 'orphan'));
