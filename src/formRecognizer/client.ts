@@ -2,6 +2,7 @@
  * {@link CopyApi} for Form Recognizer REST v2.0 / v2.1 (`{endpoint}/formrecognizer/{version}/…`).
  */
 import { CopyAuthorization } from './authorization';
+import { DocumentModelsClient, type DocumentModelsApiVersion } from './documentModelsClient';
 import {
   AuthorizationRenewalError,
   ForeignHostError,
@@ -338,21 +339,23 @@ export class FormRecognizerV2Client implements CopyApi {
   }
 }
 
-/** API versions the app knows about; only the v2 family is implemented so far. */
-export const SUPPORTED_API_VERSIONS: readonly V2ApiVersion[] = ['v2.1', 'v2.0'];
+/** API versions the app knows about, v2 family first. */
+export const SUPPORTED_API_VERSIONS: readonly (V2ApiVersion | DocumentModelsApiVersion)[] = ['v2.1', 'v2.0', '2023-07-31', '2024-11-30'];
 
 export interface CopyClientOptions extends Omit<FormRecognizerClientOptions, 'apiVersion'> {
-  /** `v2.1` (default) or `v2.0`; `2023-07-31` / `2024-11-30` are refused until a v4 client exists. */
+  /** `v2.1` (default), `v2.0`, `2023-07-31` (Form Recognizer v3.1) or `2024-11-30` (Document Intelligence v4). */
   apiVersion?: string;
 }
 
 /**
- * The {@link CopyApi} implementation for an API version (`DR_API_VERSION`). Throws a
- * ValidationError naming the version when it is not implemented.
+ * The {@link CopyApi} implementation for an API version (`DR_API_VERSION`): the v2 client for
+ * `v2.0` / `v2.1`, {@link DocumentModelsClient} for `2023-07-31` / `2024-11-30`. Throws a
+ * ValidationError naming the version otherwise.
  */
 export function createCopyClient(options: CopyClientOptions): CopyApi {
   const version = options.apiVersion ?? 'v2.1';
   if (version === 'v2.0' || version === 'v2.1') return new FormRecognizerV2Client({ ...options, apiVersion: version });
+  if (version === '2023-07-31' || version === '2024-11-30') return new DocumentModelsClient({ ...options, apiVersion: version });
   throw new ValidationError(`API version '${version}' is not implemented (supported: ${SUPPORTED_API_VERSIONS.join(', ')})`, {
     reason: 'invalidArgument',
     operation: 'listModels',

@@ -57,3 +57,22 @@ export {
 export { decodeExpirationTicks, epochMsToTicks, UNIX_EPOCH_TICKS, type DecodedExpiration } from './expiration';
 export { parseRetryAfter, retryAfterFromHeaders } from './retryAfter';
 export { REDACTED, SecretScrubber, scrubGeneric } from './secrets';
+export {
+  DocumentModelsClient,
+  DOCUMENT_MODELS_API_VERSIONS,
+  DOCUMENT_MODEL_ID_PATTERN,
+  type AuthorizeClassifierCopyOptions,
+  type ClassifierPage,
+  type DocumentModelsApiVersion,
+  type DocumentModelsClientOptions,
+} from './documentModelsClient';
+export { ClassifierCopyAuthorization, type ClassifierCopyAuthorizationSummary } from './classifierAuthorization';
+export { PREBUILT_PREFIX, type ClassifierInfo } from './documentModelsGuards';
+export {
+  CopyDependencyMissingError,
+  ModelExistsError,
+  classifyDocumentModelCopyFailure,
+  copyResultError,
+  flattenServiceError,
+  normalizeErrorEnvelope,
+} from './documentModelsErrors';

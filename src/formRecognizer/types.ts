@@ -19,8 +19,26 @@ export interface ModelInfo {
   lastUpdatedDateTime: string;
   /** v2.1 only (and v4 `description`). */
   modelName?: string;
-  /** v2.1 `attributes.isComposed`. */
+  /** v2.1 `attributes.isComposed`; v4: the model has a `classifierId` or component `docTypes[*].modelId`s. */
   isComposed?: boolean;
+  /** v3.1/v4: a `prebuilt-*` model (listed by the service, never copyable: skip it). */
+  prebuilt?: boolean;
+  /** v3.1/v4 `description`. */
+  description?: string;
+  /** v3.1/v4 `tags`. */
+  tags?: Record<string, string>;
+  /** v3.1/v4: the keys of `docTypes`. */
+  docTypes?: string[];
+  /** v4 composed model: the classifier it routes documents with (must exist in the target under this id). */
+  classifierId?: string;
+  /** v4 composed model: `auto` | `none` | `perPage`. */
+  split?: string;
+  /** v4 composed model: the distinct `docTypes[*].modelId` component models it references. */
+  componentModelIds?: string[];
+  /** v3.1/v4: when the model expires (`expirationDateTime`). */
+  expirationDateTime?: string;
+  /** v3.1/v4: API version that created the model. */
+  apiVersion?: string;
 }
 
 export interface ModelPage {
@@ -66,6 +84,8 @@ export interface CopyOperationRef {
   /** The target model id the authorization reserved. */
   targetModelId: string;
   retryAfterMs?: number;
+  /** v3.1/v4: what is being copied (absent for v2 and for model copies made before this field existed). */
+  kind?: 'documentModelCopyTo' | 'documentClassifierCopyTo';
 }
 
 export type CopyStatus = 'notStarted' | 'running' | 'succeeded' | 'failed' | 'canceled' | 'skipped';
@@ -82,6 +102,10 @@ export interface CopyResult {
   percentCompleted?: number;
   /** When the service said to come back (Retry-After), ms. */
   retryAfterMs?: number;
+  /** v3.1/v4 `kind` (`documentModelCopyTo` / `documentClassifierCopyTo`). */
+  kind?: string;
+  /** v3.1/v4 `resourceLocation`: the target model (or classifier) URL. */
+  resourceLocation?: string;
 }
 
 export interface DeleteModelResult {

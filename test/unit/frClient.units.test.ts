@@ -286,7 +286,7 @@ describe('createCopyClient', () => {
     const c = createCopyClient(apiVersion === undefined ? base : { ...base, apiVersion });
     expect([c.apiFamily, c.apiVersion, c.endpoint]).toEqual(['v2', expected, 'https://r.cognitiveservices.azure.com']);
   });
-  it.each([['2024-11-30'], ['2023-07-31'], ['v3']])('%p is refused, naming the version', (apiVersion) => {
+  it.each([['v3'], ['2022-08-31']])('%p is refused, naming the version', (apiVersion) => {
     expect(() => createCopyClient({ ...base, apiVersion })).toThrow(new RegExp(apiVersion));
   });
   it('the client never shows its key', () => {
