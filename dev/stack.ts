@@ -1,0 +1,136 @@
+/**
+ * The whole app, offline: Azurite, the Form Recognizer emulator (a seeded source and
+ * empty targets), and the app's functions in the local host — on a virtual clock for
+ * tests and the benchmark, on the real clock for `npm run local`. Each part can be
+ * swapped for a real one (a storage connection string, real resources from settings).
+ */
+import path from 'node:path';
+import { startAzurite, type AzuriteInstance } from './azurite';
+import { systemClock, type Clock } from './clock';
+import { startFormRecognizerEmulator, defaultResourceSpecs, type FormRecognizerEmulator, type FormRecognizerEmulatorOptions, type ResourceSpec } from './emulators/formRecognizer';
+import { createLocalHost, type LocalHost, type LocalHostOptions, type Logger } from './host';
+import { setTimeSource } from '../src/runtime/time';
+import { resetServices } from '../src/activities/services';
+
+export interface LocalStackOptions {
+  clock?: Clock;
+  /** Use this storage instead of starting Azurite. */
+  storageConnectionString?: string;
+  /** Emulated resources (default: seeded westus2 source, empty eastus and westeurope targets); the first is the source. */
+  resources?: ResourceSpec[];
+  emulator?: Omit<FormRecognizerEmulatorOptions, 'resources' | 'clock'>;
+  /** Talk to these settings' resources instead of starting the emulator (DR_SOURCE_ENDPOINT etc. set). */
+  useConfiguredResources?: boolean;
+  /** Extra or overriding app settings. */
+  env?: Record<string, string | undefined>;
+  /** Per-target extra fields in DR_TARGETS, by region (e.g. `{ eastus: { allowDegrade: true } }`). */
+  targetOptions?: Record<string, Record<string, unknown>>;
+  host?: Partial<Omit<LocalHostOptions, 'load' | 'clock' | 'env'>>;
+  logger?: Logger;
+}
+
+export interface LocalStack {
+  host: LocalHost;
+  emulator?: FormRecognizerEmulator;
+  azurite?: AzuriteInstance;
+  clock: Clock;
+  /** The app settings the host runs with (contains keys: never print it). */
+  env: Record<string, string | undefined>;
+  /**
+   * A fresh emulator (new resources, new keys) and a fresh ledger container, with the
+   * same loaded app: tests in one file start from a clean slate without reloading modules
+   * (a module registry loads the app's registrations only once).
+   */
+  reset(options?: { resources?: ResourceSpec[]; emulator?: LocalStackOptions['emulator']; targetOptions?: LocalStackOptions['targetOptions']; env?: Record<string, string | undefined> }): Promise<FormRecognizerEmulator>;
+  close(): Promise<void>;
+}
+
+let ledgerCounter = 0;
+function freshLedgerContainer(): string {
+  ledgerCounter += 1;
+  return `model-dr-${process.pid}-${ledgerCounter}-${Math.random().toString(36).slice(2, 8)}`;
+}
+
+const APP_ENTRY = path.join(__dirname, '..', 'src', 'functions');
+
+/** App settings pointing at emulated resources: the first is the source, the others targets. */
+export function settingsForEmulator(emulator: FormRecognizerEmulator, targetOptions: Record<string, Record<string, unknown>> = {}): Record<string, string> {
+  const [source, ...targets] = emulator.resources;
+  const env: Record<string, string> = {
+    DR_SOURCE_ENDPOINT: source.endpoint,
+    DR_SOURCE_REGION: source.region,
+    DR_SOURCE_RESOURCE_ID: source.resourceId,
+    DR_SOURCE_KEY: source.key,
+  };
+  const list = targets.map((t) => {
+    const keySetting = `DR_TARGET_KEY_${t.region.toUpperCase()}`;
+    env[keySetting] = t.key;
+    return { region: t.region, endpoint: t.endpoint, resourceId: t.resourceId, keySetting, ...(targetOptions[t.region] ?? {}) };
+  });
+  env.DR_TARGETS = JSON.stringify(list);
+  return env;
+}
+
+export async function startLocalStack(options: LocalStackOptions = {}): Promise<LocalStack> {
+  const clock = options.clock ?? systemClock;
+  const cleanups: Array<() => Promise<void> | void> = [];
+  const close = async (): Promise<void> => {
+    for (const c of cleanups.reverse()) await c();
+  };
+  try {
+    let azurite: AzuriteInstance | undefined;
+    let storage = options.storageConnectionString;
+    if (!storage) {
+      azurite = await startAzurite();
+      cleanups.push(() => azurite?.stop());
+      storage = azurite.connectionString;
+    }
+    let emulator: FormRecognizerEmulator | undefined;
+    let resourceEnv: Record<string, string> = {};
+    if (!options.useConfiguredResources) {
+      emulator = await startFormRecognizerEmulator({ ...options.emulator, resources: options.resources ?? defaultResourceSpecs(), clock });
+      cleanups.push(() => emulator?.close());
+      resourceEnv = settingsForEmulator(emulator, options.targetOptions);
+    }
+    const env: Record<string, string | undefined> = { AzureWebJobsStorage: storage, FUNCTIONS_WORKER_RUNTIME: 'node', ...resourceEnv, ...options.env };
+    cleanups.push(setTimeSource(() => clock.now()));
+    resetServices();
+    cleanups.push(() => resetServices());
+    const host = await createLocalHost({
+      httpPort: 0,
+      ...options.host,
+      ...(options.logger ? { logger: options.logger } : {}),
+      load: () => require(APP_ENTRY),
+      clock,
+      env,
+      storageConnectionString: storage,
+    });
+    cleanups.push(() => host.close());
+    const stack: LocalStack = {
+      host,
+      emulator,
+      azurite,
+      clock,
+      env,
+      close,
+      async reset(next = {}) {
+        await stack.emulator?.close();
+        const fresh = await startFormRecognizerEmulator({ ...options.emulator, ...next.emulator, resources: next.resources ?? options.resources ?? defaultResourceSpecs(), clock });
+        cleanups.push(() => fresh.close());
+        stack.emulator = fresh;
+        const changed = { ...settingsForEmulator(fresh, next.targetOptions ?? options.targetOptions), DR_LEDGER_CONTAINER: freshLedgerContainer(), ...next.env };
+        for (const [k, v] of Object.entries(changed)) {
+          if (v === undefined) delete process.env[k];
+          else process.env[k] = v;
+          env[k] = v;
+        }
+        resetServices();
+        return fresh;
+      },
+    };
+    return stack;
+  } catch (e) {
+    await close();
+    throw e;
+  }
+}
