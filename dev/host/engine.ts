@@ -237,6 +237,8 @@ export class DurableEngine {
   private closed = false;
   /** Host-level errors (non-determinism is an orchestration failure, not one of these). */
   readonly fatalErrors: Error[] = [];
+  /** Episodes run and open-task cross-checks passed, for tests and progress display. */
+  readonly stats = { episodes: 0, crossChecks: 0, activityExecutions: 0 };
 
   constructor(private readonly opts: EngineOptions) {
     this.activitySlots = new Semaphore(opts.maxConcurrentActivities);
@@ -534,6 +536,7 @@ export class DurableEngine {
       }
     }
     inst.episodes++;
+    this.stats.episodes++;
 
     // 3. Diff the cumulative actions against what was recorded; number and schedule the new ones.
     let continueAsNew: Action | undefined;
@@ -846,6 +849,7 @@ export class DurableEngine {
         `Open-task mismatch after episode ${inst.episodes} of '${inst.name}' (instance '${inst.id}'): the host has [${host.join(', ')}], the replay engine has [${library.join(', ')}]. The host's task numbering no longer matches durable-functions ${libraryVersion()}.`,
       );
     }
+    this.stats.crossChecks++;
   }
 
   private finish(inst: Instance, status: RuntimeStatus, output: unknown, now: number, failureDetails?: string): void {
@@ -935,6 +939,7 @@ export class DurableEngine {
   }
 
   private async invokeActivity(fn: FunctionDescription, input: unknown, instanceId: string): Promise<{ ok: true; result: string } | { ok: false; err: unknown }> {
+    this.stats.activityExecutions++;
     const context = createInvocationContext(fn, this.opts.deps, { instanceId, triggerMetadata: { instanceId } });
     try {
       const value = await fn.handler(jsonRoundTrip(input), context);

@@ -151,6 +151,8 @@ export interface LocalHost {
   /** Virtual clock: moves time forward, stopping at every durable timer and timer-function occurrence on the way. */
   advance(ms: number): Promise<void>;
   advanceTo(time: Date | number | string): Promise<void>;
+  /** Episodes run, open-task cross-checks passed, activity executions. */
+  stats(): { episodes: number; crossChecks: number; activityExecutions: number };
   close(): Promise<void>;
 }
 
@@ -468,6 +470,7 @@ export async function createLocalHost(options: LocalHostOptions): Promise<LocalH
         },
       },
       runUntilIdle,
+      stats: () => ({ ...engine.stats }),
       advance: (ms) => advanceTo(clock.now() + ms),
       advanceTo,
       close: async () => {

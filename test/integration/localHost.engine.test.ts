@@ -230,3 +230,58 @@ describe('local host: durable engine on a virtual clock', () => {
     expect(s?.historyEvents?.[1]).toMatchObject({ FunctionName: 'Hello', Result: 'Hello x!' });
   });
 });
+
+describe('local host: concurrency and time-skipping only when idle', () => {
+  let host: LocalHost;
+  let clock: VirtualClock;
+  let state: FixtureState | undefined;
+
+  beforeAll(async () => {
+    clock = new VirtualClock(T0);
+    await jest.isolateModulesAsync(async () => {
+      host = await createLocalHost({
+        clock,
+        httpPort: 0,
+        maxConcurrentActivities: 2,
+        load: async () => {
+          state = (await import('../fixtures/hostApp')).fixtureState;
+        },
+        env: { NIGHTLY_SCHEDULE: '0 0 2 * * *', NOTIFY_QUEUE: 'unused' },
+        queueListeners: false,
+        logger: () => undefined,
+      });
+    });
+  });
+
+  afterAll(async () => {
+    await host?.close();
+  });
+
+  it('bounds activities across instances and does not move the clock while one is in flight', async () => {
+    // Prepare: activities that block until the gate opens, and an instance waiting on a 1-hour timer.
+    let open: () => void = () => undefined;
+    const s = state as FixtureState;
+    s.gate = new Promise<void>((resolve) => (open = resolve));
+    const started: string[] = [];
+    host.events.on('activityStarted', (e) => 'name' in e && e.name === 'Gate' && started.push(e.type));
+    const ids = await Promise.all([1, 2, 3, 4, 5].map((n) => host.durable.startNew('Gated', { input: n })));
+    const race = await host.durable.startNew('Race');
+
+    // Act: ask for time-skipping while activities are blocked.
+    const idle = host.runUntilIdle();
+    for (let i = 0; i < 50 && started.length < 2; i++) await new Promise((r) => setImmediate(r));
+    for (let i = 0; i < 50; i++) await new Promise((r) => setImmediate(r));
+    const clockWhileBlocked = clock.now();
+    const startedWhileBlocked = started.length;
+    open();
+    await idle;
+
+    // Assess
+    expect(startedWhileBlocked).toBe(2);
+    expect(clockWhileBlocked).toBe(T0);
+    expect(s.gateMaxInFlight).toBe(2);
+    for (const [i, id] of ids.entries()) expect(host.durable.getStatus(id)).toMatchObject({ runtimeStatus: 'Completed', output: i + 1 });
+    expect(host.durable.getStatus(race)).toMatchObject({ runtimeStatus: 'Completed', output: { outcome: 'timeout' } });
+    expect(clock.now()).toBe(T0 + HOUR);
+  });
+});

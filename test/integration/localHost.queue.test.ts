@@ -1,0 +1,116 @@
+/**
+ * Queue-triggered functions fed from Azurite by the local host, with the real trigger's
+ * retry and poison semantics, on a virtual clock.
+ */
+import path from 'node:path';
+import { startAzurite, type AzuriteInstance } from '../../dev/azurite';
+import { VirtualClock } from '../../dev/clock';
+import { createLocalHost, type LocalHost, type LogEntry } from '../../dev/host';
+
+type FixtureState = typeof import('../fixtures/hostApp')['fixtureState'];
+
+describe('local host: queue triggers on Azurite', () => {
+  let azurite: AzuriteInstance;
+
+  beforeAll(async () => {
+    azurite = await startAzurite();
+  });
+
+  afterAll(async () => {
+    await azurite?.stop();
+  });
+
+  describe('with the project host.json (messageEncoding none, maxDequeueCount 5)', () => {
+    let host: LocalHost;
+    let state: FixtureState;
+    const logs: LogEntry[] = [];
+
+    beforeAll(async () => {
+      host = await createLocalHost({
+        clock: new VirtualClock('2026-02-01T00:00:00Z'),
+        httpPort: 0,
+        hostJson: path.join(__dirname, '../../host.json'),
+        storageConnectionString: azurite.connectionString,
+        load: async () => {
+          state = (await import('../fixtures/hostApp')).fixtureState;
+        },
+        env: { NIGHTLY_SCHEDULE: '0 0 2 * * *', NOTIFY_QUEUE: 'notifications', DR_TASK_HUB: 'LocalHub' },
+        logger: (e) => logs.push(e),
+      });
+    });
+
+    afterAll(async () => {
+      await host?.close();
+    });
+
+    it('reads the task hub from host.json with %Setting% resolution', () => {
+      expect(host.durable.clientData().taskHubName).toBe('LocalHub');
+      expect(host.queues.names().sort()).toEqual(['notifications', 'start-requests']);
+    });
+
+    it('retries a failing message five times, then moves it unchanged to <queue>-poison; a good message is consumed once', async () => {
+      // Prepare
+      const bad = '{"bad":true,"n":1}';
+      const good = '{"n":2}';
+      const queue = host.queues.client('notifications');
+
+      // Act
+      await queue.sendMessage(bad);
+      await queue.sendMessage(good);
+      await queue.sendMessage('plain text');
+      await host.runUntilIdle();
+
+      // Assess
+      const badDeliveries = state.queueSeen.filter((s) => (s.message as { bad?: boolean }).bad);
+      expect(badDeliveries.map((s) => s.dequeueCount)).toEqual([1, 2, 3, 4, 5]);
+      expect(new Set(badDeliveries.map((s) => s.id)).size).toBe(1);
+      expect(state.queueSeen.filter((s) => (s.message as { n?: number }).n === 2)).toHaveLength(1);
+      expect(state.queueSeen.filter((s) => s.message === 'plain text')).toHaveLength(1);
+
+      const poison = await host.queues.client('notifications-poison').receiveMessages({ numberOfMessages: 32 });
+      expect(poison.receivedMessageItems.map((m) => m.messageText)).toEqual([bad]);
+      const left = await queue.peekMessages({ numberOfMessages: 32 });
+      expect(left.peekedMessageItems).toHaveLength(0);
+      expect(logs.some((l) => /reached MaxDequeueCount of 5/.test(l.message))).toBe(true);
+    });
+
+    it('gives df.app.client.storageQueue functions a working durable client', async () => {
+      await host.queues.send('start-requests', { id: 'from-queue', name: 'queue' });
+      const status = await host.durable.waitForInstance('from-queue');
+      expect(status.output).toMatchObject({ greeting: 'Hello queue!' });
+    });
+  });
+
+  describe('with the default base64 message encoding', () => {
+    let host: LocalHost;
+    let state: FixtureState | undefined;
+
+    beforeAll(async () => {
+      await jest.isolateModulesAsync(async () => {
+        host = await createLocalHost({
+          clock: new VirtualClock('2026-02-01T00:00:00Z'),
+          httpPort: 0,
+          storageConnectionString: azurite.connectionString,
+          load: async () => {
+            state = (await import('../fixtures/hostApp')).fixtureState;
+          },
+          env: { NIGHTLY_SCHEDULE: '0 0 2 * * *', NOTIFY_QUEUE: 'notifications-b64' },
+          logger: () => undefined,
+        });
+      });
+    });
+
+    afterAll(async () => {
+      await host?.close();
+    });
+
+    it('decodes base64 messages and sends text that is not base64 straight to the poison queue', async () => {
+      await host.queues.send('notifications-b64', { hello: 'world' });
+      await host.queues.client('notifications-b64').sendMessage('{"raw":"json"}');
+      await host.runUntilIdle();
+      expect(state?.queueSeen.map((s) => s.message)).toEqual([{ hello: 'world' }]);
+      const poison = await host.queues.client('notifications-b64-poison').receiveMessages({ numberOfMessages: 32 });
+      expect(poison.receivedMessageItems.map((m) => m.messageText)).toEqual(['{"raw":"json"}']);
+    });
+  });
+});
