@@ -100,6 +100,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       httpPort: 0,
       ...options.host,
       ...(options.logger ? { logger: options.logger } : {}),
+      // eslint-disable-next-line @typescript-eslint/no-require-imports -- loaded by the host, after its registration capture is in place
       load: () => require(APP_ENTRY),
       clock,
       env,

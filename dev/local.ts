@@ -1,0 +1,245 @@
+/**
+ * `npm run local` — the whole app on this machine, no Azure account needed.
+ *
+ *  - storage: Azurite in memory on free ports, unless `AzureWebJobsStorage` is set;
+ *  - models: the Form Recognizer emulator (a seeded westus2 source, empty eastus and
+ *    westeurope targets), unless `DR_SOURCE_ENDPOINT` is set — then the configured
+ *    resources, emulated or real;
+ *  - the app's functions in the local host on the real clock, HTTP on
+ *    http://localhost:7071/api (`--port`), the replication schedule fired once, live
+ *    progress, the readiness report; then it serves until Ctrl-C.
+ *
+ * Settings come from the environment, then `local.settings.json` (`Values`).
+ *   --once   exit when the run ends: 0 all copied, 1 any failed, 2 configuration error
+ *   --json   print the run summary and the readiness report as one JSON document on the last line
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { ConfigurationError, loadSettings } from '../src/config';
+import type { RunSummary, RunProgress, CopyOutcome } from '../src/replication/contracts';
+import type { ReadinessReport } from '../src/ledger/readiness';
+import { startLocalStack, type LocalStack } from './stack';
+import type { LogEntry } from './host';
+
+interface Args {
+  once: boolean;
+  json: boolean;
+  port: number;
+  verbose: boolean;
+}
+
+function parseArgs(argv: string[]): Args {
+  const args: Args = { once: false, json: false, port: 7071, verbose: false };
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    if (a === '--once') args.once = true;
+    else if (a === '--json') args.json = true;
+    else if (a === '--verbose' || a === '-v') args.verbose = true;
+    else if (a === '--port') args.port = Number(argv[++i]);
+    else if (a === '--help' || a === '-h') {
+      process.stdout.write('usage: npm run local -- [--once] [--json] [--port N] [--verbose]\n');
+      process.exit(0);
+    } else {
+      process.stderr.write(`unknown argument '${a}' (try --help)\n`);
+      process.exit(2);
+    }
+  }
+  if (!Number.isInteger(args.port) || args.port < 0 || args.port > 65535) {
+    process.stderr.write('--port must be a port number\n');
+    process.exit(2);
+  }
+  return args;
+}
+
+/** Environment first, then local.settings.json `Values` for what the environment lacks. */
+function localSettings(): Record<string, string> {
+  const file = path.join(process.cwd(), 'local.settings.json');
+  if (!fs.existsSync(file)) return {};
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(fs.readFileSync(file, 'utf8'));
+  } catch (e) {
+    throw new ConfigurationError([{ setting: 'local.settings.json', message: `not valid JSON (${(e as Error).message})` }]);
+  }
+  const values = (parsed as { Values?: unknown }).Values;
+  if (typeof values !== 'object' || values === null) return {};
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(values)) if (typeof v === 'string' && process.env[k] === undefined) out[k] = v;
+  return out;
+}
+
+const err = (s: string): void => {
+  process.stderr.write(`${s}\n`);
+};
+
+async function main(): Promise<number> {
+  const args = parseArgs(process.argv.slice(2));
+  const out = args.json ? err : (s: string) => process.stdout.write(`${s}\n`);
+  const fileValues = localSettings();
+  const env: Record<string, string | undefined> = { ...fileValues };
+  const configured = Boolean(process.env.DR_SOURCE_ENDPOINT ?? fileValues.DR_SOURCE_ENDPOINT);
+  const storage = process.env.AzureWebJobsStorage ?? fileValues.AzureWebJobsStorage;
+  const useAzurite = !storage || storage === 'UseDevelopmentStorage=true';
+
+  const logs: LogEntry[] = [];
+  const logger = (e: LogEntry): void => {
+    logs.push(e);
+    if (args.verbose || e.level === 'error' || e.level === 'critical') err(`[${e.level}] ${e.category}: ${e.message}`);
+  };
+
+  out(`ai-model-dr local run — storage: ${useAzurite ? 'Azurite (in memory)' : 'AzureWebJobsStorage'}, models: ${configured ? 'configured resources' : 'Form Recognizer emulator'}`);
+  let stack: LocalStack;
+  try {
+    stack = await startLocalStack({
+      useConfiguredResources: configured,
+      ...(useAzurite ? {} : { storageConnectionString: storage }),
+      env: { ...env, ...(useAzurite ? { AzureWebJobsStorage: undefined } : {}) },
+      host: { httpPort: args.port, timerSchedules: false },
+      logger,
+    });
+  } catch (e) {
+    const config = findConfigurationError(e);
+    if (config) {
+      err(`configuration error: ${config.message}`);
+      return 2;
+    }
+    throw e;
+  }
+  loadSettings(process.env); // the host applied the env; fails loudly if anything changed under us
+
+  const stop = async (code: number): Promise<number> => {
+    await stack.close();
+    return code;
+  };
+  process.once('SIGINT', () => void stop(130).then((c) => process.exit(c)));
+  process.once('SIGTERM', () => void stop(143).then((c) => process.exit(c)));
+
+  if (stack.emulator) {
+    for (const r of stack.emulator.resources) out(`  emulated ${r.region.padEnd(11)} ${r.endpoint}  ${r.name}${r.encrypted ? ' (encrypted)' : ''}`);
+  }
+  out(`  HTTP API      ${stack.host.baseUrl}/api  (POST /replications, GET /replications/{id}, /models/{id}/replicas, /report)`);
+
+  // Fire the schedule once and follow the run it starts.
+  const started = new Promise<string>((resolve) => {
+    const listener = (e: { type: string; name?: string; instanceId?: string }): void => {
+      if (e.type === 'instanceStarted' && e.name === 'replicateModels' && e.instanceId) {
+        stack.host.events.off('instanceStarted', listener);
+        resolve(e.instanceId);
+      }
+    };
+    stack.host.events.on('instanceStarted', listener);
+  });
+  await stack.host.timers.fire('replicationSchedule');
+  const runId = await started;
+  out(`replication run ${runId} started`);
+
+  let done = 0;
+  let failed = 0;
+  const onCopy = (e: { type: string; name?: string; output?: unknown }): void => {
+    if (e.type !== 'instanceCompleted' || e.name !== 'copyModelToRegion') return;
+    const o = e.output as CopyOutcome;
+    done += 1;
+    if (o.outcome === 'failed') {
+      failed += 1;
+      clearLine();
+      out(`  FAILED ${o.sourceModelId} → ${o.region}: ${o.reason?.kind}${o.reason?.code ? ` ${o.reason.code}` : ''}: ${o.reason?.message}`);
+    }
+  };
+  stack.host.events.on('instanceCompleted', onCopy);
+  const showProgress = process.stderr.isTTY && !args.verbose;
+  const ticker = setInterval(() => {
+    const progress = stack.host.durable.getStatus(runId)?.customStatus as RunProgress | undefined;
+    if (showProgress && progress) process.stderr.write(`\r${bar(done, progress.total, failed, progress.phase)}`);
+  }, 200);
+  const final = await stack.host.durable.waitForInstance(runId);
+  clearInterval(ticker);
+  stack.host.events.off('instanceCompleted', onCopy);
+  clearLine();
+
+  if (final.runtimeStatus !== 'Completed') {
+    err(`replication run ${runId} ended ${final.runtimeStatus}: ${String(final.output ?? '').split('\n')[0]}`);
+    if (args.once) return stop(1);
+  }
+  const summary = final.output as RunSummary | undefined;
+  const report = (await (await fetch(`${stack.host.baseUrl}/api/report`)).json()) as ReadinessReport;
+  if (summary) {
+    const t = summary.totals;
+    out(`run ${summary.runId}: ${t.readyModels} ready model(s) × ${summary.regions.length} region(s): ${t.copied} copied, ${t.alreadyReplicated} already replicated, ${t.failed} failed` +
+      `${summary.invalidModels.length ? `; ${summary.invalidModels.length} invalid model(s) not copyable` : ''}${summary.creatingModels.length ? `; ${summary.creatingModels.length} still creating` : ''}`);
+  }
+  out('');
+  out(renderReport(report));
+  if (args.json) process.stdout.write(`${JSON.stringify({ summary, report })}\n`);
+
+  const ok = final.runtimeStatus === 'Completed' && (summary?.totals.failed ?? 1) === 0;
+  if (args.once) return stop(ok ? 0 : 1);
+  out(`\nserving ${stack.host.baseUrl}/api — Ctrl-C to stop`);
+  return new Promise<number>(() => undefined);
+}
+
+function bar(done: number, total: number, failed: number, phase: string): string {
+  if (total === 0) return `${phase}…`.padEnd(60);
+  const width = 30;
+  const filled = Math.round((done / total) * width);
+  return `[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${done}/${total} copies${failed ? `, ${failed} failed` : ''}  `;
+}
+
+function clearLine(): void {
+  if (process.stderr.isTTY) process.stderr.write(`\r${' '.repeat(70)}\r`);
+}
+
+/** The readiness matrix as a text table: model × region, with the age of the last verified copy. */
+export function renderReport(report: ReadinessReport): string {
+  const regions = report.regions;
+  const rows = report.rows.map((r) => [
+    r.sourceModelName ? `${r.sourceModelName} (${r.sourceModelId.slice(0, 8)})` : r.sourceModelId,
+    ...regions.map((region) => {
+      const c = r.cells[region];
+      if (!c) return '-';
+      if (c.status === 'replicated') return `ok ${age(c.ageSeconds)}${c.lastError ? ' (last retry failed)' : ''}`;
+      if (c.status === 'failed') return `FAILED${c.lastError?.code ? ` ${c.lastError.code}` : ''}`;
+      if (c.status === 'inProgress') return 'in progress';
+      return c.stale ? 'MISSING (stale)' : 'MISSING';
+    }),
+  ]);
+  const header = ['model', ...regions];
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
+  const line = (cells: string[]): string => cells.map((c, i) => c.padEnd(widths[i])).join('  ').trimEnd();
+  const lines = [`DR readiness (${report.generatedAt})`, line(header), line(widths.map((w) => '-'.repeat(w))), ...rows.map(line)];
+  for (const m of report.notCopyable) lines.push(`  not copyable: ${m.modelName ?? m.modelId} (${m.status})`);
+  const t = report.totals;
+  lines.push(`${t.readyModels}/${t.models} model(s) ready in every region; pairs: ${t.replicated} replicated, ${t.missing} missing, ${t.failed} failed, ${t.inProgress} in progress`);
+  return lines.join('\n');
+}
+
+function age(seconds?: number): string {
+  if (seconds === undefined) return '';
+  if (seconds < 120) return `${seconds}s ago`;
+  if (seconds < 7200) return `${Math.round(seconds / 60)}m ago`;
+  if (seconds < 172800) return `${Math.round(seconds / 3600)}h ago`;
+  return `${Math.round(seconds / 86400)}d ago`;
+}
+
+function findConfigurationError(e: unknown): ConfigurationError | undefined {
+  for (let cur: unknown = e, depth = 0; cur && depth < 5; depth++) {
+    if (cur instanceof ConfigurationError) return cur;
+    if (cur instanceof Error && /ConfigurationError/.test(cur.name)) return cur as ConfigurationError;
+    cur = (cur as { cause?: unknown }).cause;
+  }
+  return undefined;
+}
+
+if (require.main === module) {
+  main().then(
+    (code) => process.exit(code),
+    (e: unknown) => {
+      const config = findConfigurationError(e);
+      if (config) {
+        err(`configuration error: ${config.message}`);
+        process.exit(2);
+      }
+      err(`local run failed: ${e instanceof Error ? e.stack ?? e.message : String(e)}`);
+      process.exit(1);
+    },
+  );
+}

@@ -1,0 +1,33 @@
+import { spawnSync } from 'node:child_process';
+import path from 'node:path';
+
+const root = path.join(__dirname, '..', '..');
+const tsx = path.join(root, 'node_modules', '.bin', 'tsx');
+
+function runLocal(args: string[], env: Record<string, string>): { status: number | null; stdout: string; stderr: string } {
+  const clean = Object.fromEntries(Object.entries(process.env).filter(([k]) => !/^(DR_|CV_|AzureWebJobsStorage)/.test(k)));
+  const result = spawnSync(tsx, ['dev/local.ts', ...args], { cwd: root, env: { ...clean, ...env }, encoding: 'utf8', timeout: 120_000 });
+  return { status: result.status, stdout: result.stdout, stderr: result.stderr };
+}
+
+describe('npm run local', () => {
+  it('--once --json: copies the emulated models to both regions, prints the report, exits 0', () => {
+    // Real clock: the emulator's copies take 4 s; all ten run at once.
+    const { status, stdout, stderr } = runLocal(['--once', '--json', '--port', '0'], { DR_MAX_PARALLEL: '10' });
+    expect({ status, stderr: status === 0 ? '' : stderr }).toEqual({ status: 0, stderr: '' });
+    const last = JSON.parse(stdout.trim().split('\n').pop() ?? '{}') as {
+      summary: { totals: { copied: number; failed: number }; regions: string[] };
+      report: { totals: { replicated: number; missing: number }; regions: string[] };
+    };
+    expect(last.summary.regions).toEqual(['eastus', 'westeurope']);
+    expect(last.summary.totals).toMatchObject({ copied: 10, failed: 0 });
+    expect(last.report.totals).toMatchObject({ replicated: 10, missing: 0 });
+  });
+
+  it('exits 2 with a message naming the setting when the configuration is wrong', () => {
+    const { status, stderr } = runLocal(['--once'], { DR_SOURCE_ENDPOINT: 'not a url', DR_SOURCE_REGION: 'westus2' });
+    expect(status).toBe(2);
+    expect(stderr).toContain('DR_SOURCE_ENDPOINT');
+    expect(stderr).toContain('DR_TARGETS');
+  });
+});
