@@ -7,12 +7,17 @@
  *   --rate-limits       S0 limits (5 management, 50 GET, 10 list TPS per resource)
  *   --copy-seconds N    how long a copy takes (default 4)
  *   --host HOST         interface to bind (default 127.0.0.1)
+ *   --api-version V     serve only V: `2024-11-30` (Document Intelligence v4) or `2023-07-31` (v3.1) use
+ *                       seeded v3.1/v4 resources (models, a classifier, a composed model); `v2.1` / `v2.0`
+ *                       the v2 ones. Each printed line then also has "apiVersions".
  */
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
+import { defaultDocumentResourceSpecs } from './documentSeed';
 import { defaultResourceSpecs } from './seed';
 import { startFormRecognizerEmulator, type FormRecognizerEmulatorOptions } from './server';
 import { ResourceSpecError, validateResourceSpecs } from './specs';
+import { ALL_API_VERSIONS, DOCUMENT_API_VERSIONS, type ApiVersion, type DocumentApiVersion } from './types';
 
 export class CliError extends Error {
   constructor(message: string) {
@@ -31,6 +36,7 @@ export function parseCliArgs(argv: string[], readFile: (path: string) => string 
         'rate-limits': { type: 'boolean' },
         'copy-seconds': { type: 'string' },
         host: { type: 'string' },
+        'api-version': { type: 'string' },
       },
       strict: true,
       allowPositionals: false,
@@ -65,6 +71,16 @@ export function parseCliArgs(argv: string[], readFile: (path: string) => string 
     opts.copyDurationMs = s * 1000;
   }
   if (values.host !== undefined) opts.host = values.host;
+  const version = values['api-version'];
+  if (version !== undefined) {
+    const known: readonly string[] = [...ALL_API_VERSIONS, ...DOCUMENT_API_VERSIONS];
+    if (!known.includes(version)) throw new CliError(`--api-version must be one of ${known.join(', ')}, got '${version}'`);
+    if (values.resources === undefined && (DOCUMENT_API_VERSIONS as readonly string[]).includes(version)) {
+      opts.resources = defaultDocumentResourceSpecs(version as DocumentApiVersion);
+    } else {
+      opts.resources = opts.resources.map((r) => ({ ...r, apiVersions: [version as ApiVersion] }));
+    }
+  }
   return opts;
 }
 
@@ -82,7 +98,9 @@ export async function main(argv: string[]): Promise<void> {
   }
   const emulator = await startFormRecognizerEmulator(opts);
   for (const r of emulator.resources) {
-    const line = { name: r.name, region: r.region, endpoint: r.endpoint, key: r.key, resourceId: r.resourceId, encrypted: r.encrypted };
+    const line: Record<string, unknown> = { name: r.name, region: r.region, endpoint: r.endpoint, key: r.key, resourceId: r.resourceId, encrypted: r.encrypted };
+    const versions = opts.resources.find((s) => s.name === r.name)?.apiVersions;
+    if (versions !== undefined) line.apiVersions = versions;
     process.stdout.write(`${JSON.stringify(line)}\n`);
   }
   const stop = (signal: NodeJS.Signals): void => {

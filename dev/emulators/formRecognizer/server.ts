@@ -11,9 +11,20 @@ import { RateLimiter, resolveRateLimits } from './rateLimit';
 import { parseRawJson, type RawJson, member, stringMember } from './rawJson';
 import { ACCESS_DENIED, MISSING_KEY, NOT_FOUND, errorReply, statusFault, throttled, writeReply, type Reply } from './reply';
 import * as routes from './routes';
-import { type CopyOverrides, EmulatorState, modelView, parseCopyRequest, resourceConfig, type ResourceState } from './state';
+import { type CopyOverrides, DEFAULT_COPY_DURATION_MS, EmulatorState, modelView, parseCopyRequest, resourceConfig, type ResourceState } from './state';
+import {
+  type DocClassifier,
+  type DocModel,
+  type DocOperationStatus,
+  type DocumentRoute,
+  DocumentModelsState,
+  documentUrl,
+  matchDocumentRoute,
+} from './documentModels';
 import type {
+  ClassifierSeed,
   CopyDuration,
+  DocumentModelSeed,
   CredentialKind,
   EmulatedResource,
   Fault,
@@ -49,6 +60,39 @@ export interface CopyOperationView {
   error?: { code: string; message: string };
 }
 
+/** Inspection view of a v3.1/v4 custom document model (prebuilt ones have `prebuilt: true`). */
+export interface DocumentModelView {
+  modelId: string;
+  prebuilt: boolean;
+  description?: string;
+  tags?: Record<string, string>;
+  createdDateTime: string;
+  docTypes: string[];
+  classifierId?: string;
+  componentModelIds: string[];
+  copiedFrom?: { resource: string; modelId: string };
+}
+
+export interface ClassifierView {
+  classifierId: string;
+  description?: string;
+  createdDateTime: string;
+  docTypes: string[];
+  copiedFrom?: { resource: string; classifierId: string };
+}
+
+/** Inspection view of a v3.1/v4 copy operation (no access token). */
+export interface DocumentOperationView {
+  operationId: string;
+  kind: 'documentModelCopyTo' | 'documentClassifierCopyTo';
+  sourceId: string;
+  targetId: string;
+  status: DocOperationStatus;
+  createdDateTime: string;
+  completesDateTime: string;
+  error?: { code: string; message: string; innererror?: { code: string; message: string } };
+}
+
 export interface FormRecognizerEmulator {
   readonly resources: EmulatedResource[];
   resource(name: string): EmulatedResource;
@@ -63,6 +107,18 @@ export interface FormRecognizerEmulator {
   addModel(resourceName: string, seed: ModelSeed): ModelView;
   /** Copy operations started on a (source) resource. */
   operations(resourceName: string): CopyOperationView[];
+  /** v3.1/v4: document models of a resource (prebuilt ones included, flagged). */
+  documentModels(resourceName: string): DocumentModelView[];
+  /** v3.1/v4: classifiers of a resource. */
+  classifiers(resourceName: string): ClassifierView[];
+  addDocumentModel(resourceName: string, seed: DocumentModelSeed): DocumentModelView;
+  addClassifier(resourceName: string, seed: ClassifierSeed): ClassifierView;
+  /** v3.1/v4: ids reserved by authorizations whose copy has not landed (`documentModels/<id>`, `documentClassifiers/<id>`). */
+  reservedIds(resourceName: string): string[];
+  /** v3.1/v4: copy operations started on a (source) resource. */
+  documentOperations(resourceName: string): DocumentOperationView[];
+  /** v3.1/v4: ends a running copy operation now as `canceled` or `skipped`. */
+  endDocumentOperation(resourceName: string, operationId: string, status: 'canceled' | 'skipped'): void;
   /** Switches rate limiting on (S0 or given limits) or off; resets the windows. */
   setRateLimits(setting: boolean | Partial<RateLimits>): void;
   readonly clock: Clock;
@@ -71,6 +127,7 @@ export interface FormRecognizerEmulator {
 
 interface Context {
   state: EmulatorState;
+  docs: DocumentModelsState;
   clock: Clock;
   faults: FaultRegistry;
   limiter: RateLimiter;
@@ -139,6 +196,9 @@ async function handle(ctx: Context, r: ResourceState, req: IncomingMessage, res:
   };
 
   const url = new URL(path, 'http://emulator.invalid');
+  const docRoute = matchDocumentRoute(method, url, r.config.apiVersions);
+  if (docRoute === 'unserved') return finish(errorReply(404, NOT_FOUND));
+  if (docRoute !== undefined) return handleDocument(ctx, r, req, { url, route: docRoute, bodyText, entry, now, finish });
   let route: routes.Route | undefined;
   try {
     route = routes.matchRoute(method, url, r.config.apiVersions);
@@ -241,6 +301,126 @@ async function handle(ctx: Context, r: ResourceState, req: IncomingMessage, res:
   }
 }
 
+/** A v3.1 / v4 request: same auth, faults, rate limits and log as v2; state in DocumentModelsState. */
+async function handleDocument(
+  ctx: Context,
+  r: ResourceState,
+  req: IncomingMessage,
+  a: { url: URL; route: DocumentRoute; bodyText: string; entry: RequestLogEntry; now: number; finish: (reply: Reply | 'drop') => void },
+): Promise<void> {
+  const { url, route, bodyText, entry, finish } = a;
+  let now = a.now;
+  const name = r.config.name;
+  const endpoint = ctx.endpoints.get(name) ?? '';
+  entry.call = route.call;
+  if (route.id !== undefined && route.call !== 'copyResult') entry.modelId = route.id;
+  let targetResourceId: string | undefined;
+  if (route.call === 'copy') {
+    try {
+      const b = JSON.parse(bodyText) as Record<string, unknown>;
+      const t = b.targetModelId ?? b.targetClassifierId;
+      if (typeof t === 'string') entry.authorizationModelId = t;
+      if (typeof b.targetResourceId === 'string') targetResourceId = b.targetResourceId;
+    } catch {
+      // reported by validation below
+    }
+  }
+  if (entry.credential !== 'key' && entry.credential !== 'bearer') {
+    return finish(errorReply(401, entry.credential === 'none' ? MISSING_KEY : ACCESS_DENIED));
+  }
+  const info: FaultRequestInfo = {
+    resource: name,
+    call: route.call,
+    method: req.method ?? 'GET',
+    path: req.url ?? '/',
+    modelId: route.call === 'copyResult' ? undefined : route.id,
+    authorizationModelId: entry.authorizationModelId,
+    targetResourceId,
+    time: now,
+  };
+  const gate = ctx.faults.takeGate(info);
+  let dropAfter = false;
+  if (gate) {
+    entry.fault = gate.kind;
+    if (gate.kind === 'drop') {
+      if (gate.phase !== 'after') return finish('drop');
+      dropAfter = true;
+    } else if (gate.kind === 'delay') {
+      await sleep(ctx, gate.ms);
+      now = ctx.clock.now();
+    } else {
+      return finish(gateReply(gate));
+    }
+  }
+  const respond = (reply: Reply): void => finish(dropAfter ? 'drop' : reply);
+  ctx.state.settle(now);
+  ctx.docs.settle(now);
+  if (route.call !== 'copy') {
+    const decision = ctx.limiter.tryAcquire(name, route.call, now);
+    if (!decision.ok) {
+      entry.fault = 'rateLimit';
+      return respond(throttled(decision.retryAfterSeconds, decision.bucket));
+    }
+  }
+  const d = ctx.docs.resource(name);
+  switch (route.call) {
+    case 'list':
+      return respond(ctx.docs.list(d, route, url, endpoint, ctx.pageSize));
+    case 'getModel':
+      return respond(ctx.docs.get(d, route));
+    case 'deleteModel':
+      return respond(ctx.docs.delete(d, route));
+    case 'summary':
+      return respond(ctx.docs.info(d));
+    case 'copyResult':
+      return respond(ctx.docs.operation(d, route, now));
+    case 'authorize':
+      return respond(ctx.docs.authorize(d, route, bodyText, endpoint, now));
+    case 'copy': {
+      const validated = ctx.docs.validateCopy(d, route, bodyText, now);
+      if ('status' in validated) return respond(validated);
+      const decision = ctx.limiter.tryAcquire(name, 'copy', now);
+      if (!decision.ok) {
+        entry.fault = 'rateLimit';
+        return respond(throttled(decision.retryAfterSeconds, decision.bucket));
+      }
+      const copyFaults = ctx.faults.takeCopy(info);
+      if (copyFaults.fails) entry.fault ??= 'copyFails';
+      else if (copyFaults.duration) entry.fault ??= 'copyDuration';
+      const degrade = req.headers['x-ms-forms-copy-degrade']?.toString().trim().toLowerCase() === 'true';
+      const op = ctx.docs.acceptCopy(validated, route, degrade, now, {
+        durationMs: copyFaults.duration?.ms,
+        failure: copyFaults.fails ? { code: copyFaults.fails.code, message: copyFaults.fails.message } : undefined,
+      });
+      return respond({ status: 202, headers: { 'Operation-Location': documentUrl(endpoint, route, `/operations/${op.operationId}`) } });
+    }
+  }
+}
+
+function docModelView(m: DocModel): DocumentModelView {
+  const v: DocumentModelView = {
+    modelId: m.modelId,
+    prebuilt: m.prebuilt,
+    createdDateTime: new Date(m.createdMs).toISOString(),
+    docTypes: Object.keys(m.docTypes),
+    componentModelIds: [...new Set(Object.values(m.docTypes).flatMap((t) => (t.modelId === undefined ? [] : [t.modelId])))],
+  };
+  if (m.description !== undefined) v.description = m.description;
+  if (m.tags !== undefined) v.tags = { ...m.tags };
+  if (m.classifierId !== undefined) v.classifierId = m.classifierId;
+  if (m.copiedFrom !== undefined) v.copiedFrom = { ...m.copiedFrom };
+  return v;
+}
+
+function classifierView(c: DocClassifier): ClassifierView {
+  const v: ClassifierView = { classifierId: c.classifierId, createdDateTime: new Date(c.createdMs).toISOString(), docTypes: [...c.docTypes] };
+  if (c.description !== undefined) v.description = c.description;
+  if (c.copiedFrom !== undefined) v.copiedFrom = { ...c.copiedFrom };
+  return v;
+}
+
+const byId = <T>(key: (x: T) => string) => (a: T, b: T): number => (key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0);
+
 function listen(server: Server, host: string, port: number): Promise<number> {
   return new Promise((resolve, reject) => {
     server.once('error', reject);
@@ -259,9 +439,14 @@ export async function startFormRecognizerEmulator(opts: FormRecognizerEmulatorOp
   const clock = opts.clock ?? systemClock;
   const host = opts.host ?? '127.0.0.1';
   const state = new EmulatorState(opts.copyDurationMs);
-  for (const spec of opts.resources) state.addResource(resourceConfig(spec), spec.models ?? [], clock.now());
+  const docs = new DocumentModelsState(opts.copyDurationMs ?? DEFAULT_COPY_DURATION_MS);
+  for (const spec of opts.resources) {
+    const r = state.addResource(resourceConfig(spec), spec.models ?? [], clock.now());
+    docs.addResource(r.config, spec, clock.now());
+  }
   const ctx: Context = {
     state,
+    docs,
     clock,
     faults: new FaultRegistry((n) => state.resources.has(n)),
     limiter: new RateLimiter(resolveRateLimits(opts.rateLimits)),
@@ -345,6 +530,39 @@ export async function startFormRecognizerEmulator(opts: FormRecognizerEmulatorOp
         return view;
       });
     },
+    documentModels(name) {
+      docs.settle(clock.now());
+      return [...docs.resource(name).models.values()].map(docModelView).sort(byId((m) => m.modelId));
+    },
+    classifiers(name) {
+      docs.settle(clock.now());
+      return [...docs.resource(name).classifiers.values()].map(classifierView).sort(byId((c) => c.classifierId));
+    },
+    addDocumentModel: (name, seed) => docModelView(docs.addModel(name, seed, clock.now())),
+    addClassifier: (name, seed) => classifierView(docs.addClassifier(name, seed, clock.now())),
+    reservedIds(name) {
+      docs.settle(clock.now());
+      return [...docs.resource(name).reserved.keys()].sort();
+    },
+    documentOperations(name) {
+      const now = clock.now();
+      docs.settle(now);
+      return [...docs.resource(name).operations.values()].map((op) => {
+        const { status } = DocumentModelsState.status(op, now);
+        const view: DocumentOperationView = {
+          operationId: op.operationId,
+          kind: op.kind,
+          sourceId: op.sourceId,
+          targetId: op.targetId,
+          status,
+          createdDateTime: new Date(op.createdMs).toISOString(),
+          completesDateTime: new Date(op.completeMs).toISOString(),
+        };
+        if (status === 'failed' && op.outcome.kind === 'failure') view.error = structuredClone(op.outcome.error);
+        return view;
+      });
+    },
+    endDocumentOperation: (name, operationId, status) => docs.endOperation(name, operationId, status, clock.now()),
     setRateLimits(setting) {
       ctx.limiter.limits = resolveRateLimits(setting);
       ctx.limiter.reset();

@@ -1,5 +1,54 @@
 /** Validation of resource specs given as JSON (the CLI's `--resources FILE`). */
-import type { ModelSeed, ModelStatus, ResourceSpec } from './types';
+import type { ClassifierSeed, DocumentModelSeed, ModelSeed, ModelStatus, ResourceSpec } from './types';
+import { ALL_API_VERSIONS, DOCUMENT_API_VERSIONS } from './types';
+
+/** v3.1/v4 fields a resource spec may carry (checked by {@link validateDocumentFields}). */
+const DOCUMENT_SPEC_FIELDS = ['apiVersions', 'documentModels', 'classifiers', 'prebuiltModels', 'copyAuthorizationLifetimeMs', 'reservedIdPolicy', 'composedCopyRequires'];
+const ID = /^[a-zA-Z0-9][a-zA-Z0-9._~-]{1,63}$/;
+
+function validateDocumentFields(v: Record<string, unknown>, where: string, spec: ResourceSpec): void {
+  const versions: readonly string[] = [...ALL_API_VERSIONS, ...DOCUMENT_API_VERSIONS];
+  if (v.apiVersions !== undefined) {
+    if (!Array.isArray(v.apiVersions) || v.apiVersions.some((x) => typeof x !== 'string' || !versions.includes(x))) {
+      throw new ResourceSpecError(`${where}.apiVersions must be an array of ${versions.join(', ')}`);
+    }
+    spec.apiVersions = v.apiVersions as ResourceSpec['apiVersions'];
+  }
+  const idList = (field: 'documentModels' | 'classifiers', idField: 'modelId' | 'classifierId'): unknown[] | undefined => {
+    const list = v[field];
+    if (list === undefined) return undefined;
+    if (!Array.isArray(list)) throw new ResourceSpecError(`${where}.${field} must be an array`);
+    list.forEach((m: unknown, j) => {
+      if (!isRecord(m) || typeof m[idField] !== 'string' || !ID.test(m[idField])) throw new ResourceSpecError(`${where}.${field}[${j}].${idField} must match ${ID.source}`);
+    });
+    return list;
+  };
+  const models = idList('documentModels', 'modelId');
+  if (models) spec.documentModels = models as DocumentModelSeed[];
+  const classifiers = idList('classifiers', 'classifierId');
+  if (classifiers) spec.classifiers = classifiers as ClassifierSeed[];
+  if (v.prebuiltModels !== undefined) {
+    if (!Array.isArray(v.prebuiltModels) || v.prebuiltModels.some((x) => typeof x !== 'string' || !x.startsWith('prebuilt-'))) {
+      throw new ResourceSpecError(`${where}.prebuiltModels must be an array of 'prebuilt-…' ids`);
+    }
+    spec.prebuiltModels = v.prebuiltModels as string[];
+  }
+  const lifetime = v.copyAuthorizationLifetimeMs;
+  if (lifetime !== undefined) {
+    if (typeof lifetime !== 'number' || !(lifetime > 0)) throw new ResourceSpecError(`${where}.copyAuthorizationLifetimeMs must be a number > 0`);
+    spec.copyAuthorizationLifetimeMs = lifetime;
+  }
+  if (v.reservedIdPolicy !== undefined) {
+    if (!['burn', 'releaseOnExpiry', 'reauthorize'].includes(v.reservedIdPolicy as string)) throw new ResourceSpecError(`${where}.reservedIdPolicy must be 'burn', 'releaseOnExpiry' or 'reauthorize'`);
+    spec.reservedIdPolicy = v.reservedIdPolicy as ResourceSpec['reservedIdPolicy'];
+  }
+  if (v.composedCopyRequires !== undefined) {
+    if (!['classifier', 'classifierAndComponents', 'none'].includes(v.composedCopyRequires as string)) {
+      throw new ResourceSpecError(`${where}.composedCopyRequires must be 'classifier', 'classifierAndComponents' or 'none'`);
+    }
+    spec.composedCopyRequires = v.composedCopyRequires as ResourceSpec['composedCopyRequires'];
+  }
+}
 
 export class ResourceSpecError extends Error {
   constructor(message: string) {
@@ -47,7 +96,7 @@ export function validateResourceSpecs(value: unknown): ResourceSpec[] {
   return value.map((v: unknown, i) => {
     const where = `resources[${i}]`;
     if (!isRecord(v)) throw new ResourceSpecError(`${where} must be an object`);
-    const known = new Set(['name', 'region', 'key', 'port', 'encrypted', 'models', 'tickEncoding', 'resourceId', 'acceptedTokens']);
+    const known = new Set(['name', 'region', 'key', 'port', 'encrypted', 'models', 'tickEncoding', 'resourceId', 'acceptedTokens', ...DOCUMENT_SPEC_FIELDS]);
     for (const k of Object.keys(v)) if (!known.has(k)) throw new ResourceSpecError(`${where} has an unknown field '${k}'`);
     const name = v.name;
     if (typeof name !== 'string' || !NAME.test(name)) throw new ResourceSpecError(`${where}.name must be 1-63 letters, digits or '-'`);
@@ -80,6 +129,7 @@ export function validateResourceSpecs(value: unknown): ResourceSpec[] {
     if (resourceId !== undefined) spec.resourceId = resourceId;
     if (v.acceptedTokens !== undefined) spec.acceptedTokens = v.acceptedTokens as string[];
     if (models !== undefined) spec.models = models;
+    validateDocumentFields(v, where, spec);
     return spec;
   });
 }

@@ -25,7 +25,7 @@ import type {
   TickEncoding,
   TrainResult,
 } from './types';
-import { ALL_API_VERSIONS } from './types';
+import { ALL_API_VERSIONS, DOCUMENT_API_VERSIONS } from './types';
 
 export const AUTHORIZATION_LIFETIME_MS = 24 * 60 * 60 * 1000;
 export const DEFAULT_COPY_DURATION_MS = 4000;
@@ -164,7 +164,7 @@ export function resourceConfig(spec: ResourceSpec): ResourceConfig {
     key: spec.key ?? randomKey(),
     encrypted: spec.encrypted ?? false,
     tickEncoding: spec.tickEncoding ?? 'seconds',
-    apiVersions: spec.apiVersions ?? [...ALL_API_VERSIONS],
+    apiVersions: spec.apiVersions ?? [...ALL_API_VERSIONS, ...DOCUMENT_API_VERSIONS],
     acceptedTokens: spec.acceptedTokens ?? [],
     blankModelStatus: spec.blankModelStatus ?? 'creating',
     tamperedAuthorization: spec.tamperedAuthorization ?? 'reject',

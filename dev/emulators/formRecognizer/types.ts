@@ -5,8 +5,13 @@
  * behaviours the reference marks as inferred are configurable here.
  */
 
-/** Path version segments the emulator serves. */
-export type ApiVersion = 'v2.0' | 'v2.1' | 'v2.0-preview';
+/** v3.1 / v4 `api-version` query values (routes `formrecognizer/…` and `documentintelligence/…`). */
+export type DocumentApiVersion = '2023-07-31' | '2024-11-30';
+export const DOCUMENT_API_VERSIONS: readonly DocumentApiVersion[] = ['2023-07-31', '2024-11-30'];
+
+/** Versions the emulator serves: v2 path segments and v3.1 / v4 `api-version` values. */
+export type ApiVersion = 'v2.0' | 'v2.1' | 'v2.0-preview' | DocumentApiVersion;
+/** The v2 family (the default set when `apiVersions` is absent also includes {@link DOCUMENT_API_VERSIONS}). */
 export const ALL_API_VERSIONS: readonly ApiVersion[] = ['v2.0', 'v2.1', 'v2.0-preview'];
 
 export type ModelStatus = 'creating' | 'ready' | 'invalid';
@@ -65,8 +70,28 @@ export interface ResourceSpec {
   models?: ModelSeed[];
   /** Encoding of issued `expirationDateTimeTicks`; default `seconds` (v2.1 real behaviour). */
   tickEncoding?: TickEncoding;
-  /** Path versions served; default all of `v2.0`, `v2.1`, `v2.0-preview`. */
+  /** Versions served; default all of `v2.0`, `v2.1`, `v2.0-preview`, `2023-07-31`, `2024-11-30`. */
   apiVersions?: ApiVersion[];
+  /** v3.1/v4 custom document models to preload. */
+  documentModels?: DocumentModelSeed[];
+  /** v3.1/v4 custom classifiers to preload. */
+  classifiers?: ClassifierSeed[];
+  /** v3.1/v4 `prebuilt-*` models listed by the resource; default {@link DEFAULT_PREBUILT_MODELS}. */
+  prebuiltModels?: string[];
+  /** v3.1/v4 copy authorization lifetime, ms; default 1 h (observed). */
+  copyAuthorizationLifetimeMs?: number;
+  /**
+   * v3.1/v4: what an authorization does to its target id until a copy lands (azure-sdk-for-net #51813):
+   * `burn` (default, observed): the id is reserved for good, a second authorizeCopy → 409 ModelExists
+   * even after expiry; `releaseOnExpiry`: reserved until the authorization expires;
+   * `reauthorize`: a new authorization for the same id replaces the old one.
+   */
+  reservedIdPolicy?: ReservedIdPolicy;
+  /**
+   * v4: what the TARGET must already hold for a composed model's copy to succeed (inferred, see docs/v4.md):
+   * `classifier` (default): its `classifierId`; `classifierAndComponents`: also every `docTypes[*].modelId`; `none`.
+   */
+  composedCopyRequires?: ComposedCopyRequirement;
   /** Bearer tokens accepted in `Authorization: Bearer <token>` (Entra ID stand-in). */
   acceptedTokens?: string[];
   /** Status a blank authorized target model reports before its copy succeeds (inferred; default `creating`). */
@@ -77,6 +102,47 @@ export interface ResourceSpec {
   resourceId?: string;
   /** `limit` reported by `?op=summary`; default 5000 (S0). */
   modelLimit?: number;
+}
+
+export type ReservedIdPolicy = 'burn' | 'releaseOnExpiry' | 'reauthorize';
+export type ComposedCopyRequirement = 'classifier' | 'classifierAndComponents' | 'none';
+
+export const DEFAULT_PREBUILT_MODELS: readonly string[] = ['prebuilt-idDocument', 'prebuilt-invoice', 'prebuilt-layout', 'prebuilt-read', 'prebuilt-receipt'];
+
+/** A v3.1/v4 document type of a model; `modelId` (v4) names the component of a composed model. */
+export interface DocumentTypeSeed {
+  description?: string;
+  buildMode?: 'template' | 'neural';
+  modelId?: string;
+  fieldSchema?: Record<string, unknown>;
+  confidenceThreshold?: number;
+}
+
+/** A v3.1/v4 custom document model (the v3.1/v4 API lists only succeeded models). */
+export interface DocumentModelSeed {
+  modelId: string;
+  description?: string;
+  tags?: Record<string, string>;
+  /** ISO; default the clock's now. */
+  createdDateTime?: string;
+  expirationDateTime?: string;
+  apiVersion?: string;
+  buildMode?: 'template' | 'neural';
+  /** Default: one doc type named after the model. */
+  docTypes?: Record<string, DocumentTypeSeed>;
+  /** v4 composed model: the classifier that routes documents to `docTypes[*].modelId`. */
+  classifierId?: string;
+  split?: 'auto' | 'none' | 'perPage';
+}
+
+export interface ClassifierSeed {
+  classifierId: string;
+  description?: string;
+  createdDateTime?: string;
+  expirationDateTime?: string;
+  apiVersion?: string;
+  /** Doc type names; default `['invoice', 'receipt']`. */
+  docTypes?: string[];
 }
 
 /** What callers get back for each emulated resource. */
