@@ -8,3 +8,5 @@ export * from './pendingTargets';
 export * from './runReports';
 export * from './readiness';
 export * from './connect';
+export * from './customVisionRecords';
+export * from './rejectedNotifications';

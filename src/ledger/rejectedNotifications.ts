@@ -1,0 +1,146 @@
+/**
+ * Rejected notifications: queue messages that could not be used (malformed, unknown type
+ * or status, missing or mistyped fields, too large, a `modelUri` outside the configured
+ * storage, a backup that cannot succeed) — kept with the reason and a sanitized copy of
+ * the raw message, so nothing is lost silently and nothing is retried pointlessly.
+ *
+ * Blob: `customvision/rejected/{inverted time}_{message id}.json`; the inverted time (of
+ * the message's insertion into the queue when known) makes a plain listing newest first,
+ * and the same message delivered again maps to the same key (a conditional create).
+ * The raw copy is sanitized by the caller (`sanitizeRawMessage`); the ledger's secret
+ * guard still refuses anything that looks like a secret, in which case the text is withheld.
+ */
+import { createHash } from 'node:crypto';
+import type { ContainerClient } from '@azure/storage-blob';
+import { DocumentStore, type DocumentStoreOptions, type DocumentType } from './documentStore';
+import { LedgerSecretError } from './errors';
+import { hasShape, isBoolean, isCount, isIsoDate, isNonEmptyString, isString, oneOf, optional } from './guards';
+import { encodeKeySegment } from './keys';
+import { redactSecrets } from './secretGuard';
+
+/** `parse`: the message itself is unusable; `process`: it parsed but cannot be acted on (e.g. the backup blob is missing). */
+export const REJECTION_STAGES = ['parse', 'process'] as const;
+export type RejectionStage = (typeof REJECTION_STAGES)[number];
+
+export interface RejectedReason {
+  /** e.g. `malformedJson`, `unknownType`, `foreignModelUri`, `blobNotFound`. */
+  code: string;
+  message: string;
+  field?: string;
+}
+
+export interface RejectedRaw {
+  text: string;
+  encoding: string;
+  redacted: boolean;
+  truncated: boolean;
+  originalLength: number;
+}
+
+export interface RejectedQueueMessage {
+  id?: string;
+  dequeueCount?: number;
+  insertionTime?: string;
+}
+
+export interface RejectedNotification {
+  /** Stable id (the queue message id when known). */
+  id: string;
+  receivedAt: string;
+  stage: RejectionStage;
+  reason: RejectedReason;
+  raw: RejectedRaw;
+  queue?: string;
+  message?: RejectedQueueMessage;
+  /** For `process` rejections: the notification's key (`Export/{projectId}/…`). */
+  notificationKey?: string;
+}
+
+const isReason = (v: unknown): v is RejectedReason => hasShape<RejectedReason>(v, { code: isNonEmptyString, message: isString, field: optional(isString) });
+const isRaw = (v: unknown): v is RejectedRaw =>
+  hasShape<RejectedRaw>(v, { text: isString, encoding: isNonEmptyString, redacted: isBoolean, truncated: isBoolean, originalLength: isCount });
+const isMessage = (v: unknown): v is RejectedQueueMessage =>
+  hasShape<RejectedQueueMessage>(v, { id: optional(isString), dequeueCount: optional(isCount), insertionTime: optional(isString) });
+
+export const isRejectedNotification = (v: unknown): v is RejectedNotification =>
+  hasShape<RejectedNotification>(v, {
+    id: isNonEmptyString,
+    receivedAt: isIsoDate,
+    stage: oneOf(REJECTION_STAGES),
+    reason: isReason,
+    raw: isRaw,
+    queue: optional(isString),
+    message: optional(isMessage),
+    notificationKey: optional(isString),
+  });
+
+export const REJECTED_NOTIFICATION_DOCUMENT: DocumentType<RejectedNotification> = { kind: 'cvRejectedNotification', schemaVersion: 1, isData: isRejectedNotification };
+
+export interface RejectInput {
+  stage: RejectionStage;
+  reason: RejectedReason;
+  raw: RejectedRaw;
+  queue?: string;
+  message?: RejectedQueueMessage;
+  notificationKey?: string;
+}
+
+const MAX_TIME = 9_999_999_999_999;
+
+export class RejectedNotificationRepository {
+  readonly store: DocumentStore<RejectedNotification>;
+  private readonly now: () => number;
+
+  constructor(container: ContainerClient, options: DocumentStoreOptions = {}) {
+    this.store = new DocumentStore(container, REJECTED_NOTIFICATION_DOCUMENT, options);
+    const clock = options.clock;
+    this.now = clock ? () => clock.now() : () => Date.now();
+  }
+
+  /** Keeps a rejected message. The same message again (same id and insertion time) changes nothing. */
+  async add(input: RejectInput): Promise<{ record: RejectedNotification; created: boolean }> {
+    const receivedAt = new Date(this.now()).toISOString();
+    const inserted = input.message?.insertionTime !== undefined ? Date.parse(input.message.insertionTime) : NaN;
+    const at = Number.isFinite(inserted) ? inserted : this.now();
+    const id = input.message?.id && input.message.id.trim() !== '' ? input.message.id : contentId(input, at);
+    const key = `customvision/rejected/${String(MAX_TIME - at).padStart(13, '0')}_${encodeKeySegment(id)}.json`;
+    const record: RejectedNotification = {
+      id,
+      receivedAt,
+      stage: input.stage,
+      reason: { code: input.reason.code, message: redactSecrets(input.reason.message).slice(0, 1000), ...(input.reason.field !== undefined ? { field: input.reason.field } : {}) },
+      raw: { ...input.raw },
+    };
+    if (input.queue !== undefined) record.queue = input.queue;
+    if (input.message) record.message = JSON.parse(JSON.stringify(input.message)) as RejectedQueueMessage;
+    if (input.notificationKey !== undefined) record.notificationKey = input.notificationKey;
+    let res;
+    try {
+      res = await this.store.create(key, record);
+    } catch (e) {
+      if (!(e instanceof LedgerSecretError)) throw e;
+      // The sanitizer missed something the guard recognizes: keep the reason, withhold the text.
+      record.raw = { ...record.raw, text: '[withheld: the sanitized text still looked like a secret]', redacted: true };
+      record.reason = { ...record.reason, message: '[withheld]' };
+      res = await this.store.create(key, record);
+    }
+    if (res.created) return { record, created: true };
+    const existing = await this.store.get(key);
+    return { record: existing?.value ?? record, created: false };
+  }
+
+  /** Rejected messages, newest first. */
+  async list(options: { limit?: number } = {}): Promise<RejectedNotification[]> {
+    const limit = Math.max(1, options.limit ?? 100);
+    const out: RejectedNotification[] = [];
+    for await (const doc of this.store.list('customvision/rejected/', { pageSize: Math.min(limit, 5000) })) {
+      out.push(doc.value);
+      if (out.length >= limit) break;
+    }
+    return out;
+  }
+}
+
+function contentId(input: RejectInput, at: number): string {
+  return `sha256-${createHash('sha256').update(`${at}\n${input.stage}\n${input.reason.code}\n${input.raw.text}`).digest('hex').slice(0, 32)}`;
+}
