@@ -10,3 +10,4 @@ const services = getServices();
 console.log(`ai-model-dr settings: ${JSON.stringify(describeSettings(services.settings))}`);
 
 import './replication';
+import './customVision';
