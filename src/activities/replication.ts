@@ -85,8 +85,11 @@ export async function planReplication(input: PlanInput): Promise<Plan> {
   const plan: Plan = { toCopy: [], alreadyReplicated: [], stale: [] };
   for (const region of input.regions) {
     const target = services.target(region);
-    const present = new Map<string, string>();
-    for await (const m of target.client.listModels()) present.set(m.modelId, m.status);
+    let present: Map<string, string> | undefined;
+    if (!input.ledgerOnly) {
+      present = new Map<string, string>();
+      for await (const m of target.client.listModels()) present.set(m.modelId, m.status);
+    }
     for (const model of input.models) {
       const pair = { sourceModelId: model.modelId, region };
       const record = records.get(`${region}\n${model.modelId}`);
@@ -94,7 +97,7 @@ export async function planReplication(input: PlanInput): Promise<Plan> {
       const sameResource = record?.targetResourceId.toLowerCase() === target.settings.resourceId.toLowerCase();
       const sameVersion = !record?.sourceModelVersion || !model.lastUpdatedDateTime || record.sourceModelVersion === model.lastUpdatedDateTime;
       if (record && targetModelId && sameResource && sameVersion) {
-        const found = present.get(targetModelId);
+        const found = present ? present.get(targetModelId) : record.state === 'replicated' ? 'ready' : record.state;
         if (found === 'ready') {
           plan.alreadyReplicated.push({ ...pair, targetModelId });
           continue;
@@ -243,13 +246,17 @@ export async function recordCopyFailure(input: RecordFailureInput): Promise<void
  * Blank target models recorded as pending by another run (runs are singletons, so that
  * run is over) are orphans: delete them — unless the ledger says the model became the
  * verified replica, in which case only the pending record goes.
+ *
+ * With `ownRun` (at the end of a run, when all its copies are settled) the run's own
+ * leftovers are swept instead: blank models whose deletion failed on the way (a delete
+ * that met a 5xx or a 429 inside `startCopy`, a `discardTarget` that ran out of retries).
  */
-export async function sweepOrphans(input: { runId: string }, log: AppLogger): Promise<{ deleted: number }> {
+export async function sweepOrphans(input: { runId: string; ownRun?: boolean }, log: AppLogger): Promise<{ deleted: number }> {
   const services = getServices();
   const ledger = await services.ledger();
   let deleted = 0;
   for (const pending of await ledger.pendingTargets.listAll()) {
-    if (pending.runId === input.runId || !services.targets.has(pending.region)) continue;
+    if ((pending.runId === input.runId) !== (input.ownRun === true) || !services.targets.has(pending.region)) continue;
     const replica = await ledger.replicas.get(pending.sourceModelId, pending.region);
     if (replica?.targetModelId === pending.targetModelId) {
       await ledger.pendingTargets.remove(pending.region, pending.targetModelId);
@@ -257,7 +264,7 @@ export async function sweepOrphans(input: { runId: string }, log: AppLogger): Pr
     }
     if (await discardBlank(services, pending.region, pending.targetModelId)) deleted += 1;
   }
-  if (deleted > 0) log.log(`deleted ${deleted} blank target model(s) left by earlier runs`);
+  if (deleted > 0) log.log(`deleted ${deleted} blank target model(s) left by ${input.ownRun ? 'this run' : 'earlier runs'}`);
   return { deleted };
 }
 

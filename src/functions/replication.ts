@@ -28,7 +28,7 @@ df.app.activity(Activities.finishCopy, { handler: (input: Parameters<typeof acti
 df.app.activity(Activities.discardTarget, { handler: (input: Parameters<typeof activities.discardTarget>[0]) => activities.discardTarget(input) });
 df.app.activity(Activities.recordCopyFailure, { handler: (input: Parameters<typeof activities.recordCopyFailure>[0]) => activities.recordCopyFailure(input) });
 df.app.activity(Activities.saveRunReport, { handler: (input: Parameters<typeof activities.saveRunReport>[0]) => activities.saveRunReport(input) });
-df.app.activity(Activities.sweepOrphans, { handler: (input: { runId: string }, ctx: InvocationContext) => activities.sweepOrphans(input, ctx) });
+df.app.activity(Activities.sweepOrphans, { handler: (input: { runId: string; ownRun?: boolean }, ctx: InvocationContext) => activities.sweepOrphans(input, ctx) });
 
 const RUNNING = [df.OrchestrationRuntimeStatus.Running, df.OrchestrationRuntimeStatus.Pending, df.OrchestrationRuntimeStatus.ContinuedAsNew];
 

@@ -41,8 +41,24 @@ export function* replicateModelsOrchestrator(context: OrchestrationContext): Gen
 
   progress.phase = 'planning';
   context.df.setCustomStatus(progress);
-  const planInput: PlanInput = { runId, models: listing.ready, regions: config.regions };
-  const plan = (yield context.df.callActivityWithRetry(Activities.planReplication, IO_RETRY, planInput)) as Plan;
+  // One region at a time, each with its own retries: a target that cannot be listed never
+  // fails the run (nor uses up another region's retries); its pairs are planned from the
+  // ledger alone and the copies themselves meet the target's trouble pair by pair.
+  const plan: Plan = { toCopy: [], alreadyReplicated: [], stale: [] };
+  for (const region of config.regions) {
+    const planInput: PlanInput = { runId, models: listing.ready, regions: [region] };
+    let regionPlan: Plan;
+    try {
+      regionPlan = (yield context.df.callActivityWithRetry(Activities.planReplication, IO_RETRY, planInput)) as Plan;
+    } catch (e) {
+      regionPlan = (yield context.df.callActivityWithRetry(Activities.planReplication, IO_RETRY, { ...planInput, ledgerOnly: true })) as Plan;
+      const reason = e instanceof Error ? e.message.split('\n')[0].slice(0, 500) : 'listing failed';
+      (plan.unverifiedRegions ??= []).push({ region, reason: `target models could not be listed; planned from the ledger: ${reason}` });
+    }
+    plan.toCopy.push(...regionPlan.toCopy);
+    plan.alreadyReplicated.push(...regionPlan.alreadyReplicated);
+    plan.stale.push(...regionPlan.stale);
+  }
 
   const outcomes: CopyOutcome[] = [];
   if (!input.dryRun && plan.toCopy.length > 0) {
@@ -87,6 +103,8 @@ export function* replicateModelsOrchestrator(context: OrchestrationContext): Gen
 
   progress.phase = 'reporting';
   context.df.setCustomStatus(progress);
+  // Every copy is settled: blank target models this run could not delete on the way go now.
+  if (!input.dryRun && outcomes.length > 0) yield context.df.callActivityWithRetry(Activities.sweepOrphans, IO_RETRY, { runId, ownRun: true });
   const copied = outcomes.filter((o) => o.outcome === 'copied');
   const failed = outcomes.filter((o) => o.outcome === 'failed');
   const summary: RunSummary = {
@@ -113,6 +131,7 @@ export function* replicateModelsOrchestrator(context: OrchestrationContext): Gen
     creatingModels: listing.creating,
     notFoundModels: listing.notFound,
     unknownRegions: config.unknownRegions,
+    ...(plan.unverifiedRegions ? { unverifiedRegions: plan.unverifiedRegions } : {}),
   };
   // A dry run changes nothing, not even the list of reports: its plan is its output.
   if (!input.dryRun) yield context.df.callActivityWithRetry(Activities.saveRunReport, IO_RETRY, summary);

@@ -95,6 +95,11 @@ export interface PlanInput {
   runId: string;
   models: SourceModelInfo[];
   regions: string[];
+  /**
+   * Plan from the ledger alone, without listing the targets (used for a region whose
+   * listing kept failing): a recorded replica counts as replicated, unverified.
+   */
+  ledgerOnly?: boolean;
 }
 
 export interface Plan {
@@ -104,6 +109,8 @@ export interface Plan {
   alreadyReplicated: Array<PairRef & { targetModelId: string }>;
   /** Pairs the ledger called replicated whose target model is gone or not ready (they are in `toCopy`). */
   stale: Array<PairRef & { targetModelId: string; found: string }>;
+  /** Regions whose models could not be listed: planned from the ledger alone, with the reason. */
+  unverifiedRegions?: Array<{ region: string; reason: string }>;
 }
 
 /** Why something failed, in words a person can act on. Never holds a secret. */
@@ -235,4 +242,6 @@ export interface RunSummary {
   creatingModels: SourceModelInfo[];
   notFoundModels: string[];
   unknownRegions: string[];
+  /** Regions whose models could not be listed this run (planned from the ledger alone). */
+  unverifiedRegions?: Array<{ region: string; reason: string }>;
 }

@@ -1,0 +1,59 @@
+/**
+ * Activities re-executed after their side effect (the durable engine delivers at least
+ * once): the host loses the first result of some invocations and runs them again. Its own
+ * file: a module registry loads the app's registrations once, so one stack per file.
+ */
+import { VirtualClock } from '../../dev/clock';
+import { startLocalStack, type LocalStack } from '../../dev/stack';
+import { SOURCE, expectSettled, readySourceIds, run } from './replicationHarness';
+
+describe('replication with activities re-executed after their side effect', () => {
+  let stack: LocalStack;
+  const clock = new VirtualClock('2026-11-21T00:00:00Z');
+
+  beforeAll(async () => {
+    stack = await startLocalStack({
+      clock,
+      logger: () => undefined,
+      host: {
+        timerSchedules: false,
+        atLeastOnce: [
+          { activity: 'startCopy', count: 6 },
+          { activity: 'finishCopy', count: 6 },
+          { activity: 'discardTarget', count: 2 },
+          { activity: 'recordCopyFailure', count: 2 },
+          { activity: 'saveRunReport', count: 1 },
+        ],
+      },
+    });
+  });
+  afterAll(async () => {
+    await stack?.close();
+  });
+
+  it('startCopy and finishCopy run twice: one accepted copy per pair, no blank model', async () => {
+    const emulator = await stack.reset();
+    const ready = readySourceIds(emulator);
+    // Two copies fail and are renewed, so discardTarget runs (twice) as well.
+    emulator.faults.add(SOURCE, { kind: 'copyFails', code: '2024', message: 'Could not retrieve authorization metadata.', times: 2 });
+
+    const summary = await run(stack);
+
+    expect(summary.totals).toMatchObject({ copied: ready.length * 2, failed: 0 });
+    const accepted = emulator.requestLog.filter((r) => r.call === 'copy' && r.status === 202);
+    expect(accepted).toHaveLength(ready.length * 2 + 2);
+    expect(emulator.requestLog.filter((r) => r.call === 'authorize')).toHaveLength(ready.length * 2 + 2);
+    await expectSettled(stack, summary);
+  });
+
+  it('recordCopyFailure re-executed: the failure is recorded once, with its reason', async () => {
+    const emulator = await stack.reset();
+    const [model] = readySourceIds(emulator);
+    emulator.faults.add(SOURCE, { kind: 'copyFails', code: 'ResourceResolverError', message: "Could not fetch information for Cognitive resource with Id 'x'.", times: 1 });
+
+    const summary = await run(stack, { models: [model], regions: ['eastus'] });
+
+    expect(summary.failures).toEqual([expect.objectContaining({ sourceModelId: model, region: 'eastus', attempts: 1, reason: expect.objectContaining({ code: 'ResourceResolverError' }) })]);
+    await expectSettled(stack, summary);
+  });
+});
