@@ -1,0 +1,64 @@
+/**
+ * The approach people use today (SDK samples, public DevOps / MLOps scripts), as the
+ * baseline: one model and one region at a time, authorize on the target, start the copy
+ * on the source, poll every 5 s until it ends; no parallelism.
+ *
+ * A plain script over our `FormRecognizerV2Client` against its own emulator on its own
+ * virtual clock: instead of sleeping 5 s it advances the clock by 5 s.
+ */
+import { VirtualClock } from '../dev/clock';
+import { startFormRecognizerEmulator, type FormRecognizerEmulator } from '../dev/emulators/formRecognizer';
+import { FormRecognizerV2Client, isFormRecognizerError } from '../src/formRecognizer';
+import { emulatorOptionsFor, resourcesFor, SOURCE_NAME, type Scenario } from './scenario';
+
+export const SEQUENTIAL_POLL_MS = 5_000;
+
+export interface SequentialResult {
+  startMs: number;
+  endMs: number;
+  copies: number;
+  failed: number;
+  emulator: FormRecognizerEmulator;
+}
+
+export async function runSequential(scenario: Scenario, startAt: number): Promise<SequentialResult> {
+  const clock = new VirtualClock(startAt);
+  const emulator = await startFormRecognizerEmulator({ ...emulatorOptionsFor(scenario), resources: resourcesFor(scenario), clock });
+  const client = (name: string): FormRecognizerV2Client => {
+    const r = emulator.resource(name);
+    return new FormRecognizerV2Client({ endpoint: r.endpoint, region: r.region, resourceId: r.resourceId, credential: { key: r.key }, now: () => clock.now() });
+  };
+  const source = client(SOURCE_NAME);
+  const targets = emulator.resources.slice(1).map((r) => client(r.name));
+  const startMs = clock.now();
+  let copies = 0;
+  let failed = 0;
+
+  const models: string[] = [];
+  for await (const m of source.listModels()) if (m.status === 'ready') models.push(m.modelId);
+  for (const modelId of models) {
+    for (const target of targets) {
+      try {
+        const authorization = await target.authorizeCopy();
+        const operation = await source.startCopy(modelId, authorization);
+        for (;;) {
+          clock.advance(SEQUENTIAL_POLL_MS);
+          const result = await source.getCopyResult(operation);
+          if (result.status === 'succeeded') {
+            copies += 1;
+            break;
+          }
+          if (result.status !== 'notStarted' && result.status !== 'running') {
+            failed += 1;
+            break;
+          }
+        }
+      } catch (e) {
+        // The scripts people use stop or skip here; we count it and go on.
+        failed += 1;
+        if (!isFormRecognizerError(e)) throw e;
+      }
+    }
+  }
+  return { startMs, endMs: clock.now(), copies, failed, emulator };
+}
