@@ -41,7 +41,7 @@ export default tseslint.config(
             { group: nodeBuiltins.filter((m) => m.endsWith('/*')), message: 'Orchestrators are replayed: no Node built-ins.' },
             { group: ['@azure/*', '!@azure/functions', 'axios', 'node-fetch', 'undici'], message: 'Orchestrators do no I/O: call an activity.' },
             {
-              group: ['**/formRecognizer/*', '**/customVision/*', '**/ledger/*', '**/config/*', '**/activities/*', '**/dev/**'],
+              group: ['**/formRecognizer', '**/formRecognizer/*', '**/customVision', '**/customVision/*', '**/ledger', '**/ledger/*', '**/config', '**/config/*', '**/activities', '**/activities/*', '**/runtime/*', '**/dev/**'],
               allowTypeImports: true,
               message: 'Orchestrators import only types of clients, ledger and activities (use `import type`).',
             },
