@@ -208,13 +208,19 @@ export async function startWorld(): Promise<World> {
   return world;
 }
 
-/** Every blob of the ledger container: name → ETag (for "nothing changed") and text. */
-export async function ledgerSnapshot(world: World): Promise<Map<string, { etag: string; text: string }>> {
-  const c = createLedgerContainerClient({ connectionString: world.azurite.connectionString }, world.ledgerContainer);
+/** Every blob of the current ledger container (or of every ledger container the tests used): name → ETag (for "nothing changed") and text. */
+export async function ledgerSnapshot(world: World, opts: { all?: boolean } = {}): Promise<Map<string, { etag: string; text: string }>> {
+  const service = BlobServiceClient.fromConnectionString(world.azurite.connectionString);
+  const names: string[] = [];
+  if (opts.all) for await (const c of service.listContainers({ prefix: 'cvledger' })) names.push(c.name);
+  else names.push(world.ledgerContainer);
   const out = new Map<string, { etag: string; text: string }>();
-  for await (const b of c.listBlobsFlat()) {
-    const text = (await c.getBlobClient(b.name).downloadToBuffer()).toString('utf8');
-    out.set(b.name, { etag: b.properties.etag ?? '', text });
+  for (const name of names) {
+    const c = createLedgerContainerClient({ connectionString: world.azurite.connectionString }, name);
+    for await (const b of c.listBlobsFlat()) {
+      const text = (await c.getBlobClient(b.name).downloadToBuffer()).toString('utf8');
+      out.set(opts.all ? `${name}/${b.name}` : b.name, { etag: b.properties.etag ?? '', text });
+    }
   }
   return out;
 }
