@@ -107,6 +107,10 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       storageConnectionString: storage,
     });
     cleanups.push(() => host.close());
+    // Settings a reset overrode (`next.env`): the next reset puts them back, so one test's
+    // overrides never leak into the next test's "fresh" stack.
+    const baseEnv = { ...env };
+    let overridden: string[] = [];
     const stack: LocalStack = {
       host,
       emulator,
@@ -119,7 +123,9 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
         const fresh = await startFormRecognizerEmulator({ ...options.emulator, ...next.emulator, resources: next.resources ?? options.resources ?? defaultResourceSpecs(), clock });
         cleanups.push(() => fresh.close());
         stack.emulator = fresh;
-        const changed = { ...settingsForEmulator(fresh, next.targetOptions ?? options.targetOptions), DR_LEDGER_CONTAINER: freshLedgerContainer(), ...next.env };
+        const restored = Object.fromEntries(overridden.map((k) => [k, baseEnv[k]]));
+        overridden = Object.keys(next.env ?? {});
+        const changed = { ...restored, ...settingsForEmulator(fresh, next.targetOptions ?? options.targetOptions), DR_LEDGER_CONTAINER: freshLedgerContainer(), ...next.env };
         for (const [k, v] of Object.entries(changed)) {
           if (v === undefined) delete process.env[k];
           else process.env[k] = v;

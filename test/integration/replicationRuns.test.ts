@@ -110,4 +110,15 @@ describe('replication runs: what gets copied and reported', () => {
     expect(rest.copies.some((c) => c.region === 'westeurope' && [first, second].includes(c.sourceModelId))).toBe(false);
     await expectSettled(stack, rest);
   });
+
+  it('a reset undoes the settings the previous reset overrode (no leak between tests)', async () => {
+    await stack.reset({ env: { DR_COPY_DEADLINE_MINUTES: '1440', DR_MAX_PARALLEL: '1' } });
+    expect(process.env.DR_COPY_DEADLINE_MINUTES).toBe('1440');
+
+    await stack.reset();
+
+    expect(stack.env.DR_COPY_DEADLINE_MINUTES).toBeUndefined();
+    expect(process.env.DR_COPY_DEADLINE_MINUTES).toBeUndefined();
+    expect(process.env.DR_MAX_PARALLEL).toBeUndefined();
+  });
 });
