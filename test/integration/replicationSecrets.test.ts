@@ -1,0 +1,132 @@
+/**
+ * No key and no copy access token anywhere a person or another system can read: durable
+ * history (inputs, outputs, custom status, every event), HTTP responses, logs, ledger blobs.
+ *
+ * The access tokens the emulator issues are captured on their way to the app (a `fetch`
+ * wrapper that reads the copyAuthorization answers); the keys come from the stack's settings.
+ */
+import { VirtualClock } from '../../dev/clock';
+import type { LogEntry } from '../../dev/host';
+import { startLocalStack, type LocalStack } from '../../dev/stack';
+import { SOURCE, collectingLogger, ledgerBlobs, readySourceIds, run } from './replicationHarness';
+
+const realFetch = globalThis.fetch;
+const issuedTokens = new Set<string>();
+
+/** Wraps fetch for the app's copy clients (built after this is installed): remembers every access token issued. */
+function captureAccessTokens(): void {
+  globalThis.fetch = async (input: Parameters<typeof fetch>[0], init?: Parameters<typeof fetch>[1]): Promise<Response> => {
+    const res = await realFetch(input, init);
+    const url = typeof input === 'string' ? input : input instanceof URL ? input.href : input.url;
+    if (/copyAuthorization/i.test(url) && res.ok) {
+      const text = await res.clone().text();
+      const token = /"accessToken"\s*:\s*"([^"]+)"/.exec(text)?.[1];
+      if (token) issuedTokens.add(token);
+    }
+    return res;
+  };
+}
+
+describe('replication keeps keys and access tokens out of history, responses, logs and the ledger', () => {
+  let stack: LocalStack;
+  const clock = new VirtualClock('2026-11-21T00:00:00Z');
+  const logs = collectingLogger();
+  const responses: string[] = [];
+  const secrets = new Set<string>();
+
+  beforeAll(async () => {
+    captureAccessTokens();
+    stack = await startLocalStack({ clock, logger: logs.logger, host: { timerSchedules: false } });
+  });
+  afterAll(async () => {
+    globalThis.fetch = realFetch;
+    await stack?.close();
+  });
+
+  function rememberKeys(): void {
+    for (const [name, value] of Object.entries(stack.env)) {
+      if (value && (/_KEY($|_)/.test(name) || name === 'AzureWebJobsStorage')) secrets.add(value);
+    }
+    const accountKey = /AccountKey=([^;]+)/.exec(stack.env.AzureWebJobsStorage ?? '')?.[1];
+    if (accountKey) secrets.add(accountKey);
+  }
+
+  async function http(method: string, path: string, body?: string): Promise<{ status: number; json: Record<string, unknown> }> {
+    const res = await realFetch(`${stack.host.baseUrl}/api/${path}`, { method, body });
+    const text = await res.text();
+    responses.push(`${res.status} ${JSON.stringify([...res.headers.entries()])} ${text}`);
+    return { status: res.status, json: text ? (JSON.parse(text) as Record<string, unknown>) : {} };
+  }
+
+  /** Everything readable, as one text per place. */
+  async function everythingReadable(): Promise<Array<[string, string]>> {
+    const places: Array<[string, string]> = [];
+    for (const instance of stack.host.durable.list()) {
+      const status = stack.host.durable.getStatus(instance.instanceId, { showHistory: true, showHistoryOutput: true, showInput: true });
+      places.push([`history of ${instance.instanceId}`, JSON.stringify(status)]);
+      places.push([`raw history of ${instance.instanceId}`, JSON.stringify(stack.host.durable.history(instance.instanceId))]);
+    }
+    responses.forEach((r, i) => places.push([`HTTP response ${i}`, r]));
+    logs.entries.forEach((e: LogEntry, i) => places.push([`log ${i} (${e.category})`, JSON.stringify(e)]));
+    for (const [name, text] of await ledgerBlobs(stack)) places.push([`ledger blob ${name}`, text]);
+    return places;
+  }
+
+  async function expectNoSecret(): Promise<void> {
+    expect(issuedTokens.size).toBeGreaterThan(0);
+    const all = [...secrets, ...issuedTokens];
+    const leaks: string[] = [];
+    for (const [where, text] of await everythingReadable()) {
+      for (const secret of all) if (text.includes(secret)) leaks.push(`${where} holds ${secret.slice(0, 4)}…`);
+    }
+    expect(leaks).toEqual([]);
+  }
+
+  it('a run over HTTP with renewals, transient failures and deletes', async () => {
+    const emulator = await stack.reset();
+    rememberKeys();
+    const [first, second] = readySourceIds(emulator);
+    emulator.faults.add(SOURCE, { kind: 'copyFails', code: '2024', message: 'Could not retrieve authorization metadata.', when: (r) => r.modelId === first });
+    emulator.faults.add(SOURCE, { kind: 'copyFails', code: 'InternalServerError', message: 'An unexpected error occurred.', when: (r) => r.modelId === second });
+    emulator.faults.add(SOURCE, { kind: 'status', status: 400, code: '1002', message: "The 'expirationDateTimeTicks' of the copy authorization has expired.", call: 'copy' });
+    emulator.faults.add(SOURCE, { kind: 'status', status: 500, call: 'copyResult', times: 2 });
+
+    const started = await http('POST', 'replications', '{}');
+    expect(started.status).toBe(202);
+    const id = started.json.id as string;
+    await http('GET', `replications/${encodeURIComponent(id)}`);
+    await stack.host.durable.waitForInstance(id);
+    const done = await http('GET', `replications/${encodeURIComponent(id)}`);
+    expect(done.json.runtimeStatus).toBe('Completed');
+    await http('GET', `models/${encodeURIComponent(first)}/replicas`);
+    await http('GET', 'report');
+    await http('POST', 'replications', '{"models": ["x"], "nope": 1}');
+
+    // The scan sees what it should: the copies' target ids are in history, responses, logs and the ledger.
+    const summary = done.json.summary as { copies: Array<{ targetModelId: string }> };
+    const text = (await everythingReadable()).map(([, t]) => t).join('\n');
+    expect(summary.copies.length).toBeGreaterThan(0);
+    for (const c of summary.copies) expect(text).toContain(c.targetModelId);
+    await expectNoSecret();
+  });
+
+  it('a target with a wrong key and an unknown resource: failures and their reasons hold no secret', async () => {
+    const wrongKey = 'f00dfeedf00dfeedf00dfeedf00dfeed';
+    const emulator = await stack.reset({
+      env: { DR_TARGET_KEY_EASTUS: wrongKey },
+      targetOptions: { westeurope: { resourceId: '/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg/providers/Microsoft.CognitiveServices/accounts/gone' } },
+    });
+    rememberKeys();
+    expect(secrets.has(wrongKey)).toBe(true);
+    const ready = readySourceIds(emulator);
+
+    const summary = await run(stack);
+
+    expect(summary.totals).toMatchObject({ copied: 0, failed: ready.length * 2 });
+    expect(summary.failures.filter((f) => f.region === 'eastus').every((f) => /401|denied|unauthenticated/i.test(`${f.reason.code} ${f.reason.message}`))).toBe(true);
+    await http('GET', 'report');
+    await http('GET', `models/${encodeURIComponent(ready[0])}/replicas`);
+
+    await expectNoSecret();
+  });
+});
