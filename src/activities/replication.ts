@@ -14,6 +14,7 @@ import type {
   FailureReason,
   FinishCopyInput,
   FinishCopyResult,
+  ListSourceInput,
   Plan,
   PlanInput,
   RecordFailureInput,
@@ -56,20 +57,39 @@ export async function loadRunConfig(input: { regions?: string[] }): Promise<RunC
   };
 }
 
-export async function listSourceModels(input: { models?: string[] }): Promise<SourceListing> {
-  const { source } = getServices();
+export async function listSourceModels(input: ListSourceInput): Promise<SourceListing> {
+  const { source, listPacer } = getServices();
   const wanted = input.models ? new Set(input.models) : undefined;
   const listing: SourceListing = { ready: [], invalid: [], creating: [], notFound: [] };
   const seen = new Set<string>();
-  for await (const m of source.listModels()) {
-    if (wanted && !wanted.has(m.modelId)) continue;
-    seen.add(m.modelId);
-    const info: SourceModelInfo = { modelId: m.modelId, status: m.status, lastUpdatedDateTime: m.lastUpdatedDateTime };
-    if (m.modelName !== undefined) info.modelName = m.modelName;
-    if (m.isComposed !== undefined) info.isComposed = m.isComposed;
-    listing[m.status].push(info);
+  // Pages are paced like management calls (the list limit is 10/s on S0): a listing of
+  // thousands of models pauses between bursts — with a durable timer, not here — and
+  // resumes from the page it stopped at.
+  let from = input.from;
+  for (;;) {
+    const paced = listPacer.acquire(`list\n${from ?? ''}`, [source.resourceId], now());
+    if (!paced.go) return { ...listing, resume: { ...(from !== undefined ? { from } : {}), retryAfterMs: paced.waitMs } };
+    let page;
+    try {
+      page = await source.listModelsPage(from);
+    } catch (e) {
+      if (!isFormRecognizerError(e) || e.kind !== 'throttled') throw e;
+      const retryAfterMs = e.retryAfterMs ?? 1000;
+      listPacer.holdOff(source.resourceId, now() + retryAfterMs);
+      return { ...listing, resume: { ...(from !== undefined ? { from } : {}), retryAfterMs } };
+    }
+    for (const m of page.models) {
+      if (wanted && !wanted.has(m.modelId)) continue;
+      seen.add(m.modelId);
+      const info: SourceModelInfo = { modelId: m.modelId, status: m.status, lastUpdatedDateTime: m.lastUpdatedDateTime };
+      if (m.modelName !== undefined) info.modelName = m.modelName;
+      if (m.isComposed !== undefined) info.isComposed = m.isComposed;
+      listing[m.status].push(info);
+    }
+    if (!page.nextLink) break;
+    from = page.nextLink;
   }
-  if (wanted) listing.notFound = [...wanted].filter((id) => !seen.has(id));
+  if (wanted && input.from === undefined) listing.notFound = [...wanted].filter((id) => !seen.has(id));
   return listing;
 }
 
@@ -123,9 +143,19 @@ export async function startCopy(input: StartCopyInput, log: AppLogger): Promise<
   const target = services.target(input.region);
   const model = { sourceModelId: input.sourceModelId, region: input.region, targetResourceId: target.settings.resourceId, runId: input.runId };
 
+  // Pacing: authorize (target) and copy (source) are management calls, limited per
+  // resource. Wait for this attempt's slot — with a durable timer, never here.
+  const paced = services.pacer.acquire(`copy\n${input.runId}\n${input.sourceModelId}\n${input.region}\n${input.attempt}`, [target.settings.resourceId, services.source.resourceId], now());
+  if (!paced.go) {
+    return { kind: 'retry', paced: true, countsAsAttempt: false, retryAfterMs: paced.waitMs, reason: { kind: 'throttled', code: 'LocalPacing', message: `waiting ${paced.waitMs} ms for a management slot (DR_MANAGEMENT_RPS)` } };
+  }
+
   // Idempotency: if this attempt already started a copy (the activity ran before and its
   // result was lost), carry on with that copy instead of creating another blank model.
-  const existing = (await ledger.pendingTargets.listForRegion(input.region)).find(
+  // Only a pair this run already marked in progress can have one, so the region's pending
+  // blank models (a listing that grows with the copies in flight) are read only then.
+  const record = await ledger.replicas.get(input.sourceModelId, input.region);
+  const existing = record?.lastRunId !== input.runId ? undefined : (await ledger.pendingTargets.listForRegion(input.region)).find(
     (p) => p.runId === input.runId && p.sourceModelId === input.sourceModelId && p.attempt === input.attempt && p.operationLocation,
   );
   if (existing?.operationLocation) {
@@ -134,8 +164,10 @@ export async function startCopy(input: StartCopyInput, log: AppLogger): Promise<
 
   await ledger.replicas.markInProgress(model);
   let authorization: CopyAuthorization | undefined;
+  let calling = target.settings.resourceId;
   try {
     for (let fresh = 0; fresh < 2; fresh++) {
+      calling = target.settings.resourceId;
       authorization = await target.client.authorizeCopy();
       await ledger.pendingTargets.add({ ...model, targetModelId: authorization.targetModelId, attempt: input.attempt, expiresAt: authorization.expiresAt.toISOString() });
       if (!authorization.expiresWithin(now(), AUTHORIZATION_SAFETY_MARGIN_MS)) break;
@@ -145,6 +177,7 @@ export async function startCopy(input: StartCopyInput, log: AppLogger): Promise<
       authorization = undefined;
     }
     if (!authorization) return { kind: 'retry', reason: { kind: 'authorization', message: 'the target kept issuing authorizations that expire too soon' }, countsAsAttempt: true };
+    calling = services.source.resourceId;
     const operation = await services.source.startCopy(input.sourceModelId, authorization, { allowDegrade: target.settings.allowDegrade });
     await ledger.pendingTargets.update(input.region, authorization.targetModelId, { operationLocation: operation.operationLocation });
     return {
@@ -160,6 +193,8 @@ export async function startCopy(input: StartCopyInput, log: AppLogger): Promise<
     log.warn(`copy of ${input.sourceModelId} → ${input.region} could not start: ${reason.kind} ${reason.code ?? ''} ${reason.message}`);
     if (reason.kind === 'permanent') return { kind: 'failed', reason };
     const retryAfterMs = isFormRecognizerError(e) ? e.retryAfterMs : undefined;
+    // Throttled anyway (another process, another client of the resource): no slot on it before Retry-After.
+    if (reason.kind === 'throttled') services.pacer.holdOff(calling, now() + (retryAfterMs ?? 1000));
     return { kind: 'retry', reason, countsAsAttempt: reason.kind !== 'throttled', ...(retryAfterMs !== undefined ? { retryAfterMs } : {}) };
   }
 }

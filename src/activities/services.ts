@@ -9,6 +9,7 @@ import { DefaultAzureCredential, type TokenCredential } from '@azure/identity';
 import { loadSettings, resolveSecret, type CredentialRef, type Env, type ModelResource, type Settings, type TargetSettings } from '../config';
 import { createCopyClient, type CopyApi, type FormRecognizerCredential } from '../formRecognizer';
 import { createLedgerContainerClient, ledgerConnectionFromSettings, openLedger, type Ledger } from '../ledger/connect';
+import { ManagementPacer } from '../replication/pacing';
 import { now } from '../runtime/time';
 
 export interface TargetContext {
@@ -22,6 +23,10 @@ export interface Services {
   targets: ReadonlyMap<string, TargetContext>;
   target(region: string): TargetContext;
   ledger(): Promise<Ledger>;
+  /** Paces management calls per resource at `DR_MANAGEMENT_RPS`, for this process (see replication/pacing.ts). */
+  pacer: ManagementPacer;
+  /** Paces list pages per resource at 2 × `DR_MANAGEMENT_RPS` (S0: list 10/s, management 5/s). */
+  listPacer: ManagementPacer;
 }
 
 let cached: { fingerprint: string; services: Services } | undefined;
@@ -56,6 +61,8 @@ function buildServices(settings: Settings, env: Env): Services {
     settings,
     source: client(settings.source),
     targets,
+    pacer: new ManagementPacer(settings.pacing.managementRequestsPerSecond),
+    listPacer: new ManagementPacer(2 * settings.pacing.managementRequestsPerSecond),
     target(region: string): TargetContext {
       const t = targets.get(region);
       if (!t) throw new Error(`region '${region}' is not a configured target (DR_TARGETS)`);

@@ -79,8 +79,13 @@ export function* copyModelOrchestrator(context: OrchestrationContext): Generator
       return yield* fail(started.reason);
     }
     if (started.kind === 'retry') {
-      lastReason = started.reason;
       if (!started.countsAsAttempt) attempts -= 1;
+      if (started.paced) {
+        // Nothing was sent: wait exactly for the management slot reserved for this attempt.
+        yield* wait(Math.max(1, started.retryAfterMs ?? policy.pollInitialMs));
+        continue;
+      }
+      lastReason = started.reason;
       yield* wait(started.countsAsAttempt ? retryDelayMs(policy, attempts, started.retryAfterMs) : Math.max(started.retryAfterMs ?? 0, policy.pollInitialMs));
       continue;
     }

@@ -78,12 +78,23 @@ export interface SourceModelInfo {
   lastUpdatedDateTime?: string;
 }
 
+export interface ListSourceInput {
+  models?: string[];
+  /** Continue a listing from this page (`nextLink`) after a pacing or throttling pause. */
+  from?: string;
+}
+
 export interface SourceListing {
   ready: SourceModelInfo[];
   invalid: SourceModelInfo[];
   creating: SourceModelInfo[];
-  /** Model ids the run's filter asked for that the source does not have. */
+  /** Model ids the run's filter asked for that the source does not have (complete listings only). */
   notFound: string[];
+  /**
+   * The listing stopped early to respect the service's list rate (paced, or throttled):
+   * wait `retryAfterMs` (a durable timer), then list again `from` this page and merge.
+   */
+  resume?: { from?: string; retryAfterMs: number };
 }
 
 export interface PairRef {
@@ -137,8 +148,12 @@ export interface StartCopyInput {
 
 export type StartCopyResult =
   | { kind: 'started'; targetModelId: string; operationLocation: string; expiresAt: string; retryAfterMs?: number }
-  /** Nothing was left behind in the target; try again later (`countsAsAttempt` false for throttling). */
-  | { kind: 'retry'; reason: FailureReason; retryAfterMs?: number; countsAsAttempt: boolean }
+  /**
+   * Nothing was left behind in the target; try again later (`countsAsAttempt` false for
+   * throttling). `paced`: nothing was even sent — the call waits for its reserved slot of
+   * the per-resource pacing, exactly `retryAfterMs` from now.
+   */
+  | { kind: 'retry'; reason: FailureReason; retryAfterMs?: number; countsAsAttempt: boolean; paced?: true }
   | { kind: 'failed'; reason: FailureReason };
 
 export interface CheckCopyInput {
