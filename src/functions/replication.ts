@@ -20,7 +20,7 @@ df.app.orchestration(Orchestrators.batch, replicateBatchOrchestrator);
 df.app.orchestration(Orchestrators.copy, copyModelOrchestrator);
 
 df.app.activity(Activities.loadRunConfig, { handler: (input: { regions?: string[] }) => activities.loadRunConfig(input) });
-df.app.activity(Activities.listSourceModels, { handler: (input: { models?: string[] }) => activities.listSourceModels(input) });
+df.app.activity(Activities.listSourceModels, { handler: (input: Parameters<typeof activities.listSourceModels>[0]) => activities.listSourceModels(input) });
 df.app.activity(Activities.planReplication, { handler: (input: Parameters<typeof activities.planReplication>[0]) => activities.planReplication(input) });
 df.app.activity(Activities.startCopy, { handler: (input: Parameters<typeof activities.startCopy>[0], ctx: InvocationContext) => activities.startCopy(input, ctx) });
 df.app.activity(Activities.checkCopy, { handler: (input: Parameters<typeof activities.checkCopy>[0]) => activities.checkCopy(input) });

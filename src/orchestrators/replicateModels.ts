@@ -22,7 +22,7 @@ import {
   type RunSummary,
   type SourceListing,
 } from '../replication/contracts';
-import { batchInstanceId, batchLayout, chunk } from '../replication/policy';
+import { addMs, batchInstanceId, batchLayout, chunk, mergeListings } from '../replication/policy';
 
 /** Listing and planning talk to the services: transient failures are retried with back-off. */
 const IO_RETRY = Object.assign(new df.RetryOptions(5_000, 5), { backoffCoefficient: 2, maxRetryIntervalInMilliseconds: 120_000 });
@@ -37,7 +37,13 @@ export function* replicateModelsOrchestrator(context: OrchestrationContext): Gen
   const config = (yield context.df.callActivity(Activities.loadRunConfig, { regions: input.regions })) as RunConfig;
   // Blank target models left by an earlier run that died mid-copy are deleted first.
   if (!input.dryRun) yield context.df.callActivityWithRetry(Activities.sweepOrphans, IO_RETRY, { runId });
-  const listing = (yield context.df.callActivityWithRetry(Activities.listSourceModels, IO_RETRY, { models: input.models })) as SourceListing;
+  let listing = (yield context.df.callActivityWithRetry(Activities.listSourceModels, IO_RETRY, { models: input.models })) as SourceListing;
+  // A long listing pauses to respect the service's list rate and resumes where it stopped.
+  while (listing.resume) {
+    yield context.df.createTimer(addMs(context.df.currentUtcDateTime, Math.max(1, listing.resume.retryAfterMs)));
+    const more = (yield context.df.callActivityWithRetry(Activities.listSourceModels, IO_RETRY, { models: input.models, from: listing.resume.from })) as SourceListing;
+    listing = mergeListings(listing, more, input.models);
+  }
 
   progress.phase = 'planning';
   context.df.setCustomStatus(progress);

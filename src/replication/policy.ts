@@ -2,7 +2,7 @@
  * Pure, deterministic decisions of the replication orchestrators: polling intervals,
  * batching and instance ids. No I/O, no clock: callers pass times in.
  */
-import type { CopyPolicy, PairRef } from './contracts';
+import type { CopyPolicy, PairRef, SourceListing } from './contracts';
 
 export const DEFAULT_COPY_POLICY: CopyPolicy = {
   pollInitialMs: 1_000,
@@ -62,12 +62,34 @@ export function copyInstanceId(runId: string, pair: PairRef): string {
 /**
  * How many batch orchestrations run at once and how many copies each keeps in flight,
  * so that at most `maxParallel` copies are in flight in total.
+ *
+ * With more than one batch, at least two run at once — one more than the window needs —
+ * so that while one batch drains its last copies (its tail, when it has nothing left to
+ * start) the others keep the window busy: the run's parent only starts the next batch
+ * when a whole batch is done.
  */
 export function batchLayout(pairCount: number, maxParallel: number, batchSize: number): { batches: number; concurrentBatches: number; perBatch: number } {
   const batches = Math.ceil(pairCount / batchSize);
-  const perBatch = Math.max(1, Math.min(maxParallel, batchSize));
-  const concurrentBatches = Math.max(1, Math.min(batches, Math.floor(maxParallel / perBatch)));
+  if (batches <= 1) return { batches, concurrentBatches: 1, perBatch: Math.max(1, Math.min(maxParallel, batchSize)) };
+  const concurrentBatches = Math.max(1, Math.min(batches, maxParallel, Math.max(2, Math.ceil(maxParallel / batchSize) + 1)));
+  const perBatch = Math.max(1, Math.min(batchSize, Math.floor(maxParallel / concurrentBatches)));
   return { batches, concurrentBatches, perBatch };
+}
+
+/** Appends a later part of a paced / resumed source listing; `notFound` is judged on the whole. */
+export function mergeListings(earlier: SourceListing, later: SourceListing, wanted?: readonly string[]): SourceListing {
+  const merged: SourceListing = {
+    ready: [...earlier.ready, ...later.ready],
+    invalid: [...earlier.invalid, ...later.invalid],
+    creating: [...earlier.creating, ...later.creating],
+    notFound: [],
+    ...(later.resume ? { resume: later.resume } : {}),
+  };
+  if (wanted && !later.resume) {
+    const seen = new Set([...merged.ready, ...merged.invalid, ...merged.creating].map((m) => m.modelId));
+    merged.notFound = wanted.filter((id) => !seen.has(id));
+  }
+  return merged;
 }
 
 export function addMs(date: Date, ms: number): Date {
