@@ -94,7 +94,7 @@ async function main(): Promise<void> {
     clock,
     env,
     logger: () => undefined,
-    host: { timerSchedules: false, maxConcurrentActivities: args.activities },
+    host: { timerSchedules: false, queueListeners: false, crossCheck: false, maxConcurrentActivities: args.activities },
   });
   const figures: SizeFigures[] = [];
   try {

@@ -76,7 +76,7 @@ export class ResourceMeter {
     this.peakHeap = 0;
     this.childStart = childCpuMs(this.childPids());
     this.sample();
-    this.timer = setInterval(() => this.sample(), 25);
+    this.timer = setInterval(() => this.sample(), 100);
     this.timer.unref();
   }
 

@@ -217,7 +217,7 @@ export function loadSettings(env: Env = process.env): Settings {
   const schedule = (read('DR_SCHEDULE') ?? DEFAULTS.DR_SCHEDULE).split(/\s+/).join(' ');
   for (const problem of validateNcrontab(schedule)) p.add('DR_SCHEDULE', `"${schedule}" is not a valid NCRONTAB expression: ${problem}`);
 
-  const maxParallel = parseNumber(read, p, 'DR_MAX_PARALLEL', { min: 1, max: 64, integer: true, default: DEFAULTS.DR_MAX_PARALLEL });
+  const maxParallel = parseNumber(read, p, 'DR_MAX_PARALLEL', { min: 1, max: 256, integer: true, default: DEFAULTS.DR_MAX_PARALLEL });
   const managementRps = parseNumber(read, p, 'DR_MANAGEMENT_RPS', {
     min: 0.1,
     max: S0_MANAGEMENT_RPS_LIMIT,

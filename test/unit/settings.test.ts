@@ -380,7 +380,7 @@ describe('loadSettings', () => {
   describe('numbers', () => {
     it.each([
       ['DR_MAX_PARALLEL', '1', (s: Settings) => s.maxParallel, 1],
-      ['DR_MAX_PARALLEL', '64', (s: Settings) => s.maxParallel, 64],
+      ['DR_MAX_PARALLEL', '256', (s: Settings) => s.maxParallel, 256],
       ['DR_MANAGEMENT_RPS', '5', (s: Settings) => s.pacing.managementRequestsPerSecond, 5],
       ['DR_MANAGEMENT_RPS', '0.5', (s: Settings) => s.pacing.managementRequestsPerSecond, 0.5],
       ['DR_POLL_INITIAL_SECONDS', '2', (s: Settings) => s.pacing.pollInitialSeconds, 2],
@@ -391,7 +391,7 @@ describe('loadSettings', () => {
     });
     it.each([
       ['DR_MAX_PARALLEL', '0'],
-      ['DR_MAX_PARALLEL', '65'],
+      ['DR_MAX_PARALLEL', '257'],
       ['DR_MAX_PARALLEL', '2.5'],
       ['DR_MAX_PARALLEL', 'four'],
       ['DR_MAX_PARALLEL', '-1'],
