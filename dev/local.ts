@@ -78,6 +78,7 @@ async function main(): Promise<number> {
   const fileValues = localSettings();
   const env: Record<string, string | undefined> = { ...fileValues };
   const configured = Boolean(process.env.DR_SOURCE_ENDPOINT ?? fileValues.DR_SOURCE_ENDPOINT);
+  const cvConfigured = Boolean(process.env.CV_ENDPOINT ?? fileValues.CV_ENDPOINT ?? process.env.CV_BACKUP_CONTAINER_URL ?? fileValues.CV_BACKUP_CONTAINER_URL);
   const storage = process.env.AzureWebJobsStorage ?? fileValues.AzureWebJobsStorage;
   const useAzurite = !storage || storage === 'UseDevelopmentStorage=true';
 
@@ -92,6 +93,7 @@ async function main(): Promise<number> {
   try {
     stack = await startLocalStack({
       useConfiguredResources: configured,
+      customVision: useAzurite && !cvConfigured,
       ...(useAzurite ? {} : { storageConnectionString: storage }),
       env: { ...env, ...(useAzurite ? { AzureWebJobsStorage: undefined } : {}) },
       host: { httpPort: args.port, timerSchedules: false },
@@ -161,6 +163,7 @@ async function main(): Promise<number> {
     if (args.once) return stop(1);
   }
   const summary = final.output as RunSummary | undefined;
+  const cv = stack.customVision ? await customVisionDemo(stack, out) : undefined;
   const report = (await (await fetch(`${stack.host.baseUrl}/api/report`)).json()) as ReadinessReport;
   if (summary) {
     const t = summary.totals;
@@ -169,12 +172,59 @@ async function main(): Promise<number> {
   }
   out('');
   out(renderReport(report));
-  if (args.json) process.stdout.write(`${JSON.stringify({ summary, report })}\n`);
+  if (cv) out(`\n${renderBackups(cv)}`);
+  if (args.json) process.stdout.write(`${JSON.stringify({ summary, report, ...(cv ? { customVision: cv } : {}) })}\n`);
 
-  const ok = final.runtimeStatus === 'Completed' && (summary?.totals.failed ?? 1) === 0;
+  const ok = final.runtimeStatus === 'Completed' && (summary?.totals.failed ?? 1) === 0 && (!cv || cv.ok);
   if (args.once) return stop(ok ? 0 : 1);
   out(`\nserving ${stack.host.baseUrl}/api — Ctrl-C to stop`);
   return new Promise<number>(() => undefined);
+}
+
+interface CustomVisionDemo {
+  ok: boolean;
+  projectId: string;
+  iterationId: string;
+  platforms: string[];
+  backups: Array<{ platform: string; blobName: string; location: string; sizeBytes: number; md5?: string; sha256?: string; replica?: { location: string; verified: boolean } }>;
+}
+
+/**
+ * Custom Vision, emulated: a project connected to the notification queue and the backup
+ * container is trained; the app requests the exports, the exported models land in the
+ * container, their notifications arrive on the queue, and the app records verified
+ * backups with a second copy. Returns what `GET /api/customvision/backups` says.
+ */
+async function customVisionDemo(stack: LocalStack, out: (s: string) => void): Promise<CustomVisionDemo> {
+  const cv = stack.customVision!;
+  const project = await cv.createProject({ name: 'parts-inspection' });
+  await cv.connect(project.id);
+  const iteration = await cv.trainIteration(project.id);
+  const platforms = (process.env.CV_EXPORT_PLATFORMS ?? '').split(',').filter(Boolean);
+  out(`custom vision: project ${project.id} trained iteration ${iteration.id}; backing up ${platforms.join(', ')}…`);
+  const url = `${stack.host.baseUrl}/api/customvision/backups?projectId=${project.id}&iterationId=${iteration.id}`;
+  let backups: CustomVisionDemo['backups'] = [];
+  const deadline = Date.now() + 60_000;
+  while (Date.now() < deadline) {
+    await cv.tick();
+    const res = await fetch(url);
+    if (res.ok) backups = ((await res.json()) as { backups: CustomVisionDemo['backups'] }).backups;
+    if (backups.length >= platforms.length && backups.every((b) => b.replica?.verified)) break;
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  const ok = backups.length >= platforms.length && backups.every((b) => b.replica?.verified);
+  if (!ok) out(`custom vision: only ${backups.length} of ${platforms.length} backups recorded within 60 s`);
+  return { ok, projectId: project.id, iterationId: iteration.id, platforms, backups };
+}
+
+function renderBackups(cv: CustomVisionDemo): string {
+  const lines = [`Custom Vision backups — project ${cv.projectId}, iteration ${cv.iterationId}`];
+  for (const b of cv.backups) {
+    const checksum = b.md5 ? `md5 ${b.md5}` : b.sha256 ? `sha256 ${b.sha256.slice(0, 16)}…` : 'no checksum';
+    lines.push(`  ${b.platform.padEnd(11)} ${String(b.sizeBytes).padStart(8)} bytes  ${checksum}  ${b.replica?.verified ? 'second copy verified' : 'no second copy'}`);
+    lines.push(`  ${''.padEnd(11)} ${b.location}`);
+  }
+  return lines.join('\n');
 }
 
 function bar(done: number, total: number, failed: number, phase: string): string {

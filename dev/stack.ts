@@ -9,6 +9,10 @@ import { startAzurite, type AzuriteInstance } from './azurite';
 import { systemClock, type Clock } from './clock';
 import { startFormRecognizerEmulator, defaultResourceSpecs, type FormRecognizerEmulator, type FormRecognizerEmulatorOptions, type ResourceSpec } from './emulators/formRecognizer';
 import { createLocalHost, type LocalHost, type LocalHostOptions, type Logger } from './host';
+import { startCustomVisionEmulator, type CustomVisionEmulator, type CustomVisionEmulatorOptions } from './emulators/customVision';
+import { BlobServiceClient, ContainerSASPermissions, StorageSharedKeyCredential, generateBlobSASQueryParameters } from '@azure/storage-blob';
+import { DEV_ACCOUNT, DEV_KEY } from './azurite';
+import { resetCustomVisionServices } from '../src/activities/customVisionServices';
 import { setTimeSource } from '../src/runtime/time';
 import { resetServices } from '../src/activities/services';
 
@@ -27,11 +31,18 @@ export interface LocalStackOptions {
   targetOptions?: Record<string, Record<string, unknown>>;
   host?: Partial<Omit<LocalHostOptions, 'load' | 'clock' | 'env'>>;
   logger?: Logger;
+  /**
+   * Also emulate Custom Vision (needs Azurite): a Training API emulator whose exports land
+   * in a backup container and whose notifications go to the app's queue, plus a replica
+   * container; the CV_* settings point at them.
+   */
+  customVision?: boolean | Omit<CustomVisionEmulatorOptions, 'clock' | 'storageConnectionString' | 'backupContainer' | 'queueName'>;
 }
 
 export interface LocalStack {
   host: LocalHost;
   emulator?: FormRecognizerEmulator;
+  customVision?: CustomVisionEmulator;
   azurite?: AzuriteInstance;
   clock: Clock;
   /** The app settings the host runs with (contains keys: never print it). */
@@ -52,6 +63,8 @@ function freshLedgerContainer(): string {
 }
 
 const APP_ENTRY = path.join(__dirname, '..', 'src', 'functions');
+/** The app's own host.json: queue encoding `none`, task hub from DR_TASK_HUB, singleton restarts refused. */
+const HOST_JSON = path.join(__dirname, '..', 'host.json');
 
 /** App settings pointing at emulated resources: the first is the source, the others targets. */
 export function settingsForEmulator(emulator: FormRecognizerEmulator, targetOptions: Record<string, Record<string, unknown>> = {}): Record<string, string> {
@@ -92,12 +105,26 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       cleanups.push(() => emulator?.close());
       resourceEnv = settingsForEmulator(emulator, options.targetOptions);
     }
-    const env: Record<string, string | undefined> = { AzureWebJobsStorage: storage, FUNCTIONS_WORKER_RUNTIME: 'node', ...resourceEnv, ...options.env };
+    let customVision: CustomVisionEmulator | undefined;
+    let cvEnv: Record<string, string> = {};
+    if (options.customVision) {
+      if (!azurite) throw new Error('the Custom Vision emulator needs Azurite (no storageConnectionString)');
+      const started = await startCustomVisionWithContainers(azurite, clock, options.customVision === true ? {} : options.customVision, options.env?.CV_NOTIFICATION_QUEUE);
+      customVision = started.emulator;
+      cleanups.push(() => customVision?.close());
+      cvEnv = started.env;
+    }
+    const env: Record<string, string | undefined> = { AzureWebJobsStorage: storage, FUNCTIONS_WORKER_RUNTIME: 'node', DR_TASK_HUB: process.env.DR_TASK_HUB ?? 'ModelDr', ...resourceEnv, ...cvEnv, ...options.env };
     cleanups.push(setTimeSource(() => clock.now()));
     resetServices();
-    cleanups.push(() => resetServices());
+    resetCustomVisionServices();
+    cleanups.push(() => {
+      resetServices();
+      resetCustomVisionServices();
+    });
     const host = await createLocalHost({
       httpPort: 0,
+      hostJson: HOST_JSON,
       ...options.host,
       ...(options.logger ? { logger: options.logger } : {}),
       // eslint-disable-next-line @typescript-eslint/no-require-imports -- loaded by the host, after its registration capture is in place
@@ -114,6 +141,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     const stack: LocalStack = {
       host,
       emulator,
+      customVision,
       azurite,
       clock,
       env,
@@ -140,4 +168,38 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     await close();
     throw e;
   }
+}
+
+/** A short-lived container SAS on Azurite's well-known development account (public key; not a secret). */
+function devContainerSas(containerName: string, nowMs: number): string {
+  return generateBlobSASQueryParameters(
+    { containerName, permissions: ContainerSASPermissions.parse('racwl'), startsOn: new Date(nowMs - 3600_000), expiresOn: new Date(nowMs + 7 * 86400_000) },
+    new StorageSharedKeyCredential(DEV_ACCOUNT, DEV_KEY),
+  ).toString();
+}
+
+async function startCustomVisionWithContainers(
+  azurite: AzuriteInstance,
+  clock: Clock,
+  options: Omit<CustomVisionEmulatorOptions, 'clock' | 'storageConnectionString' | 'backupContainer' | 'queueName'>,
+  queueName = 'customvision-notifications',
+): Promise<{ emulator: CustomVisionEmulator; env: Record<string, string> }> {
+  const blobs = BlobServiceClient.fromConnectionString(azurite.connectionString);
+  const backup = 'cv-backups';
+  const replica = 'cv-backups-replica';
+  await blobs.getContainerClient(backup).createIfNotExists();
+  await blobs.getContainerClient(replica).createIfNotExists();
+  const emulator = await startCustomVisionEmulator({ exportDurationMs: 3_000, ...options, clock, storageConnectionString: azurite.connectionString, backupContainer: backup, queueName });
+  const now = Date.now();
+  return {
+    emulator,
+    env: {
+      CV_NOTIFICATION_QUEUE: queueName,
+      CV_ENDPOINT: emulator.endpoint,
+      CV_TRAINING_KEY: emulator.trainingKey,
+      CV_EXPORT_PLATFORMS: 'ONNX,TensorFlow',
+      CV_BACKUP_CONTAINER_URL: `${azurite.blobEndpoint}/${backup}?${devContainerSas(backup, now)}`,
+      CV_REPLICA_CONTAINER_URL: `${azurite.blobEndpoint}/${replica}?${devContainerSas(replica, now)}`,
+    },
+  };
 }

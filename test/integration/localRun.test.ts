@@ -11,17 +11,22 @@ function runLocal(args: string[], env: Record<string, string>): { status: number
 }
 
 describe('npm run local', () => {
-  it('--once --json: copies the emulated models to both regions, prints the report, exits 0', () => {
+  it('--once --json: copies the emulated models to both regions, backs up a Custom Vision iteration, prints the report, exits 0', () => {
     // Real clock: the emulator's copies take 4 s; all ten run at once.
     const { status, stdout, stderr } = runLocal(['--once', '--json', '--port', '0'], { DR_MAX_PARALLEL: '10' });
     expect({ status, stderr: status === 0 ? '' : stderr }).toEqual({ status: 0, stderr: '' });
     const last = JSON.parse(stdout.trim().split('\n').pop() ?? '{}') as {
       summary: { totals: { copied: number; failed: number }; regions: string[] };
       report: { totals: { replicated: number; missing: number }; regions: string[] };
+      customVision: { ok: boolean; platforms: string[]; backups: Array<{ platform: string; location: string; replica?: { verified: boolean } }> };
     };
     expect(last.summary.regions).toEqual(['eastus', 'westeurope']);
     expect(last.summary.totals).toMatchObject({ copied: 10, failed: 0 });
     expect(last.report.totals).toMatchObject({ replicated: 10, missing: 0 });
+    // The emulated Custom Vision project was trained, exported and backed up twice over.
+    expect(last.customVision.ok).toBe(true);
+    expect(last.customVision.backups.map((b) => b.platform).sort()).toEqual(['ONNX', 'TensorFlow']);
+    expect(last.customVision.backups.every((b) => b.replica?.verified === true && !b.location.includes('?'))).toBe(true);
   });
 
   it('exits 2 with a message naming the setting when the configuration is wrong', () => {
