@@ -4,7 +4,7 @@
  * engine delivers at least once). Nothing returned here holds a key, a token or an
  * authorization: it all ends up in durable history.
  */
-import { classifyCopyFailure, serializeError, isFormRecognizerError, type CopyAuthorization, type CopyApi } from '../formRecognizer';
+import { classifyCopyFailure, copyResultError, serializeError, isFormRecognizerError, ModelNotFoundError, type CopyApi, type DocumentModelsClient } from '../formRecognizer';
 import { LedgerError } from '../ledger';
 import type { RunReport, RunPair } from '../ledger/runReports';
 import type {
@@ -28,6 +28,8 @@ import type {
 import { DEFAULT_COPY_POLICY } from '../replication/policy';
 import type { AppLogger } from '../runtime/logger';
 import { now } from '../runtime/time';
+import { classifierItemId, parseItemId } from '../replication/items';
+import { authorizeItem, callerChoosesIds, createsBlankModels, getItem, isVerifiedCopy, listItemIds, supportsClassifiers, type HeldAuthorization } from './copyFamily';
 import { getServices, type Services } from './services';
 
 /** An authorization that expires sooner than this is not used: a fresh one is taken. */
@@ -66,6 +68,15 @@ export async function listSourceModels(input: ListSourceInput): Promise<SourceLi
   // thousands of models pauses between bursts — with a durable timer, not here — and
   // resumes from the page it stopped at.
   let from = input.from;
+  // Classifiers (2024-11-30) are few: listed once, at the start of a listing.
+  if (from === undefined && supportsClassifiers(source)) {
+    for await (const c of (source as DocumentModelsClient).listClassifiers()) {
+      const modelId = classifierItemId(c.classifierId);
+      if (wanted && !wanted.has(modelId)) continue;
+      seen.add(modelId);
+      listing.ready.push({ modelId, status: 'ready', lastUpdatedDateTime: c.lastUpdatedDateTime, ...(c.description !== undefined ? { modelName: c.description } : {}) });
+    }
+  }
   for (;;) {
     const paced = listPacer.acquire(`list\n${from ?? ''}`, [source.resourceId], now());
     if (!paced.go) return { ...listing, resume: { ...(from !== undefined ? { from } : {}), retryAfterMs: paced.waitMs } };
@@ -81,9 +92,14 @@ export async function listSourceModels(input: ListSourceInput): Promise<SourceLi
     for (const m of page.models) {
       if (wanted && !wanted.has(m.modelId)) continue;
       seen.add(m.modelId);
+      // `prebuilt-*` models (v3.1/v4 list them) belong to the service: never copied.
+      if (m.prebuilt) continue;
       const info: SourceModelInfo = { modelId: m.modelId, status: m.status, lastUpdatedDateTime: m.lastUpdatedDateTime };
       if (m.modelName !== undefined) info.modelName = m.modelName;
       if (m.isComposed !== undefined) info.isComposed = m.isComposed;
+      // v4 composed models reference their classifier and components by id: copied after them.
+      const dependsOn = [...(m.classifierId !== undefined ? [classifierItemId(m.classifierId)] : []), ...(m.componentModelIds ?? [])];
+      if (dependsOn.length > 0) info.dependsOn = dependsOn;
       listing[m.status].push(info);
     }
     if (!page.nextLink) break;
@@ -107,8 +123,7 @@ export async function planReplication(input: PlanInput): Promise<Plan> {
     const target = services.target(region);
     let present: Map<string, string> | undefined;
     if (!input.ledgerOnly) {
-      present = new Map<string, string>();
-      for await (const m of target.client.listModels()) present.set(m.modelId, m.status);
+      present = await listItemIds(target.client);
     }
     for (const model of input.models) {
       const pair = { sourceModelId: model.modelId, region };
@@ -131,17 +146,29 @@ export async function planReplication(input: PlanInput): Promise<Plan> {
 }
 
 /**
+ * Authorizations whose copy POST was throttled (so never used), kept in this process for the
+ * pair's next try: re-authorizing would burn a v3.1/v4 target id (azure-sdk-for-net #51813)
+ * and cost a v2 blank model. Memory only — never history, the ledger or a log — and only
+ * while it does not expire within the safety margin; after that (e.g. throttled for an hour)
+ * a fresh authorization is taken. A restarted process simply authorizes again.
+ */
+const heldAfterThrottling = new Map<string, { authorization: HeldAuthorization; targetItemId: string }>();
+const heldKey = (input: { runId: string; sourceModelId: string; region: string }): string => `${input.runId}\n${input.region}\n${input.sourceModelId}`;
+
+/**
  * Authorize on the target and start the copy on the source, in one activity: the
  * authorization (and its access token) never leaves this function, so it is never in
- * durable history and cannot expire while an orchestration waits. Every blank model it
- * creates is recorded as pending before anything else can fail, and deleted here if the
- * copy cannot be started.
+ * durable history and cannot expire while an orchestration waits. Every blank model (v2) or
+ * reserved id (v3.1/v4) it creates is recorded as pending before anything else can fail, and
+ * discarded here if the copy cannot be started. What differs per API family is in copyFamily.ts.
  */
 export async function startCopy(input: StartCopyInput, log: AppLogger): Promise<StartCopyResult> {
   const services = getServices();
   const ledger = await services.ledger();
   const target = services.target(input.region);
   const model = { sourceModelId: input.sourceModelId, region: input.region, targetResourceId: target.settings.resourceId, runId: input.runId };
+  const { kind } = parseItemId(input.sourceModelId);
+  const toItemId = (targetId: string): string => (kind === 'classifier' ? classifierItemId(targetId) : targetId);
 
   // Pacing: authorize (target) and copy (source) are management calls, limited per
   // resource. Wait for this attempt's slot — with a durable timer, never here.
@@ -163,35 +190,63 @@ export async function startCopy(input: StartCopyInput, log: AppLogger): Promise<
   }
 
   await ledger.replicas.markInProgress(model);
-  let authorization: CopyAuthorization | undefined;
+  const ctx = { source: services.source, target: target.client, itemId: input.sourceModelId, runId: input.runId, nowMs: now() };
+  for (const [key, h] of heldAfterThrottling) if (h.authorization.expiresWithin(now())) heldAfterThrottling.delete(key);
+  let held: { authorization: HeldAuthorization; targetItemId: string } | undefined = heldAfterThrottling.get(heldKey(input));
+  heldAfterThrottling.delete(heldKey(input));
+  if (held?.authorization.expiresWithin(now(), AUTHORIZATION_SAFETY_MARGIN_MS)) {
+    log.warn(`held copy authorization for ${input.sourceModelId} → ${input.region} expires at ${held.authorization.expiresAt.toISOString()}: taking a fresh one`);
+    await discardBlank(services, input.region, held.targetItemId).catch(() => undefined);
+    held = undefined;
+  }
   let calling = target.settings.resourceId;
+  let keepForRetry = false;
   try {
-    for (let fresh = 0; fresh < 2; fresh++) {
+    // The source's details are stamped on a v3.1/v4 copy (lineage) and tell our copies from foreign models.
+    const sourceDetails = callerChoosesIds(target.client) ? await getItem(services.source, input.sourceModelId) : undefined;
+    for (let fresh = 0; !held && fresh < 2; fresh++) {
       calling = target.settings.resourceId;
-      authorization = await target.client.authorizeCopy();
-      await ledger.pendingTargets.add({ ...model, targetModelId: authorization.targetModelId, attempt: input.attempt, expiresAt: authorization.expiresAt.toISOString() });
-      if (!authorization.expiresWithin(now(), AUTHORIZATION_SAFETY_MARGIN_MS)) break;
+      const outcome = await authorizeItem({ ...ctx, nowMs: now() + fresh }, sourceDetails);
+      if (outcome.kind === 'present') {
+        log.log(`${input.sourceModelId} → ${input.region}: the target already holds a verified copy under '${outcome.targetId}' (409 on authorize): recorded, not copied again`);
+        return { kind: 'present', targetModelId: toItemId(outcome.targetId) };
+      }
+      if (outcome.kind === 'conflict') {
+        return { kind: 'failed', reason: { kind: 'conflict', code: 'ModelExists', message: outcome.message } };
+      }
+      if (outcome.kind === 'burned') {
+        return { kind: 'retry', countsAsAttempt: true, reason: { kind: 'authorization', code: 'ModelExists', message: `target id(s) ${outcome.burned.join(', ')} reserved by earlier unused authorizations (burned); a new fallback id is tried next` } };
+      }
+      if (outcome.burned.length > 0) log.warn(`${input.sourceModelId} → ${input.region}: target id '${outcome.burned.join("', '")}' is burned by an unused authorization; copying into '${outcome.authorization.targetId}' instead (the mapping is recorded)`);
+      const candidate = { authorization: outcome.authorization, targetItemId: toItemId(outcome.authorization.targetId) };
+      await ledger.pendingTargets.add({ ...model, targetModelId: candidate.targetItemId, attempt: input.attempt, expiresAt: candidate.authorization.expiresAt.toISOString() });
+      if (!candidate.authorization.expiresWithin(now(), AUTHORIZATION_SAFETY_MARGIN_MS)) {
+        held = candidate;
+        break;
+      }
       // Issued already (nearly) expired — a clock skew or a service hiccup: take a fresh one.
-      log.warn(`copy authorization for ${input.sourceModelId} → ${input.region} expires at ${authorization.expiresAt.toISOString()}, too soon: taking a fresh one`);
-      await discardBlank(services, input.region, authorization.targetModelId);
-      authorization = undefined;
+      log.warn(`copy authorization for ${input.sourceModelId} → ${input.region} expires at ${candidate.authorization.expiresAt.toISOString()}, too soon: taking a fresh one`);
+      await discardBlank(services, input.region, candidate.targetItemId);
     }
-    if (!authorization) return { kind: 'retry', reason: { kind: 'authorization', message: 'the target kept issuing authorizations that expire too soon' }, countsAsAttempt: true };
+    if (!held) return { kind: 'retry', reason: { kind: 'authorization', message: 'the target kept issuing authorizations that expire too soon' }, countsAsAttempt: true };
     calling = services.source.resourceId;
-    const operation = await services.source.startCopy(input.sourceModelId, authorization, { allowDegrade: target.settings.allowDegrade });
-    await ledger.pendingTargets.update(input.region, authorization.targetModelId, { operationLocation: operation.operationLocation });
+    const operation = await held.authorization.start({ allowDegrade: target.settings.allowDegrade });
+    await ledger.pendingTargets.update(input.region, held.targetItemId, { operationLocation: operation.operationLocation, attempt: input.attempt });
     return {
       kind: 'started',
-      targetModelId: authorization.targetModelId,
+      targetModelId: held.targetItemId,
       operationLocation: operation.operationLocation,
-      expiresAt: authorization.expiresAt.toISOString(),
+      expiresAt: held.authorization.expiresAt.toISOString(),
       ...(operation.retryAfterMs !== undefined ? { retryAfterMs: operation.retryAfterMs } : {}),
     };
   } catch (e) {
-    if (authorization) await discardBlank(services, input.region, authorization.targetModelId).catch(() => undefined);
     const reason = toFailureReason(e);
+    // A throttled copy POST did not use the authorization: keep it for the pair's next try.
+    keepForRetry = held !== undefined && reason.kind === 'throttled' && calling === services.source.resourceId;
+    if (keepForRetry && held) heldAfterThrottling.set(heldKey(input), held);
+    else if (held) await discardBlank(services, input.region, held.targetItemId).catch(() => undefined);
     log.warn(`copy of ${input.sourceModelId} → ${input.region} could not start: ${reason.kind} ${reason.code ?? ''} ${reason.message}`);
-    if (reason.kind === 'permanent') return { kind: 'failed', reason };
+    if (reason.kind === 'permanent' || reason.kind === 'conflict') return { kind: 'failed', reason };
     const retryAfterMs = isFormRecognizerError(e) ? e.retryAfterMs : undefined;
     // Throttled anyway (another process, another client of the resource): no slot on it before Retry-After.
     if (reason.kind === 'throttled') services.pacer.holdOff(calling, now() + (retryAfterMs ?? 1000));
@@ -209,9 +264,12 @@ export async function checkCopy(input: CheckCopyInput): Promise<CheckCopyResult>
       case 'running':
         return { kind: 'pending', status: result.status, ...retryAfterMs };
       case 'succeeded':
-        return { kind: 'succeeded', targetModelId: result.targetModelId ?? input.targetModelId };
+        // The copy went into the id we authorized (v4 reports it as `resourceLocation`, for a classifier too).
+        return { kind: 'succeeded', targetModelId: input.targetModelId };
       default: {
-        const error = classifyCopyFailure(result.errors, { operation: 'copyOperation' });
+        // failed / canceled / skipped. `copyResultError` knows the v3.1/v4 codes (AuthorizationFailed →
+        // renewal, ClassifierNotFound → missing dependency) and the v2 ones.
+        const error = copyResultError(result, { operation: 'copyOperation' }) ?? classifyCopyFailure(result.errors, { operation: 'copyOperation' });
         const reason = toFailureReason(error);
         return { kind: 'failed', reason, renew: error.retryable };
       }
@@ -221,8 +279,31 @@ export async function checkCopy(input: CheckCopyInput): Promise<CheckCopyResult>
     if (reason.kind === 'throttled' || reason.kind === 'transient') {
       return { kind: 'unknown', reason, ...(isFormRecognizerError(e) && e.retryAfterMs !== undefined ? { retryAfterMs: e.retryAfterMs } : {}) };
     }
+    // The service keeps an operation 24 h (v3.1/v4 OperationNotFound, v2 1022): whoever comes
+    // back later recovers by checking the target itself.
+    if (isFormRecognizerError(e) && e.reason === 'operationNotFound') {
+      const recovered = await recoverFromTarget(input);
+      if (recovered) return recovered;
+    }
     return { kind: 'failed', reason, renew: true };
   }
+}
+
+/** The operation is gone: the copy succeeded if the target holds a verified copy under the authorized id. */
+async function recoverFromTarget(input: CheckCopyInput): Promise<CheckCopyResult | undefined> {
+  const services = getServices();
+  const target = services.target(input.region).client;
+  try {
+    const found = await getItem(target, input.targetModelId);
+    const source = callerChoosesIds(target) ? await getItem(services.source, input.sourceModelId) : undefined;
+    if (isVerifiedCopy({ source: services.source, target }, found, source)) return { kind: 'succeeded', targetModelId: input.targetModelId };
+  } catch (e) {
+    if (!(e instanceof ModelNotFoundError)) {
+      const reason = toFailureReason(e);
+      if (reason.kind === 'throttled' || reason.kind === 'transient') return { kind: 'unknown', reason };
+    }
+  }
+  return undefined;
 }
 
 /** Verify the copy is `ready` in the target, then record the replica. */
@@ -231,7 +312,7 @@ export async function finishCopy(input: FinishCopyInput): Promise<FinishCopyResu
   const target = services.target(input.region);
   let model;
   try {
-    model = await target.client.getModel(input.targetModelId);
+    model = await getItem(target.client, input.targetModelId);
   } catch (e) {
     const reason = toFailureReason(e);
     if (reason.kind === 'throttled' || reason.kind === 'transient') return { kind: 'notReady', status: `unknown (${reason.message})` };
@@ -242,14 +323,14 @@ export async function finishCopy(input: FinishCopyInput): Promise<FinishCopyResu
     return { kind: 'failed', reason: { kind: 'verification', message: `target model ${input.targetModelId} is '${model.status}' after a successful copy` } };
   }
   const ledger = await services.ledger();
-  const source = await services.source.getModel(input.sourceModelId).catch(() => undefined);
+  const source = await getItem(services.source, input.sourceModelId).catch(() => undefined);
   const marked = await ledger.replicas.markReplicated({
     sourceModelId: input.sourceModelId,
     region: input.region,
     targetResourceId: target.settings.resourceId,
     runId: input.runId,
     targetModelId: input.targetModelId,
-    ...(source?.modelName !== undefined ? { sourceModelName: source.modelName } : {}),
+    ...(source?.description !== undefined ? { sourceModelName: source.description } : {}),
     ...(source?.lastUpdatedDateTime !== undefined ? { sourceModelVersion: source.lastUpdatedDateTime } : {}),
   });
   await ledger.pendingTargets.remove(input.region, input.targetModelId);
@@ -334,9 +415,14 @@ export function toRunReport(summary: RunSummary): RunReport {
   };
 }
 
+/**
+ * Deletes a blank target model (v2) and forgets it. v3.1/v4 authorizations create no model,
+ * only reserve an id: there is nothing to delete (a model under that id is either our verified
+ * copy or someone else's — never deleted either way), so only the record goes.
+ */
 async function discardBlank(services: Services, region: string, targetModelId: string): Promise<boolean> {
   const client: CopyApi = services.target(region).client;
-  const result = await client.deleteModel(targetModelId);
+  const result = createsBlankModels(client) ? await client.deleteModel(targetModelId) : { deleted: false };
   const ledger = await services.ledger();
   await ledger.pendingTargets.remove(region, targetModelId);
   return result.deleted;
@@ -347,7 +433,15 @@ export function toFailureReason(e: unknown): FailureReason {
   if (isFormRecognizerError(e)) {
     const s = serializeError(e);
     const kind: FailureReason['kind'] =
-      e.kind === 'throttled' ? 'throttled' : e.kind === 'transient' ? 'transient' : e.kind === 'authorizationRenewal' ? 'authorization' : 'permanent';
+      e.kind === 'throttled'
+        ? 'throttled'
+        : e.kind === 'transient'
+          ? 'transient'
+          : e.kind === 'authorizationRenewal'
+            ? 'authorization'
+            : e.reason === 'conflict'
+              ? 'conflict'
+              : 'permanent';
     return { kind, message: s.message, ...(s.code ? { code: s.code } : e.reason ? { code: e.reason } : {}), ...(s.requestId ? { requestId: s.requestId } : {}) };
   }
   if (e instanceof LedgerError) return { kind: 'transient', code: e.name, message: `ledger: ${e.message}` };

@@ -16,6 +16,11 @@
  *     attempt, but is bounded by the deadline.
  *  5. Every blank target model created by an authorization that did not end in a
  *     verified copy is deleted (`discardTarget`): no orphans.
+ *  6. A target that already holds a verified copy of the item (`present`: v3.1/v4 same-id
+ *     copies met with 409 ModelExists) is verified and recorded, not copied again.
+ *
+ * The same generator serves every API family and item kind: what differs lives in the
+ * activities (activities/copyFamily.ts).
  */
 import * as df from 'durable-functions';
 import type { OrchestrationContext, Task } from 'durable-functions';
@@ -77,6 +82,13 @@ export function* copyModelOrchestrator(context: OrchestrationContext): Generator
 
     if (started.kind === 'failed') {
       return yield* fail(started.reason);
+    }
+    if (started.kind === 'present') {
+      // The target already holds a verified copy of this item (a 409 on authorize whose
+      // model carries our lineage): verify and record it; nothing of ours to discard.
+      const verified = yield* verify(started.targetModelId);
+      if (verified.kind === 'verified') return finish({ outcome: 'copied', targetModelId: verified.targetModelId });
+      return yield* fail(verified.reason);
     }
     if (started.kind === 'retry') {
       if (!started.countsAsAttempt) attempts -= 1;

@@ -22,6 +22,7 @@ import {
   type RunSummary,
   type SourceListing,
 } from '../replication/contracts';
+import { copyPhases } from '../replication/items';
 import { addMs, batchInstanceId, batchLayout, chunk, mergeListings } from '../replication/policy';
 
 /** Listing and planning talk to the services: transient failures are retried with back-off. */
@@ -68,16 +69,22 @@ export function* replicateModelsOrchestrator(context: OrchestrationContext): Gen
 
   const outcomes: CopyOutcome[] = [];
   if (!input.dryRun && plan.toCopy.length > 0) {
-    const layout = batchLayout(plan.toCopy.length, config.maxParallel, config.batchSize);
-    const batches = chunk(plan.toCopy, config.batchSize);
+    // Items referenced by id go first (classifiers → plain models → composed models, see
+    // replication/items.ts); each phase ends before the next starts. One phase for v2.
+    const phases = copyPhases(plan.toCopy, listing.ready).map((pairs) => ({ pairs, layout: batchLayout(pairs.length, config.maxParallel, config.batchSize) }));
+    const batches = phases.flatMap((p, phase) => chunk(p.pairs, config.batchSize).map((pairs) => ({ pairs, phase })));
     Object.assign(progress, { phase: 'copying', total: plan.toCopy.length, batches: batches.length });
     context.df.setCustomStatus(progress);
 
     const running = new Map<Task, number>();
     let next = 0;
     while (next < batches.length || running.size > 0) {
-      while (running.size < layout.concurrentBatches && next < batches.length) {
-        const batchInput: BatchInput = { runId, pairs: batches[next], parallel: layout.perBatch, policy: config.copy };
+      // A batch of the next phase starts only when the current phase is done.
+      const phase = batches[next]?.phase;
+      const layout = phases[phase ?? 0].layout;
+      const phaseOpen = phase !== undefined && [...running.values()].every((i) => batches[i].phase === phase);
+      while (phaseOpen && running.size < layout.concurrentBatches && next < batches.length && batches[next].phase === phase) {
+        const batchInput: BatchInput = { runId, pairs: batches[next].pairs, parallel: layout.perBatch, policy: config.copy };
         running.set(context.df.callSubOrchestrator(Orchestrators.batch, batchInput, batchInstanceId(runId, next)), next);
         next += 1;
       }
@@ -93,7 +100,7 @@ export function* replicateModelsOrchestrator(context: OrchestrationContext): Gen
           // A batch only fails on a bug; its pairs are reported as failed, never dropped.
           const message = task.result instanceof Error ? task.result.message.split('\n')[0] : 'batch orchestration failed';
           const when = context.df.currentUtcDateTime.toISOString();
-          for (const pair of batches[index]) {
+          for (const pair of batches[index].pairs) {
             if (outcomes.some((o) => o.sourceModelId === pair.sourceModelId && o.region === pair.region)) continue;
             outcomes.push({ ...pair, outcome: 'failed', reason: { kind: 'internal', message }, attempts: 0, discarded: 0, startedAt: when, finishedAt: when });
           }

@@ -70,12 +70,22 @@ export interface CopyPolicy {
   verifyTimeoutMs: number;
 }
 
+/**
+ * A copyable item of the source. `modelId` is the item id used everywhere in the contract,
+ * the ledger and reports: a model id, or `classifier:<classifierId>` for a v4 classifier
+ * (see replication/items.ts; `:` never occurs in a model id).
+ */
 export interface SourceModelInfo {
   modelId: string;
   modelName?: string;
   status: 'creating' | 'ready' | 'invalid';
   isComposed?: boolean;
   lastUpdatedDateTime?: string;
+  /**
+   * Item ids this one references by id and that must exist under the same id in the target
+   * before it is copied (a v4 composed model: its classifier and its component models).
+   */
+  dependsOn?: string[];
 }
 
 export interface ListSourceInput {
@@ -114,7 +124,7 @@ export interface PlanInput {
 }
 
 export interface Plan {
-  /** Pairs that need a copy. */
+  /** Pairs that need a copy (in the order the run copies them: see `copyPhases`). */
   toCopy: PairRef[];
   /** Pairs whose replica is recorded and still present and ready in the target. */
   alreadyReplicated: Array<PairRef & { targetModelId: string }>;
@@ -148,6 +158,12 @@ export interface StartCopyInput {
 
 export type StartCopyResult =
   | { kind: 'started'; targetModelId: string; operationLocation: string; expiresAt: string; retryAfterMs?: number }
+  /**
+   * The target already holds a verified copy of this source item under `targetModelId`
+   * (v3.1/v4: 409 ModelExists on authorize, and the model there carries our lineage): verify
+   * and record it, copy nothing.
+   */
+  | { kind: 'present'; targetModelId: string }
   /**
    * Nothing was left behind in the target; try again later (`countsAsAttempt` false for
    * throttling). `paced`: nothing was even sent — the call waits for its reserved slot of

@@ -1,0 +1,237 @@
+/**
+ * What differs between the API families and item kinds, in one place, so the activities
+ * (and above all the orchestrators) stay the same for v2.1, 2023-07-31 and 2024-11-30:
+ *
+ * | | v2.1 | 2023-07-31 / 2024-11-30 |
+ * | --- | --- | --- |
+ * | target id | the service's (a blank model per authorization) | **ours: the source id** in every region; a fallback id when it is burned |
+ * | lineage | none (the ledger's mapping) | `tags` + `description` stamped on authorize |
+ * | blank models | exist, deleted when unused | none (an id is reserved, never a model): nothing to delete |
+ * | 409 on authorize | n/a | verified copy of ours → `present`; anything else → conflict, untouched |
+ * | classifiers | n/a | 2024-11-30: `classifier:<id>` items (see replication/items.ts) |
+ *
+ * The branches are on the client's capabilities (`apiFamily`, `DocumentModelsClient`), never
+ * on a version string, and never in an orchestrator.
+ */
+import {
+  ClassifierCopyAuthorization,
+  CopyAuthorization,
+  DocumentModelsClient,
+  ModelExistsError,
+  ModelNotFoundError,
+  type CopyApi,
+  type CopyOperationRef,
+  type ModelInfo,
+  type StartCopyOptions,
+} from '../formRecognizer';
+import { parseItemId, type ItemKind } from '../replication/items';
+
+/** Lineage tag keys stamped on every v3.1/v4 copy (values within 256 characters). */
+export const LINEAGE_TAGS = {
+  sourceResource: 'dr-source-resource',
+  sourceRegion: 'dr-source-region',
+  sourceId: 'dr-source-id',
+  sourceVersion: 'dr-source-version',
+  runId: 'dr-run',
+} as const;
+const MAX_TAG_VALUE = 256;
+
+/** What the activities need to know about a model or classifier, either side. */
+export interface ItemDetails {
+  id: string;
+  kind: ItemKind;
+  status: ModelInfo['status'];
+  description?: string;
+  tags?: Record<string, string>;
+  docTypes?: string[];
+  lastUpdatedDateTime?: string;
+}
+
+/** An authorization held inside one activity: its secret never leaves the closure. */
+export interface HeldAuthorization {
+  readonly targetId: string;
+  readonly expiresAt: Date;
+  expiresWithin(nowMs: number, marginMs?: number): boolean;
+  start(options: StartCopyOptions): Promise<CopyOperationRef>;
+}
+
+export type AuthorizeOutcome =
+  | { kind: 'authorized'; authorization: HeldAuthorization; burned: string[] }
+  /** The target already holds a verified copy of ours under this id. */
+  | { kind: 'present'; targetId: string }
+  /** The id is held by something that is not our copy: reported, never touched. */
+  | { kind: 'conflict'; targetId: string; message: string }
+  /** Every id tried is reserved by an unused authorization (burned): try again later with a new fallback. */
+  | { kind: 'burned'; burned: string[] };
+
+export interface CopyContext {
+  source: CopyApi;
+  target: CopyApi;
+  itemId: string;
+  runId: string;
+  nowMs: number;
+}
+
+const documentClient = (c: CopyApi): DocumentModelsClient | undefined => (c instanceof DocumentModelsClient ? c : undefined);
+
+/** Does this client choose target ids, stamp lineage and copy classifiers? */
+export function callerChoosesIds(client: CopyApi): boolean {
+  return client.apiFamily === 'v4';
+}
+
+/** Classifier copy (2024-11-30). */
+export function supportsClassifiers(client: CopyApi): boolean {
+  return documentClient(client)?.supportsClassifierCopy === true;
+}
+
+/** v2 authorizations create a blank model that must be deleted when unused; v4 ones only reserve an id. */
+export function createsBlankModels(client: CopyApi): boolean {
+  return client.apiFamily === 'v2';
+}
+
+/**
+ * A fallback target id for when the source id is burned in the target (an authorization that
+ * was never used keeps its id reserved, azure-sdk-for-net #51813): `<id>-dr<time, base 36>`,
+ * within the 64 characters of the id pattern. The mapping is recorded in the ledger as for v2.
+ */
+export function fallbackTargetId(sourceId: string, nowMs: number): string {
+  const suffix = `-dr${Math.max(0, Math.floor(nowMs)).toString(36)}`;
+  return `${sourceId.slice(0, 64 - suffix.length)}${suffix}`;
+}
+
+export async function getItem(client: CopyApi, itemId: string): Promise<ItemDetails> {
+  const { kind, id } = parseItemId(itemId);
+  if (kind === 'classifier') {
+    const c = await requireClassifiers(client).getClassifier(id);
+    return { id: c.classifierId, kind, status: 'ready', docTypes: c.docTypes, lastUpdatedDateTime: c.lastUpdatedDateTime, ...(c.description !== undefined ? { description: c.description } : {}) };
+  }
+  const m = await client.getModel(id);
+  return {
+    id: m.modelId,
+    kind,
+    status: m.status,
+    lastUpdatedDateTime: m.lastUpdatedDateTime,
+    ...((m.description ?? m.modelName) !== undefined ? { description: m.description ?? m.modelName } : {}),
+    ...(m.tags !== undefined ? { tags: m.tags } : {}),
+    ...(m.docTypes !== undefined ? { docTypes: m.docTypes } : {}),
+  };
+}
+
+/** Item ids present in a resource, with their status: models, and classifiers where the client copies them. */
+export async function listItemIds(client: CopyApi): Promise<Map<string, string>> {
+  const present = new Map<string, string>();
+  for await (const m of client.listModels()) present.set(m.modelId, m.status);
+  const classifiers = supportsClassifiers(client) ? documentClient(client) : undefined;
+  if (classifiers) for await (const c of classifiers.listClassifiers()) present.set(`classifier:${c.classifierId}`, 'ready');
+  return present;
+}
+
+/** The lineage stamped on a v3.1/v4 copy: the source's own tags and description, plus ours. */
+export function lineageOf(ctx: CopyContext, source: ItemDetails): { description?: string; tags: Record<string, string> } {
+  const cut = (v: string): string => v.slice(0, MAX_TAG_VALUE);
+  const tags: Record<string, string> = {
+    ...(source.tags ?? {}),
+    [LINEAGE_TAGS.sourceResource]: cut(ctx.source.resourceId),
+    [LINEAGE_TAGS.sourceRegion]: cut(ctx.source.region),
+    [LINEAGE_TAGS.sourceId]: cut(source.id),
+    [LINEAGE_TAGS.runId]: cut(ctx.runId),
+    ...(source.lastUpdatedDateTime !== undefined ? { [LINEAGE_TAGS.sourceVersion]: cut(source.lastUpdatedDateTime) } : {}),
+  };
+  return { ...(source.description !== undefined ? { description: source.description } : {}), tags };
+}
+
+/**
+ * Is `found` (in the target) a verified copy of `source`? v2: a ready model under the id our
+ * own authorization reserved. v3.1/v4 models: ready, the same doc types, and our lineage tags
+ * naming this source resource, item and version. Classifiers carry no tags: the same doc
+ * types and description (a copy of the same classifier, whoever made it; we never modify it).
+ */
+export function isVerifiedCopy(ctx: Pick<CopyContext, 'source' | 'target'>, found: ItemDetails, source: ItemDetails | undefined): boolean {
+  if (found.status !== 'ready') return false;
+  if (!callerChoosesIds(ctx.target)) return true;
+  if (!source) return false;
+  const sameDocTypes = [...(found.docTypes ?? [])].sort().join('\n') === [...(source.docTypes ?? [])].sort().join('\n');
+  if (!sameDocTypes) return false;
+  if (found.kind === 'classifier') return (found.description ?? '') === (source.description ?? '');
+  const tags = found.tags ?? {};
+  return (
+    tags[LINEAGE_TAGS.sourceId] === source.id &&
+    (tags[LINEAGE_TAGS.sourceResource] ?? '').toLowerCase() === ctx.source.resourceId.slice(0, MAX_TAG_VALUE).toLowerCase() &&
+    (source.lastUpdatedDateTime === undefined || tags[LINEAGE_TAGS.sourceVersion] === undefined || tags[LINEAGE_TAGS.sourceVersion] === source.lastUpdatedDateTime)
+  );
+}
+
+/**
+ * Authorizes the copy of one item on the target, just before it is started.
+ *
+ * v2: the service picks the id. v3.1/v4: the source's id first; on 409 ModelExists the model
+ * under that id is read: our verified copy → `present`; another model → `conflict` (never
+ * overwritten, never deleted); none (the id is reserved by an authorization that was never
+ * used — burned) → one fallback id (`fallbackTargetId`); a fallback that is burned too →
+ * `burned` (the caller retries later with a new fallback).
+ */
+export async function authorizeItem(ctx: CopyContext, source: ItemDetails | undefined, preferredId?: string): Promise<AuthorizeOutcome> {
+  const { kind, id } = parseItemId(ctx.itemId);
+  if (!callerChoosesIds(ctx.target)) {
+    const auth = await ctx.target.authorizeCopy();
+    return { kind: 'authorized', authorization: holdModel(ctx, auth, id), burned: [] };
+  }
+  const stamp = source ? lineageOf(ctx, source) : { tags: {} };
+  const candidates = [...new Set([preferredId ?? id, fallbackTargetId(id, ctx.nowMs)])];
+  const burned: string[] = [];
+  for (const targetId of candidates) {
+    try {
+      if (kind === 'classifier') {
+        const auth = await requireClassifiers(ctx.target).authorizeClassifierCopy({ targetClassifierId: targetId, ...stamp });
+        return { kind: 'authorized', authorization: holdClassifier(ctx, auth, id), burned };
+      }
+      const auth = await ctx.target.authorizeCopy({ targetModelId: targetId, ...stamp });
+      return { kind: 'authorized', authorization: holdModel(ctx, auth, id), burned };
+    } catch (e) {
+      if (!(e instanceof ModelExistsError)) throw e;
+    }
+    let found: ItemDetails | undefined;
+    try {
+      found = await getItem(ctx.target, kind === 'classifier' ? `classifier:${targetId}` : targetId);
+    } catch (e) {
+      if (!(e instanceof ModelNotFoundError)) throw e;
+    }
+    if (!found) {
+      burned.push(targetId);
+      continue;
+    }
+    if (isVerifiedCopy(ctx, found, source)) return { kind: 'present', targetId };
+    return {
+      kind: 'conflict',
+      targetId,
+      message:
+        `the target already holds a ${kind} '${targetId}' that is not a verified copy of ${ctx.itemId} from ${ctx.source.region} ` +
+        `(its lineage tags or doc types differ); it was left untouched. Delete or rename it in the target, or copy under another id`,
+    };
+  }
+  return { kind: 'burned', burned };
+}
+
+function holdModel(ctx: CopyContext, auth: CopyAuthorization, sourceId: string): HeldAuthorization {
+  return {
+    targetId: auth.targetModelId,
+    expiresAt: auth.expiresAt,
+    expiresWithin: (nowMs, marginMs) => auth.expiresWithin(nowMs, marginMs),
+    start: (options) => ctx.source.startCopy(sourceId, auth, options),
+  };
+}
+
+function holdClassifier(ctx: CopyContext, auth: ClassifierCopyAuthorization, sourceId: string): HeldAuthorization {
+  return {
+    targetId: auth.targetClassifierId,
+    expiresAt: auth.expiresAt,
+    expiresWithin: (nowMs, marginMs) => auth.expiresWithin(nowMs, marginMs),
+    start: (options) => requireClassifiers(ctx.source).startClassifierCopy(sourceId, auth, options),
+  };
+}
+
+function requireClassifiers(client: CopyApi): DocumentModelsClient {
+  const c = documentClient(client);
+  if (!c || !c.supportsClassifierCopy) throw new Error(`classifiers are not copied with api-version ${client.apiVersion}`);
+  return c;
+}

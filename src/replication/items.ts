@@ -1,0 +1,47 @@
+/**
+ * What a run copies: models and (v4, 2024-11-30) classifiers, in the order their references
+ * need. Pure and deterministic: orchestrators import this module.
+ *
+ * Item ids: a model is named by its model id; a classifier by `classifier:<classifierId>`.
+ * Model and classifier ids match `^[a-zA-Z0-9][a-zA-Z0-9._~-]{1,63}$` (v4) or are UUIDs (v2),
+ * so `:` never occurs in one and the two namespaces cannot collide — in the ledger, in
+ * reports and in instance ids.
+ *
+ * Order (docs/v4.md, "Composed models and classifiers"): a v4 composed model references its
+ * classifier and its component models **by id**, and its copy keeps those ids, so they must
+ * exist in the target first: classifiers → plain models → models that depend on others.
+ * Each phase goes through the same batch / copy machinery; an empty phase is skipped (v2 and
+ * 2023-07-31 have no classifiers and no id references, so they run one phase).
+ */
+import type { PairRef, SourceModelInfo } from './contracts';
+
+export const CLASSIFIER_PREFIX = 'classifier:';
+
+export type ItemKind = 'model' | 'classifier';
+
+export function classifierItemId(classifierId: string): string {
+  return `${CLASSIFIER_PREFIX}${classifierId}`;
+}
+
+/** The kind of an item id and the id the service knows it by. */
+export function parseItemId(itemId: string): { kind: ItemKind; id: string } {
+  return itemId.startsWith(CLASSIFIER_PREFIX) ? { kind: 'classifier', id: itemId.slice(CLASSIFIER_PREFIX.length) } : { kind: 'model', id: itemId };
+}
+
+/** 0 classifiers, 1 models that reference nothing, 2 models that reference other items by id. */
+export function copyPhaseOf(item: Pick<SourceModelInfo, 'modelId' | 'dependsOn'>): 0 | 1 | 2 {
+  if (parseItemId(item.modelId).kind === 'classifier') return 0;
+  return item.dependsOn && item.dependsOn.length > 0 ? 2 : 1;
+}
+
+/**
+ * Splits the pairs to copy into phases run one after the other (empty phases dropped), the
+ * pairs of each phase in their original order. A pair whose item is not among `items`
+ * (should not happen) goes with the plain models.
+ */
+export function copyPhases(toCopy: readonly PairRef[], items: readonly SourceModelInfo[]): PairRef[][] {
+  const phaseOf = new Map(items.map((m) => [m.modelId, copyPhaseOf(m)]));
+  const phases: PairRef[][] = [[], [], []];
+  for (const pair of toCopy) phases[phaseOf.get(pair.sourceModelId) ?? 1].push(pair);
+  return phases.filter((p) => p.length > 0);
+}
