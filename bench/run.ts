@@ -8,8 +8,8 @@
  * emulator), then the sequential approach (one copy at a time, poll every 5 s) against
  * an identical emulator. Then a Custom Vision burst through the queue function.
  *
- *   --sizes 100x2,1000x3   sizes to run (default 100x2,300x3: under a minute)
- *   --parallel N           DR_MAX_PARALLEL for the run (default 128)
+ *   --sizes 100x2,1000x3   sizes to run (default 100x2: the whole bench in under a minute)
+ *   --parallel N           DR_MAX_PARALLEL for the run (default 256)
  *   --rps X                DR_MANAGEMENT_RPS for the run (default 5, the S0 limit)
  *   --activities N         activities the host runs at once (default 64)
  *   --seed N               seed of the model ids and copy durations
@@ -18,7 +18,10 @@
  *   --markdown             also print the summary as a Markdown table
  *   --json                 print every figure as one JSON document on the last line
  */
+import { execFile } from 'node:child_process';
+import path from 'node:path';
 import { VirtualClock } from '../dev/clock';
+import type { CvBurstFigures } from './customVision';
 import { startLocalStack, type LocalStack } from '../dev/stack';
 import { pollFigures, runOrchestrated, requestFigures, type OrchestratedResult } from './replication';
 import { DEFAULT_SCENARIO, label, type Scenario } from './scenario';
@@ -44,8 +47,8 @@ function usage(message?: string): never {
 }
 
 function parseArgs(argv: string[]): Args {
-  const args: Args = { sizes: [], parallel: 128, rps: 5, activities: 64, seed: DEFAULT_SCENARIO.seed, cv: 1000, sequential: true, markdown: false, json: false };
-  let sizes = '100x2,300x3';
+  const args: Args = { sizes: [], parallel: 256, rps: 5, activities: 64, seed: DEFAULT_SCENARIO.seed, cv: 1000, sequential: true, markdown: false, json: false };
+  let sizes = '100x2';
   const num = (name: string, v: string | undefined, min: number, max: number): number => {
     const n = Number(v);
     if (v === undefined || !Number.isFinite(n) || n < min || n > max) usage(`${name} must be a number from ${min} to ${max}`);
@@ -123,11 +126,30 @@ async function main(): Promise<void> {
     await stack.close();
   }
 
+  let cv: CvBurstFigures | undefined;
+  if (args.cv > 0) {
+    out(`\n== Custom Vision burst: ${args.cv} notifications through the queue function (own process)`);
+    cv = await runCvBurst(args.cv);
+    out(`${cv.invocations} invocations (${cv.failedInvocations} failed), ${cv.poisoned} poisoned; real ${fmtSeconds(cv.wallMs)} (${(cv.notifications / (cv.wallMs / 1000)).toFixed(0)}/s), CPU ${fmtSeconds(cv.cpuMs)}${cv.childCpuMs !== undefined ? ` (+ Azurite ${fmtSeconds(cv.childCpuMs)})` : ''}, peak RSS ${cv.peakRssMb.toFixed(0)} MB, heap ${cv.peakHeapMb.toFixed(0)} MB`);
+  }
+
   out('\n== summary');
   const { header, rows } = summaryTable(figures);
   out(table(header, rows));
   if (args.markdown) out(`\n${markdownTable(header, rows)}`);
-  if (args.json) out(JSON.stringify({ args, sizes: figures.map(jsonOf) }));
+  if (args.json) out(JSON.stringify({ args, sizes: figures.map(jsonOf), customVision: cv }));
+}
+
+/** The burst runs in a child process (the local host loads the app once per process). */
+function runCvBurst(count: number): Promise<CvBurstFigures> {
+  return new Promise((resolve, reject) => {
+    execFile(process.execPath, [...process.execArgv, path.join(__dirname, 'customVision.ts'), String(count)], { maxBuffer: 16 * 2 ** 20 }, (error, stdout, stderr) => {
+      if (error) return reject(new Error(`Custom Vision burst failed: ${error.message}\n${stderr.slice(-2000)}`));
+      const line = stdout.trim().split('\n').filter((l) => l.startsWith('{"notifications"')).pop();
+      if (!line) return reject(new Error(`Custom Vision burst printed no figures:\n${stdout.slice(-2000)}`));
+      resolve(JSON.parse(line) as CvBurstFigures);
+    });
+  });
 }
 
 function printRun(f: SizeFigures): void {

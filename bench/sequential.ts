@@ -8,7 +8,7 @@
  */
 import { VirtualClock } from '../dev/clock';
 import { startFormRecognizerEmulator, type FormRecognizerEmulator } from '../dev/emulators/formRecognizer';
-import { FormRecognizerV2Client, isFormRecognizerError } from '../src/formRecognizer';
+import { FormRecognizerV2Client, ThrottledError, isFormRecognizerError } from '../src/formRecognizer';
 import { emulatorOptionsFor, resourcesFor, SOURCE_NAME, type Scenario } from './scenario';
 
 export const SEQUENTIAL_POLL_MS = 5_000;
@@ -35,7 +35,21 @@ export async function runSequential(scenario: Scenario, startAt: number): Promis
   let failed = 0;
 
   const models: string[] = [];
-  for await (const m of source.listModels()) if (m.status === 'ready') models.push(m.modelId);
+  // Page by page; a throttled page (10 list calls/s on S0) is retried after Retry-After.
+  for (let next: string | undefined, first = true; first || next; first = false) {
+    let page;
+    for (;;) {
+      try {
+        page = await source.listModelsPage(next);
+        break;
+      } catch (e) {
+        if (!(e instanceof ThrottledError)) throw e;
+        clock.advance(e.retryAfterMs ?? 1000);
+      }
+    }
+    for (const m of page.models) if (m.status === 'ready') models.push(m.modelId);
+    next = page.nextLink;
+  }
   for (const modelId of models) {
     for (const target of targets) {
       try {
