@@ -45,6 +45,8 @@ export interface ItemDetails {
   tags?: Record<string, string>;
   docTypes?: string[];
   lastUpdatedDateTime?: string;
+  /** v4 composed model: the classifier it routes with (must exist in the target under this id). */
+  classifierId?: string;
 }
 
 /** An authorization held inside one activity: its secret never leaves the closure. */
@@ -114,7 +116,28 @@ export async function getItem(client: CopyApi, itemId: string): Promise<ItemDeta
     ...((m.description ?? m.modelName) !== undefined ? { description: m.description ?? m.modelName } : {}),
     ...(m.tags !== undefined ? { tags: m.tags } : {}),
     ...(m.docTypes !== undefined ? { docTypes: m.docTypes } : {}),
+    ...(m.classifierId !== undefined ? { classifierId: m.classifierId } : {}),
   };
+}
+
+/**
+ * A v4 composed model keeps its `classifierId` verbatim, so its copy only works where that
+ * classifier exists under the same id (docs/v4.md). Checked before authorizing: a copy that
+ * would fail anyway must not burn the composed model's own id. Undefined when nothing is missing.
+ */
+export async function missingDependency(target: CopyApi, source: ItemDetails): Promise<string | undefined> {
+  if (source.classifierId === undefined || !supportsClassifiers(target)) return undefined;
+  try {
+    await getItem(target, `classifier:${source.classifierId}`);
+    return undefined;
+  } catch (e) {
+    if (!(e instanceof ModelNotFoundError)) throw e;
+  }
+  return (
+    `composed model ${source.id} routes documents with classifier '${source.classifierId}', which the target does not hold under that id, so it was not copied ` +
+    `(the classifier's copy failed, or its id is burned there and it went to a fallback id: a composed model cannot be re-pointed; ` +
+    `compose it again in the source with a classifier id free in every region)`
+  );
 }
 
 /** Item ids present in a resource, with their status: models, and classifiers where the client copies them. */

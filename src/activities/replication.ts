@@ -25,11 +25,11 @@ import type {
   StartCopyInput,
   StartCopyResult,
 } from '../replication/contracts';
-import { DEFAULT_COPY_POLICY } from '../replication/policy';
+import { DEFAULT_COPY_POLICY, retryDelayMs } from '../replication/policy';
 import type { AppLogger } from '../runtime/logger';
 import { now } from '../runtime/time';
 import { classifierItemId, parseItemId } from '../replication/items';
-import { authorizeItem, callerChoosesIds, createsBlankModels, getItem, isVerifiedCopy, listItemIds, supportsClassifiers, type HeldAuthorization } from './copyFamily';
+import { authorizeItem, callerChoosesIds, createsBlankModels, getItem, isVerifiedCopy, listItemIds, missingDependency, supportsClassifiers, type HeldAuthorization } from './copyFamily';
 import { getServices, type Services } from './services';
 
 /** An authorization that expires sooner than this is not used: a fresh one is taken. */
@@ -146,7 +146,7 @@ export async function planReplication(input: PlanInput): Promise<Plan> {
 }
 
 /**
- * Authorizations whose copy POST was throttled (so never used), kept in this process for the
+ * Authorizations whose copy POST was throttled or failed transiently (so probably never used), kept in this process for the
  * pair's next try: re-authorizing would burn a v3.1/v4 target id (azure-sdk-for-net #51813)
  * and cost a v2 blank model. Memory only — never history, the ledger or a log — and only
  * while it does not expire within the safety margin; after that (e.g. throttled for an hour)
@@ -204,6 +204,8 @@ export async function startCopy(input: StartCopyInput, log: AppLogger): Promise<
   try {
     // The source's details are stamped on a v3.1/v4 copy (lineage) and tell our copies from foreign models.
     const sourceDetails = callerChoosesIds(target.client) ? await getItem(services.source, input.sourceModelId) : undefined;
+    const missing = sourceDetails && !held ? await missingDependency(target.client, sourceDetails) : undefined;
+    if (missing) return { kind: 'failed', reason: { kind: 'permanent', code: 'ClassifierNotFound', message: missing } };
     for (let fresh = 0; !held && fresh < 2; fresh++) {
       calling = target.settings.resourceId;
       const outcome = await authorizeItem({ ...ctx, nowMs: now() + fresh }, sourceDetails);
@@ -230,6 +232,7 @@ export async function startCopy(input: StartCopyInput, log: AppLogger): Promise<
     }
     if (!held) return { kind: 'retry', reason: { kind: 'authorization', message: 'the target kept issuing authorizations that expire too soon' }, countsAsAttempt: true };
     calling = services.source.resourceId;
+    unissuedFailures.delete(heldKey(input));
     const operation = await held.authorization.start({ allowDegrade: target.settings.allowDegrade });
     await ledger.pendingTargets.update(input.region, held.targetItemId, { operationLocation: operation.operationLocation, attempt: input.attempt });
     return {
@@ -241,18 +244,33 @@ export async function startCopy(input: StartCopyInput, log: AppLogger): Promise<
     };
   } catch (e) {
     const reason = toFailureReason(e);
-    // A throttled copy POST did not use the authorization: keep it for the pair's next try.
-    keepForRetry = held !== undefined && reason.kind === 'throttled' && calling === services.source.resourceId;
+    // A throttled copy POST did not use the authorization, and one that met a 5xx, a timeout or a
+    // dropped connection may not have: keep it for the pair's next try. Reused after a POST that
+    // was in fact accepted, it is refused as already used, and that copy lands under the same id
+    // (the next try finds it: v4 `present`, v2 renewal) — while a fresh one would burn the id.
+    keepForRetry = held !== undefined && (reason.kind === 'throttled' || reason.kind === 'transient') && calling === services.source.resourceId;
     if (keepForRetry && held) heldAfterThrottling.set(heldKey(input), held);
     else if (held) await discardBlank(services, input.region, held.targetItemId).catch(() => undefined);
     log.warn(`copy of ${input.sourceModelId} → ${input.region} could not start: ${reason.kind} ${reason.code ?? ''} ${reason.message}`);
     if (reason.kind === 'permanent' || reason.kind === 'conflict') return { kind: 'failed', reason };
-    const retryAfterMs = isFormRecognizerError(e) ? e.retryAfterMs : undefined;
+    let retryAfterMs = isFormRecognizerError(e) ? e.retryAfterMs : undefined;
     // Throttled anyway (another process, another client of the resource): no slot on it before Retry-After.
     if (reason.kind === 'throttled') services.pacer.holdOff(calling, now() + (retryAfterMs ?? 1000));
-    return { kind: 'retry', reason, countsAsAttempt: reason.kind !== 'throttled', ...(retryAfterMs !== undefined ? { retryAfterMs } : {}) };
+    // The attempt budget counts authorizations tried: a transient failure before one was issued
+    // (reading the source's details, the authorize call itself) is retried without using it up,
+    // after a growing back-off (process-local count; the pair's deadline bounds it in any case).
+    const authorized = held !== undefined;
+    if (reason.kind !== 'throttled' && !authorized) {
+      const failures = (unissuedFailures.get(heldKey(input)) ?? 0) + 1;
+      unissuedFailures.set(heldKey(input), failures);
+      retryAfterMs = Math.max(retryAfterMs ?? 0, retryDelayMs(DEFAULT_COPY_POLICY, failures));
+    }
+    return { kind: 'retry', reason, countsAsAttempt: reason.kind !== 'throttled' && authorized, ...(retryAfterMs !== undefined ? { retryAfterMs } : {}) };
   }
 }
+
+/** Per pair: transient failures in a row before an authorization was issued (back-off of uncounted retries). */
+const unissuedFailures = new Map<string, number>();
 
 export async function checkCopy(input: CheckCopyInput): Promise<CheckCopyResult> {
   const { source } = getServices();

@@ -3,7 +3,7 @@
  * virtual clock): run a replication to the end, open the ledger the app writes, and check the
  * invariants every run must leave behind whatever went wrong on the way.
  */
-import type { FormRecognizerEmulator } from '../../dev/emulators/formRecognizer';
+import { defaultResourceSpecs, demoClassifiers, demoDocumentModels, type FaultRequestInfo, type FormRecognizerEmulator, type ResourceSpec } from '../../dev/emulators/formRecognizer';
 import type { LogEntry } from '../../dev/host';
 import type { LocalStack } from '../../dev/stack';
 import { createLedgerContainerClient, openLedger, type Ledger } from '../../src/ledger/connect';
@@ -13,6 +13,97 @@ export const SOURCE = 'fr-source-westus2';
 export const TARGETS = { eastus: 'fr-dr-eastus', westeurope: 'fr-dr-westeurope' } as const;
 export type Region = keyof typeof TARGETS;
 export const REGIONS = Object.keys(TARGETS) as Region[];
+
+/**
+ * The API versions every replication integration test runs against (`describe.each`): the
+ * same orchestrations, the same assertions, a stack per version (`versionStack`).
+ */
+export const API_VERSIONS = ['v2.1', '2023-07-31', '2024-11-30'] as const;
+export type TestApiVersion = (typeof API_VERSIONS)[number];
+export const isV2 = (version: TestApiVersion): version is 'v2.1' => version === 'v2.1';
+
+/**
+ * The emulated resources for a version, under the same names: v2.1 the default v2 seed
+ * (five ready models, one composed, one invalid); 2023-07-31 and 2024-11-30 four plain
+ * document models (plus the five `prebuilt-*` ones every resource lists), and for 2024-11-30
+ * also a classifier and a composed model that references it and two of the models by id.
+ */
+export function resourcesFor(version: TestApiVersion): ResourceSpec[] {
+  if (isV2(version)) return defaultResourceSpecs();
+  const models = [
+    ...demoDocumentModels(version),
+    { modelId: 'purchase-orders', description: 'purchase orders', createdDateTime: '2025-12-01T08:30:00Z', apiVersion: version },
+    { modelId: 'delivery-notes', description: 'delivery notes', createdDateTime: '2025-12-05T16:45:10Z', apiVersion: version },
+  ];
+  return [
+    { name: SOURCE, region: 'westus2', apiVersions: [version], documentModels: models, classifiers: version === '2024-11-30' ? demoClassifiers() : [] },
+    { name: TARGETS.eastus, region: 'eastus', apiVersions: [version] },
+    { name: TARGETS.westeurope, region: 'westeurope', apiVersions: [version] },
+  ];
+}
+
+/** What `stack.reset` needs for a version (`DR_API_VERSION` and its resources), merged with a test's own options. */
+export function versionReset(
+  version: TestApiVersion,
+  next: NonNullable<Parameters<LocalStack['reset']>[0]> = {},
+): NonNullable<Parameters<LocalStack['reset']>[0]> {
+  return { ...next, resources: next.resources ?? resourcesFor(version), env: { DR_API_VERSION: version, ...next.env } };
+}
+
+/** An emulated model, document model or classifier, in one shape for every version. */
+export interface ItemView {
+  /** The replication item id: a model id, or `classifier:<id>`. */
+  modelId: string;
+  ready: boolean;
+  blank: boolean;
+  composed: boolean;
+  /** Source item id it was copied from. */
+  copiedFrom?: string;
+  tags?: Record<string, string>;
+}
+
+/** Every copyable item of a resource: v2 models, v3.1/v4 document models (not `prebuilt-*`) and classifiers. */
+export function itemsOf(emulator: FormRecognizerEmulator, resource: string): ItemView[] {
+  const items: ItemView[] = [
+    ...emulator.models(resource).map((m) => ({ modelId: m.modelId, ready: m.status === 'ready', blank: m.blank, composed: m.isComposed, ...(m.copiedFrom ? { copiedFrom: m.copiedFrom.modelId } : {}) })),
+    ...emulator
+      .documentModels(resource)
+      .filter((m) => !m.prebuilt)
+      .map((m) => ({
+        modelId: m.modelId,
+        ready: true,
+        blank: false,
+        composed: m.classifierId !== undefined || m.componentModelIds.length > 0,
+        ...(m.copiedFrom ? { copiedFrom: m.copiedFrom.modelId } : {}),
+        ...(m.tags ? { tags: m.tags } : {}),
+      })),
+    ...emulator.classifiers(resource).map((c) => ({ modelId: `classifier:${c.classifierId}`, ready: true, blank: false, composed: false, ...(c.copiedFrom ? { copiedFrom: `classifier:${c.copiedFrom.classifierId}` } : {}) })),
+  ];
+  return items.sort((a, b) => (a.modelId < b.modelId ? -1 : a.modelId > b.modelId ? 1 : 0));
+}
+
+/** The first plain model of the source (not composed, not a classifier): what single-model tests copy. */
+export function plainSourceModel(emulator: FormRecognizerEmulator): string {
+  const found = itemsOf(emulator, SOURCE).find((m) => m.ready && !m.composed && !m.modelId.startsWith('classifier:'));
+  if (!found) throw new Error('the source has no plain ready model');
+  return found.modelId;
+}
+
+/** Adds a plain ready model to the source, in the family the stack speaks. */
+export function addSourceModel(emulator: FormRecognizerEmulator, version: TestApiVersion, modelId: string): void {
+  if (isV2(version)) emulator.addModel(SOURCE, { modelId });
+  else emulator.addDocumentModel(SOURCE, { modelId, apiVersion: version });
+}
+
+/** Authorizations the target issued (v3.1/v4: a 409 on a burned or taken id is not one). */
+export function issuedAuthorizations(emulator: FormRecognizerEmulator, resource?: string): number {
+  return emulator.requestLog.filter((r) => r.call === 'authorize' && r.status >= 200 && r.status < 300 && (resource === undefined || r.resource === resource)).length;
+}
+
+/** A request of the source's model listing (v2: `?op=full` or a `nextLink` page; v3.1/v4: `documentModels` pages). */
+export function isModelListing(req: Pick<FaultRequestInfo, 'path'>): boolean {
+  return req.path.includes('nextLink') || req.path.includes('op=full') || req.path.includes('/documentModels');
+}
 
 /** A logger that keeps every entry (secrets tests read them; failures print the tail). */
 export function collectingLogger(): { logger: (e: LogEntry) => void; entries: LogEntry[] } {
@@ -50,12 +141,11 @@ export async function ledgerBlobs(stack: LocalStack): Promise<Map<string, string
   return out;
 }
 
+/** Every ready copyable item id of the source (classifiers as `classifier:<id>`), sorted. */
 export function readySourceIds(emulator: FormRecognizerEmulator): string[] {
-  return emulator
-    .models(SOURCE)
-    .filter((m) => m.status === 'ready')
-    .map((m) => m.modelId)
-    .sort();
+  return itemsOf(emulator, SOURCE)
+    .filter((m) => m.ready)
+    .map((m) => m.modelId);
 }
 
 export function pairKey(p: { sourceModelId: string; region: string }): string {
@@ -82,14 +172,14 @@ export async function expectSettled(stack: LocalStack, summary: RunSummary): Pro
   expect(await ledger.pendingTargets.listAll()).toEqual([]);
   const records = await ledger.replicas.listAll();
   for (const region of summary.regions as Region[]) {
-    const models = emulator.models(TARGETS[region]);
-    expect(models.filter((m) => m.blank || m.status !== 'ready')).toEqual([]);
-    const sources = models.map((m) => m.copiedFrom?.modelId);
+    const models = itemsOf(emulator, TARGETS[region]);
+    expect(models.filter((m) => m.blank || !m.ready)).toEqual([]);
+    const sources = models.map((m) => m.copiedFrom);
     expect(new Set(sources).size).toBe(sources.length); // one copy per source model
     const replicated = records.filter((r) => r.region === region && r.state === 'replicated');
     expect(replicated.map((r) => r.targetModelId).sort()).toEqual(models.map((m) => m.modelId).sort());
     for (const r of replicated) {
-      expect(models.find((m) => m.modelId === r.targetModelId)?.copiedFrom?.modelId).toBe(r.sourceModelId);
+      expect(models.find((m) => m.modelId === r.targetModelId)?.copiedFrom).toBe(r.sourceModelId);
     }
   }
 }
