@@ -12,7 +12,10 @@
  * No key or token ever appears in `message` or any property: messages built from service
  * bodies are scrubbed with the client's {@link SecretScrubber}.
  */
+import { ServiceError, serializeServiceError, type SerializedServiceError, type ServiceErrorInit } from '../common/serviceError';
 import { scrubGeneric } from './secrets';
+
+export { MAX_MESSAGE_LENGTH } from '../common/serviceError';
 
 export type ErrorKind = 'throttled' | 'transient' | 'authorizationRenewal' | 'permanent' | 'validation';
 
@@ -58,53 +61,22 @@ export type ClientOperation =
   | 'copyOperation'
   | 'getToken';
 
-export interface ErrorInit {
-  reason: FailureReason;
-  operation: ClientOperation;
-  status?: number;
-  serviceCode?: string;
-  requestId?: string;
-  retryAfterMs?: number;
-}
+export type ErrorInit = ServiceErrorInit<FailureReason, ClientOperation>;
 
-export const MAX_MESSAGE_LENGTH = 500;
-
-function safeMessage(message: string): string {
-  const s = scrubGeneric(message);
-  return s.length > MAX_MESSAGE_LENGTH ? `${s.slice(0, MAX_MESSAGE_LENGTH)}…` : s;
-}
-
-export abstract class FormRecognizerError extends Error {
-  abstract readonly kind: ErrorKind;
-  readonly reason: FailureReason;
-  readonly operation: ClientOperation;
-  /** HTTP status of the failed response, when there was one. */
-  readonly status?: number;
-  /** The service's `error.code` (e.g. "1002", "1022", "AuthorizationError", "2024"). */
-  readonly serviceCode?: string;
-  /** `apim-request-id` of the failed response, for a support ticket. */
-  readonly requestId?: string;
-  /** Delay the service asked for (Retry-After), in ms. */
-  readonly retryAfterMs?: number;
-
+/**
+ * The base of every error the client throws (common fields, `toJSON` and message capping
+ * in {@link ServiceError}). `serviceCode` is the service's `error.code` (e.g. "1002",
+ * "1022", "AuthorizationError", "2024"); `requestId` its `apim-request-id`.
+ */
+export abstract class FormRecognizerError extends ServiceError<ErrorKind, FailureReason, ClientOperation> {
   /** `message` must already be scrubbed of exact secrets; generic shapes are scrubbed here. */
   constructor(message: string, init: ErrorInit) {
-    super(safeMessage(message));
-    this.reason = init.reason;
-    this.operation = init.operation;
-    if (init.status !== undefined) this.status = init.status;
-    if (init.serviceCode !== undefined) this.serviceCode = init.serviceCode;
-    if (init.requestId !== undefined) this.requestId = init.requestId;
-    if (init.retryAfterMs !== undefined) this.retryAfterMs = init.retryAfterMs;
+    super(scrubGeneric(message), init);
   }
 
   /** True when trying again (after a wait, maybe with a new authorization) can succeed. */
-  get retryable(): boolean {
-    return this.kind === 'throttled' || this.kind === 'transient' || this.kind === 'authorizationRenewal';
-  }
-
-  toJSON(): SerializedError {
-    return serializeError(this);
+  override get retryable(): boolean {
+    return super.retryable || this.kind === 'authorizationRenewal';
   }
 }
 
@@ -158,33 +130,14 @@ export function isFormRecognizerError(e: unknown): e is FormRecognizerError {
 }
 
 /** A plain object safe for durable history, logs and reports (no secrets, no stack). */
-export interface SerializedError {
-  name: string;
-  kind: ErrorKind | 'unknown';
-  reason?: FailureReason;
-  operation?: ClientOperation;
-  status?: number;
-  code?: string;
-  message: string;
-  requestId?: string;
-  retryAfterMs?: number;
-}
+export type SerializedError = SerializedServiceError<ErrorKind, FailureReason, ClientOperation>;
 
 /**
  * Serializes any thrown value for durable history. FormRecognizerErrors keep their
  * classification; anything else becomes kind `unknown` with a generically scrubbed message.
  */
 export function serializeError(e: unknown): SerializedError {
-  if (e instanceof FormRecognizerError) {
-    const out: SerializedError = { name: e.name, kind: e.kind, reason: e.reason, operation: e.operation, message: e.message };
-    if (e.status !== undefined) out.status = e.status;
-    if (e.serviceCode !== undefined) out.code = e.serviceCode;
-    if (e.requestId !== undefined) out.requestId = e.requestId;
-    if (e.retryAfterMs !== undefined) out.retryAfterMs = e.retryAfterMs;
-    return out;
-  }
-  if (e instanceof Error) return { name: e.name, kind: 'unknown', message: safeMessage(e.message) };
-  return { name: 'Error', kind: 'unknown', message: safeMessage(typeof e === 'string' ? e : 'non-error value thrown') };
+  return serializeServiceError(e, FormRecognizerError, scrubGeneric);
 }
 
 // ---------------------------------------------------------------------------------------

@@ -19,7 +19,7 @@ import {
   type ErrorKind,
   type FailureReason,
 } from './errors';
-import { retryAfterFromHeaders } from './retryAfter';
+import { retryAfterFromHeaders } from '../common/retryAfter';
 import { SecretScrubber } from './secrets';
 
 export const COGNITIVE_SERVICES_SCOPE = 'https://cognitiveservices.azure.com/.default';

@@ -55,7 +55,7 @@ export {
   type ServiceErrorDetail,
 } from './errors';
 export { decodeExpirationTicks, epochMsToTicks, UNIX_EPOCH_TICKS, type DecodedExpiration } from './expiration';
-export { parseRetryAfter, retryAfterFromHeaders } from './retryAfter';
+export { parseRetryAfter, retryAfterFromHeaders } from '../common/retryAfter';
 export { REDACTED, SecretScrubber, scrubGeneric } from './secrets';
 export {
   DocumentModelsClient,

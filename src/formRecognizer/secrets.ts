@@ -5,7 +5,9 @@
  * redacts generic secret shapes (JWTs, `Bearer …`, 32-hex keys, `accessToken` members).
  */
 
-export const REDACTED = '[redacted]';
+import { REDACTED, scrubPatterns } from '../common/serviceError';
+
+export { REDACTED };
 
 /** Secrets shorter than this are not matched literally (they would shred ordinary text). */
 export const MIN_SECRET_LENGTH = 4;
@@ -19,11 +21,7 @@ const GENERIC_PATTERNS: readonly RegExp[] = [
 ];
 
 export function scrubGeneric(text: string): string {
-  let out = text;
-  for (const re of GENERIC_PATTERNS) {
-    out = out.replace(re, (match: string, prefix?: unknown) => (typeof prefix === 'string' && match.startsWith(prefix) ? `${prefix}${REDACTED}` : REDACTED));
-  }
-  return out;
+  return scrubPatterns(text, GENERIC_PATTERNS);
 }
 
 /** Collects the exact secret strings a client has sent and removes them from text. */

@@ -2,7 +2,8 @@
  * `Retry-After` parsing (RFC 9110 §10.2.3): either delta-seconds or an HTTP-date, the
  * latter interpreted relative to a supplied clock so virtual time works in tests.
  * Azure services may also send `retry-after-ms` / `x-ms-retry-after-ms` (milliseconds),
- * which take precedence when present.
+ * which take precedence when present. Both service clients (Form Recognizer / Document
+ * Intelligence and Custom Vision) read their throttling delays here.
  */
 
 /** Parses one `Retry-After` value into a delay in milliseconds (≥ 0), or undefined. */
