@@ -26,6 +26,7 @@ interface Args {
   json: boolean;
   port: number;
   verbose: boolean;
+  apiVersion?: string;
 }
 
 function parseArgs(argv: string[]): Args {
@@ -36,8 +37,9 @@ function parseArgs(argv: string[]): Args {
     else if (a === '--json') args.json = true;
     else if (a === '--verbose' || a === '-v') args.verbose = true;
     else if (a === '--port') args.port = Number(argv[++i]);
+    else if (a === '--api-version') args.apiVersion = argv[++i] ?? '';
     else if (a === '--help' || a === '-h') {
-      process.stdout.write('usage: npm run local -- [--once] [--json] [--port N] [--verbose]\n');
+      process.stdout.write('usage: npm run local -- [--once] [--json] [--port N] [--api-version v2.1|2023-07-31|2024-11-30] [--verbose]\n');
       process.exit(0);
     } else {
       process.stderr.write(`unknown argument '${a}' (try --help)\n`);
@@ -77,6 +79,10 @@ async function main(): Promise<number> {
   const out = args.json ? err : (s: string) => process.stdout.write(`${s}\n`);
   const fileValues = localSettings();
   const env: Record<string, string | undefined> = { ...fileValues };
+  // --api-version (or DR_API_VERSION) picks the app's API version and, when emulated, the emulator's seed for it.
+  const apiVersion = args.apiVersion ?? process.env.DR_API_VERSION ?? fileValues.DR_API_VERSION;
+  if (apiVersion !== undefined) env.DR_API_VERSION = apiVersion;
+  const stackVersion = (['v2.1', '2023-07-31', '2024-11-30'] as const).find((v) => v === apiVersion);
   const configured = Boolean(process.env.DR_SOURCE_ENDPOINT ?? fileValues.DR_SOURCE_ENDPOINT);
   const cvConfigured = Boolean(process.env.CV_ENDPOINT ?? fileValues.CV_ENDPOINT ?? process.env.CV_BACKUP_CONTAINER_URL ?? fileValues.CV_BACKUP_CONTAINER_URL);
   const storage = process.env.AzureWebJobsStorage ?? fileValues.AzureWebJobsStorage;
@@ -93,6 +99,7 @@ async function main(): Promise<number> {
   try {
     stack = await startLocalStack({
       useConfiguredResources: configured,
+      ...(stackVersion ? { apiVersion: stackVersion } : {}),
       customVision: useAzurite && !cvConfigured,
       ...(useAzurite ? {} : { storageConnectionString: storage }),
       env: { ...env, ...(useAzurite ? { AzureWebJobsStorage: undefined } : {}) },

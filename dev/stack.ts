@@ -7,7 +7,14 @@
 import path from 'node:path';
 import { startAzurite, type AzuriteInstance } from './azurite';
 import { systemClock, type Clock } from './clock';
-import { startFormRecognizerEmulator, defaultResourceSpecs, type FormRecognizerEmulator, type FormRecognizerEmulatorOptions, type ResourceSpec } from './emulators/formRecognizer';
+import {
+  startFormRecognizerEmulator,
+  defaultDocumentResourceSpecs,
+  defaultResourceSpecs,
+  type FormRecognizerEmulator,
+  type FormRecognizerEmulatorOptions,
+  type ResourceSpec,
+} from './emulators/formRecognizer';
 import { createLocalHost, type LocalHost, type LocalHostOptions, type Logger } from './host';
 import { startCustomVisionEmulator, type CustomVisionEmulator, type CustomVisionEmulatorOptions } from './emulators/customVision';
 import { BlobServiceClient, ContainerSASPermissions, StorageSharedKeyCredential, generateBlobSASQueryParameters } from '@azure/storage-blob';
@@ -16,8 +23,20 @@ import { resetCustomVisionServices } from '../src/activities/customVisionService
 import { setTimeSource } from '../src/runtime/time';
 import { resetServices } from '../src/activities/services';
 
+export type StackApiVersion = 'v2.1' | '2023-07-31' | '2024-11-30';
+
+/** The default emulated resources for an API version: v2 models, or v3.1/v4 document models (2024-11-30: a classifier and a composed model too). */
+export function defaultStackResources(apiVersion: StackApiVersion = 'v2.1'): ResourceSpec[] {
+  return apiVersion === 'v2.1' ? defaultResourceSpecs() : defaultDocumentResourceSpecs(apiVersion);
+}
+
 export interface LocalStackOptions {
   clock?: Clock;
+  /**
+   * `DR_API_VERSION` of the app, and the default emulated resources for it (v2.1: the v2 seed;
+   * 2023-07-31 / 2024-11-30: `defaultDocumentResourceSpecs`). Default v2.1.
+   */
+  apiVersion?: StackApiVersion;
   /** Use this storage instead of starting Azurite. */
   storageConnectionString?: string;
   /** Emulated resources (default: seeded westus2 source, empty eastus and westeurope targets); the first is the source. */
@@ -101,7 +120,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     let emulator: FormRecognizerEmulator | undefined;
     let resourceEnv: Record<string, string> = {};
     if (!options.useConfiguredResources) {
-      emulator = await startFormRecognizerEmulator({ ...options.emulator, resources: options.resources ?? defaultResourceSpecs(), clock });
+      emulator = await startFormRecognizerEmulator({ ...options.emulator, resources: options.resources ?? defaultStackResources(options.apiVersion), clock });
       cleanups.push(() => emulator?.close());
       resourceEnv = settingsForEmulator(emulator, options.targetOptions);
     }
@@ -114,7 +133,15 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       cleanups.push(() => customVision?.close());
       cvEnv = started.env;
     }
-    const env: Record<string, string | undefined> = { AzureWebJobsStorage: storage, FUNCTIONS_WORKER_RUNTIME: 'node', DR_TASK_HUB: process.env.DR_TASK_HUB ?? 'ModelDr', ...resourceEnv, ...cvEnv, ...options.env };
+    const env: Record<string, string | undefined> = {
+      AzureWebJobsStorage: storage,
+      FUNCTIONS_WORKER_RUNTIME: 'node',
+      DR_TASK_HUB: process.env.DR_TASK_HUB ?? 'ModelDr',
+      ...resourceEnv,
+      ...cvEnv,
+      ...options.env,
+      ...(options.apiVersion ? { DR_API_VERSION: options.apiVersion } : {}),
+    };
     cleanups.push(setTimeSource(() => clock.now()));
     resetServices();
     resetCustomVisionServices();
@@ -148,7 +175,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       close,
       async reset(next = {}) {
         await stack.emulator?.close();
-        const fresh = await startFormRecognizerEmulator({ ...options.emulator, ...next.emulator, resources: next.resources ?? options.resources ?? defaultResourceSpecs(), clock });
+        const fresh = await startFormRecognizerEmulator({ ...options.emulator, ...next.emulator, resources: next.resources ?? options.resources ?? defaultStackResources(options.apiVersion), clock });
         cleanups.push(() => fresh.close());
         stack.emulator = fresh;
         const restored = Object.fromEntries(overridden.map((k) => [k, baseEnv[k]]));
