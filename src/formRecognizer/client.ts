@@ -2,15 +2,20 @@
  * {@link CopyApi} for Form Recognizer REST v2.0 / v2.1 (`{endpoint}/formrecognizer/{version}/…`).
  */
 import { CopyAuthorization } from './authorization';
-import { DocumentModelsClient, type DocumentModelsApiVersion } from './documentModelsClient';
 import {
-  AuthorizationRenewalError,
-  ForeignHostError,
-  PermanentError,
-  UnexpectedResponseError,
-  ValidationError,
-  type ClientOperation,
-} from './errors';
+  TARGET_REGION_PATTERN,
+  TARGET_RESOURCE_ID_PATTERN,
+  checkNextLink,
+  clientSummary,
+  everyPage,
+  parseEndpoint,
+  parseJsonBody,
+  requestOptions,
+  resolveOperationLocation,
+  unexpectedResponse,
+} from './clientCommon';
+import { DocumentModelsClient, type DocumentModelsApiVersion } from './documentModelsClient';
+import { AuthorizationRenewalError, ForeignHostError, PermanentError, UnexpectedResponseError, ValidationError, type ClientOperation } from './errors';
 import { toCopyResult, toModelInfo, toModelList, toModelsSummary, isObject } from './guards';
 import { HttpCore, type HttpCoreOptions, type SendResponse } from './http';
 import type {
@@ -40,16 +45,7 @@ export interface FormRecognizerClientOptions extends HttpCoreOptions {
   allowInsecureHttp?: boolean;
 }
 
-/** Spec pattern for `targetResourceId` (matched case-insensitively, as ARM ids are). */
-export const TARGET_RESOURCE_ID_PATTERN = /^\/subscriptions\/[^/]*\/resourceGroups\/[^/]*\/providers\/Microsoft\.CognitiveServices\/accounts\/[^/]*$/i;
-/** Spec pattern for `targetResourceRegion` (upper case is accepted in practice). */
-export const TARGET_REGION_PATTERN = /^[a-z0-9]{1,24}$/i;
-
-const LOOPBACK = new Set(['localhost', '127.0.0.1', '[::1]']);
-
-function isLoopback(hostname: string): boolean {
-  return LOOPBACK.has(hostname) || /^127\.\d+\.\d+\.\d+$/.test(hostname);
-}
+export { TARGET_REGION_PATTERN, TARGET_RESOURCE_ID_PATTERN } from './clientCommon';
 
 function checkModelId(modelId: unknown, operation: ClientOperation): string {
   if (typeof modelId !== 'string' || modelId.trim() === '' || modelId === '.' || modelId === '..' || modelId.length > 256) {
@@ -80,25 +76,14 @@ export class FormRecognizerV2Client implements CopyApi {
   readonly #basePath: string;
 
   constructor(options: FormRecognizerClientOptions) {
-    let url: URL;
-    try {
-      url = new URL(options.endpoint);
-    } catch {
-      throw new ValidationError('endpoint is not an absolute URL', { reason: 'invalidArgument', operation: 'listModels' });
-    }
-    if (url.protocol !== 'https:' && !(url.protocol === 'http:' && (isLoopback(url.hostname) || options.allowInsecureHttp))) {
-      throw new ValidationError(`endpoint must use https (got ${url.protocol}//${url.host})`, { reason: 'invalidArgument', operation: 'listModels' });
-    }
-    if (url.username || url.password || url.search || url.hash) {
-      throw new ValidationError('endpoint must not contain credentials, a query or a fragment', { reason: 'invalidArgument', operation: 'listModels' });
-    }
+    const { origin, basePath } = parseEndpoint(options.endpoint, options.allowInsecureHttp);
     const version = options.apiVersion ?? 'v2.1';
     if (version !== 'v2.0' && version !== 'v2.1') {
       throw new ValidationError(`unsupported apiVersion ${String(version)} for the v2 client`, { reason: 'invalidArgument', operation: 'listModels' });
     }
     this.apiVersion = version;
-    this.#origin = url.origin;
-    this.#basePath = url.pathname.replace(/\/+$/, '');
+    this.#origin = origin;
+    this.#basePath = basePath;
     this.endpoint = `${this.#origin}${this.#basePath}`;
     this.region = options.region;
     this.resourceId = options.resourceId;
@@ -111,7 +96,7 @@ export class FormRecognizerV2Client implements CopyApi {
   }
 
   toJSON(): Record<string, string> {
-    return { apiFamily: this.apiFamily, apiVersion: this.apiVersion, endpoint: this.endpoint, region: this.region, resourceId: this.resourceId, auth: this.authMode };
+    return clientSummary(this);
   }
 
   [Symbol.for('nodejs.util.inspect.custom')](): string {
@@ -127,51 +112,23 @@ export class FormRecognizerV2Client implements CopyApi {
   }
 
   #json(res: SendResponse, operation: ClientOperation): unknown {
-    try {
-      return JSON.parse(res.text) as unknown;
-    } catch {
-      throw this.#unexpected(operation, res, 'body is not JSON');
-    }
+    return parseJsonBody(this.#http.logger, 'formRecognizer', operation, res);
   }
 
   #unexpected(operation: ClientOperation, res: SendResponse | undefined, what: string): UnexpectedResponseError {
-    const init: ConstructorParameters<typeof UnexpectedResponseError>[1] = { reason: 'unexpectedResponse', operation };
-    if (res) init.status = res.status;
-    if (res?.requestId !== undefined) init.requestId = res.requestId;
-    const e = new UnexpectedResponseError(`${operation}: unexpected response: ${what}`, init);
-    this.#http.logger.error(`formRecognizer ${operation}: unexpected response: ${what}`, { operation, status: res?.status, requestId: res?.requestId });
-    return e;
-  }
-
-  #opts(o: RequestOptions | undefined): { abortSignal?: AbortSignal; timeoutMs?: number } {
-    const out: { abortSignal?: AbortSignal; timeoutMs?: number } = {};
-    if (o?.abortSignal) out.abortSignal = o.abortSignal;
-    if (o?.timeoutMs !== undefined) out.timeoutMs = o.timeoutMs;
-    return out;
+    return unexpectedResponse(this.#http.logger, 'formRecognizer', operation, res, what);
   }
 
   // ---- models ---------------------------------------------------------------------------
 
   /** Validates a `nextLink`: same origin, same models path. Returns it unchanged (verbatim). */
   #checkNextLink(link: string): string {
-    let u: URL;
-    try {
-      u = new URL(link);
-    } catch {
-      throw new ForeignHostError('listModels: nextLink is not an absolute URL; refused', { reason: 'foreignHost', operation: 'listModels' });
-    }
-    if (u.origin !== this.#origin || u.username || u.password) {
-      throw new ForeignHostError(`listModels: nextLink points to ${u.origin}, not ${this.#origin}; refused`, { reason: 'foreignHost', operation: 'listModels' });
-    }
-    if (u.pathname.replace(/\/+$/, '').toLowerCase() !== this.#modelsPath.toLowerCase()) {
-      throw new ForeignHostError('listModels: nextLink is outside the models path; refused', { reason: 'foreignHost', operation: 'listModels' });
-    }
-    return link;
+    return checkNextLink(link, this.#origin, this.#modelsPath, 'the models path');
   }
 
   async listModelsPage(nextLink?: string, options?: RequestOptions): Promise<ModelPage> {
     const url = nextLink === undefined ? this.#url('?op=full') : this.#checkNextLink(nextLink);
-    const res = await this.#http.send({ operation: 'listModels', method: 'GET', url, route: nextLink === undefined ? ROUTES.list : ROUTES.listNext, ...this.#opts(options) });
+    const res = await this.#http.send({ operation: 'listModels', method: 'GET', url, route: nextLink === undefined ? ROUTES.list : ROUTES.listNext, ...requestOptions(options) });
     const page = toModelList(this.#json(res, 'listModels'));
     if (!page) throw this.#unexpected('listModels', res, 'not a model list');
     const out: ModelPage = { models: page.models };
@@ -179,23 +136,19 @@ export class FormRecognizerV2Client implements CopyApi {
     return out;
   }
 
-  async *listModels(options?: RequestOptions): AsyncIterableIterator<ModelInfo> {
-    const seen = new Set<string>();
-    let link: string | undefined;
-    do {
-      const page = await this.listModelsPage(link, options);
-      yield* page.models;
-      link = page.nextLink;
-      if (link !== undefined) {
-        if (seen.has(link)) throw this.#unexpected('listModels', undefined, 'nextLink repeats an earlier page');
-        seen.add(link);
-        this.#checkNextLink(link); // refuse before yielding further
-      }
-    } while (link !== undefined);
+  listModels(options?: RequestOptions): AsyncIterableIterator<ModelInfo> {
+    return everyPage(
+      async (link) => {
+        const page = await this.listModelsPage(link, options);
+        return { items: page.models, nextLink: page.nextLink };
+      },
+      (link) => this.#checkNextLink(link),
+      () => this.#unexpected('listModels', undefined, 'nextLink repeats an earlier page'),
+    );
   }
 
   async getModelsSummary(options?: RequestOptions): Promise<ModelsSummary> {
-    const res = await this.#http.send({ operation: 'getModelsSummary', method: 'GET', url: this.#url('?op=summary'), route: ROUTES.summary, ...this.#opts(options) });
+    const res = await this.#http.send({ operation: 'getModelsSummary', method: 'GET', url: this.#url('?op=summary'), route: ROUTES.summary, ...requestOptions(options) });
     const s = toModelsSummary(this.#json(res, 'getModelsSummary'));
     if (!s) throw this.#unexpected('getModelsSummary', res, 'not a summary');
     return s;
@@ -203,7 +156,7 @@ export class FormRecognizerV2Client implements CopyApi {
 
   async getModel(modelId: string, options?: RequestOptions): Promise<ModelInfo> {
     checkModelId(modelId, 'getModel');
-    const res = await this.#http.send({ operation: 'getModel', method: 'GET', url: this.#url(`/${encodeURIComponent(modelId)}`), route: ROUTES.get, ...this.#opts(options) });
+    const res = await this.#http.send({ operation: 'getModel', method: 'GET', url: this.#url(`/${encodeURIComponent(modelId)}`), route: ROUTES.get, ...requestOptions(options) });
     const body = this.#json(res, 'getModel');
     const info = isObject(body) ? toModelInfo(body.modelInfo) : undefined;
     if (!info) throw this.#unexpected('getModel', res, 'no valid modelInfo');
@@ -213,7 +166,7 @@ export class FormRecognizerV2Client implements CopyApi {
   /** 404 means the model is already gone: returns `{deleted:false}`, never throws for it. */
   async deleteModel(modelId: string, options?: RequestOptions): Promise<DeleteModelResult> {
     checkModelId(modelId, 'deleteModel');
-    const res = await this.#http.send({ operation: 'deleteModel', method: 'DELETE', url: this.#url(`/${encodeURIComponent(modelId)}`), route: ROUTES.delete, accept: [404], ...this.#opts(options) });
+    const res = await this.#http.send({ operation: 'deleteModel', method: 'DELETE', url: this.#url(`/${encodeURIComponent(modelId)}`), route: ROUTES.delete, accept: [404], ...requestOptions(options) });
     if (res.status === 404) {
       this.#http.logger.info('formRecognizer deleteModel: model already gone (404), treated as deleted', { operation: 'deleteModel', requestId: res.requestId });
       return { deleted: false };
@@ -228,7 +181,7 @@ export class FormRecognizerV2Client implements CopyApi {
    * `description` and `tags` (the service chooses the id).
    */
   async authorizeCopy(options?: AuthorizeCopyOptions): Promise<CopyAuthorization> {
-    const res = await this.#http.send({ operation: 'authorizeCopy', method: 'POST', url: this.#url('/copyAuthorization'), route: ROUTES.authorize, body: '', ...this.#opts(options) });
+    const res = await this.#http.send({ operation: 'authorizeCopy', method: 'POST', url: this.#url('/copyAuthorization'), route: ROUTES.authorize, body: '', ...requestOptions(options) });
     let auth: CopyAuthorization;
     try {
       auth = CopyAuthorization.fromV2Raw(res.text, { resourceId: this.resourceId, region: this.region });
@@ -248,15 +201,7 @@ export class FormRecognizerV2Client implements CopyApi {
 
   /** Validates an `Operation-Location` against this (source) endpoint before any credential is sent to it. */
   #checkOperationLocation(location: string, sourceModelId: string | undefined, operation: ClientOperation): { href: string; modelId: string; resultId: string } {
-    let u: URL;
-    try {
-      u = new URL(location, `${this.endpoint}/`);
-    } catch {
-      throw new ForeignHostError(`${operation}: Operation-Location is not a URL; refused`, { reason: 'foreignHost', operation });
-    }
-    if (u.origin !== this.#origin || u.username || u.password) {
-      throw new ForeignHostError(`${operation}: Operation-Location points to ${u.origin}, not the source ${this.#origin}; refused, no request made`, { reason: 'foreignHost', operation });
-    }
+    const u = resolveOperationLocation(location, this.endpoint, this.#origin, operation);
     const prefix = `${this.#modelsPath}/`;
     const path = u.pathname;
     const m = path.toLowerCase().startsWith(prefix.toLowerCase()) ? /^([^/]+)\/copyresults\/([^/]+)$/i.exec(path.slice(prefix.length)) : null;
@@ -308,7 +253,7 @@ export class FormRecognizerV2Client implements CopyApi {
       body,
       headers,
       copyContext: { authorizationExpired: authorization.expiresWithin(this.#http.now()) },
-      ...this.#opts(options),
+      ...requestOptions(options),
     });
     const location = res.headers.get('operation-location');
     if (!location) throw this.#unexpected(operation, res, 'no Operation-Location header');
@@ -324,7 +269,7 @@ export class FormRecognizerV2Client implements CopyApi {
     const location = typeof operationRef === 'string' ? operationRef : operationRef?.operationLocation;
     if (typeof location !== 'string') throw new ValidationError('getCopyResult: an operation location is required', { reason: 'invalidArgument', operation });
     const checked = this.#checkOperationLocation(location, typeof operationRef === 'string' ? undefined : operationRef.sourceModelId, operation);
-    const res = await this.#http.send({ operation, method: 'GET', url: checked.href, route: ROUTES.copyResult, ...this.#opts(options) });
+    const res = await this.#http.send({ operation, method: 'GET', url: checked.href, route: ROUTES.copyResult, ...requestOptions(options) });
     const body = toCopyResult(this.#json(res, operation));
     if (!body) throw this.#unexpected(operation, res, 'not a copy result');
     const out: CopyResult = {

@@ -11,18 +11,21 @@
  */
 import { CopyAuthorization } from './authorization';
 import { ClassifierCopyAuthorization } from './classifierAuthorization';
-import { TARGET_REGION_PATTERN, TARGET_RESOURCE_ID_PATTERN } from './client';
+import {
+  TARGET_REGION_PATTERN,
+  TARGET_RESOURCE_ID_PATTERN,
+  checkNextLink,
+  clientSummary,
+  everyPage,
+  parseEndpoint,
+  parseJsonBody,
+  requestOptions,
+  resolveOperationLocation,
+  unexpectedResponse,
+} from './clientCommon';
 import { ModelExistsError, normalizingFetch } from './documentModelsErrors';
 import { toClassifierInfo, toCopyOperation, toDocumentModelInfo, toPaged, toResourceDetails, type ClassifierInfo } from './documentModelsGuards';
-import {
-  AuthorizationRenewalError,
-  ForeignHostError,
-  FormRecognizerError,
-  PermanentError,
-  UnexpectedResponseError,
-  ValidationError,
-  type ClientOperation,
-} from './errors';
+import { AuthorizationRenewalError, ForeignHostError, FormRecognizerError, PermanentError, UnexpectedResponseError, ValidationError, type ClientOperation } from './errors';
 import { HttpCore, type HttpCoreOptions, type SendResponse } from './http';
 import type {
   AuthorizeCopyOptions,
@@ -65,9 +68,6 @@ export interface ClassifierPage {
   nextLink?: string;
 }
 
-const LOOPBACK = new Set(['localhost', '127.0.0.1', '[::1]']);
-const isLoopback = (h: string): boolean => LOOPBACK.has(h) || /^127\.\d+\.\d+\.\d+$/.test(h);
-
 function checkId(id: unknown, what: string, operation: ClientOperation): string {
   if (typeof id !== 'string' || !DOCUMENT_MODEL_ID_PATTERN.test(id)) {
     throw new ValidationError(`${operation}: invalid ${what} (expected ^[a-zA-Z0-9][a-zA-Z0-9._~-]{1,63}$)`, { reason: 'invalidArgument', operation });
@@ -90,25 +90,13 @@ export class DocumentModelsClient implements CopyApi {
   readonly #prefix: 'formrecognizer' | 'documentintelligence';
 
   constructor(options: DocumentModelsClientOptions) {
-    let url: URL;
-    try {
-      url = new URL(options.endpoint);
-    } catch {
-      throw new ValidationError('endpoint is not an absolute URL', { reason: 'invalidArgument', operation: 'listModels' });
-    }
-    if (url.protocol !== 'https:' && !(url.protocol === 'http:' && (isLoopback(url.hostname) || options.allowInsecureHttp))) {
-      throw new ValidationError(`endpoint must use https (got ${url.protocol}//${url.host})`, { reason: 'invalidArgument', operation: 'listModels' });
-    }
-    if (url.username || url.password || url.search || url.hash) {
-      throw new ValidationError('endpoint must not contain credentials, a query or a fragment', { reason: 'invalidArgument', operation: 'listModels' });
-    }
+    const { origin, basePath } = parseEndpoint(options.endpoint, options.allowInsecureHttp);
     if (options.apiVersion !== '2023-07-31' && options.apiVersion !== '2024-11-30') {
       throw new ValidationError(`unsupported apiVersion ${String(options.apiVersion)} for the document models client`, { reason: 'invalidArgument', operation: 'listModels' });
     }
     this.apiVersion = options.apiVersion;
     this.#prefix = this.apiVersion === '2023-07-31' ? 'formrecognizer' : 'documentintelligence';
-    this.#origin = url.origin;
-    const basePath = url.pathname.replace(/\/+$/, '');
+    this.#origin = origin;
     this.endpoint = `${this.#origin}${basePath}`;
     this.#root = `${basePath}/${this.#prefix}`;
     this.region = options.region;
@@ -126,7 +114,7 @@ export class DocumentModelsClient implements CopyApi {
   }
 
   toJSON(): Record<string, string> {
-    return { apiFamily: this.apiFamily, apiVersion: this.apiVersion, endpoint: this.endpoint, region: this.region, resourceId: this.resourceId, auth: this.authMode };
+    return clientSummary(this);
   }
 
   [Symbol.for('nodejs.util.inspect.custom')](): string {
@@ -142,26 +130,11 @@ export class DocumentModelsClient implements CopyApi {
   }
 
   #json(res: SendResponse, operation: ClientOperation): unknown {
-    try {
-      return JSON.parse(res.text) as unknown;
-    } catch {
-      throw this.#unexpected(operation, res, 'body is not JSON');
-    }
+    return parseJsonBody(this.#http.logger, 'documentModels', operation, res);
   }
 
   #unexpected(operation: ClientOperation, res: SendResponse | undefined, what: string): UnexpectedResponseError {
-    const init: ConstructorParameters<typeof UnexpectedResponseError>[1] = { reason: 'unexpectedResponse', operation };
-    if (res) init.status = res.status;
-    if (res?.requestId !== undefined) init.requestId = res.requestId;
-    this.#http.logger.error(`documentModels ${operation}: unexpected response: ${what}`, { operation, status: res?.status, requestId: res?.requestId });
-    return new UnexpectedResponseError(`${operation}: unexpected response: ${what}`, init);
-  }
-
-  #opts(o: RequestOptions | undefined): { abortSignal?: AbortSignal; timeoutMs?: number } {
-    const out: { abortSignal?: AbortSignal; timeoutMs?: number } = {};
-    if (o?.abortSignal) out.abortSignal = o.abortSignal;
-    if (o?.timeoutMs !== undefined) out.timeoutMs = o.timeoutMs;
-    return out;
+    return unexpectedResponse(this.#http.logger, 'documentModels', operation, res, what);
   }
 
   #requireClassifierCopy(operation: ClientOperation): void {
@@ -173,43 +146,24 @@ export class DocumentModelsClient implements CopyApi {
   // ---- listing ---------------------------------------------------------------------------
 
   #checkNextLink(link: string, collection: Collection): string {
-    let u: URL;
-    try {
-      u = new URL(link);
-    } catch {
-      throw new ForeignHostError('listModels: nextLink is not an absolute URL; refused', { reason: 'foreignHost', operation: 'listModels' });
-    }
-    if (u.origin !== this.#origin || u.username || u.password) {
-      throw new ForeignHostError(`listModels: nextLink points to ${u.origin}, not ${this.#origin}; refused`, { reason: 'foreignHost', operation: 'listModels' });
-    }
-    if (u.pathname.replace(/\/+$/, '').toLowerCase() !== `${this.#root}/${collection}`.toLowerCase()) {
-      throw new ForeignHostError(`listModels: nextLink is outside ${this.#prefix}/${collection}; refused`, { reason: 'foreignHost', operation: 'listModels' });
-    }
-    return link;
+    return checkNextLink(link, this.#origin, `${this.#root}/${collection}`, `${this.#prefix}/${collection}`);
   }
 
   async #page<T>(collection: Collection, nextLink: string | undefined, item: (x: unknown) => T | undefined, options?: RequestOptions): Promise<{ items: T[]; nextLink?: string }> {
     const url = nextLink === undefined ? this.#url(`/${collection}`) : this.#checkNextLink(nextLink, collection);
     const route = nextLink === undefined ? this.#route('GET', `/${collection}`) : `GET /${this.#prefix}/${collection}?{nextLink}`;
-    const res = await this.#http.send({ operation: 'listModels', method: 'GET', url, route, ...this.#opts(options) });
+    const res = await this.#http.send({ operation: 'listModels', method: 'GET', url, route, ...requestOptions(options) });
     const page = toPaged(this.#json(res, 'listModels'), item);
     if (!page) throw this.#unexpected('listModels', res, `not a ${collection} page`);
     return page;
   }
 
-  async *#all<T>(collection: Collection, item: (x: unknown) => T | undefined, options?: RequestOptions): AsyncIterableIterator<T> {
-    const seen = new Set<string>();
-    let link: string | undefined;
-    do {
-      const page = await this.#page(collection, link, item, options);
-      yield* page.items;
-      link = page.nextLink;
-      if (link !== undefined) {
-        if (seen.has(link)) throw this.#unexpected('listModels', undefined, 'nextLink repeats an earlier page');
-        seen.add(link);
-        this.#checkNextLink(link, collection);
-      }
-    } while (link !== undefined);
+  #all<T>(collection: Collection, item: (x: unknown) => T | undefined, options?: RequestOptions): AsyncIterableIterator<T> {
+    return everyPage(
+      (link) => this.#page(collection, link, item, options),
+      (link) => this.#checkNextLink(link, collection),
+      () => this.#unexpected('listModels', undefined, 'nextLink repeats an earlier page'),
+    );
   }
 
   /** One page of models. `prebuilt-*` models are included and marked `prebuilt: true`. */
@@ -238,7 +192,7 @@ export class DocumentModelsClient implements CopyApi {
 
   /** `GET /info` → `customDocumentModels {count, limit}`. */
   async getModelsSummary(options?: RequestOptions): Promise<ModelsSummary> {
-    const res = await this.#http.send({ operation: 'getModelsSummary', method: 'GET', url: this.#url('/info'), route: this.#route('GET', '/info'), ...this.#opts(options) });
+    const res = await this.#http.send({ operation: 'getModelsSummary', method: 'GET', url: this.#url('/info'), route: this.#route('GET', '/info'), ...requestOptions(options) });
     const s = toResourceDetails(this.#json(res, 'getModelsSummary'));
     if (!s) throw this.#unexpected('getModelsSummary', res, 'not resource details');
     return s;
@@ -246,7 +200,7 @@ export class DocumentModelsClient implements CopyApi {
 
   async getModel(modelId: string, options?: RequestOptions): Promise<ModelInfo> {
     checkId(modelId, 'model id', 'getModel');
-    const res = await this.#http.send({ operation: 'getModel', method: 'GET', url: this.#url(`/documentModels/${encodeURIComponent(modelId)}`), route: this.#route('GET', '/documentModels/{modelId}'), ...this.#opts(options) });
+    const res = await this.#http.send({ operation: 'getModel', method: 'GET', url: this.#url(`/documentModels/${encodeURIComponent(modelId)}`), route: this.#route('GET', '/documentModels/{modelId}'), ...requestOptions(options) });
     const info = toDocumentModelInfo(this.#json(res, 'getModel'));
     if (!info) throw this.#unexpected('getModel', res, 'not a document model');
     return info;
@@ -255,7 +209,7 @@ export class DocumentModelsClient implements CopyApi {
   /** 404 (`ModelNotFound`) → ModelNotFoundError, as for models. */
   async getClassifier(classifierId: string, options?: RequestOptions): Promise<ClassifierInfo> {
     checkId(classifierId, 'classifier id', 'getModel');
-    const res = await this.#http.send({ operation: 'getModel', method: 'GET', url: this.#url(`/documentClassifiers/${encodeURIComponent(classifierId)}`), route: this.#route('GET', '/documentClassifiers/{classifierId}'), ...this.#opts(options) });
+    const res = await this.#http.send({ operation: 'getModel', method: 'GET', url: this.#url(`/documentClassifiers/${encodeURIComponent(classifierId)}`), route: this.#route('GET', '/documentClassifiers/{classifierId}'), ...requestOptions(options) });
     const info = toClassifierInfo(this.#json(res, 'getModel'));
     if (!info) throw this.#unexpected('getModel', res, 'not a document classifier');
     return info;
@@ -263,7 +217,7 @@ export class DocumentModelsClient implements CopyApi {
 
   async #delete(collection: Collection, id: string, options?: RequestOptions): Promise<DeleteModelResult> {
     const template = collection === 'documentModels' ? '/documentModels/{modelId}' : '/documentClassifiers/{classifierId}';
-    const res = await this.#http.send({ operation: 'deleteModel', method: 'DELETE', url: this.#url(`/${collection}/${encodeURIComponent(id)}`), route: this.#route('DELETE', template), accept: [404], ...this.#opts(options) });
+    const res = await this.#http.send({ operation: 'deleteModel', method: 'DELETE', url: this.#url(`/${collection}/${encodeURIComponent(id)}`), route: this.#route('DELETE', template), accept: [404], ...requestOptions(options) });
     if (res.status === 404) {
       this.#http.logger.info('documentModels delete: already gone (404), treated as deleted', { operation: 'deleteModel', requestId: res.requestId });
       return { deleted: false };
@@ -292,7 +246,7 @@ export class DocumentModelsClient implements CopyApi {
         url: this.#url(`/${collection}:authorizeCopy`),
         route: this.#route('POST', `/${collection}:authorizeCopy`),
         body: JSON.stringify(body),
-        ...this.#opts(options),
+        ...requestOptions(options),
       });
     } catch (e) {
       if (e instanceof FormRecognizerError && e.status === 409) {
@@ -359,15 +313,7 @@ export class DocumentModelsClient implements CopyApi {
 
   /** Validates an `Operation-Location` against THIS endpoint: same origin, `{root}/operations/{id}`, our api-version. */
   #checkOperationLocation(location: string, operation: ClientOperation): { href: string; operationId: string } {
-    let u: URL;
-    try {
-      u = new URL(location, `${this.endpoint}/`);
-    } catch {
-      throw new ForeignHostError(`${operation}: Operation-Location is not a URL; refused`, { reason: 'foreignHost', operation });
-    }
-    if (u.origin !== this.#origin || u.username || u.password) {
-      throw new ForeignHostError(`${operation}: Operation-Location points to ${u.origin}, not the source ${this.#origin}; refused, no request made`, { reason: 'foreignHost', operation });
-    }
+    const u = resolveOperationLocation(location, this.endpoint, this.#origin, operation);
     const prefix = `${this.#root}/operations/`;
     const rest = u.pathname.toLowerCase().startsWith(prefix.toLowerCase()) ? u.pathname.slice(prefix.length) : undefined;
     if (rest === undefined || rest === '' || rest.includes('/')) {
@@ -425,7 +371,7 @@ export class DocumentModelsClient implements CopyApi {
         route: this.#route('POST', template),
         body: raw, // the authorization verbatim: the spec's request body IS the authorization
         headers,
-        ...this.#opts(options),
+        ...requestOptions(options),
       });
     } catch (e) {
       throw DocumentModelsClient.#reclassifyCopyRejection(e);
@@ -475,7 +421,7 @@ export class DocumentModelsClient implements CopyApi {
     const location = typeof operationRef === 'string' ? operationRef : operationRef?.operationLocation;
     if (typeof location !== 'string') throw new ValidationError('getCopyResult: an operation location is required', { reason: 'invalidArgument', operation });
     const checked = this.#checkOperationLocation(location, operation);
-    const res = await this.#http.send({ operation, method: 'GET', url: checked.href, route: this.#route('GET', '/operations/{operationId}'), ...this.#opts(options) });
+    const res = await this.#http.send({ operation, method: 'GET', url: checked.href, route: this.#route('GET', '/operations/{operationId}'), ...requestOptions(options) });
     const body = toCopyOperation(this.#json(res, operation));
     if (!body) throw this.#unexpected(operation, res, 'not a copy operation');
     if (body.operationId !== checked.operationId) throw this.#unexpected(operation, res, 'operationId does not match the location');
