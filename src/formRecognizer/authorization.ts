@@ -10,11 +10,12 @@
  * - `raw` is a prototype getter over a `#private` field: not an own property, so
  *   `JSON.stringify`, `{...auth}`, `Object.keys`, `util.inspect` and `console.log` do not see it;
  * - `toJSON()` and `[util.inspect.custom]` return a redacted summary.
+ * (Shared with the classifier authorization in {@link VerbatimAuthorization}.)
  * Read `auth.raw` only to hand it to `startCopy` (or to a secret store).
  */
 import { decodeExpirationTicks, type ExpirationEncoding } from './expiration';
-import { topLevelRawMembers } from './rawJson';
 import { REDACTED } from './secrets';
+import { VerbatimAuthorization, parseV4Authorization, rawMembers, rawStringMember } from './verbatimAuthorization';
 
 export type ApiFamily = 'v2' | 'v4';
 
@@ -35,11 +36,7 @@ export interface CopyAuthorizationSummary {
   raw: typeof REDACTED;
 }
 
-const inspectCustom = Symbol.for('nodejs.util.inspect.custom');
-
-export class CopyAuthorization {
-  readonly #raw: string;
-  readonly #accessToken: string;
+export class CopyAuthorization extends VerbatimAuthorization {
   /** The blank model reserved on the target; it becomes the copy. */
   readonly targetModelId: string;
   /** When the authorization stops being accepted (v2: issue + 24 h). */
@@ -51,8 +48,7 @@ export class CopyAuthorization {
   readonly apiFamily: ApiFamily;
 
   private constructor(raw: string, fields: { accessToken: string; targetModelId: string; expiresAt: Date; expiresEncoding: ExpirationEncoding | 'iso'; target: CopyTarget; apiFamily: ApiFamily }) {
-    this.#raw = raw;
-    this.#accessToken = fields.accessToken;
+    super('CopyAuthorization', raw, fields.accessToken, fields.targetModelId);
     this.targetModelId = fields.targetModelId;
     this.expiresAt = fields.expiresAt;
     this.expiresEncoding = fields.expiresEncoding;
@@ -60,26 +56,6 @@ export class CopyAuthorization {
     this.targetResourceRegion = fields.target.region;
     this.apiFamily = fields.apiFamily;
     Object.freeze(this);
-  }
-
-  /** The authorization exactly as the service returned it (its original JSON text). Secret. */
-  get raw(): string {
-    return this.#raw;
-  }
-
-  /** @internal for scrubbing: the access token inside `raw`. */
-  get accessTokenForScrubbing(): string {
-    return this.#accessToken;
-  }
-
-  /** ISO form of `expiresAt`. */
-  get expiresAtIso(): string {
-    return this.expiresAt.toISOString();
-  }
-
-  /** True when the authorization expires within `marginMs` of `nowMs`. */
-  expiresWithin(nowMs: number, marginMs = 0): boolean {
-    return this.expiresAt.getTime() - marginMs <= nowMs;
   }
 
   toJSON(): CopyAuthorizationSummary {
@@ -93,28 +69,15 @@ export class CopyAuthorization {
     };
   }
 
-  [inspectCustom](): string {
-    return `CopyAuthorization ${JSON.stringify(this.toJSON())}`;
-  }
-
-  toString(): string {
-    return `CopyAuthorization(${this.targetModelId}, expires ${this.expiresAtIso})`;
-  }
-
   /**
    * Builds an authorization from the service's v2 response text (`{"modelId","accessToken",
    * "expirationDateTimeTicks"}`), e.g. to rehydrate one kept in a secret store. Throws
    * `SyntaxError`/`TypeError` with a message that never contains the token.
    */
   static fromV2Raw(raw: string, target: CopyTarget): CopyAuthorization {
-    let members: Map<string, string>;
-    try {
-      members = topLevelRawMembers(raw);
-    } catch {
-      throw new SyntaxError('copy authorization is not a JSON object');
-    }
-    const modelId = parseStringMember(members, 'modelId');
-    const accessToken = parseStringMember(members, 'accessToken');
+    const members = rawMembers(raw, 'copy authorization');
+    const modelId = rawStringMember(members, 'modelId');
+    const accessToken = rawStringMember(members, 'accessToken');
     const ticksRaw = members.get('expirationDateTimeTicks');
     if (modelId === undefined || modelId === '') throw new TypeError('copy authorization has no string modelId');
     if (accessToken === undefined || accessToken === '') throw new TypeError('copy authorization has no string accessToken');
@@ -136,35 +99,14 @@ export class CopyAuthorization {
    * Provided so a v4 client can implement {@link CopyApi} with the same type.
    */
   static fromV4Raw(raw: string): CopyAuthorization {
-    let members: Map<string, string>;
-    try {
-      members = topLevelRawMembers(raw);
-    } catch {
-      throw new SyntaxError('copy authorization is not a JSON object');
-    }
-    const targetModelId = parseStringMember(members, 'targetModelId');
-    const accessToken = parseStringMember(members, 'accessToken');
-    const resourceId = parseStringMember(members, 'targetResourceId');
-    const region = parseStringMember(members, 'targetResourceRegion');
-    const exp = parseStringMember(members, 'expirationDateTime');
-    const expMs = exp === undefined ? NaN : Date.parse(exp);
-    if (!targetModelId || !accessToken || !resourceId || !region || !Number.isFinite(expMs)) {
-      throw new TypeError('copy authorization lacks targetModelId, accessToken, targetResourceId, targetResourceRegion or expirationDateTime');
-    }
+    const f = parseV4Authorization(raw, 'targetModelId', 'copy authorization');
     return new CopyAuthorization(raw, {
-      accessToken,
-      targetModelId,
-      expiresAt: new Date(expMs),
+      accessToken: f.accessToken,
+      targetModelId: f.targetId,
+      expiresAt: f.expiresAt,
       expiresEncoding: 'iso',
-      target: { resourceId, region },
+      target: { resourceId: f.targetResourceId, region: f.targetResourceRegion },
       apiFamily: 'v4',
     });
   }
-}
-
-function parseStringMember(members: Map<string, string>, name: string): string | undefined {
-  const text = members.get(name);
-  if (text === undefined || !text.startsWith('"')) return undefined;
-  const v: unknown = JSON.parse(text);
-  return typeof v === 'string' ? v : undefined;
 }
