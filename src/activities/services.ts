@@ -29,6 +29,13 @@ export interface Services {
   listPacer: ManagementPacer;
 }
 
+/**
+ * Ledger documents remembered per repository (value and ETag): a copy's marks and its pending
+ * blank model are then written with one conditional request each instead of a read and a
+ * write (see `knownDocuments` in ledger/documentStore.ts; a stale one only costs a retry).
+ */
+const KNOWN_LEDGER_DOCUMENTS = 4096;
+
 let cached: { fingerprint: string; services: Services } | undefined;
 let entraCredential: TokenCredential | undefined;
 
@@ -69,7 +76,7 @@ function buildServices(settings: Settings, env: Env): Services {
       return t;
     },
     ledger(): Promise<Ledger> {
-      ledger ??= openLedger(createLedgerContainerClient(ledgerConnectionFromSettings(settings, env), settings.ledgerContainer), { clock: { now } }).catch((e: unknown) => {
+      ledger ??= openLedger(createLedgerContainerClient(ledgerConnectionFromSettings(settings, env), settings.ledgerContainer), { clock: { now }, knownDocuments: KNOWN_LEDGER_DOCUMENTS }).catch((e: unknown) => {
         ledger = undefined;
         throw e;
       });

@@ -7,7 +7,7 @@
  * Blob: `pending-targets/{region}/{targetModelId}.json` (segments encoded, see keys.ts).
  */
 import type { ContainerClient } from '@azure/storage-blob';
-import { DocumentStore, type DocumentStoreOptions, type DocumentType } from './documentStore';
+import { deepFreeze, DocumentStore, type DocumentStoreOptions, type DocumentType } from './documentStore';
 import { hasShape, isCount, isIsoDate, isNonEmptyString, optional } from './guards';
 import { ledgerKey } from './keys';
 
@@ -61,18 +61,21 @@ export class PendingTargetRepository {
 
   /** Records a blank target model. Idempotent: recording it again keeps the first record. */
   async add(target: Omit<PendingTarget, 'createdAt'>): Promise<PendingTarget> {
-    const createdAt = new Date(this.now()).toISOString();
-    const result = await this.store.update(PendingTargetRepository.key(target.region, target.targetModelId), (current) =>
-      current ?? {
-        region: target.region,
-        targetResourceId: target.targetResourceId,
-        targetModelId: target.targetModelId,
-        sourceModelId: target.sourceModelId,
-        runId: target.runId,
-        createdAt,
-        ...pickPatch(target),
-      },
-    );
+    const key = PendingTargetRepository.key(target.region, target.targetModelId);
+    const record: PendingTarget = {
+      region: target.region,
+      targetResourceId: target.targetResourceId,
+      targetModelId: target.targetModelId,
+      sourceModelId: target.sourceModelId,
+      runId: target.runId,
+      createdAt: new Date(this.now()).toISOString(),
+      ...pickPatch(target),
+    };
+    // A new blank model is the common case: one conditional create (If-None-Match *), no read.
+    // Already recorded (a re-run activity): the first record stays, as read.
+    const created = await this.store.create(key, record);
+    if (created.created) return deepFreeze(record);
+    const result = await this.store.update(key, (current) => current ?? record);
     return result.value!;
   }
 

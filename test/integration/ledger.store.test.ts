@@ -181,6 +181,35 @@ describe('ledger DocumentStore (Azurite)', () => {
     expect((await store.get('counters/hot'))?.value.count).toBe(102);
   });
 
+  it('with knownDocuments, writes a remembered document without reading it, and re-reads when another writer got there first', async () => {
+    // Prepare
+    const remembering = new DocumentStore(container, COUNTER, { clock, knownDocuments: 10 });
+    const other = new DocumentStore(container, COUNTER, { clock });
+    const download = jest.spyOn(container, 'getBlobClient');
+    await remembering.create('counters/known', { count: 1 });
+    download.mockClear();
+    // Act
+    const fast = await remembering.update('counters/known', (c) => ({ count: (c?.count ?? 0) + 1 }));
+    const readsForFast = download.mock.calls.length;
+    await other.update('counters/known', (c) => ({ count: (c?.count ?? 0) + 10 }));
+    const raced = await remembering.update('counters/known', (c) => ({ count: (c?.count ?? 0) + 1 }));
+    await other.update('counters/known', () => ({ count: 50 }));
+    const unchanged = await remembering.update('counters/known', (c) => (c && c.count >= 13 ? c : { count: 13 }));
+    const absentFirst = await remembering.get('counters/later');
+    await other.create('counters/later', { count: 7 });
+    const createdMeanwhile = await remembering.update('counters/later', (c) => ({ count: (c?.count ?? 0) + 1 }));
+    download.mockRestore();
+    // Assess
+    expect(readsForFast).toBe(0);
+    expect(fast).toMatchObject({ value: { count: 2 }, changed: true, attempts: 1 });
+    expect(raced).toMatchObject({ value: { count: 13 }, changed: true, attempts: 2 });
+    expect(unchanged).toMatchObject({ value: { count: 50 }, changed: false });
+    expect(absentFirst).toBeUndefined();
+    expect(createdMeanwhile).toMatchObject({ value: { count: 8 }, changed: true, attempts: 2 });
+    expect((await store.get('counters/known'))?.value.count).toBe(50);
+    expect((await store.get('counters/later'))?.value.count).toBe(8);
+  });
+
   it('deletes, honouring an ETag', async () => {
     // Prepare
     const created = await store.create('counters/del', { count: 1 });
