@@ -28,6 +28,8 @@ export interface AzuriteOptions {
   startTimeoutMs?: number;
   /** Memory cap for blob contents, in MB. */
   extentMemoryLimitMb?: number;
+  /** Print Azurite's access log (one line per request) to its stdout, drained and discarded here (default false: `--silent`, less work for both processes). */
+  accessLog?: boolean;
 }
 
 const LISTENING = /Azurite (Blob|Queue|Table) service is successfully listening at (http:\/\/\S+)/;
@@ -41,6 +43,7 @@ export async function startAzurite(opts: AzuriteOptions = {}): Promise<AzuriteIn
     '--skipApiVersionCheck',
     '--disableTelemetry',
     '--loose',
+    ...(opts.accessLog ? [] : ['--silent']),
     '--blobHost', '127.0.0.1', '--blobPort', String(opts.blobPort ?? 0),
     '--queueHost', '127.0.0.1', '--queuePort', String(opts.queuePort ?? 0),
     '--tableHost', '127.0.0.1', '--tablePort', String(opts.tablePort ?? 0),
