@@ -129,7 +129,10 @@ type Message =
   | { kind: 'terminate'; reason: string };
 
 interface RecordedAction {
+  /** For messages: what the action was, in words. */
   fingerprint: string;
+  /** What is compared between replays: the fingerprint, with a compound's parts as interned numbers (see `ActionKeys`). */
+  key: string;
   ids: number[];
 }
 
@@ -154,6 +157,8 @@ interface Instance {
   episodes: number;
   /** Long timers by the number of their first piece (cancellation applies to every piece). */
   longTimers: Map<number, LongTimer>;
+  /** Interned fingerprints of atomic actions (compound actions' keys refer to them by number). */
+  fingerprints: Map<string, number>;
 }
 
 interface DueTimer {
@@ -414,6 +419,7 @@ export class DurableEngine {
       lastTimestamp: now,
       episodes: 0,
       longTimers: new Map(),
+      fingerprints: new Map(),
     };
     // Messages still queued for a replaced instance are dropped with it.
     if (previous) {
@@ -502,9 +508,10 @@ export class DurableEngine {
 
     // 2. Invoke the orchestrator with the whole history.
     const fn = this.opts.registry.get(inst.name, 'orchestration');
-    const history = [...inst.history.map((e) => ({ ...e, IsPlayed: true })), ...newEvents.slice(0, 2)];
+    // A copy the replay engine may change (it turns Timestamps into Dates), as if parsed from the wire.
+    const history = [...inst.history.map((e) => wireCopy(e, true)), ...newEvents.slice(0, 2).map((e) => wireCopy(e, e.IsPlayed))];
     const payload = {
-      history: structuredClone(history),
+      history,
       input: structuredClone(inst.input),
       instanceId: inst.id,
       isReplaying: inst.history.length > 0,
@@ -742,13 +749,15 @@ export class DurableEngine {
   /** Walks the cumulative action list; returns the ContinueAsNew action if any. */
   private processActions(inst: Instance, actions: Action[], now: number, events: HistoryEvent[], effects: Array<() => void>): Action | undefined {
     const seen = new Map<Action, number>();
+    const keys = new ActionKeys(inst.fingerprints);
     let continueAsNew: Action | undefined;
     for (let i = 0; i < actions.length; i++) {
       const action = actions[i];
-      const fingerprint = fingerprintOf(action);
+      const key = keys.keyOf(action);
       if (i < inst.recorded.length) {
         const rec = inst.recorded[i];
-        if (rec.fingerprint !== fingerprint) {
+        if (rec.key !== key) {
+          const fingerprint = fingerprintOf(action);
           throw new NonDeterministicOrchestrationError(
             `Non-deterministic orchestrator '${inst.name}' (instance '${inst.id}', episode ${inst.episodes}): action #${i} was ${rec.fingerprint} in an earlier replay but is now ${fingerprint}. Orchestrator code must make the same calls in the same order on every replay.`,
           );
@@ -777,7 +786,7 @@ export class DurableEngine {
         ids.push(id);
         this.scheduleAction(inst, id, a, now, events, effects);
       });
-      inst.recorded.push({ fingerprint, ids });
+      inst.recorded.push({ fingerprint: fingerprintOf(action), key, ids });
     }
     if (actions.length < inst.recorded.length) {
       throw new NonDeterministicOrchestrationError(
@@ -883,6 +892,7 @@ export class DurableEngine {
     inst.nextSeq = 0;
     inst.open = new Map();
     inst.longTimers = new Map();
+    inst.fingerprints = new Map();
     // Messages not yet delivered (external events) stay queued for the new execution;
     // completions of the old execution's tasks are dropped as stale when dequeued.
     this.enqueue(inst, { kind: 'start' }, true);
@@ -1018,6 +1028,52 @@ function forEachAtomic(a: Action, visit: (a: Action) => void): void {
   if ((a.actionType === ActionType.WhenAll || a.actionType === ActionType.WhenAny) && Array.isArray(a.compoundActions)) {
     for (const c of a.compoundActions) forEachAtomic(c, visit);
   } else visit(a);
+}
+
+/**
+ * The comparison keys of one episode's actions: an atomic action's key is its fingerprint;
+ * a compound's (Task.any / Task.all, which repeat the same child actions episode after
+ * episode) names its children by the interned numbers of their fingerprints, each child
+ * fingerprinted once per episode. Equal keys ⇔ equal fingerprints, without building and
+ * comparing ever longer strings.
+ */
+class ActionKeys {
+  private readonly memo = new Map<Action, string>();
+
+  constructor(private readonly interned: Map<string, number>) {}
+
+  keyOf(a: Action): string {
+    const known = this.memo.get(a);
+    if (known !== undefined) return known;
+    let key: string;
+    if ((a.actionType === ActionType.WhenAll || a.actionType === ActionType.WhenAny)) {
+      key = `${ACTION_NAMES[a.actionType]}[${(a.compoundActions ?? []).map((c) => this.numberOf(c)).join(',')}]`;
+    } else {
+      key = fingerprintOf(a);
+    }
+    this.memo.set(a, key);
+    return key;
+  }
+
+  private numberOf(a: Action): number {
+    const key = this.keyOf(a);
+    let n = this.interned.get(key);
+    if (n === undefined) {
+      n = this.interned.size;
+      this.interned.set(key, n);
+    }
+    return n;
+  }
+}
+
+/** A history event as the replay engine would get it from the extension (fresh objects, no shared parts). */
+function wireCopy(e: HistoryEvent, played: boolean): HistoryEvent {
+  const copy: HistoryEvent = { ...e, IsPlayed: played };
+  for (const k in copy) {
+    const v = copy[k];
+    if (typeof v === 'object' && v !== null) copy[k] = structuredClone(v);
+  }
+  return copy;
 }
 
 /** What must not change between replays (timer cancellation may). */
