@@ -94,15 +94,16 @@ function credentialFor(ref: CredentialRef, env: Env): FormRecognizerCredential {
 /** Settings names and values that shape the services, hashed cheaply (values are never kept or logged). */
 function fingerprintOf(env: Env): string {
   let h = 2166136261;
-  for (const key of Object.keys(env).sort()) {
-    if (!/^(DR_|CV_|AzureWebJobsStorage)/.test(key) && !isKeySettingName(key, env)) continue;
+  const targets = env.DR_TARGETS;
+  // Called for every activity: the names are filtered before sorting, and values read only for those that count.
+  const names = Object.keys(env).filter((key) => /^(DR_|CV_|AzureWebJobsStorage)/.test(key) || isKeySettingName(key, targets));
+  for (const key of names.sort()) {
     const text = `${key}=${env[key] ?? ''};`;
     for (let i = 0; i < text.length; i++) h = Math.imul(h ^ text.charCodeAt(i), 16777619) >>> 0;
   }
   return h.toString(16);
 }
 
-function isKeySettingName(key: string, env: Env): boolean {
-  const targets = env.DR_TARGETS;
+function isKeySettingName(key: string, targets: string | undefined): boolean {
   return typeof targets === 'string' && targets.includes(`"${key}"`);
 }
