@@ -176,6 +176,39 @@ function sleep(ctx: Context, ms: number): Promise<void> {
   });
 }
 
+/**
+ * Injected faults that act before a request is handled (drop, delay, a canned reply).
+ * Returns undefined when the fault already answered; otherwise the (possibly later) time
+ * and how to respond (a "drop after" fault drops the eventual reply).
+ */
+async function passGate(
+  ctx: Context,
+  info: FaultRequestInfo,
+  entry: Pick<RequestLogEntry, 'fault'>,
+  finish: (reply: Reply | 'drop') => void,
+): Promise<{ now: number; respond: (reply: Reply) => void } | undefined> {
+  const gate = ctx.faults.takeGate(info);
+  let now = info.time;
+  let dropAfter = false;
+  if (gate) {
+    entry.fault = gate.kind;
+    if (gate.kind === 'drop') {
+      if (gate.phase !== 'after') {
+        finish('drop');
+        return undefined;
+      }
+      dropAfter = true;
+    } else if (gate.kind === 'delay') {
+      await sleep(ctx, gate.ms);
+      now = ctx.clock.now();
+    } else {
+      finish(gateReply(gate));
+      return undefined;
+    }
+  }
+  return { now, respond: (reply: Reply): void => finish(dropAfter ? 'drop' : reply) };
+}
+
 async function handle(ctx: Context, r: ResourceState, req: IncomingMessage, res: ServerResponse): Promise<void> {
   const name = r.config.name;
   const endpoint = ctx.endpoints.get(name) ?? '';
@@ -235,21 +268,10 @@ async function handle(ctx: Context, r: ResourceState, req: IncomingMessage, res:
     targetResourceId: stringMember(body, 'targetResourceId'),
     time: now,
   };
-  const gate = ctx.faults.takeGate(info);
-  let dropAfter = false;
-  if (gate) {
-    entry.fault = gate.kind;
-    if (gate.kind === 'drop') {
-      if (gate.phase !== 'after') return finish('drop');
-      dropAfter = true;
-    } else if (gate.kind === 'delay') {
-      await sleep(ctx, gate.ms);
-      now = ctx.clock.now();
-    } else {
-      return finish(gateReply(gate));
-    }
-  }
-  const respond = (reply: Reply): void => finish(dropAfter ? 'drop' : reply);
+  const gated = await passGate(ctx, info, entry, finish);
+  if (!gated) return;
+  now = gated.now;
+  const respond = gated.respond;
 
   ctx.state.settle(now);
   if (route.call !== 'copy') {
@@ -338,21 +360,10 @@ async function handleDocument(
     targetResourceId,
     time: now,
   };
-  const gate = ctx.faults.takeGate(info);
-  let dropAfter = false;
-  if (gate) {
-    entry.fault = gate.kind;
-    if (gate.kind === 'drop') {
-      if (gate.phase !== 'after') return finish('drop');
-      dropAfter = true;
-    } else if (gate.kind === 'delay') {
-      await sleep(ctx, gate.ms);
-      now = ctx.clock.now();
-    } else {
-      return finish(gateReply(gate));
-    }
-  }
-  const respond = (reply: Reply): void => finish(dropAfter ? 'drop' : reply);
+  const gated = await passGate(ctx, info, entry, finish);
+  if (!gated) return;
+  now = gated.now;
+  const respond = gated.respond;
   ctx.state.settle(now);
   ctx.docs.settle(now);
   if (route.call !== 'copy') {
