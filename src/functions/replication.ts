@@ -97,8 +97,11 @@ df.app.client.http('getReplication', {
     let status: df.DurableOrchestrationStatus;
     try {
       status = await client.getStatus(id, { showInput: true });
-    } catch {
-      return json(404, { error: `no replication run '${id}'` });
+    } catch (e) {
+      // Only "no such instance" is a 404; any other failure of the status query is the
+      // server's (500), never reported as a run that does not exist.
+      if (e instanceof Error && /HTTP 404\b/.test(e.message)) return json(404, { error: `no replication run '${id}'` });
+      throw e;
     }
     if (!status || status.name !== Orchestrators.replicate) return json(404, { error: `no replication run '${id}'` });
     const progress = (status.customStatus ?? undefined) as RunProgress | undefined;

@@ -4,6 +4,7 @@
  * report; the timer skipping while a run is in progress.
  */
 import { VirtualClock } from '../../dev/clock';
+import { DurableEngine } from '../../dev/host/engine';
 import { startLocalStack, type LocalStack } from '../../dev/stack';
 import type { RunSummary } from '../../src/replication/contracts';
 import { SOURCE, TARGETS, collectingLogger, expectSettled, readySourceIds, run } from './replicationHarness';
@@ -122,6 +123,21 @@ describe('replication HTTP API and schedule', () => {
     const copyInstance = stack.host.durable.list().find((s) => s.name === 'copyModelToRegion' && s.instanceId.startsWith(summary.runId));
     expect(copyInstance).toBeDefined();
     expect((await call('GET', `replications/${encodeURIComponent(copyInstance?.instanceId ?? '')}`)).status).toBe(404);
+  });
+
+  it('GET /api/replications/{id} → 500, not 404, when the status query itself fails', async () => {
+    await stack.reset();
+    const original = DurableEngine.prototype.getStatus;
+    const spy = jest.spyOn(DurableEngine.prototype, 'getStatus').mockImplementation(function (this: DurableEngine, id: string) {
+      if (id === 'status-store-down') throw new Error('task hub storage unavailable');
+      return original.call(this, id);
+    });
+    try {
+      const res = await call('GET', 'replications/status-store-down');
+      expect(res.status).toBe(500);
+    } finally {
+      spy.mockRestore();
+    }
   });
 
   it('GET /api/models/{id}/replicas → per region target model id, state and lastVerifiedAt; 404 for an unknown model', async () => {
