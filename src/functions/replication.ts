@@ -7,6 +7,7 @@ import * as df from 'durable-functions';
 import * as activities from '../activities/replication';
 import { getServices } from '../activities/services';
 import { parseReplicationRequest } from '../http/replicationRequest';
+import { LedgerKeyError } from '../ledger/errors';
 import { buildReadinessReport, type SourceModelInfo as ReadinessModel } from '../ledger/readiness';
 import { copyModelOrchestrator } from '../orchestrators/copyModel';
 import { replicateBatchOrchestrator } from '../orchestrators/replicateBatch';
@@ -145,7 +146,14 @@ app.http('getModelReplicas', {
     const sourceModelId = request.params.sourceModelId ?? '';
     const services = getServices();
     const ledger = await services.ledger();
-    const records = await ledger.replicas.listForModel(sourceModelId);
+    let records: Awaited<ReturnType<typeof ledger.replicas.listForModel>>;
+    try {
+      records = await ledger.replicas.listForModel(sourceModelId);
+    } catch (e) {
+      // An id no ledger key can be built from (e.g. longer than a blob name allows) is the caller's error.
+      if (e instanceof LedgerKeyError) return json(400, { error: 'invalid request', problems: [`sourceModelId: not a model id (${sourceModelId.length} characters)`] });
+      throw e;
+    }
     const byRegion = new Map(records.map((r) => [r.region, r]));
     const nowMs = now();
     const replicas = services.settings.targets.map((t) => {

@@ -165,6 +165,13 @@ describe('replication HTTP API and schedule', () => {
     expect(unknown.body.error).toMatch(/no-such-model/);
   });
 
+  it('GET /api/models/{id}/replicas → 400, not 500, for an id too long to be a model id', async () => {
+    await stack.reset();
+    const res = await call('GET', `models/${'m'.repeat(1100)}/replicas`);
+    expect(res.status).toBe(400);
+    expect(res.body.problems).toEqual([expect.stringContaining('sourceModelId')]);
+  });
+
   it('GET /api/report → model × region matrix with replicated, missing and failed cells', async () => {
     const emulator = await stack.reset();
     const [broken, ...fine] = readySourceIds(emulator);
