@@ -5,7 +5,7 @@
  * authorization: it all ends up in durable history.
  */
 import { classifyCopyFailure, copyResultError, serializeError, isFormRecognizerError, ModelNotFoundError, type CopyApi, type DocumentModelsClient } from '../formRecognizer';
-import { LedgerError } from '../ledger';
+import { LedgerError, redactSecrets } from '../ledger';
 import type { RunReport, RunPair } from '../ledger/runReports';
 import type {
   CheckCopyInput,
@@ -465,5 +465,5 @@ export function toFailureReason(e: unknown): FailureReason {
   if (e instanceof LedgerError) return { kind: 'transient', code: e.name, message: `ledger: ${e.message}` };
   const message = e instanceof Error ? e.message : String(e);
   // Storage or network trouble outside the client: worth another try.
-  return { kind: 'transient', message: message.slice(0, 500) };
+  return { kind: 'transient', message: redactSecrets(message).slice(0, 500) };
 }

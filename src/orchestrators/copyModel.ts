@@ -63,7 +63,7 @@ export function* copyModelOrchestrator(context: OrchestrationContext): Generator
 
   function* fail(reason: FailureReason): Generator<Task, CopyOutcome, unknown> {
     const record: RecordFailureInput = { runId, sourceModelId, region, reason, attempts };
-    yield context.df.callActivity(Activities.recordCopyFailure, record);
+    yield context.df.callActivityWithRetry(Activities.recordCopyFailure, STEP_RETRY, record);
     return finish({ outcome: 'failed', reason });
   }
 
@@ -78,7 +78,7 @@ export function* copyModelOrchestrator(context: OrchestrationContext): Generator
       return yield* fail(deadlineReason(policy.deadlineMs, lastReason));
     }
     attempts += 1;
-    const started = (yield context.df.callActivity(Activities.startCopy, { runId, sourceModelId, region, attempt: attempts })) as StartCopyResult;
+    const started = (yield context.df.callActivityWithRetry(Activities.startCopy, STEP_RETRY, { runId, sourceModelId, region, attempt: attempts })) as StartCopyResult;
 
     if (started.kind === 'failed') {
       return yield* fail(started.reason);
@@ -139,7 +139,7 @@ export function* copyModelOrchestrator(context: OrchestrationContext): Generator
       const elapsed = context.df.currentUtcDateTime.getTime() - copyStartedAt;
       yield* wait(nextPollDelayMs(policy, polls, elapsed, retryAfterMs));
       polls += 1;
-      const status = (yield context.df.callActivity(Activities.checkCopy, { sourceModelId, region, operationLocation, targetModelId })) as CheckCopyResult;
+      const status = (yield context.df.callActivityWithRetry(Activities.checkCopy, STEP_RETRY, { sourceModelId, region, operationLocation, targetModelId })) as CheckCopyResult;
       retryAfterMs = undefined;
       switch (status.kind) {
         case 'succeeded':
@@ -168,7 +168,7 @@ export function* copyModelOrchestrator(context: OrchestrationContext): Generator
     const until = addMs(context.df.currentUtcDateTime, policy.verifyTimeoutMs);
     let checks = 0;
     for (;;) {
-      const result = (yield context.df.callActivity(Activities.finishCopy, { ...pair, targetModelId })) as FinishCopyResult;
+      const result = (yield context.df.callActivityWithRetry(Activities.finishCopy, STEP_RETRY, { ...pair, targetModelId })) as FinishCopyResult;
       if (result.kind === 'verified') return { kind: 'verified', targetModelId: result.targetModelId };
       if (result.kind === 'failed') return result;
       checks += 1;
@@ -196,6 +196,13 @@ export function* copyModelOrchestrator(context: OrchestrationContext): Generator
     }
   }
 }
+
+/**
+ * The copy's activities settle service errors into results themselves; what still throws
+ * is the ledger or the process (storage briefly down). They are idempotent, so a few
+ * retries keep a passing storage fault from failing the pair as an internal error.
+ */
+const STEP_RETRY = Object.assign(new df.RetryOptions(2_000, 4), { backoffCoefficient: 2, maxRetryIntervalInMilliseconds: 30_000 });
 
 const DISCARD_RETRY = Object.assign(new df.RetryOptions(5_000, 5), { backoffCoefficient: 2, maxRetryIntervalInMilliseconds: 60_000 });
 

@@ -4,6 +4,7 @@
  */
 import { VirtualClock } from '../../dev/clock';
 import { startLocalStack, type LocalStack } from '../../dev/stack';
+import { ReplicaRepository } from '../../src/ledger/replicas';
 import { SOURCE, TARGETS, expectSettled, ledgerBlobs, ledgerOf, readySourceIds, run } from './replicationHarness';
 
 describe('replication runs: what gets copied and reported', () => {
@@ -34,6 +35,31 @@ describe('replication runs: what gets copied and reported', () => {
       expect(copy?.modelId).not.toBe('late-model'); // a new id in every target
     }
     await expectSettled(stack, second);
+  });
+
+  it('rides out a passing ledger failure inside a copy: the step is retried, the pair is copied, not failed', async () => {
+    // Prepare: the first two replica writes after a verified copy fail like storage that is briefly down.
+    const emulator = await stack.reset();
+    const original = ReplicaRepository.prototype.markReplicated;
+    let failuresLeft = 2;
+    const spy = jest.spyOn(ReplicaRepository.prototype, 'markReplicated').mockImplementation(function (this: ReplicaRepository, ...args) {
+      if (failuresLeft > 0) {
+        failuresLeft -= 1;
+        return Promise.reject(new Error('storage unavailable (503)'));
+      }
+      return original.apply(this, args);
+    });
+    try {
+      // Act
+      const summary = await run(stack);
+      // Assess
+      expect(failuresLeft).toBe(0);
+      expect(summary.totals.failed).toBe(0);
+      expect(summary.totals.copied).toBe(readySourceIds(emulator).length * 2);
+      await expectSettled(stack, summary);
+    } finally {
+      spy.mockRestore();
+    }
   });
 
   it('reports invalid and creating models without copying them', async () => {
