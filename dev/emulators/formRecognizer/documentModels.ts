@@ -493,14 +493,8 @@ export class DocumentModelsState {
   authorize(r: DocResource, route: DocumentRoute, bodyText: string, endpoint: string, now: number): Reply {
     const coll = route.collection as Collection;
     const idField = coll === 'documentModels' ? 'modelId' : 'classifierId';
-    let body: unknown;
-    try {
-      body = JSON.parse(bodyText);
-    } catch {
-      return diReply(400, diErrors.invalidJson());
-    }
-    if (typeof body !== 'object' || body === null || Array.isArray(body)) return diReply(400, diErrors.invalidJson());
-    const b = body as Record<string, unknown>;
+    const b = parseObjectBody(bodyText);
+    if (!b) return diReply(400, diErrors.invalidJson());
     const id = b[idField];
     if (id === undefined || id === null || id === '') return diReply(400, diErrors.parameterMissing(idField));
     if (typeof id !== 'string' || !DOCUMENT_ID_PATTERN.test(id)) return diReply(400, diErrors.invalidParameter(idField, 'must match ^[a-zA-Z0-9][a-zA-Z0-9._~-]{1,63}$.'));
@@ -545,14 +539,8 @@ export class DocumentModelsState {
 
   /** Parses the copyTo body (the authorization); returns the sent fields or an error reply. */
   static parseCopyBody(coll: Collection, bodyText: string): DocAuthorization['fields'] | Reply {
-    let body: unknown;
-    try {
-      body = JSON.parse(bodyText);
-    } catch {
-      return diReply(400, diErrors.invalidJson());
-    }
-    if (typeof body !== 'object' || body === null || Array.isArray(body)) return diReply(400, diErrors.invalidJson());
-    const b = body as Record<string, unknown>;
+    const b = parseObjectBody(bodyText);
+    if (!b) return diReply(400, diErrors.invalidJson());
     const idName = coll === 'documentModels' ? 'Model' : 'Classifier';
     const names = ['targetResourceId', 'targetResourceRegion', `target${idName}Id`, `target${idName}Location`, 'accessToken', 'expirationDateTime'];
     for (const n of names) if (typeof b[n] !== 'string' || b[n] === '') return diReply(400, diErrors.parameterMissing(n));
@@ -626,5 +614,15 @@ export class DocumentModelsState {
     this.pending.add(op);
     this.settle(now);
     return op;
+  }
+}
+
+/** A request body that must be a JSON object; undefined when it is not (the caller answers 400). */
+function parseObjectBody(bodyText: string): Record<string, unknown> | undefined {
+  try {
+    const body: unknown = JSON.parse(bodyText);
+    return typeof body === 'object' && body !== null && !Array.isArray(body) ? (body as Record<string, unknown>) : undefined;
+  } catch {
+    return undefined;
   }
 }
