@@ -27,7 +27,10 @@ export default tseslint.config(
     // Nothing deployed may depend on dev-only code.
     files: ['src/**/*.ts'],
     rules: {
-      'no-restricted-imports': ['error', { patterns: [{ group: ['**/dev/**', '../../dev/*'], message: 'src/ must not import dev/.' }] }],
+      'no-restricted-imports': [
+        'error',
+        { patterns: [{ group: ['**/dev/**', '../../dev/*'], message: 'src/ must not import dev/.' }] },
+      ],
     },
   },
   {
@@ -36,12 +39,33 @@ export default tseslint.config(
       'no-restricted-imports': [
         'error',
         {
-          paths: nodeBuiltins.filter((m) => !m.endsWith('/*')).map((name) => ({ name, message: 'Orchestrators are replayed: no Node built-ins.' })),
+          paths: nodeBuiltins
+            .filter((m) => !m.endsWith('/*'))
+            .map((name) => ({ name, message: 'Orchestrators are replayed: no Node built-ins.' })),
           patterns: [
-            { group: nodeBuiltins.filter((m) => m.endsWith('/*')), message: 'Orchestrators are replayed: no Node built-ins.' },
-            { group: ['@azure/*', '!@azure/functions', 'axios', 'node-fetch', 'undici'], message: 'Orchestrators do no I/O: call an activity.' },
             {
-              group: ['**/formRecognizer', '**/formRecognizer/*', '**/customVision', '**/customVision/*', '**/ledger', '**/ledger/*', '**/config', '**/config/*', '**/activities', '**/activities/*', '**/runtime/*', '**/dev/**'],
+              group: nodeBuiltins.filter((m) => m.endsWith('/*')),
+              message: 'Orchestrators are replayed: no Node built-ins.',
+            },
+            {
+              group: ['@azure/*', '!@azure/functions', 'axios', 'node-fetch', 'undici'],
+              message: 'Orchestrators do no I/O: call an activity.',
+            },
+            {
+              group: [
+                '**/formRecognizer',
+                '**/formRecognizer/*',
+                '**/customVision',
+                '**/customVision/*',
+                '**/ledger',
+                '**/ledger/*',
+                '**/config',
+                '**/config/*',
+                '**/activities',
+                '**/activities/*',
+                '**/runtime/*',
+                '**/dev/**',
+              ],
               allowTypeImports: true,
               message: 'Orchestrators import only types of clients, ledger and activities (use `import type`).',
             },
@@ -59,10 +83,22 @@ export default tseslint.config(
       ],
       'no-restricted-syntax': [
         'error',
-        { selector: "CallExpression[callee.object.name='Date'][callee.property.name='now']", message: 'Use context.df.currentUtcDateTime.' },
-        { selector: "NewExpression[callee.name='Date'][arguments.length=0]", message: 'Use context.df.currentUtcDateTime.' },
-        { selector: "CallExpression[callee.object.name='Math'][callee.property.name='random']", message: 'Orchestrators are replayed: no randomness.' },
-        { selector: "CallExpression[callee.name='Date'][arguments.length=0]", message: 'Use context.df.currentUtcDateTime.' },
+        {
+          selector: "CallExpression[callee.object.name='Date'][callee.property.name='now']",
+          message: 'Use context.df.currentUtcDateTime.',
+        },
+        {
+          selector: "NewExpression[callee.name='Date'][arguments.length=0]",
+          message: 'Use context.df.currentUtcDateTime.',
+        },
+        {
+          selector: "CallExpression[callee.object.name='Math'][callee.property.name='random']",
+          message: 'Orchestrators are replayed: no randomness.',
+        },
+        {
+          selector: "CallExpression[callee.name='Date'][arguments.length=0]",
+          message: 'Use context.df.currentUtcDateTime.',
+        },
       ],
     },
   },

@@ -53,7 +53,11 @@ async function main(): Promise<void> {
     });
     const messages: string[] = [];
     for (let i = 0; i < count; i++) {
-      const body = JSON.stringify({ version: '1.0', type: 'Training', Content: { projectId: guid(i % 50, 'p'), iterationId: guid(i, 'i'), trainingStatus: 'TrainingCompleted' } });
+      const body = JSON.stringify({
+        version: '1.0',
+        type: 'Training',
+        Content: { projectId: guid(i % 50, 'p'), iterationId: guid(i, 'i'), trainingStatus: 'TrainingCompleted' },
+      });
       messages.push(body);
       if (i % 10 === 9 && messages.length < count) messages.push(body); // a duplicate delivery
     }
@@ -62,10 +66,17 @@ async function main(): Promise<void> {
     meter.start();
     const client = stack.host.queues.client(queue);
     await client.createIfNotExists();
-    for (let i = 0; i < burst.length; i += 50) await Promise.all(burst.slice(i, i + 50).map((m) => client.sendMessage(m)));
+    for (let i = 0; i < burst.length; i += 50)
+      await Promise.all(burst.slice(i, i + 50).map((m) => client.sendMessage(m)));
     await stack.host.runUntilIdle({ advanceTime: false });
     const resources = meter.stop();
-    const poison = await stack.host.queues.client(`${queue}-poison`).getProperties().then((p) => p.approximateMessagesCount ?? 0, () => 0);
+    const poison = await stack.host.queues
+      .client(`${queue}-poison`)
+      .getProperties()
+      .then(
+        (p) => p.approximateMessagesCount ?? 0,
+        () => 0,
+      );
     const figures: CvBurstFigures = {
       notifications: burst.length,
       invocations,

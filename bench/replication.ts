@@ -57,21 +57,34 @@ export function requestFigures(log: readonly RequestLogEntry[]): RequestFigures 
 
 /** Runs one scenario on a (reset) stack: fresh emulator and ledger, same loaded app and clock. */
 export async function runOrchestrated(stack: LocalStack, scenario: Scenario): Promise<OrchestratedResult> {
-  const emulator: FormRecognizerEmulator = await stack.reset({ resources: resourcesFor(scenario), emulator: emulatorOptionsFor(scenario) });
+  const emulator: FormRecognizerEmulator = await stack.reset({
+    resources: resourcesFor(scenario),
+    emulator: emulatorOptionsFor(scenario),
+  });
   const startMs = stack.clock.now();
   const runId = await stack.host.durable.startNew('replicateModels', { input: { trigger: 'local' } });
   const status = await stack.host.durable.waitForInstance(runId, { timeoutMs: 30 * 60_000 });
-  if (status.runtimeStatus !== 'Completed') throw new Error(`run ${runId} ended ${status.runtimeStatus}: ${JSON.stringify(status.output)}`);
+  if (status.runtimeStatus !== 'Completed')
+    throw new Error(`run ${runId} ended ${status.runtimeStatus}: ${JSON.stringify(status.output)}`);
   const summary = status.output as RunSummary;
   const endMs = Date.parse(status.lastUpdatedTime);
 
   const operations = emulator.operations(SOURCE_NAME);
   const { lowerBoundMs: lb, durations } = lowerBoundMs(startMs, operations, scenario.rateLimits.management);
-  const completesAt = new Map(operations.filter((o) => o.status === 'succeeded').map((o) => [o.targetModelId, Date.parse(o.completesDateTime)]));
+  const completesAt = new Map(
+    operations.filter((o) => o.status === 'succeeded').map((o) => [o.targetModelId, Date.parse(o.completesDateTime)]),
+  );
 
   const pollsPerCopy: number[] = [];
   const detectionLatencyMs: number[] = [];
-  const history: HistoryFigures = { instances: 0, eventsReplayed: 0, eventsReplayedPerCopy: 0, perCopyByOrchestrator: {}, longestHistory: { instanceId: '', events: 0 }, episodes: 0 };
+  const history: HistoryFigures = {
+    instances: 0,
+    eventsReplayed: 0,
+    eventsReplayedPerCopy: 0,
+    perCopyByOrchestrator: {},
+    longestHistory: { instanceId: '', events: 0 },
+    episodes: 0,
+  };
   const instances = stack.host.durable.list({ instanceIdPrefix: runId });
   for (const inst of instances) {
     const events = stack.host.durable.history(inst.instanceId);
@@ -80,7 +93,8 @@ export async function runOrchestrated(stack: LocalStack, scenario: Scenario): Pr
     history.eventsReplayed += replayed.events;
     history.episodes += replayed.episodes;
     history.perCopyByOrchestrator[inst.name] = (history.perCopyByOrchestrator[inst.name] ?? 0) + replayed.events;
-    if (events.length > history.longestHistory.events) history.longestHistory = { instanceId: inst.instanceId, events: events.length };
+    if (events.length > history.longestHistory.events)
+      history.longestHistory = { instanceId: inst.instanceId, events: events.length };
     if (inst.name === 'copyModelToRegion') {
       const copy = copyFigures(events);
       pollsPerCopy.push(copy.polls);

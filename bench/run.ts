@@ -26,7 +26,19 @@ import { startLocalStack, type LocalStack } from '../dev/stack';
 import { pollFigures, runOrchestrated, requestFigures, type OrchestratedResult } from './replication';
 import { DEFAULT_SCENARIO, label, type Scenario } from './scenario';
 import { runSequential, type SequentialResult } from './sequential';
-import { childPids, fmtDuration, fmtPercent, fmtRatio, fmtSeconds, markdownTable, mean, percentile, ResourceMeter, table, type ResourceFigures } from './stats';
+import {
+  childPids,
+  fmtDuration,
+  fmtPercent,
+  fmtRatio,
+  fmtSeconds,
+  markdownTable,
+  mean,
+  percentile,
+  ResourceMeter,
+  table,
+  type ResourceFigures,
+} from './stats';
 
 interface Args {
   sizes: Array<{ models: number; regions: number }>;
@@ -42,16 +54,29 @@ interface Args {
 
 function usage(message?: string): never {
   if (message) process.stderr.write(`${message}\n`);
-  process.stderr.write('usage: npm run bench -- [--sizes 100x2,1000x3] [--parallel N] [--rps X] [--activities N] [--seed N] [--cv N] [--no-sequential] [--markdown] [--json]\n');
+  process.stderr.write(
+    'usage: npm run bench -- [--sizes 100x2,1000x3] [--parallel N] [--rps X] [--activities N] [--seed N] [--cv N] [--no-sequential] [--markdown] [--json]\n',
+  );
   process.exit(message ? 2 : 0);
 }
 
 function parseArgs(argv: string[]): Args {
-  const args: Args = { sizes: [], parallel: 256, rps: 5, activities: 64, seed: DEFAULT_SCENARIO.seed, cv: 1000, sequential: true, markdown: false, json: false };
+  const args: Args = {
+    sizes: [],
+    parallel: 256,
+    rps: 5,
+    activities: 64,
+    seed: DEFAULT_SCENARIO.seed,
+    cv: 1000,
+    sequential: true,
+    markdown: false,
+    json: false,
+  };
   let sizes = '100x2';
   const num = (name: string, v: string | undefined, min: number, max: number): number => {
     const n = Number(v);
-    if (v === undefined || !Number.isFinite(n) || n < min || n > max) usage(`${name} must be a number from ${min} to ${max}`);
+    if (v === undefined || !Number.isFinite(n) || n < min || n > max)
+      usage(`${name} must be a number from ${min} to ${max}`);
     return n;
   };
   for (let i = 0; i < argv.length; i++) {
@@ -92,7 +117,9 @@ async function main(): Promise<void> {
   const args = parseArgs(process.argv.slice(2));
   const clock = new VirtualClock('2026-11-21T00:00:00Z');
   const env = { DR_MAX_PARALLEL: String(args.parallel), DR_MANAGEMENT_RPS: String(args.rps) };
-  out(`ai-model-dr benchmark — Node ${process.version}, ${(await import('node:os')).cpus().length} CPU(s); DR_MAX_PARALLEL=${args.parallel}, DR_MANAGEMENT_RPS=${args.rps}; S0 limits: 5 management/s, 50 GET/s per resource; copies ${DEFAULT_SCENARIO.copyMinMs / 1000}–${DEFAULT_SCENARIO.copyMaxMs / 1000} s (seed ${args.seed})`);
+  out(
+    `ai-model-dr benchmark — Node ${process.version}, ${(await import('node:os')).cpus().length} CPU(s); DR_MAX_PARALLEL=${args.parallel}, DR_MANAGEMENT_RPS=${args.rps}; S0 limits: 5 management/s, 50 GET/s per resource; copies ${DEFAULT_SCENARIO.copyMinMs / 1000}–${DEFAULT_SCENARIO.copyMaxMs / 1000} s (seed ${args.seed})`,
+  );
   const stack: LocalStack = await startLocalStack({
     clock,
     env,
@@ -130,7 +157,9 @@ async function main(): Promise<void> {
   if (args.cv > 0) {
     out(`\n== Custom Vision burst: ${args.cv} notifications through the queue function (own process)`);
     cv = await runCvBurst(args.cv);
-    out(`${cv.invocations} invocations (${cv.failedInvocations} failed), ${cv.poisoned} poisoned; real ${fmtSeconds(cv.wallMs)} (${(cv.notifications / (cv.wallMs / 1000)).toFixed(0)}/s), CPU ${fmtSeconds(cv.cpuMs)}${cv.childCpuMs !== undefined ? ` (+ Azurite ${fmtSeconds(cv.childCpuMs)})` : ''}, peak RSS ${cv.peakRssMb.toFixed(0)} MB, heap ${cv.peakHeapMb.toFixed(0)} MB`);
+    out(
+      `${cv.invocations} invocations (${cv.failedInvocations} failed), ${cv.poisoned} poisoned; real ${fmtSeconds(cv.wallMs)} (${(cv.notifications / (cv.wallMs / 1000)).toFixed(0)}/s), CPU ${fmtSeconds(cv.cpuMs)}${cv.childCpuMs !== undefined ? ` (+ Azurite ${fmtSeconds(cv.childCpuMs)})` : ''}, peak RSS ${cv.peakRssMb.toFixed(0)} MB, heap ${cv.peakHeapMb.toFixed(0)} MB`,
+    );
   }
 
   out('\n== summary');
@@ -143,12 +172,21 @@ async function main(): Promise<void> {
 /** The burst runs in a child process (the local host loads the app once per process). */
 function runCvBurst(count: number): Promise<CvBurstFigures> {
   return new Promise((resolve, reject) => {
-    execFile(process.execPath, [...process.execArgv, path.join(__dirname, 'customVision.ts'), String(count)], { maxBuffer: 16 * 2 ** 20 }, (error, stdout, stderr) => {
-      if (error) return reject(new Error(`Custom Vision burst failed: ${error.message}\n${stderr.slice(-2000)}`));
-      const line = stdout.trim().split('\n').filter((l) => l.startsWith('{"notifications"')).pop();
-      if (!line) return reject(new Error(`Custom Vision burst printed no figures:\n${stdout.slice(-2000)}`));
-      resolve(JSON.parse(line) as CvBurstFigures);
-    });
+    execFile(
+      process.execPath,
+      [...process.execArgv, path.join(__dirname, 'customVision.ts'), String(count)],
+      { maxBuffer: 16 * 2 ** 20 },
+      (error, stdout, stderr) => {
+        if (error) return reject(new Error(`Custom Vision burst failed: ${error.message}\n${stderr.slice(-2000)}`));
+        const line = stdout
+          .trim()
+          .split('\n')
+          .filter((l) => l.startsWith('{"notifications"'))
+          .pop();
+        if (!line) return reject(new Error(`Custom Vision burst printed no figures:\n${stdout.slice(-2000)}`));
+        resolve(JSON.parse(line) as CvBurstFigures);
+      },
+    );
   });
 }
 
@@ -158,14 +196,27 @@ function printRun(f: SizeFigures): void {
   const lb = r.lowerBoundMs - r.startMs;
   const t = r.summary.totals;
   const req = r.requests;
-  const kinds = Object.entries(req.byKind).sort((a, b) => b[1] - a[1]).map(([k, n]) => `${k} ${n}${req.throttledByKind[k] ? ` (${req.throttledByKind[k]} × 429)` : ''}`).join(', ');
+  const kinds = Object.entries(req.byKind)
+    .sort((a, b) => b[1] - a[1])
+    .map(([k, n]) => `${k} ${n}${req.throttledByKind[k] ? ` (${req.throttledByKind[k]} × 429)` : ''}`)
+    .join(', ');
   const polls = pollFigures(r.pollsPerCopy);
-  out(`orchestrated: ${t.copied} copied, ${t.failed} failed; makespan ${fmtDuration(makespan)} (virtual), lower bound ${fmtDuration(lb)}, ratio ${fmtRatio(makespan / lb)}`);
+  out(
+    `orchestrated: ${t.copied} copied, ${t.failed} failed; makespan ${fmtDuration(makespan)} (virtual), lower bound ${fmtDuration(lb)}, ratio ${fmtRatio(makespan / lb)}`,
+  );
   out(`  requests ${req.total}: ${kinds}; 429s ${req.throttled} (${fmtPercent(req.throttled / req.total)})`);
-  out(`  polls per copy mean ${polls.mean.toFixed(2)}, p95 ${polls.p95}; detection latency p50 ${fmtSeconds(percentile(r.detectionLatencyMs, 50))}, p95 ${fmtSeconds(percentile(r.detectionLatencyMs, 95))}, max ${fmtSeconds(Math.max(...r.detectionLatencyMs))}`);
-  const per = Object.entries(r.history.perCopyByOrchestrator).map(([k, v]) => `${k} ${v.toFixed(0)}`).join(', ');
-  out(`  history: ${r.history.instances} instances, ${r.history.episodes} episodes, ${r.history.eventsReplayed} events replayed = ${r.history.eventsReplayedPerCopy.toFixed(0)} per copy (${per}); longest ${r.history.longestHistory.events} events (${r.history.longestHistory.instanceId})`);
-  out(`  real ${fmtSeconds(f.resources.wallMs)}, CPU ${fmtSeconds(f.resources.cpuMs)}${f.resources.childCpuMs !== undefined ? ` (+ Azurite ${fmtSeconds(f.resources.childCpuMs)})` : ''}, peak RSS ${f.resources.peakRssMb.toFixed(0)} MB, heap ${f.resources.peakHeapMb.toFixed(0)} MB`);
+  out(
+    `  polls per copy mean ${polls.mean.toFixed(2)}, p95 ${polls.p95}; detection latency p50 ${fmtSeconds(percentile(r.detectionLatencyMs, 50))}, p95 ${fmtSeconds(percentile(r.detectionLatencyMs, 95))}, max ${fmtSeconds(Math.max(...r.detectionLatencyMs))}`,
+  );
+  const per = Object.entries(r.history.perCopyByOrchestrator)
+    .map(([k, v]) => `${k} ${v.toFixed(0)}`)
+    .join(', ');
+  out(
+    `  history: ${r.history.instances} instances, ${r.history.episodes} episodes, ${r.history.eventsReplayed} events replayed = ${r.history.eventsReplayedPerCopy.toFixed(0)} per copy (${per}); longest ${r.history.longestHistory.events} events (${r.history.longestHistory.instanceId})`,
+  );
+  out(
+    `  real ${fmtSeconds(f.resources.wallMs)}, CPU ${fmtSeconds(f.resources.cpuMs)}${f.resources.childCpuMs !== undefined ? ` (+ Azurite ${fmtSeconds(f.resources.childCpuMs)})` : ''}, peak RSS ${f.resources.peakRssMb.toFixed(0)} MB, heap ${f.resources.peakHeapMb.toFixed(0)} MB`,
+  );
 }
 
 function printSequential(f: SizeFigures): void {
@@ -173,14 +224,13 @@ function printSequential(f: SizeFigures): void {
   if (!s) return;
   const makespan = s.endMs - s.startMs;
   const req = requestFigures(s.emulator.requestLog);
-  out(`sequential:   ${s.copies} copied, ${s.failed} failed; makespan ${fmtDuration(makespan)} (virtual) = ${fmtRatio(makespan / (f.run.endMs - f.run.startMs), 1)} ours; ${req.total} requests, 429s ${req.throttled}; real ${fmtSeconds(s.resources.wallMs)}, CPU ${fmtSeconds(s.resources.cpuMs)}`);
+  out(
+    `sequential:   ${s.copies} copied, ${s.failed} failed; makespan ${fmtDuration(makespan)} (virtual) = ${fmtRatio(makespan / (f.run.endMs - f.run.startMs), 1)} ours; ${req.total} requests, 429s ${req.throttled}; real ${fmtSeconds(s.resources.wallMs)}, CPU ${fmtSeconds(s.resources.cpuMs)}`,
+  );
 }
 
 function summaryTable(figures: SizeFigures[]): { header: string[]; rows: string[][] } {
-  const header = [
-    'figure',
-    ...figures.map((f) => f.size),
-  ];
+  const header = ['figure', ...figures.map((f) => f.size)];
   const col = (fn: (f: SizeFigures) => string): string[] => figures.map(fn);
   const makespan = (f: SizeFigures): number => f.run.endMs - f.run.startMs;
   const lb = (f: SizeFigures): number => f.run.lowerBoundMs - f.run.startMs;
@@ -193,11 +243,29 @@ function summaryTable(figures: SizeFigures[]): { header: string[]; rows: string[
     ['sequential makespan', ...col((f) => fmtDuration(seq(f)))],
     ['sequential / ours', ...col((f) => fmtRatio(seq(f) / makespan(f), 1))],
     ['requests', ...col((f) => String(f.run.requests.total))],
-    ['  authorize / copy / copyResult', ...col((f) => ['authorize', 'copy', 'copyResult'].map((k) => f.run.requests.byKind[k] ?? 0).join(' / '))],
-    ['  getModel / list / delete', ...col((f) => ['getModel', 'list', 'deleteModel'].map((k) => f.run.requests.byKind[k] ?? 0).join(' / '))],
-    ['429 responses (share)', ...col((f) => `${f.run.requests.throttled} (${fmtPercent(f.run.requests.throttled / f.run.requests.total)})`)],
-    ['polls per copy mean / p95', ...col((f) => `${mean(f.run.pollsPerCopy).toFixed(2)} / ${percentile(f.run.pollsPerCopy, 95)}`)],
-    ['detection latency p50 / p95', ...col((f) => `${fmtSeconds(percentile(f.run.detectionLatencyMs, 50))} / ${fmtSeconds(percentile(f.run.detectionLatencyMs, 95))}`)],
+    [
+      '  authorize / copy / copyResult',
+      ...col((f) => ['authorize', 'copy', 'copyResult'].map((k) => f.run.requests.byKind[k] ?? 0).join(' / ')),
+    ],
+    [
+      '  getModel / list / delete',
+      ...col((f) => ['getModel', 'list', 'deleteModel'].map((k) => f.run.requests.byKind[k] ?? 0).join(' / ')),
+    ],
+    [
+      '429 responses (share)',
+      ...col((f) => `${f.run.requests.throttled} (${fmtPercent(f.run.requests.throttled / f.run.requests.total)})`),
+    ],
+    [
+      'polls per copy mean / p95',
+      ...col((f) => `${mean(f.run.pollsPerCopy).toFixed(2)} / ${percentile(f.run.pollsPerCopy, 95)}`),
+    ],
+    [
+      'detection latency p50 / p95',
+      ...col(
+        (f) =>
+          `${fmtSeconds(percentile(f.run.detectionLatencyMs, 50))} / ${fmtSeconds(percentile(f.run.detectionLatencyMs, 95))}`,
+      ),
+    ],
     ['events replayed per copy', ...col((f) => f.run.history.eventsReplayedPerCopy.toFixed(0))],
     ['longest history (events)', ...col((f) => String(f.run.history.longestHistory.events))],
     ['real time', ...col((f) => fmtSeconds(f.resources.wallMs))],
@@ -218,7 +286,11 @@ function jsonOf(f: SizeFigures): Record<string, unknown> {
     totals: r.summary.totals,
     requests: r.requests,
     polls: pollFigures(r.pollsPerCopy),
-    detectionLatencyMs: { p50: percentile(r.detectionLatencyMs, 50), p95: percentile(r.detectionLatencyMs, 95), max: Math.max(...r.detectionLatencyMs) },
+    detectionLatencyMs: {
+      p50: percentile(r.detectionLatencyMs, 50),
+      p95: percentile(r.detectionLatencyMs, 95),
+      max: Math.max(...r.detectionLatencyMs),
+    },
     history: r.history,
     resources: f.resources,
     sequentialResources: f.sequential?.resources,

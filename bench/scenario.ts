@@ -3,12 +3,26 @@
  * per-pair copy durations drawn from a seeded distribution — and the lower bound of any
  * sync of it, computed from the emulator's own schedule.
  */
-import type { CopyOperationView, FormRecognizerEmulatorOptions, RateLimits, ResourceSpec } from '../dev/emulators/formRecognizer';
+import type {
+  CopyOperationView,
+  FormRecognizerEmulatorOptions,
+  RateLimits,
+  ResourceSpec,
+} from '../dev/emulators/formRecognizer';
 import { S0_RATE_LIMITS } from '../dev/emulators/formRecognizer/types';
 import { pairDurationMs, seededRandom } from './stats';
 
 export const SOURCE_NAME = 'fr-source-westus2';
-const TARGET_REGIONS = ['eastus', 'westeurope', 'japaneast', 'australiaeast', 'brazilsouth', 'uksouth', 'canadacentral', 'southeastasia'];
+const TARGET_REGIONS = [
+  'eastus',
+  'westeurope',
+  'japaneast',
+  'australiaeast',
+  'brazilsouth',
+  'uksouth',
+  'canadacentral',
+  'southeastasia',
+];
 
 export interface Scenario {
   models: number;
@@ -29,7 +43,8 @@ export function targetName(region: string): string {
 
 /** The emulated resources: a source with `models` ready models (stable ids), `regions` empty targets. */
 export function resourcesFor(s: Scenario): ResourceSpec[] {
-  if (s.regions < 1 || s.regions > TARGET_REGIONS.length) throw new RangeError(`regions must be 1–${TARGET_REGIONS.length}`);
+  if (s.regions < 1 || s.regions > TARGET_REGIONS.length)
+    throw new RangeError(`regions must be 1–${TARGET_REGIONS.length}`);
   const rng = seededRandom(s.seed);
   const hex = (n: number): string => Array.from({ length: n }, () => Math.floor(rng() * 16).toString(16)).join('');
   const models = Array.from({ length: s.models }, (_, i) => ({
@@ -73,7 +88,11 @@ export const DEFAULT_SCENARIO: Omit<Scenario, 'models' | 'regions'> = {
  * R targets, while the source takes all N·R copy requests, so they never bind first;
  * noticing completion; verifying), so it can only be optimistic.
  */
-export function lowerBoundMs(startMs: number, operations: readonly CopyOperationView[], managementPerSecond: number): { lowerBoundMs: number; durations: number[] } {
+export function lowerBoundMs(
+  startMs: number,
+  operations: readonly CopyOperationView[],
+  managementPerSecond: number,
+): { lowerBoundMs: number; durations: number[] } {
   const succeeded = operations.filter((op) => op.status === 'succeeded');
   const durations = succeeded.map((op) => Date.parse(op.completesDateTime) - Date.parse(op.createdDateTime));
   const bound = (ds: number[]): number => {

@@ -23,10 +23,20 @@ export interface SequentialResult {
 
 export async function runSequential(scenario: Scenario, startAt: number): Promise<SequentialResult> {
   const clock = new VirtualClock(startAt);
-  const emulator = await startFormRecognizerEmulator({ ...emulatorOptionsFor(scenario), resources: resourcesFor(scenario), clock });
+  const emulator = await startFormRecognizerEmulator({
+    ...emulatorOptionsFor(scenario),
+    resources: resourcesFor(scenario),
+    clock,
+  });
   const client = (name: string): FormRecognizerV2Client => {
     const r = emulator.resource(name);
-    return new FormRecognizerV2Client({ endpoint: r.endpoint, region: r.region, resourceId: r.resourceId, credential: { key: r.key }, now: () => clock.now() });
+    return new FormRecognizerV2Client({
+      endpoint: r.endpoint,
+      region: r.region,
+      resourceId: r.resourceId,
+      credential: { key: r.key },
+      now: () => clock.now(),
+    });
   };
   const source = client(SOURCE_NAME);
   const targets = emulator.resources.slice(1).map((r) => client(r.name));

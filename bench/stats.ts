@@ -29,7 +29,11 @@ export function hash32(text: string, seed: number): number {
  * function take exactly the same time for the same pair, whoever copies it and when
  * (and a retried copy of a pair takes as long as the first try).
  */
-export function pairDurationMs(seed: number, minMs: number, maxMs: number): (c: { sourceModelId: string; target: string }) => number {
+export function pairDurationMs(
+  seed: number,
+  minMs: number,
+  maxMs: number,
+): (c: { sourceModelId: string; target: string }) => number {
   return (c) => {
     const rng = seededRandom(hash32(`${c.sourceModelId}\u0000${c.target}`, seed));
     return Math.round(minMs + rng() * (maxMs - minMs));
@@ -107,7 +111,8 @@ export function childPids(): number[] {
     const tasks = fs.readdirSync('/proc/self/task');
     const pids = new Set<number>();
     for (const t of tasks) {
-      for (const p of fs.readFileSync(`/proc/self/task/${t}/children`, 'utf8').trim().split(/\s+/)) if (p) pids.add(Number(p));
+      for (const p of fs.readFileSync(`/proc/self/task/${t}/children`, 'utf8').trim().split(/\s+/))
+        if (p) pids.add(Number(p));
     }
     return [...pids];
   } catch {
@@ -155,7 +160,8 @@ export function fmtPercent(x: number, digits = 2): string {
 /** A plain text table (first column left-aligned, the others right-aligned). */
 export function table(header: string[], rows: string[][]): string {
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
-  const line = (cells: string[]): string => cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  ');
+  const line = (cells: string[]): string =>
+    cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  ');
   return [line(header), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.map(line)].join('\n');
 }
 

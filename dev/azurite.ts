@@ -39,21 +39,34 @@ export async function startAzurite(opts: AzuriteOptions = {}): Promise<AzuriteIn
   const args = [
     entry,
     '--inMemoryPersistence',
-    '--extentMemoryLimit', String(opts.extentMemoryLimitMb ?? 512),
+    '--extentMemoryLimit',
+    String(opts.extentMemoryLimitMb ?? 512),
     '--skipApiVersionCheck',
     '--disableTelemetry',
     '--loose',
     ...(opts.accessLog ? [] : ['--silent']),
-    '--blobHost', '127.0.0.1', '--blobPort', String(opts.blobPort ?? 0),
-    '--queueHost', '127.0.0.1', '--queuePort', String(opts.queuePort ?? 0),
-    '--tableHost', '127.0.0.1', '--tablePort', String(opts.tablePort ?? 0),
+    '--blobHost',
+    '127.0.0.1',
+    '--blobPort',
+    String(opts.blobPort ?? 0),
+    '--queueHost',
+    '127.0.0.1',
+    '--queuePort',
+    String(opts.queuePort ?? 0),
+    '--tableHost',
+    '127.0.0.1',
+    '--tablePort',
+    String(opts.tablePort ?? 0),
   ];
   const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'], cwd: path.dirname(entry) });
   const endpoints: Partial<Record<'Blob' | 'Queue' | 'Table', string>> = {};
   let output = '';
 
   await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => fail(new Error(`Azurite did not start within ${opts.startTimeoutMs ?? 30000} ms:\n${output}`)), opts.startTimeoutMs ?? 30000);
+    const timer = setTimeout(
+      () => fail(new Error(`Azurite did not start within ${opts.startTimeoutMs ?? 30000} ms:\n${output}`)),
+      opts.startTimeoutMs ?? 30000,
+    );
     function fail(err: Error): void {
       clearTimeout(timer);
       child.kill('SIGKILL');
@@ -75,7 +88,9 @@ export async function startAzurite(opts: AzuriteOptions = {}): Promise<AzuriteIn
     child.stdout?.on('data', onData);
     child.stderr?.on('data', onData);
     child.once('error', fail);
-    child.once('exit', (code, signal) => fail(new Error(`Azurite exited early (code ${code}, signal ${signal}):\n${output}`)));
+    child.once('exit', (code, signal) =>
+      fail(new Error(`Azurite exited early (code ${code}, signal ${signal}):\n${output}`)),
+    );
   });
   // Keep draining output so the child never blocks on a full pipe.
   child.stdout?.resume();

@@ -39,7 +39,9 @@ function parseArgs(argv: string[]): Args {
     else if (a === '--port') args.port = Number(argv[++i]);
     else if (a === '--api-version') args.apiVersion = argv[++i] ?? '';
     else if (a === '--help' || a === '-h') {
-      process.stdout.write('usage: npm run local -- [--once] [--json] [--port N] [--api-version v2.1|2023-07-31|2024-11-30] [--verbose]\n');
+      process.stdout.write(
+        'usage: npm run local -- [--once] [--json] [--port N] [--api-version v2.1|2023-07-31|2024-11-30] [--verbose]\n',
+      );
       process.exit(0);
     } else {
       process.stderr.write(`unknown argument '${a}' (try --help)\n`);
@@ -61,7 +63,9 @@ function localSettings(): Record<string, string> {
   try {
     parsed = JSON.parse(fs.readFileSync(file, 'utf8'));
   } catch (e) {
-    throw new ConfigurationError([{ setting: 'local.settings.json', message: `not valid JSON (${(e as Error).message})` }]);
+    throw new ConfigurationError([
+      { setting: 'local.settings.json', message: `not valid JSON (${(e as Error).message})` },
+    ]);
   }
   const values = (parsed as { Values?: unknown }).Values;
   if (typeof values !== 'object' || values === null) return {};
@@ -84,7 +88,12 @@ async function main(): Promise<number> {
   if (apiVersion !== undefined) env.DR_API_VERSION = apiVersion;
   const stackVersion = (['v2.1', '2023-07-31', '2024-11-30'] as const).find((v) => v === apiVersion);
   const configured = Boolean(process.env.DR_SOURCE_ENDPOINT ?? fileValues.DR_SOURCE_ENDPOINT);
-  const cvConfigured = Boolean(process.env.CV_ENDPOINT ?? fileValues.CV_ENDPOINT ?? process.env.CV_BACKUP_CONTAINER_URL ?? fileValues.CV_BACKUP_CONTAINER_URL);
+  const cvConfigured = Boolean(
+    process.env.CV_ENDPOINT ??
+    fileValues.CV_ENDPOINT ??
+    process.env.CV_BACKUP_CONTAINER_URL ??
+    fileValues.CV_BACKUP_CONTAINER_URL,
+  );
   const storage = process.env.AzureWebJobsStorage ?? fileValues.AzureWebJobsStorage;
   const useAzurite = !storage || storage === 'UseDevelopmentStorage=true';
 
@@ -94,7 +103,9 @@ async function main(): Promise<number> {
     if (args.verbose || e.level === 'error' || e.level === 'critical') err(`[${e.level}] ${e.category}: ${e.message}`);
   };
 
-  out(`ai-model-dr local run — storage: ${useAzurite ? 'Azurite (in memory)' : 'AzureWebJobsStorage'}, models: ${configured ? 'configured resources' : 'Form Recognizer emulator'}`);
+  out(
+    `ai-model-dr local run — storage: ${useAzurite ? 'Azurite (in memory)' : 'AzureWebJobsStorage'}, models: ${configured ? 'configured resources' : 'Form Recognizer emulator'}`,
+  );
   let stack: LocalStack;
   try {
     stack = await startLocalStack({
@@ -124,9 +135,12 @@ async function main(): Promise<number> {
   process.once('SIGTERM', () => void stop(143).then((c) => process.exit(c)));
 
   if (stack.emulator) {
-    for (const r of stack.emulator.resources) out(`  emulated ${r.region.padEnd(11)} ${r.endpoint}  ${r.name}${r.encrypted ? ' (encrypted)' : ''}`);
+    for (const r of stack.emulator.resources)
+      out(`  emulated ${r.region.padEnd(11)} ${r.endpoint}  ${r.name}${r.encrypted ? ' (encrypted)' : ''}`);
   }
-  out(`  HTTP API      ${stack.host.baseUrl}/api  (POST /replications, GET /replications/{id}, /models/{id}/replicas, /report)`);
+  out(
+    `  HTTP API      ${stack.host.baseUrl}/api  (POST /replications, GET /replications/{id}, /models/{id}/replicas, /report)`,
+  );
 
   // Fire the schedule once and follow the run it starts.
   const started = new Promise<string>((resolve) => {
@@ -151,7 +165,9 @@ async function main(): Promise<number> {
     if (o.outcome === 'failed') {
       failed += 1;
       clearLine();
-      out(`  FAILED ${o.sourceModelId} → ${o.region}: ${o.reason?.kind}${o.reason?.code ? ` ${o.reason.code}` : ''}: ${o.reason?.message}`);
+      out(
+        `  FAILED ${o.sourceModelId} → ${o.region}: ${o.reason?.kind}${o.reason?.code ? ` ${o.reason.code}` : ''}: ${o.reason?.message}`,
+      );
     }
   };
   stack.host.events.on('instanceCompleted', onCopy);
@@ -174,8 +190,10 @@ async function main(): Promise<number> {
   const report = (await (await fetch(`${stack.host.baseUrl}/api/report`)).json()) as ReadinessReport;
   if (summary) {
     const t = summary.totals;
-    out(`run ${summary.runId}: ${t.readyModels} ready model(s) × ${summary.regions.length} region(s): ${t.copied} copied, ${t.alreadyReplicated} already replicated, ${t.failed} failed` +
-      `${summary.invalidModels.length ? `; ${summary.invalidModels.length} invalid model(s) not copyable` : ''}${summary.creatingModels.length ? `; ${summary.creatingModels.length} still creating` : ''}`);
+    out(
+      `run ${summary.runId}: ${t.readyModels} ready model(s) × ${summary.regions.length} region(s): ${t.copied} copied, ${t.alreadyReplicated} already replicated, ${t.failed} failed` +
+        `${summary.invalidModels.length ? `; ${summary.invalidModels.length} invalid model(s) not copyable` : ''}${summary.creatingModels.length ? `; ${summary.creatingModels.length} still creating` : ''}`,
+    );
   }
   out('');
   out(renderReport(report));
@@ -193,7 +211,15 @@ interface CustomVisionDemo {
   projectId: string;
   iterationId: string;
   platforms: string[];
-  backups: Array<{ platform: string; blobName: string; location: string; sizeBytes: number; md5?: string; sha256?: string; replica?: { location: string; verified: boolean } }>;
+  backups: Array<{
+    platform: string;
+    blobName: string;
+    location: string;
+    sizeBytes: number;
+    md5?: string;
+    sha256?: string;
+    replica?: { location: string; verified: boolean };
+  }>;
 }
 
 /**
@@ -228,7 +254,9 @@ function renderBackups(cv: CustomVisionDemo): string {
   const lines = [`Custom Vision backups — project ${cv.projectId}, iteration ${cv.iterationId}`];
   for (const b of cv.backups) {
     const checksum = b.md5 ? `md5 ${b.md5}` : b.sha256 ? `sha256 ${b.sha256.slice(0, 16)}…` : 'no checksum';
-    lines.push(`  ${b.platform.padEnd(11)} ${String(b.sizeBytes).padStart(8)} bytes  ${checksum}  ${b.replica?.verified ? 'second copy verified' : 'no second copy'}`);
+    lines.push(
+      `  ${b.platform.padEnd(11)} ${String(b.sizeBytes).padStart(8)} bytes  ${checksum}  ${b.replica?.verified ? 'second copy verified' : 'no second copy'}`,
+    );
     lines.push(`  ${''.padEnd(11)} ${b.location}`);
   }
   return lines.join('\n');
@@ -261,11 +289,22 @@ export function renderReport(report: ReadinessReport): string {
   ]);
   const header = ['model', ...regions];
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
-  const line = (cells: string[]): string => cells.map((c, i) => c.padEnd(widths[i])).join('  ').trimEnd();
-  const lines = [`DR readiness (${report.generatedAt})`, line(header), line(widths.map((w) => '-'.repeat(w))), ...rows.map(line)];
+  const line = (cells: string[]): string =>
+    cells
+      .map((c, i) => c.padEnd(widths[i]))
+      .join('  ')
+      .trimEnd();
+  const lines = [
+    `DR readiness (${report.generatedAt})`,
+    line(header),
+    line(widths.map((w) => '-'.repeat(w))),
+    ...rows.map(line),
+  ];
   for (const m of report.notCopyable) lines.push(`  not copyable: ${m.modelName ?? m.modelId} (${m.status})`);
   const t = report.totals;
-  lines.push(`${t.readyModels}/${t.models} model(s) ready in every region; pairs: ${t.replicated} replicated, ${t.missing} missing, ${t.failed} failed, ${t.inProgress} in progress`);
+  lines.push(
+    `${t.readyModels}/${t.models} model(s) ready in every region; pairs: ${t.replicated} replicated, ${t.missing} missing, ${t.failed} failed, ${t.inProgress} in progress`,
+  );
   return lines.join('\n');
 }
 
@@ -295,7 +334,7 @@ if (require.main === module) {
         err(`configuration error: ${config.message}`);
         process.exit(2);
       }
-      err(`local run failed: ${e instanceof Error ? e.stack ?? e.message : String(e)}`);
+      err(`local run failed: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
       process.exit(1);
     },
   );

@@ -16,8 +16,17 @@ import {
   type ResourceSpec,
 } from './emulators/formRecognizer';
 import { createLocalHost, type LocalHost, type LocalHostOptions, type Logger } from './host';
-import { startCustomVisionEmulator, type CustomVisionEmulator, type CustomVisionEmulatorOptions } from './emulators/customVision';
-import { BlobServiceClient, ContainerSASPermissions, StorageSharedKeyCredential, generateBlobSASQueryParameters } from '@azure/storage-blob';
+import {
+  startCustomVisionEmulator,
+  type CustomVisionEmulator,
+  type CustomVisionEmulatorOptions,
+} from './emulators/customVision';
+import {
+  BlobServiceClient,
+  ContainerSASPermissions,
+  StorageSharedKeyCredential,
+  generateBlobSASQueryParameters,
+} from '@azure/storage-blob';
 import { DEV_ACCOUNT, DEV_KEY } from './azurite';
 import { resetCustomVisionServices } from '../src/activities/customVisionServices';
 import { setTimeSource } from '../src/runtime/time';
@@ -55,7 +64,8 @@ export interface LocalStackOptions {
    * in a backup container and whose notifications go to the app's queue, plus a replica
    * container; the CV_* settings point at them.
    */
-  customVision?: boolean | Omit<CustomVisionEmulatorOptions, 'clock' | 'storageConnectionString' | 'backupContainer' | 'queueName'>;
+  customVision?:
+    boolean | Omit<CustomVisionEmulatorOptions, 'clock' | 'storageConnectionString' | 'backupContainer' | 'queueName'>;
 }
 
 export interface LocalStack {
@@ -71,7 +81,12 @@ export interface LocalStack {
    * same loaded app: tests in one file start from a clean slate without reloading modules
    * (a module registry loads the app's registrations only once).
    */
-  reset(options?: { resources?: ResourceSpec[]; emulator?: LocalStackOptions['emulator']; targetOptions?: LocalStackOptions['targetOptions']; env?: Record<string, string | undefined> }): Promise<FormRecognizerEmulator>;
+  reset(options?: {
+    resources?: ResourceSpec[];
+    emulator?: LocalStackOptions['emulator'];
+    targetOptions?: LocalStackOptions['targetOptions'];
+    env?: Record<string, string | undefined>;
+  }): Promise<FormRecognizerEmulator>;
   close(): Promise<void>;
 }
 
@@ -86,7 +101,10 @@ const APP_ENTRY = path.join(__dirname, '..', 'src', 'functions');
 const HOST_JSON = path.join(__dirname, '..', 'host.json');
 
 /** App settings pointing at emulated resources: the first is the source, the others targets. */
-export function settingsForEmulator(emulator: FormRecognizerEmulator, targetOptions: Record<string, Record<string, unknown>> = {}): Record<string, string> {
+export function settingsForEmulator(
+  emulator: FormRecognizerEmulator,
+  targetOptions: Record<string, Record<string, unknown>> = {},
+): Record<string, string> {
   const [source, ...targets] = emulator.resources;
   const env: Record<string, string> = {
     DR_SOURCE_ENDPOINT: source.endpoint,
@@ -97,7 +115,13 @@ export function settingsForEmulator(emulator: FormRecognizerEmulator, targetOpti
   const list = targets.map((t) => {
     const keySetting = `DR_TARGET_KEY_${t.region.toUpperCase()}`;
     env[keySetting] = t.key;
-    return { region: t.region, endpoint: t.endpoint, resourceId: t.resourceId, keySetting, ...(targetOptions[t.region] ?? {}) };
+    return {
+      region: t.region,
+      endpoint: t.endpoint,
+      resourceId: t.resourceId,
+      keySetting,
+      ...(targetOptions[t.region] ?? {}),
+    };
   });
   env.DR_TARGETS = JSON.stringify(list);
   return env;
@@ -120,7 +144,11 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     let emulator: FormRecognizerEmulator | undefined;
     let resourceEnv: Record<string, string> = {};
     if (!options.useConfiguredResources) {
-      emulator = await startFormRecognizerEmulator({ ...options.emulator, resources: options.resources ?? defaultStackResources(options.apiVersion), clock });
+      emulator = await startFormRecognizerEmulator({
+        ...options.emulator,
+        resources: options.resources ?? defaultStackResources(options.apiVersion),
+        clock,
+      });
       cleanups.push(() => emulator?.close());
       resourceEnv = settingsForEmulator(emulator, options.targetOptions);
     }
@@ -128,7 +156,12 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     let cvEnv: Record<string, string> = {};
     if (options.customVision) {
       if (!azurite) throw new Error('the Custom Vision emulator needs Azurite (no storageConnectionString)');
-      const started = await startCustomVisionWithContainers(azurite, clock, options.customVision === true ? {} : options.customVision, options.env?.CV_NOTIFICATION_QUEUE);
+      const started = await startCustomVisionWithContainers(
+        azurite,
+        clock,
+        options.customVision === true ? {} : options.customVision,
+        options.env?.CV_NOTIFICATION_QUEUE,
+      );
       customVision = started.emulator;
       cleanups.push(() => customVision?.close());
       cvEnv = started.env;
@@ -175,12 +208,22 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       close,
       async reset(next = {}) {
         await stack.emulator?.close();
-        const fresh = await startFormRecognizerEmulator({ ...options.emulator, ...next.emulator, resources: next.resources ?? options.resources ?? defaultStackResources(options.apiVersion), clock });
+        const fresh = await startFormRecognizerEmulator({
+          ...options.emulator,
+          ...next.emulator,
+          resources: next.resources ?? options.resources ?? defaultStackResources(options.apiVersion),
+          clock,
+        });
         cleanups.push(() => fresh.close());
         stack.emulator = fresh;
         const restored = Object.fromEntries(overridden.map((k) => [k, baseEnv[k]]));
         overridden = Object.keys(next.env ?? {});
-        const changed = { ...restored, ...settingsForEmulator(fresh, next.targetOptions ?? options.targetOptions), DR_LEDGER_CONTAINER: freshLedgerContainer(), ...next.env };
+        const changed = {
+          ...restored,
+          ...settingsForEmulator(fresh, next.targetOptions ?? options.targetOptions),
+          DR_LEDGER_CONTAINER: freshLedgerContainer(),
+          ...next.env,
+        };
         for (const [k, v] of Object.entries(changed)) {
           if (v === undefined) delete process.env[k];
           else process.env[k] = v;
@@ -200,7 +243,12 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
 /** A short-lived container SAS on Azurite's well-known development account (public key; not a secret). */
 function devContainerSas(containerName: string, nowMs: number): string {
   return generateBlobSASQueryParameters(
-    { containerName, permissions: ContainerSASPermissions.parse('racwl'), startsOn: new Date(nowMs - 3600_000), expiresOn: new Date(nowMs + 7 * 86400_000) },
+    {
+      containerName,
+      permissions: ContainerSASPermissions.parse('racwl'),
+      startsOn: new Date(nowMs - 3600_000),
+      expiresOn: new Date(nowMs + 7 * 86400_000),
+    },
     new StorageSharedKeyCredential(DEV_ACCOUNT, DEV_KEY),
   ).toString();
 }
@@ -216,7 +264,14 @@ async function startCustomVisionWithContainers(
   const replica = 'cv-backups-replica';
   await blobs.getContainerClient(backup).createIfNotExists();
   await blobs.getContainerClient(replica).createIfNotExists();
-  const emulator = await startCustomVisionEmulator({ exportDurationMs: 3_000, ...options, clock, storageConnectionString: azurite.connectionString, backupContainer: backup, queueName });
+  const emulator = await startCustomVisionEmulator({
+    exportDurationMs: 3_000,
+    ...options,
+    clock,
+    storageConnectionString: azurite.connectionString,
+    backupContainer: backup,
+    queueName,
+  });
   const now = Date.now();
   return {
     emulator,

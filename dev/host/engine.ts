@@ -17,7 +17,8 @@ import { createInvocationContext, errorDetails, errorMessage, type InvocationDep
 import type { FunctionDescription, FunctionRegistry } from './registry';
 import { Semaphore, WorkTracker } from './work';
 
-export type RuntimeStatus = 'Pending' | 'Running' | 'Completed' | 'ContinuedAsNew' | 'Failed' | 'Canceled' | 'Terminated' | 'Suspended';
+export type RuntimeStatus =
+  'Pending' | 'Running' | 'Completed' | 'ContinuedAsNew' | 'Failed' | 'Canceled' | 'Terminated' | 'Suspended';
 
 export const TERMINAL_STATUSES: readonly RuntimeStatus[] = ['Completed', 'Failed', 'Terminated', 'Canceled'];
 
@@ -39,7 +40,14 @@ export type HostEvent =
   | { type: 'timerSet'; time: string; instanceId: string; taskId: number; fireAt: string; purpose: 'timer' | 'retry' }
   | { type: 'timerFired'; time: string; instanceId: string; taskId: number; fireAt: string }
   | { type: 'eventRaised'; time: string; instanceId: string; name: string }
-  | { type: 'functionInvoked'; time: string; name: string; trigger: 'http' | 'timer' | 'queue'; ok: boolean; error?: string }
+  | {
+      type: 'functionInvoked';
+      time: string;
+      name: string;
+      trigger: 'http' | 'timer' | 'queue';
+      ok: boolean;
+      error?: string;
+    }
   | { type: 'hostError'; time: string; error: string; instanceId?: string };
 
 export type HostEventType = HostEvent['type'];
@@ -116,12 +124,27 @@ interface LongTimer {
 type OpenTask =
   | { kind: 'activity'; id: number; name: string; input: unknown; retry?: RetryState }
   | { kind: 'subOrchestration'; id: number; name: string; childInstanceId: string; retry?: RetryState }
-  | { kind: 'timer'; id: number; fireAt: number; canceled: boolean; purpose: 'timer' | 'retry'; long?: LongTimer; retry?: RetryState };
+  | {
+      kind: 'timer';
+      id: number;
+      fireAt: number;
+      canceled: boolean;
+      purpose: 'timer' | 'retry';
+      long?: LongTimer;
+      retry?: RetryState;
+    };
 
 type Message =
   | { kind: 'start' }
   | { kind: 'taskCompleted'; executionId: string; taskId: number; result: string }
-  | { kind: 'taskFailed'; executionId: string; taskId: number; reason: string; details: string; failureDetails?: Record<string, unknown> }
+  | {
+      kind: 'taskFailed';
+      executionId: string;
+      taskId: number;
+      reason: string;
+      details: string;
+      failureDetails?: Record<string, unknown>;
+    }
   | { kind: 'subCompleted'; executionId: string; taskId: number; result: string }
   | { kind: 'subFailed'; executionId: string; taskId: number; reason: string; details: string }
   | { kind: 'timerFired'; executionId: string; taskId: number; fireAt: number }
@@ -259,7 +282,11 @@ export class DurableEngine {
     const instanceId = options.instanceId ?? randomUUID().replace(/-/g, '');
     if (!instanceId.trim()) throw new RangeError('instanceId must not be empty');
     const existing = this.instances.get(instanceId);
-    if (existing && this.opts.overridableExistingInstanceStates === 'NonRunningStates' && !isTerminal(existing.status)) {
+    if (
+      existing &&
+      this.opts.overridableExistingInstanceStates === 'NonRunningStates' &&
+      !isTerminal(existing.status)
+    ) {
       throw new InstanceConflictError(`An Orchestration instance with the status ${existing.status} already exists.`);
     }
     this.createInstance(fn.name, instanceId, options.input, undefined);
@@ -269,7 +296,10 @@ export class DurableEngine {
   raiseEvent(instanceId: string, eventName: string, data: unknown): void {
     this.assertOpen();
     const inst = this.mustGet(instanceId);
-    if (isTerminal(inst.status)) throw new InstanceConflictError(`Instance '${instanceId}' is ${inst.status}; the event '${eventName}' was not delivered.`);
+    if (isTerminal(inst.status))
+      throw new InstanceConflictError(
+        `Instance '${instanceId}' is ${inst.status}; the event '${eventName}' was not delivered.`,
+      );
     this.emit({ type: 'eventRaised', time: this.iso(), instanceId, name: eventName });
     this.enqueue(inst, { kind: 'event', name: eventName, input: toJsonText(data) });
   }
@@ -284,7 +314,10 @@ export class DurableEngine {
   purge(instanceId: string): boolean {
     const inst = this.instances.get(instanceId);
     if (!inst) return false;
-    if (!isTerminal(inst.status)) throw new InstanceConflictError(`Instance '${instanceId}' is ${inst.status}; only completed, failed or terminated instances can be purged.`);
+    if (!isTerminal(inst.status))
+      throw new InstanceConflictError(
+        `Instance '${instanceId}' is ${inst.status}; only completed, failed or terminated instances can be purged.`,
+      );
     this.instances.delete(instanceId);
     return true;
   }
@@ -337,12 +370,20 @@ export class DurableEngine {
   /** Delivers every timer due at the clock's current time, earliest first. */
   fireDueTimers(): number {
     const now = this.opts.clock.now();
-    const due = [...this.timers.values()].filter((t) => t.fireAt <= now).sort((a, b) => a.fireAt - b.fireAt || a.taskId - b.taskId);
+    const due = [...this.timers.values()]
+      .filter((t) => t.fireAt <= now)
+      .sort((a, b) => a.fireAt - b.fireAt || a.taskId - b.taskId);
     for (const t of due) {
       this.timers.delete(t.key);
       const inst = this.instances.get(t.instanceId);
       if (!inst || inst.executionId !== t.executionId || isTerminal(inst.status)) continue;
-      this.emit({ type: 'timerFired', time: this.iso(), instanceId: t.instanceId, taskId: t.taskId, fireAt: new Date(t.fireAt).toISOString() });
+      this.emit({
+        type: 'timerFired',
+        time: this.iso(),
+        instanceId: t.instanceId,
+        taskId: t.taskId,
+        fireAt: new Date(t.fireAt).toISOString(),
+      });
       this.enqueue(inst, { kind: 'timerFired', executionId: t.executionId, taskId: t.taskId, fireAt: t.fireAt });
     }
     this.armRealTimer();
@@ -466,7 +507,13 @@ export class DurableEngine {
 
   private fatal(err: Error, inst?: Instance): void {
     this.fatalErrors.push(err);
-    this.opts.deps.logger({ level: 'error', category: 'host', message: err.message, instanceId: inst?.id, time: this.iso() });
+    this.opts.deps.logger({
+      level: 'error',
+      category: 'host',
+      message: err.message,
+      instanceId: inst?.id,
+      time: this.iso(),
+    });
     this.emit({ type: 'hostError', time: this.iso(), error: err.message, instanceId: inst?.id });
     if (inst && !isTerminal(inst.status)) {
       inst.status = 'Failed';
@@ -477,7 +524,8 @@ export class DurableEngine {
   }
 
   private dropOpenTasks(inst: Instance): void {
-    for (const t of inst.open.values()) if (t.kind === 'timer') this.timers.delete(this.timerKey(inst.id, inst.executionId, t.id));
+    for (const t of inst.open.values())
+      if (t.kind === 'timer') this.timers.delete(this.timerKey(inst.id, inst.executionId, t.id));
     inst.open.clear();
     this.armRealTimer();
   }
@@ -494,7 +542,13 @@ export class DurableEngine {
     if (msg.kind === 'terminate') {
       inst.history.push(historyEvent(EventType.ExecutionTerminated, now, { Input: toJsonText(msg.reason) }));
       this.finish(inst, 'Terminated', msg.reason, now);
-      this.emit({ type: 'instanceTerminated', time: this.iso(), instanceId: inst.id, name: inst.name, reason: msg.reason });
+      this.emit({
+        type: 'instanceTerminated',
+        time: this.iso(),
+        instanceId: inst.id,
+        name: inst.name,
+        reason: msg.reason,
+      });
       return;
     }
 
@@ -509,7 +563,10 @@ export class DurableEngine {
     // 2. Invoke the orchestrator with the whole history.
     const fn = this.opts.registry.get(inst.name, 'orchestration');
     // A copy the replay engine may change (it turns Timestamps into Dates), as if parsed from the wire.
-    const history = [...inst.history.map((e) => wireCopy(e, true)), ...newEvents.slice(0, 2).map((e) => wireCopy(e, e.IsPlayed))];
+    const history = [
+      ...inst.history.map((e) => wireCopy(e, true)),
+      ...newEvents.slice(0, 2).map((e) => wireCopy(e, e.IsPlayed)),
+    ];
     const payload = {
       history,
       input: structuredClone(inst.input),
@@ -537,7 +594,13 @@ export class DurableEngine {
           state = undefined;
         }
         const message = state?.error ?? text.slice(0, at);
-        failure = { message, details: err instanceof Error && err.stack ? err.stack.replace(OUT_OF_PROC_LABEL, '\n').split('$OutOfProcData$')[0] : message };
+        failure = {
+          message,
+          details:
+            err instanceof Error && err.stack
+              ? err.stack.replace(OUT_OF_PROC_LABEL, '\n').split('$OutOfProcData$')[0]
+              : message,
+        };
       } else {
         failure = { message: text, details: errorDetails(err) };
       }
@@ -566,13 +629,21 @@ export class DurableEngine {
     if (msg.kind === 'start') {
       inst.status = 'Running';
       if (wasPending || inst.history.length === 0) {
-        this.emit({ type: 'instanceStarted', time: this.iso(), instanceId: inst.id, name: inst.name, parentInstanceId: inst.parent?.instanceId });
+        this.emit({
+          type: 'instanceStarted',
+          time: this.iso(),
+          instanceId: inst.id,
+          name: inst.name,
+          parentInstanceId: inst.parent?.instanceId,
+        });
       }
     }
 
     if (failure) {
       const reason = `Orchestrator function '${inst.name}' failed: ${failure.message}`;
-      newEvents.push(historyEvent(EventType.ExecutionCompleted, now, { OrchestrationStatus: 'Failed', Result: toJsonText(reason) }));
+      newEvents.push(
+        historyEvent(EventType.ExecutionCompleted, now, { OrchestrationStatus: 'Failed', Result: toJsonText(reason) }),
+      );
       newEvents.push(historyEvent(EventType.OrchestratorCompleted, now));
       inst.history.push(...newEvents);
       this.finish(inst, 'Failed', reason, now, failure.details);
@@ -590,7 +661,12 @@ export class DurableEngine {
 
     if (state?.isDone) {
       const output = state.output === undefined ? null : jsonRoundTrip(state.output);
-      newEvents.push(historyEvent(EventType.ExecutionCompleted, now, { OrchestrationStatus: 'Completed', Result: toJsonText(output) }));
+      newEvents.push(
+        historyEvent(EventType.ExecutionCompleted, now, {
+          OrchestrationStatus: 'Completed',
+          Result: toJsonText(output),
+        }),
+      );
       newEvents.push(historyEvent(EventType.OrchestratorCompleted, now));
       inst.history.push(...newEvents);
       this.finish(inst, 'Completed', output, now);
@@ -609,15 +685,30 @@ export class DurableEngine {
    * Appends the history event for `msg` and mirrors the numbers the library takes while
    * replaying it. Returns false when the message is stale.
    */
-  private deliver(inst: Instance, msg: Exclude<Message, { kind: 'terminate' }>, now: number, events: HistoryEvent[], effects: Array<() => void>): boolean {
+  private deliver(
+    inst: Instance,
+    msg: Exclude<Message, { kind: 'terminate' }>,
+    now: number,
+    events: HistoryEvent[],
+    effects: Array<() => void>,
+  ): boolean {
     switch (msg.kind) {
       case 'start':
-        events.push(historyEvent(EventType.ExecutionStarted, now, {
-          Name: inst.name,
-          Input: toJsonText(inst.input),
-          Version: '',
-          ...(inst.parent ? { ParentInstance: { OrchestrationInstance: { InstanceId: inst.parent.instanceId, ExecutionId: inst.parent.executionId }, TaskScheduleId: inst.parent.taskId } } : {}),
-        }));
+        events.push(
+          historyEvent(EventType.ExecutionStarted, now, {
+            Name: inst.name,
+            Input: toJsonText(inst.input),
+            Version: '',
+            ...(inst.parent
+              ? {
+                  ParentInstance: {
+                    OrchestrationInstance: { InstanceId: inst.parent.instanceId, ExecutionId: inst.parent.executionId },
+                    TaskScheduleId: inst.parent.taskId,
+                  },
+                }
+              : {}),
+          }),
+        );
         return true;
       case 'event':
         events.push(historyEvent(EventType.EventRaised, now, { Name: msg.name, Input: msg.input }));
@@ -630,12 +721,14 @@ export class DurableEngine {
         if (msg.kind === 'taskCompleted') {
           events.push(historyEvent(EventType.TaskCompleted, now, { TaskScheduledId: msg.taskId, Result: msg.result }));
         } else {
-          events.push(historyEvent(EventType.TaskFailed, now, {
-            TaskScheduledId: msg.taskId,
-            Reason: msg.reason,
-            Details: msg.details,
-            ...(msg.failureDetails ? { FailureDetails: msg.failureDetails } : {}),
-          }));
+          events.push(
+            historyEvent(EventType.TaskFailed, now, {
+              TaskScheduledId: msg.taskId,
+              Reason: msg.reason,
+              Details: msg.details,
+              ...(msg.failureDetails ? { FailureDetails: msg.failureDetails } : {}),
+            }),
+          );
           if (task.retry) this.scheduleRetryTimer(inst, task.retry, now, events, effects);
         }
         return true;
@@ -646,9 +739,20 @@ export class DurableEngine {
         if (!task || task.kind !== 'subOrchestration') return false;
         inst.open.delete(msg.taskId);
         if (msg.kind === 'subCompleted') {
-          events.push(historyEvent(EventType.SubOrchestrationInstanceCompleted, now, { TaskScheduledId: msg.taskId, Result: msg.result }));
+          events.push(
+            historyEvent(EventType.SubOrchestrationInstanceCompleted, now, {
+              TaskScheduledId: msg.taskId,
+              Result: msg.result,
+            }),
+          );
         } else {
-          events.push(historyEvent(EventType.SubOrchestrationInstanceFailed, now, { TaskScheduledId: msg.taskId, Reason: msg.reason, Details: msg.details }));
+          events.push(
+            historyEvent(EventType.SubOrchestrationInstanceFailed, now, {
+              TaskScheduledId: msg.taskId,
+              Reason: msg.reason,
+              Details: msg.details,
+            }),
+          );
           if (task.retry) this.scheduleRetryTimer(inst, task.retry, now, events, effects);
         }
         return true;
@@ -657,34 +761,70 @@ export class DurableEngine {
         const task = inst.open.get(msg.taskId);
         if (!task || task.kind !== 'timer' || task.canceled) return false;
         inst.open.delete(msg.taskId);
-        events.push(historyEvent(EventType.TimerFired, now, { TimerId: msg.taskId, FireAt: new Date(msg.fireAt).toISOString() }));
+        events.push(
+          historyEvent(EventType.TimerFired, now, { TimerId: msg.taskId, FireAt: new Date(msg.fireAt).toISOString() }),
+        );
         if (task.purpose === 'retry' && task.retry) {
           // RetryableTask: after the timer, either the next attempt (a new number) or the final error (none).
-          if (task.retry.failures < task.retry.options.maxNumberOfAttempts) this.scheduleAttempt(inst, task.retry, now, events, effects);
+          if (task.retry.failures < task.retry.options.maxNumberOfAttempts)
+            this.scheduleAttempt(inst, task.retry, now, events, effects);
         } else if (task.long && !task.long.canceled && task.long.finalFireAt > now) {
           // LongTimerTask: one more piece, numbered while the previous piece's TimerFired is replayed.
-          this.createTimerTask(inst, this.nextPieceFireAt(task.long.finalFireAt, now), 'timer', now, events, effects, task.long);
+          this.createTimerTask(
+            inst,
+            this.nextPieceFireAt(task.long.finalFireAt, now),
+            'timer',
+            now,
+            events,
+            effects,
+            task.long,
+          );
         }
         return true;
       }
     }
   }
 
-  private scheduleRetryTimer(inst: Instance, retry: RetryState, now: number, events: HistoryEvent[], effects: Array<() => void>): void {
+  private scheduleRetryTimer(
+    inst: Instance,
+    retry: RetryState,
+    now: number,
+    events: HistoryEvent[],
+    effects: Array<() => void>,
+  ): void {
     retry.failures++;
     const o = retry.options;
     let delay = 0;
     if (retry.failures < o.maxNumberOfAttempts) {
       delay = o.firstRetryIntervalInMilliseconds * Math.pow(o.backoffCoefficient ?? 1, retry.failures - 1);
-      if (o.maxRetryIntervalInMilliseconds !== undefined && o.maxRetryIntervalInMilliseconds > 0) delay = Math.min(delay, o.maxRetryIntervalInMilliseconds);
+      if (o.maxRetryIntervalInMilliseconds !== undefined && o.maxRetryIntervalInMilliseconds > 0)
+        delay = Math.min(delay, o.maxRetryIntervalInMilliseconds);
     }
     this.createTimerTask(inst, now + delay, 'retry', now, events, effects, undefined, retry);
   }
 
-  private scheduleAttempt(inst: Instance, retry: RetryState, now: number, events: HistoryEvent[], effects: Array<() => void>): void {
+  private scheduleAttempt(
+    inst: Instance,
+    retry: RetryState,
+    now: number,
+    events: HistoryEvent[],
+    effects: Array<() => void>,
+  ): void {
     const id = inst.nextSeq++;
-    if (retry.kind === 'activity') this.scheduleActivity(inst, id, retry.name, retry.input, now, events, effects, retry);
-    else this.scheduleSubOrchestration(inst, id, retry.name, retry.explicitInstanceId, retry.input, now, events, effects, retry);
+    if (retry.kind === 'activity')
+      this.scheduleActivity(inst, id, retry.name, retry.input, now, events, effects, retry);
+    else
+      this.scheduleSubOrchestration(
+        inst,
+        id,
+        retry.name,
+        retry.explicitInstanceId,
+        retry.input,
+        now,
+        events,
+        effects,
+        retry,
+      );
   }
 
   private nextPieceFireAt(finalFireAt: number, now: number): number {
@@ -708,12 +848,28 @@ export class DurableEngine {
     events.push(historyEvent(EventType.TimerCreated, now, { FireAt: new Date(fireAt).toISOString() }, id));
     if (canceled) return;
     effects.push(() => {
-      this.emit({ type: 'timerSet', time: this.iso(), instanceId: inst.id, taskId: id, fireAt: new Date(fireAt).toISOString(), purpose });
+      this.emit({
+        type: 'timerSet',
+        time: this.iso(),
+        instanceId: inst.id,
+        taskId: id,
+        fireAt: new Date(fireAt).toISOString(),
+        purpose,
+      });
       if (!task.canceled) this.addTimer(inst, id, fireAt);
     });
   }
 
-  private scheduleActivity(inst: Instance, id: number, name: string, input: unknown, now: number, events: HistoryEvent[], effects: Array<() => void>, retry?: RetryState): void {
+  private scheduleActivity(
+    inst: Instance,
+    id: number,
+    name: string,
+    input: unknown,
+    now: number,
+    events: HistoryEvent[],
+    effects: Array<() => void>,
+    retry?: RetryState,
+  ): void {
     inst.open.set(id, { kind: 'activity', id, name, input, retry });
     events.push(historyEvent(EventType.TaskScheduled, now, { Name: name, Input: toJsonText(input) }, id));
     const executionId = inst.executionId;
@@ -733,7 +889,14 @@ export class DurableEngine {
   ): void {
     const childId = explicitInstanceId ?? `${inst.id}:${id.toString(16).padStart(4, '0')}`;
     inst.open.set(id, { kind: 'subOrchestration', id, name, childInstanceId: childId, retry });
-    events.push(historyEvent(EventType.SubOrchestrationInstanceCreated, now, { Name: name, InstanceId: childId, Input: toJsonText(input) }, id));
+    events.push(
+      historyEvent(
+        EventType.SubOrchestrationInstanceCreated,
+        now,
+        { Name: name, InstanceId: childId, Input: toJsonText(input) },
+        id,
+      ),
+    );
     const parent = { instanceId: inst.id, executionId: inst.executionId, taskId: id };
     effects.push(() => {
       const fn = this.opts.registry.find(name);
@@ -747,7 +910,13 @@ export class DurableEngine {
   }
 
   /** Walks the cumulative action list; returns the ContinueAsNew action if any. */
-  private processActions(inst: Instance, actions: Action[], now: number, events: HistoryEvent[], effects: Array<() => void>): Action | undefined {
+  private processActions(
+    inst: Instance,
+    actions: Action[],
+    now: number,
+    events: HistoryEvent[],
+    effects: Array<() => void>,
+  ): Action | undefined {
     const seen = new Map<Action, number>();
     const keys = new ActionKeys(inst.fingerprints);
     let continueAsNew: Action | undefined;
@@ -779,7 +948,10 @@ export class DurableEngine {
           return;
         }
         if (a.actionType === ActionType.WaitForExternalEvent) return;
-        if (!takesNumber(a)) throw new UnsupportedActionError(`The local host does not support ${ACTION_NAMES[a.actionType] ?? `action type ${a.actionType}`} (orchestrator '${inst.name}', instance '${inst.id}').`);
+        if (!takesNumber(a))
+          throw new UnsupportedActionError(
+            `The local host does not support ${ACTION_NAMES[a.actionType] ?? `action type ${a.actionType}`} (orchestrator '${inst.name}', instance '${inst.id}').`,
+          );
         if (seen.has(a)) return;
         const id = inst.nextSeq++;
         seen.set(a, id);
@@ -796,14 +968,24 @@ export class DurableEngine {
     return continueAsNew;
   }
 
-  private scheduleAction(inst: Instance, id: number, a: Action, now: number, events: HistoryEvent[], effects: Array<() => void>): void {
+  private scheduleAction(
+    inst: Instance,
+    id: number,
+    a: Action,
+    now: number,
+    events: HistoryEvent[],
+    effects: Array<() => void>,
+  ): void {
     switch (a.actionType) {
       case ActionType.CallActivity:
       case ActionType.CallActivityWithRetry: {
         // Activity inputs went through Utils.processInput: strings are JSON-encoded, the rest is raw.
         const input = typeof a.input === 'string' ? parseJsonText(a.input) : a.input;
         const name = a.functionName as string;
-        const retry: RetryState | undefined = a.actionType === ActionType.CallActivityWithRetry ? { options: a.retryOptions as RetryOptionsLike, failures: 0, kind: 'activity', name, input } : undefined;
+        const retry: RetryState | undefined =
+          a.actionType === ActionType.CallActivityWithRetry
+            ? { options: a.retryOptions as RetryOptionsLike, failures: 0, kind: 'activity', name, input }
+            : undefined;
         this.scheduleActivity(inst, id, name, input, now, events, effects, retry);
         return;
       }
@@ -812,7 +994,16 @@ export class DurableEngine {
         const name = a.functionName as string;
         const explicit = typeof a.instanceId === 'string' && a.instanceId ? a.instanceId : undefined;
         const retry: RetryState | undefined =
-          a.actionType === ActionType.CallSubOrchestratorWithRetry ? { options: a.retryOptions as RetryOptionsLike, failures: 0, kind: 'subOrchestration', name, input: a.input, explicitInstanceId: explicit } : undefined;
+          a.actionType === ActionType.CallSubOrchestratorWithRetry
+            ? {
+                options: a.retryOptions as RetryOptionsLike,
+                failures: 0,
+                kind: 'subOrchestration',
+                name,
+                input: a.input,
+                explicitInstanceId: explicit,
+              }
+            : undefined;
         this.scheduleSubOrchestration(inst, id, name, explicit, a.input, now, events, effects, retry);
         return;
       }
@@ -821,14 +1012,38 @@ export class DurableEngine {
         if (finalFireAt - now > this.opts.maximumShortTimerMs) {
           const long: LongTimer = { finalFireAt, canceled: !!a.isCanceled };
           inst.longTimers.set(id, long);
-          this.createTimerTask(inst, this.nextPieceFireAt(finalFireAt, now), 'timer', now, events, effects, long, undefined, id, !!a.isCanceled);
+          this.createTimerTask(
+            inst,
+            this.nextPieceFireAt(finalFireAt, now),
+            'timer',
+            now,
+            events,
+            effects,
+            long,
+            undefined,
+            id,
+            !!a.isCanceled,
+          );
         } else {
-          this.createTimerTask(inst, finalFireAt, 'timer', now, events, effects, undefined, undefined, id, !!a.isCanceled);
+          this.createTimerTask(
+            inst,
+            finalFireAt,
+            'timer',
+            now,
+            events,
+            effects,
+            undefined,
+            undefined,
+            id,
+            !!a.isCanceled,
+          );
         }
         return;
       }
       default:
-        throw new UnsupportedActionError(`The local host does not support ${ACTION_NAMES[a.actionType] ?? `action type ${a.actionType}`} (orchestrator '${inst.name}', instance '${inst.id}').`);
+        throw new UnsupportedActionError(
+          `The local host does not support ${ACTION_NAMES[a.actionType] ?? `action type ${a.actionType}`} (orchestrator '${inst.name}', instance '${inst.id}').`,
+        );
     }
   }
 
@@ -849,7 +1064,9 @@ export class DurableEngine {
     const df = (context as { df?: { taskOrchestratorExecutor?: { openTasks?: Record<string, unknown> } } }).df;
     const openTasks = df?.taskOrchestratorExecutor?.openTasks;
     if (!openTasks) {
-      throw new HostInvariantError(`Cross-check impossible for instance '${inst.id}': context.df.taskOrchestratorExecutor.openTasks is missing (durable-functions internals changed?).`);
+      throw new HostInvariantError(
+        `Cross-check impossible for instance '${inst.id}': context.df.taskOrchestratorExecutor.openTasks is missing (durable-functions internals changed?).`,
+      );
     }
     const library = Object.keys(openTasks).sort((a, b) => Number(a) - Number(b));
     const host = [...inst.open.keys()].map(String).sort((a, b) => Number(a) - Number(b));
@@ -873,7 +1090,8 @@ export class DurableEngine {
     if (status === 'Completed') {
       this.enqueue(parent, { kind: 'subCompleted', executionId, taskId, result: toJsonText(output) });
     } else if (status === 'Failed' || status === 'Terminated') {
-      const reason = status === 'Failed' ? String(output) : `Orchestrator function '${inst.name}' was terminated: ${String(output)}`;
+      const reason =
+        status === 'Failed' ? String(output) : `Orchestrator function '${inst.name}' was terminated: ${String(output)}`;
       this.enqueue(parent, { kind: 'subFailed', executionId, taskId, reason, details: failureDetails ?? reason });
     }
   }
@@ -885,7 +1103,12 @@ export class DurableEngine {
     this.notifyStatus(inst.id);
     this.emit({ type: 'instanceContinuedAsNew', time: this.iso(), instanceId: inst.id, name: inst.name });
     // ContinueAsNew input went through Utils.processInput (strings JSON-encoded).
-    inst.input = typeof action.input === 'string' ? parseJsonText(action.input) : action.input === undefined ? null : jsonRoundTrip(action.input);
+    inst.input =
+      typeof action.input === 'string'
+        ? parseJsonText(action.input)
+        : action.input === undefined
+          ? null
+          : jsonRoundTrip(action.input);
     inst.executionId = randomUUID().replace(/-/g, '');
     inst.history = [];
     inst.recorded = [];
@@ -908,7 +1131,13 @@ export class DurableEngine {
       .finally(() => this.opts.work.end());
   }
 
-  private async executeActivity(instanceId: string, executionId: string, taskId: number, name: string, input: unknown): Promise<void> {
+  private async executeActivity(
+    instanceId: string,
+    executionId: string,
+    taskId: number,
+    name: string,
+    input: unknown,
+  ): Promise<void> {
     const inst = this.instances.get(instanceId);
     if (!inst || inst.executionId !== executionId || isTerminal(inst.status)) return;
     const fn = this.opts.registry.find(name);
@@ -925,7 +1154,13 @@ export class DurableEngine {
       outcome = await this.invokeActivity(fn, input, instanceId);
       if (!this.takeLostResult(fn.name, input)) break;
       this.emit({ type: 'activityResultLost', time: this.iso(), instanceId, name: fn.name, taskId, execution });
-      this.opts.deps.logger({ level: 'warning', category: 'host', instanceId, time: this.iso(), message: `at-least-once: the result of activity '${fn.name}' (task ${taskId}) is dropped; executing it again.` });
+      this.opts.deps.logger({
+        level: 'warning',
+        category: 'host',
+        instanceId,
+        time: this.iso(),
+        message: `at-least-once: the result of activity '${fn.name}' (task ${taskId}) is dropped; executing it again.`,
+      });
     }
     const current = this.instances.get(instanceId);
     if (!current || current !== inst || inst.executionId !== executionId || isTerminal(inst.status)) return;
@@ -948,7 +1183,11 @@ export class DurableEngine {
     }
   }
 
-  private async invokeActivity(fn: FunctionDescription, input: unknown, instanceId: string): Promise<{ ok: true; result: string } | { ok: false; err: unknown }> {
+  private async invokeActivity(
+    fn: FunctionDescription,
+    input: unknown,
+    instanceId: string,
+  ): Promise<{ ok: true; result: string } | { ok: false; err: unknown }> {
     this.stats.activityExecutions++;
     const context = createInvocationContext(fn, this.opts.deps, { instanceId, triggerMetadata: { instanceId } });
     try {
@@ -1025,7 +1264,10 @@ function takesNumber(a: Action): boolean {
 }
 
 function forEachAtomic(a: Action, visit: (a: Action) => void): void {
-  if ((a.actionType === ActionType.WhenAll || a.actionType === ActionType.WhenAny) && Array.isArray(a.compoundActions)) {
+  if (
+    (a.actionType === ActionType.WhenAll || a.actionType === ActionType.WhenAny) &&
+    Array.isArray(a.compoundActions)
+  ) {
     for (const c of a.compoundActions) forEachAtomic(c, visit);
   } else visit(a);
 }
@@ -1046,7 +1288,7 @@ class ActionKeys {
     const known = this.memo.get(a);
     if (known !== undefined) return known;
     let key: string;
-    if ((a.actionType === ActionType.WhenAll || a.actionType === ActionType.WhenAny)) {
+    if (a.actionType === ActionType.WhenAll || a.actionType === ActionType.WhenAny) {
       key = `${ACTION_NAMES[a.actionType]}[${(a.compoundActions ?? []).map((c) => this.numberOf(c)).join(',')}]`;
     } else {
       key = fingerprintOf(a);
@@ -1123,7 +1365,13 @@ function parseFailureDetails(message: string): Record<string, unknown> | undefin
   try {
     const v = JSON.parse(message) as Record<string, unknown>;
     if (typeof v.errorType !== 'string' || typeof v.errorMessage !== 'string' || !v.properties) return undefined;
-    return { ErrorType: v.errorType, ErrorMessage: v.errorMessage, StackTrace: v.stackTrace, IsNonRetriable: !!v.isNonRetriable, Properties: v.properties };
+    return {
+      ErrorType: v.errorType,
+      ErrorMessage: v.errorMessage,
+      StackTrace: v.stackTrace,
+      IsNonRetriable: !!v.isNonRetriable,
+      Properties: v.properties,
+    };
   } catch {
     return undefined;
   }

@@ -136,7 +136,12 @@ export function installFunctionsCore(): void {
   if (mod[PATCH_KEY]) return;
   const original = mod._resolveFilename;
   const self = __filename;
-  mod._resolveFilename = function patched(request: string, parent: unknown, isMain: boolean, options?: unknown): string {
+  mod._resolveFilename = function patched(
+    request: string,
+    parent: unknown,
+    isMain: boolean,
+    options?: unknown,
+  ): string {
     if (request === '@azure/functions-core') return self;
     return original.call(this, request, parent, isMain, options);
   };

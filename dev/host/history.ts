@@ -48,8 +48,19 @@ export interface HistoryEvent {
   [field: string]: unknown;
 }
 
-export function historyEvent(type: number, timestampMs: number, fields: Record<string, unknown> = {}, eventId = -1): HistoryEvent {
-  return { EventType: type, EventId: eventId, IsPlayed: false, Timestamp: new Date(timestampMs).toISOString(), ...fields };
+export function historyEvent(
+  type: number,
+  timestampMs: number,
+  fields: Record<string, unknown> = {},
+  eventId = -1,
+): HistoryEvent {
+  return {
+    EventType: type,
+    EventId: eventId,
+    IsPlayed: false,
+    Timestamp: new Date(timestampMs).toISOString(),
+    ...fields,
+  };
 }
 
 /** JSON text for a value, as the extension stores inputs and results (`undefined` → `null`). */
@@ -72,7 +83,10 @@ export function parseJsonText(text: unknown): unknown {
  * (scheduling and episode bookkeeping events are folded into the events that complete them,
  * with `FunctionName` and `ScheduledTime` added), like the extension's status endpoint.
  */
-export function condensedHistory(history: readonly HistoryEvent[], showOutput: boolean): Array<Record<string, unknown>> {
+export function condensedHistory(
+  history: readonly HistoryEvent[],
+  showOutput: boolean,
+): Array<Record<string, unknown>> {
   const scheduled = new Map<number, HistoryEvent>();
   const out: Array<Record<string, unknown>> = [];
   for (const e of history) {
@@ -86,7 +100,12 @@ export function condensedHistory(history: readonly HistoryEvent[], showOutput: b
       case EventType.OrchestratorCompleted:
         break;
       case EventType.ExecutionStarted:
-        out.push({ EventType: 'ExecutionStarted', FunctionName: e.Name, Timestamp: e.Timestamp, ...(showOutput ? { Input: parseJsonText(e.Input) } : {}) });
+        out.push({
+          EventType: 'ExecutionStarted',
+          FunctionName: e.Name,
+          Timestamp: e.Timestamp,
+          ...(showOutput ? { Input: parseJsonText(e.Input) } : {}),
+        });
         break;
       case EventType.TaskCompleted:
       case EventType.SubOrchestrationInstanceCompleted: {
@@ -118,10 +137,20 @@ export function condensedHistory(history: readonly HistoryEvent[], showOutput: b
         out.push({ EventType: 'TimerFired', FireAt: e.FireAt, Timestamp: e.Timestamp });
         break;
       case EventType.EventRaised:
-        out.push({ EventType: 'EventRaised', Name: e.Name, Timestamp: e.Timestamp, ...(showOutput ? { Input: parseJsonText(e.Input) } : {}) });
+        out.push({
+          EventType: 'EventRaised',
+          Name: e.Name,
+          Timestamp: e.Timestamp,
+          ...(showOutput ? { Input: parseJsonText(e.Input) } : {}),
+        });
         break;
       case EventType.ExecutionCompleted:
-        out.push({ EventType: 'ExecutionCompleted', OrchestrationStatus: e.OrchestrationStatus, Timestamp: e.Timestamp, ...(showOutput ? { Result: parseJsonText(e.Result) } : {}) });
+        out.push({
+          EventType: 'ExecutionCompleted',
+          OrchestrationStatus: e.OrchestrationStatus,
+          Timestamp: e.Timestamp,
+          ...(showOutput ? { Result: parseJsonText(e.Result) } : {}),
+        });
         break;
       default:
         out.push({ EventType: eventTypeName(e.EventType), Timestamp: e.Timestamp });

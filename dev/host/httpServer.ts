@@ -110,7 +110,12 @@ export class LocalHttpServer {
       this.opts.work.begin();
       this.handle(req, res)
         .catch((err: unknown) => {
-          this.opts.deps.logger({ level: 'error', category: 'host', message: `HTTP ${req.method} ${req.url} failed: ${errorMessage(err)}`, time: new Date(this.opts.deps.now()).toISOString() });
+          this.opts.deps.logger({
+            level: 'error',
+            category: 'host',
+            message: `HTTP ${req.method} ${req.url} failed: ${errorMessage(err)}`,
+            time: new Date(this.opts.deps.now()).toISOString(),
+          });
           if (!res.headersSent) res.writeHead(500);
           res.end();
         })
@@ -151,12 +156,25 @@ export class LocalHttpServer {
     const method = (req.method ?? 'GET').toUpperCase();
     const headers = flattenHeaders(req);
 
-    for (const [prefix, isWebhook] of [[WEBHOOK_PREFIX, true], [RPC_PREFIX, false]] as const) {
+    for (const [prefix, isWebhook] of [
+      [WEBHOOK_PREFIX, true],
+      [RPC_PREFIX, false],
+    ] as const) {
       if (url.pathname.startsWith(prefix) || url.pathname === prefix.slice(0, -1)) {
         const rest = url.pathname.slice(prefix.length);
-        const r = await this.opts.management.handle(method, rest, url.searchParams, headers, body.toString('utf8'), isWebhook);
+        const r = await this.opts.management.handle(
+          method,
+          rest,
+          url.searchParams,
+          headers,
+          body.toString('utf8'),
+          isWebhook,
+        );
         const out = r.body === undefined ? '' : JSON.stringify(r.body);
-        res.writeHead(r.status, { ...(r.body === undefined ? {} : { 'Content-Type': 'application/json; charset=utf-8' }), ...(r.headers ?? {}) });
+        res.writeHead(r.status, {
+          ...(r.body === undefined ? {} : { 'Content-Type': 'application/json; charset=utf-8' }),
+          ...(r.headers ?? {}),
+        });
         res.end(out);
         return;
       }
@@ -164,11 +182,20 @@ export class LocalHttpServer {
 
     const prefix = this.opts.routePrefix ? `/${this.opts.routePrefix.replace(/^\/+|\/+$/g, '')}` : '';
     const pathname = url.pathname;
-    if (prefix && !(pathname.toLowerCase() === prefix.toLowerCase() || pathname.toLowerCase().startsWith(`${prefix.toLowerCase()}/`))) {
+    if (
+      prefix &&
+      !(
+        pathname.toLowerCase() === prefix.toLowerCase() || pathname.toLowerCase().startsWith(`${prefix.toLowerCase()}/`)
+      )
+    ) {
       res.writeHead(404).end();
       return;
     }
-    const parts = pathname.slice(prefix.length).split('/').filter((p) => p !== '').map((p) => decodeURIComponent(p));
+    const parts = pathname
+      .slice(prefix.length)
+      .split('/')
+      .filter((p) => p !== '')
+      .map((p) => decodeURIComponent(p));
     for (const route of this.routes) {
       if (route.methods && !route.methods.has(method)) continue;
       const params = matchRoute(route.segments, parts);
@@ -186,7 +213,15 @@ export class LocalHttpServer {
     res.writeHead(404).end();
   }
 
-  private async invoke(fn: FunctionDescription, method: string, url: URL, headers: Record<string, string>, body: Buffer, params: Record<string, string>, res: ServerResponse): Promise<void> {
+  private async invoke(
+    fn: FunctionDescription,
+    method: string,
+    url: URL,
+    headers: Record<string, string>,
+    body: Buffer,
+    params: Record<string, string>,
+    res: ServerResponse,
+  ): Promise<void> {
     const request = new HttpRequest({
       method,
       url: url.toString(),
@@ -200,17 +235,32 @@ export class LocalHttpServer {
       result = await fn.handler(request, context);
     } catch (err) {
       context.error(`Executed '${fn.name}' (Failed): ${errorMessage(err)}`);
-      this.opts.emit({ type: 'functionInvoked', time: new Date(this.opts.deps.now()).toISOString(), name: fn.name, trigger: 'http', ok: false, error: errorMessage(err) });
+      this.opts.emit({
+        type: 'functionInvoked',
+        time: new Date(this.opts.deps.now()).toISOString(),
+        name: fn.name,
+        trigger: 'http',
+        ok: false,
+        error: errorMessage(err),
+      });
       res.writeHead(500).end();
       return;
     }
-    this.opts.emit({ type: 'functionInvoked', time: new Date(this.opts.deps.now()).toISOString(), name: fn.name, trigger: 'http', ok: true });
+    this.opts.emit({
+      type: 'functionInvoked',
+      time: new Date(this.opts.deps.now()).toISOString(),
+      name: fn.name,
+      trigger: 'http',
+      ok: true,
+    });
     if (result === undefined || result === null) {
       // Assumption: no return value → 204 No Content.
       res.writeHead(204).end();
       return;
     }
-    const response = isHttpResponse(result) ? result : new HttpResponse(result as ConstructorParameters<typeof HttpResponse>[0]);
+    const response = isHttpResponse(result)
+      ? result
+      : new HttpResponse(result as ConstructorParameters<typeof HttpResponse>[0]);
     const outHeaders: Record<string, string | string[]> = {};
     response.headers.forEach((value, key) => {
       outHeaders[key] = value;
@@ -227,7 +277,14 @@ export class LocalHttpServer {
 function isHttpResponse(v: unknown): v is HttpResponse {
   if (v instanceof HttpResponse) return true;
   const r = v as Partial<HttpResponse> | null;
-  return !!r && typeof r === 'object' && typeof r.status === 'number' && typeof r.arrayBuffer === 'function' && r.headers !== undefined && Array.isArray(r.cookies);
+  return (
+    !!r &&
+    typeof r === 'object' &&
+    typeof r.status === 'number' &&
+    typeof r.arrayBuffer === 'function' &&
+    r.headers !== undefined &&
+    Array.isArray(r.cookies)
+  );
 }
 
 function serializeCookie(c: Cookie): string {

@@ -10,7 +10,16 @@ import { InvocationContext } from '@azure/functions';
 import * as df from 'durable-functions';
 import type { QueueClient } from '@azure/storage-queue';
 import { systemClock, type Clock } from '../clock';
-import { DurableEngine, HostInvariantError, isTerminal, type AtLeastOnceRule, type HostEvent, type HostEventType, type InstanceStatus, type ListFilter } from './engine';
+import {
+  DurableEngine,
+  HostInvariantError,
+  isTerminal,
+  type AtLeastOnceRule,
+  type HostEvent,
+  type HostEventType,
+  type InstanceStatus,
+  type ListFilter,
+} from './engine';
 import type { HistoryEvent } from './history';
 import { LocalHttpServer } from './httpServer';
 import { consoleLogger, type DurableClientData, type InvocationDeps, type LogEntry, type Logger } from './invocation';
@@ -28,7 +37,12 @@ installFunctionsCore();
 export type { HostEvent, HostEventType, InstanceStatus, ListFilter, AtLeastOnceRule, LogEntry, Logger, QueueOptions };
 export type { RuntimeStatus } from './engine';
 export type { HistoryEvent } from './history';
-export { NonDeterministicOrchestrationError, HostInvariantError, InstanceNotFoundError, InstanceConflictError } from './engine';
+export {
+  NonDeterministicOrchestrationError,
+  HostInvariantError,
+  InstanceNotFoundError,
+  InstanceConflictError,
+} from './engine';
 export { EventType } from './history';
 export { consoleLogger } from './invocation';
 export { installFunctionsCore } from './functionsCore';
@@ -162,7 +176,9 @@ interface VirtualLike extends Clock {
 }
 
 function asVirtual(clock: Clock): VirtualLike | undefined {
-  return clock.virtual && typeof (clock as Partial<VirtualLike>).advanceTo === 'function' ? (clock as VirtualLike) : undefined;
+  return clock.virtual && typeof (clock as Partial<VirtualLike>).advanceTo === 'function'
+    ? (clock as VirtualLike)
+    : undefined;
 }
 
 export async function createLocalHost(options: LocalHostOptions): Promise<LocalHost> {
@@ -172,7 +188,11 @@ export async function createLocalHost(options: LocalHostOptions): Promise<LocalH
   const hostJson: HostJsonOptions = options.hostJson ? readHostJson(options.hostJson) : { queues: {} };
 
   const envVars: Record<string, string | undefined> = { ...(options.env ?? {}) };
-  if (options.storageConnectionString && envVars.AzureWebJobsStorage === undefined && process.env.AzureWebJobsStorage === undefined) {
+  if (
+    options.storageConnectionString &&
+    envVars.AzureWebJobsStorage === undefined &&
+    process.env.AzureWebJobsStorage === undefined
+  ) {
     envVars.AzureWebJobsStorage = options.storageConnectionString;
   }
   const restoreEnv = applyEnv(envVars);
@@ -180,7 +200,14 @@ export async function createLocalHost(options: LocalHostOptions): Promise<LocalH
   try {
     // 1. Capture the registrations.
     installFunctionsCore();
-    setCoreLogSink((level, category, message) => logger({ level: level as LogEntry['level'], category: `worker:${category}`, message, time: new Date(clock.now()).toISOString() }));
+    setCoreLogSink((level, category, message) =>
+      logger({
+        level: level as LogEntry['level'],
+        category: `worker:${category}`,
+        message,
+        time: new Date(clock.now()).toISOString(),
+      }),
+    );
     const before = capturedRegistrations().length;
     await options.load();
     const regs = capturedRegistrations().slice(before);
@@ -195,7 +222,9 @@ export async function createLocalHost(options: LocalHostOptions): Promise<LocalH
     const registry = new FunctionRegistry(regs);
 
     // 2. Settings.
-    const taskHubName = options.taskHubName ?? (hostJson.taskHubName ? resolveSettings(hostJson.taskHubName, 'host.json durableTask.hubName') : 'TestHubName');
+    const taskHubName =
+      options.taskHubName ??
+      (hostJson.taskHubName ? resolveSettings(hostJson.taskHubName, 'host.json durableTask.hubName') : 'TestHubName');
     const work = new WorkTracker();
     let baseUrl = '';
     const keyQuery = options.functionKey ? `&code=${encodeURIComponent(options.functionKey)}` : '';
@@ -254,7 +283,10 @@ export async function createLocalHost(options: LocalHostOptions): Promise<LocalH
     };
 
     // 4. HTTP: functions and the management API.
-    const management = new ManagementApi(engine, clientData, { functionKey: options.functionKey, pageSize: options.listPageSize ?? 100 });
+    const management = new ManagementApi(engine, clientData, {
+      functionKey: options.functionKey,
+      pageSize: options.listPageSize ?? 100,
+    });
     const server = new LocalHttpServer({
       hostname: options.hostname ?? '127.0.0.1',
       port: options.httpPort ?? 7071,
@@ -269,7 +301,8 @@ export async function createLocalHost(options: LocalHostOptions): Promise<LocalH
     baseUrl = await server.listen();
     cleanups.push(() => server.close());
     // DurableClient rewrites management URLs to localhost:7071 unless WEBSITE_HOSTNAME is set (as it is on Azure).
-    if (process.env.WEBSITE_HOSTNAME === undefined) cleanups.push(applyEnv({ WEBSITE_HOSTNAME: new URL(baseUrl).host }));
+    if (process.env.WEBSITE_HOSTNAME === undefined)
+      cleanups.push(applyEnv({ WEBSITE_HOSTNAME: new URL(baseUrl).host }));
 
     // 5. Timer and queue triggers.
     const timers = new TimerTriggers(registry.all, clock, deps, work, emit, options.timerSchedules ?? true);
@@ -286,7 +319,8 @@ export async function createLocalHost(options: LocalHostOptions): Promise<LocalH
     } as const;
     const listeners: QueueListener[] = [];
     if (options.queueListeners ?? true) {
-      for (const fn of registry.ofKind('queue')) listeners.push(new QueueListener(fn, queueOptions, deps, work, emit, logger, options.storageConnectionString));
+      for (const fn of registry.ofKind('queue'))
+        listeners.push(new QueueListener(fn, queueOptions, deps, work, emit, logger, options.storageConnectionString));
       for (const l of listeners) await l.start();
       cleanups.push(() => Promise.all(listeners.map((l) => l.stop())));
     }
@@ -294,7 +328,9 @@ export async function createLocalHost(options: LocalHostOptions): Promise<LocalH
     const queueClient = (name: string): QueueClient => {
       let c = queueClients.get(name);
       if (!c) {
-        c = QueueServiceClient.fromConnectionString(connectionStringFor(undefined, options.storageConnectionString)).getQueueClient(name);
+        c = QueueServiceClient.fromConnectionString(
+          connectionStringFor(undefined, options.storageConnectionString),
+        ).getQueueClient(name);
         queueClients.set(name, c);
       }
       return c;
@@ -309,7 +345,10 @@ export async function createLocalHost(options: LocalHostOptions): Promise<LocalH
     timers.start();
 
     const throwIfFatal = (): void => {
-      if (engine.fatalErrors.length > 0) throw engine.fatalErrors[0] instanceof HostInvariantError ? engine.fatalErrors[0] : new HostInvariantError(engine.fatalErrors[0].message);
+      if (engine.fatalErrors.length > 0)
+        throw engine.fatalErrors[0] instanceof HostInvariantError
+          ? engine.fatalErrors[0]
+          : new HostInvariantError(engine.fatalErrors[0].message);
     };
 
     /** Waits until no work is known and no queue has a visible message; fires timers already due. */
@@ -329,7 +368,9 @@ export async function createLocalHost(options: LocalHostOptions): Promise<LocalH
 
     const step = async (target: number | undefined, includeSchedules: boolean): Promise<boolean> => {
       if (!virtual) return false;
-      const candidates = [engine.nextTimerDue(), includeSchedules ? timers.nextDue() : undefined].filter((x): x is number => x !== undefined);
+      const candidates = [engine.nextTimerDue(), includeSchedules ? timers.nextDue() : undefined].filter(
+        (x): x is number => x !== undefined,
+      );
       const next = candidates.length ? Math.min(...candidates) : undefined;
       if (next === undefined || (target !== undefined && next > target)) {
         if (target !== undefined && target > clock.now()) {
@@ -352,7 +393,10 @@ export async function createLocalHost(options: LocalHostOptions): Promise<LocalH
         await settle();
         throwIfFatal();
         if (!advance || !virtual) return;
-        if (i >= max) throw new Error(`runUntilIdle: still scheduling timers after ${max} steps (virtual time ${new Date(clock.now()).toISOString()}).`);
+        if (i >= max)
+          throw new Error(
+            `runUntilIdle: still scheduling timers after ${max} steps (virtual time ${new Date(clock.now()).toISOString()}).`,
+          );
         if (!(await step(until, false))) {
           await settle();
           throwIfFatal();
@@ -412,7 +456,12 @@ export async function createLocalHost(options: LocalHostOptions): Promise<LocalH
           if (timer) clearTimeout(timer);
           f();
         };
-        if (opts.timeoutMs !== undefined) timer = setTimeout(() => finish(() => reject(new Error(`Instance '${instanceId}' did not finish within ${opts.timeoutMs} ms.`))), opts.timeoutMs);
+        if (opts.timeoutMs !== undefined)
+          timer = setTimeout(
+            () =>
+              finish(() => reject(new Error(`Instance '${instanceId}' did not finish within ${opts.timeoutMs} ms.`))),
+            opts.timeoutMs,
+          );
       });
     };
 
@@ -434,7 +483,11 @@ export async function createLocalHost(options: LocalHostOptions): Promise<LocalH
       clientData,
       client: () => {
         const binding = { name: 'localHostDurableClient', type: 'durableClient' };
-        const ctx = new InvocationContext({ functionName: 'localHost', invocationId: 'local-host', options: { trigger: { name: 'x', type: 'x' }, extraInputs: [binding], extraOutputs: [] } });
+        const ctx = new InvocationContext({
+          functionName: 'localHost',
+          invocationId: 'local-host',
+          options: { trigger: { name: 'x', type: 'x' }, extraInputs: [binding], extraOutputs: [] },
+        });
         ctx.extraInputs.set(binding.name, clientData());
         return df.getClient(ctx);
       },
@@ -455,7 +508,9 @@ export async function createLocalHost(options: LocalHostOptions): Promise<LocalH
           const text = typeof message === 'string' ? message : JSON.stringify(message);
           const client = queueClient(queueName);
           await client.createIfNotExists();
-          await client.sendMessage(queueOptions.messageEncoding === 'base64' ? Buffer.from(text, 'utf8').toString('base64') : text);
+          await client.sendMessage(
+            queueOptions.messageEncoding === 'base64' ? Buffer.from(text, 'utf8').toString('base64') : text,
+          );
           for (const l of listeners) if (l.queueName === queueName) l.wake();
         },
         client: queueClient,

@@ -34,7 +34,9 @@ const CONSOLE_LEVELS: Record<LogLevel, 'debug' | 'info' | 'warn' | 'error'> = {
 /** The default logger: information and above to the console, one line each. */
 export const consoleLogger: Logger = (e) => {
   if (e.level === 'trace' || e.level === 'debug') return;
-  console[CONSOLE_LEVELS[e.level]](`[${e.time}] ${e.level.toUpperCase()} ${e.category}${e.instanceId ? ` (${e.instanceId})` : ''}: ${e.message}`);
+  console[CONSOLE_LEVELS[e.level]](
+    `[${e.time}] ${e.level.toUpperCase()} ${e.category}${e.instanceId ? ` (${e.instanceId})` : ''}: ${e.message}`,
+  );
 };
 
 /** Durable client input data, as the extension passes it to `df.app.client.*` functions. */

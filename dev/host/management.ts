@@ -4,7 +4,14 @@
  * server: `/runtime/webhooks/durabletask/` (the public webhook URLs) and `/durabletask/`
  * (the `rpcBaseUrl` the real extension serves on a loopback port).
  */
-import { DurableEngine, InstanceConflictError, InstanceNotFoundError, isTerminal, type InstanceStatus, type RuntimeStatus } from './engine';
+import {
+  DurableEngine,
+  InstanceConflictError,
+  InstanceNotFoundError,
+  isTerminal,
+  type InstanceStatus,
+  type RuntimeStatus,
+} from './engine';
 import { RegistrationError } from './registry';
 import type { DurableClientData } from './invocation';
 
@@ -17,7 +24,16 @@ export interface ApiResponse {
   body?: unknown;
 }
 
-const STATUSES: RuntimeStatus[] = ['Pending', 'Running', 'Completed', 'ContinuedAsNew', 'Failed', 'Canceled', 'Terminated', 'Suspended'];
+const STATUSES: RuntimeStatus[] = [
+  'Pending',
+  'Running',
+  'Completed',
+  'ContinuedAsNew',
+  'Failed',
+  'Canceled',
+  'Terminated',
+  'Suspended',
+];
 
 /** Timestamps without milliseconds, as the extension formats them. */
 function wireTime(iso: string): string {
@@ -58,16 +74,35 @@ export class ManagementApi {
       createdTime: wireTime(s.createdTime),
       lastUpdatedTime: wireTime(s.lastUpdatedTime),
     };
-    if (single && flag(q, 'showHistory', false)) body.historyEvents = this.engine.condensedHistory(s.instanceId, flag(q, 'showHistoryOutput', false));
+    if (single && flag(q, 'showHistory', false))
+      body.historyEvents = this.engine.condensedHistory(s.instanceId, flag(q, 'showHistoryOutput', false));
     return body;
   }
 
   /** `path` is relative to the prefix (e.g. `instances/abc`); `isWebhook` says which prefix was used. */
-  async handle(method: string, path: string, query: URLSearchParams, headers: Record<string, string | undefined>, body: string, isWebhook: boolean): Promise<ApiResponse> {
-    if (isWebhook && this.opts.functionKey && query.get('code') !== this.opts.functionKey && headers['x-functions-key'] !== this.opts.functionKey) {
-      return { status: 401, body: { error: 'A valid system key is required (code query parameter or x-functions-key header).' } };
+  async handle(
+    method: string,
+    path: string,
+    query: URLSearchParams,
+    headers: Record<string, string | undefined>,
+    body: string,
+    isWebhook: boolean,
+  ): Promise<ApiResponse> {
+    if (
+      isWebhook &&
+      this.opts.functionKey &&
+      query.get('code') !== this.opts.functionKey &&
+      headers['x-functions-key'] !== this.opts.functionKey
+    ) {
+      return {
+        status: 401,
+        body: { error: 'A valid system key is required (code query parameter or x-functions-key header).' },
+      };
     }
-    const parts = path.split('/').filter((p) => p !== '').map(decodeURIComponent);
+    const parts = path
+      .split('/')
+      .filter((p) => p !== '')
+      .map(decodeURIComponent);
     try {
       if (parts[0] === 'orchestrators' && method === 'POST' && parts.length >= 2 && parts.length <= 3) {
         return this.start(parts[1], parts[2], body);
@@ -83,7 +118,8 @@ export class ManagementApi {
           if (method === 'DELETE') return this.purge(id);
         }
         if (parts.length === 4 && parts[2] === 'raiseEvent' && method === 'POST') return this.raise(id, parts[3], body);
-        if (parts.length === 3 && parts[2] === 'terminate' && method === 'POST') return this.terminate(id, query.get('reason') ?? '');
+        if (parts.length === 3 && parts[2] === 'terminate' && method === 'POST')
+          return this.terminate(id, query.get('reason') ?? '');
         if (parts.length === 3 && ['suspend', 'resume', 'rewind', 'restart'].includes(parts[2]) && method === 'POST') {
           return { status: 501, body: { error: `'${parts[2]}' is not implemented by the local host.` } };
         }
@@ -144,7 +180,8 @@ export class ManagementApi {
     const offset = continuation ? Number(Buffer.from(continuation, 'base64').toString('utf8')) || 0 : 0;
     const page = all.slice(offset, offset + pageSize);
     const headers: Record<string, string> = {};
-    if (offset + pageSize < all.length) headers['x-ms-continuation-token'] = Buffer.from(String(offset + pageSize)).toString('base64');
+    if (offset + pageSize < all.length)
+      headers['x-ms-continuation-token'] = Buffer.from(String(offset + pageSize)).toString('base64');
     return { status: 200, headers, body: page.map((s) => this.statusBody(s, q, false)) };
   }
 
@@ -159,13 +196,16 @@ export class ManagementApi {
   private terminate(id: string, reason: string): ApiResponse {
     const s = this.engine.getStatus(id);
     if (!s) return { status: 404, body: { error: `No instance with ID '${id}' found.` } };
-    if (isTerminal(s.runtimeStatus)) return { status: 410, body: { error: `Instance '${id}' is already ${s.runtimeStatus}.` } };
+    if (isTerminal(s.runtimeStatus))
+      return { status: 410, body: { error: `Instance '${id}' is already ${s.runtimeStatus}.` } };
     this.engine.terminate(id, reason);
     return { status: 202 };
   }
 
   private purge(id: string): ApiResponse {
-    return this.engine.purge(id) ? { status: 200, body: { instancesDeleted: 1 } } : { status: 404, body: { instancesDeleted: 0 } };
+    return this.engine.purge(id)
+      ? { status: 200, body: { instancesDeleted: 1 } }
+      : { status: 404, body: { instancesDeleted: 0 } };
   }
 
   private purgeBy(q: URLSearchParams): ApiResponse {

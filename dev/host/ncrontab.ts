@@ -17,7 +17,14 @@ export class ScheduleError extends Error {
   override name = 'ScheduleError';
 }
 
-function parseField(text: string, min: number, max: number, names: string[] | undefined, nameBase: number, what: string): Set<number> {
+function parseField(
+  text: string,
+  min: number,
+  max: number,
+  names: string[] | undefined,
+  nameBase: number,
+  what: string,
+): Set<number> {
   const values = new Set<number>();
   const toNumber = (s: string): number => {
     const upper = s.toUpperCase();
@@ -61,7 +68,10 @@ class CronSchedule implements Schedule {
   private readonly months: Set<number>;
   private readonly weekdays: Set<number>;
 
-  constructor(readonly source: string, fields: string[]) {
+  constructor(
+    readonly source: string,
+    fields: string[],
+  ) {
     this.seconds = parseField(fields[0], 0, 59, undefined, 0, 'second');
     this.minutes = parseField(fields[1], 0, 59, undefined, 0, 'minute');
     this.hours = parseField(fields[2], 0, 23, undefined, 0, 'hour');
@@ -105,7 +115,10 @@ class CronSchedule implements Schedule {
 }
 
 class IntervalSchedule implements Schedule {
-  constructor(readonly source: string, private readonly intervalMs: number) {}
+  constructor(
+    readonly source: string,
+    private readonly intervalMs: number,
+  ) {}
 
   next(afterMs: number): number {
     return afterMs + this.intervalMs;
@@ -122,6 +135,9 @@ export function parseSchedule(expression: string): Schedule {
   }
   const fields = text.split(/\s+/);
   if (fields.length === 5) fields.unshift('0');
-  if (fields.length !== 6) throw new ScheduleError(`Schedule '${text}' must have 6 fields ({second} {minute} {hour} {day} {month} {day-of-week}) or be a TimeSpan hh:mm:ss.`);
+  if (fields.length !== 6)
+    throw new ScheduleError(
+      `Schedule '${text}' must have 6 fields ({second} {minute} {hour} {day} {month} {day-of-week}) or be a TimeSpan hh:mm:ss.`,
+    );
   return new CronSchedule(text, fields);
 }

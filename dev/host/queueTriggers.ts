@@ -17,7 +17,12 @@ export type ResolvedQueueOptions = Required<QueueOptions>;
 function toCamelCase(v: unknown): unknown {
   if (Array.isArray(v)) return v.map(toCamelCase);
   if (v === null || typeof v !== 'object') return v;
-  return Object.fromEntries(Object.entries(v as Record<string, unknown>).map(([k, x]) => [k.charAt(0).toLowerCase() + k.slice(1), toCamelCase(x)]));
+  return Object.fromEntries(
+    Object.entries(v as Record<string, unknown>).map(([k, x]) => [
+      k.charAt(0).toLowerCase() + k.slice(1),
+      toCamelCase(x),
+    ]),
+  );
 }
 
 function parsePayload(text: string): unknown {
@@ -32,8 +37,12 @@ const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
 
 export function connectionStringFor(connection: string | undefined, fallback: string | undefined): string {
   const name = connection && connection.trim() ? connection : 'AzureWebJobsStorage';
-  const value = process.env[name] ?? process.env[`AzureWebJobs${name}`] ?? (name === 'AzureWebJobsStorage' ? fallback : undefined);
-  if (!value) throw new SettingError(`Storage connection '${name}' is not set (app setting '${name}'; or pass storageConnectionString to the local host).`);
+  const value =
+    process.env[name] ?? process.env[`AzureWebJobs${name}`] ?? (name === 'AzureWebJobsStorage' ? fallback : undefined);
+  if (!value)
+    throw new SettingError(
+      `Storage connection '${name}' is not set (app setting '${name}'; or pass storageConnectionString to the local host).`,
+    );
   return value;
 }
 
@@ -103,9 +112,17 @@ export class QueueListener {
         received = await this.pollOnce();
       } catch (err) {
         if (this.stopped) break;
-        this.logger({ level: 'warning', category: 'host', message: `Polling queue '${this.queueName}' failed: ${errorMessage(err)}`, time: new Date(this.deps.now()).toISOString() });
+        this.logger({
+          level: 'warning',
+          category: 'host',
+          message: `Polling queue '${this.queueName}' failed: ${errorMessage(err)}`,
+          time: new Date(this.deps.now()).toISOString(),
+        });
       }
-      delay = received > 0 ? 0 : Math.min(this.opts.maxPollingIntervalMs, Math.max(this.opts.minPollingIntervalMs, delay * 2));
+      delay =
+        received > 0
+          ? 0
+          : Math.min(this.opts.maxPollingIntervalMs, Math.max(this.opts.minPollingIntervalMs, delay * 2));
       if (delay > 0 && !this.stopped) {
         await new Promise<void>((resolve) => {
           const timer = setTimeout(resolve, delay);
@@ -127,7 +144,11 @@ export class QueueListener {
       const res = await this.queue.receiveMessages({ numberOfMessages: this.opts.batchSize, visibilityTimeout: 600 });
       if (this.stopped) {
         // Leave them for the next host: make them visible again.
-        await Promise.all(res.receivedMessageItems.map((m) => this.queue.updateMessage(m.messageId, m.popReceipt, undefined, 0).catch(() => undefined)));
+        await Promise.all(
+          res.receivedMessageItems.map((m) =>
+            this.queue.updateMessage(m.messageId, m.popReceipt, undefined, 0).catch(() => undefined),
+          ),
+        );
         return 0;
       }
       await Promise.all(res.receivedMessageItems.map((m) => this.process(m)));
@@ -143,7 +164,12 @@ export class QueueListener {
     if (this.opts.messageEncoding === 'base64') {
       const compact = text.replace(/\s+/g, '');
       if (compact.length % 4 !== 0 || !BASE64.test(compact)) {
-        this.logger({ level: 'error', category: 'host', message: `Message ${m.messageId} on queue '${this.queueName}' is not valid base64 (messageEncoding is base64): moved to '${this.queueName}-poison' without invoking '${this.fn.name}'.`, time: new Date(this.deps.now()).toISOString() });
+        this.logger({
+          level: 'error',
+          category: 'host',
+          message: `Message ${m.messageId} on queue '${this.queueName}' is not valid base64 (messageEncoding is base64): moved to '${this.queueName}-poison' without invoking '${this.fn.name}'.`,
+          time: new Date(this.deps.now()).toISOString(),
+        });
         await this.moveToPoison(m);
         return;
       }
@@ -163,17 +189,42 @@ export class QueueListener {
     try {
       await this.fn.handler(payload, context);
     } catch (err) {
-      context.error(`Executed '${this.fn.name}' (Failed, message ${m.messageId}, dequeue count ${m.dequeueCount}): ${errorMessage(err)}`);
-      this.emit({ type: 'functionInvoked', time: new Date(this.deps.now()).toISOString(), name: this.fn.name, trigger: 'queue', ok: false, error: errorMessage(err) });
+      context.error(
+        `Executed '${this.fn.name}' (Failed, message ${m.messageId}, dequeue count ${m.dequeueCount}): ${errorMessage(err)}`,
+      );
+      this.emit({
+        type: 'functionInvoked',
+        time: new Date(this.deps.now()).toISOString(),
+        name: this.fn.name,
+        trigger: 'queue',
+        ok: false,
+        error: errorMessage(err),
+      });
       if (m.dequeueCount >= this.opts.maxDequeueCount) {
-        this.logger({ level: 'warning', category: 'host', message: `Message ${m.messageId} has reached MaxDequeueCount of ${this.opts.maxDequeueCount}. Moving message to queue '${this.queueName}-poison'.`, time: new Date(this.deps.now()).toISOString() });
+        this.logger({
+          level: 'warning',
+          category: 'host',
+          message: `Message ${m.messageId} has reached MaxDequeueCount of ${this.opts.maxDequeueCount}. Moving message to queue '${this.queueName}-poison'.`,
+          time: new Date(this.deps.now()).toISOString(),
+        });
         await this.moveToPoison(m);
       } else {
-        await this.queue.updateMessage(m.messageId, m.popReceipt, undefined, Math.ceil(this.opts.visibilityTimeoutMs / 1000));
+        await this.queue.updateMessage(
+          m.messageId,
+          m.popReceipt,
+          undefined,
+          Math.ceil(this.opts.visibilityTimeoutMs / 1000),
+        );
       }
       return;
     }
-    this.emit({ type: 'functionInvoked', time: new Date(this.deps.now()).toISOString(), name: this.fn.name, trigger: 'queue', ok: true });
+    this.emit({
+      type: 'functionInvoked',
+      time: new Date(this.deps.now()).toISOString(),
+      name: this.fn.name,
+      trigger: 'queue',
+      ok: true,
+    });
     await this.queue.deleteMessage(m.messageId, m.popReceipt);
   }
 

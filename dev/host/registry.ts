@@ -71,7 +71,9 @@ export class FunctionRegistry {
       const fn = describe(reg);
       const key = fn.name.toLowerCase();
       if (this.byName.has(key)) {
-        throw new RegistrationError(`A function named "${fn.name}" is registered twice (function names are case-insensitive).`);
+        throw new RegistrationError(
+          `A function named "${fn.name}" is registered twice (function names are case-insensitive).`,
+        );
       }
       this.byName.set(key, fn);
     }
@@ -88,7 +90,10 @@ export class FunctionRegistry {
   get(name: string, kind: TriggerKind): FunctionDescription {
     const fn = this.find(name);
     if (!fn) throw new RegistrationError(`No function named "${name}" is registered.`);
-    if (fn.kind !== kind) throw new RegistrationError(`Function "${name}" is a ${fn.kind} function, not a${kind === 'orchestration' || kind === 'activity' ? 'n' : ''} ${kind} function.`);
+    if (fn.kind !== kind)
+      throw new RegistrationError(
+        `Function "${name}" is a ${fn.kind} function, not a${kind === 'orchestration' || kind === 'activity' ? 'n' : ''} ${kind} function.`,
+      );
     return fn;
   }
 

@@ -28,7 +28,8 @@ export function applyEnv(vars: Record<string, string | undefined>): () => void {
 export function resolveSettings(value: string, what: string): string {
   return value.replace(/%([^%]+)%/g, (_m, name: string) => {
     const v = process.env[name];
-    if (v === undefined || v === '') throw new SettingError(`${what}: app setting '${name}' (referenced as %${name}%) is not set.`);
+    if (v === undefined || v === '')
+      throw new SettingError(`${what}: app setting '${name}' (referenced as %${name}%) is not set.`);
     return v;
   });
 }
@@ -70,7 +71,13 @@ export interface HostJsonOptions {
 interface HostJsonShape {
   extensions?: {
     durableTask?: { hubName?: string; overridableExistingInstanceStates?: string };
-    queues?: { maxDequeueCount?: number; batchSize?: number; visibilityTimeout?: string; messageEncoding?: string; maxPollingInterval?: string };
+    queues?: {
+      maxDequeueCount?: number;
+      batchSize?: number;
+      visibilityTimeout?: string;
+      messageEncoding?: string;
+      maxPollingInterval?: string;
+    };
     http?: { routePrefix?: string };
   };
 }
@@ -81,11 +88,15 @@ export function readHostJson(source: string | object): HostJsonOptions {
   const ext = json.extensions ?? {};
   const q = ext.queues ?? {};
   const encoding = q.messageEncoding?.toLowerCase();
-  if (encoding !== undefined && encoding !== 'base64' && encoding !== 'none') throw new SettingError(`host.json extensions.queues.messageEncoding must be 'base64' or 'none', got '${q.messageEncoding}'.`);
+  if (encoding !== undefined && encoding !== 'base64' && encoding !== 'none')
+    throw new SettingError(
+      `host.json extensions.queues.messageEncoding must be 'base64' or 'none', got '${q.messageEncoding}'.`,
+    );
   const states = ext.durableTask?.overridableExistingInstanceStates;
   return {
     taskHubName: ext.durableTask?.hubName,
-    overridableExistingInstanceStates: states === undefined ? undefined : states.toLowerCase() === 'nonrunningstates' ? 'NonRunningStates' : 'AnyState',
+    overridableExistingInstanceStates:
+      states === undefined ? undefined : states.toLowerCase() === 'nonrunningstates' ? 'NonRunningStates' : 'AnyState',
     routePrefix: ext.http?.routePrefix,
     queues: {
       maxDequeueCount: q.maxDequeueCount,

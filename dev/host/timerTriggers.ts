@@ -41,7 +41,10 @@ export class TimerTriggers {
   ) {
     const now = clock.now();
     for (const fn of functions.filter((f) => f.kind === 'timer')) {
-      const expr = resolveSettings(String((fn.trigger as { schedule?: unknown }).schedule ?? ''), `Timer function '${fn.name}' schedule`);
+      const expr = resolveSettings(
+        String((fn.trigger as { schedule?: unknown }).schedule ?? ''),
+        `Timer function '${fn.name}' schedule`,
+      );
       const schedule = parseSchedule(expr);
       this.entries.set(fn.name.toLowerCase(), { fn, schedule, next: schedule.next(now), last: undefined });
     }
@@ -98,7 +101,8 @@ export class TimerTriggers {
 
   private mustGet(name: string): Entry {
     const e = this.entries.get(name.toLowerCase());
-    if (!e) throw new Error(`No timer function named '${name}'. Timer functions: ${this.names().join(', ') || '(none)'}.`);
+    if (!e)
+      throw new Error(`No timer function named '${name}'. Timer functions: ${this.names().join(', ') || '(none)'}.`);
     return e;
   }
 
@@ -118,10 +122,23 @@ export class TimerTriggers {
       const context = createInvocationContext(e.fn, this.deps);
       try {
         await e.fn.handler(info, context);
-        this.emit({ type: 'functionInvoked', time: new Date(this.clock.now()).toISOString(), name: e.fn.name, trigger: 'timer', ok: true });
+        this.emit({
+          type: 'functionInvoked',
+          time: new Date(this.clock.now()).toISOString(),
+          name: e.fn.name,
+          trigger: 'timer',
+          ok: true,
+        });
       } catch (err) {
         context.error(`Executed '${e.fn.name}' (Failed): ${errorMessage(err)}`);
-        this.emit({ type: 'functionInvoked', time: new Date(this.clock.now()).toISOString(), name: e.fn.name, trigger: 'timer', ok: false, error: errorMessage(err) });
+        this.emit({
+          type: 'functionInvoked',
+          time: new Date(this.clock.now()).toISOString(),
+          name: e.fn.name,
+          trigger: 'timer',
+          ok: false,
+          error: errorMessage(err),
+        });
         throw err;
       }
     });

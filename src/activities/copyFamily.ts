@@ -74,7 +74,8 @@ export interface CopyContext {
   nowMs: number;
 }
 
-const documentClient = (c: CopyApi): DocumentModelsClient | undefined => (c instanceof DocumentModelsClient ? c : undefined);
+const documentClient = (c: CopyApi): DocumentModelsClient | undefined =>
+  c instanceof DocumentModelsClient ? c : undefined;
 
 /** Does this client choose target ids, stamp lineage and copy classifiers? */
 export function callerChoosesIds(client: CopyApi): boolean {
@@ -105,7 +106,14 @@ export async function getItem(client: CopyApi, itemId: string): Promise<ItemDeta
   const { kind, id } = parseItemId(itemId);
   if (kind === 'classifier') {
     const c = await requireClassifiers(client).getClassifier(id);
-    return { id: c.classifierId, kind, status: 'ready', docTypes: c.docTypes, lastUpdatedDateTime: c.lastUpdatedDateTime, ...(c.description !== undefined ? { description: c.description } : {}) };
+    return {
+      id: c.classifierId,
+      kind,
+      status: 'ready',
+      docTypes: c.docTypes,
+      lastUpdatedDateTime: c.lastUpdatedDateTime,
+      ...(c.description !== undefined ? { description: c.description } : {}),
+    };
   }
   const m = await client.getModel(id);
   return {
@@ -145,12 +153,16 @@ export async function listItemIds(client: CopyApi): Promise<Map<string, string>>
   const present = new Map<string, string>();
   for await (const m of client.listModels()) present.set(m.modelId, m.status);
   const classifiers = supportsClassifiers(client) ? documentClient(client) : undefined;
-  if (classifiers) for await (const c of classifiers.listClassifiers()) present.set(`classifier:${c.classifierId}`, 'ready');
+  if (classifiers)
+    for await (const c of classifiers.listClassifiers()) present.set(`classifier:${c.classifierId}`, 'ready');
   return present;
 }
 
 /** The lineage stamped on a v3.1/v4 copy: the source's own tags and description, plus ours. */
-export function lineageOf(ctx: CopyContext, source: ItemDetails): { description?: string; tags: Record<string, string> } {
+export function lineageOf(
+  ctx: CopyContext,
+  source: ItemDetails,
+): { description?: string; tags: Record<string, string> } {
   const cut = (v: string): string => v.slice(0, MAX_TAG_VALUE);
   const tags: Record<string, string> = {
     ...(source.tags ?? {}),
@@ -158,7 +170,9 @@ export function lineageOf(ctx: CopyContext, source: ItemDetails): { description?
     [LINEAGE_TAGS.sourceRegion]: cut(ctx.source.region),
     [LINEAGE_TAGS.sourceId]: cut(source.id),
     [LINEAGE_TAGS.runId]: cut(ctx.runId),
-    ...(source.lastUpdatedDateTime !== undefined ? { [LINEAGE_TAGS.sourceVersion]: cut(source.lastUpdatedDateTime) } : {}),
+    ...(source.lastUpdatedDateTime !== undefined
+      ? { [LINEAGE_TAGS.sourceVersion]: cut(source.lastUpdatedDateTime) }
+      : {}),
   };
   return { ...(source.description !== undefined ? { description: source.description } : {}), tags };
 }
@@ -169,7 +183,11 @@ export function lineageOf(ctx: CopyContext, source: ItemDetails): { description?
  * naming this source resource, item and version. Classifiers carry no tags: the same doc
  * types and description (a copy of the same classifier, whoever made it; we never modify it).
  */
-export function isVerifiedCopy(ctx: Pick<CopyContext, 'source' | 'target'>, found: ItemDetails, source: ItemDetails | undefined): boolean {
+export function isVerifiedCopy(
+  ctx: Pick<CopyContext, 'source' | 'target'>,
+  found: ItemDetails,
+  source: ItemDetails | undefined,
+): boolean {
   if (found.status !== 'ready') return false;
   if (!callerChoosesIds(ctx.target)) return true;
   if (!source) return false;
@@ -179,8 +197,11 @@ export function isVerifiedCopy(ctx: Pick<CopyContext, 'source' | 'target'>, foun
   const tags = found.tags ?? {};
   return (
     tags[LINEAGE_TAGS.sourceId] === source.id &&
-    (tags[LINEAGE_TAGS.sourceResource] ?? '').toLowerCase() === ctx.source.resourceId.slice(0, MAX_TAG_VALUE).toLowerCase() &&
-    (source.lastUpdatedDateTime === undefined || tags[LINEAGE_TAGS.sourceVersion] === undefined || tags[LINEAGE_TAGS.sourceVersion] === source.lastUpdatedDateTime)
+    (tags[LINEAGE_TAGS.sourceResource] ?? '').toLowerCase() ===
+      ctx.source.resourceId.slice(0, MAX_TAG_VALUE).toLowerCase() &&
+    (source.lastUpdatedDateTime === undefined ||
+      tags[LINEAGE_TAGS.sourceVersion] === undefined ||
+      tags[LINEAGE_TAGS.sourceVersion] === source.lastUpdatedDateTime)
   );
 }
 
@@ -193,7 +214,11 @@ export function isVerifiedCopy(ctx: Pick<CopyContext, 'source' | 'target'>, foun
  * used — burned) → one fallback id (`fallbackTargetId`); a fallback that is burned too →
  * `burned` (the caller retries later with a new fallback).
  */
-export async function authorizeItem(ctx: CopyContext, source: ItemDetails | undefined, preferredId?: string): Promise<AuthorizeOutcome> {
+export async function authorizeItem(
+  ctx: CopyContext,
+  source: ItemDetails | undefined,
+  preferredId?: string,
+): Promise<AuthorizeOutcome> {
   const { kind, id } = parseItemId(ctx.itemId);
   if (!callerChoosesIds(ctx.target)) {
     const auth = await ctx.target.authorizeCopy();
@@ -205,7 +230,10 @@ export async function authorizeItem(ctx: CopyContext, source: ItemDetails | unde
   for (const targetId of candidates) {
     try {
       if (kind === 'classifier') {
-        const auth = await requireClassifiers(ctx.target).authorizeClassifierCopy({ targetClassifierId: targetId, ...stamp });
+        const auth = await requireClassifiers(ctx.target).authorizeClassifierCopy({
+          targetClassifierId: targetId,
+          ...stamp,
+        });
         return { kind: 'authorized', authorization: holdClassifier(ctx, auth, id), burned };
       }
       const auth = await ctx.target.authorizeCopy({ targetModelId: targetId, ...stamp });
@@ -255,6 +283,7 @@ function holdClassifier(ctx: CopyContext, auth: ClassifierCopyAuthorization, sou
 
 function requireClassifiers(client: CopyApi): DocumentModelsClient {
   const c = documentClient(client);
-  if (!c || !c.supportsClassifierCopy) throw new Error(`classifiers are not copied with api-version ${client.apiVersion}`);
+  if (!c || !c.supportsClassifierCopy)
+    throw new Error(`classifiers are not copied with api-version ${client.apiVersion}`);
   return c;
 }

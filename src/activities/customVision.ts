@@ -70,23 +70,48 @@ export interface Log {
 
 export type HandleOutcome =
   | { result: 'rejected'; stage: RejectionStage; code: string; duplicate: boolean }
-  | { result: 'recorded'; key: string; changed: boolean; backupStarted?: boolean; eventRaised?: boolean; backups?: number };
+  | {
+      result: 'recorded';
+      key: string;
+      changed: boolean;
+      backupStarted?: boolean;
+      eventRaised?: boolean;
+      backups?: number;
+    };
 
 /** Queue message metadata from the trigger's `triggerMetadata` (camelCased by the worker). */
-export function queueMessageMeta(triggerMetadata: Record<string, unknown> | undefined, queueName?: string): QueueMessageMeta {
+export function queueMessageMeta(
+  triggerMetadata: Record<string, unknown> | undefined,
+  queueName?: string,
+): QueueMessageMeta {
   const m = triggerMetadata ?? {};
   const meta: QueueMessageMeta = {};
   if (typeof m.id === 'string') meta.id = m.id;
-  const dq = typeof m.dequeueCount === 'number' ? m.dequeueCount : typeof m.dequeueCount === 'string' ? Number(m.dequeueCount) : NaN;
+  const dq =
+    typeof m.dequeueCount === 'number'
+      ? m.dequeueCount
+      : typeof m.dequeueCount === 'string'
+        ? Number(m.dequeueCount)
+        : NaN;
   if (Number.isInteger(dq) && dq >= 0) meta.dequeueCount = dq;
-  const it = m.insertionTime instanceof Date ? m.insertionTime.toISOString() : typeof m.insertionTime === 'string' ? m.insertionTime : undefined;
+  const it =
+    m.insertionTime instanceof Date
+      ? m.insertionTime.toISOString()
+      : typeof m.insertionTime === 'string'
+        ? m.insertionTime
+        : undefined;
   if (it !== undefined && Number.isFinite(Date.parse(it))) meta.insertionTime = it;
   if (queueName !== undefined) meta.queueName = queueName;
   return meta;
 }
 
 /** Processes one notification. Throws only for failures worth retrying (the host retries, then poisons). */
-export async function handleNotification(payload: unknown, meta: QueueMessageMeta, durable: BackupOrchestrations, log: Log): Promise<HandleOutcome> {
+export async function handleNotification(
+  payload: unknown,
+  meta: QueueMessageMeta,
+  durable: BackupOrchestrations,
+  log: Log,
+): Promise<HandleOutcome> {
   const services = getCustomVisionServices();
   const parsed = parseNotification(payload, services.policy ? { modelUriPolicy: services.policy } : {});
   if (!parsed.ok) return reject(services, payload, meta, 'parse', parsed.reason, log);
@@ -102,7 +127,9 @@ export async function handleNotification(payload: unknown, meta: QueueMessageMet
       case 'Training':
         return await onTraining(services, n.projectId, n.iterationId, n.trainingStatus, key, durable, log);
       case 'Export':
-        return n.exportStatus === 'ExportFailed' ? await onExportFailed(services, n, key, durable, log) : await onExportCompleted(services, n, key, payload, meta, durable, log);
+        return n.exportStatus === 'ExportFailed'
+          ? await onExportFailed(services, n, key, durable, log)
+          : await onExportCompleted(services, n, key, payload, meta, durable, log);
     }
   } catch (e) {
     if (e instanceof CustomVisionError && !e.retryable) {
@@ -125,22 +152,44 @@ async function onTraining(
   const r = await records.recordTraining(projectId, iterationId, status);
   const platforms = services.settings.exportPlatforms;
   if (status !== 'TrainingCompleted' || platforms.length === 0 || !services.training) {
-    log.info(`${key}: ${r.changed ? 'recorded' : 'already recorded (duplicate)'}${status === 'TrainingCompleted' && platforms.length === 0 ? '; CV_EXPORT_PLATFORMS is empty: no export requested' : ''}`);
+    log.info(
+      `${key}: ${r.changed ? 'recorded' : 'already recorded (duplicate)'}${status === 'TrainingCompleted' && platforms.length === 0 ? '; CV_EXPORT_PLATFORMS is empty: no export requested' : ''}`,
+    );
     return { result: 'recorded', key, changed: r.changed };
   }
   const instanceId = cvBackupInstanceId(projectId, iterationId);
-  const specs: PlatformSpec[] = platforms.map((p) => (p.flavor ? { platform: p.platform, flavor: p.flavor } : { platform: p.platform }));
+  const specs: PlatformSpec[] = platforms.map((p) =>
+    p.flavor ? { platform: p.platform, flavor: p.flavor } : { platform: p.platform },
+  );
   // Record first, then start: a retry after a crash in between still starts it (startIfAbsent).
   const started = await records.recordBackupStarted(projectId, iterationId, instanceId, specs.map(formatPlatformSpec));
-  const backupStarted = await durable.startIfAbsent(instanceId, { projectId, iterationId, platforms: specs, waitMs: EXPORT_WAIT_MS, deadlineMs: EXPORT_DEADLINE_MS });
-  log.info(`${key}: ${r.changed ? 'recorded' : 'already recorded'}; backup ${instanceId} ${backupStarted ? 'started' : 'already exists'} (${specs.map(formatPlatformSpec).join(', ')})`);
+  const backupStarted = await durable.startIfAbsent(instanceId, {
+    projectId,
+    iterationId,
+    platforms: specs,
+    waitMs: EXPORT_WAIT_MS,
+    deadlineMs: EXPORT_DEADLINE_MS,
+  });
+  log.info(
+    `${key}: ${r.changed ? 'recorded' : 'already recorded'}; backup ${instanceId} ${backupStarted ? 'started' : 'already exists'} (${specs.map(formatPlatformSpec).join(', ')})`,
+  );
   return { result: 'recorded', key, changed: r.changed || started.changed || backupStarted, backupStarted };
 }
 
-async function onExportFailed(services: CustomVisionServices, n: ExportNotification, key: string, durable: BackupOrchestrations, log: Log): Promise<HandleOutcome> {
+async function onExportFailed(
+  services: CustomVisionServices,
+  n: ExportNotification,
+  key: string,
+  durable: BackupOrchestrations,
+  log: Log,
+): Promise<HandleOutcome> {
   const r = await (await services.records()).recordExportFailed(n.projectId, n.iterationId);
-  const eventRaised = await durable.raiseIfWaiting(cvBackupInstanceId(n.projectId, n.iterationId), { exportStatus: 'ExportFailed' });
-  log.warn(`${key}: export failed${r.changed ? '' : ' (already recorded)'}${eventRaised ? '; backup orchestration notified' : ''}`);
+  const eventRaised = await durable.raiseIfWaiting(cvBackupInstanceId(n.projectId, n.iterationId), {
+    exportStatus: 'ExportFailed',
+  });
+  log.warn(
+    `${key}: export failed${r.changed ? '' : ' (already recorded)'}${eventRaised ? '; backup orchestration notified' : ''}`,
+  );
   return { result: 'recorded', key, changed: r.changed, eventRaised };
 }
 
@@ -156,8 +205,15 @@ async function onExportCompleted(
   const backup = services.backup;
   if (!backup) {
     const reason: RejectedReason = n.modelUri
-      ? { code: 'foreignModelUri', message: 'Content.modelUri is not used: CV_BACKUP_CONTAINER_URL is not set, so no storage account is trusted', field: 'Content.modelUri' }
-      : { code: 'backupNotConfigured', message: 'ExportCompleted cannot be backed up: CV_BACKUP_CONTAINER_URL is not set' };
+      ? {
+          code: 'foreignModelUri',
+          message: 'Content.modelUri is not used: CV_BACKUP_CONTAINER_URL is not set, so no storage account is trusted',
+          field: 'Content.modelUri',
+        }
+      : {
+          code: 'backupNotConfigured',
+          message: 'ExportCompleted cannot be backed up: CV_BACKUP_CONTAINER_URL is not set',
+        };
     return reject(services, payload, meta, 'process', reason, log, key);
   }
   const records = await services.records();
@@ -168,7 +224,10 @@ async function onExportCompleted(
   if (named && platform) {
     const existing = await records.getBackup(n.projectId, n.iterationId, platform);
     if (existing && existing.blobName === named) {
-      const eventRaised = await durable.raiseIfWaiting(instanceId, eventOf(existing.platform, existing.blobName, existing.replica !== undefined));
+      const eventRaised = await durable.raiseIfWaiting(
+        instanceId,
+        eventOf(existing.platform, existing.blobName, existing.replica !== undefined),
+      );
       log.info(`${key}: already backed up (duplicate)${eventRaised ? '; backup orchestration notified' : ''}`);
       return { result: 'recorded', key, changed: false, eventRaised, backups: 1 };
     }
@@ -179,9 +238,13 @@ async function onExportCompleted(
   for (const b of made) {
     const r = await records.putBackup(toLedgerInput(b), 'notification');
     changed ||= r.changed;
-    eventRaised = (await durable.raiseIfWaiting(instanceId, eventOf(b.platform, b.blobName, b.replica !== undefined))) || eventRaised;
+    eventRaised =
+      (await durable.raiseIfWaiting(instanceId, eventOf(b.platform, b.blobName, b.replica !== undefined))) ||
+      eventRaised;
   }
-  log.info(`${key}: ${made.length} backup record(s) ${changed ? 'written' : 'unchanged'}${made.some((b) => b.replica) ? ', replica verified' : ''}${eventRaised ? '; backup orchestration notified' : ''}`);
+  log.info(
+    `${key}: ${made.length} backup record(s) ${changed ? 'written' : 'unchanged'}${made.some((b) => b.replica) ? ', replica verified' : ''}${eventRaised ? '; backup orchestration notified' : ''}`,
+  );
   return { result: 'recorded', key, changed, eventRaised, backups: made.length };
 }
 
@@ -199,8 +262,14 @@ async function reject(
   if (meta.id !== undefined) message.id = meta.id;
   if (meta.dequeueCount !== undefined) message.dequeueCount = meta.dequeueCount;
   if (meta.insertionTime !== undefined) message.insertionTime = meta.insertionTime;
-  const safeReason: RejectedReason = { code: reason.code, message: scrubSecrets(reason.message), ...(reason.field !== undefined ? { field: reason.field } : {}) };
-  const res = await (await services.rejected()).add({
+  const safeReason: RejectedReason = {
+    code: reason.code,
+    message: scrubSecrets(reason.message),
+    ...(reason.field !== undefined ? { field: reason.field } : {}),
+  };
+  const res = await (
+    await services.rejected()
+  ).add({
     stage,
     reason: safeReason,
     raw: sanitized,
@@ -208,7 +277,9 @@ async function reject(
     ...(Object.keys(message).length > 0 ? { message } : {}),
     ...(key !== undefined ? { notificationKey: key } : {}),
   });
-  log.warn(`notification rejected (${stage}, ${safeReason.code}): ${safeReason.message}${res.created ? '' : ' (already kept)'}; message acknowledged`);
+  log.warn(
+    `notification rejected (${stage}, ${safeReason.code}): ${safeReason.message}${res.created ? '' : ' (already kept)'}; message acknowledged`,
+  );
   return { result: 'rejected', stage, code: safeReason.code, duplicate: !res.created };
 }
 
@@ -230,11 +301,21 @@ function toLedgerInput(b: BackupRecord): LedgerBackupInput {
 
 export async function requestExports(input: RequestExportsInput): Promise<RequestedExport[]> {
   const { training } = getCustomVisionServices();
-  if (!training) return input.platforms.map((p) => ({ ...p, state: 'failed', reason: 'CV_ENDPOINT / CV_TRAINING_KEY are not set: exports cannot be requested' }));
+  if (!training)
+    return input.platforms.map((p) => ({
+      ...p,
+      state: 'failed',
+      reason: 'CV_ENDPOINT / CV_TRAINING_KEY are not set: exports cannot be requested',
+    }));
   const out: RequestedExport[] = [];
   for (const p of input.platforms) {
     try {
-      const r = await training.requestExport(input.projectId, input.iterationId, p.platform as ExportPlatform, p.flavor as ExportFlavor | undefined);
+      const r = await training.requestExport(
+        input.projectId,
+        input.iterationId,
+        p.platform as ExportPlatform,
+        p.flavor as ExportFlavor | undefined,
+      );
       out.push({ ...p, state: r.alreadyQueued ? 'alreadyQueued' : 'requested' });
     } catch (e) {
       if (e instanceof CustomVisionError && !e.retryable) out.push({ ...p, state: 'failed', reason: reasonOf(e) });
@@ -247,16 +328,32 @@ export async function requestExports(input: RequestExportsInput): Promise<Reques
 export async function checkExports(input: CheckExportsInput): Promise<CheckedExport[]> {
   const services = getCustomVisionServices();
   const { training, backup } = services;
-  if (!backup) return input.platforms.map((p) => ({ ...p, state: 'failed', reason: 'CV_BACKUP_CONTAINER_URL is not set: nothing to back up from' }));
-  if (!training) return input.platforms.map((p) => ({ ...p, state: 'failed', reason: 'CV_ENDPOINT / CV_TRAINING_KEY are not set: the export status cannot be read' }));
+  if (!backup)
+    return input.platforms.map((p) => ({
+      ...p,
+      state: 'failed',
+      reason: 'CV_BACKUP_CONTAINER_URL is not set: nothing to back up from',
+    }));
+  if (!training)
+    return input.platforms.map((p) => ({
+      ...p,
+      state: 'failed',
+      reason: 'CV_ENDPOINT / CV_TRAINING_KEY are not set: the export status cannot be read',
+    }));
   const records = await services.records();
   const exports = await training.listExports(input.projectId, input.iterationId);
   const out: CheckedExport[] = [];
   for (const p of input.platforms) {
-    const mine = exports.filter((e) => e.platform.toLowerCase() === p.platform.toLowerCase() && (p.flavor === undefined || (e.flavor ?? '') === p.flavor));
+    const mine = exports.filter(
+      (e) =>
+        e.platform.toLowerCase() === p.platform.toLowerCase() &&
+        (p.flavor === undefined || (e.flavor ?? '') === p.flavor),
+    );
     const state = pick(mine);
     const waiting = (detail: string): CheckedExport =>
-      input.final ? { ...p, state: 'failed', reason: `timedOut: ${detail} after ${input.waitedMinutes} min` } : { ...p, state: 'waiting', detail };
+      input.final
+        ? { ...p, state: 'failed', reason: `timedOut: ${detail} after ${input.waitedMinutes} min` }
+        : { ...p, state: 'waiting', detail };
     if (state === 'Failed') {
       out.push({ ...p, state: 'failed', reason: 'exportFailed: Custom Vision reports the export as Failed' });
       continue;
@@ -272,7 +369,12 @@ export async function checkExports(input: CheckExportsInput): Promise<CheckedExp
     const name = backupBlobName(input.projectId, input.iterationId, p.platform);
     const existing = await records.getBackup(input.projectId, input.iterationId, p.platform);
     if (existing) {
-      out.push({ ...p, state: 'backedUp', blobName: existing.blobName, replicaVerified: existing.replica !== undefined });
+      out.push({
+        ...p,
+        state: 'backedUp',
+        blobName: existing.blobName,
+        replicaVerified: existing.replica !== undefined,
+      });
       continue;
     }
     try {
@@ -280,7 +382,8 @@ export async function checkExports(input: CheckExportsInput): Promise<CheckedExp
       await records.putBackup(toLedgerInput(b), 'statusCheck' satisfies CvBackupSource);
       out.push({ ...p, state: 'backedUp', blobName: b.blobName, replicaVerified: b.replica !== undefined });
     } catch (e) {
-      if (e instanceof CvPermanentError && e.reason === 'blobNotFound') out.push(waiting('the export is Done but its blob is not in the backup container'));
+      if (e instanceof CvPermanentError && e.reason === 'blobNotFound')
+        out.push(waiting('the export is Done but its blob is not in the backup container'));
       else if (e instanceof CustomVisionError && !e.retryable) out.push({ ...p, state: 'failed', reason: reasonOf(e) });
       else throw e;
     }

@@ -14,7 +14,12 @@
 import { DefaultAzureCredential, type TokenCredential } from '@azure/identity';
 import { AnonymousCredential, ContainerClient, type StoragePipelineOptions } from '@azure/storage-blob';
 import { resolveSecret, type ContainerLocation, type CustomVisionSettings, type Env } from '../config';
-import { CustomVisionBackup, CustomVisionTrainingClient, type CustomVisionTrainingApi, type ModelUriPolicy } from '../customVision';
+import {
+  CustomVisionBackup,
+  CustomVisionTrainingClient,
+  type CustomVisionTrainingApi,
+  type ModelUriPolicy,
+} from '../customVision';
 import { CustomVisionRecordRepository } from '../ledger/customVisionRecords';
 import { RejectedNotificationRepository } from '../ledger/rejectedNotifications';
 import { now } from '../runtime/time';
@@ -33,7 +38,12 @@ export interface CustomVisionServices {
 }
 
 /** Storage retries inside one call: short (see the module comment). */
-export const CV_STORAGE_RETRY: NonNullable<StoragePipelineOptions['retryOptions']> = { maxTries: 3, retryDelayInMs: 200, maxRetryDelayInMs: 2000, tryTimeoutInMs: 120_000 };
+export const CV_STORAGE_RETRY: NonNullable<StoragePipelineOptions['retryOptions']> = {
+  maxTries: 3,
+  retryDelayInMs: 200,
+  maxRetryDelayInMs: 2000,
+  tryTimeoutInMs: 120_000,
+};
 
 let cached: { env: Env; fingerprint: string; services: CustomVisionServices } | undefined;
 let entraCredential: TokenCredential | undefined;
@@ -41,7 +51,8 @@ let entraCredential: TokenCredential | undefined;
 export function getCustomVisionServices(env: Env = process.env): CustomVisionServices {
   const base = getServices(env);
   const fingerprint = fingerprintOf(env);
-  if (cached?.fingerprint === fingerprint && cached.services.settings === base.settings.customVision) return cached.services;
+  if (cached?.fingerprint === fingerprint && cached.services.settings === base.settings.customVision)
+    return cached.services;
   const services = build(base.settings.customVision, env, () => base.ledger());
   cached = { env, fingerprint, services };
   return services;
@@ -51,14 +62,22 @@ export function resetCustomVisionServices(): void {
   cached = undefined;
 }
 
-function build(cv: CustomVisionSettings, env: Env, ledger: ReturnType<typeof getServices>['ledger']): CustomVisionServices {
+function build(
+  cv: CustomVisionSettings,
+  env: Env,
+  ledger: ReturnType<typeof getServices>['ledger'],
+): CustomVisionServices {
   const services: CustomVisionServices = {
     settings: cv,
     records: async () => new CustomVisionRecordRepository((await ledger()).container, { clock: { now } }),
     rejected: async () => new RejectedNotificationRepository((await ledger()).container, { clock: { now } }),
   };
   if (cv.endpoint && cv.trainingKey) {
-    services.training = new CustomVisionTrainingClient({ endpoint: cv.endpoint, trainingKey: resolveSecret(cv.trainingKey, env), now });
+    services.training = new CustomVisionTrainingClient({
+      endpoint: cv.endpoint,
+      trainingKey: resolveSecret(cv.trainingKey, env),
+      now,
+    });
   }
   if (cv.backupContainer) {
     services.backup = new CustomVisionBackup({

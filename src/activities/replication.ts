@@ -4,7 +4,15 @@
  * engine delivers at least once). Nothing returned here holds a key, a token or an
  * authorization: it all ends up in durable history.
  */
-import { classifyCopyFailure, copyResultError, serializeError, isFormRecognizerError, ModelNotFoundError, type CopyApi, type DocumentModelsClient } from '../formRecognizer';
+import {
+  classifyCopyFailure,
+  copyResultError,
+  serializeError,
+  isFormRecognizerError,
+  ModelNotFoundError,
+  type CopyApi,
+  type DocumentModelsClient,
+} from '../formRecognizer';
 import { LedgerError, redactSecrets } from '../ledger';
 import type { RunReport, RunPair } from '../ledger/runReports';
 import type {
@@ -29,7 +37,17 @@ import { DEFAULT_COPY_POLICY, retryDelayMs } from '../replication/policy';
 import type { AppLogger } from '../runtime/logger';
 import { now } from '../runtime/time';
 import { classifierItemId, parseItemId } from '../replication/items';
-import { authorizeItem, callerChoosesIds, createsBlankModels, getItem, isVerifiedCopy, listItemIds, missingDependency, supportsClassifiers, type HeldAuthorization } from './copyFamily';
+import {
+  authorizeItem,
+  callerChoosesIds,
+  createsBlankModels,
+  getItem,
+  isVerifiedCopy,
+  listItemIds,
+  missingDependency,
+  supportsClassifiers,
+  type HeldAuthorization,
+} from './copyFamily';
 import { getServices, type Services } from './services';
 
 /** An authorization that expires sooner than this is not used: a fresh one is taken. */
@@ -74,12 +92,18 @@ export async function listSourceModels(input: ListSourceInput): Promise<SourceLi
       const modelId = classifierItemId(c.classifierId);
       if (wanted && !wanted.has(modelId)) continue;
       seen.add(modelId);
-      listing.ready.push({ modelId, status: 'ready', lastUpdatedDateTime: c.lastUpdatedDateTime, ...(c.description !== undefined ? { modelName: c.description } : {}) });
+      listing.ready.push({
+        modelId,
+        status: 'ready',
+        lastUpdatedDateTime: c.lastUpdatedDateTime,
+        ...(c.description !== undefined ? { modelName: c.description } : {}),
+      });
     }
   }
   for (;;) {
     const paced = listPacer.acquire(`list\n${from ?? ''}`, [source.resourceId], now());
-    if (!paced.go) return { ...listing, resume: { ...(from !== undefined ? { from } : {}), retryAfterMs: paced.waitMs } };
+    if (!paced.go)
+      return { ...listing, resume: { ...(from !== undefined ? { from } : {}), retryAfterMs: paced.waitMs } };
     let page;
     try {
       page = await source.listModelsPage(from);
@@ -94,11 +118,18 @@ export async function listSourceModels(input: ListSourceInput): Promise<SourceLi
       seen.add(m.modelId);
       // `prebuilt-*` models (v3.1/v4 list them) belong to the service: never copied.
       if (m.prebuilt) continue;
-      const info: SourceModelInfo = { modelId: m.modelId, status: m.status, lastUpdatedDateTime: m.lastUpdatedDateTime };
+      const info: SourceModelInfo = {
+        modelId: m.modelId,
+        status: m.status,
+        lastUpdatedDateTime: m.lastUpdatedDateTime,
+      };
       if (m.modelName !== undefined) info.modelName = m.modelName;
       if (m.isComposed !== undefined) info.isComposed = m.isComposed;
       // v4 composed models reference their classifier and components by id: copied after them.
-      const dependsOn = [...(m.classifierId !== undefined ? [classifierItemId(m.classifierId)] : []), ...(m.componentModelIds ?? [])];
+      const dependsOn = [
+        ...(m.classifierId !== undefined ? [classifierItemId(m.classifierId)] : []),
+        ...(m.componentModelIds ?? []),
+      ];
       if (dependsOn.length > 0) info.dependsOn = dependsOn;
       listing[m.status].push(info);
     }
@@ -130,7 +161,10 @@ export async function planReplication(input: PlanInput): Promise<Plan> {
       const record = records.get(`${region}\n${model.modelId}`);
       const targetModelId = record?.targetModelId;
       const sameResource = record?.targetResourceId.toLowerCase() === target.settings.resourceId.toLowerCase();
-      const sameVersion = !record?.sourceModelVersion || !model.lastUpdatedDateTime || record.sourceModelVersion === model.lastUpdatedDateTime;
+      const sameVersion =
+        !record?.sourceModelVersion ||
+        !model.lastUpdatedDateTime ||
+        record.sourceModelVersion === model.lastUpdatedDateTime;
       if (record && targetModelId && sameResource && sameVersion) {
         const found = present ? present.get(targetModelId) : record.state === 'replicated' ? 'ready' : record.state;
         if (found === 'ready') {
@@ -153,7 +187,8 @@ export async function planReplication(input: PlanInput): Promise<Plan> {
  * a fresh authorization is taken. A restarted process simply authorizes again.
  */
 const heldAfterThrottling = new Map<string, { authorization: HeldAuthorization; targetItemId: string }>();
-const heldKey = (input: { runId: string; sourceModelId: string; region: string }): string => `${input.runId}\n${input.region}\n${input.sourceModelId}`;
+const heldKey = (input: { runId: string; sourceModelId: string; region: string }): string =>
+  `${input.runId}\n${input.region}\n${input.sourceModelId}`;
 
 /**
  * Authorize on the target and start the copy on the source, in one activity: the
@@ -166,15 +201,34 @@ export async function startCopy(input: StartCopyInput, log: AppLogger): Promise<
   const services = getServices();
   const ledger = await services.ledger();
   const target = services.target(input.region);
-  const model = { sourceModelId: input.sourceModelId, region: input.region, targetResourceId: target.settings.resourceId, runId: input.runId };
+  const model = {
+    sourceModelId: input.sourceModelId,
+    region: input.region,
+    targetResourceId: target.settings.resourceId,
+    runId: input.runId,
+  };
   const { kind } = parseItemId(input.sourceModelId);
   const toItemId = (targetId: string): string => (kind === 'classifier' ? classifierItemId(targetId) : targetId);
 
   // Pacing: authorize (target) and copy (source) are management calls, limited per
   // resource. Wait for this attempt's slot — with a durable timer, never here.
-  const paced = services.pacer.acquire(`copy\n${input.runId}\n${input.sourceModelId}\n${input.region}\n${input.attempt}`, [target.settings.resourceId, services.source.resourceId], now());
+  const paced = services.pacer.acquire(
+    `copy\n${input.runId}\n${input.sourceModelId}\n${input.region}\n${input.attempt}`,
+    [target.settings.resourceId, services.source.resourceId],
+    now(),
+  );
   if (!paced.go) {
-    return { kind: 'retry', paced: true, countsAsAttempt: false, retryAfterMs: paced.waitMs, reason: { kind: 'throttled', code: 'LocalPacing', message: `waiting ${paced.waitMs} ms for a management slot (DR_MANAGEMENT_RPS)` } };
+    return {
+      kind: 'retry',
+      paced: true,
+      countsAsAttempt: false,
+      retryAfterMs: paced.waitMs,
+      reason: {
+        kind: 'throttled',
+        code: 'LocalPacing',
+        message: `waiting ${paced.waitMs} ms for a management slot (DR_MANAGEMENT_RPS)`,
+      },
+    };
   }
 
   // Idempotency: if this attempt already started a copy (the activity ran before and its
@@ -182,20 +236,42 @@ export async function startCopy(input: StartCopyInput, log: AppLogger): Promise<
   // Only a pair this run already marked in progress can have one, so the region's pending
   // blank models (a listing that grows with the copies in flight) are read only then.
   const record = await ledger.replicas.get(input.sourceModelId, input.region);
-  const existing = record?.lastRunId !== input.runId ? undefined : (await ledger.pendingTargets.listForRegion(input.region)).find(
-    (p) => p.runId === input.runId && p.sourceModelId === input.sourceModelId && p.attempt === input.attempt && p.operationLocation,
-  );
+  const existing =
+    record?.lastRunId !== input.runId
+      ? undefined
+      : (await ledger.pendingTargets.listForRegion(input.region)).find(
+          (p) =>
+            p.runId === input.runId &&
+            p.sourceModelId === input.sourceModelId &&
+            p.attempt === input.attempt &&
+            p.operationLocation,
+        );
   if (existing?.operationLocation) {
-    return { kind: 'started', targetModelId: existing.targetModelId, operationLocation: existing.operationLocation, expiresAt: existing.expiresAt ?? new Date(now()).toISOString() };
+    return {
+      kind: 'started',
+      targetModelId: existing.targetModelId,
+      operationLocation: existing.operationLocation,
+      expiresAt: existing.expiresAt ?? new Date(now()).toISOString(),
+    };
   }
 
   await ledger.replicas.markInProgress(model);
-  const ctx = { source: services.source, target: target.client, itemId: input.sourceModelId, runId: input.runId, nowMs: now() };
+  const ctx = {
+    source: services.source,
+    target: target.client,
+    itemId: input.sourceModelId,
+    runId: input.runId,
+    nowMs: now(),
+  };
   for (const [key, h] of heldAfterThrottling) if (h.authorization.expiresWithin(now())) heldAfterThrottling.delete(key);
-  let held: { authorization: HeldAuthorization; targetItemId: string } | undefined = heldAfterThrottling.get(heldKey(input));
+  let held: { authorization: HeldAuthorization; targetItemId: string } | undefined = heldAfterThrottling.get(
+    heldKey(input),
+  );
   heldAfterThrottling.delete(heldKey(input));
   if (held?.authorization.expiresWithin(now(), AUTHORIZATION_SAFETY_MARGIN_MS)) {
-    log.warn(`held copy authorization for ${input.sourceModelId} → ${input.region} expires at ${held.authorization.expiresAt.toISOString()}: taking a fresh one`);
+    log.warn(
+      `held copy authorization for ${input.sourceModelId} → ${input.region} expires at ${held.authorization.expiresAt.toISOString()}: taking a fresh one`,
+    );
     await discardBlank(services, input.region, held.targetItemId).catch(() => undefined);
     held = undefined;
   }
@@ -203,38 +279,71 @@ export async function startCopy(input: StartCopyInput, log: AppLogger): Promise<
   let keepForRetry = false;
   try {
     // The source's details are stamped on a v3.1/v4 copy (lineage) and tell our copies from foreign models.
-    const sourceDetails = callerChoosesIds(target.client) ? await getItem(services.source, input.sourceModelId) : undefined;
+    const sourceDetails = callerChoosesIds(target.client)
+      ? await getItem(services.source, input.sourceModelId)
+      : undefined;
     const missing = sourceDetails && !held ? await missingDependency(target.client, sourceDetails) : undefined;
     if (missing) return { kind: 'failed', reason: { kind: 'permanent', code: 'ClassifierNotFound', message: missing } };
     for (let fresh = 0; !held && fresh < 2; fresh++) {
       calling = target.settings.resourceId;
       const outcome = await authorizeItem({ ...ctx, nowMs: now() + fresh }, sourceDetails);
       if (outcome.kind === 'present') {
-        log.log(`${input.sourceModelId} → ${input.region}: the target already holds a verified copy under '${outcome.targetId}' (409 on authorize): recorded, not copied again`);
+        log.log(
+          `${input.sourceModelId} → ${input.region}: the target already holds a verified copy under '${outcome.targetId}' (409 on authorize): recorded, not copied again`,
+        );
         return { kind: 'present', targetModelId: toItemId(outcome.targetId) };
       }
       if (outcome.kind === 'conflict') {
         return { kind: 'failed', reason: { kind: 'conflict', code: 'ModelExists', message: outcome.message } };
       }
       if (outcome.kind === 'burned') {
-        return { kind: 'retry', countsAsAttempt: true, reason: { kind: 'authorization', code: 'ModelExists', message: `target id(s) ${outcome.burned.join(', ')} reserved by earlier unused authorizations (burned); a new fallback id is tried next` } };
+        return {
+          kind: 'retry',
+          countsAsAttempt: true,
+          reason: {
+            kind: 'authorization',
+            code: 'ModelExists',
+            message: `target id(s) ${outcome.burned.join(', ')} reserved by earlier unused authorizations (burned); a new fallback id is tried next`,
+          },
+        };
       }
-      if (outcome.burned.length > 0) log.warn(`${input.sourceModelId} → ${input.region}: target id '${outcome.burned.join("', '")}' is burned by an unused authorization; copying into '${outcome.authorization.targetId}' instead (the mapping is recorded)`);
-      const candidate = { authorization: outcome.authorization, targetItemId: toItemId(outcome.authorization.targetId) };
-      await ledger.pendingTargets.add({ ...model, targetModelId: candidate.targetItemId, attempt: input.attempt, expiresAt: candidate.authorization.expiresAt.toISOString() });
+      if (outcome.burned.length > 0)
+        log.warn(
+          `${input.sourceModelId} → ${input.region}: target id '${outcome.burned.join("', '")}' is burned by an unused authorization; copying into '${outcome.authorization.targetId}' instead (the mapping is recorded)`,
+        );
+      const candidate = {
+        authorization: outcome.authorization,
+        targetItemId: toItemId(outcome.authorization.targetId),
+      };
+      await ledger.pendingTargets.add({
+        ...model,
+        targetModelId: candidate.targetItemId,
+        attempt: input.attempt,
+        expiresAt: candidate.authorization.expiresAt.toISOString(),
+      });
       if (!candidate.authorization.expiresWithin(now(), AUTHORIZATION_SAFETY_MARGIN_MS)) {
         held = candidate;
         break;
       }
       // Issued already (nearly) expired — a clock skew or a service hiccup: take a fresh one.
-      log.warn(`copy authorization for ${input.sourceModelId} → ${input.region} expires at ${candidate.authorization.expiresAt.toISOString()}, too soon: taking a fresh one`);
+      log.warn(
+        `copy authorization for ${input.sourceModelId} → ${input.region} expires at ${candidate.authorization.expiresAt.toISOString()}, too soon: taking a fresh one`,
+      );
       await discardBlank(services, input.region, candidate.targetItemId);
     }
-    if (!held) return { kind: 'retry', reason: { kind: 'authorization', message: 'the target kept issuing authorizations that expire too soon' }, countsAsAttempt: true };
+    if (!held)
+      return {
+        kind: 'retry',
+        reason: { kind: 'authorization', message: 'the target kept issuing authorizations that expire too soon' },
+        countsAsAttempt: true,
+      };
     calling = services.source.resourceId;
     unissuedFailures.delete(heldKey(input));
     const operation = await held.authorization.start({ allowDegrade: target.settings.allowDegrade });
-    await ledger.pendingTargets.update(input.region, held.targetItemId, { operationLocation: operation.operationLocation, attempt: input.attempt });
+    await ledger.pendingTargets.update(input.region, held.targetItemId, {
+      operationLocation: operation.operationLocation,
+      attempt: input.attempt,
+    });
     return {
       kind: 'started',
       targetModelId: held.targetItemId,
@@ -248,10 +357,15 @@ export async function startCopy(input: StartCopyInput, log: AppLogger): Promise<
     // dropped connection may not have: keep it for the pair's next try. Reused after a POST that
     // was in fact accepted, it is refused as already used, and that copy lands under the same id
     // (the next try finds it: v4 `present`, v2 renewal) — while a fresh one would burn the id.
-    keepForRetry = held !== undefined && (reason.kind === 'throttled' || reason.kind === 'transient') && calling === services.source.resourceId;
+    keepForRetry =
+      held !== undefined &&
+      (reason.kind === 'throttled' || reason.kind === 'transient') &&
+      calling === services.source.resourceId;
     if (keepForRetry && held) heldAfterThrottling.set(heldKey(input), held);
     else if (held) await discardBlank(services, input.region, held.targetItemId).catch(() => undefined);
-    log.warn(`copy of ${input.sourceModelId} → ${input.region} could not start: ${reason.kind} ${reason.code ?? ''} ${reason.message}`);
+    log.warn(
+      `copy of ${input.sourceModelId} → ${input.region} could not start: ${reason.kind} ${reason.code ?? ''} ${reason.message}`,
+    );
     if (reason.kind === 'permanent' || reason.kind === 'conflict') return { kind: 'failed', reason };
     let retryAfterMs = isFormRecognizerError(e) ? e.retryAfterMs : undefined;
     // Throttled anyway (another process, another client of the resource): no slot on it before Retry-After.
@@ -265,7 +379,12 @@ export async function startCopy(input: StartCopyInput, log: AppLogger): Promise<
       unissuedFailures.set(heldKey(input), failures);
       retryAfterMs = Math.max(retryAfterMs ?? 0, retryDelayMs(DEFAULT_COPY_POLICY, failures));
     }
-    return { kind: 'retry', reason, countsAsAttempt: reason.kind !== 'throttled' && authorized, ...(retryAfterMs !== undefined ? { retryAfterMs } : {}) };
+    return {
+      kind: 'retry',
+      reason,
+      countsAsAttempt: reason.kind !== 'throttled' && authorized,
+      ...(retryAfterMs !== undefined ? { retryAfterMs } : {}),
+    };
   }
 }
 
@@ -287,7 +406,9 @@ export async function checkCopy(input: CheckCopyInput): Promise<CheckCopyResult>
       default: {
         // failed / canceled / skipped. `copyResultError` knows the v3.1/v4 codes (AuthorizationFailed →
         // renewal, ClassifierNotFound → missing dependency) and the v2 ones.
-        const error = copyResultError(result, { operation: 'copyOperation' }) ?? classifyCopyFailure(result.errors, { operation: 'copyOperation' });
+        const error =
+          copyResultError(result, { operation: 'copyOperation' }) ??
+          classifyCopyFailure(result.errors, { operation: 'copyOperation' });
         const reason = toFailureReason(error);
         return { kind: 'failed', reason, renew: error.retryable };
       }
@@ -295,7 +416,11 @@ export async function checkCopy(input: CheckCopyInput): Promise<CheckCopyResult>
   } catch (e) {
     const reason = toFailureReason(e);
     if (reason.kind === 'throttled' || reason.kind === 'transient') {
-      return { kind: 'unknown', reason, ...(isFormRecognizerError(e) && e.retryAfterMs !== undefined ? { retryAfterMs: e.retryAfterMs } : {}) };
+      return {
+        kind: 'unknown',
+        reason,
+        ...(isFormRecognizerError(e) && e.retryAfterMs !== undefined ? { retryAfterMs: e.retryAfterMs } : {}),
+      };
     }
     // The service keeps an operation 24 h (v3.1/v4 OperationNotFound, v2 1022): whoever comes
     // back later recovers by checking the target itself.
@@ -314,7 +439,8 @@ async function recoverFromTarget(input: CheckCopyInput): Promise<CheckCopyResult
   try {
     const found = await getItem(target, input.targetModelId);
     const source = callerChoosesIds(target) ? await getItem(services.source, input.sourceModelId) : undefined;
-    if (isVerifiedCopy({ source: services.source, target }, found, source)) return { kind: 'succeeded', targetModelId: input.targetModelId };
+    if (isVerifiedCopy({ source: services.source, target }, found, source))
+      return { kind: 'succeeded', targetModelId: input.targetModelId };
   } catch (e) {
     if (!(e instanceof ModelNotFoundError)) {
       const reason = toFailureReason(e);
@@ -333,12 +459,26 @@ export async function finishCopy(input: FinishCopyInput): Promise<FinishCopyResu
     model = await getItem(target.client, input.targetModelId);
   } catch (e) {
     const reason = toFailureReason(e);
-    if (reason.kind === 'throttled' || reason.kind === 'transient') return { kind: 'notReady', status: `unknown (${reason.message})` };
-    return { kind: 'failed', reason: { ...reason, kind: 'verification', message: `target model ${input.targetModelId} could not be read: ${reason.message}` } };
+    if (reason.kind === 'throttled' || reason.kind === 'transient')
+      return { kind: 'notReady', status: `unknown (${reason.message})` };
+    return {
+      kind: 'failed',
+      reason: {
+        ...reason,
+        kind: 'verification',
+        message: `target model ${input.targetModelId} could not be read: ${reason.message}`,
+      },
+    };
   }
   if (model.status === 'creating') return { kind: 'notReady', status: model.status };
   if (model.status !== 'ready') {
-    return { kind: 'failed', reason: { kind: 'verification', message: `target model ${input.targetModelId} is '${model.status}' after a successful copy` } };
+    return {
+      kind: 'failed',
+      reason: {
+        kind: 'verification',
+        message: `target model ${input.targetModelId} is '${model.status}' after a successful copy`,
+      },
+    };
   }
   const ledger = await services.ledger();
   const source = await getItem(services.source, input.sourceModelId).catch(() => undefined);
@@ -352,7 +492,11 @@ export async function finishCopy(input: FinishCopyInput): Promise<FinishCopyResu
     ...(source?.lastUpdatedDateTime !== undefined ? { sourceModelVersion: source.lastUpdatedDateTime } : {}),
   });
   await ledger.pendingTargets.remove(input.region, input.targetModelId);
-  return { kind: 'verified', targetModelId: input.targetModelId, verifiedAt: marked.record.lastVerifiedAt ?? new Date(now()).toISOString() };
+  return {
+    kind: 'verified',
+    targetModelId: input.targetModelId,
+    verifiedAt: marked.record.lastVerifiedAt ?? new Date(now()).toISOString(),
+  };
 }
 
 /** Delete a blank target model this app created (never one it did not). */
@@ -372,7 +516,11 @@ export async function recordCopyFailure(input: RecordFailureInput): Promise<void
     region: input.region,
     targetResourceId: services.target(input.region).settings.resourceId,
     runId: input.runId,
-    error: { kind: input.reason.kind, message: input.reason.message, ...(input.reason.code ? { code: input.reason.code } : {}) },
+    error: {
+      kind: input.reason.kind,
+      message: input.reason.message,
+      ...(input.reason.code ? { code: input.reason.code } : {}),
+    },
   });
 }
 
@@ -385,7 +533,10 @@ export async function recordCopyFailure(input: RecordFailureInput): Promise<void
  * leftovers are swept instead: blank models whose deletion failed on the way (a delete
  * that met a 5xx or a 429 inside `startCopy`, a `discardTarget` that ran out of retries).
  */
-export async function sweepOrphans(input: { runId: string; ownRun?: boolean }, log: AppLogger): Promise<{ deleted: number }> {
+export async function sweepOrphans(
+  input: { runId: string; ownRun?: boolean },
+  log: AppLogger,
+): Promise<{ deleted: number }> {
   const services = getServices();
   const ledger = await services.ledger();
   let deleted = 0;
@@ -398,7 +549,8 @@ export async function sweepOrphans(input: { runId: string; ownRun?: boolean }, l
     }
     if (await discardBlank(services, pending.region, pending.targetModelId)) deleted += 1;
   }
-  if (deleted > 0) log.log(`deleted ${deleted} blank target model(s) left by ${input.ownRun ? 'this run' : 'earlier runs'}`);
+  if (deleted > 0)
+    log.log(`deleted ${deleted} blank target model(s) left by ${input.ownRun ? 'this run' : 'earlier runs'}`);
   return { deleted };
 }
 
@@ -409,9 +561,19 @@ export async function saveRunReport(summary: RunSummary): Promise<void> {
 
 export function toRunReport(summary: RunSummary): RunReport {
   const pairs: RunPair[] = [
-    ...summary.copies.map((c): RunPair => ({ sourceModelId: c.sourceModelId, region: c.region, outcome: 'copied', targetModelId: c.targetModelId })),
+    ...summary.copies.map((c): RunPair => ({
+      sourceModelId: c.sourceModelId,
+      region: c.region,
+      outcome: 'copied',
+      targetModelId: c.targetModelId,
+    })),
     ...(summary.plan?.toCopy ?? []).map((p): RunPair => ({ ...p, outcome: 'planned' })),
-    ...summary.failures.map((f): RunPair => ({ sourceModelId: f.sourceModelId, region: f.region, outcome: 'failed', reason: `${f.reason.kind}${f.reason.code ? ` ${f.reason.code}` : ''}: ${f.reason.message}` })),
+    ...summary.failures.map((f): RunPair => ({
+      sourceModelId: f.sourceModelId,
+      region: f.region,
+      outcome: 'failed',
+      reason: `${f.reason.kind}${f.reason.code ? ` ${f.reason.code}` : ''}: ${f.reason.message}`,
+    })),
   ];
   return {
     runId: summary.runId,
@@ -419,7 +581,10 @@ export function toRunReport(summary: RunSummary): RunReport {
     startedAt: summary.startedAt,
     finishedAt: summary.finishedAt,
     dryRun: summary.dryRun,
-    filters: { ...(summary.filters.models ? { models: summary.filters.models } : {}), ...(summary.filters.regions ? { regions: summary.filters.regions } : {}) },
+    filters: {
+      ...(summary.filters.models ? { models: summary.filters.models } : {}),
+      ...(summary.filters.regions ? { regions: summary.filters.regions } : {}),
+    },
     totals: {
       planned: summary.totals.planned,
       copied: summary.totals.copied,
@@ -460,7 +625,12 @@ export function toFailureReason(e: unknown): FailureReason {
             : e.reason === 'conflict'
               ? 'conflict'
               : 'permanent';
-    return { kind, message: s.message, ...(s.code ? { code: s.code } : e.reason ? { code: e.reason } : {}), ...(s.requestId ? { requestId: s.requestId } : {}) };
+    return {
+      kind,
+      message: s.message,
+      ...(s.code ? { code: s.code } : e.reason ? { code: e.reason } : {}),
+      ...(s.requestId ? { requestId: s.requestId } : {}),
+    };
   }
   if (e instanceof LedgerError) return { kind: 'transient', code: e.name, message: `ledger: ${e.message}` };
   const message = e instanceof Error ? e.message : String(e);

@@ -6,7 +6,15 @@
  * clients are built and live only inside the clients.
  */
 import { DefaultAzureCredential, type TokenCredential } from '@azure/identity';
-import { loadSettings, resolveSecret, type CredentialRef, type Env, type ModelResource, type Settings, type TargetSettings } from '../config';
+import {
+  loadSettings,
+  resolveSecret,
+  type CredentialRef,
+  type Env,
+  type ModelResource,
+  type Settings,
+  type TargetSettings,
+} from '../config';
 import { createCopyClient, type CopyApi, type FormRecognizerCredential } from '../formRecognizer';
 import { createLedgerContainerClient, ledgerConnectionFromSettings, openLedger, type Ledger } from '../ledger/connect';
 import { ManagementPacer } from '../replication/pacing';
@@ -62,7 +70,9 @@ function buildServices(settings: Settings, env: Env): Services {
       credential: credentialFor(resource.credential, env),
       now,
     });
-  const targets = new Map<string, TargetContext>(settings.targets.map((t) => [t.region, { settings: t, client: client(t) }]));
+  const targets = new Map<string, TargetContext>(
+    settings.targets.map((t) => [t.region, { settings: t, client: client(t) }]),
+  );
   let ledger: Promise<Ledger> | undefined;
   return {
     settings,
@@ -76,7 +86,10 @@ function buildServices(settings: Settings, env: Env): Services {
       return t;
     },
     ledger(): Promise<Ledger> {
-      ledger ??= openLedger(createLedgerContainerClient(ledgerConnectionFromSettings(settings, env), settings.ledgerContainer), { clock: { now }, knownDocuments: KNOWN_LEDGER_DOCUMENTS }).catch((e: unknown) => {
+      ledger ??= openLedger(
+        createLedgerContainerClient(ledgerConnectionFromSettings(settings, env), settings.ledgerContainer),
+        { clock: { now }, knownDocuments: KNOWN_LEDGER_DOCUMENTS },
+      ).catch((e: unknown) => {
         ledger = undefined;
         throw e;
       });
@@ -96,7 +109,9 @@ function fingerprintOf(env: Env): string {
   let h = 2166136261;
   const targets = env.DR_TARGETS;
   // Called for every activity: the names are filtered before sorting, and values read only for those that count.
-  const names = Object.keys(env).filter((key) => /^(DR_|CV_|AzureWebJobsStorage)/.test(key) || isKeySettingName(key, targets));
+  const names = Object.keys(env).filter(
+    (key) => /^(DR_|CV_|AzureWebJobsStorage)/.test(key) || isKeySettingName(key, targets),
+  );
   for (const key of names.sort()) {
     const text = `${key}=${env[key] ?? ''};`;
     for (let i = 0; i < text.length; i++) h = Math.imul(h ^ text.charCodeAt(i), 16777619) >>> 0;

@@ -89,8 +89,16 @@ export abstract class ServiceError<Kind extends string, Reason extends string, O
   }
 }
 
-function serializedFields<Kind extends string, Reason extends string, Operation extends string>(e: ServiceError<Kind, Reason, Operation>): SerializedServiceError<Kind, Reason, Operation> {
-  const out: SerializedServiceError<Kind, Reason, Operation> = { name: e.name, kind: e.kind, reason: e.reason, operation: e.operation, message: e.message };
+function serializedFields<Kind extends string, Reason extends string, Operation extends string>(
+  e: ServiceError<Kind, Reason, Operation>,
+): SerializedServiceError<Kind, Reason, Operation> {
+  const out: SerializedServiceError<Kind, Reason, Operation> = {
+    name: e.name,
+    kind: e.kind,
+    reason: e.reason,
+    operation: e.operation,
+    message: e.message,
+  };
   if (e.status !== undefined) out.status = e.status;
   if (e.serviceCode !== undefined) out.code = e.serviceCode;
   if (e.requestId !== undefined) out.requestId = e.requestId;
@@ -109,5 +117,9 @@ export function serializeServiceError<Kind extends string, Reason extends string
 ): SerializedServiceError<Kind, Reason, Operation> {
   if (e instanceof family) return serializedFields(e);
   if (e instanceof Error) return { name: e.name, kind: 'unknown', message: cappedMessage(scrub(e.message)) };
-  return { name: 'Error', kind: 'unknown', message: cappedMessage(scrub(typeof e === 'string' ? e : 'non-error value thrown')) };
+  return {
+    name: 'Error',
+    kind: 'unknown',
+    message: cappedMessage(scrub(typeof e === 'string' ? e : 'non-error value thrown')),
+  };
 }

@@ -57,7 +57,8 @@ function validateField(field: string, spec: FieldSpec): string | undefined {
     const values: number[] = [];
     for (const b of bounds) {
       const v = parseValue(b, spec);
-      if (v === undefined) return `"${b}" is not a value between ${spec.min} and ${spec.max}${spec.names ? ` or a name (${spec.names[0]}…)` : ''}`;
+      if (v === undefined)
+        return `"${b}" is not a value between ${spec.min} and ${spec.max}${spec.names ? ` or a name (${spec.names[0]}…)` : ''}`;
       values.push(v);
     }
     if (values.length === 2 && values[0] > values[1]) return `range "${range}" runs backwards`;

@@ -182,7 +182,8 @@ export const DEFAULTS = Object.freeze({
 export const S0_MANAGEMENT_RPS_LIMIT = 5;
 
 const TARGET_KEYS = ['region', 'endpoint', 'resourceId', 'keySetting', 'allowDegrade'] as const;
-const RESOURCE_ID = /^\/subscriptions\/[^/]+\/resourceGroups\/[^/]+\/providers\/Microsoft\.CognitiveServices\/accounts\/[^/]+$/i;
+const RESOURCE_ID =
+  /^\/subscriptions\/[^/]+\/resourceGroups\/[^/]+\/providers\/Microsoft\.CognitiveServices\/accounts\/[^/]+$/i;
 const REGION = /^[a-z0-9]{1,24}$/;
 const SETTING_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 const TASK_HUB = /^[A-Za-z][A-Za-z0-9]{2,44}$/;
@@ -207,7 +208,10 @@ export function loadSettings(env: Env = process.env): Settings {
   const storage = parseStorage(read, p);
   const taskHub = read('DR_TASK_HUB') ?? DEFAULTS.DR_TASK_HUB;
   if (!TASK_HUB.test(taskHub)) {
-    p.add('DR_TASK_HUB', `"${taskHub}" is not a valid task hub name: 3–45 characters, letters and digits only, starting with a letter (e.g. "${DEFAULTS.DR_TASK_HUB}")`);
+    p.add(
+      'DR_TASK_HUB',
+      `"${taskHub}" is not a valid task hub name: 3–45 characters, letters and digits only, starting with a letter (e.g. "${DEFAULTS.DR_TASK_HUB}")`,
+    );
   }
 
   const source = parseSource(read, p);
@@ -215,9 +219,15 @@ export function loadSettings(env: Env = process.env): Settings {
 
   const apiVersion = parseApiVersion(read('DR_API_VERSION'), p);
   const schedule = (read('DR_SCHEDULE') ?? DEFAULTS.DR_SCHEDULE).split(/\s+/).join(' ');
-  for (const problem of validateNcrontab(schedule)) p.add('DR_SCHEDULE', `"${schedule}" is not a valid NCRONTAB expression: ${problem}`);
+  for (const problem of validateNcrontab(schedule))
+    p.add('DR_SCHEDULE', `"${schedule}" is not a valid NCRONTAB expression: ${problem}`);
 
-  const maxParallel = parseNumber(read, p, 'DR_MAX_PARALLEL', { min: 1, max: 256, integer: true, default: DEFAULTS.DR_MAX_PARALLEL });
+  const maxParallel = parseNumber(read, p, 'DR_MAX_PARALLEL', {
+    min: 1,
+    max: 256,
+    integer: true,
+    default: DEFAULTS.DR_MAX_PARALLEL,
+  });
   const managementRps = parseNumber(read, p, 'DR_MANAGEMENT_RPS', {
     min: 0.1,
     max: S0_MANAGEMENT_RPS_LIMIT,
@@ -225,9 +235,24 @@ export function loadSettings(env: Env = process.env): Settings {
     default: DEFAULTS.DR_MANAGEMENT_RPS,
     hint: `the service allows ${S0_MANAGEMENT_RPS_LIMIT} management requests per second per resource on S0 (1 on F0)`,
   });
-  const pollInitial = parseNumber(read, p, 'DR_POLL_INITIAL_SECONDS', { min: 0.1, max: 60, integer: false, default: DEFAULTS.DR_POLL_INITIAL_SECONDS });
-  const pollMax = parseNumber(read, p, 'DR_POLL_MAX_SECONDS', { min: 1, max: 600, integer: false, default: DEFAULTS.DR_POLL_MAX_SECONDS });
-  const deadline = parseNumber(read, p, 'DR_COPY_DEADLINE_MINUTES', { min: 1, max: 1440, integer: true, default: DEFAULTS.DR_COPY_DEADLINE_MINUTES });
+  const pollInitial = parseNumber(read, p, 'DR_POLL_INITIAL_SECONDS', {
+    min: 0.1,
+    max: 60,
+    integer: false,
+    default: DEFAULTS.DR_POLL_INITIAL_SECONDS,
+  });
+  const pollMax = parseNumber(read, p, 'DR_POLL_MAX_SECONDS', {
+    min: 1,
+    max: 600,
+    integer: false,
+    default: DEFAULTS.DR_POLL_MAX_SECONDS,
+  });
+  const deadline = parseNumber(read, p, 'DR_COPY_DEADLINE_MINUTES', {
+    min: 1,
+    max: 1440,
+    integer: true,
+    default: DEFAULTS.DR_COPY_DEADLINE_MINUTES,
+  });
   if (pollInitial !== undefined && pollMax !== undefined && pollMax < pollInitial) {
     p.add('DR_POLL_MAX_SECONDS', `${pollMax} is less than DR_POLL_INITIAL_SECONDS (${pollInitial})`);
   }
@@ -237,7 +262,8 @@ export function loadSettings(env: Env = process.env): Settings {
 
   const ledgerContainer = read('DR_LEDGER_CONTAINER') ?? DEFAULTS.DR_LEDGER_CONTAINER;
   const containerProblem = containerNameProblem(ledgerContainer);
-  if (containerProblem) p.add('DR_LEDGER_CONTAINER', `"${ledgerContainer}" is not a valid blob container name: ${containerProblem}`);
+  if (containerProblem)
+    p.add('DR_LEDGER_CONTAINER', `"${ledgerContainer}" is not a valid blob container name: ${containerProblem}`);
 
   const customVision = parseCustomVision(read, p);
 
@@ -269,7 +295,10 @@ export function loadSettings(env: Env = process.env): Settings {
  */
 export function resolveSecret(ref: SecretRef, env: Env = process.env): string {
   const value = env[ref.setting]?.trim();
-  if (!value) throw new ConfigurationError([{ setting: ref.setting, message: 'is missing or empty (a secret is read when it is used)' }]);
+  if (!value)
+    throw new ConfigurationError([
+      { setting: ref.setting, message: 'is missing or empty (a secret is read when it is used)' },
+    ]);
   if (ref.part === 'sasQuery') {
     const q = value.indexOf('?');
     const sas = q < 0 ? '' : value.slice(q + 1);
@@ -283,7 +312,8 @@ export function resolveSecret(ref: SecretRef, env: Env = process.env): string {
 export function referencedSecretSettings(settings: Settings): string[] {
   const names = new Set<string>();
   if (settings.storage.kind === 'connectionString') names.add(settings.storage.connectionString.setting);
-  for (const r of [settings.source, ...settings.targets]) if (r.credential.kind === 'key') names.add(r.credential.setting);
+  for (const r of [settings.source, ...settings.targets])
+    if (r.credential.kind === 'key') names.add(r.credential.setting);
   const cv = settings.customVision;
   if (cv.trainingKey) names.add(cv.trainingKey.setting);
   if (cv.backupContainer?.sas) names.add(cv.backupContainer.sas.setting);
@@ -301,12 +331,36 @@ export function describeSettings(settings: Settings): Record<string, unknown> {
   return {
     storage:
       s.kind === 'connectionString'
-        ? { kind: s.kind, from: s.connectionString.setting, developmentStorage: s.developmentStorage, accountName: s.accountName, blobEndpoint: s.blobEndpoint }
-        : { kind: s.kind, accountName: s.accountName, blobServiceUri: s.blobServiceUri, queueServiceUri: s.queueServiceUri, tableServiceUri: s.tableServiceUri, clientId: s.clientId },
+        ? {
+            kind: s.kind,
+            from: s.connectionString.setting,
+            developmentStorage: s.developmentStorage,
+            accountName: s.accountName,
+            blobEndpoint: s.blobEndpoint,
+          }
+        : {
+            kind: s.kind,
+            accountName: s.accountName,
+            blobServiceUri: s.blobServiceUri,
+            queueServiceUri: s.queueServiceUri,
+            tableServiceUri: s.tableServiceUri,
+            clientId: s.clientId,
+          },
     taskHub: settings.taskHub,
     apiVersion: settings.apiVersion,
-    source: { region: settings.source.region, endpoint: settings.source.endpoint, resourceId: settings.source.resourceId, auth: credential(settings.source.credential) },
-    targets: settings.targets.map((t) => ({ region: t.region, endpoint: t.endpoint, resourceId: t.resourceId, auth: credential(t.credential), allowDegrade: t.allowDegrade })),
+    source: {
+      region: settings.source.region,
+      endpoint: settings.source.endpoint,
+      resourceId: settings.source.resourceId,
+      auth: credential(settings.source.credential),
+    },
+    targets: settings.targets.map((t) => ({
+      region: t.region,
+      endpoint: t.endpoint,
+      resourceId: t.resourceId,
+      auth: credential(t.credential),
+      allowDegrade: t.allowDegrade,
+    })),
     schedule: settings.schedule,
     maxParallel: settings.maxParallel,
     pacing: { ...settings.pacing },
@@ -346,18 +400,29 @@ function parseStorage(read: Read, p: Problems): StorageSettings | undefined {
   if (cs !== undefined) {
     const parts = parseConnectionString(cs);
     if (!parts) {
-      p.add('AzureWebJobsStorage', 'is not a storage connection string ("Key=Value;…"), e.g. "UseDevelopmentStorage=true" (value not shown)');
+      p.add(
+        'AzureWebJobsStorage',
+        'is not a storage connection string ("Key=Value;…"), e.g. "UseDevelopmentStorage=true" (value not shown)',
+      );
       return undefined;
     }
     if (parts.get('usedevelopmentstorage')?.toLowerCase() === 'true') {
-      return { kind: 'connectionString', connectionString: { setting: 'AzureWebJobsStorage' }, developmentStorage: true, accountName: 'devstoreaccount1' };
+      return {
+        kind: 'connectionString',
+        connectionString: { setting: 'AzureWebJobsStorage' },
+        developmentStorage: true,
+        accountName: 'devstoreaccount1',
+      };
     }
     const accountName = parts.get('accountname');
     const blobEndpointRaw = parts.get('blobendpoint');
     const hasKey = parts.has('accountkey');
     const hasSas = parts.has('sharedaccesssignature');
     if (!(accountName && hasKey) && !(hasSas && (accountName || blobEndpointRaw))) {
-      p.add('AzureWebJobsStorage', 'needs AccountName and AccountKey, or SharedAccessSignature with AccountName or BlobEndpoint, or UseDevelopmentStorage=true (value not shown); for identity-based connections set AzureWebJobsStorage__accountName instead');
+      p.add(
+        'AzureWebJobsStorage',
+        'needs AccountName and AccountKey, or SharedAccessSignature with AccountName or BlobEndpoint, or UseDevelopmentStorage=true (value not shown); for identity-based connections set AzureWebJobsStorage__accountName instead',
+      );
       return undefined;
     }
     let blobEndpoint: string | undefined;
@@ -369,7 +434,13 @@ function parseStorage(read: Read, p: Problems): StorageSettings | undefined {
       }
       blobEndpoint = `${u.origin}${u.pathname.replace(/\/+$/, '')}`;
     }
-    return { kind: 'connectionString', connectionString: { setting: 'AzureWebJobsStorage' }, developmentStorage: false, accountName, blobEndpoint };
+    return {
+      kind: 'connectionString',
+      connectionString: { setting: 'AzureWebJobsStorage' },
+      developmentStorage: false,
+      accountName,
+      blobEndpoint,
+    };
   }
 
   const accountName = read('AzureWebJobsStorage__accountName');
@@ -378,12 +449,18 @@ function parseStorage(read: Read, p: Problems): StorageSettings | undefined {
   const tableUri = read('AzureWebJobsStorage__tableServiceUri');
   const clientId = read('AzureWebJobsStorage__clientId');
   if (!accountName && !blobUri && !queueUri) {
-    p.add('AzureWebJobsStorage', 'is missing: set a storage connection string, or AzureWebJobsStorage__accountName for an identity-based connection');
+    p.add(
+      'AzureWebJobsStorage',
+      'is missing: set a storage connection string, or AzureWebJobsStorage__accountName for an identity-based connection',
+    );
     return undefined;
   }
   let ok = true;
   if (accountName && !ACCOUNT_NAME.test(accountName)) {
-    p.add('AzureWebJobsStorage__accountName', `"${accountName}" is not a storage account name (3–24 lower-case letters and digits)`);
+    p.add(
+      'AzureWebJobsStorage__accountName',
+      `"${accountName}" is not a storage account name (3–24 lower-case letters and digits)`,
+    );
     ok = false;
   }
   const service = (name: string, value: string | undefined, kind: string): string | undefined => {
@@ -402,7 +479,8 @@ function parseStorage(read: Read, p: Problems): StorageSettings | undefined {
   const blobServiceUri = service('AzureWebJobsStorage__blobServiceUri', blobUri, 'blob');
   const queueServiceUri = service('AzureWebJobsStorage__queueServiceUri', queueUri, 'queue');
   let tableServiceUri: string | undefined;
-  if (tableUri !== undefined || accountName) tableServiceUri = service('AzureWebJobsStorage__tableServiceUri', tableUri, 'table');
+  if (tableUri !== undefined || accountName)
+    tableServiceUri = service('AzureWebJobsStorage__tableServiceUri', tableUri, 'table');
   if (!ok || !blobServiceUri || !queueServiceUri) return undefined;
   return { kind: 'identity', accountName, blobServiceUri, queueServiceUri, tableServiceUri, clientId };
 }
@@ -422,7 +500,8 @@ function parseSource(read: Read, p: Problems): ModelResource | undefined {
   const endpoint = requiredEndpoint(read('DR_SOURCE_ENDPOINT'), 'DR_SOURCE_ENDPOINT', p);
   const region = requiredRegion(read('DR_SOURCE_REGION'), 'DR_SOURCE_REGION', p);
   const resourceId = requiredResourceId(read('DR_SOURCE_RESOURCE_ID'), 'DR_SOURCE_RESOURCE_ID', p);
-  const credential: CredentialRef = read('DR_SOURCE_KEY') !== undefined ? { kind: 'key', setting: 'DR_SOURCE_KEY' } : { kind: 'entra' };
+  const credential: CredentialRef =
+    read('DR_SOURCE_KEY') !== undefined ? { kind: 'key', setting: 'DR_SOURCE_KEY' } : { kind: 'entra' };
   if (endpoint === undefined || region === undefined || resourceId === undefined) return undefined;
   return { region, endpoint, resourceId, credential };
 }
@@ -453,13 +532,26 @@ function requiredRegion(value: string | undefined, setting: string, p: Problems,
   return value;
 }
 
-function requiredResourceId(value: string | undefined, setting: string, p: Problems, path?: string): string | undefined {
+function requiredResourceId(
+  value: string | undefined,
+  setting: string,
+  p: Problems,
+  path?: string,
+): string | undefined {
   if (value === undefined) {
-    p.add(setting, 'is required: the ARM resource id "/subscriptions/<id>/resourceGroups/<group>/providers/Microsoft.CognitiveServices/accounts/<name>"', path);
+    p.add(
+      setting,
+      'is required: the ARM resource id "/subscriptions/<id>/resourceGroups/<group>/providers/Microsoft.CognitiveServices/accounts/<name>"',
+      path,
+    );
     return undefined;
   }
   if (value.length > 1024 || !RESOURCE_ID.test(value)) {
-    p.add(setting, `"${value.slice(0, 200)}" is not a Cognitive Services resource id: expected "/subscriptions/<id>/resourceGroups/<group>/providers/Microsoft.CognitiveServices/accounts/<name>" (at most 1024 characters)`, path);
+    p.add(
+      setting,
+      `"${value.slice(0, 200)}" is not a Cognitive Services resource id: expected "/subscriptions/<id>/resourceGroups/<group>/providers/Microsoft.CognitiveServices/accounts/<name>" (at most 1024 characters)`,
+      path,
+    );
     return undefined;
   }
   return value;
@@ -467,9 +559,13 @@ function requiredResourceId(value: string | undefined, setting: string, p: Probl
 
 function parseTargets(read: Read, source: ModelResource | undefined, p: Problems): TargetSettings[] | undefined {
   const raw = read('DR_TARGETS');
-  const example = 'e.g. [{"region":"eastus2","endpoint":"https://<name>.cognitiveservices.azure.com","resourceId":"/subscriptions/…/accounts/<name>","keySetting":"DR_TARGET_KEY_EASTUS2"}]';
+  const example =
+    'e.g. [{"region":"eastus2","endpoint":"https://<name>.cognitiveservices.azure.com","resourceId":"/subscriptions/…/accounts/<name>","keySetting":"DR_TARGET_KEY_EASTUS2"}]';
   if (raw === undefined) {
-    p.add('DR_TARGETS', `is required: a JSON array of {region, endpoint, resourceId, keySetting?, allowDegrade?}, ${example}`);
+    p.add(
+      'DR_TARGETS',
+      `is required: a JSON array of {region, endpoint, resourceId, keySetting?, allowDegrade?}, ${example}`,
+    );
     return undefined;
   }
   let parsed: unknown;
@@ -498,17 +594,26 @@ function parseTargets(read: Read, source: ModelResource | undefined, p: Problems
     const at = (field: string): string => `DR_TARGETS[${i}].${field}`;
     const dup = (seen: Map<string, number>, key: string, field: string, what: string): void => {
       const first = seen.get(key);
-      if (first !== undefined) p.add('DR_TARGETS', `duplicates DR_TARGETS[${first}].${field}: each target needs its own ${what}`, at(field));
+      if (first !== undefined)
+        p.add('DR_TARGETS', `duplicates DR_TARGETS[${first}].${field}: each target needs its own ${what}`, at(field));
       else seen.set(key, i);
     };
     dup(seenRegions, t.region, 'region', 'region');
     dup(seenIds, t.resourceId.toLowerCase(), 'resourceId', 'resource');
     dup(seenEndpoints, t.endpoint, 'endpoint', 'endpoint');
     if (source && t.resourceId.toLowerCase() === source.resourceId.toLowerCase()) {
-      p.add('DR_TARGETS', 'is the source resource (DR_SOURCE_RESOURCE_ID): a target must be another resource', at('resourceId'));
+      p.add(
+        'DR_TARGETS',
+        'is the source resource (DR_SOURCE_RESOURCE_ID): a target must be another resource',
+        at('resourceId'),
+      );
     }
     if (source && t.endpoint === source.endpoint) {
-      p.add('DR_TARGETS', 'is the source endpoint (DR_SOURCE_ENDPOINT): a target must be another resource', at('endpoint'));
+      p.add(
+        'DR_TARGETS',
+        'is the source endpoint (DR_SOURCE_ENDPOINT): a target must be another resource',
+        at('endpoint'),
+      );
     }
   });
   return targets.every((t): t is TargetSettings => t !== undefined) ? targets : undefined;
@@ -524,7 +629,11 @@ function parseTarget(entry: unknown, i: number, read: Read, p: Problems): Target
   let ok = true;
   for (const key of Object.keys(o)) {
     if (!(TARGET_KEYS as readonly string[]).includes(key)) {
-      p.add('DR_TARGETS', `unknown field "${key.slice(0, 40)}" (allowed: ${TARGET_KEYS.join(', ')})`, at(key.slice(0, 40)));
+      p.add(
+        'DR_TARGETS',
+        `unknown field "${key.slice(0, 40)}" (allowed: ${TARGET_KEYS.join(', ')})`,
+        at(key.slice(0, 40)),
+      );
       ok = false;
     }
   }
@@ -545,17 +654,30 @@ function parseTarget(entry: unknown, i: number, read: Read, p: Problems): Target
   const keySetting = str('keySetting');
   const region = regionRaw === null ? undefined : requiredRegion(regionRaw, 'DR_TARGETS', p, at('region'));
   const endpoint = endpointRaw === null ? undefined : requiredEndpoint(endpointRaw, 'DR_TARGETS', p, at('endpoint'));
-  const resourceId = resourceIdRaw === null ? undefined : requiredResourceId(resourceIdRaw, 'DR_TARGETS', p, at('resourceId'));
+  const resourceId =
+    resourceIdRaw === null ? undefined : requiredResourceId(resourceIdRaw, 'DR_TARGETS', p, at('resourceId'));
   let credential: CredentialRef = { kind: 'entra' };
   if (keySetting === undefined && typeof o.keySetting === 'string') {
-    p.add('DR_TARGETS', "is empty: name the setting that holds this target's key, or leave keySetting out to use Microsoft Entra ID", at('keySetting'));
+    p.add(
+      'DR_TARGETS',
+      "is empty: name the setting that holds this target's key, or leave keySetting out to use Microsoft Entra ID",
+      at('keySetting'),
+    );
     ok = false;
   } else if (typeof keySetting === 'string') {
     if (!SETTING_NAME.test(keySetting)) {
-      p.add('DR_TARGETS', `"${keySetting.slice(0, 80)}" is not a setting name (letters, digits and underscores)`, at('keySetting'));
+      p.add(
+        'DR_TARGETS',
+        `"${keySetting.slice(0, 80)}" is not a setting name (letters, digits and underscores)`,
+        at('keySetting'),
+      );
       ok = false;
     } else if (read(keySetting) === undefined) {
-      p.add('DR_TARGETS', `names the setting ${keySetting}, which is missing or empty: add ${keySetting} with this target's key (or a Key Vault reference)`, at('keySetting'));
+      p.add(
+        'DR_TARGETS',
+        `names the setting ${keySetting}, which is missing or empty: add ${keySetting} with this target's key (or a Key Vault reference)`,
+        at('keySetting'),
+      );
       ok = false;
     } else {
       credential = { kind: 'key', setting: keySetting };
@@ -564,7 +686,11 @@ function parseTarget(entry: unknown, i: number, read: Read, p: Problems): Target
   let allowDegrade = false;
   if (o.allowDegrade !== undefined) {
     if (typeof o.allowDegrade !== 'boolean') {
-      p.add('DR_TARGETS', `must be true or false, got ${JSON.stringify(o.allowDegrade)?.slice(0, 40)}`, at('allowDegrade'));
+      p.add(
+        'DR_TARGETS',
+        `must be true or false, got ${JSON.stringify(o.allowDegrade)?.slice(0, 40)}`,
+        at('allowDegrade'),
+      );
       ok = false;
     } else {
       allowDegrade = o.allowDegrade;
@@ -578,9 +704,15 @@ function parseApiVersion(value: string | undefined, p: Problems): ApiVersion | u
   const v = value ?? DEFAULTS.DR_API_VERSION;
   if ((SUPPORTED_API_VERSIONS as readonly string[]).includes(v)) return v as ApiVersion;
   if (/^v2\.0(-preview)?$/i.test(v)) {
-    p.add('DR_API_VERSION', `"${v}" was retired by the service on 31 Aug 2026; use "v2.1" (same copy API and routes), or "2024-11-30" (Document Intelligence, current GA)`);
+    p.add(
+      'DR_API_VERSION',
+      `"${v}" was retired by the service on 31 Aug 2026; use "v2.1" (same copy API and routes), or "2024-11-30" (Document Intelligence, current GA)`,
+    );
   } else {
-    p.add('DR_API_VERSION', `"${v.slice(0, 40)}" is not supported: use one of ${SUPPORTED_API_VERSIONS.map((s) => `"${s}"`).join(', ')} (default "v2.1")`);
+    p.add(
+      'DR_API_VERSION',
+      `"${v.slice(0, 40)}" is not supported: use one of ${SUPPORTED_API_VERSIONS.map((s) => `"${s}"`).join(', ')} (default "v2.1")`,
+    );
   }
   return undefined;
 }
@@ -599,7 +731,10 @@ function parseNumber(read: Read, p: Problems, setting: string, rule: NumberRule)
   const pattern = rule.integer ? /^\d+$/ : /^\d+(\.\d+)?$/;
   const n = Number(raw);
   if (!pattern.test(raw) || !Number.isFinite(n) || n < rule.min || n > rule.max) {
-    p.add(setting, `"${raw.slice(0, 40)}" must be ${rule.integer ? 'an integer' : 'a number'} from ${rule.min} to ${rule.max} (default ${rule.default})${rule.hint ? `; ${rule.hint}` : ''}`);
+    p.add(
+      setting,
+      `"${raw.slice(0, 40)}" must be ${rule.integer ? 'an integer' : 'a number'} from ${rule.min} to ${rule.max} (default ${rule.default})${rule.hint ? `; ${rule.hint}` : ''}`,
+    );
     return undefined;
   }
   return n;
@@ -613,7 +748,10 @@ function parseCustomVision(read: Read, p: Problems): CustomVisionSettings | unde
     p.add('CV_NOTIFICATION_QUEUE', `"${notificationQueue}" is not a valid queue name: ${queueProblem}`);
     ok = false;
   } else if (notificationQueue.length > 63 - '-poison'.length) {
-    p.add('CV_NOTIFICATION_QUEUE', `"${notificationQueue}" is too long: its poison queue "${notificationQueue}-poison" must also be a valid name (at most 56 characters here)`);
+    p.add(
+      'CV_NOTIFICATION_QUEUE',
+      `"${notificationQueue}" is too long: its poison queue "${notificationQueue}-poison" must also be a valid name (at most 56 characters here)`,
+    );
     ok = false;
   }
 
@@ -626,7 +764,8 @@ function parseCustomVision(read: Read, p: Problems): CustomVisionSettings | unde
       ok = false;
     } else endpoint = r.url;
   }
-  const trainingKey: SecretRef | undefined = read('CV_TRAINING_KEY') !== undefined ? { setting: 'CV_TRAINING_KEY' } : undefined;
+  const trainingKey: SecretRef | undefined =
+    read('CV_TRAINING_KEY') !== undefined ? { setting: 'CV_TRAINING_KEY' } : undefined;
   if (trainingKey && endpointRaw === undefined) {
     p.add('CV_TRAINING_KEY', 'is set but CV_ENDPOINT is not: set the training resource endpoint too');
     ok = false;
@@ -652,11 +791,17 @@ function parseCustomVision(read: Read, p: Problems): CustomVisionSettings | unde
       exportPlatforms.push(parsed);
     }
     if (endpointRaw === undefined) {
-      p.add('CV_ENDPOINT', 'is required when CV_EXPORT_PLATFORMS is set (exports are requested from the training resource)');
+      p.add(
+        'CV_ENDPOINT',
+        'is required when CV_EXPORT_PLATFORMS is set (exports are requested from the training resource)',
+      );
       ok = false;
     }
     if (!trainingKey) {
-      p.add('CV_TRAINING_KEY', 'is required when CV_EXPORT_PLATFORMS is set (exports are requested with the training key)');
+      p.add(
+        'CV_TRAINING_KEY',
+        'is required when CV_EXPORT_PLATFORMS is set (exports are requested with the training key)',
+      );
       ok = false;
     }
   }
@@ -665,11 +810,17 @@ function parseCustomVision(read: Read, p: Problems): CustomVisionSettings | unde
   const replicaContainer = parseContainerSetting(read, p, 'CV_REPLICA_CONTAINER_URL');
   if (backupContainer === null || replicaContainer === null) ok = false;
   if (replicaContainer && !backupContainer && read('CV_BACKUP_CONTAINER_URL') === undefined) {
-    p.add('CV_REPLICA_CONTAINER_URL', 'is set but CV_BACKUP_CONTAINER_URL is not: second copies are made from the backup container');
+    p.add(
+      'CV_REPLICA_CONTAINER_URL',
+      'is set but CV_BACKUP_CONTAINER_URL is not: second copies are made from the backup container',
+    );
     ok = false;
   }
   if (backupContainer && replicaContainer && backupContainer.url.toLowerCase() === replicaContainer.url.toLowerCase()) {
-    p.add('CV_REPLICA_CONTAINER_URL', `is the same container as CV_BACKUP_CONTAINER_URL (${replicaContainer.url}): a second copy needs another container, ideally in another region`);
+    p.add(
+      'CV_REPLICA_CONTAINER_URL',
+      `is the same container as CV_BACKUP_CONTAINER_URL (${replicaContainer.url}): a second copy needs another container, ideally in another region`,
+    );
     ok = false;
   }
   if (!ok) return undefined;
@@ -714,7 +865,10 @@ function parseContainerSetting(read: Read, p: Problems, setting: string): Contai
     return null;
   }
   if (query !== '' && !/(^|&)sig=/.test(query)) {
-    p.add(setting, 'has a query string that is not a SAS (no "sig" parameter); give the container URL, optionally with a SAS');
+    p.add(
+      setting,
+      'has a query string that is not a SAS (no "sig" parameter); give the container URL, optionally with a SAS',
+    );
     return null;
   }
   const segments = r.path.split('/').filter((s) => s !== '');
@@ -722,7 +876,10 @@ function parseContainerSetting(read: Read, p: Problems, setting: string): Contai
   // Path-style URLs (Azurite, IP endpoints) carry the account name first: http://127.0.0.1:10000/devstoreaccount1/container
   const expected = loopback ? 2 : 1;
   if (segments.length !== expected) {
-    p.add(setting, `${r.url} is not a container URL: expected ${loopback ? 'http://<host>:<port>/<account>/<container>' : 'https://<account>.blob.core.windows.net/<container>'}`);
+    p.add(
+      setting,
+      `${r.url} is not a container URL: expected ${loopback ? 'http://<host>:<port>/<account>/<container>' : 'https://<account>.blob.core.windows.net/<container>'}`,
+    );
     return null;
   }
   const containerName = decodeURIComponent(segments[segments.length - 1]);
@@ -750,14 +907,17 @@ interface ParsedUrl {
  */
 function parseServiceUrl(value: string, opts: { allowPath: boolean }): ParsedUrl | string {
   const u = tryUrl(value);
-  if (!u || (u.protocol !== 'https:' && u.protocol !== 'http:')) return 'is not an http(s) URL (value not shown), e.g. "https://<name>.cognitiveservices.azure.com"';
+  if (!u || (u.protocol !== 'https:' && u.protocol !== 'http:'))
+    return 'is not an http(s) URL (value not shown), e.g. "https://<name>.cognitiveservices.azure.com"';
   const shown = `${u.protocol}//${u.host}${u.pathname === '/' ? '' : u.pathname}`;
   if (u.username || u.password) return `must not carry credentials (user:password@) in the URL (${shown})`;
   if (u.search || value.includes('?')) return `must not have a query string (${shown})`;
   if (u.hash) return `must not have a fragment (${shown})`;
-  if (u.protocol === 'http:' && !isLoopback(u.hostname)) return `must use https (${shown}); http is accepted only for loopback emulators`;
+  if (u.protocol === 'http:' && !isLoopback(u.hostname))
+    return `must use https (${shown}); http is accepted only for loopback emulators`;
   const path = u.pathname.replace(/\/+$/, '');
-  if (!opts.allowPath && path !== '') return `must be the resource endpoint without a path (${shown}), e.g. "${u.protocol}//${u.host}"`;
+  if (!opts.allowPath && path !== '')
+    return `must be the resource endpoint without a path (${shown}), e.g. "${u.protocol}//${u.host}"`;
   return { url: `${u.protocol}//${u.host}${path}`, origin: `${u.protocol}//${u.host}`, hostname: u.hostname, path };
 }
 

@@ -100,7 +100,9 @@ export const MAX_SYNC_COPY_BYTES = 256 * 1024 * 1024;
 const BLOB_NAME = /^([0-9a-fA-F-]{36}) - ([0-9a-fA-F-]{36})\.([A-Za-z0-9_-]{1,40})$/;
 
 /** Parses `{projectId} - {iterationId}.{platform}`; undefined when the name does not follow it. */
-export function parseBackupBlobName(name: string): { projectId: string; iterationId: string; platform: string } | undefined {
+export function parseBackupBlobName(
+  name: string,
+): { projectId: string; iterationId: string; platform: string } | undefined {
   const m = BLOB_NAME.exec(name);
   if (!m || !isGuid(m[1]) || !isGuid(m[2])) return undefined;
   return { projectId: m[1].toLowerCase(), iterationId: m[2].toLowerCase(), platform: m[3] as string };
@@ -132,20 +134,32 @@ export function classifyStorageError(e: unknown, operation: CvOperation, what: s
   if (e instanceof RestError) {
     const status = e.statusCode;
     const code = typeof e.code === 'string' ? e.code : undefined;
-    const base = { operation, ...(status !== undefined ? { status } : {}), ...(code !== undefined ? { serviceCode: code } : {}) };
+    const base = {
+      operation,
+      ...(status !== undefined ? { status } : {}),
+      ...(code !== undefined ? { serviceCode: code } : {}),
+    };
     const msg = `${operation}: ${what}: storage ${status !== undefined ? `HTTP ${status}` : 'request failed'}${code ? ` (${code})` : ''}`;
     if (status === undefined) return new CvTransientError(msg, { ...base, reason: 'network' });
     if (status === 404) return new CvPermanentError(msg, { ...base, reason: 'blobNotFound' });
     if (status === 401 || status === 403) return new CvPermanentError(msg, { ...base, reason: 'storageRejected' });
     if (status === 408) return new CvTransientError(msg, { ...base, reason: 'timeout' });
-    if (status === 409 || status === 412 || status === 429 || status >= 500) return new CvTransientError(msg, { ...base, reason: 'storageUnavailable' });
+    if (status === 409 || status === 412 || status === 429 || status >= 500)
+      return new CvTransientError(msg, { ...base, reason: 'storageUnavailable' });
     return new CvPermanentError(msg, { ...base, reason: 'storageRejected' });
   }
   const name = e instanceof Error ? e.name : 'Error';
-  return new CvTransientError(`${operation}: ${what}: ${name === 'AbortError' ? 'aborted' : 'network or stream failure'}`, { operation, reason: 'network' });
+  return new CvTransientError(
+    `${operation}: ${what}: ${name === 'AbortError' ? 'aborted' : 'network or stream failure'}`,
+    { operation, reason: 'network' },
+  );
 }
 
-async function getPropertiesOrUndefined(blob: BlobClient, operation: CvOperation, what: string): Promise<BlobGetPropertiesResponse | undefined> {
+async function getPropertiesOrUndefined(
+  blob: BlobClient,
+  operation: CvOperation,
+  what: string,
+): Promise<BlobGetPropertiesResponse | undefined> {
   try {
     return await blob.getProperties();
   } catch (e) {
@@ -179,10 +193,19 @@ async function hashStream(stream: NodeJS.ReadableStream): Promise<{ md5: string;
   return { md5: md5.digest('base64'), sha256: sha.digest('hex'), bytes };
 }
 
-async function hashBlob(blob: BlobClient, etag: string | undefined, operation: CvOperation, what: string): Promise<{ md5: string; sha256: string; bytes: number }> {
+async function hashBlob(
+  blob: BlobClient,
+  etag: string | undefined,
+  operation: CvOperation,
+  what: string,
+): Promise<{ md5: string; sha256: string; bytes: number }> {
   try {
     const res = await blob.download(0, undefined, etag ? { conditions: { ifMatch: etag } } : {});
-    if (!res.readableStreamBody) throw new CvTransientError(`${operation}: ${what}: empty download stream`, { operation, reason: 'unexpectedResponse' });
+    if (!res.readableStreamBody)
+      throw new CvTransientError(`${operation}: ${what}: empty download stream`, {
+        operation,
+        reason: 'unexpectedResponse',
+      });
     return await hashStream(res.readableStreamBody);
   } catch (e) {
     throw classifyStorageError(e, operation, what);
@@ -219,22 +242,32 @@ export class CustomVisionBackup {
    */
   async backupExport(n: ExportNotification): Promise<BackupRecord[]> {
     if (n.exportStatus !== 'ExportCompleted')
-      throw new CvValidationError(`backupExport: exportStatus is ${n.exportStatus}; only ExportCompleted has a model`, { operation: 'readBackupBlob', reason: 'invalidArgument' });
+      throw new CvValidationError(`backupExport: exportStatus is ${n.exportStatus}; only ExportCompleted has a model`, {
+        operation: 'readBackupBlob',
+        reason: 'invalidArgument',
+      });
     if (n.modelUri === undefined) {
       const records = await this.backupIteration(n.projectId, n.iterationId);
       if (records.length === 0)
-        throw new CvPermanentError(`no exported model blob for iteration ${n.iterationId} of project ${n.projectId} in the backup container`, { operation: 'listBackupBlobs', reason: 'blobNotFound' });
+        throw new CvPermanentError(
+          `no exported model blob for iteration ${n.iterationId} of project ${n.projectId} in the backup container`,
+          { operation: 'listBackupBlobs', reason: 'blobNotFound' },
+        );
       return records;
     }
     const check = checkModelUri(n.modelUri, this.policy);
-    if (!check.ok) throw new CvValidationError(check.message, { operation: 'readBackupBlob', reason: 'foreignModelUri' });
+    if (!check.ok)
+      throw new CvValidationError(check.message, { operation: 'readBackupBlob', reason: 'foreignModelUri' });
     return [await this.backupBlob(check.location.blobName, { projectId: n.projectId, iterationId: n.iterationId })];
   }
 
   /** Backs up every exported model blob of one iteration (one per platform). */
   async backupIteration(projectId: string, iterationId: string): Promise<BackupRecord[]> {
     const names: string[] = [];
-    for (const prefix of new Set([`${projectId} - ${iterationId}.`, `${projectId.toLowerCase()} - ${iterationId.toLowerCase()}.`])) {
+    for (const prefix of new Set([
+      `${projectId} - ${iterationId}.`,
+      `${projectId.toLowerCase()} - ${iterationId.toLowerCase()}.`,
+    ])) {
       try {
         for await (const item of this.backupContainer.listBlobsFlat({ prefix })) names.push(item.name);
       } catch (e) {
@@ -250,12 +283,22 @@ export class CustomVisionBackup {
   async backupBlob(blobName: string, expected?: { projectId: string; iterationId: string }): Promise<BackupRecord> {
     const parsed = parseBackupBlobName(blobName);
     if (!parsed)
-      throw new CvPermanentError(`backup blob name does not follow '{projectId} - {iterationId}.{platform}'`, { operation: 'readBackupBlob', reason: 'blobNameMismatch' });
-    if (expected && (parsed.projectId !== expected.projectId.toLowerCase() || parsed.iterationId !== expected.iterationId.toLowerCase()))
-      throw new CvPermanentError(`backup blob ${parsed.projectId} - ${parsed.iterationId} does not belong to iteration ${expected.iterationId} of project ${expected.projectId}`, {
+      throw new CvPermanentError(`backup blob name does not follow '{projectId} - {iterationId}.{platform}'`, {
         operation: 'readBackupBlob',
         reason: 'blobNameMismatch',
       });
+    if (
+      expected &&
+      (parsed.projectId !== expected.projectId.toLowerCase() ||
+        parsed.iterationId !== expected.iterationId.toLowerCase())
+    )
+      throw new CvPermanentError(
+        `backup blob ${parsed.projectId} - ${parsed.iterationId} does not belong to iteration ${expected.iterationId} of project ${expected.projectId}`,
+        {
+          operation: 'readBackupBlob',
+          reason: 'blobNameMismatch',
+        },
+      );
     const source = this.backupContainer.getBlobClient(blobName);
     let props: BlobGetPropertiesResponse;
     try {
@@ -275,19 +318,26 @@ export class CustomVisionBackup {
     if (props.etag) record.etag = props.etag;
     if (props.contentMD5 && props.contentMD5.length > 0) record.md5 = Buffer.from(props.contentMD5).toString('base64');
     if (!this.replicaContainer) {
-      if (!record.md5) record.sha256 = (await hashBlob(source, props.etag, 'hashBlob', 'hashing the backup blob')).sha256;
+      if (!record.md5)
+        record.sha256 = (await hashBlob(source, props.etag, 'hashBlob', 'hashing the backup blob')).sha256;
       return record;
     }
     record.replica = await this.#replicate(source, props, record, this.replicaContainer);
     return record;
   }
 
-  async #replicate(source: BlobClient, props: BlobGetPropertiesResponse, record: BackupRecord, replicaContainer: ContainerClient): Promise<ReplicaRecord> {
+  async #replicate(
+    source: BlobClient,
+    props: BlobGetPropertiesResponse,
+    record: BackupRecord,
+    replicaContainer: ContainerClient,
+  ): Promise<ReplicaRecord> {
     const target = replicaContainer.getBlockBlobClient(record.blobName);
     const alg: Checksum['algorithm'] = record.md5 ? 'md5' : 'sha256';
     const sourceChecksum = async (): Promise<Checksum> => {
       if (record.md5) return { algorithm: 'md5', value: record.md5 };
-      if (!record.sha256) record.sha256 = (await hashBlob(source, props.etag, 'hashBlob', 'hashing the backup blob')).sha256;
+      if (!record.sha256)
+        record.sha256 = (await hashBlob(source, props.etag, 'hashBlob', 'hashing the backup blob')).sha256;
       return { algorithm: 'sha256', value: record.sha256 };
     };
     const verify = async (): Promise<{ checksum: Checksum; sizeBytes: number }> => {
@@ -301,7 +351,13 @@ export class CustomVisionBackup {
       const want = await sourceChecksum();
       const got = await verify();
       if (got.checksum.value === want.value && got.sizeBytes === record.sizeBytes)
-        return { location: locationOf(target), sizeBytes: got.sizeBytes, verified: true, checksum: got.checksum, method: 'existing' };
+        return {
+          location: locationOf(target),
+          sizeBytes: got.sizeBytes,
+          verified: true,
+          checksum: got.checksum,
+          method: 'existing',
+        };
     }
 
     const method = await this.#chooseMode(source, record.sizeBytes, replicaContainer);
@@ -325,10 +381,16 @@ export class CustomVisionBackup {
     } else {
       const streamed = await this.#streamCopy(source, props, target, metadata);
       if (record.md5 && streamed.md5 !== record.md5)
-        throw new CvTransientError('copyToReplica: the backup blob content does not match its Content-MD5', { operation: 'copyToReplica', reason: 'replicaMismatch' });
+        throw new CvTransientError('copyToReplica: the backup blob content does not match its Content-MD5', {
+          operation: 'copyToReplica',
+          reason: 'replicaMismatch',
+        });
       if (!record.md5) record.sha256 = streamed.sha256;
       try {
-        await target.setHTTPHeaders({ blobContentMD5: Buffer.from(streamed.md5, 'base64'), ...(props.contentType ? { blobContentType: props.contentType } : {}) });
+        await target.setHTTPHeaders({
+          blobContentMD5: Buffer.from(streamed.md5, 'base64'),
+          ...(props.contentType ? { blobContentType: props.contentType } : {}),
+        });
       } catch (e) {
         throw classifyStorageError(e, 'copyToReplica', 'setting the replica headers');
       }
@@ -336,7 +398,10 @@ export class CustomVisionBackup {
     const want = await sourceChecksum();
     const got = await verify();
     if (got.checksum.value !== want.value || got.sizeBytes !== record.sizeBytes)
-      throw new CvTransientError(`verifyReplica: replica ${alg} or size differs from the backup blob`, { operation: 'verifyReplica', reason: 'replicaMismatch' });
+      throw new CvTransientError(`verifyReplica: replica ${alg} or size differs from the backup blob`, {
+        operation: 'verifyReplica',
+        reason: 'replicaMismatch',
+      });
     return { location: locationOf(target), sizeBytes: got.sizeBytes, verified: true, checksum: got.checksum, method };
   }
 
@@ -375,10 +440,17 @@ export class CustomVisionBackup {
       } catch {
         token = null;
       }
-      if (!token) throw new CvTransientError('copyToReplica: could not get a storage token for the copy source', { operation: 'copyToReplica', reason: 'network' });
+      if (!token)
+        throw new CvTransientError('copyToReplica: could not get a storage token for the copy source', {
+          operation: 'copyToReplica',
+          reason: 'network',
+        });
       return { url: locationOf(source), bearer: token.token };
     }
-    throw new CvValidationError('copyToReplica: copyMode server needs a shared key or token credential on the backup container', { operation: 'copyToReplica', reason: 'invalidArgument' });
+    throw new CvValidationError(
+      'copyToReplica: copyMode server needs a shared key or token credential on the backup container',
+      { operation: 'copyToReplica', reason: 'invalidArgument' },
+    );
   }
 
   async #streamCopy(
@@ -391,11 +463,18 @@ export class CustomVisionBackup {
     try {
       const res = await source.download(0, undefined, props.etag ? { conditions: { ifMatch: props.etag } } : {});
       const body = res.readableStreamBody as Readable | undefined;
-      if (!body) throw new CvTransientError('copyToReplica: empty download stream', { operation: 'copyToReplica', reason: 'unexpectedResponse' });
+      if (!body)
+        throw new CvTransientError('copyToReplica: empty download stream', {
+          operation: 'copyToReplica',
+          reason: 'unexpectedResponse',
+        });
       pipeline(body, hasher, (err) => {
         if (err) hasher.destroy(err);
       });
-      await target.uploadStream(hasher, 4 * 1024 * 1024, 2, { metadata, ...(props.contentType ? { blobHTTPHeaders: { blobContentType: props.contentType } } : {}) });
+      await target.uploadStream(hasher, 4 * 1024 * 1024, 2, {
+        metadata,
+        ...(props.contentType ? { blobHTTPHeaders: { blobContentType: props.contentType } } : {}),
+      });
     } catch (e) {
       hasher.destroy();
       throw classifyStorageError(e, 'copyToReplica', 'streaming the backup blob to the replica');

@@ -16,7 +16,13 @@
  * through {@link scrubSecrets} (the client also removes its exact key first).
  */
 
-import { ServiceError, scrubPatterns, serializeServiceError, type SerializedServiceError, type ServiceErrorInit } from '../common/serviceError';
+import {
+  ServiceError,
+  scrubPatterns,
+  serializeServiceError,
+  type SerializedServiceError,
+  type ServiceErrorInit,
+} from '../common/serviceError';
 
 export { MAX_MESSAGE_LENGTH, REDACTED } from '../common/serviceError';
 export { retryAfterFromHeaders as retryAfterMsFromHeaders } from '../common/retryAfter';

@@ -91,10 +91,13 @@ export function parseContainerUrl(url: string, settingName = 'container URL'): C
     throw new Error(`${settingName} must be https (http only for a loopback emulator), got ${u.protocol}`);
   const segs = segments(u.pathname).filter((s, i, all) => s !== '' || i < all.length - 1);
   // Path-style (`/{account}/{container}`) on loopback and IP hosts (emulators), virtual-host style otherwise.
-  const pathStyle = isLoopbackHost(u.hostname) || /^\d{1,3}(\.\d{1,3}){3}$/.test(u.hostname) || u.hostname.startsWith('[');
+  const pathStyle =
+    isLoopbackHost(u.hostname) || /^\d{1,3}(\.\d{1,3}){3}$/.test(u.hostname) || u.hostname.startsWith('[');
   const expected = pathStyle ? 2 : 1;
   if (segs.length !== expected || segs.some((s) => s === ''))
-    throw new Error(`${settingName} must name exactly one container (${pathStyle ? '/{account}/{container}' : '/{container}'}), got path ${u.pathname}`);
+    throw new Error(
+      `${settingName} must name exactly one container (${pathStyle ? '/{account}/{container}' : '/{container}'}), got path ${u.pathname}`,
+    );
   const container = decodeSegment(segs[expected - 1] as string);
   if (!container || (!/^[a-z0-9](?:[a-z0-9]|-(?=[a-z0-9])){2,62}$/.test(container) && container !== '$root'))
     throw new Error(`${settingName}: '${segs[expected - 1]}' is not a valid container name`);
@@ -109,7 +112,10 @@ export function parseContainerUrl(url: string, settingName = 'container URL'): C
   return ref;
 }
 
-export function createModelUriPolicy(opts: { backupContainerUrl: string; replicaContainerUrl?: string }): ModelUriPolicy {
+export function createModelUriPolicy(opts: {
+  backupContainerUrl: string;
+  replicaContainerUrl?: string;
+}): ModelUriPolicy {
   const backup = parseContainerUrl(opts.backupContainerUrl, 'CV_BACKUP_CONTAINER_URL');
   if (opts.replicaContainerUrl === undefined || opts.replicaContainerUrl.trim() === '') return { backup };
   return { backup, replica: parseContainerUrl(opts.replicaContainerUrl, 'CV_REPLICA_CONTAINER_URL') };
@@ -132,8 +138,10 @@ export function checkModelUri(uri: string, policy: ModelUriPolicy): ModelUriChec
     return fail('is not an absolute URL');
   }
   const shown = blobLocationWithoutSas(uri) || u.protocol;
-  if (u.protocol !== 'https:' && u.protocol !== 'http:') return fail(`has scheme ${u.protocol}; only https is accepted`);
-  if (u.protocol === 'http:' && !isLoopbackHost(u.hostname)) return fail(`(${shown}) uses http on a non-loopback host; only https is accepted`);
+  if (u.protocol !== 'https:' && u.protocol !== 'http:')
+    return fail(`has scheme ${u.protocol}; only https is accepted`);
+  if (u.protocol === 'http:' && !isLoopbackHost(u.hostname))
+    return fail(`(${shown}) uses http on a non-loopback host; only https is accepted`);
   if (u.username || u.password) return fail('contains credentials');
   const segs = segments(u.pathname);
   const accounts = [policy.backup, ...(policy.replica ? [policy.replica] : [])];

@@ -17,7 +17,13 @@
  * Never throws on bad input: the result says why, with a message naming the field and
  * never quoting a URL's query (a SAS is a secret).
  */
-import { checkModelUri, blobLocationWithoutSas, isLoopbackHost, type BlobLocation, type ModelUriPolicy } from './modelUri';
+import {
+  checkModelUri,
+  blobLocationWithoutSas,
+  isLoopbackHost,
+  type BlobLocation,
+  type ModelUriPolicy,
+} from './modelUri';
 import { scrubSecrets } from './errors';
 
 export const SUPPORTED_MAJOR_VERSION = 1;
@@ -135,7 +141,8 @@ function show(v: unknown): string {
 function member(obj: Json, name: string, path: string): unknown {
   const want = name.toLowerCase();
   const hits = Object.keys(obj).filter((k) => k.toLowerCase() === want);
-  if (hits.length > 1) reject('ambiguousField', `${path} appears more than once with different casing (${hits.join(', ')})`, path);
+  if (hits.length > 1)
+    reject('ambiguousField', `${path} appears more than once with different casing (${hits.join(', ')})`, path);
   return hits.length === 1 ? obj[hits[0] as string] : undefined;
 }
 
@@ -153,7 +160,13 @@ function guidField(obj: Json, name: string, path: string): string {
   return v.toLowerCase();
 }
 
-function enumField<T extends string>(obj: Json, name: string, path: string, allowed: readonly T[], code: RejectionCode): T {
+function enumField<T extends string>(
+  obj: Json,
+  name: string,
+  path: string,
+  allowed: readonly T[],
+  code: RejectionCode,
+): T {
   const v = requiredString(obj, name, path);
   const hit = allowed.find((a) => a.toLowerCase() === v.toLowerCase());
   if (!hit) reject(code, `${path} ${show(v)} is not one of ${allowed.join(', ')}`, path);
@@ -169,7 +182,8 @@ function versionField(obj: Json): string {
   else reject('invalidField', `version must be a string, got ${show(v)}`, 'version');
   const m = /^(\d+)(?:\.(\d+))?$/.exec(text);
   if (!m) reject('invalidField', `version ${show(text)} is not a version number`, 'version');
-  if (Number(m[1]) !== SUPPORTED_MAJOR_VERSION) reject('unsupportedVersion', `version ${show(text)} is not supported (expected 1.0)`, 'version');
+  if (Number(m[1]) !== SUPPORTED_MAJOR_VERSION)
+    reject('unsupportedVersion', `version ${show(text)} is not supported (expected 1.0)`, 'version');
   return m[2] === undefined ? `${m[1]}.0` : text;
 }
 
@@ -194,7 +208,10 @@ function parseJsonObject(text: string): Json {
   try {
     value = JSON.parse(text);
   } catch (e) {
-    reject('malformedJson', `payload is not valid JSON (${e instanceof Error ? e.message.slice(0, 80) : 'parse error'})`);
+    reject(
+      'malformedJson',
+      `payload is not valid JSON (${e instanceof Error ? e.message.slice(0, 80) : 'parse error'})`,
+    );
   }
   if (!isPlainObject(value)) reject('notAnObject', `payload must be a JSON object, got ${show(value)}`);
   return value;
@@ -204,7 +221,8 @@ function decodePayload(payload: unknown, maxBytes: number): { obj: Json; encodin
   let text: string;
   if (typeof payload === 'string') text = payload;
   else if (payload instanceof Uint8Array) {
-    if (payload.byteLength > maxBytes) reject('tooLarge', `payload is ${payload.byteLength} bytes; the limit is ${maxBytes}`);
+    if (payload.byteLength > maxBytes)
+      reject('tooLarge', `payload is ${payload.byteLength} bytes; the limit is ${maxBytes}`);
     try {
       text = utf8.decode(payload);
     } catch {
@@ -226,7 +244,8 @@ function decodePayload(payload: unknown, maxBytes: number): { obj: Json; encodin
   if (size > maxBytes) reject('tooLarge', `payload is ${size} bytes; the limit is ${maxBytes}`);
   const trimmed = stripBom(text).trim();
   if (trimmed === '') reject('malformedJson', 'payload is empty');
-  if (trimmed.startsWith('{') || trimmed.startsWith('[') || trimmed.startsWith('"')) return { obj: parseJsonObject(trimmed), encoding: 'json' };
+  if (trimmed.startsWith('{') || trimmed.startsWith('[') || trimmed.startsWith('"'))
+    return { obj: parseJsonObject(trimmed), encoding: 'json' };
   const decoded = decodeStrictBase64(trimmed);
   if (decoded !== undefined) {
     const inner = stripBom(decoded).trim();
@@ -252,7 +271,13 @@ function validate(obj: Json, opts: ParseOptions): CustomVisionNotification {
   if (type === 'ConnectionTest') return { type, version, projectId };
   const iterationId = guidField(content, 'iterationId', 'Content.iterationId');
   if (type === 'Training') {
-    const trainingStatus = enumField(content, 'trainingStatus', 'Content.trainingStatus', TRAINING_STATUSES, 'unknownStatus');
+    const trainingStatus = enumField(
+      content,
+      'trainingStatus',
+      'Content.trainingStatus',
+      TRAINING_STATUSES,
+      'unknownStatus',
+    );
     return { type, version, projectId, iterationId, trainingStatus };
   }
   const exportStatus = enumField(content, 'exportStatus', 'Content.exportStatus', EXPORT_STATUSES, 'unknownStatus');
@@ -260,7 +285,8 @@ function validate(obj: Json, opts: ParseOptions): CustomVisionNotification {
   const raw = member(content, 'modelUri', 'Content.modelUri');
   // A failed export has no model to back up: its modelUri (if any) is not needed, not kept.
   if (exportStatus === 'ExportFailed' || raw === undefined || raw === null || raw === '') return n;
-  if (typeof raw !== 'string') reject('invalidField', `Content.modelUri must be a string, got ${show(raw)}`, 'Content.modelUri');
+  if (typeof raw !== 'string')
+    reject('invalidField', `Content.modelUri must be a string, got ${show(raw)}`, 'Content.modelUri');
   if (opts.modelUriPolicy) {
     const check = checkModelUri(raw, opts.modelUriPolicy);
     if (!check.ok) reject('foreignModelUri', check.message, 'Content.modelUri');
@@ -271,7 +297,8 @@ function validate(obj: Json, opts: ParseOptions): CustomVisionNotification {
   const stripped = blobLocationWithoutSas(raw);
   if (!stripped) reject('invalidField', 'Content.modelUri is not an http(s) URL', 'Content.modelUri');
   const u = new URL(stripped);
-  if (u.protocol === 'http:' && !isLoopbackHost(u.hostname)) reject('foreignModelUri', 'Content.modelUri uses http on a non-loopback host', 'Content.modelUri');
+  if (u.protocol === 'http:' && !isLoopbackHost(u.hostname))
+    reject('foreignModelUri', 'Content.modelUri uses http on a non-loopback host', 'Content.modelUri');
   n.modelUri = stripped;
   return n;
 }
@@ -284,9 +311,13 @@ export function parseNotification(payload: unknown, opts: ParseOptions = {}): Pa
     encoding = decoded.encoding;
     return { ok: true, notification: validate(decoded.obj, opts), encoding };
   } catch (e) {
-    if (e instanceof Rejection) return encoding === undefined ? { ok: false, reason: e.reason } : { ok: false, reason: e.reason, encoding };
+    if (e instanceof Rejection)
+      return encoding === undefined ? { ok: false, reason: e.reason } : { ok: false, reason: e.reason, encoding };
     // Defensive: nothing above should throw anything else, but bad input must never escape as an exception.
-    return { ok: false, reason: { code: 'malformedJson', message: `payload could not be read (${scrubSecrets(String(e)).slice(0, 80)})` } };
+    return {
+      ok: false,
+      reason: { code: 'malformedJson', message: `payload could not be read (${scrubSecrets(String(e)).slice(0, 80)})` },
+    };
   }
 }
 
@@ -331,7 +362,13 @@ export function sanitizeRawMessage(payload: unknown, opts: { maxLength?: number 
       text = utf8.decode(payload);
       encoding = 'text';
     } catch {
-      return { text: `[binary payload of ${payload.byteLength} bytes omitted]`, encoding: 'binary', redacted: true, truncated: false, originalLength: payload.byteLength };
+      return {
+        text: `[binary payload of ${payload.byteLength} bytes omitted]`,
+        encoding: 'binary',
+        redacted: true,
+        truncated: false,
+        originalLength: payload.byteLength,
+      };
     }
   } else if (typeof payload === 'string') {
     text = payload;
@@ -346,7 +383,13 @@ export function sanitizeRawMessage(payload: unknown, opts: { maxLength?: number 
   }
   const originalLength = text.length;
   if (text.length > HARD_INPUT_LIMIT) {
-    return { text: `[payload of ${text.length} characters omitted]`, encoding, redacted: true, truncated: true, originalLength };
+    return {
+      text: `[payload of ${text.length} characters omitted]`,
+      encoding,
+      redacted: true,
+      truncated: true,
+      originalLength,
+    };
   }
   if (encoding === 'text') {
     const trimmed = stripBom(text).trim();
@@ -362,7 +405,13 @@ export function sanitizeRawMessage(payload: unknown, opts: { maxLength?: number 
   const scrubbed = scrubSecrets(text);
   const redacted = scrubbed !== text;
   const truncated = scrubbed.length > maxLength;
-  return { text: truncated ? `${scrubbed.slice(0, maxLength)}…[truncated]` : scrubbed, encoding, redacted, truncated, originalLength };
+  return {
+    text: truncated ? `${scrubbed.slice(0, maxLength)}…[truncated]` : scrubbed,
+    encoding,
+    redacted,
+    truncated,
+    originalLength,
+  };
 }
 
 // ---------------------------------------------------------------------------------------
@@ -375,7 +424,11 @@ export interface RejectedMessageRecord {
   raw: SanitizedRawMessage;
 }
 
-export function rejectedMessageRecord(payload: unknown, reason: RejectionReason, opts: { maxLength?: number } = {}): RejectedMessageRecord {
+export function rejectedMessageRecord(
+  payload: unknown,
+  reason: RejectionReason,
+  opts: { maxLength?: number } = {},
+): RejectedMessageRecord {
   return { reason, raw: sanitizeRawMessage(payload, opts) };
 }
 

@@ -29,9 +29,24 @@ import { isLoopbackHost } from './modelUri';
 export const TRAINING_API_PATH = '/customvision/v3.3/Training';
 
 export type ExportPlatform = 'CoreML' | 'TensorFlow' | 'DockerFile' | 'ONNX' | 'VAIDK' | 'OpenVino';
-export const EXPORT_PLATFORMS: readonly ExportPlatform[] = ['CoreML', 'TensorFlow', 'DockerFile', 'ONNX', 'VAIDK', 'OpenVino'];
+export const EXPORT_PLATFORMS: readonly ExportPlatform[] = [
+  'CoreML',
+  'TensorFlow',
+  'DockerFile',
+  'ONNX',
+  'VAIDK',
+  'OpenVino',
+];
 export type ExportFlavor = 'Linux' | 'Windows' | 'ONNX10' | 'ONNX12' | 'ARM' | 'TensorFlowNormal' | 'TensorFlowLite';
-export const EXPORT_FLAVORS: readonly ExportFlavor[] = ['Linux', 'Windows', 'ONNX10', 'ONNX12', 'ARM', 'TensorFlowNormal', 'TensorFlowLite'];
+export const EXPORT_FLAVORS: readonly ExportFlavor[] = [
+  'Linux',
+  'Windows',
+  'ONNX10',
+  'ONNX12',
+  'ARM',
+  'TensorFlowNormal',
+  'TensorFlowLite',
+];
 export type ExportState = 'Exporting' | 'Done' | 'Failed';
 
 export interface Iteration {
@@ -75,7 +90,12 @@ export interface TrainingClientOptions {
 export interface CustomVisionTrainingApi {
   getIteration(projectId: string, iterationId: string): Promise<Iteration>;
   listIterations(projectId: string): Promise<Iteration[]>;
-  requestExport(projectId: string, iterationId: string, platform: ExportPlatform, flavor?: ExportFlavor): Promise<RequestExportResult>;
+  requestExport(
+    projectId: string,
+    iterationId: string,
+    platform: ExportPlatform,
+    flavor?: ExportFlavor,
+  ): Promise<RequestExportResult>;
   listExports(projectId: string, iterationId: string): Promise<ExportInfo[]>;
 }
 
@@ -107,7 +127,11 @@ function toIteration(v: unknown): Iteration | undefined {
 function toExport(v: unknown): ExportInfo | undefined {
   if (!isRecord(v) || typeof v.platform !== 'string') return undefined;
   if (v.status !== 'Exporting' && v.status !== 'Done' && v.status !== 'Failed') return undefined;
-  const e: ExportInfo = { platform: v.platform, status: v.status, hasDownloadUri: typeof v.downloadUri === 'string' && v.downloadUri !== '' };
+  const e: ExportInfo = {
+    platform: v.platform,
+    status: v.status,
+    hasDownloadUri: typeof v.downloadUri === 'string' && v.downloadUri !== '',
+  };
   if (typeof v.flavor === 'string' && v.flavor !== '') e.flavor = v.flavor;
   if (typeof v.newerVersionAvailable === 'boolean') e.newerVersionAvailable = v.newerVersionAvailable;
   return e;
@@ -135,14 +159,26 @@ export class CustomVisionTrainingClient implements CustomVisionTrainingApi {
     try {
       u = new URL(opts.endpoint);
     } catch {
-      throw new CvValidationError('Custom Vision endpoint is not a URL', { reason: 'invalidArgument', operation: 'getIteration' });
+      throw new CvValidationError('Custom Vision endpoint is not a URL', {
+        reason: 'invalidArgument',
+        operation: 'getIteration',
+      });
     }
     if (u.protocol !== 'https:' && !(u.protocol === 'http:' && isLoopbackHost(u.hostname)))
-      throw new CvValidationError('Custom Vision endpoint must be https (http only for a loopback emulator)', { reason: 'invalidArgument', operation: 'getIteration' });
+      throw new CvValidationError('Custom Vision endpoint must be https (http only for a loopback emulator)', {
+        reason: 'invalidArgument',
+        operation: 'getIteration',
+      });
     if (u.search || u.username || u.password)
-      throw new CvValidationError('Custom Vision endpoint must not carry a query or credentials', { reason: 'invalidArgument', operation: 'getIteration' });
+      throw new CvValidationError('Custom Vision endpoint must not carry a query or credentials', {
+        reason: 'invalidArgument',
+        operation: 'getIteration',
+      });
     if (typeof opts.trainingKey !== 'string' || opts.trainingKey.trim() === '')
-      throw new CvValidationError('Custom Vision training key is empty', { reason: 'invalidArgument', operation: 'getIteration' });
+      throw new CvValidationError('Custom Vision training key is empty', {
+        reason: 'invalidArgument',
+        operation: 'getIteration',
+      });
     this.#key = opts.trainingKey;
     this.#base = `${u.origin}${u.pathname.replace(/\/+$/, '')}${TRAINING_API_PATH}`;
     this.#timeoutMs = opts.timeoutMs ?? 30_000;
@@ -167,16 +203,31 @@ export class CustomVisionTrainingClient implements CustomVisionTrainingApi {
     return out as Iteration[];
   }
 
-  async requestExport(projectId: string, iterationId: string, platform: ExportPlatform, flavor?: ExportFlavor): Promise<RequestExportResult> {
+  async requestExport(
+    projectId: string,
+    iterationId: string,
+    platform: ExportPlatform,
+    flavor?: ExportFlavor,
+  ): Promise<RequestExportResult> {
     this.#ids('requestExport', { projectId, iterationId });
     if (!EXPORT_PLATFORMS.includes(platform))
-      throw new CvValidationError(`platform must be one of ${EXPORT_PLATFORMS.join(', ')}`, { reason: 'invalidArgument', operation: 'requestExport' });
+      throw new CvValidationError(`platform must be one of ${EXPORT_PLATFORMS.join(', ')}`, {
+        reason: 'invalidArgument',
+        operation: 'requestExport',
+      });
     if (flavor !== undefined && !EXPORT_FLAVORS.includes(flavor))
-      throw new CvValidationError(`flavor must be one of ${EXPORT_FLAVORS.join(', ')}`, { reason: 'invalidArgument', operation: 'requestExport' });
+      throw new CvValidationError(`flavor must be one of ${EXPORT_FLAVORS.join(', ')}`, {
+        reason: 'invalidArgument',
+        operation: 'requestExport',
+      });
     const q = new URLSearchParams({ platform });
     if (flavor !== undefined) q.set('flavor', flavor);
     try {
-      const body = await this.#call('requestExport', 'POST', `/projects/${projectId}/iterations/${iterationId}/export?${q.toString()}`);
+      const body = await this.#call(
+        'requestExport',
+        'POST',
+        `/projects/${projectId}/iterations/${iterationId}/export?${q.toString()}`,
+      );
       const e = toExport(body.json);
       if (!e) throw this.#unexpected('requestExport', 'an Export');
       return { alreadyQueued: false, export: e };
@@ -214,7 +265,10 @@ export class CustomVisionTrainingClient implements CustomVisionTrainingApi {
   }
 
   #unexpected(operation: CvOperation, what: string): CustomVisionError {
-    return new CvUnexpectedResponseError(`${operation}: the response body is not ${what}`, { reason: 'unexpectedResponse', operation });
+    return new CvUnexpectedResponseError(`${operation}: the response body is not ${what}`, {
+      reason: 'unexpectedResponse',
+      operation,
+    });
   }
 
   async #call(operation: CvOperation, method: string, pathAndQuery: string): Promise<{ json: unknown }> {
@@ -232,9 +286,20 @@ export class CustomVisionTrainingClient implements CustomVisionTrainingApi {
       text = await res.text();
     } catch (e) {
       if (ac.signal.aborted)
-        throw new CvTransientError(`${operation}: no response within ${this.#timeoutMs} ms`, { reason: 'timeout', operation });
-      const cause = e instanceof Error ? (isRecord(e.cause) && typeof e.cause.code === 'string' ? e.cause.code : e.message) : 'unknown';
-      throw new CvTransientError(`${operation}: network failure (${this.#scrub(cause)})`, { reason: 'network', operation });
+        throw new CvTransientError(`${operation}: no response within ${this.#timeoutMs} ms`, {
+          reason: 'timeout',
+          operation,
+        });
+      const cause =
+        e instanceof Error
+          ? isRecord(e.cause) && typeof e.cause.code === 'string'
+            ? e.cause.code
+            : e.message
+          : 'unknown';
+      throw new CvTransientError(`${operation}: network failure (${this.#scrub(cause)})`, {
+        reason: 'network',
+        operation,
+      });
     } finally {
       clearTimeout(timer);
     }
@@ -246,13 +311,31 @@ export class CustomVisionTrainingClient implements CustomVisionTrainingApi {
       json = undefined;
     }
     if (res.ok) {
-      if (json === undefined) throw new CvUnexpectedResponseError(`${operation}: HTTP ${res.status} without a JSON body`, { reason: 'unexpectedResponse', operation, status: res.status, ...(requestId ? { requestId } : {}) });
+      if (json === undefined)
+        throw new CvUnexpectedResponseError(`${operation}: HTTP ${res.status} without a JSON body`, {
+          reason: 'unexpectedResponse',
+          operation,
+          status: res.status,
+          ...(requestId ? { requestId } : {}),
+        });
       return { json };
     }
-    throw this.#classify(operation, res.status, serviceError(json), retryAfterMsFromHeaders(res.headers, this.#now()), requestId);
+    throw this.#classify(
+      operation,
+      res.status,
+      serviceError(json),
+      retryAfterMsFromHeaders(res.headers, this.#now()),
+      requestId,
+    );
   }
 
-  #classify(operation: CvOperation, status: number, svc: { code?: string; message?: string }, retryAfterMs: number | undefined, requestId: string | undefined): CustomVisionError {
+  #classify(
+    operation: CvOperation,
+    status: number,
+    svc: { code?: string; message?: string },
+    retryAfterMs: number | undefined,
+    requestId: string | undefined,
+  ): CustomVisionError {
     const code = svc.code;
     const detail = svc.message ? `: ${this.#scrub(svc.message)}` : '';
     const message = `${operation} failed: HTTP ${status}${code ? ` (${this.#scrub(code)})` : ''}${detail}`;
@@ -272,7 +355,8 @@ export class CustomVisionTrainingClient implements CustomVisionTrainingApi {
     if (status === 404) return new CvPermanentError(message, { ...base, reason: 'notFound' });
     if (status === 409) return new CvPermanentError(message, { ...base, reason: 'conflict' });
     if (code === VALIDATION_CODE) return new CvPermanentError(message, { ...base, reason: 'exportValidationFailed' });
-    if (code !== undefined && /notexportable|notsupported/i.test(code)) return new CvPermanentError(message, { ...base, reason: 'notExportable' });
+    if (code !== undefined && /notexportable|notsupported/i.test(code))
+      return new CvPermanentError(message, { ...base, reason: 'notExportable' });
     return new CvPermanentError(message, { ...base, reason: 'badRequest' });
   }
 }

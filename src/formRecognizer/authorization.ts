@@ -47,7 +47,17 @@ export class CopyAuthorization extends VerbatimAuthorization {
   readonly targetResourceRegion: string;
   readonly apiFamily: ApiFamily;
 
-  private constructor(raw: string, fields: { accessToken: string; targetModelId: string; expiresAt: Date; expiresEncoding: ExpirationEncoding | 'iso'; target: CopyTarget; apiFamily: ApiFamily }) {
+  private constructor(
+    raw: string,
+    fields: {
+      accessToken: string;
+      targetModelId: string;
+      expiresAt: Date;
+      expiresEncoding: ExpirationEncoding | 'iso';
+      target: CopyTarget;
+      apiFamily: ApiFamily;
+    },
+  ) {
     super('CopyAuthorization', raw, fields.accessToken, fields.targetModelId);
     this.targetModelId = fields.targetModelId;
     this.expiresAt = fields.expiresAt;
@@ -80,7 +90,8 @@ export class CopyAuthorization extends VerbatimAuthorization {
     const accessToken = rawStringMember(members, 'accessToken');
     const ticksRaw = members.get('expirationDateTimeTicks');
     if (modelId === undefined || modelId === '') throw new TypeError('copy authorization has no string modelId');
-    if (accessToken === undefined || accessToken === '') throw new TypeError('copy authorization has no string accessToken');
+    if (accessToken === undefined || accessToken === '')
+      throw new TypeError('copy authorization has no string accessToken');
     const decoded = ticksRaw === undefined ? undefined : decodeExpirationTicks(ticksRaw);
     if (!decoded) throw new TypeError('copy authorization has no integer expirationDateTimeTicks');
     return new CopyAuthorization(raw, {

@@ -25,7 +25,16 @@ export class ClassifierCopyAuthorization extends VerbatimAuthorization {
   readonly targetResourceId: string;
   readonly targetResourceRegion: string;
 
-  private constructor(raw: string, f: { accessToken: string; targetClassifierId: string; expiresAt: Date; targetResourceId: string; targetResourceRegion: string }) {
+  private constructor(
+    raw: string,
+    f: {
+      accessToken: string;
+      targetClassifierId: string;
+      expiresAt: Date;
+      targetResourceId: string;
+      targetResourceRegion: string;
+    },
+  ) {
     super('ClassifierCopyAuthorization', raw, f.accessToken, f.targetClassifierId);
     this.targetClassifierId = f.targetClassifierId;
     this.expiresAt = f.expiresAt;

@@ -15,7 +15,14 @@ import {
   unexpectedResponse,
 } from './clientCommon';
 import { DocumentModelsClient, type DocumentModelsApiVersion } from './documentModelsClient';
-import { AuthorizationRenewalError, ForeignHostError, PermanentError, UnexpectedResponseError, ValidationError, type ClientOperation } from './errors';
+import {
+  AuthorizationRenewalError,
+  ForeignHostError,
+  PermanentError,
+  UnexpectedResponseError,
+  ValidationError,
+  type ClientOperation,
+} from './errors';
 import { toCopyResult, toModelInfo, toModelList, toModelsSummary, isObject } from './guards';
 import { HttpCore, type HttpCoreOptions, type SendResponse } from './http';
 import type {
@@ -48,7 +55,13 @@ export interface FormRecognizerClientOptions extends HttpCoreOptions {
 export { TARGET_REGION_PATTERN, TARGET_RESOURCE_ID_PATTERN } from './clientCommon';
 
 function checkModelId(modelId: unknown, operation: ClientOperation): string {
-  if (typeof modelId !== 'string' || modelId.trim() === '' || modelId === '.' || modelId === '..' || modelId.length > 256) {
+  if (
+    typeof modelId !== 'string' ||
+    modelId.trim() === '' ||
+    modelId === '.' ||
+    modelId === '..' ||
+    modelId.length > 256
+  ) {
     throw new ValidationError(`${operation}: invalid model id`, { reason: 'invalidArgument', operation });
   }
   return modelId;
@@ -79,7 +92,10 @@ export class FormRecognizerV2Client implements CopyApi {
     const { origin, basePath } = parseEndpoint(options.endpoint, options.allowInsecureHttp);
     const version = options.apiVersion ?? 'v2.1';
     if (version !== 'v2.0' && version !== 'v2.1') {
-      throw new ValidationError(`unsupported apiVersion ${String(version)} for the v2 client`, { reason: 'invalidArgument', operation: 'listModels' });
+      throw new ValidationError(`unsupported apiVersion ${String(version)} for the v2 client`, {
+        reason: 'invalidArgument',
+        operation: 'listModels',
+      });
     }
     this.apiVersion = version;
     this.#origin = origin;
@@ -128,7 +144,13 @@ export class FormRecognizerV2Client implements CopyApi {
 
   async listModelsPage(nextLink?: string, options?: RequestOptions): Promise<ModelPage> {
     const url = nextLink === undefined ? this.#url('?op=full') : this.#checkNextLink(nextLink);
-    const res = await this.#http.send({ operation: 'listModels', method: 'GET', url, route: nextLink === undefined ? ROUTES.list : ROUTES.listNext, ...requestOptions(options) });
+    const res = await this.#http.send({
+      operation: 'listModels',
+      method: 'GET',
+      url,
+      route: nextLink === undefined ? ROUTES.list : ROUTES.listNext,
+      ...requestOptions(options),
+    });
     const page = toModelList(this.#json(res, 'listModels'));
     if (!page) throw this.#unexpected('listModels', res, 'not a model list');
     const out: ModelPage = { models: page.models };
@@ -148,7 +170,13 @@ export class FormRecognizerV2Client implements CopyApi {
   }
 
   async getModelsSummary(options?: RequestOptions): Promise<ModelsSummary> {
-    const res = await this.#http.send({ operation: 'getModelsSummary', method: 'GET', url: this.#url('?op=summary'), route: ROUTES.summary, ...requestOptions(options) });
+    const res = await this.#http.send({
+      operation: 'getModelsSummary',
+      method: 'GET',
+      url: this.#url('?op=summary'),
+      route: ROUTES.summary,
+      ...requestOptions(options),
+    });
     const s = toModelsSummary(this.#json(res, 'getModelsSummary'));
     if (!s) throw this.#unexpected('getModelsSummary', res, 'not a summary');
     return s;
@@ -156,7 +184,13 @@ export class FormRecognizerV2Client implements CopyApi {
 
   async getModel(modelId: string, options?: RequestOptions): Promise<ModelInfo> {
     checkModelId(modelId, 'getModel');
-    const res = await this.#http.send({ operation: 'getModel', method: 'GET', url: this.#url(`/${encodeURIComponent(modelId)}`), route: ROUTES.get, ...requestOptions(options) });
+    const res = await this.#http.send({
+      operation: 'getModel',
+      method: 'GET',
+      url: this.#url(`/${encodeURIComponent(modelId)}`),
+      route: ROUTES.get,
+      ...requestOptions(options),
+    });
     const body = this.#json(res, 'getModel');
     const info = isObject(body) ? toModelInfo(body.modelInfo) : undefined;
     if (!info) throw this.#unexpected('getModel', res, 'no valid modelInfo');
@@ -166,9 +200,19 @@ export class FormRecognizerV2Client implements CopyApi {
   /** 404 means the model is already gone: returns `{deleted:false}`, never throws for it. */
   async deleteModel(modelId: string, options?: RequestOptions): Promise<DeleteModelResult> {
     checkModelId(modelId, 'deleteModel');
-    const res = await this.#http.send({ operation: 'deleteModel', method: 'DELETE', url: this.#url(`/${encodeURIComponent(modelId)}`), route: ROUTES.delete, accept: [404], ...requestOptions(options) });
+    const res = await this.#http.send({
+      operation: 'deleteModel',
+      method: 'DELETE',
+      url: this.#url(`/${encodeURIComponent(modelId)}`),
+      route: ROUTES.delete,
+      accept: [404],
+      ...requestOptions(options),
+    });
     if (res.status === 404) {
-      this.#http.logger.info('formRecognizer deleteModel: model already gone (404), treated as deleted', { operation: 'deleteModel', requestId: res.requestId });
+      this.#http.logger.info('formRecognizer deleteModel: model already gone (404), treated as deleted', {
+        operation: 'deleteModel',
+        requestId: res.requestId,
+      });
       return { deleted: false };
     }
     return { deleted: true };
@@ -181,7 +225,14 @@ export class FormRecognizerV2Client implements CopyApi {
    * `description` and `tags` (the service chooses the id).
    */
   async authorizeCopy(options?: AuthorizeCopyOptions): Promise<CopyAuthorization> {
-    const res = await this.#http.send({ operation: 'authorizeCopy', method: 'POST', url: this.#url('/copyAuthorization'), route: ROUTES.authorize, body: '', ...requestOptions(options) });
+    const res = await this.#http.send({
+      operation: 'authorizeCopy',
+      method: 'POST',
+      url: this.#url('/copyAuthorization'),
+      route: ROUTES.authorize,
+      body: '',
+      ...requestOptions(options),
+    });
     let auth: CopyAuthorization;
     try {
       auth = CopyAuthorization.fromV2Raw(res.text, { resourceId: this.resourceId, region: this.region });
@@ -200,46 +251,82 @@ export class FormRecognizerV2Client implements CopyApi {
   }
 
   /** Validates an `Operation-Location` against this (source) endpoint before any credential is sent to it. */
-  #checkOperationLocation(location: string, sourceModelId: string | undefined, operation: ClientOperation): { href: string; modelId: string; resultId: string } {
+  #checkOperationLocation(
+    location: string,
+    sourceModelId: string | undefined,
+    operation: ClientOperation,
+  ): { href: string; modelId: string; resultId: string } {
     const u = resolveOperationLocation(location, this.endpoint, this.#origin, operation);
     const prefix = `${this.#modelsPath}/`;
     const path = u.pathname;
-    const m = path.toLowerCase().startsWith(prefix.toLowerCase()) ? /^([^/]+)\/copyresults\/([^/]+)$/i.exec(path.slice(prefix.length)) : null;
-    if (!m) throw new ForeignHostError(`${operation}: Operation-Location is not a copy result of ${this.#modelsPath}; refused, no request made`, { reason: 'foreignHost', operation });
+    const m = path.toLowerCase().startsWith(prefix.toLowerCase())
+      ? /^([^/]+)\/copyresults\/([^/]+)$/i.exec(path.slice(prefix.length))
+      : null;
+    if (!m)
+      throw new ForeignHostError(
+        `${operation}: Operation-Location is not a copy result of ${this.#modelsPath}; refused, no request made`,
+        { reason: 'foreignHost', operation },
+      );
     let modelId: string;
     let resultId: string;
     try {
       modelId = decodeURIComponent(m[1] as string);
       resultId = decodeURIComponent(m[2] as string);
     } catch {
-      throw new ForeignHostError(`${operation}: Operation-Location is malformed; refused`, { reason: 'foreignHost', operation });
+      throw new ForeignHostError(`${operation}: Operation-Location is malformed; refused`, {
+        reason: 'foreignHost',
+        operation,
+      });
     }
     if (sourceModelId !== undefined && modelId !== sourceModelId) {
-      throw new ForeignHostError(`${operation}: Operation-Location is for another model; refused, no request made`, { reason: 'foreignHost', operation });
+      throw new ForeignHostError(`${operation}: Operation-Location is for another model; refused, no request made`, {
+        reason: 'foreignHost',
+        operation,
+      });
     }
     return { href: u.href, modelId, resultId };
   }
 
   /** Starts copying `sourceModelId` from THIS (source) resource into the authorization's target. */
-  async startCopy(sourceModelId: string, authorization: CopyAuthorization, options?: StartCopyOptions): Promise<CopyOperationRef> {
+  async startCopy(
+    sourceModelId: string,
+    authorization: CopyAuthorization,
+    options?: StartCopyOptions,
+  ): Promise<CopyOperationRef> {
     const operation: ClientOperation = 'startCopy';
     checkModelId(sourceModelId, operation);
     if (!(authorization instanceof CopyAuthorization) || authorization.apiFamily !== 'v2') {
-      throw new ValidationError('startCopy: a v2 CopyAuthorization is required', { reason: 'invalidArgument', operation });
+      throw new ValidationError('startCopy: a v2 CopyAuthorization is required', {
+        reason: 'invalidArgument',
+        operation,
+      });
     }
     const { targetResourceId, targetResourceRegion } = authorization;
-    if (typeof targetResourceId !== 'string' || targetResourceId.length > 1024 || !TARGET_RESOURCE_ID_PATTERN.test(targetResourceId)) {
-      throw new PermanentError('startCopy: malformed targetResourceId (expected /subscriptions/…/resourceGroups/…/providers/Microsoft.CognitiveServices/accounts/…); no request made', { reason: 'invalidTarget', operation });
+    if (
+      typeof targetResourceId !== 'string' ||
+      targetResourceId.length > 1024 ||
+      !TARGET_RESOURCE_ID_PATTERN.test(targetResourceId)
+    ) {
+      throw new PermanentError(
+        'startCopy: malformed targetResourceId (expected /subscriptions/…/resourceGroups/…/providers/Microsoft.CognitiveServices/accounts/…); no request made',
+        { reason: 'invalidTarget', operation },
+      );
     }
     if (typeof targetResourceRegion !== 'string' || !TARGET_REGION_PATTERN.test(targetResourceRegion)) {
-      throw new PermanentError('startCopy: malformed targetResourceRegion (expected 1-24 letters and digits); no request made', { reason: 'invalidTarget', operation });
+      throw new PermanentError(
+        'startCopy: malformed targetResourceRegion (expected 1-24 letters and digits); no request made',
+        { reason: 'invalidTarget', operation },
+      );
     }
     this.#http.scrubber.add(authorization.accessTokenForScrubbing);
     if (authorization.expiresWithin(this.#http.now())) {
-      throw new AuthorizationRenewalError(`startCopy: the copy authorization for target model ${authorization.targetModelId} expired at ${authorization.expiresAtIso}; no request made`, {
-        reason: 'authorizationExpired',
-        operation,
-      });
+      throw new AuthorizationRenewalError(
+        `startCopy: the copy authorization for target model ${authorization.targetModelId} expired at ${authorization.expiresAtIso}; no request made`,
+        {
+          reason: 'authorizationExpired',
+          operation,
+        },
+      );
     }
     // The authorization is spliced in as the service's original text: never re-serialized.
     const body = `{"targetResourceId":${JSON.stringify(targetResourceId)},"targetResourceRegion":${JSON.stringify(targetResourceRegion)},"copyAuthorization":${authorization.raw}}`;
@@ -258,18 +345,43 @@ export class FormRecognizerV2Client implements CopyApi {
     const location = res.headers.get('operation-location');
     if (!location) throw this.#unexpected(operation, res, 'no Operation-Location header');
     const checked = this.#checkOperationLocation(location, sourceModelId, operation);
-    const ref: CopyOperationRef = { operationLocation: checked.href, sourceModelId, resultId: checked.resultId, targetModelId: authorization.targetModelId };
+    const ref: CopyOperationRef = {
+      operationLocation: checked.href,
+      sourceModelId,
+      resultId: checked.resultId,
+      targetModelId: authorization.targetModelId,
+    };
     if (res.retryAfterMs !== undefined) ref.retryAfterMs = res.retryAfterMs;
-    this.#http.logger.info('formRecognizer copy started', { operation, sourceModelId, targetModelId: authorization.targetModelId, resultId: checked.resultId, requestId: res.requestId });
+    this.#http.logger.info('formRecognizer copy started', {
+      operation,
+      sourceModelId,
+      targetModelId: authorization.targetModelId,
+      resultId: checked.resultId,
+      requestId: res.requestId,
+    });
     return ref;
   }
 
   async getCopyResult(operationRef: CopyOperationRef | string, options?: RequestOptions): Promise<CopyResult> {
     const operation: ClientOperation = 'getCopyResult';
     const location = typeof operationRef === 'string' ? operationRef : operationRef?.operationLocation;
-    if (typeof location !== 'string') throw new ValidationError('getCopyResult: an operation location is required', { reason: 'invalidArgument', operation });
-    const checked = this.#checkOperationLocation(location, typeof operationRef === 'string' ? undefined : operationRef.sourceModelId, operation);
-    const res = await this.#http.send({ operation, method: 'GET', url: checked.href, route: ROUTES.copyResult, ...requestOptions(options) });
+    if (typeof location !== 'string')
+      throw new ValidationError('getCopyResult: an operation location is required', {
+        reason: 'invalidArgument',
+        operation,
+      });
+    const checked = this.#checkOperationLocation(
+      location,
+      typeof operationRef === 'string' ? undefined : operationRef.sourceModelId,
+      operation,
+    );
+    const res = await this.#http.send({
+      operation,
+      method: 'GET',
+      url: checked.href,
+      route: ROUTES.copyResult,
+      ...requestOptions(options),
+    });
     const body = toCopyResult(this.#json(res, operation));
     if (!body) throw this.#unexpected(operation, res, 'not a copy result');
     const out: CopyResult = {
@@ -285,7 +397,12 @@ export class FormRecognizerV2Client implements CopyApi {
 }
 
 /** API versions the app knows about, v2 family first. */
-export const SUPPORTED_API_VERSIONS: readonly (V2ApiVersion | DocumentModelsApiVersion)[] = ['v2.1', 'v2.0', '2023-07-31', '2024-11-30'];
+export const SUPPORTED_API_VERSIONS: readonly (V2ApiVersion | DocumentModelsApiVersion)[] = [
+  'v2.1',
+  'v2.0',
+  '2023-07-31',
+  '2024-11-30',
+];
 
 export interface CopyClientOptions extends Omit<FormRecognizerClientOptions, 'apiVersion'> {
   /** `v2.1` (default), `v2.0`, `2023-07-31` (Form Recognizer v3.1) or `2024-11-30` (Document Intelligence v4). */
@@ -300,9 +417,13 @@ export interface CopyClientOptions extends Omit<FormRecognizerClientOptions, 'ap
 export function createCopyClient(options: CopyClientOptions): CopyApi {
   const version = options.apiVersion ?? 'v2.1';
   if (version === 'v2.0' || version === 'v2.1') return new FormRecognizerV2Client({ ...options, apiVersion: version });
-  if (version === '2023-07-31' || version === '2024-11-30') return new DocumentModelsClient({ ...options, apiVersion: version });
-  throw new ValidationError(`API version '${version}' is not implemented (supported: ${SUPPORTED_API_VERSIONS.join(', ')})`, {
-    reason: 'invalidArgument',
-    operation: 'listModels',
-  });
+  if (version === '2023-07-31' || version === '2024-11-30')
+    return new DocumentModelsClient({ ...options, apiVersion: version });
+  throw new ValidationError(
+    `API version '${version}' is not implemented (supported: ${SUPPORTED_API_VERSIONS.join(', ')})`,
+    {
+      reason: 'invalidArgument',
+      operation: 'listModels',
+    },
+  );
 }

@@ -9,7 +9,8 @@ import type { Logger, SendResponse } from './http';
 import type { CopyApi, RequestOptions } from './types';
 
 /** Spec pattern for `targetResourceId` (matched case-insensitively, as ARM ids are). */
-export const TARGET_RESOURCE_ID_PATTERN = /^\/subscriptions\/[^/]*\/resourceGroups\/[^/]*\/providers\/Microsoft\.CognitiveServices\/accounts\/[^/]*$/i;
+export const TARGET_RESOURCE_ID_PATTERN =
+  /^\/subscriptions\/[^/]*\/resourceGroups\/[^/]*\/providers\/Microsoft\.CognitiveServices\/accounts\/[^/]*$/i;
 /** Spec pattern for `targetResourceRegion` (upper case is accepted in practice). */
 export const TARGET_REGION_PATTERN = /^[a-z0-9]{1,24}$/i;
 
@@ -34,13 +35,22 @@ export function parseEndpoint(endpoint: string, allowInsecureHttp: boolean | und
   try {
     url = new URL(endpoint);
   } catch {
-    throw new ValidationError('endpoint is not an absolute URL', { reason: 'invalidArgument', operation: 'listModels' });
+    throw new ValidationError('endpoint is not an absolute URL', {
+      reason: 'invalidArgument',
+      operation: 'listModels',
+    });
   }
   if (url.protocol !== 'https:' && !(url.protocol === 'http:' && (isLoopback(url.hostname) || allowInsecureHttp))) {
-    throw new ValidationError(`endpoint must use https (got ${url.protocol}//${url.host})`, { reason: 'invalidArgument', operation: 'listModels' });
+    throw new ValidationError(`endpoint must use https (got ${url.protocol}//${url.host})`, {
+      reason: 'invalidArgument',
+      operation: 'listModels',
+    });
   }
   if (url.username || url.password || url.search || url.hash) {
-    throw new ValidationError('endpoint must not contain credentials, a query or a fragment', { reason: 'invalidArgument', operation: 'listModels' });
+    throw new ValidationError('endpoint must not contain credentials, a query or a fragment', {
+      reason: 'invalidArgument',
+      operation: 'listModels',
+    });
   }
   return { origin: url.origin, basePath: url.pathname.replace(/\/+$/, '') };
 }
@@ -54,13 +64,22 @@ export function checkNextLink(link: string, origin: string, path: string, outsid
   try {
     u = new URL(link);
   } catch {
-    throw new ForeignHostError('listModels: nextLink is not an absolute URL; refused', { reason: 'foreignHost', operation: 'listModels' });
+    throw new ForeignHostError('listModels: nextLink is not an absolute URL; refused', {
+      reason: 'foreignHost',
+      operation: 'listModels',
+    });
   }
   if (u.origin !== origin || u.username || u.password) {
-    throw new ForeignHostError(`listModels: nextLink points to ${u.origin}, not ${origin}; refused`, { reason: 'foreignHost', operation: 'listModels' });
+    throw new ForeignHostError(`listModels: nextLink points to ${u.origin}, not ${origin}; refused`, {
+      reason: 'foreignHost',
+      operation: 'listModels',
+    });
   }
   if (u.pathname.replace(/\/+$/, '').toLowerCase() !== path.toLowerCase()) {
-    throw new ForeignHostError(`listModels: nextLink is outside ${outside}; refused`, { reason: 'foreignHost', operation: 'listModels' });
+    throw new ForeignHostError(`listModels: nextLink is outside ${outside}; refused`, {
+      reason: 'foreignHost',
+      operation: 'listModels',
+    });
   }
   return link;
 }
@@ -69,15 +88,26 @@ export function checkNextLink(link: string, origin: string, path: string, outsid
  * Resolves an `Operation-Location` against the (source) `endpoint` and refuses another
  * origin or embedded credentials before any credential is sent to it. The caller checks the path.
  */
-export function resolveOperationLocation(location: string, endpoint: string, origin: string, operation: ClientOperation): URL {
+export function resolveOperationLocation(
+  location: string,
+  endpoint: string,
+  origin: string,
+  operation: ClientOperation,
+): URL {
   let u: URL;
   try {
     u = new URL(location, `${endpoint}/`);
   } catch {
-    throw new ForeignHostError(`${operation}: Operation-Location is not a URL; refused`, { reason: 'foreignHost', operation });
+    throw new ForeignHostError(`${operation}: Operation-Location is not a URL; refused`, {
+      reason: 'foreignHost',
+      operation,
+    });
   }
   if (u.origin !== origin || u.username || u.password) {
-    throw new ForeignHostError(`${operation}: Operation-Location points to ${u.origin}, not the source ${origin}; refused, no request made`, { reason: 'foreignHost', operation });
+    throw new ForeignHostError(
+      `${operation}: Operation-Location points to ${u.origin}, not the source ${origin}; refused, no request made`,
+      { reason: 'foreignHost', operation },
+    );
   }
   return u;
 }
@@ -114,16 +144,31 @@ export function requestOptions(o: RequestOptions | undefined): { abortSignal?: A
 }
 
 /** A 2xx response of the wrong shape: logged (as `{logPrefix} {operation}: …`) and returned as an UnexpectedResponseError. */
-export function unexpectedResponse(logger: Logger, logPrefix: string, operation: ClientOperation, res: SendResponse | undefined, what: string): UnexpectedResponseError {
+export function unexpectedResponse(
+  logger: Logger,
+  logPrefix: string,
+  operation: ClientOperation,
+  res: SendResponse | undefined,
+  what: string,
+): UnexpectedResponseError {
   const init: ConstructorParameters<typeof UnexpectedResponseError>[1] = { reason: 'unexpectedResponse', operation };
   if (res) init.status = res.status;
   if (res?.requestId !== undefined) init.requestId = res.requestId;
-  logger.error(`${logPrefix} ${operation}: unexpected response: ${what}`, { operation, status: res?.status, requestId: res?.requestId });
+  logger.error(`${logPrefix} ${operation}: unexpected response: ${what}`, {
+    operation,
+    status: res?.status,
+    requestId: res?.requestId,
+  });
   return new UnexpectedResponseError(`${operation}: unexpected response: ${what}`, init);
 }
 
 /** The response body parsed as JSON, or the UnexpectedResponseError of {@link unexpectedResponse}. */
-export function parseJsonBody(logger: Logger, logPrefix: string, operation: ClientOperation, res: SendResponse): unknown {
+export function parseJsonBody(
+  logger: Logger,
+  logPrefix: string,
+  operation: ClientOperation,
+  res: SendResponse,
+): unknown {
   try {
     return JSON.parse(res.text) as unknown;
   } catch {
@@ -132,6 +177,15 @@ export function parseJsonBody(logger: Logger, logPrefix: string, operation: Clie
 }
 
 /** What `toJSON` / `util.inspect` show of a client: never its credential. */
-export function clientSummary(c: Pick<CopyApi, 'apiFamily' | 'apiVersion' | 'endpoint' | 'region' | 'resourceId'> & { authMode: 'key' | 'entra' }): Record<string, string> {
-  return { apiFamily: c.apiFamily, apiVersion: c.apiVersion, endpoint: c.endpoint, region: c.region, resourceId: c.resourceId, auth: c.authMode };
+export function clientSummary(
+  c: Pick<CopyApi, 'apiFamily' | 'apiVersion' | 'endpoint' | 'region' | 'resourceId'> & { authMode: 'key' | 'entra' },
+): Record<string, string> {
+  return {
+    apiFamily: c.apiFamily,
+    apiVersion: c.apiVersion,
+    endpoint: c.endpoint,
+    region: c.region,
+    resourceId: c.resourceId,
+    auth: c.authMode,
+  };
 }

@@ -24,8 +24,23 @@ import {
   unexpectedResponse,
 } from './clientCommon';
 import { ModelExistsError, normalizingFetch } from './documentModelsErrors';
-import { toClassifierInfo, toCopyOperation, toDocumentModelInfo, toPaged, toResourceDetails, type ClassifierInfo } from './documentModelsGuards';
-import { AuthorizationRenewalError, ForeignHostError, FormRecognizerError, PermanentError, UnexpectedResponseError, ValidationError, type ClientOperation } from './errors';
+import {
+  toClassifierInfo,
+  toCopyOperation,
+  toDocumentModelInfo,
+  toPaged,
+  toResourceDetails,
+  type ClassifierInfo,
+} from './documentModelsGuards';
+import {
+  AuthorizationRenewalError,
+  ForeignHostError,
+  FormRecognizerError,
+  PermanentError,
+  UnexpectedResponseError,
+  ValidationError,
+  type ClientOperation,
+} from './errors';
 import { HttpCore, type HttpCoreOptions, type SendResponse } from './http';
 import type {
   AuthorizeCopyOptions,
@@ -70,7 +85,10 @@ export interface ClassifierPage {
 
 function checkId(id: unknown, what: string, operation: ClientOperation): string {
   if (typeof id !== 'string' || !DOCUMENT_MODEL_ID_PATTERN.test(id)) {
-    throw new ValidationError(`${operation}: invalid ${what} (expected ^[a-zA-Z0-9][a-zA-Z0-9._~-]{1,63}$)`, { reason: 'invalidArgument', operation });
+    throw new ValidationError(`${operation}: invalid ${what} (expected ^[a-zA-Z0-9][a-zA-Z0-9._~-]{1,63}$)`, {
+      reason: 'invalidArgument',
+      operation,
+    });
   }
   return id;
 }
@@ -92,7 +110,10 @@ export class DocumentModelsClient implements CopyApi {
   constructor(options: DocumentModelsClientOptions) {
     const { origin, basePath } = parseEndpoint(options.endpoint, options.allowInsecureHttp);
     if (options.apiVersion !== '2023-07-31' && options.apiVersion !== '2024-11-30') {
-      throw new ValidationError(`unsupported apiVersion ${String(options.apiVersion)} for the document models client`, { reason: 'invalidArgument', operation: 'listModels' });
+      throw new ValidationError(`unsupported apiVersion ${String(options.apiVersion)} for the document models client`, {
+        reason: 'invalidArgument',
+        operation: 'listModels',
+      });
     }
     this.apiVersion = options.apiVersion;
     this.#prefix = this.apiVersion === '2023-07-31' ? 'formrecognizer' : 'documentintelligence';
@@ -101,7 +122,10 @@ export class DocumentModelsClient implements CopyApi {
     this.#root = `${basePath}/${this.#prefix}`;
     this.region = options.region;
     this.resourceId = options.resourceId;
-    this.#http = new HttpCore({ ...options, fetch: normalizingFetch(options.fetch ?? ((input, init) => fetch(input, init))) });
+    this.#http = new HttpCore({
+      ...options,
+      fetch: normalizingFetch(options.fetch ?? ((input, init) => fetch(input, init))),
+    });
   }
 
   get authMode(): 'key' | 'entra' {
@@ -139,7 +163,10 @@ export class DocumentModelsClient implements CopyApi {
 
   #requireClassifierCopy(operation: ClientOperation): void {
     if (!this.supportsClassifierCopy) {
-      throw new ValidationError(`${operation}: classifier copy needs api-version 2024-11-30 (this client uses ${this.apiVersion})`, { reason: 'invalidArgument', operation });
+      throw new ValidationError(
+        `${operation}: classifier copy needs api-version 2024-11-30 (this client uses ${this.apiVersion})`,
+        { reason: 'invalidArgument', operation },
+      );
     }
   }
 
@@ -149,16 +176,32 @@ export class DocumentModelsClient implements CopyApi {
     return checkNextLink(link, this.#origin, `${this.#root}/${collection}`, `${this.#prefix}/${collection}`);
   }
 
-  async #page<T>(collection: Collection, nextLink: string | undefined, item: (x: unknown) => T | undefined, options?: RequestOptions): Promise<{ items: T[]; nextLink?: string }> {
+  async #page<T>(
+    collection: Collection,
+    nextLink: string | undefined,
+    item: (x: unknown) => T | undefined,
+    options?: RequestOptions,
+  ): Promise<{ items: T[]; nextLink?: string }> {
     const url = nextLink === undefined ? this.#url(`/${collection}`) : this.#checkNextLink(nextLink, collection);
-    const route = nextLink === undefined ? this.#route('GET', `/${collection}`) : `GET /${this.#prefix}/${collection}?{nextLink}`;
-    const res = await this.#http.send({ operation: 'listModels', method: 'GET', url, route, ...requestOptions(options) });
+    const route =
+      nextLink === undefined ? this.#route('GET', `/${collection}`) : `GET /${this.#prefix}/${collection}?{nextLink}`;
+    const res = await this.#http.send({
+      operation: 'listModels',
+      method: 'GET',
+      url,
+      route,
+      ...requestOptions(options),
+    });
     const page = toPaged(this.#json(res, 'listModels'), item);
     if (!page) throw this.#unexpected('listModels', res, `not a ${collection} page`);
     return page;
   }
 
-  #all<T>(collection: Collection, item: (x: unknown) => T | undefined, options?: RequestOptions): AsyncIterableIterator<T> {
+  #all<T>(
+    collection: Collection,
+    item: (x: unknown) => T | undefined,
+    options?: RequestOptions,
+  ): AsyncIterableIterator<T> {
     return everyPage(
       (link) => this.#page(collection, link, item, options),
       (link) => this.#checkNextLink(link, collection),
@@ -192,7 +235,13 @@ export class DocumentModelsClient implements CopyApi {
 
   /** `GET /info` → `customDocumentModels {count, limit}`. */
   async getModelsSummary(options?: RequestOptions): Promise<ModelsSummary> {
-    const res = await this.#http.send({ operation: 'getModelsSummary', method: 'GET', url: this.#url('/info'), route: this.#route('GET', '/info'), ...requestOptions(options) });
+    const res = await this.#http.send({
+      operation: 'getModelsSummary',
+      method: 'GET',
+      url: this.#url('/info'),
+      route: this.#route('GET', '/info'),
+      ...requestOptions(options),
+    });
     const s = toResourceDetails(this.#json(res, 'getModelsSummary'));
     if (!s) throw this.#unexpected('getModelsSummary', res, 'not resource details');
     return s;
@@ -200,7 +249,13 @@ export class DocumentModelsClient implements CopyApi {
 
   async getModel(modelId: string, options?: RequestOptions): Promise<ModelInfo> {
     checkId(modelId, 'model id', 'getModel');
-    const res = await this.#http.send({ operation: 'getModel', method: 'GET', url: this.#url(`/documentModels/${encodeURIComponent(modelId)}`), route: this.#route('GET', '/documentModels/{modelId}'), ...requestOptions(options) });
+    const res = await this.#http.send({
+      operation: 'getModel',
+      method: 'GET',
+      url: this.#url(`/documentModels/${encodeURIComponent(modelId)}`),
+      route: this.#route('GET', '/documentModels/{modelId}'),
+      ...requestOptions(options),
+    });
     const info = toDocumentModelInfo(this.#json(res, 'getModel'));
     if (!info) throw this.#unexpected('getModel', res, 'not a document model');
     return info;
@@ -209,17 +264,34 @@ export class DocumentModelsClient implements CopyApi {
   /** 404 (`ModelNotFound`) → ModelNotFoundError, as for models. */
   async getClassifier(classifierId: string, options?: RequestOptions): Promise<ClassifierInfo> {
     checkId(classifierId, 'classifier id', 'getModel');
-    const res = await this.#http.send({ operation: 'getModel', method: 'GET', url: this.#url(`/documentClassifiers/${encodeURIComponent(classifierId)}`), route: this.#route('GET', '/documentClassifiers/{classifierId}'), ...requestOptions(options) });
+    const res = await this.#http.send({
+      operation: 'getModel',
+      method: 'GET',
+      url: this.#url(`/documentClassifiers/${encodeURIComponent(classifierId)}`),
+      route: this.#route('GET', '/documentClassifiers/{classifierId}'),
+      ...requestOptions(options),
+    });
     const info = toClassifierInfo(this.#json(res, 'getModel'));
     if (!info) throw this.#unexpected('getModel', res, 'not a document classifier');
     return info;
   }
 
   async #delete(collection: Collection, id: string, options?: RequestOptions): Promise<DeleteModelResult> {
-    const template = collection === 'documentModels' ? '/documentModels/{modelId}' : '/documentClassifiers/{classifierId}';
-    const res = await this.#http.send({ operation: 'deleteModel', method: 'DELETE', url: this.#url(`/${collection}/${encodeURIComponent(id)}`), route: this.#route('DELETE', template), accept: [404], ...requestOptions(options) });
+    const template =
+      collection === 'documentModels' ? '/documentModels/{modelId}' : '/documentClassifiers/{classifierId}';
+    const res = await this.#http.send({
+      operation: 'deleteModel',
+      method: 'DELETE',
+      url: this.#url(`/${collection}/${encodeURIComponent(id)}`),
+      route: this.#route('DELETE', template),
+      accept: [404],
+      ...requestOptions(options),
+    });
     if (res.status === 404) {
-      this.#http.logger.info('documentModels delete: already gone (404), treated as deleted', { operation: 'deleteModel', requestId: res.requestId });
+      this.#http.logger.info('documentModels delete: already gone (404), treated as deleted', {
+        operation: 'deleteModel',
+        requestId: res.requestId,
+      });
       return { deleted: false };
     }
     return { deleted: true };
@@ -238,7 +310,11 @@ export class DocumentModelsClient implements CopyApi {
 
   // ---- authorize (target) -------------------------------------------------------------
 
-  async #authorize(collection: Collection, body: Record<string, unknown>, options: RequestOptions | undefined): Promise<SendResponse> {
+  async #authorize(
+    collection: Collection,
+    body: Record<string, unknown>,
+    options: RequestOptions | undefined,
+  ): Promise<SendResponse> {
     try {
       return await this.#http.send({
         operation: 'authorizeCopy',
@@ -250,7 +326,13 @@ export class DocumentModelsClient implements CopyApi {
       });
     } catch (e) {
       if (e instanceof FormRecognizerError && e.status === 409) {
-        throw new ModelExistsError(e.message, { reason: 'conflict', operation: 'authorizeCopy', status: 409, serviceCode: e.serviceCode ?? 'ModelExists', ...(e.requestId !== undefined ? { requestId: e.requestId } : {}) });
+        throw new ModelExistsError(e.message, {
+          reason: 'conflict',
+          operation: 'authorizeCopy',
+          status: 409,
+          serviceCode: e.serviceCode ?? 'ModelExists',
+          ...(e.requestId !== undefined ? { requestId: e.requestId } : {}),
+        });
       }
       throw e;
     }
@@ -258,10 +340,19 @@ export class DocumentModelsClient implements CopyApi {
 
   static #checkAuthorizeBody(description: unknown, tags: unknown): void {
     if (description !== undefined && (typeof description !== 'string' || description.length > 4096)) {
-      throw new ValidationError('authorizeCopy: description must be a string of at most 4096 characters', { reason: 'invalidArgument', operation: 'authorizeCopy' });
+      throw new ValidationError('authorizeCopy: description must be a string of at most 4096 characters', {
+        reason: 'invalidArgument',
+        operation: 'authorizeCopy',
+      });
     }
-    if (tags !== undefined && (typeof tags !== 'object' || tags === null || Object.values(tags).some((v) => typeof v !== 'string'))) {
-      throw new ValidationError('authorizeCopy: tags must map strings to strings', { reason: 'invalidArgument', operation: 'authorizeCopy' });
+    if (
+      tags !== undefined &&
+      (typeof tags !== 'object' || tags === null || Object.values(tags).some((v) => typeof v !== 'string'))
+    ) {
+      throw new ValidationError('authorizeCopy: tags must map strings to strings', {
+        reason: 'invalidArgument',
+        operation: 'authorizeCopy',
+      });
     }
   }
 
@@ -284,8 +375,14 @@ export class DocumentModelsClient implements CopyApi {
       throw this.#unexpected('authorizeCopy', res, e instanceof Error ? e.message : 'invalid authorization');
     }
     this.#http.scrubber.add(auth.accessTokenForScrubbing);
-    if (auth.targetModelId !== targetModelId) throw this.#unexpected('authorizeCopy', res, 'the authorization is for another model id');
-    this.#http.logger.info('documentModels copy authorized', { operation: 'authorizeCopy', targetModelId, expiresAt: auth.expiresAtIso, requestId: res.requestId });
+    if (auth.targetModelId !== targetModelId)
+      throw this.#unexpected('authorizeCopy', res, 'the authorization is for another model id');
+    this.#http.logger.info('documentModels copy authorized', {
+      operation: 'authorizeCopy',
+      targetModelId,
+      expiresAt: auth.expiresAtIso,
+      requestId: res.requestId,
+    });
     return auth;
   }
 
@@ -304,8 +401,14 @@ export class DocumentModelsClient implements CopyApi {
       throw this.#unexpected('authorizeCopy', res, e instanceof Error ? e.message : 'invalid authorization');
     }
     this.#http.scrubber.add(auth.accessTokenForScrubbing);
-    if (auth.targetClassifierId !== id) throw this.#unexpected('authorizeCopy', res, 'the authorization is for another classifier id');
-    this.#http.logger.info('documentModels classifier copy authorized', { operation: 'authorizeCopy', targetClassifierId: id, expiresAt: auth.expiresAtIso, requestId: res.requestId });
+    if (auth.targetClassifierId !== id)
+      throw this.#unexpected('authorizeCopy', res, 'the authorization is for another classifier id');
+    this.#http.logger.info('documentModels classifier copy authorized', {
+      operation: 'authorizeCopy',
+      targetClassifierId: id,
+      expiresAt: auth.expiresAtIso,
+      requestId: res.requestId,
+    });
     return auth;
   }
 
@@ -315,34 +418,62 @@ export class DocumentModelsClient implements CopyApi {
   #checkOperationLocation(location: string, operation: ClientOperation): { href: string; operationId: string } {
     const u = resolveOperationLocation(location, this.endpoint, this.#origin, operation);
     const prefix = `${this.#root}/operations/`;
-    const rest = u.pathname.toLowerCase().startsWith(prefix.toLowerCase()) ? u.pathname.slice(prefix.length) : undefined;
+    const rest = u.pathname.toLowerCase().startsWith(prefix.toLowerCase())
+      ? u.pathname.slice(prefix.length)
+      : undefined;
     if (rest === undefined || rest === '' || rest.includes('/')) {
-      throw new ForeignHostError(`${operation}: Operation-Location is not an operation of ${this.#root}; refused, no request made`, { reason: 'foreignHost', operation });
+      throw new ForeignHostError(
+        `${operation}: Operation-Location is not an operation of ${this.#root}; refused, no request made`,
+        { reason: 'foreignHost', operation },
+      );
     }
     const version = u.searchParams.get('api-version');
     if (version !== null && version !== this.apiVersion) {
-      throw new ForeignHostError(`${operation}: Operation-Location is for api-version ${version}, not ${this.apiVersion}; refused`, { reason: 'foreignHost', operation });
+      throw new ForeignHostError(
+        `${operation}: Operation-Location is for api-version ${version}, not ${this.apiVersion}; refused`,
+        { reason: 'foreignHost', operation },
+      );
     }
     if (version === null) u.searchParams.set('api-version', this.apiVersion);
     let operationId: string;
     try {
       operationId = decodeURIComponent(rest);
     } catch {
-      throw new ForeignHostError(`${operation}: Operation-Location is malformed; refused`, { reason: 'foreignHost', operation });
+      throw new ForeignHostError(`${operation}: Operation-Location is malformed; refused`, {
+        reason: 'foreignHost',
+        operation,
+      });
     }
     return { href: u.href, operationId };
   }
 
-  #checkTarget(auth: { targetResourceId: string; targetResourceRegion: string; expiresWithin(now: number): boolean; expiresAtIso: string }, targetId: string): void {
+  #checkTarget(
+    auth: {
+      targetResourceId: string;
+      targetResourceRegion: string;
+      expiresWithin(now: number): boolean;
+      expiresAtIso: string;
+    },
+    targetId: string,
+  ): void {
     const operation: ClientOperation = 'startCopy';
     if (auth.targetResourceId.length > 1024 || !TARGET_RESOURCE_ID_PATTERN.test(auth.targetResourceId)) {
-      throw new PermanentError('startCopy: malformed targetResourceId in the authorization; no request made', { reason: 'invalidTarget', operation });
+      throw new PermanentError('startCopy: malformed targetResourceId in the authorization; no request made', {
+        reason: 'invalidTarget',
+        operation,
+      });
     }
     if (!TARGET_REGION_PATTERN.test(auth.targetResourceRegion)) {
-      throw new PermanentError('startCopy: malformed targetResourceRegion in the authorization; no request made', { reason: 'invalidTarget', operation });
+      throw new PermanentError('startCopy: malformed targetResourceRegion in the authorization; no request made', {
+        reason: 'invalidTarget',
+        operation,
+      });
     }
     if (auth.expiresWithin(this.#http.now())) {
-      throw new AuthorizationRenewalError(`startCopy: the copy authorization for ${targetId} expired at ${auth.expiresAtIso}; no request made`, { reason: 'authorizationExpired', operation });
+      throw new AuthorizationRenewalError(
+        `startCopy: the copy authorization for ${targetId} expired at ${auth.expiresAtIso}; no request made`,
+        { reason: 'authorizationExpired', operation },
+      );
     }
   }
 
@@ -352,16 +483,35 @@ export class DocumentModelsClient implements CopyApi {
     const code = (e.serviceCode ?? '').toLowerCase();
     const authCode = code === 'authorizationfailed' || code === 'authorizationerror' || code.includes('authorization');
     if (!authCode && !/copy ?authorization|access ?token/i.test(e.message)) return e;
-    const init = { operation: e.operation, status: 400, ...(e.serviceCode !== undefined ? { serviceCode: e.serviceCode } : {}), ...(e.requestId !== undefined ? { requestId: e.requestId } : {}) };
-    if (/already (been )?(used|consumed)/i.test(e.message)) return new AuthorizationRenewalError(e.message, { ...init, reason: 'authorizationReused' });
-    return new AuthorizationRenewalError(e.message, { ...init, reason: /expir/i.test(e.message) ? 'authorizationExpired' : 'authorizationInvalid' });
+    const init = {
+      operation: e.operation,
+      status: 400,
+      ...(e.serviceCode !== undefined ? { serviceCode: e.serviceCode } : {}),
+      ...(e.requestId !== undefined ? { requestId: e.requestId } : {}),
+    };
+    if (/already (been )?(used|consumed)/i.test(e.message))
+      return new AuthorizationRenewalError(e.message, { ...init, reason: 'authorizationReused' });
+    return new AuthorizationRenewalError(e.message, {
+      ...init,
+      reason: /expir/i.test(e.message) ? 'authorizationExpired' : 'authorizationInvalid',
+    });
   }
 
-  async #startCopy(collection: Collection, sourceId: string, raw: string, targetId: string, kind: NonNullable<CopyOperationRef['kind']>, options?: StartCopyOptions): Promise<CopyOperationRef> {
+  async #startCopy(
+    collection: Collection,
+    sourceId: string,
+    raw: string,
+    targetId: string,
+    kind: NonNullable<CopyOperationRef['kind']>,
+    options?: StartCopyOptions,
+  ): Promise<CopyOperationRef> {
     const operation: ClientOperation = 'startCopy';
     const headers: Record<string, string> = {};
     if (options?.allowDegrade) headers['x-ms-forms-copy-degrade'] = 'true';
-    const template = collection === 'documentModels' ? '/documentModels/{modelId}:copyTo' : '/documentClassifiers/{classifierId}:copyTo';
+    const template =
+      collection === 'documentModels'
+        ? '/documentModels/{modelId}:copyTo'
+        : '/documentClassifiers/{classifierId}:copyTo';
     let res: SendResponse;
     try {
       res = await this.#http.send({
@@ -379,35 +529,79 @@ export class DocumentModelsClient implements CopyApi {
     const location = res.headers.get('operation-location');
     if (!location) throw this.#unexpected(operation, res, 'no Operation-Location header');
     const checked = this.#checkOperationLocation(location, operation);
-    const ref: CopyOperationRef = { operationLocation: checked.href, sourceModelId: sourceId, resultId: checked.operationId, targetModelId: targetId, kind };
+    const ref: CopyOperationRef = {
+      operationLocation: checked.href,
+      sourceModelId: sourceId,
+      resultId: checked.operationId,
+      targetModelId: targetId,
+      kind,
+    };
     if (res.retryAfterMs !== undefined) ref.retryAfterMs = res.retryAfterMs;
-    this.#http.logger.info('documentModels copy started', { operation, kind, sourceId, targetId, operationId: checked.operationId, requestId: res.requestId });
+    this.#http.logger.info('documentModels copy started', {
+      operation,
+      kind,
+      sourceId,
+      targetId,
+      operationId: checked.operationId,
+      requestId: res.requestId,
+    });
     return ref;
   }
 
   /** Starts copying `sourceModelId` from THIS (source) resource into the authorization's target. */
-  async startCopy(sourceModelId: string, authorization: CopyAuthorization, options?: StartCopyOptions): Promise<CopyOperationRef> {
+  async startCopy(
+    sourceModelId: string,
+    authorization: CopyAuthorization,
+    options?: StartCopyOptions,
+  ): Promise<CopyOperationRef> {
     checkId(sourceModelId, 'source model id', 'startCopy');
     if (!(authorization instanceof CopyAuthorization) || authorization.apiFamily !== 'v4') {
-      throw new ValidationError('startCopy: a v4 CopyAuthorization (documentModels:authorizeCopy) is required', { reason: 'invalidArgument', operation: 'startCopy' });
+      throw new ValidationError('startCopy: a v4 CopyAuthorization (documentModels:authorizeCopy) is required', {
+        reason: 'invalidArgument',
+        operation: 'startCopy',
+      });
     }
     if (sourceModelId.toLowerCase().startsWith('prebuilt-')) {
-      throw new ValidationError('startCopy: prebuilt models are not copied', { reason: 'invalidArgument', operation: 'startCopy' });
+      throw new ValidationError('startCopy: prebuilt models are not copied', {
+        reason: 'invalidArgument',
+        operation: 'startCopy',
+      });
     }
     this.#http.scrubber.add(authorization.accessTokenForScrubbing);
     this.#checkTarget(authorization, authorization.targetModelId);
-    return this.#startCopy('documentModels', sourceModelId, authorization.raw, authorization.targetModelId, 'documentModelCopyTo', options);
+    return this.#startCopy(
+      'documentModels',
+      sourceModelId,
+      authorization.raw,
+      authorization.targetModelId,
+      'documentModelCopyTo',
+      options,
+    );
   }
 
-  async startClassifierCopy(sourceClassifierId: string, authorization: ClassifierCopyAuthorization, options?: StartCopyOptions): Promise<CopyOperationRef> {
+  async startClassifierCopy(
+    sourceClassifierId: string,
+    authorization: ClassifierCopyAuthorization,
+    options?: StartCopyOptions,
+  ): Promise<CopyOperationRef> {
     this.#requireClassifierCopy('startCopy');
     checkId(sourceClassifierId, 'source classifier id', 'startCopy');
     if (!(authorization instanceof ClassifierCopyAuthorization)) {
-      throw new ValidationError('startClassifierCopy: a ClassifierCopyAuthorization is required', { reason: 'invalidArgument', operation: 'startCopy' });
+      throw new ValidationError('startClassifierCopy: a ClassifierCopyAuthorization is required', {
+        reason: 'invalidArgument',
+        operation: 'startCopy',
+      });
     }
     this.#http.scrubber.add(authorization.accessTokenForScrubbing);
     this.#checkTarget(authorization, authorization.targetClassifierId);
-    return this.#startCopy('documentClassifiers', sourceClassifierId, authorization.raw, authorization.targetClassifierId, 'documentClassifierCopyTo', options);
+    return this.#startCopy(
+      'documentClassifiers',
+      sourceClassifierId,
+      authorization.raw,
+      authorization.targetClassifierId,
+      'documentClassifierCopyTo',
+      options,
+    );
   }
 
   /**
@@ -419,12 +613,23 @@ export class DocumentModelsClient implements CopyApi {
   async getCopyResult(operationRef: CopyOperationRef | string, options?: RequestOptions): Promise<CopyResult> {
     const operation: ClientOperation = 'getCopyResult';
     const location = typeof operationRef === 'string' ? operationRef : operationRef?.operationLocation;
-    if (typeof location !== 'string') throw new ValidationError('getCopyResult: an operation location is required', { reason: 'invalidArgument', operation });
+    if (typeof location !== 'string')
+      throw new ValidationError('getCopyResult: an operation location is required', {
+        reason: 'invalidArgument',
+        operation,
+      });
     const checked = this.#checkOperationLocation(location, operation);
-    const res = await this.#http.send({ operation, method: 'GET', url: checked.href, route: this.#route('GET', '/operations/{operationId}'), ...requestOptions(options) });
+    const res = await this.#http.send({
+      operation,
+      method: 'GET',
+      url: checked.href,
+      route: this.#route('GET', '/operations/{operationId}'),
+      ...requestOptions(options),
+    });
     const body = toCopyOperation(this.#json(res, operation));
     if (!body) throw this.#unexpected(operation, res, 'not a copy operation');
-    if (body.operationId !== checked.operationId) throw this.#unexpected(operation, res, 'operationId does not match the location');
+    if (body.operationId !== checked.operationId)
+      throw this.#unexpected(operation, res, 'operationId does not match the location');
     const out: CopyResult = {
       status: body.status,
       errors: body.errors.map((e) => ({ code: e.code, message: this.#http.scrub(e.message) })),
@@ -433,7 +638,10 @@ export class DocumentModelsClient implements CopyApi {
       kind: body.kind,
       resourceLocation: body.resourceLocation,
     };
-    const target = body.resultId ?? lastSegment(body.resourceLocation) ?? (typeof operationRef === 'string' ? undefined : operationRef.targetModelId);
+    const target =
+      body.resultId ??
+      lastSegment(body.resourceLocation) ??
+      (typeof operationRef === 'string' ? undefined : operationRef.targetModelId);
     if (target !== undefined) out.targetModelId = target;
     if (body.percentCompleted !== undefined) out.percentCompleted = body.percentCompleted;
     if (res.retryAfterMs !== undefined) out.retryAfterMs = res.retryAfterMs;

@@ -80,7 +80,9 @@ export function normalizeErrorEnvelope(text: string): string | undefined {
   }
   if (inner === top) return undefined;
   const messages = [top.message, inner.message].filter((m): m is string => typeof m === 'string' && m !== '');
-  return JSON.stringify({ error: { code: inner.code, message: `${String(top.code ?? '')}: ${messages.join(' ')}`.replace(/^: /, '') } });
+  return JSON.stringify({
+    error: { code: inner.code, message: `${String(top.code ?? '')}: ${messages.join(' ')}`.replace(/^: /, '') },
+  });
 }
 
 /** Wraps fetch so error responses carry the normalized envelope (2xx responses are untouched). */
@@ -94,9 +96,16 @@ export function normalizingFetch(inner: typeof fetch): typeof fetch {
   };
 }
 
-const RENEW_INVALID = new Set(['authorizationfailed', 'authorizationerror', 'invalidcopyauthorization', 'copyauthorizationinvalid', 'invalidauthorization']);
+const RENEW_INVALID = new Set([
+  'authorizationfailed',
+  'authorizationerror',
+  'invalidcopyauthorization',
+  'copyauthorizationinvalid',
+  'invalidauthorization',
+]);
 const RENEW_EXPIRED = new Set(['authorizationexpired', 'copyauthorizationexpired', 'tokenexpired']);
-const REUSED = /already (been )?(used|consumed)|could not retrieve authorization metadata|couldn't retrieve authorization metadata/i;
+const REUSED =
+  /already (been )?(used|consumed)|could not retrieve authorization metadata|couldn't retrieve authorization metadata/i;
 
 function opt(ctx: Partial<ClassifyContext>): { requestId?: string; status?: number } {
   const o: { requestId?: string; status?: number } = {};
@@ -110,14 +119,23 @@ function opt(ctx: Partial<ClassifyContext>): { requestId?: string; status?: numb
  * codes are delegated to `classifyCopyFailure`). Order of decisiveness: a missing dependency
  * or another permanent cause > authorization renewal > transient.
  */
-export function classifyDocumentModelCopyFailure(errors: readonly ServiceErrorDetail[], ctx: Partial<ClassifyContext> = {}): FormRecognizerError {
+export function classifyDocumentModelCopyFailure(
+  errors: readonly ServiceErrorDetail[],
+  ctx: Partial<ClassifyContext> = {},
+): FormRecognizerError {
   const scrub = ctx.scrub ?? ((t: string) => t);
   const operation = ctx.operation ?? 'copyOperation';
   const text = () => `copy operation failed: ${scrub(errors.map((e) => `${e.code}: ${e.message}`).join('; '))}`;
-  const base = (code: string): ErrorInit & { operation: typeof operation } => ({ reason: 'badRequest', operation, serviceCode: code, ...opt(ctx) });
+  const base = (code: string): ErrorInit & { operation: typeof operation } => ({
+    reason: 'badRequest',
+    operation,
+    serviceCode: code,
+    ...opt(ctx),
+  });
   for (const e of errors) {
     const lc = e.code.toLowerCase();
-    if (lc === 'classifiernotfound') return new CopyDependencyMissingError(text(), base(e.code), withId('classifier', e.message));
+    if (lc === 'classifiernotfound')
+      return new CopyDependencyMissingError(text(), base(e.code), withId('classifier', e.message));
     if (lc === 'componentmodelnotfound' || (lc === 'modelnotfound' && /component/i.test(e.message))) {
       return new CopyDependencyMissingError(text(), base(e.code), withId('model', e.message));
     }
@@ -126,11 +144,13 @@ export function classifyDocumentModelCopyFailure(errors: readonly ServiceErrorDe
   if (v2.kind === 'permanent') return v2;
   for (const e of errors) {
     const lc = e.code.toLowerCase();
-    if (REUSED.test(e.message)) return new AuthorizationRenewalError(text(), { ...base(e.code), reason: 'authorizationReused' });
+    if (REUSED.test(e.message))
+      return new AuthorizationRenewalError(text(), { ...base(e.code), reason: 'authorizationReused' });
     if (RENEW_EXPIRED.has(lc) || (RENEW_INVALID.has(lc) && /expir/i.test(e.message))) {
       return new AuthorizationRenewalError(text(), { ...base(e.code), reason: 'authorizationExpired' });
     }
-    if (RENEW_INVALID.has(lc)) return new AuthorizationRenewalError(text(), { ...base(e.code), reason: 'authorizationInvalid' });
+    if (RENEW_INVALID.has(lc))
+      return new AuthorizationRenewalError(text(), { ...base(e.code), reason: 'authorizationInvalid' });
     if (lc === 'modelexists') return new PermanentError(text(), { ...base(e.code), reason: 'conflict' });
   }
   return v2;
@@ -147,10 +167,18 @@ function withId(kind: 'classifier' | 'model', message: string): { kind: 'classif
  * (`operationFailed`, serviceCode `canceled` / `skipped`): the operation did not copy, a
  * retry needs a new authorization and is bounded by the caller.
  */
-export function copyResultError(result: CopyResult, ctx: Partial<ClassifyContext> = {}): FormRecognizerError | undefined {
+export function copyResultError(
+  result: CopyResult,
+  ctx: Partial<ClassifyContext> = {},
+): FormRecognizerError | undefined {
   if (result.status === 'failed') return classifyDocumentModelCopyFailure(result.errors, ctx);
   if (result.status === 'canceled' || result.status === 'skipped') {
-    return new TransientError(`copy operation ended ${result.status}`, { reason: 'operationFailed', operation: ctx.operation ?? 'copyOperation', serviceCode: result.status, ...opt(ctx) });
+    return new TransientError(`copy operation ended ${result.status}`, {
+      reason: 'operationFailed',
+      operation: ctx.operation ?? 'copyOperation',
+      serviceCode: result.status,
+      ...opt(ctx),
+    });
   }
   return undefined;
 }

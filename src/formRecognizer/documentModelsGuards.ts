@@ -18,7 +18,18 @@ function stringRecord(v: unknown): Record<string, string> | undefined {
 /** `DocumentModelDetails` → ModelInfo (status `ready`: the v3.1/v4 API lists only succeeded models). */
 export function toDocumentModelInfo(v: unknown): ModelInfo | undefined {
   if (!isObj(v)) return undefined;
-  const { modelId, createdDateTime, modifiedDateTime, expirationDateTime, description, tags, docTypes, classifierId, split, apiVersion } = v;
+  const {
+    modelId,
+    createdDateTime,
+    modifiedDateTime,
+    expirationDateTime,
+    description,
+    tags,
+    docTypes,
+    classifierId,
+    split,
+    apiVersion,
+  } = v;
   if (typeof modelId !== 'string' || modelId === '' || typeof createdDateTime !== 'string') return undefined;
   if (docTypes !== undefined && !isObj(docTypes)) return undefined;
   const out: ModelInfo = {
@@ -39,7 +50,8 @@ export function toDocumentModelInfo(v: unknown): ModelInfo | undefined {
   if (isObj(docTypes)) {
     out.docTypes = Object.keys(docTypes);
     const components = new Set<string>();
-    for (const d of Object.values(docTypes)) if (isObj(d) && typeof d.modelId === 'string' && d.modelId !== '') components.add(d.modelId);
+    for (const d of Object.values(docTypes))
+      if (isObj(d) && typeof d.modelId === 'string' && d.modelId !== '') components.add(d.modelId);
     if (components.size > 0) out.componentModelIds = [...components];
   }
   if (typeof classifierId === 'string' && classifierId !== '') out.classifierId = classifierId;
@@ -61,7 +73,16 @@ export interface ClassifierInfo {
 
 export function toClassifierInfo(v: unknown): ClassifierInfo | undefined {
   if (!isObj(v)) return undefined;
-  const { classifierId, createdDateTime, modifiedDateTime, apiVersion, description, expirationDateTime, baseClassifierId, docTypes } = v;
+  const {
+    classifierId,
+    createdDateTime,
+    modifiedDateTime,
+    apiVersion,
+    description,
+    expirationDateTime,
+    baseClassifierId,
+    docTypes,
+  } = v;
   if (typeof classifierId !== 'string' || classifierId === '' || typeof createdDateTime !== 'string') return undefined;
   if (docTypes !== undefined && !isObj(docTypes)) return undefined;
   const out: ClassifierInfo = {
@@ -78,7 +99,10 @@ export function toClassifierInfo(v: unknown): ClassifierInfo | undefined {
 }
 
 /** `{value:[…], nextLink?}`; each item through `item` (undefined → the whole page is invalid). */
-export function toPaged<T>(v: unknown, item: (x: unknown) => T | undefined): { items: T[]; nextLink?: string } | undefined {
+export function toPaged<T>(
+  v: unknown,
+  item: (x: unknown) => T | undefined,
+): { items: T[]; nextLink?: string } | undefined {
   if (!isObj(v) || !Array.isArray(v.value)) return undefined;
   const items: T[] = [];
   for (const x of v.value) {
@@ -96,11 +120,19 @@ export function toPaged<T>(v: unknown, item: (x: unknown) => T | undefined): { i
 export function toResourceDetails(v: unknown): ModelsSummary | undefined {
   if (!isObj(v) || !isObj(v.customDocumentModels)) return undefined;
   const { count, limit } = v.customDocumentModels;
-  if (typeof count !== 'number' || typeof limit !== 'number' || !Number.isFinite(count) || !Number.isFinite(limit)) return undefined;
+  if (typeof count !== 'number' || typeof limit !== 'number' || !Number.isFinite(count) || !Number.isFinite(limit))
+    return undefined;
   return { count, limit };
 }
 
-const OPERATION_STATUSES: readonly CopyStatus[] = ['notStarted', 'running', 'succeeded', 'failed', 'canceled', 'skipped'];
+const OPERATION_STATUSES: readonly CopyStatus[] = [
+  'notStarted',
+  'running',
+  'succeeded',
+  'failed',
+  'canceled',
+  'skipped',
+];
 const COPY_KINDS = ['documentModelCopyTo', 'documentClassifierCopyTo'] as const;
 
 export interface OperationBody {
@@ -119,11 +151,26 @@ export interface OperationBody {
 /** A copy operation (`DocumentModelCopyToOperationDetails` / `DocumentClassifierCopyToOperationDetails`). */
 export function toCopyOperation(v: unknown): OperationBody | undefined {
   if (!isObj(v)) return undefined;
-  const { operationId, status, kind, createdDateTime, lastUpdatedDateTime, resourceLocation, percentCompleted, error, result } = v;
+  const {
+    operationId,
+    status,
+    kind,
+    createdDateTime,
+    lastUpdatedDateTime,
+    resourceLocation,
+    percentCompleted,
+    error,
+    result,
+  } = v;
   if (typeof operationId !== 'string' || operationId === '') return undefined;
   if (typeof status !== 'string' || !(OPERATION_STATUSES as readonly string[]).includes(status)) return undefined;
   if (typeof kind !== 'string' || !(COPY_KINDS as readonly string[]).includes(kind)) return undefined;
-  if (typeof createdDateTime !== 'string' || typeof lastUpdatedDateTime !== 'string' || typeof resourceLocation !== 'string') return undefined;
+  if (
+    typeof createdDateTime !== 'string' ||
+    typeof lastUpdatedDateTime !== 'string' ||
+    typeof resourceLocation !== 'string'
+  )
+    return undefined;
   if (percentCompleted !== undefined && typeof percentCompleted !== 'number') return undefined;
   if (error !== undefined && error !== null && !isObj(error)) return undefined;
   const out: OperationBody = {

@@ -12,7 +12,12 @@
  * No key or token ever appears in `message` or any property: messages built from service
  * bodies are scrubbed with the client's {@link SecretScrubber}.
  */
-import { ServiceError, serializeServiceError, type SerializedServiceError, type ServiceErrorInit } from '../common/serviceError';
+import {
+  ServiceError,
+  serializeServiceError,
+  type SerializedServiceError,
+  type ServiceErrorInit,
+} from '../common/serviceError';
 import { scrubGeneric } from './secrets';
 
 export { MAX_MESSAGE_LENGTH } from '../common/serviceError';
@@ -170,11 +175,20 @@ type Classified = { ctor: new (m: string, i: ErrorInit) => FormRecognizerError; 
 function classifyDetail(d: ServiceErrorDetail): Classified {
   const code = d.code.trim();
   const lc = code.toLowerCase();
-  if (code === AUTH_REUSE_CODE || isReuseMessage(d.message)) return { ctor: AuthorizationRenewalError, reason: 'authorizationReused', rank: 2 };
-  if (lc === 'authorizationerror' || code === '1002') return { ctor: AuthorizationRenewalError, reason: 'authorizationInvalid', rank: 2 };
+  if (code === AUTH_REUSE_CODE || isReuseMessage(d.message))
+    return { ctor: AuthorizationRenewalError, reason: 'authorizationReused', rank: 2 };
+  if (lc === 'authorizationerror' || code === '1002')
+    return { ctor: AuthorizationRenewalError, reason: 'authorizationInvalid', rank: 2 };
   if (lc === 'resourceresolvererror') return { ctor: PermanentError, reason: 'targetResourceNotFound', rank: 3 };
-  if (lc === 'dataprotectiontransformserviceerror') return { ctor: PermanentError, reason: 'encryptionDowngrade', rank: 3 };
-  if (lc === 'internalservererror' || lc === 'serviceunavailable' || lc === 'timeout' || code === '500' || code === '503')
+  if (lc === 'dataprotectiontransformserviceerror')
+    return { ctor: PermanentError, reason: 'encryptionDowngrade', rank: 3 };
+  if (
+    lc === 'internalservererror' ||
+    lc === 'serviceunavailable' ||
+    lc === 'timeout' ||
+    code === '500' ||
+    code === '503'
+  )
     return { ctor: TransientError, reason: 'serverError', rank: 1 };
   // Unknown codes: a failed operation always consumes its authorization, so any retry takes a
   // new one and is bounded by the caller; transient is the useful default.
@@ -185,11 +199,18 @@ function classifyDetail(d: ServiceErrorDetail): Classified {
  * Classifies the errors inside a **failed copy operation** (`copyResult.errors`).
  * With several errors the most decisive wins: permanent > authorizationRenewal > transient.
  */
-export function classifyCopyFailure(errors: readonly ServiceErrorDetail[], ctx: Partial<ClassifyContext> = {}): FormRecognizerError {
+export function classifyCopyFailure(
+  errors: readonly ServiceErrorDetail[],
+  ctx: Partial<ClassifyContext> = {},
+): FormRecognizerError {
   const scrub = ctx.scrub ?? ((t: string) => t);
   const operation = ctx.operation ?? 'copyOperation';
   if (errors.length === 0) {
-    return new TransientError('copy operation failed without error details', { reason: 'operationFailed', operation, ...opt(ctx) });
+    return new TransientError('copy operation failed without error details', {
+      reason: 'operationFailed',
+      operation,
+      ...opt(ctx),
+    });
   }
   let best: { c: Classified; d: ServiceErrorDetail } | undefined;
   for (const d of errors) {
@@ -198,7 +219,12 @@ export function classifyCopyFailure(errors: readonly ServiceErrorDetail[], ctx: 
   }
   const { c, d } = best as { c: Classified; d: ServiceErrorDetail };
   const text = errors.map((e) => `${e.code}: ${e.message}`).join('; ');
-  return new c.ctor(`copy operation failed: ${scrub(text)}`, { reason: c.reason, operation, serviceCode: d.code, ...opt(ctx) });
+  return new c.ctor(`copy operation failed: ${scrub(text)}`, {
+    reason: c.reason,
+    operation,
+    serviceCode: d.code,
+    ...opt(ctx),
+  });
 }
 
 function opt(ctx: Partial<ClassifyContext>): { requestId?: string; status?: number } {
@@ -228,16 +254,28 @@ export interface CopyRequestContext {
  * and region were validated client-side against the spec's patterns before sending)
  * and from the service message; callers never match strings.
  */
-export function classifyHttpFailure(f: HttpFailure, ctx: ClassifyContext, copy: CopyRequestContext = {}): FormRecognizerError {
+export function classifyHttpFailure(
+  f: HttpFailure,
+  ctx: ClassifyContext,
+  copy: CopyRequestContext = {},
+): FormRecognizerError {
   const scrub = ctx.scrub ?? ((t: string) => t);
   const code = f.serviceCode;
   const svc = f.serviceMessage ? scrub(f.serviceMessage) : '';
   const message = `${ctx.operation} failed: HTTP ${f.status}${code ? ` (code ${code})` : ''}${svc ? `: ${svc}` : ''}`;
-  const base = { operation: ctx.operation, status: f.status, ...(code !== undefined ? { serviceCode: code } : {}), ...(ctx.requestId !== undefined ? { requestId: ctx.requestId } : {}), ...(f.retryAfterMs !== undefined ? { retryAfterMs: f.retryAfterMs } : {}) };
+  const base = {
+    operation: ctx.operation,
+    status: f.status,
+    ...(code !== undefined ? { serviceCode: code } : {}),
+    ...(ctx.requestId !== undefined ? { requestId: ctx.requestId } : {}),
+    ...(f.retryAfterMs !== undefined ? { retryAfterMs: f.retryAfterMs } : {}),
+  };
   const s = f.status;
   if (s === 429) return new ThrottledError(message, { ...base, reason: 'rateLimited' });
-  if (s === 403 && f.retryAfterMs !== undefined) return new ThrottledError(message, { ...base, reason: 'quotaExceeded' });
-  if (s === 408 || s >= 500) return new TransientError(message, { ...base, reason: s === 408 ? 'timeout' : 'serverError' });
+  if (s === 403 && f.retryAfterMs !== undefined)
+    return new ThrottledError(message, { ...base, reason: 'quotaExceeded' });
+  if (s === 408 || s >= 500)
+    return new TransientError(message, { ...base, reason: s === 408 ? 'timeout' : 'serverError' });
   if (s === 401) return new PermanentError(message, { ...base, reason: 'unauthenticated' });
   if (s === 403) return new PermanentError(message, { ...base, reason: 'forbidden' });
   if (s === 404) {
@@ -248,12 +286,15 @@ export function classifyHttpFailure(f: HttpFailure, ctx: ClassifyContext, copy: 
   }
   if (s === 409) return new PermanentError(message, { ...base, reason: 'conflict' });
   if (s === 400 && ctx.operation === 'startCopy') {
-    if (code === AUTH_REUSE_CODE || isReuseMessage(svc)) return new AuthorizationRenewalError(message, { ...base, reason: 'authorizationReused' });
-    if (copy.authorizationExpired) return new AuthorizationRenewalError(message, { ...base, reason: 'authorizationExpired' });
+    if (code === AUTH_REUSE_CODE || isReuseMessage(svc))
+      return new AuthorizationRenewalError(message, { ...base, reason: 'authorizationReused' });
+    if (copy.authorizationExpired)
+      return new AuthorizationRenewalError(message, { ...base, reason: 'authorizationExpired' });
     if (code === '1002' || code === undefined) {
       const m = svc.toLowerCase();
       if (/expir/.test(m)) return new AuthorizationRenewalError(message, { ...base, reason: 'authorizationExpired' });
-      if (/region|targetresourceid|resource ?id|resource identifier/.test(m)) return new PermanentError(message, { ...base, reason: 'invalidTarget' });
+      if (/region|targetresourceid|resource ?id|resource identifier/.test(m))
+        return new PermanentError(message, { ...base, reason: 'invalidTarget' });
       if (/not ready|not found/.test(m)) return new PermanentError(message, { ...base, reason: 'badRequest' });
       // "Invalid or modified copyAuthorization payload" and anything unrecognised under 1002:
       // a fresh authorization is cheap and the caller bounds the attempts.

@@ -51,7 +51,8 @@ export function toModelList(v: unknown): V2ModelList | undefined {
 export function toModelsSummary(v: unknown): ModelsSummary | undefined {
   if (!isObject(v) || !isObject(v.summary)) return undefined;
   const { count, limit, lastUpdatedDateTime } = v.summary;
-  if (typeof count !== 'number' || typeof limit !== 'number' || !Number.isFinite(count) || !Number.isFinite(limit)) return undefined;
+  if (typeof count !== 'number' || typeof limit !== 'number' || !Number.isFinite(count) || !Number.isFinite(limit))
+    return undefined;
   const out: ModelsSummary = { count, limit };
   if (typeof lastUpdatedDateTime === 'string') out.lastUpdatedDateTime = lastUpdatedDateTime;
   return out;
@@ -90,7 +91,12 @@ export function toCopyResult(v: unknown): V2CopyResultBody | undefined {
   const inner = toErrorDetails(cr.errors);
   const outer = toErrorDetails(v.errors);
   if (!inner || !outer) return undefined;
-  const out: V2CopyResultBody = { status: status as CopyStatus, createdDateTime, lastUpdatedDateTime, errors: [...inner, ...outer] };
+  const out: V2CopyResultBody = {
+    status: status as CopyStatus,
+    createdDateTime,
+    lastUpdatedDateTime,
+    errors: [...inner, ...outer],
+  };
   if (typeof cr.modelId === 'string' && cr.modelId !== '') out.targetModelId = cr.modelId;
   return out;
 }

@@ -195,13 +195,25 @@ export class HttpCore {
       try {
         return await this.#sendOnce(req, attempt);
       } catch (e) {
-        if (!retry || attempt > max || !(e instanceof FormRecognizerError) || (e.kind !== 'throttled' && e.kind !== 'transient')) throw e;
+        if (
+          !retry ||
+          attempt > max ||
+          !(e instanceof FormRecognizerError) ||
+          (e.kind !== 'throttled' && e.kind !== 'transient')
+        )
+          throw e;
         if (req.abortSignal?.aborted) throw e;
         const base = retry.baseDelayMs ?? 1000;
         const cap = retry.maxDelayMs ?? 60_000;
         const delay = e.retryAfterMs ?? Math.min(cap, base * 2 ** (attempt - 1));
         if (delay > cap) throw e; // expose long throttling to the caller (durable timers wait better)
-        this.logger.warn('formRecognizer retrying', { operation: req.operation, route: req.route, attempt, delayMs: delay, kind: e.kind });
+        this.logger.warn('formRecognizer retrying', {
+          operation: req.operation,
+          route: req.route,
+          attempt,
+          delayMs: delay,
+          kind: e.kind,
+        });
         await retry.sleep(delay);
       }
     }
@@ -216,9 +228,16 @@ export class HttpCore {
       token = t?.token;
     } catch (e) {
       const msg = e instanceof Error ? e.message : 'credential failed';
-      throw new PermanentError(`could not get a Microsoft Entra ID token for ${operation}: ${this.scrub(msg)}`, { reason: 'unauthenticated', operation: 'getToken' });
+      throw new PermanentError(`could not get a Microsoft Entra ID token for ${operation}: ${this.scrub(msg)}`, {
+        reason: 'unauthenticated',
+        operation: 'getToken',
+      });
     }
-    if (!token) throw new PermanentError(`the credential returned no token for ${operation}`, { reason: 'unauthenticated', operation: 'getToken' });
+    if (!token)
+      throw new PermanentError(`the credential returned no token for ${operation}`, {
+        reason: 'unauthenticated',
+        operation: 'getToken',
+      });
     this.scrubber.add(token);
     return { Authorization: `Bearer ${token}` };
   }
@@ -229,9 +248,21 @@ export class HttpCore {
     const timeoutMs = req.timeoutMs ?? this.timeoutMs;
     const timeoutSignal = AbortSignal.timeout(timeoutMs);
     const signal = req.abortSignal ? anySignal([req.abortSignal, timeoutSignal]) : timeoutSignal;
-    const event: RequestEvent = { operation: req.operation, method: req.method, route: req.route, host, durationMs: 0, attempt };
+    const event: RequestEvent = {
+      operation: req.operation,
+      method: req.method,
+      route: req.route,
+      host,
+      durationMs: 0,
+      attempt,
+    };
 
-    const finish = (outcome: { error?: FormRecognizerError; status?: number; requestId?: string; retryAfterMs?: number }): void => {
+    const finish = (outcome: {
+      error?: FormRecognizerError;
+      status?: number;
+      requestId?: string;
+      retryAfterMs?: number;
+    }): void => {
       event.durationMs = Math.round(performance.now() - started);
       if (outcome.status !== undefined) event.status = outcome.status;
       if (outcome.requestId !== undefined) event.requestId = outcome.requestId;
@@ -248,13 +279,19 @@ export class HttpCore {
       const fields: Record<string, unknown> = { ...event };
       if (outcome.error) {
         const level = outcome.error.kind === 'permanent' || outcome.error.kind === 'validation' ? 'error' : 'warn';
-        this.logger[level](`formRecognizer ${req.method} ${req.route} failed: ${this.scrub(outcome.error.message)}`, fields);
+        this.logger[level](
+          `formRecognizer ${req.method} ${req.route} failed: ${this.scrub(outcome.error.message)}`,
+          fields,
+        );
       } else {
         this.logger.info(`formRecognizer ${req.method} ${req.route} ${outcome.status ?? ''}`.trim(), fields);
       }
     };
 
-    const fail = (error: FormRecognizerError, extra: { status?: number; requestId?: string; retryAfterMs?: number } = {}): never => {
+    const fail = (
+      error: FormRecognizerError,
+      extra: { status?: number; requestId?: string; retryAfterMs?: number } = {},
+    ): never => {
       finish({ ...extra, error });
       throw error;
     };
@@ -272,13 +309,25 @@ export class HttpCore {
     let text: string;
     const onFetchError = (e: unknown): never => {
       if (req.abortSignal?.aborted) {
-        return fail(new PermanentError(`${req.operation} aborted by the caller`, { reason: 'aborted', operation: req.operation }));
+        return fail(
+          new PermanentError(`${req.operation} aborted by the caller`, { reason: 'aborted', operation: req.operation }),
+        );
       }
       if (timeoutSignal.aborted) {
-        return fail(new TransientError(`${req.operation} timed out after ${timeoutMs} ms`, { reason: 'timeout', operation: req.operation }));
+        return fail(
+          new TransientError(`${req.operation} timed out after ${timeoutMs} ms`, {
+            reason: 'timeout',
+            operation: req.operation,
+          }),
+        );
       }
       const code = errnoCode(e);
-      return fail(new TransientError(`${req.operation} failed: connection error${code ? ` (${code})` : ''}`, { reason: 'network', operation: req.operation }));
+      return fail(
+        new TransientError(`${req.operation} failed: connection error${code ? ` (${code})` : ''}`, {
+          reason: 'network',
+          operation: req.operation,
+        }),
+      );
     };
     try {
       const init: RequestInit = { method: req.method, headers, signal, redirect: 'manual' };
@@ -306,12 +355,15 @@ export class HttpCore {
         /* keep 'elsewhere' */
       }
       return fail(
-        new ForeignHostError(`${req.operation}: redirect (HTTP ${response.status}) to ${where} refused; credentials are never forwarded`, {
-          reason: 'foreignHost',
-          operation: req.operation,
-          status: response.status,
-          ...(requestId !== undefined ? { requestId } : {}),
-        }),
+        new ForeignHostError(
+          `${req.operation}: redirect (HTTP ${response.status}) to ${where} refused; credentials are never forwarded`,
+          {
+            reason: 'foreignHost',
+            operation: req.operation,
+            status: response.status,
+            ...(requestId !== undefined ? { requestId } : {}),
+          },
+        ),
         meta,
       );
     }

@@ -134,7 +134,11 @@ export interface CopyApi {
   /** On the TARGET: reserve a blank model and get an authorization for it. */
   authorizeCopy(options?: AuthorizeCopyOptions): Promise<CopyAuthorization>;
   /** On the SOURCE: start copying `sourceModelId` into the authorization's target. */
-  startCopy(sourceModelId: string, authorization: CopyAuthorization, options?: StartCopyOptions): Promise<CopyOperationRef>;
+  startCopy(
+    sourceModelId: string,
+    authorization: CopyAuthorization,
+    options?: StartCopyOptions,
+  ): Promise<CopyOperationRef>;
   /** On the SOURCE: the state of a started copy. The location is re-validated before a credential is sent. */
   getCopyResult(operation: CopyOperationRef | string, options?: RequestOptions): Promise<CopyResult>;
 }

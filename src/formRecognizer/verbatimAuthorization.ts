@@ -102,7 +102,9 @@ export function parseV4Authorization(raw: string, idMember: string, what: string
   const exp = rawStringMember(members, 'expirationDateTime');
   const expMs = exp === undefined ? NaN : Date.parse(exp);
   if (!targetId || !accessToken || !targetResourceId || !targetResourceRegion || !Number.isFinite(expMs)) {
-    throw new TypeError(`${what} lacks ${idMember}, accessToken, targetResourceId, targetResourceRegion or expirationDateTime`);
+    throw new TypeError(
+      `${what} lacks ${idMember}, accessToken, targetResourceId, targetResourceRegion or expirationDateTime`,
+    );
   }
   return { targetId, accessToken, targetResourceId, targetResourceRegion, expiresAt: new Date(expMs) };
 }

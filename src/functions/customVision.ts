@@ -9,18 +9,37 @@ import * as cv from '../activities/customVision';
 import { getCustomVisionServices } from '../activities/customVisionServices';
 import { getServices } from '../activities/services';
 import { isGuid, scrubSecrets } from '../customVision';
-import { CV_EXPORT_EVENT, CvActivities, CvOrchestrators, customVisionBackupOrchestrator, type CheckExportsInput, type CvBackupInput, type ExportEventData, type RecordOutcomeInput, type RequestExportsInput } from '../orchestrators/customVisionBackup';
+import {
+  CV_EXPORT_EVENT,
+  CvActivities,
+  CvOrchestrators,
+  customVisionBackupOrchestrator,
+  type CheckExportsInput,
+  type CvBackupInput,
+  type ExportEventData,
+  type RecordOutcomeInput,
+  type RequestExportsInput,
+} from '../orchestrators/customVisionBackup';
 
 df.app.orchestration(CvOrchestrators.backup, customVisionBackupOrchestrator);
 df.app.activity(CvActivities.requestExports, { handler: (input: RequestExportsInput) => cv.requestExports(input) });
 df.app.activity(CvActivities.checkExports, { handler: (input: CheckExportsInput) => cv.checkExports(input) });
-df.app.activity(CvActivities.recordBackupOutcome, { handler: (input: RecordOutcomeInput) => cv.recordBackupOutcome(input) });
+df.app.activity(CvActivities.recordBackupOutcome, {
+  handler: (input: RecordOutcomeInput) => cv.recordBackupOutcome(input),
+});
 
 const queueName = getServices().settings.customVision.notificationQueue;
-const ACTIVE = new Set<string>([df.OrchestrationRuntimeStatus.Running, df.OrchestrationRuntimeStatus.Pending, df.OrchestrationRuntimeStatus.ContinuedAsNew]);
+const ACTIVE = new Set<string>([
+  df.OrchestrationRuntimeStatus.Running,
+  df.OrchestrationRuntimeStatus.Pending,
+  df.OrchestrationRuntimeStatus.ContinuedAsNew,
+]);
 
 /** The instance's status, undefined when there is none; other failures throw (the message is retried). */
-async function statusOf(client: df.DurableClient, instanceId: string): Promise<df.DurableOrchestrationStatus | undefined> {
+async function statusOf(
+  client: df.DurableClient,
+  instanceId: string,
+): Promise<df.DurableOrchestrationStatus | undefined> {
   try {
     return await client.getStatus(instanceId, { showInput: false });
   } catch (e) {
@@ -55,7 +74,9 @@ df.app.client.storageQueue('customVisionNotifications', {
       await cv.handleNotification(message, meta, orchestrations(client), log);
     } catch (e) {
       // Transient: the host releases the message and retries it; after maxDequeueCount it goes to `<queue>-poison` as it was.
-      context.error(`notification ${meta.id ?? ''} (dequeue count ${meta.dequeueCount ?? '?'}) failed, will be retried: ${scrubSecrets(e instanceof Error ? `${e.name}: ${e.message}` : String(e))}`);
+      context.error(
+        `notification ${meta.id ?? ''} (dequeue count ${meta.dequeueCount ?? '?'}) failed, will be retried: ${scrubSecrets(e instanceof Error ? `${e.name}: ${e.message}` : String(e))}`,
+      );
       throw e instanceof Error ? new Error(scrubSecrets(e.message)) : new Error('notification processing failed');
     }
   },
@@ -89,18 +110,30 @@ app.http('getCustomVisionBackups', {
     const problems: string[] = [];
     const projectId = request.query.get('projectId') ?? undefined;
     const iterationId = request.query.get('iterationId') ?? undefined;
-    if (projectId !== undefined && !isGuid(projectId)) problems.push(`projectId must be a GUID, got ${shown(projectId)}`);
-    if (iterationId !== undefined && !isGuid(iterationId)) problems.push(`iterationId must be a GUID, got ${shown(iterationId)}`);
+    if (projectId !== undefined && !isGuid(projectId))
+      problems.push(`projectId must be a GUID, got ${shown(projectId)}`);
+    if (iterationId !== undefined && !isGuid(iterationId))
+      problems.push(`iterationId must be a GUID, got ${shown(iterationId)}`);
     if (iterationId !== undefined && projectId === undefined) problems.push('iterationId needs projectId');
     const limit = limitOf(request, problems);
     if (problems.length > 0) return json(400, { error: 'invalid request', problems });
     const records = await getCustomVisionServices().records();
-    const filter = { ...(projectId ? { projectId: projectId.toLowerCase() } : {}), ...(iterationId ? { iterationId: iterationId.toLowerCase() } : {}) };
+    const filter = {
+      ...(projectId ? { projectId: projectId.toLowerCase() } : {}),
+      ...(iterationId ? { iterationId: iterationId.toLowerCase() } : {}),
+    };
     const [backups, iterations] = await Promise.all([
       records.listBackups(filter),
-      iterationId && projectId ? records.getIteration(projectId, iterationId).then((r) => (r ? [r] : [])) : records.listIterations(projectId),
+      iterationId && projectId
+        ? records.getIteration(projectId, iterationId).then((r) => (r ? [r] : []))
+        : records.listIterations(projectId),
     ]);
-    return json(200, { ...filter, count: Math.min(backups.length, limit), backups: backups.slice(0, limit), iterations: iterations.slice(0, limit) });
+    return json(200, {
+      ...filter,
+      count: Math.min(backups.length, limit),
+      backups: backups.slice(0, limit),
+      iterations: iterations.slice(0, limit),
+    });
   },
 });
 

@@ -20,18 +20,43 @@ df.app.orchestration(Orchestrators.replicate, replicateModelsOrchestrator);
 df.app.orchestration(Orchestrators.batch, replicateBatchOrchestrator);
 df.app.orchestration(Orchestrators.copy, copyModelOrchestrator);
 
-df.app.activity(Activities.loadRunConfig, { handler: (input: { regions?: string[] }) => activities.loadRunConfig(input) });
-df.app.activity(Activities.listSourceModels, { handler: (input: Parameters<typeof activities.listSourceModels>[0]) => activities.listSourceModels(input) });
-df.app.activity(Activities.planReplication, { handler: (input: Parameters<typeof activities.planReplication>[0]) => activities.planReplication(input) });
-df.app.activity(Activities.startCopy, { handler: (input: Parameters<typeof activities.startCopy>[0], ctx: InvocationContext) => activities.startCopy(input, ctx) });
-df.app.activity(Activities.checkCopy, { handler: (input: Parameters<typeof activities.checkCopy>[0]) => activities.checkCopy(input) });
-df.app.activity(Activities.finishCopy, { handler: (input: Parameters<typeof activities.finishCopy>[0]) => activities.finishCopy(input) });
-df.app.activity(Activities.discardTarget, { handler: (input: Parameters<typeof activities.discardTarget>[0]) => activities.discardTarget(input) });
-df.app.activity(Activities.recordCopyFailure, { handler: (input: Parameters<typeof activities.recordCopyFailure>[0]) => activities.recordCopyFailure(input) });
-df.app.activity(Activities.saveRunReport, { handler: (input: Parameters<typeof activities.saveRunReport>[0]) => activities.saveRunReport(input) });
-df.app.activity(Activities.sweepOrphans, { handler: (input: { runId: string; ownRun?: boolean }, ctx: InvocationContext) => activities.sweepOrphans(input, ctx) });
+df.app.activity(Activities.loadRunConfig, {
+  handler: (input: { regions?: string[] }) => activities.loadRunConfig(input),
+});
+df.app.activity(Activities.listSourceModels, {
+  handler: (input: Parameters<typeof activities.listSourceModels>[0]) => activities.listSourceModels(input),
+});
+df.app.activity(Activities.planReplication, {
+  handler: (input: Parameters<typeof activities.planReplication>[0]) => activities.planReplication(input),
+});
+df.app.activity(Activities.startCopy, {
+  handler: (input: Parameters<typeof activities.startCopy>[0], ctx: InvocationContext) =>
+    activities.startCopy(input, ctx),
+});
+df.app.activity(Activities.checkCopy, {
+  handler: (input: Parameters<typeof activities.checkCopy>[0]) => activities.checkCopy(input),
+});
+df.app.activity(Activities.finishCopy, {
+  handler: (input: Parameters<typeof activities.finishCopy>[0]) => activities.finishCopy(input),
+});
+df.app.activity(Activities.discardTarget, {
+  handler: (input: Parameters<typeof activities.discardTarget>[0]) => activities.discardTarget(input),
+});
+df.app.activity(Activities.recordCopyFailure, {
+  handler: (input: Parameters<typeof activities.recordCopyFailure>[0]) => activities.recordCopyFailure(input),
+});
+df.app.activity(Activities.saveRunReport, {
+  handler: (input: Parameters<typeof activities.saveRunReport>[0]) => activities.saveRunReport(input),
+});
+df.app.activity(Activities.sweepOrphans, {
+  handler: (input: { runId: string; ownRun?: boolean }, ctx: InvocationContext) => activities.sweepOrphans(input, ctx),
+});
 
-const RUNNING = [df.OrchestrationRuntimeStatus.Running, df.OrchestrationRuntimeStatus.Pending, df.OrchestrationRuntimeStatus.ContinuedAsNew];
+const RUNNING = [
+  df.OrchestrationRuntimeStatus.Running,
+  df.OrchestrationRuntimeStatus.Pending,
+  df.OrchestrationRuntimeStatus.ContinuedAsNew,
+];
 
 /** A replication run already in progress, if any: runs are singletons (two runs would copy the same pairs twice). */
 async function runningReplication(client: df.DurableClient): Promise<df.DurableOrchestrationStatus | undefined> {
@@ -40,7 +65,10 @@ async function runningReplication(client: df.DurableClient): Promise<df.DurableO
 }
 
 function newRunId(trigger: string): string {
-  const stamp = new Date(now()).toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
+  const stamp = new Date(now())
+    .toISOString()
+    .replace(/[-:]/g, '')
+    .replace(/\.\d+Z$/, 'Z');
   return `${trigger}-${stamp}-${Math.random().toString(36).slice(2, 8)}`;
 }
 
@@ -49,7 +77,9 @@ df.app.client.timer('replicationSchedule', {
   handler: async (_timer: Timer, client: df.DurableClient, context: InvocationContext): Promise<void> => {
     const running = await runningReplication(client);
     if (running) {
-      context.log(`replication run ${running.instanceId} is still ${running.runtimeStatus}: this scheduled run is skipped`);
+      context.log(
+        `replication run ${running.instanceId} is still ${running.runtimeStatus}: this scheduled run is skipped`,
+      );
       return;
     }
     const input: RunInput = { trigger: 'schedule' };
@@ -71,16 +101,30 @@ df.app.client.http('startReplication', {
   route: 'replications',
   methods: ['POST'],
   authLevel: 'function',
-  handler: async (request: HttpRequest, client: df.DurableClient, context: InvocationContext): Promise<HttpResponseInit> => {
+  handler: async (
+    request: HttpRequest,
+    client: df.DurableClient,
+    context: InvocationContext,
+  ): Promise<HttpResponseInit> => {
     const services = getServices();
-    const parsed = parseReplicationRequest(await request.text(), services.settings.targets.map((t) => t.region));
+    const parsed = parseReplicationRequest(
+      await request.text(),
+      services.settings.targets.map((t) => t.region),
+    );
     if (!parsed.ok) return json(400, { error: 'invalid request', problems: parsed.problems });
     const running = await runningReplication(client);
     if (running) {
-      return json(409, { error: `replication run ${running.instanceId} is in progress; try again when it ends`, id: running.instanceId, statusUrl: statusPath(request, running.instanceId) });
+      return json(409, {
+        error: `replication run ${running.instanceId} is in progress; try again when it ends`,
+        id: running.instanceId,
+        statusUrl: statusPath(request, running.instanceId),
+      });
     }
     const input: RunInput = { trigger: 'http', ...parsed.value };
-    const id = await client.startNew(Orchestrators.replicate, { instanceId: newRunId(parsed.value.dryRun ? 'dryrun' : 'http'), input });
+    const id = await client.startNew(Orchestrators.replicate, {
+      instanceId: newRunId(parsed.value.dryRun ? 'dryrun' : 'http'),
+      input,
+    });
     context.log(`started replication run ${id}${parsed.value.dryRun ? ' (dry run)' : ''}`);
     // Our own status URL, not the extension's management URLs: those carry the task
     // hub's system key, which must not be handed out in a response.
@@ -116,7 +160,8 @@ df.app.client.http('getReplication', {
       progress: live,
     };
     if (status.runtimeStatus === df.OrchestrationRuntimeStatus.Completed) body.summary = status.output;
-    if (status.runtimeStatus === df.OrchestrationRuntimeStatus.Failed) body.error = String(status.output ?? 'failed').split('\n')[0];
+    if (status.runtimeStatus === df.OrchestrationRuntimeStatus.Failed)
+      body.error = String(status.output ?? 'failed').split('\n')[0];
     return json(200, body);
   },
 });
@@ -151,7 +196,11 @@ app.http('getModelReplicas', {
       records = await ledger.replicas.listForModel(sourceModelId);
     } catch (e) {
       // An id no ledger key can be built from (e.g. longer than a blob name allows) is the caller's error.
-      if (e instanceof LedgerKeyError) return json(400, { error: 'invalid request', problems: [`sourceModelId: not a model id (${sourceModelId.length} characters)`] });
+      if (e instanceof LedgerKeyError)
+        return json(400, {
+          error: 'invalid request',
+          problems: [`sourceModelId: not a model id (${sourceModelId.length} characters)`],
+        });
       throw e;
     }
     const byRegion = new Map(records.map((r) => [r.region, r]));
@@ -169,8 +218,14 @@ app.http('getModelReplicas', {
         lastError: r?.lastError ?? null,
       };
     });
-    if (records.length === 0) return json(404, { sourceModelId, error: `no replica recorded for model '${sourceModelId}'`, replicas });
-    return json(200, { sourceModelId, sourceModelName: records.find((r) => r.sourceModelName)?.sourceModelName ?? null, source: { region: services.settings.source.region, endpoint: services.settings.source.endpoint }, replicas });
+    if (records.length === 0)
+      return json(404, { sourceModelId, error: `no replica recorded for model '${sourceModelId}'`, replicas });
+    return json(200, {
+      sourceModelId,
+      sourceModelName: records.find((r) => r.sourceModelName)?.sourceModelName ?? null,
+      source: { region: services.settings.source.region, endpoint: services.settings.source.endpoint },
+      replicas,
+    });
   },
 });
 
@@ -185,18 +240,31 @@ app.http('getReadinessReport', {
  * The readiness report is built from the ledger alone (the last run's view of the
  * source plus the replica records), so it answers even while the source region is down.
  */
-export async function readinessReport(): Promise<ReturnType<typeof buildReadinessReport> & { lastRun?: { runId: string; finishedAt: string } }> {
+export async function readinessReport(): Promise<
+  ReturnType<typeof buildReadinessReport> & { lastRun?: { runId: string; finishedAt: string } }
+> {
   const services = getServices();
   const ledger = await services.ledger();
   const [replicas, latest] = await Promise.all([ledger.replicas.listAll(), ledger.runReports.latest(10)]);
   const lastRun = latest.find((r) => !r.dryRun);
   const models = new Map<string, ReadinessModel>();
-  for (const r of replicas) models.set(r.sourceModelId, { modelId: r.sourceModelId, status: 'ready', ...(r.sourceModelName ? { modelName: r.sourceModelName } : {}) });
+  for (const r of replicas)
+    models.set(r.sourceModelId, {
+      modelId: r.sourceModelId,
+      status: 'ready',
+      ...(r.sourceModelName ? { modelName: r.sourceModelName } : {}),
+    });
   if (lastRun) {
-    for (const p of lastRun.pairs) if (!models.has(p.sourceModelId)) models.set(p.sourceModelId, { modelId: p.sourceModelId, status: 'ready' });
+    for (const p of lastRun.pairs)
+      if (!models.has(p.sourceModelId)) models.set(p.sourceModelId, { modelId: p.sourceModelId, status: 'ready' });
     for (const id of lastRun.invalidModels) models.set(id, { modelId: id, status: 'invalid' });
     for (const id of lastRun.creatingModels) models.set(id, { modelId: id, status: 'creating' });
   }
-  const report = buildReadinessReport({ sourceModels: [...models.values()], replicas, regions: services.settings.targets.map((t) => t.region), now: now() });
+  const report = buildReadinessReport({
+    sourceModels: [...models.values()],
+    replicas,
+    regions: services.settings.targets.map((t) => t.region),
+    now: now(),
+  });
   return { ...report, ...(lastRun ? { lastRun: { runId: lastRun.runId, finishedAt: lastRun.finishedAt } } : {}) };
 }

@@ -13,7 +13,10 @@ export type Validation<T> = { ok: true; value: T } | { ok: false; problems: stri
 export const MAX_MODELS_PER_REQUEST = 5000;
 const MODEL_ID = /^[A-Za-z0-9][A-Za-z0-9._~-]{0,255}$/;
 
-export function parseReplicationRequest(bodyText: string, configuredRegions: readonly string[]): Validation<ReplicationRequest> {
+export function parseReplicationRequest(
+  bodyText: string,
+  configuredRegions: readonly string[],
+): Validation<ReplicationRequest> {
   if (bodyText.trim() === '') return { ok: true, value: { dryRun: false } };
   let body: unknown;
   try {
@@ -22,20 +25,28 @@ export function parseReplicationRequest(bodyText: string, configuredRegions: rea
     return { ok: false, problems: ['body: not valid JSON'] };
   }
   if (typeof body !== 'object' || body === null || Array.isArray(body)) {
-    return { ok: false, problems: ['body: must be a JSON object like {"models": [...], "regions": [...], "dryRun": true}'] };
+    return {
+      ok: false,
+      problems: ['body: must be a JSON object like {"models": [...], "regions": [...], "dryRun": true}'],
+    };
   }
   const problems: string[] = [];
   const record = body as Record<string, unknown>;
   for (const key of Object.keys(record)) {
-    if (!['models', 'regions', 'dryRun'].includes(key)) problems.push(`${key}: unknown field (allowed: models, regions, dryRun)`);
+    if (!['models', 'regions', 'dryRun'].includes(key))
+      problems.push(`${key}: unknown field (allowed: models, regions, dryRun)`);
   }
   const models = stringList(record.models, 'models', problems, (id, where) => {
     if (!MODEL_ID.test(id)) problems.push(`${where}: '${truncate(id)}' is not a model id`);
   });
-  if (models && models.length > MAX_MODELS_PER_REQUEST) problems.push(`models: at most ${MAX_MODELS_PER_REQUEST} ids per request`);
+  if (models && models.length > MAX_MODELS_PER_REQUEST)
+    problems.push(`models: at most ${MAX_MODELS_PER_REQUEST} ids per request`);
   const known = new Set(configuredRegions.map((r) => r.toLowerCase()));
   const regions = stringList(record.regions, 'regions', problems, (region, where) => {
-    if (!known.has(region.toLowerCase())) problems.push(`${where}: '${truncate(region)}' is not a configured target region (configured: ${configuredRegions.join(', ') || 'none'})`);
+    if (!known.has(region.toLowerCase()))
+      problems.push(
+        `${where}: '${truncate(region)}' is not a configured target region (configured: ${configuredRegions.join(', ') || 'none'})`,
+      );
   })?.map((r) => r.toLowerCase());
   if (record.dryRun !== undefined && typeof record.dryRun !== 'boolean') problems.push('dryRun: must be true or false');
   if (problems.length > 0) return { ok: false, problems };
@@ -49,7 +60,12 @@ export function parseReplicationRequest(bodyText: string, configuredRegions: rea
   };
 }
 
-function stringList(value: unknown, name: string, problems: string[], check: (item: string, where: string) => void): string[] | undefined {
+function stringList(
+  value: unknown,
+  name: string,
+  problems: string[],
+  check: (item: string, where: string) => void,
+): string[] | undefined {
   if (value === undefined) return undefined;
   if (!Array.isArray(value)) {
     problems.push(`${name}: must be an array of strings`);

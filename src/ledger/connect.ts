@@ -3,7 +3,12 @@
  * `{accountUrl, credential}` (identity-based), and the typed repositories over it.
  */
 import { DefaultAzureCredential, type TokenCredential } from '@azure/identity';
-import { BlobServiceClient, ContainerClient, type AnonymousCredential, type StorageSharedKeyCredential } from '@azure/storage-blob';
+import {
+  BlobServiceClient,
+  ContainerClient,
+  type AnonymousCredential,
+  type StorageSharedKeyCredential,
+} from '@azure/storage-blob';
 import { resolveSecret, type Env, type Settings } from '../config';
 import type { Clock, DocumentStoreOptions } from './documentStore';
 import { PendingTargetRepository } from './pendingTargets';

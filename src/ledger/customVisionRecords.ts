@@ -102,7 +102,8 @@ export interface CvBackupRecord {
 /** A backup as computed (what `CustomVisionBackup` returns): the record without the bookkeeping. */
 export type CvBackupInput = Omit<CvBackupRecord, 'recordedAt' | 'source'>;
 
-const isChecksum = (v: unknown): v is CvChecksum => hasShape<CvChecksum>(v, { algorithm: oneOf(['md5', 'sha256'] as const), value: isNonEmptyString });
+const isChecksum = (v: unknown): v is CvChecksum =>
+  hasShape<CvChecksum>(v, { algorithm: oneOf(['md5', 'sha256'] as const), value: isNonEmptyString });
 const isReplica = (v: unknown): v is CvReplicaRecord =>
   hasShape<CvReplicaRecord>(v, {
     location: isNonEmptyString,
@@ -112,7 +113,8 @@ const isReplica = (v: unknown): v is CvReplicaRecord =>
     method: oneOf(['server', 'stream', 'existing'] as const),
   });
 
-export const isCvProjectRecord = (v: unknown): v is CvProjectRecord => hasShape<CvProjectRecord>(v, { projectId: isNonEmptyString, connectionVerifiedAt: isIsoDate });
+export const isCvProjectRecord = (v: unknown): v is CvProjectRecord =>
+  hasShape<CvProjectRecord>(v, { projectId: isNonEmptyString, connectionVerifiedAt: isIsoDate });
 
 const isOutcome = (v: unknown): v is CvPlatformOutcome =>
   hasShape<CvPlatformOutcome>(v, {
@@ -163,9 +165,21 @@ export const isCvBackupRecord = (v: unknown): v is CvBackupRecord =>
   !/[?#]/.test(String(v.location)) &&
   (!isRecord(v.replica) || !/[?#]/.test(String(v.replica.location)));
 
-export const CV_PROJECT_DOCUMENT: DocumentType<CvProjectRecord> = { kind: 'cvProject', schemaVersion: 1, isData: isCvProjectRecord };
-export const CV_ITERATION_DOCUMENT: DocumentType<CvIterationRecord> = { kind: 'cvIteration', schemaVersion: 1, isData: isCvIterationRecord };
-export const CV_BACKUP_DOCUMENT: DocumentType<CvBackupRecord> = { kind: 'cvBackup', schemaVersion: 1, isData: isCvBackupRecord };
+export const CV_PROJECT_DOCUMENT: DocumentType<CvProjectRecord> = {
+  kind: 'cvProject',
+  schemaVersion: 1,
+  isData: isCvProjectRecord,
+};
+export const CV_ITERATION_DOCUMENT: DocumentType<CvIterationRecord> = {
+  kind: 'cvIteration',
+  schemaVersion: 1,
+  isData: isCvIterationRecord,
+};
+export const CV_BACKUP_DOCUMENT: DocumentType<CvBackupRecord> = {
+  kind: 'cvBackup',
+  schemaVersion: 1,
+  isData: isCvBackupRecord,
+};
 
 export interface CvWriteResult<T> {
   record: T;
@@ -199,13 +213,19 @@ export class CustomVisionRecordRepository {
   }
 
   static backupKey(projectId: string, iterationId: string, platform: string): string {
-    return ledgerKey(['customvision', 'backups', projectId.toLowerCase(), iterationId.toLowerCase(), platform], '.json');
+    return ledgerKey(
+      ['customvision', 'backups', projectId.toLowerCase(), iterationId.toLowerCase(), platform],
+      '.json',
+    );
   }
 
   /** A `ConnectionTest`: the first one is recorded; later ones change nothing. */
   async recordConnectionTest(projectId: string): Promise<CvWriteResult<CvProjectRecord>> {
     const record: CvProjectRecord = { projectId: projectId.toLowerCase(), connectionVerifiedAt: this.isoNow() };
-    const res = await this.projects.update(CustomVisionRecordRepository.projectKey(projectId), (current) => current ?? record);
+    const res = await this.projects.update(
+      CustomVisionRecordRepository.projectKey(projectId),
+      (current) => current ?? record,
+    );
     return { record: res.value!, changed: res.changed };
   }
 
@@ -214,10 +234,20 @@ export class CustomVisionRecordRepository {
   }
 
   /** A `Training` notification. The same status again changes nothing. */
-  async recordTraining(projectId: string, iterationId: string, status: CvTrainingStatus): Promise<CvWriteResult<CvIterationRecord>> {
+  async recordTraining(
+    projectId: string,
+    iterationId: string,
+    status: CvTrainingStatus,
+  ): Promise<CvWriteResult<CvIterationRecord>> {
     const nowIso = this.isoNow();
     return this.updateIteration(projectId, iterationId, (current) =>
-      current?.trainingStatus === status ? current : { ...(current ?? this.blankIteration(projectId, iterationId)), trainingStatus: status, trainingRecordedAt: nowIso },
+      current?.trainingStatus === status
+        ? current
+        : {
+            ...(current ?? this.blankIteration(projectId, iterationId)),
+            trainingStatus: status,
+            trainingRecordedAt: nowIso,
+          },
     );
   }
 
@@ -225,16 +255,26 @@ export class CustomVisionRecordRepository {
   async recordExportFailed(projectId: string, iterationId: string): Promise<CvWriteResult<CvIterationRecord>> {
     const nowIso = this.isoNow();
     return this.updateIteration(projectId, iterationId, (current) =>
-      current?.exportFailedAt ? current : { ...(current ?? this.blankIteration(projectId, iterationId)), exportFailedAt: nowIso },
+      current?.exportFailedAt
+        ? current
+        : { ...(current ?? this.blankIteration(projectId, iterationId)), exportFailedAt: nowIso },
     );
   }
 
   /** The backup orchestration of this iteration was started (once per instance id). */
-  async recordBackupStarted(projectId: string, iterationId: string, instanceId: string, platforms: string[]): Promise<CvWriteResult<CvIterationRecord>> {
+  async recordBackupStarted(
+    projectId: string,
+    iterationId: string,
+    instanceId: string,
+    platforms: string[],
+  ): Promise<CvWriteResult<CvIterationRecord>> {
     const nowIso = this.isoNow();
     return this.updateIteration(projectId, iterationId, (current) => {
       if (current?.backup?.instanceId === instanceId) return current;
-      return { ...(current ?? this.blankIteration(projectId, iterationId)), backup: { instanceId, platforms: [...platforms], startedAt: nowIso, state: 'running' } };
+      return {
+        ...(current ?? this.blankIteration(projectId, iterationId)),
+        backup: { instanceId, platforms: [...platforms], startedAt: nowIso, state: 'running' },
+      };
     });
   }
 
@@ -250,7 +290,13 @@ export class CustomVisionRecordRepository {
     const state: CvBackupState = backedUp === outcomes.length ? 'completed' : backedUp === 0 ? 'failed' : 'partial';
     return this.updateIteration(projectId, iterationId, (current) => {
       const prev = current?.backup;
-      if (prev && prev.instanceId === result.instanceId && prev.state === state && sameOutcomes(prev.outcomes, outcomes)) return current;
+      if (
+        prev &&
+        prev.instanceId === result.instanceId &&
+        prev.state === state &&
+        sameOutcomes(prev.outcomes, outcomes)
+      )
+        return current;
       const backup: CvIterationBackup = {
         instanceId: result.instanceId,
         platforms: [...result.platforms],
@@ -269,7 +315,9 @@ export class CustomVisionRecordRepository {
 
   /** Iteration records of one project (or of every project), newest training first. */
   async listIterations(projectId?: string): Promise<CvIterationRecord[]> {
-    const prefix = projectId ? `${ledgerKey(['customvision', 'iterations', projectId.toLowerCase()])}/` : 'customvision/iterations/';
+    const prefix = projectId
+      ? `${ledgerKey(['customvision', 'iterations', projectId.toLowerCase()])}/`
+      : 'customvision/iterations/';
     const out: CvIterationRecord[] = [];
     for await (const doc of this.iterations.list(prefix)) out.push(doc.value);
     const at = (r: CvIterationRecord): string => r.backup?.startedAt ?? r.trainingRecordedAt ?? r.exportFailedAt ?? '';
@@ -284,7 +332,9 @@ export class CustomVisionRecordRepository {
   async putBackup(input: CvBackupInput, source: CvBackupSource): Promise<CvWriteResult<CvBackupRecord>> {
     const record: CvBackupRecord = { ...stripUndefined(input), recordedAt: this.isoNow(), source };
     const key = CustomVisionRecordRepository.backupKey(input.projectId, input.iterationId, input.platform);
-    const res = await this.backups.update(key, (current) => (current && sameBackup(current, record) ? current : record));
+    const res = await this.backups.update(key, (current) =>
+      current && sameBackup(current, record) ? current : record,
+    );
     return { record: res.value!, changed: res.changed };
   }
 
@@ -295,7 +345,12 @@ export class CustomVisionRecordRepository {
   /** Backup records, newest first; filtered by project, or project and iteration. */
   async listBackups(filter: { projectId?: string; iterationId?: string } = {}): Promise<CvBackupRecord[]> {
     if (filter.iterationId && !filter.projectId) throw new RangeError('listBackups: iterationId needs projectId');
-    const segments = ['customvision', 'backups', ...(filter.projectId ? [filter.projectId.toLowerCase()] : []), ...(filter.iterationId ? [filter.iterationId.toLowerCase()] : [])];
+    const segments = [
+      'customvision',
+      'backups',
+      ...(filter.projectId ? [filter.projectId.toLowerCase()] : []),
+      ...(filter.iterationId ? [filter.iterationId.toLowerCase()] : []),
+    ];
     const prefix = `${ledgerKey(segments)}/`;
     const out: CvBackupRecord[] = [];
     for await (const doc of this.backups.list(prefix)) out.push(doc.value);
@@ -326,9 +381,23 @@ function stripUndefined<T extends object>(v: T): T {
 
 function sameBackup(a: CvBackupRecord, b: CvBackupRecord): boolean {
   const core = (r: CvBackupRecord): string =>
-    JSON.stringify([r.blobName, r.location, r.sizeBytes, r.md5 ?? null, r.sha256 ?? null, r.etag ?? null, r.lastModified, r.replica ? [r.replica.location, r.replica.sizeBytes, r.replica.checksum] : null]);
+    JSON.stringify([
+      r.blobName,
+      r.location,
+      r.sizeBytes,
+      r.md5 ?? null,
+      r.sha256 ?? null,
+      r.etag ?? null,
+      r.lastModified,
+      r.replica ? [r.replica.location, r.replica.sizeBytes, r.replica.checksum] : null,
+    ]);
   // A record with a verified replica is not downgraded by a later sighting without one, nor vice versa.
-  return core(a) === core(b) || (a.replica !== undefined && core({ ...a, replica: undefined } as CvBackupRecord) === core({ ...b, replica: undefined } as CvBackupRecord) && b.replica === undefined);
+  return (
+    core(a) === core(b) ||
+    (a.replica !== undefined &&
+      core({ ...a, replica: undefined } as CvBackupRecord) === core({ ...b, replica: undefined } as CvBackupRecord) &&
+      b.replica === undefined)
+  );
 }
 
 function sanitizeOutcome(o: CvPlatformOutcome): CvPlatformOutcome {

@@ -109,7 +109,8 @@ export class DocumentStore<T> {
     readonly type: DocumentType<T>,
     options: DocumentStoreOptions = {},
   ) {
-    if (!Number.isInteger(type.schemaVersion) || type.schemaVersion < 1) throw new RangeError(`${type.kind}: schemaVersion must be an integer ≥ 1`);
+    if (!Number.isInteger(type.schemaVersion) || type.schemaVersion < 1)
+      throw new RangeError(`${type.kind}: schemaVersion must be an integer ≥ 1`);
     this.clock = options.clock ?? systemClock;
     this.maxAttempts = Math.max(1, options.maxUpdateAttempts ?? 50);
     this.maxDelayMs = Math.max(0, options.maxRetryDelayMs ?? 200);
@@ -212,7 +213,8 @@ export class DocumentStore<T> {
     } catch (err) {
       const status = statusOf(err);
       if (status === 404) return false;
-      if (status === 412) throw new LedgerConflictError(key, 1, `Ledger document "${key}" changed since it was read; not deleted`);
+      if (status === 412)
+        throw new LedgerConflictError(key, 1, `Ledger document "${key}" changed since it was read; not deleted`);
       throw err;
     }
   }
@@ -220,7 +222,9 @@ export class DocumentStore<T> {
   /** Keys (with ETags) under `prefix`, in lexicographic order, across all pages. Nothing is downloaded. */
   async *listKeys(prefix: string, options: ListOptions = {}): AsyncIterableIterator<{ key: string; etag: string }> {
     assertValidPrefix(prefix);
-    const pages = this.container.listBlobsFlat({ prefix }).byPage(options.pageSize ? { maxPageSize: options.pageSize } : {});
+    const pages = this.container
+      .listBlobsFlat({ prefix })
+      .byPage(options.pageSize ? { maxPageSize: options.pageSize } : {});
     for await (const page of pages) {
       for (const item of page.segment.blobItems) yield { key: item.name, etag: item.properties.etag ?? '' };
     }
@@ -258,7 +262,11 @@ export class DocumentStore<T> {
   }
 
   private containerMissing(key: string, cause: unknown): LedgerError {
-    return new LedgerError(`Ledger container "${this.container.containerName}" does not exist (open the ledger with openLedger(), which creates it)`, key, { cause });
+    return new LedgerError(
+      `Ledger container "${this.container.containerName}" does not exist (open the ledger with openLedger(), which creates it)`,
+      key,
+      { cause },
+    );
   }
 
   private async write(key: string, value: T, conditions: { ifMatch?: string; ifNoneMatch?: string }): Promise<string> {
@@ -290,19 +298,23 @@ export class DocumentStore<T> {
     }
     if (!isRecord(parsed)) throw new LedgerCorruptDocumentError(key, 'not a JSON object');
     const { schemaVersion, kind, updatedAt } = parsed;
-    if (!Number.isInteger(schemaVersion) || (schemaVersion as number) < 1) throw new LedgerCorruptDocumentError(key, 'no valid schemaVersion');
+    if (!Number.isInteger(schemaVersion) || (schemaVersion as number) < 1)
+      throw new LedgerCorruptDocumentError(key, 'no valid schemaVersion');
     if (typeof kind !== 'string') throw new LedgerCorruptDocumentError(key, 'no kind');
-    if (kind !== this.type.kind) throw new LedgerCorruptDocumentError(key, `holds a "${kind.slice(0, 60)}", expected a "${this.type.kind}"`);
+    if (kind !== this.type.kind)
+      throw new LedgerCorruptDocumentError(key, `holds a "${kind.slice(0, 60)}", expected a "${this.type.kind}"`);
     if (!isIsoDate(updatedAt)) throw new LedgerCorruptDocumentError(key, 'no valid updatedAt');
     if (!('data' in parsed)) throw new LedgerCorruptDocumentError(key, 'no data');
     const version = schemaVersion as number;
     let data: unknown = parsed.data;
-    if (version > this.type.schemaVersion) throw new LedgerSchemaVersionError(key, kind, version, this.type.schemaVersion);
+    if (version > this.type.schemaVersion)
+      throw new LedgerSchemaVersionError(key, kind, version, this.type.schemaVersion);
     if (version < this.type.schemaVersion) {
       if (!this.type.upgrade) throw new LedgerSchemaVersionError(key, kind, version, this.type.schemaVersion);
       data = this.type.upgrade(data, version);
     }
-    if (!this.type.isData(data)) throw new LedgerCorruptDocumentError(key, `data is not a valid ${this.type.kind} (schema version ${version})`);
+    if (!this.type.isData(data))
+      throw new LedgerCorruptDocumentError(key, `data is not a valid ${this.type.kind} (schema version ${version})`);
     if (!etag) throw new LedgerError(`Blob service returned no ETag for "${key}"`, key);
     return { key, value: deepFreeze(data), etag, updatedAt };
   }

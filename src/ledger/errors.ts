@@ -73,6 +73,9 @@ export class LedgerSecretError extends LedgerError {
     readonly path: string,
     readonly reason: string,
   ) {
-    super(`Refusing to write ledger document "${key}": ${path} ${reason} (secrets are never stored in the ledger)`, key);
+    super(
+      `Refusing to write ledger document "${key}": ${path} ${reason} (secrets are never stored in the ledger)`,
+      key,
+    );
   }
 }

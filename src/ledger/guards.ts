@@ -1,12 +1,14 @@
 /** Small type-guard helpers for validating documents read from storage. */
 export type Guard<T> = (value: unknown) => value is T;
 
-export const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+export const isRecord = (v: unknown): v is Record<string, unknown> =>
+  typeof v === 'object' && v !== null && !Array.isArray(v);
 export const isString = (v: unknown): v is string => typeof v === 'string';
 export const isNonEmptyString = (v: unknown): v is string => typeof v === 'string' && v.length > 0;
 export const isBoolean = (v: unknown): v is boolean => typeof v === 'boolean';
 export const isCount = (v: unknown): v is number => typeof v === 'number' && Number.isInteger(v) && v >= 0;
-export const isIsoDate = (v: unknown): v is string => typeof v === 'string' && /^\d{4}-\d{2}-\d{2}T/.test(v) && Number.isFinite(Date.parse(v));
+export const isIsoDate = (v: unknown): v is string =>
+  typeof v === 'string' && /^\d{4}-\d{2}-\d{2}T/.test(v) && Number.isFinite(Date.parse(v));
 export const optional =
   <T>(guard: Guard<T>): Guard<T | undefined> =>
   (v: unknown): v is T | undefined =>

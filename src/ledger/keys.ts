@@ -12,7 +12,8 @@ const SAFE = /[A-Za-z0-9_.-]/;
 const MAX_KEY_LENGTH = 1024;
 
 export function encodeKeySegment(segment: string): string {
-  if (typeof segment !== 'string' || segment === '') throw new LedgerKeyError('A ledger key segment must be a non-empty string');
+  if (typeof segment !== 'string' || segment === '')
+    throw new LedgerKeyError('A ledger key segment must be a non-empty string');
   let out = '';
   let i = 0;
   for (const ch of segment) {
@@ -48,10 +49,16 @@ export function ledgerKey(segments: readonly string[], suffix = ''): string {
 /** Keys must be encoded paths: no empty, `.` or `..` segment, only `[A-Za-z0-9_.~-]`, at most 1024 characters. */
 export function assertValidKey(key: string): void {
   if (typeof key !== 'string' || key.length === 0 || key.length > MAX_KEY_LENGTH) {
-    throw new LedgerKeyError(`A ledger key must have 1–${MAX_KEY_LENGTH} characters`, typeof key === 'string' ? key.slice(0, 100) : undefined);
+    throw new LedgerKeyError(
+      `A ledger key must have 1–${MAX_KEY_LENGTH} characters`,
+      typeof key === 'string' ? key.slice(0, 100) : undefined,
+    );
   }
   if (!/^[A-Za-z0-9_.~/-]+$/.test(key) || key.split('/').some((s) => s === '' || s.startsWith('.'))) {
-    throw new LedgerKeyError(`"${key.slice(0, 100)}" is not a safe ledger key: build keys with ledgerKey()`, key.slice(0, 100));
+    throw new LedgerKeyError(
+      `"${key.slice(0, 100)}" is not a safe ledger key: build keys with ledgerKey()`,
+      key.slice(0, 100),
+    );
   }
 }
 

@@ -43,7 +43,11 @@ export const isPendingTarget = (v: unknown): v is PendingTarget =>
     operationLocation: optional(isNonEmptyString),
   });
 
-export const PENDING_TARGET_DOCUMENT: DocumentType<PendingTarget> = { kind: 'pendingTarget', schemaVersion: 1, isData: isPendingTarget };
+export const PENDING_TARGET_DOCUMENT: DocumentType<PendingTarget> = {
+  kind: 'pendingTarget',
+  schemaVersion: 1,
+  isData: isPendingTarget,
+};
 
 export class PendingTargetRepository {
   readonly store: DocumentStore<PendingTarget>;

@@ -55,7 +55,12 @@ export interface ReadinessReport {
   /** Source models that are not copyable (not `ready`). */
   notCopyable: { modelId: string; modelName?: string; status: string }[];
   /** Records whose source model is gone from the source, or whose region is no longer configured. */
-  orphanRecords: { sourceModelId: string; region: string; targetModelId?: string; reason: 'sourceModelGone' | 'regionNotConfigured' }[];
+  orphanRecords: {
+    sourceModelId: string;
+    region: string;
+    targetModelId?: string;
+    reason: 'sourceModelGone' | 'regionNotConfigured';
+  }[];
 }
 
 export function buildReadinessReport(input: {
@@ -84,10 +89,15 @@ export function buildReadinessReport(input: {
       cells[region] = cell;
       for (const counts of [byRegion[region], totals]) {
         counts[cell.status]++;
-        if (cell.ageSeconds !== undefined) counts.oldestVerifiedAgeSeconds = Math.max(counts.oldestVerifiedAgeSeconds ?? 0, cell.ageSeconds);
+        if (cell.ageSeconds !== undefined)
+          counts.oldestVerifiedAgeSeconds = Math.max(counts.oldestVerifiedAgeSeconds ?? 0, cell.ageSeconds);
       }
     }
-    const row: ReadinessRow = { sourceModelId: model.modelId, cells, ready: regions.every((r) => cells[r].status === 'replicated') };
+    const row: ReadinessRow = {
+      sourceModelId: model.modelId,
+      cells,
+      ready: regions.every((r) => cells[r].status === 'replicated'),
+    };
     if (model.modelName !== undefined) row.sourceModelName = model.modelName;
     if (row.ready) totals.readyModels++;
     return row;
@@ -96,14 +106,24 @@ export function buildReadinessReport(input: {
   const notCopyable = input.sourceModels
     .filter((m) => m.status !== 'ready')
     .sort((a, b) => compare(a.modelId, b.modelId))
-    .map((m) => (m.modelName === undefined ? { modelId: m.modelId, status: m.status } : { modelId: m.modelId, modelName: m.modelName, status: m.status }));
+    .map((m) =>
+      m.modelName === undefined
+        ? { modelId: m.modelId, status: m.status }
+        : { modelId: m.modelId, modelName: m.modelName, status: m.status },
+    );
 
   const orphanRecords: ReadinessReport['orphanRecords'] = [];
-  for (const r of [...input.replicas].sort((a, b) => compare(pairKey(a.sourceModelId, a.region), pairKey(b.sourceModelId, b.region)))) {
+  for (const r of [...input.replicas].sort((a, b) =>
+    compare(pairKey(a.sourceModelId, a.region), pairKey(b.sourceModelId, b.region)),
+  )) {
     if (readyIds.has(r.sourceModelId) && regionSet.has(r.region)) continue;
     if (!knownIds.has(r.sourceModelId) || !regionSet.has(r.region)) {
       const reason = !knownIds.has(r.sourceModelId) ? 'sourceModelGone' : 'regionNotConfigured';
-      orphanRecords.push(r.targetModelId ? { sourceModelId: r.sourceModelId, region: r.region, targetModelId: r.targetModelId, reason } : { sourceModelId: r.sourceModelId, region: r.region, reason });
+      orphanRecords.push(
+        r.targetModelId
+          ? { sourceModelId: r.sourceModelId, region: r.region, targetModelId: r.targetModelId, reason }
+          : { sourceModelId: r.sourceModelId, region: r.region, reason },
+      );
     }
   }
 
@@ -112,14 +132,18 @@ export function buildReadinessReport(input: {
 
 function toCell(record: ReplicaRecord | undefined, model: SourceModelInfo, nowMs: number): ReadinessCell {
   if (!record) return { status: 'missing' };
-  const stale = record.sourceModelVersion !== undefined && model.version !== undefined && record.sourceModelVersion !== model.version;
+  const stale =
+    record.sourceModelVersion !== undefined &&
+    model.version !== undefined &&
+    record.sourceModelVersion !== model.version;
   const cell: ReadinessCell = { status: stale ? 'missing' : record.state, lastRunId: record.lastRunId };
   if (stale) cell.stale = true;
   if (record.lastError) cell.lastError = record.lastError;
   if (record.state === 'replicated' && !stale) {
     cell.targetModelId = record.targetModelId;
     cell.lastVerifiedAt = record.lastVerifiedAt;
-    if (record.lastVerifiedAt) cell.ageSeconds = Math.max(0, Math.floor((nowMs - Date.parse(record.lastVerifiedAt)) / 1000));
+    if (record.lastVerifiedAt)
+      cell.ageSeconds = Math.max(0, Math.floor((nowMs - Date.parse(record.lastVerifiedAt)) / 1000));
   }
   return cell;
 }

@@ -56,11 +56,22 @@ export interface RejectedNotification {
   notificationKey?: string;
 }
 
-const isReason = (v: unknown): v is RejectedReason => hasShape<RejectedReason>(v, { code: isNonEmptyString, message: isString, field: optional(isString) });
+const isReason = (v: unknown): v is RejectedReason =>
+  hasShape<RejectedReason>(v, { code: isNonEmptyString, message: isString, field: optional(isString) });
 const isRaw = (v: unknown): v is RejectedRaw =>
-  hasShape<RejectedRaw>(v, { text: isString, encoding: isNonEmptyString, redacted: isBoolean, truncated: isBoolean, originalLength: isCount });
+  hasShape<RejectedRaw>(v, {
+    text: isString,
+    encoding: isNonEmptyString,
+    redacted: isBoolean,
+    truncated: isBoolean,
+    originalLength: isCount,
+  });
 const isMessage = (v: unknown): v is RejectedQueueMessage =>
-  hasShape<RejectedQueueMessage>(v, { id: optional(isString), dequeueCount: optional(isCount), insertionTime: optional(isString) });
+  hasShape<RejectedQueueMessage>(v, {
+    id: optional(isString),
+    dequeueCount: optional(isCount),
+    insertionTime: optional(isString),
+  });
 
 export const isRejectedNotification = (v: unknown): v is RejectedNotification =>
   hasShape<RejectedNotification>(v, {
@@ -74,7 +85,11 @@ export const isRejectedNotification = (v: unknown): v is RejectedNotification =>
     notificationKey: optional(isString),
   });
 
-export const REJECTED_NOTIFICATION_DOCUMENT: DocumentType<RejectedNotification> = { kind: 'cvRejectedNotification', schemaVersion: 1, isData: isRejectedNotification };
+export const REJECTED_NOTIFICATION_DOCUMENT: DocumentType<RejectedNotification> = {
+  kind: 'cvRejectedNotification',
+  schemaVersion: 1,
+  isData: isRejectedNotification,
+};
 
 export interface RejectInput {
   stage: RejectionStage;
@@ -108,7 +123,11 @@ export class RejectedNotificationRepository {
       id,
       receivedAt,
       stage: input.stage,
-      reason: { code: input.reason.code, message: redactSecrets(input.reason.message).slice(0, 1000), ...(input.reason.field !== undefined ? { field: input.reason.field } : {}) },
+      reason: {
+        code: input.reason.code,
+        message: redactSecrets(input.reason.message).slice(0, 1000),
+        ...(input.reason.field !== undefined ? { field: input.reason.field } : {}),
+      },
       raw: { ...input.raw },
     };
     if (input.queue !== undefined) record.queue = input.queue;

@@ -99,7 +99,11 @@ export const isReplicaRecord = (v: unknown): v is ReplicaRecord =>
   isRecord(v) &&
   (v.state !== 'replicated' || (v.targetModelId !== undefined && v.lastVerifiedAt !== undefined));
 
-export const REPLICA_DOCUMENT: DocumentType<ReplicaRecord> = { kind: 'replica', schemaVersion: 1, isData: isReplicaRecord };
+export const REPLICA_DOCUMENT: DocumentType<ReplicaRecord> = {
+  kind: 'replica',
+  schemaVersion: 1,
+  isData: isReplicaRecord,
+};
 
 const MAX_ERROR_MESSAGE = 2000;
 
@@ -139,7 +143,12 @@ export class ReplicaRepository {
   async markInProgress(attempt: ReplicaAttempt): Promise<MarkResult> {
     const nowIso = this.isoNow();
     return this.apply(attempt, (current) => {
-      if (current && current.lastRunId === attempt.runId && (current.state === 'inProgress' || sameCopy(current, attempt))) return current;
+      if (
+        current &&
+        current.lastRunId === attempt.runId &&
+        (current.state === 'inProgress' || sameCopy(current, attempt))
+      )
+        return current;
       const base = this.advance(current, attempt, nowIso);
       if (current && sameCopy(current, attempt)) return base;
       return { ...supersede(base, current), state: 'inProgress' };
@@ -163,8 +172,16 @@ export class ReplicaRepository {
         return current;
       }
       const base = this.advance(current, success, nowIso);
-      const previous = current?.targetModelId && current.targetModelId !== success.targetModelId ? current.targetModelId : current?.previousTargetModelId;
-      const next: ReplicaRecord = { ...base, state: 'replicated', targetModelId: success.targetModelId, lastVerifiedAt: verifiedAt };
+      const previous =
+        current?.targetModelId && current.targetModelId !== success.targetModelId
+          ? current.targetModelId
+          : current?.previousTargetModelId;
+      const next: ReplicaRecord = {
+        ...base,
+        state: 'replicated',
+        targetModelId: success.targetModelId,
+        lastVerifiedAt: verifiedAt,
+      };
       delete next.lastError;
       delete next.lastFailedAt;
       delete next.previousTargetModelId;
@@ -195,7 +212,10 @@ export class ReplicaRepository {
     });
   }
 
-  private async apply(attempt: ReplicaAttempt, fn: (current: ReplicaRecord | undefined) => ReplicaRecord): Promise<MarkResult> {
+  private async apply(
+    attempt: ReplicaAttempt,
+    fn: (current: ReplicaRecord | undefined) => ReplicaRecord,
+  ): Promise<MarkResult> {
     const result = await this.store.update(ReplicaRepository.key(attempt.sourceModelId, attempt.region), fn);
     return { record: result.value!, changed: result.changed };
   }
@@ -239,7 +259,9 @@ function sameCopy(current: ReplicaRecord, a: ReplicaAttempt): boolean {
   return (
     current.state === 'replicated' &&
     current.targetResourceId.toLowerCase() === a.targetResourceId.toLowerCase() &&
-    (current.sourceModelVersion === undefined || a.sourceModelVersion === undefined || current.sourceModelVersion === a.sourceModelVersion)
+    (current.sourceModelVersion === undefined ||
+      a.sourceModelVersion === undefined ||
+      current.sourceModelVersion === a.sourceModelVersion)
   );
 }
 
@@ -255,7 +277,9 @@ function supersede(next: ReplicaRecord, current: ReplicaRecord | undefined): Rep
 function sanitizeError(e: ReplicaError): ReplicaError {
   const message = redactSecrets(String(e.message ?? '')).slice(0, MAX_ERROR_MESSAGE);
   const kind = redactSecrets(String(e.kind || 'unknown')).slice(0, 100);
-  return e.code === undefined ? { kind, message } : { kind, code: redactSecrets(String(e.code)).slice(0, 100), message };
+  return e.code === undefined
+    ? { kind, message }
+    : { kind, code: redactSecrets(String(e.code)).slice(0, 100), message };
 }
 
 function sameError(a: ReplicaError | undefined, b: ReplicaError): boolean {

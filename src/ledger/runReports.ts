@@ -7,7 +7,17 @@
  */
 import type { ContainerClient } from '@azure/storage-blob';
 import { DocumentStore, type DocumentStoreOptions, type DocumentType } from './documentStore';
-import { arrayOf, hasShape, isBoolean, isCount, isIsoDate, isNonEmptyString, isString, oneOf, optional } from './guards';
+import {
+  arrayOf,
+  hasShape,
+  isBoolean,
+  isCount,
+  isIsoDate,
+  isNonEmptyString,
+  isString,
+  oneOf,
+  optional,
+} from './guards';
 import { encodeKeySegment, ledgerKey } from './keys';
 
 export const PAIR_OUTCOMES = ['copied', 'alreadyReplicated', 'failed', 'skipped', 'planned'] as const;
@@ -61,9 +71,16 @@ export const isRunReport = (v: unknown): v is RunReport =>
     startedAt: isIsoDate,
     finishedAt: isIsoDate,
     dryRun: isBoolean,
-    filters: (f: unknown): f is RunFilters => hasShape<RunFilters>(f, { models: optional(isStrings), regions: optional(isStrings) }),
+    filters: (f: unknown): f is RunFilters =>
+      hasShape<RunFilters>(f, { models: optional(isStrings), regions: optional(isStrings) }),
     totals: (t: unknown): t is RunTotals =>
-      hasShape<RunTotals>(t, { planned: isCount, copied: isCount, alreadyReplicated: isCount, failed: isCount, skipped: isCount }),
+      hasShape<RunTotals>(t, {
+        planned: isCount,
+        copied: isCount,
+        alreadyReplicated: isCount,
+        failed: isCount,
+        skipped: isCount,
+      }),
     pairs: arrayOf((p: unknown): p is RunPair =>
       hasShape<RunPair>(p, {
         sourceModelId: isNonEmptyString,
@@ -82,11 +99,16 @@ interface RunIndexEntry {
   startedAt: string;
 }
 
-export const RUN_REPORT_DOCUMENT: DocumentType<RunReport> = { kind: 'runReport', schemaVersion: 1, isData: isRunReport };
+export const RUN_REPORT_DOCUMENT: DocumentType<RunReport> = {
+  kind: 'runReport',
+  schemaVersion: 1,
+  isData: isRunReport,
+};
 const RUN_INDEX_DOCUMENT: DocumentType<RunIndexEntry> = {
   kind: 'runIndexEntry',
   schemaVersion: 1,
-  isData: (v: unknown): v is RunIndexEntry => hasShape<RunIndexEntry>(v, { runId: isNonEmptyString, startedAt: isIsoDate }),
+  isData: (v: unknown): v is RunIndexEntry =>
+    hasShape<RunIndexEntry>(v, { runId: isNonEmptyString, startedAt: isIsoDate }),
 };
 
 /** Largest 13-digit millisecond time (year 2286): inverted times sort newest first. */
@@ -115,7 +137,10 @@ export class RunReportRepository {
     await this.store.update(RunReportRepository.key(report.runId), (current) =>
       current && JSON.stringify(current) === JSON.stringify(report) ? current : report,
     );
-    await this.index.create(RunReportRepository.indexKey(report.runId, report.startedAt), { runId: report.runId, startedAt: report.startedAt });
+    await this.index.create(RunReportRepository.indexKey(report.runId, report.startedAt), {
+      runId: report.runId,
+      startedAt: report.startedAt,
+    });
   }
 
   async get(runId: string): Promise<RunReport | undefined> {

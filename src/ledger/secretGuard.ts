@@ -27,7 +27,17 @@ const SECRET_FIELD_NAMES = new Set([
   'authorization',
   'copyauthorization',
 ]);
-const SECRET_FIELD_SUFFIXES = ['token', 'secret', 'password', 'accountkey', 'subscriptionkey', 'trainingkey', 'apikey', 'accesskey', 'connectionstring'];
+const SECRET_FIELD_SUFFIXES = [
+  'token',
+  'secret',
+  'password',
+  'accountkey',
+  'subscriptionkey',
+  'trainingkey',
+  'apikey',
+  'accesskey',
+  'connectionstring',
+];
 
 /** String shapes that are secrets whatever the field is called. */
 const SECRET_VALUE_PATTERNS: readonly [RegExp, string][] = [
@@ -68,7 +78,8 @@ export function findSecret(value: unknown, path = '$'): SecretFinding | undefine
   if (typeof value === 'object' && value !== null) {
     for (const [name, v] of Object.entries(value)) {
       const childPath = /^[A-Za-z_$][\w$]*$/.test(name) ? `${path}.${name}` : `${path}[${JSON.stringify(name)}]`;
-      if (v !== undefined && v !== null && isSecretFieldName(name)) return { path: childPath, reason: 'is a field named like a secret' };
+      if (v !== undefined && v !== null && isSecretFieldName(name))
+        return { path: childPath, reason: 'is a field named like a secret' };
       const found = findSecret(v, childPath);
       if (found) return found;
     }

@@ -38,8 +38,7 @@ import {
 import { addMs, nextPollDelayMs, retryDelayMs } from '../replication/policy';
 
 type PollResult =
-  | { kind: 'succeeded'; targetModelId: string }
-  | { kind: 'failed'; reason: FailureReason; renew: boolean };
+  { kind: 'succeeded'; targetModelId: string } | { kind: 'failed'; reason: FailureReason; renew: boolean };
 
 export function* copyModelOrchestrator(context: OrchestrationContext): Generator<Task, CopyOutcome, unknown> {
   const input = context.df.getInput() as CopyInput;
@@ -51,7 +50,9 @@ export function* copyModelOrchestrator(context: OrchestrationContext): Generator
   let discarded = 0;
   let lastReason: FailureReason | undefined;
 
-  const finish = (outcome: Omit<CopyOutcome, 'sourceModelId' | 'region' | 'attempts' | 'discarded' | 'startedAt' | 'finishedAt'>): CopyOutcome => ({
+  const finish = (
+    outcome: Omit<CopyOutcome, 'sourceModelId' | 'region' | 'attempts' | 'discarded' | 'startedAt' | 'finishedAt'>,
+  ): CopyOutcome => ({
     sourceModelId,
     region,
     attempts,
@@ -78,7 +79,12 @@ export function* copyModelOrchestrator(context: OrchestrationContext): Generator
       return yield* fail(deadlineReason(policy.deadlineMs, lastReason));
     }
     attempts += 1;
-    const started = (yield context.df.callActivityWithRetry(Activities.startCopy, STEP_RETRY, { runId, sourceModelId, region, attempt: attempts })) as StartCopyResult;
+    const started = (yield context.df.callActivityWithRetry(Activities.startCopy, STEP_RETRY, {
+      runId,
+      sourceModelId,
+      region,
+      attempt: attempts,
+    })) as StartCopyResult;
 
     if (started.kind === 'failed') {
       return yield* fail(started.reason);
@@ -98,7 +104,11 @@ export function* copyModelOrchestrator(context: OrchestrationContext): Generator
         continue;
       }
       lastReason = started.reason;
-      yield* wait(started.countsAsAttempt ? retryDelayMs(policy, attempts, started.retryAfterMs) : Math.max(started.retryAfterMs ?? 0, policy.pollInitialMs));
+      yield* wait(
+        started.countsAsAttempt
+          ? retryDelayMs(policy, attempts, started.retryAfterMs)
+          : Math.max(started.retryAfterMs ?? 0, policy.pollInitialMs),
+      );
       continue;
     }
 
@@ -130,7 +140,11 @@ export function* copyModelOrchestrator(context: OrchestrationContext): Generator
     requestId: lastReason?.requestId,
   });
 
-  function* pollCopy(operationLocation: string, targetModelId: string, firstRetryAfterMs?: number): Generator<Task, PollResult, unknown> {
+  function* pollCopy(
+    operationLocation: string,
+    targetModelId: string,
+    firstRetryAfterMs?: number,
+  ): Generator<Task, PollResult, unknown> {
     const copyStartedAt = context.df.currentUtcDateTime.getTime();
     let polls = 0;
     let retryAfterMs = firstRetryAfterMs;
@@ -139,7 +153,12 @@ export function* copyModelOrchestrator(context: OrchestrationContext): Generator
       const elapsed = context.df.currentUtcDateTime.getTime() - copyStartedAt;
       yield* wait(nextPollDelayMs(policy, polls, elapsed, retryAfterMs));
       polls += 1;
-      const status = (yield context.df.callActivityWithRetry(Activities.checkCopy, STEP_RETRY, { sourceModelId, region, operationLocation, targetModelId })) as CheckCopyResult;
+      const status = (yield context.df.callActivityWithRetry(Activities.checkCopy, STEP_RETRY, {
+        sourceModelId,
+        region,
+        operationLocation,
+        targetModelId,
+      })) as CheckCopyResult;
       retryAfterMs = undefined;
       switch (status.kind) {
         case 'succeeded':
@@ -164,11 +183,16 @@ export function* copyModelOrchestrator(context: OrchestrationContext): Generator
     }
   }
 
-  function* verify(targetModelId: string): Generator<Task, { kind: 'verified'; targetModelId: string } | { kind: 'failed'; reason: FailureReason }, unknown> {
+  function* verify(
+    targetModelId: string,
+  ): Generator<Task, { kind: 'verified'; targetModelId: string } | { kind: 'failed'; reason: FailureReason }, unknown> {
     const until = addMs(context.df.currentUtcDateTime, policy.verifyTimeoutMs);
     let checks = 0;
     for (;;) {
-      const result = (yield context.df.callActivityWithRetry(Activities.finishCopy, STEP_RETRY, { ...pair, targetModelId })) as FinishCopyResult;
+      const result = (yield context.df.callActivityWithRetry(Activities.finishCopy, STEP_RETRY, {
+        ...pair,
+        targetModelId,
+      })) as FinishCopyResult;
       if (result.kind === 'verified') return { kind: 'verified', targetModelId: result.targetModelId };
       if (result.kind === 'failed') return result;
       checks += 1;
@@ -202,9 +226,15 @@ export function* copyModelOrchestrator(context: OrchestrationContext): Generator
  * is the ledger or the process (storage briefly down). They are idempotent, so a few
  * retries keep a passing storage fault from failing the pair as an internal error.
  */
-const STEP_RETRY = Object.assign(new df.RetryOptions(2_000, 4), { backoffCoefficient: 2, maxRetryIntervalInMilliseconds: 30_000 });
+const STEP_RETRY = Object.assign(new df.RetryOptions(2_000, 4), {
+  backoffCoefficient: 2,
+  maxRetryIntervalInMilliseconds: 30_000,
+});
 
-const DISCARD_RETRY = Object.assign(new df.RetryOptions(5_000, 5), { backoffCoefficient: 2, maxRetryIntervalInMilliseconds: 60_000 });
+const DISCARD_RETRY = Object.assign(new df.RetryOptions(5_000, 5), {
+  backoffCoefficient: 2,
+  maxRetryIntervalInMilliseconds: 60_000,
+});
 
 function deadlineReason(deadlineMs: number, last?: FailureReason): FailureReason {
   const minutes = Math.round(deadlineMs / 60_000);

@@ -51,7 +51,8 @@ export interface RequestExportsInput {
   platforms: PlatformSpec[];
 }
 
-export type RequestedExport = PlatformSpec & ({ state: 'requested' | 'alreadyQueued' } | { state: 'failed'; reason: string });
+export type RequestedExport = PlatformSpec &
+  ({ state: 'requested' | 'alreadyQueued' } | { state: 'failed'; reason: string });
 
 export interface CheckExportsInput {
   projectId: string;
@@ -123,7 +124,9 @@ function sameSpec(a: PlatformSpec, b: PlatformSpec): boolean {
   return a.platform.toLowerCase() === b.platform.toLowerCase() && (a.flavor ?? '') === (b.flavor ?? '');
 }
 
-export function* customVisionBackupOrchestrator(context: OrchestrationContext): Generator<Task, CvBackupOutput, unknown> {
+export function* customVisionBackupOrchestrator(
+  context: OrchestrationContext,
+): Generator<Task, CvBackupOutput, unknown> {
   const input = context.df.getInput() as CvBackupInput;
   const { projectId, iterationId } = input;
   const startedAt = context.df.currentUtcDateTime;
@@ -143,7 +146,11 @@ export function* customVisionBackupOrchestrator(context: OrchestrationContext): 
   // 1. Request the exports ("already queued" is success).
   let requested: RequestedExport[];
   try {
-    requested = (yield context.df.callActivityWithRetry(CvActivities.requestExports, REQUEST_RETRY(), { projectId, iterationId, platforms: input.platforms } satisfies RequestExportsInput)) as RequestedExport[];
+    requested = (yield context.df.callActivityWithRetry(CvActivities.requestExports, REQUEST_RETRY(), {
+      projectId,
+      iterationId,
+      platforms: input.platforms,
+    } satisfies RequestExportsInput)) as RequestedExport[];
   } catch (e) {
     const reason = `requesting the export failed after retries: ${firstLine(e)}`;
     requested = input.platforms.map((p) => ({ ...p, state: 'failed', reason }));
@@ -170,18 +177,35 @@ export function* customVisionBackupOrchestrator(context: OrchestrationContext): 
       } satisfies CheckExportsInput)) as CheckedExport[];
     } catch (e) {
       if (!final) return; // try again at the next round
-      checked = pending.map((p) => ({ ...p, state: 'failed', reason: `reading the export status failed after retries: ${firstLine(e)}` }));
+      checked = pending.map((p) => ({
+        ...p,
+        state: 'failed',
+        reason: `reading the export status failed after retries: ${firstLine(e)}`,
+      }));
     }
     for (const c of checked) {
       const i = pending.findIndex((p) => sameSpec(p, c));
       if (i < 0 || c.state === 'waiting') continue;
       const spec = pending[i] as PlatformSpec;
       pending.splice(i, 1);
-      if (c.state === 'backedUp') results.push({ ...spec, outcome: 'backedUp', blobName: c.blobName, replicaVerified: c.replicaVerified, via: 'statusCheck' });
+      if (c.state === 'backedUp')
+        results.push({
+          ...spec,
+          outcome: 'backedUp',
+          blobName: c.blobName,
+          replicaVerified: c.replicaVerified,
+          via: 'statusCheck',
+        });
       else results.push({ ...spec, outcome: 'failed', reason: c.reason, via: 'statusCheck' });
     }
     if (final) {
-      for (const p of pending) results.push({ ...p, outcome: 'failed', reason: 'timedOut: no backup before the deadline', via: 'statusCheck' });
+      for (const p of pending)
+        results.push({
+          ...p,
+          outcome: 'failed',
+          reason: 'timedOut: no backup before the deadline',
+          via: 'statusCheck',
+        });
       pending = [];
     }
     progress();
@@ -222,7 +246,14 @@ export function* customVisionBackupOrchestrator(context: OrchestrationContext): 
       const hits = pending.filter((p) => p.platform.toLowerCase() === platform);
       if (hits.length === 0) continue;
       pending = pending.filter((p) => p.platform.toLowerCase() !== platform);
-      for (const p of hits) results.push({ ...p, outcome: 'backedUp', ...(data.blobName ? { blobName: data.blobName } : {}), replicaVerified: data.replicaVerified === true, via: 'notification' });
+      for (const p of hits)
+        results.push({
+          ...p,
+          outcome: 'backedUp',
+          ...(data.blobName ? { blobName: data.blobName } : {}),
+          replicaVerified: data.replicaVerified === true,
+          via: 'notification',
+        });
       progress();
     } else if (data.exportStatus === 'ExportFailed') {
       // The notification names no platform: read the status to learn which one failed.
@@ -231,9 +262,12 @@ export function* customVisionBackupOrchestrator(context: OrchestrationContext): 
   }
 
   // 3. Record the outcome.
-  const ordered = input.platforms.map((p) => results.find((r) => sameSpec(r, p))).filter((r): r is PlatformResult => r !== undefined);
+  const ordered = input.platforms
+    .map((p) => results.find((r) => sameSpec(r, p)))
+    .filter((r): r is PlatformResult => r !== undefined);
   const backedUp = ordered.filter((r) => r.outcome === 'backedUp').length;
-  const state: CvBackupOutput['state'] = backedUp === ordered.length ? 'completed' : backedUp === 0 ? 'failed' : 'partial';
+  const state: CvBackupOutput['state'] =
+    backedUp === ordered.length ? 'completed' : backedUp === 0 ? 'failed' : 'partial';
   yield context.df.callActivityWithRetry(CvActivities.recordBackupOutcome, REQUEST_RETRY(), {
     projectId,
     iterationId,
@@ -243,7 +277,14 @@ export function* customVisionBackupOrchestrator(context: OrchestrationContext): 
     outcomes: ordered,
   } satisfies RecordOutcomeInput);
   progress();
-  return { projectId, iterationId, state, platforms: ordered, startedAt: startedAt.toISOString(), finishedAt: context.df.currentUtcDateTime.toISOString() };
+  return {
+    projectId,
+    iterationId,
+    state,
+    platforms: ordered,
+    startedAt: startedAt.toISOString(),
+    finishedAt: context.df.currentUtcDateTime.toISOString(),
+  };
 }
 
 function firstLine(e: unknown): string {

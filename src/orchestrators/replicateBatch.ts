@@ -6,7 +6,14 @@
  * number of models.
  */
 import type { OrchestrationContext, Task } from 'durable-functions';
-import { Orchestrators, type BatchInput, type BatchResult, type CopyInput, type CopyOutcome, type PairRef } from '../replication/contracts';
+import {
+  Orchestrators,
+  type BatchInput,
+  type BatchResult,
+  type CopyInput,
+  type CopyOutcome,
+  type PairRef,
+} from '../replication/contracts';
 import { copyInstanceId } from '../replication/policy';
 
 export function* replicateBatchOrchestrator(context: OrchestrationContext): Generator<Task, BatchResult, unknown> {
@@ -14,14 +21,28 @@ export function* replicateBatchOrchestrator(context: OrchestrationContext): Gene
   const outcomes: CopyOutcome[] = [];
   const running = new Map<Task, PairRef>();
   let next = 0;
-  const progress = (): void => context.df.setCustomStatus({ total: input.pairs.length, done: outcomes.length, copied: outcomes.filter((o) => o.outcome === 'copied').length, failed: outcomes.filter((o) => o.outcome === 'failed').length });
+  const progress = (): void =>
+    context.df.setCustomStatus({
+      total: input.pairs.length,
+      done: outcomes.length,
+      copied: outcomes.filter((o) => o.outcome === 'copied').length,
+      failed: outcomes.filter((o) => o.outcome === 'failed').length,
+    });
 
   progress();
   while (next < input.pairs.length || running.size > 0) {
     while (running.size < input.parallel && next < input.pairs.length) {
       const pair = input.pairs[next++];
-      const copyInput: CopyInput = { runId: input.runId, sourceModelId: pair.sourceModelId, region: pair.region, policy: input.policy };
-      running.set(context.df.callSubOrchestrator(Orchestrators.copy, copyInput, copyInstanceId(input.runId, pair)), pair);
+      const copyInput: CopyInput = {
+        runId: input.runId,
+        sourceModelId: pair.sourceModelId,
+        region: pair.region,
+        policy: input.policy,
+      };
+      running.set(
+        context.df.callSubOrchestrator(Orchestrators.copy, copyInput, copyInstanceId(input.runId, pair)),
+        pair,
+      );
     }
     // Task.any over tasks that are already complete never resolves in durable-functions
     // 3.x (the compound task only listens for future completions), so harvest finished

@@ -26,23 +26,39 @@ import { copyPhases } from '../replication/items';
 import { addMs, batchInstanceId, batchLayout, chunk, mergeListings } from '../replication/policy';
 
 /** Listing and planning talk to the services: transient failures are retried with back-off. */
-const IO_RETRY = Object.assign(new df.RetryOptions(5_000, 5), { backoffCoefficient: 2, maxRetryIntervalInMilliseconds: 120_000 });
+const IO_RETRY = Object.assign(new df.RetryOptions(5_000, 5), {
+  backoffCoefficient: 2,
+  maxRetryIntervalInMilliseconds: 120_000,
+});
 
 export function* replicateModelsOrchestrator(context: OrchestrationContext): Generator<Task, RunSummary, unknown> {
   const input = (context.df.getInput() ?? { trigger: 'http' }) as RunInput;
   const runId = context.df.instanceId;
   const startedAt = context.df.currentUtcDateTime.toISOString();
-  const progress: RunProgress = { phase: 'listing', total: 0, done: 0, copied: 0, failed: 0, batches: 0, batchesDone: 0 };
+  const progress: RunProgress = {
+    phase: 'listing',
+    total: 0,
+    done: 0,
+    copied: 0,
+    failed: 0,
+    batches: 0,
+    batchesDone: 0,
+  };
   context.df.setCustomStatus(progress);
 
   const config = (yield context.df.callActivity(Activities.loadRunConfig, { regions: input.regions })) as RunConfig;
   // Blank target models left by an earlier run that died mid-copy are deleted first.
   if (!input.dryRun) yield context.df.callActivityWithRetry(Activities.sweepOrphans, IO_RETRY, { runId });
-  let listing = (yield context.df.callActivityWithRetry(Activities.listSourceModels, IO_RETRY, { models: input.models })) as SourceListing;
+  let listing = (yield context.df.callActivityWithRetry(Activities.listSourceModels, IO_RETRY, {
+    models: input.models,
+  })) as SourceListing;
   // A long listing pauses to respect the service's list rate and resumes where it stopped.
   while (listing.resume) {
     yield context.df.createTimer(addMs(context.df.currentUtcDateTime, Math.max(1, listing.resume.retryAfterMs)));
-    const more = (yield context.df.callActivityWithRetry(Activities.listSourceModels, IO_RETRY, { models: input.models, from: listing.resume.from })) as SourceListing;
+    const more = (yield context.df.callActivityWithRetry(Activities.listSourceModels, IO_RETRY, {
+      models: input.models,
+      from: listing.resume.from,
+    })) as SourceListing;
     listing = mergeListings(listing, more, input.models);
   }
 
@@ -58,9 +74,15 @@ export function* replicateModelsOrchestrator(context: OrchestrationContext): Gen
     try {
       regionPlan = (yield context.df.callActivityWithRetry(Activities.planReplication, IO_RETRY, planInput)) as Plan;
     } catch (e) {
-      regionPlan = (yield context.df.callActivityWithRetry(Activities.planReplication, IO_RETRY, { ...planInput, ledgerOnly: true })) as Plan;
+      regionPlan = (yield context.df.callActivityWithRetry(Activities.planReplication, IO_RETRY, {
+        ...planInput,
+        ledgerOnly: true,
+      })) as Plan;
       const reason = e instanceof Error ? e.message.split('\n')[0].slice(0, 500) : 'listing failed';
-      (plan.unverifiedRegions ??= []).push({ region, reason: `target models could not be listed; planned from the ledger: ${reason}` });
+      (plan.unverifiedRegions ??= []).push({
+        region,
+        reason: `target models could not be listed; planned from the ledger: ${reason}`,
+      });
     }
     plan.toCopy.push(...regionPlan.toCopy);
     plan.alreadyReplicated.push(...regionPlan.alreadyReplicated);
@@ -71,7 +93,10 @@ export function* replicateModelsOrchestrator(context: OrchestrationContext): Gen
   if (!input.dryRun && plan.toCopy.length > 0) {
     // Items referenced by id go first (classifiers → plain models → composed models, see
     // replication/items.ts); each phase ends before the next starts. One phase for v2.
-    const phases = copyPhases(plan.toCopy, listing.ready).map((pairs) => ({ pairs, layout: batchLayout(pairs.length, config.maxParallel, config.batchSize) }));
+    const phases = copyPhases(plan.toCopy, listing.ready).map((pairs) => ({
+      pairs,
+      layout: batchLayout(pairs.length, config.maxParallel, config.batchSize),
+    }));
     const batches = phases.flatMap((p, phase) => chunk(p.pairs, config.batchSize).map((pairs) => ({ pairs, phase })));
     Object.assign(progress, { phase: 'copying', total: plan.toCopy.length, batches: batches.length });
     context.df.setCustomStatus(progress);
@@ -83,9 +108,22 @@ export function* replicateModelsOrchestrator(context: OrchestrationContext): Gen
       const phase = batches[next]?.phase;
       const layout = phases[phase ?? 0].layout;
       const phaseOpen = phase !== undefined && [...running.values()].every((i) => batches[i].phase === phase);
-      while (phaseOpen && running.size < layout.concurrentBatches && next < batches.length && batches[next].phase === phase) {
-        const batchInput: BatchInput = { runId, pairs: batches[next].pairs, parallel: layout.perBatch, policy: config.copy };
-        running.set(context.df.callSubOrchestrator(Orchestrators.batch, batchInput, batchInstanceId(runId, next)), next);
+      while (
+        phaseOpen &&
+        running.size < layout.concurrentBatches &&
+        next < batches.length &&
+        batches[next].phase === phase
+      ) {
+        const batchInput: BatchInput = {
+          runId,
+          pairs: batches[next].pairs,
+          parallel: layout.perBatch,
+          policy: config.copy,
+        };
+        running.set(
+          context.df.callSubOrchestrator(Orchestrators.batch, batchInput, batchInstanceId(runId, next)),
+          next,
+        );
         next += 1;
       }
       if (![...running.keys()].some((t) => t.isCompleted)) {
@@ -98,11 +136,20 @@ export function* replicateModelsOrchestrator(context: OrchestrationContext): Gen
           outcomes.push(...(task.result as BatchResult).outcomes);
         } else {
           // A batch only fails on a bug; its pairs are reported as failed, never dropped.
-          const message = task.result instanceof Error ? task.result.message.split('\n')[0] : 'batch orchestration failed';
+          const message =
+            task.result instanceof Error ? task.result.message.split('\n')[0] : 'batch orchestration failed';
           const when = context.df.currentUtcDateTime.toISOString();
           for (const pair of batches[index].pairs) {
             if (outcomes.some((o) => o.sourceModelId === pair.sourceModelId && o.region === pair.region)) continue;
-            outcomes.push({ ...pair, outcome: 'failed', reason: { kind: 'internal', message }, attempts: 0, discarded: 0, startedAt: when, finishedAt: when });
+            outcomes.push({
+              ...pair,
+              outcome: 'failed',
+              reason: { kind: 'internal', message },
+              attempts: 0,
+              discarded: 0,
+              startedAt: when,
+              finishedAt: when,
+            });
           }
         }
         progress.batchesDone += 1;
@@ -117,7 +164,8 @@ export function* replicateModelsOrchestrator(context: OrchestrationContext): Gen
   progress.phase = 'reporting';
   context.df.setCustomStatus(progress);
   // Every copy is settled: blank target models this run could not delete on the way go now.
-  if (!input.dryRun && outcomes.length > 0) yield context.df.callActivityWithRetry(Activities.sweepOrphans, IO_RETRY, { runId, ownRun: true });
+  if (!input.dryRun && outcomes.length > 0)
+    yield context.df.callActivityWithRetry(Activities.sweepOrphans, IO_RETRY, { runId, ownRun: true });
   const copied = outcomes.filter((o) => o.outcome === 'copied');
   const failed = outcomes.filter((o) => o.outcome === 'failed');
   const summary: RunSummary = {
@@ -138,8 +186,17 @@ export function* replicateModelsOrchestrator(context: OrchestrationContext): Gen
       failed: failed.length,
     },
     plan: input.dryRun ? plan : undefined,
-    failures: failed.map((o) => ({ sourceModelId: o.sourceModelId, region: o.region, reason: o.reason ?? { kind: 'internal', message: 'unknown' }, attempts: o.attempts })),
-    copies: copied.map((o) => ({ sourceModelId: o.sourceModelId, region: o.region, targetModelId: o.targetModelId ?? '' })),
+    failures: failed.map((o) => ({
+      sourceModelId: o.sourceModelId,
+      region: o.region,
+      reason: o.reason ?? { kind: 'internal', message: 'unknown' },
+      attempts: o.attempts,
+    })),
+    copies: copied.map((o) => ({
+      sourceModelId: o.sourceModelId,
+      region: o.region,
+      targetModelId: o.targetModelId ?? '',
+    })),
     invalidModels: listing.invalid,
     creatingModels: listing.creating,
     notFoundModels: listing.notFound,

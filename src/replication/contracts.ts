@@ -136,7 +136,8 @@ export interface Plan {
 
 /** Why something failed, in words a person can act on. Never holds a secret. */
 export interface FailureReason {
-  kind: 'throttled' | 'transient' | 'authorization' | 'permanent' | 'deadline' | 'verification' | 'conflict' | 'internal';
+  kind:
+    'throttled' | 'transient' | 'authorization' | 'permanent' | 'deadline' | 'verification' | 'conflict' | 'internal';
   code?: string;
   message: string;
   requestId?: string;

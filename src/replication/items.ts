@@ -25,7 +25,9 @@ export function classifierItemId(classifierId: string): string {
 
 /** The kind of an item id and the id the service knows it by. */
 export function parseItemId(itemId: string): { kind: ItemKind; id: string } {
-  return itemId.startsWith(CLASSIFIER_PREFIX) ? { kind: 'classifier', id: itemId.slice(CLASSIFIER_PREFIX.length) } : { kind: 'model', id: itemId };
+  return itemId.startsWith(CLASSIFIER_PREFIX)
+    ? { kind: 'classifier', id: itemId.slice(CLASSIFIER_PREFIX.length) }
+    : { kind: 'model', id: itemId };
 }
 
 /** 0 classifiers, 1 models that reference nothing, 2 models that reference other items by id. */

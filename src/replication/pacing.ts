@@ -73,7 +73,7 @@ export class ManagementPacer {
     let t = nowMs;
     for (const r of resources) t = Math.max(t, this.heldUntil.get(r) ?? 0);
     // Move t past every slot closer than the interval, on every resource, until none is.
-    for (let moved = true; moved; ) {
+    for (let moved = true; moved;) {
       moved = false;
       for (const r of resources) {
         for (const s of this.slotsOf(r)) {

@@ -27,7 +27,12 @@ export const POLL_GROWTH = 1.4;
  * back off to `pollMaxMs`. A `Retry-After` from the service always wins when it asks for
  * more patience.
  */
-export function nextPollDelayMs(policy: CopyPolicy, pollsSoFar: number, elapsedMs: number, retryAfterMs?: number): number {
+export function nextPollDelayMs(
+  policy: CopyPolicy,
+  pollsSoFar: number,
+  elapsedMs: number,
+  retryAfterMs?: number,
+): number {
   const grown = policy.pollInitialMs * Math.pow(POLL_GROWTH, Math.max(0, pollsSoFar));
   const cap = elapsedMs < policy.youngForMs ? policy.pollYoungCapMs : policy.pollMaxMs;
   const interval = Math.round(Math.min(grown, Math.max(cap, policy.pollInitialMs)));
@@ -68,10 +73,17 @@ export function copyInstanceId(runId: string, pair: PairRef): string {
  * start) the others keep the window busy: the run's parent only starts the next batch
  * when a whole batch is done.
  */
-export function batchLayout(pairCount: number, maxParallel: number, batchSize: number): { batches: number; concurrentBatches: number; perBatch: number } {
+export function batchLayout(
+  pairCount: number,
+  maxParallel: number,
+  batchSize: number,
+): { batches: number; concurrentBatches: number; perBatch: number } {
   const batches = Math.ceil(pairCount / batchSize);
   if (batches <= 1) return { batches, concurrentBatches: 1, perBatch: Math.max(1, Math.min(maxParallel, batchSize)) };
-  const concurrentBatches = Math.max(1, Math.min(batches, maxParallel, Math.max(2, Math.ceil(maxParallel / batchSize) + 1)));
+  const concurrentBatches = Math.max(
+    1,
+    Math.min(batches, maxParallel, Math.max(2, Math.ceil(maxParallel / batchSize) + 1)),
+  );
   const perBatch = Math.max(1, Math.min(batchSize, Math.floor(maxParallel / concurrentBatches)));
   return { batches, concurrentBatches, perBatch };
 }

@@ -4,8 +4,18 @@ import { QueueServiceClient } from '@azure/storage-queue';
 import { DEV_ACCOUNT, DEV_KEY, startAzurite, type AzuriteInstance } from '../../dev/azurite';
 import { VirtualClock } from '../../dev/clock';
 import { startCustomVisionEmulator, type CustomVisionEmulator } from '../../dev/emulators/customVision';
-import { CustomVisionBackup, parseBackupBlobName, type BackupRecord, type CopyMode } from '../../src/customVision/backup';
-import { CvPermanentError, CvTransientError, CvValidationError, CustomVisionError } from '../../src/customVision/errors';
+import {
+  CustomVisionBackup,
+  parseBackupBlobName,
+  type BackupRecord,
+  type CopyMode,
+} from '../../src/customVision/backup';
+import {
+  CvPermanentError,
+  CvTransientError,
+  CvValidationError,
+  CustomVisionError,
+} from '../../src/customVision/errors';
 import { parseNotification, type ExportNotification } from '../../src/customVision/notifications';
 import { CustomVisionTrainingClient, type ExportPlatform } from '../../src/customVision/trainingClient';
 
@@ -49,7 +59,14 @@ describe('CustomVisionBackup on Azurite with emulator-produced exports', () => {
     backupName = `cvbackup${n}`;
     replicaName = `cvreplica${n}`;
     clock = new VirtualClock('2026-03-01T00:00:00Z');
-    emu = await startCustomVisionEmulator({ clock, storageConnectionString: azurite.connectionString, backupContainer: backupName, queueName: `cvq${n}`, exportSizeBytes: 300_000, ...opts });
+    emu = await startCustomVisionEmulator({
+      clock,
+      storageConnectionString: azurite.connectionString,
+      backupContainer: backupName,
+      queueName: `cvq${n}`,
+      exportSizeBytes: 300_000,
+      ...opts,
+    });
     await service.getContainerClient(replicaName).createIfNotExists();
     const project = await emu.createProject();
     projectId = project.id;
@@ -60,8 +77,15 @@ describe('CustomVisionBackup on Azurite with emulator-produced exports', () => {
   });
 
   /** Runs a real export through the Training API and returns the parsed Export notification from the queue. */
-  async function exportAndReceive(backup: CustomVisionBackup, platform: ExportPlatform = 'ONNX'): Promise<ExportNotification> {
-    const client = new CustomVisionTrainingClient({ endpoint: emu.endpoint, trainingKey: emu.trainingKey, now: () => clock.now() });
+  async function exportAndReceive(
+    backup: CustomVisionBackup,
+    platform: ExportPlatform = 'ONNX',
+  ): Promise<ExportNotification> {
+    const client = new CustomVisionTrainingClient({
+      endpoint: emu.endpoint,
+      trainingKey: emu.trainingKey,
+      now: () => clock.now(),
+    });
     await client.requestExport(projectId, iterationId, platform);
     clock.advance(30_000);
     await emu.flush();
@@ -72,7 +96,12 @@ describe('CustomVisionBackup on Azurite with emulator-produced exports', () => {
       for (const m of got.receivedMessageItems) {
         await queue.deleteMessage(m.messageId, m.popReceipt);
         const parsed = parseNotification(m.messageText, { modelUriPolicy: backup.policy });
-        if (parsed.ok && parsed.notification.type === 'Export' && parsed.notification.modelUri?.endsWith(`.${platform}`)) return parsed.notification;
+        if (
+          parsed.ok &&
+          parsed.notification.type === 'Export' &&
+          parsed.notification.modelUri?.endsWith(`.${platform}`)
+        )
+          return parsed.notification;
       }
     }
   }
@@ -85,40 +114,43 @@ describe('CustomVisionBackup on Azurite with emulator-produced exports', () => {
     });
   }
 
-  it.each(['auto', 'server', 'stream'] as const)('records the backup and a verified replica (copy %s), SHA-256 when the blob has no Content-MD5', async (mode) => {
-    // Prepare
-    await start();
-    const backup = backupFor(mode);
-    const notification = await exportAndReceive(backup);
-    const expectedBytes = emu.modelBytes(projectId, iterationId, 'ONNX');
-    const sha256 = createHash('sha256').update(expectedBytes).digest('hex');
-    // Act
-    const [record] = await backup.backupExport(notification);
-    // Assess
-    const blobName = `${projectId} - ${iterationId}.ONNX`;
-    expect(record).toEqual<BackupRecord>({
-      projectId,
-      iterationId,
-      platform: 'ONNX',
-      blobName,
-      location: `${azurite.blobEndpoint}/${backupName}/${encodeURIComponent(blobName)}`,
-      sizeBytes: 300_000,
-      sha256,
-      lastModified: expect.stringMatching(/^\d{4}-\d\d-\d\dT/) as unknown as string,
-      etag: expect.any(String) as unknown as string,
-      replica: {
-        location: `${azurite.blobEndpoint}/${replicaName}/${encodeURIComponent(blobName)}`,
+  it.each(['auto', 'server', 'stream'] as const)(
+    'records the backup and a verified replica (copy %s), SHA-256 when the blob has no Content-MD5',
+    async (mode) => {
+      // Prepare
+      await start();
+      const backup = backupFor(mode);
+      const notification = await exportAndReceive(backup);
+      const expectedBytes = emu.modelBytes(projectId, iterationId, 'ONNX');
+      const sha256 = createHash('sha256').update(expectedBytes).digest('hex');
+      // Act
+      const [record] = await backup.backupExport(notification);
+      // Assess
+      const blobName = `${projectId} - ${iterationId}.ONNX`;
+      expect(record).toEqual<BackupRecord>({
+        projectId,
+        iterationId,
+        platform: 'ONNX',
+        blobName,
+        location: `${azurite.blobEndpoint}/${backupName}/${encodeURIComponent(blobName)}`,
         sizeBytes: 300_000,
-        verified: true,
-        checksum: { algorithm: 'sha256', value: sha256 },
-        method: mode === 'stream' ? 'stream' : 'server',
-      },
-    });
-    expect(record?.md5).toBeUndefined();
-    const replicaBytes = await service.getContainerClient(replicaName).getBlobClient(blobName).downloadToBuffer();
-    expect(replicaBytes.equals(expectedBytes)).toBe(true);
-    expectNoSas(record);
-  });
+        sha256,
+        lastModified: expect.stringMatching(/^\d{4}-\d\d-\d\dT/) as unknown as string,
+        etag: expect.any(String) as unknown as string,
+        replica: {
+          location: `${azurite.blobEndpoint}/${replicaName}/${encodeURIComponent(blobName)}`,
+          sizeBytes: 300_000,
+          verified: true,
+          checksum: { algorithm: 'sha256', value: sha256 },
+          method: mode === 'stream' ? 'stream' : 'server',
+        },
+      });
+      expect(record?.md5).toBeUndefined();
+      const replicaBytes = await service.getContainerClient(replicaName).getBlobClient(blobName).downloadToBuffer();
+      expect(replicaBytes.equals(expectedBytes)).toBe(true);
+      expectNoSas(record);
+    },
+  );
 
   it('is idempotent: a second run finds the verified replica and copies nothing', async () => {
     // Prepare
@@ -151,9 +183,15 @@ describe('CustomVisionBackup on Azurite with emulator-produced exports', () => {
     await start({ contentMd5: true });
     const backup = backupFor('stream');
     const notification = await exportAndReceive(backup, 'CoreML');
-    const md5 = createHash('md5').update(emu.modelBytes(projectId, iterationId, 'CoreML')).digest('base64');
+    const md5 = createHash('md5')
+      .update(emu.modelBytes(projectId, iterationId, 'CoreML'))
+      .digest('base64');
     const [record] = await backup.backupExport(notification);
-    expect(record).toMatchObject({ platform: 'CoreML', md5, replica: { checksum: { algorithm: 'md5', value: md5 }, verified: true } });
+    expect(record).toMatchObject({
+      platform: 'CoreML',
+      md5,
+      replica: { checksum: { algorithm: 'md5', value: md5 }, verified: true },
+    });
     expect(record?.sha256).toBeUndefined();
     const props = await service.getContainerClient(replicaName).getBlobClient(record!.blobName).getProperties();
     expect(Buffer.from(props.contentMD5!).toString('base64')).toBe(md5);
@@ -166,7 +204,11 @@ describe('CustomVisionBackup on Azurite with emulator-produced exports', () => {
     const notification = await exportAndReceive(backup);
     const [record] = await backup.backupExport(notification);
     expect(record?.replica).toBeUndefined();
-    expect(record?.sha256).toBe(createHash('sha256').update(emu.modelBytes(projectId, iterationId, 'ONNX')).digest('hex'));
+    expect(record?.sha256).toBe(
+      createHash('sha256')
+        .update(emu.modelBytes(projectId, iterationId, 'ONNX'))
+        .digest('hex'),
+    );
   });
 
   it('without a modelUri: backs up every platform blob of the iteration', async () => {
@@ -174,7 +216,13 @@ describe('CustomVisionBackup on Azurite with emulator-produced exports', () => {
     const backup = backupFor();
     await exportAndReceive(backup, 'ONNX');
     await exportAndReceive(backup, 'TensorFlow');
-    const records = await backup.backupExport({ type: 'Export', version: '1.0', projectId, iterationId, exportStatus: 'ExportCompleted' });
+    const records = await backup.backupExport({
+      type: 'Export',
+      version: '1.0',
+      projectId,
+      iterationId,
+      exportStatus: 'ExportCompleted',
+    });
     expect(records.map((r) => r.platform)).toEqual(['ONNX', 'TensorFlow']);
     expect(records.every((r) => r.replica?.verified)).toBe(true);
   });
@@ -182,11 +230,29 @@ describe('CustomVisionBackup on Azurite with emulator-produced exports', () => {
   it('refuses a modelUri outside the backup container, a failed export, a blob of another iteration', async () => {
     await start();
     const backup = backupFor();
-    const base: ExportNotification = { type: 'Export', version: '1.0', projectId, iterationId, exportStatus: 'ExportCompleted' };
-    const foreign = await caught(backup.backupExport({ ...base, modelUri: `${azurite.blobEndpoint}/${replicaName}/${encodeURIComponent(`${projectId} - ${iterationId}.ONNX`)}` }));
-    const evil = await caught(backup.backupExport({ ...base, modelUri: `https://evil.com/devstoreaccount1/${backupName}/x` }));
+    const base: ExportNotification = {
+      type: 'Export',
+      version: '1.0',
+      projectId,
+      iterationId,
+      exportStatus: 'ExportCompleted',
+    };
+    const foreign = await caught(
+      backup.backupExport({
+        ...base,
+        modelUri: `${azurite.blobEndpoint}/${replicaName}/${encodeURIComponent(`${projectId} - ${iterationId}.ONNX`)}`,
+      }),
+    );
+    const evil = await caught(
+      backup.backupExport({ ...base, modelUri: `https://evil.com/devstoreaccount1/${backupName}/x` }),
+    );
     const failed = await caught(backup.backupExport({ ...base, exportStatus: 'ExportFailed' }));
-    const other = await caught(backup.backupExport({ ...base, modelUri: `${azurite.blobEndpoint}/${backupName}/${encodeURIComponent(`${projectId} - ${projectId}.ONNX`)}` }));
+    const other = await caught(
+      backup.backupExport({
+        ...base,
+        modelUri: `${azurite.blobEndpoint}/${backupName}/${encodeURIComponent(`${projectId} - ${projectId}.ONNX`)}`,
+      }),
+    );
     expect(foreign).toBeInstanceOf(CvValidationError);
     expect(foreign.reason).toBe('foreignModelUri');
     expect(evil.reason).toBe('foreignModelUri');
@@ -197,15 +263,30 @@ describe('CustomVisionBackup on Azurite with emulator-produced exports', () => {
   it('a missing blob is permanent; an unreachable storage account is transient', async () => {
     await start();
     const backup = backupFor();
-    const missing = await caught(backup.backupExport({ type: 'Export', version: '1.0', projectId, iterationId, exportStatus: 'ExportCompleted', modelUri: `${azurite.blobEndpoint}/${backupName}/${encodeURIComponent(`${projectId} - ${iterationId}.VAIDK`)}` }));
+    const missing = await caught(
+      backup.backupExport({
+        type: 'Export',
+        version: '1.0',
+        projectId,
+        iterationId,
+        exportStatus: 'ExportCompleted',
+        modelUri: `${azurite.blobEndpoint}/${backupName}/${encodeURIComponent(`${projectId} - ${iterationId}.VAIDK`)}`,
+      }),
+    );
     expect(missing).toBeInstanceOf(CvPermanentError);
     expect(missing).toMatchObject({ reason: 'blobNotFound', status: 404 });
     await expect(backup.backupIteration(projectId, iterationId)).resolves.toEqual([]);
-    const noneListed = await caught(backup.backupExport({ type: 'Export', version: '1.0', projectId, iterationId, exportStatus: 'ExportCompleted' }));
+    const noneListed = await caught(
+      backup.backupExport({ type: 'Export', version: '1.0', projectId, iterationId, exportStatus: 'ExportCompleted' }),
+    );
     expect(noneListed).toMatchObject({ kind: 'permanent', reason: 'blobNotFound' });
 
     // A storage account nobody listens on; one try only, so no real-time backoff.
-    const down = new ContainerClient(`http://127.0.0.1:1/${DEV_ACCOUNT}/${backupName}`, new StorageSharedKeyCredential(DEV_ACCOUNT, DEV_KEY), { retryOptions: { maxTries: 1 } });
+    const down = new ContainerClient(
+      `http://127.0.0.1:1/${DEV_ACCOUNT}/${backupName}`,
+      new StorageSharedKeyCredential(DEV_ACCOUNT, DEV_KEY),
+      { retryOptions: { maxTries: 1 } },
+    );
     const unreachable = new CustomVisionBackup({ backup: down });
     const e = await caught(unreachable.backupBlob(`${projectId} - ${iterationId}.ONNX`));
     expect(e).toBeInstanceOf(CvTransientError);
@@ -217,7 +298,17 @@ describe('CustomVisionBackup on Azurite with emulator-produced exports', () => {
     const p = '5c2b7d38-1d3a-4f0e-9d53-2b7f7e3c1a10';
     const i = 'a1e4c0b2-77f2-4a8e-8f1b-0d3c2e9f6b21';
     expect(parseBackupBlobName(`${p} - ${i}.ONNX`)).toEqual({ projectId: p, iterationId: i, platform: 'ONNX' });
-    expect(parseBackupBlobName(`${p.toUpperCase()} - ${i}.DockerFile`)).toEqual({ projectId: p, iterationId: i, platform: 'DockerFile' });
-    for (const bad of [`${p}-${i}.ONNX`, `${p} - ${i}`, `${p} - ${i}.ON/NX`, 'CustomVision-TestPermission-x/permission-test']) expect(parseBackupBlobName(bad)).toBeUndefined();
+    expect(parseBackupBlobName(`${p.toUpperCase()} - ${i}.DockerFile`)).toEqual({
+      projectId: p,
+      iterationId: i,
+      platform: 'DockerFile',
+    });
+    for (const bad of [
+      `${p}-${i}.ONNX`,
+      `${p} - ${i}`,
+      `${p} - ${i}.ON/NX`,
+      'CustomVision-TestPermission-x/permission-test',
+    ])
+      expect(parseBackupBlobName(bad)).toBeUndefined();
   });
 });

@@ -1,5 +1,9 @@
 import { VirtualClock } from '../../dev/clock';
-import { startCustomVisionEmulator, type CustomVisionEmulator, type EmulatedProject } from '../../dev/emulators/customVision';
+import {
+  startCustomVisionEmulator,
+  type CustomVisionEmulator,
+  type EmulatedProject,
+} from '../../dev/emulators/customVision';
 import {
   CustomVisionError,
   CvPermanentError,
@@ -38,7 +42,12 @@ describe('CustomVisionTrainingClient against the emulator', () => {
   beforeEach(async () => {
     clock = new VirtualClock('2026-03-01T00:00:00Z');
     // No storage: side effects are only logged (these tests are about the API).
-    emu = await startCustomVisionEmulator({ clock, trainingKey: KEY, exportDurationMs: 60_000, idSeed: 'client-tests' });
+    emu = await startCustomVisionEmulator({
+      clock,
+      trainingKey: KEY,
+      exportDurationMs: 60_000,
+      idSeed: 'client-tests',
+    });
     client = new CustomVisionTrainingClient({ endpoint: emu.endpoint, trainingKey: KEY, now: () => clock.now() });
     project = await emu.createProject({ name: 'parts' });
     iterationId = (await emu.trainIteration(project.id)).id;
@@ -65,10 +74,21 @@ describe('CustomVisionTrainingClient against the emulator', () => {
     clock.advance(60_000);
     const done = await client.listExports(project.id, iterationId);
     // Assess
-    expect(first).toEqual({ alreadyQueued: false, export: { platform: 'ONNX', status: 'Exporting', flavor: 'ONNX12', hasDownloadUri: false, newerVersionAvailable: false } });
+    expect(first).toEqual({
+      alreadyQueued: false,
+      export: {
+        platform: 'ONNX',
+        status: 'Exporting',
+        flavor: 'ONNX12',
+        hasDownloadUri: false,
+        newerVersionAvailable: false,
+      },
+    });
     expect(again).toEqual({ alreadyQueued: true });
     expect(running).toEqual([expect.objectContaining({ platform: 'ONNX', status: 'Exporting' })]);
-    expect(done).toEqual([{ platform: 'ONNX', status: 'Done', flavor: 'ONNX12', hasDownloadUri: true, newerVersionAvailable: false }]);
+    expect(done).toEqual([
+      { platform: 'ONNX', status: 'Done', flavor: 'ONNX12', hasDownloadUri: true, newerVersionAvailable: false },
+    ]);
     expect(JSON.stringify(done)).not.toMatch(/sig=|blob\.core/);
     // "Already queued" holds while Done too; a different platform is a new export.
     expect(await client.requestExport(project.id, iterationId, 'ONNX', 'ONNX12')).toEqual({ alreadyQueued: true });
@@ -79,7 +99,9 @@ describe('CustomVisionTrainingClient against the emulator', () => {
     emu.faults.failExports = true;
     await client.requestExport(project.id, iterationId, 'TensorFlow');
     clock.advance(60_000);
-    expect(await client.listExports(project.id, iterationId)).toEqual([expect.objectContaining({ platform: 'TensorFlow', status: 'Failed', hasDownloadUri: false })]);
+    expect(await client.listExports(project.id, iterationId)).toEqual([
+      expect.objectContaining({ platform: 'TensorFlow', status: 'Failed', hasDownloadUri: false }),
+    ]);
     emu.faults.failExports = false;
     expect(await client.requestExport(project.id, iterationId, 'TensorFlow')).toMatchObject({ alreadyQueued: false });
   });
@@ -103,15 +125,27 @@ describe('CustomVisionTrainingClient against the emulator', () => {
 
   it('reads an HTTP-date Retry-After against the injected clock', async () => {
     const at = new Date(clock.now() + 30_000).toUTCString();
-    const fetchStub: typeof fetch = () => Promise.resolve(new Response('{"error":{"code":"429","message":"slow down"}}', { status: 429, headers: { 'retry-after': at } }));
-    const c = new CustomVisionTrainingClient({ endpoint: emu.endpoint, trainingKey: KEY, now: () => clock.now(), fetch: fetchStub });
+    const fetchStub: typeof fetch = () =>
+      Promise.resolve(
+        new Response('{"error":{"code":"429","message":"slow down"}}', { status: 429, headers: { 'retry-after': at } }),
+      );
+    const c = new CustomVisionTrainingClient({
+      endpoint: emu.endpoint,
+      trainingKey: KEY,
+      now: () => clock.now(),
+      fetch: fetchStub,
+    });
     expect(await caught(c.listIterations(project.id))).toMatchObject({ kind: 'throttled', retryAfterMs: 30_000 });
   });
 
   it('classifies permanent failures: not exportable, unknown ids, bad key', async () => {
     // Prepare
     const general = await emu.trainIteration(project.id, { exportable: false });
-    const wrongKey = new CustomVisionTrainingClient({ endpoint: emu.endpoint, trainingKey: `${KEY}-wrong`, now: () => clock.now() });
+    const wrongKey = new CustomVisionTrainingClient({
+      endpoint: emu.endpoint,
+      trainingKey: `${KEY}-wrong`,
+      now: () => clock.now(),
+    });
     // Act
     const notExportable = await caught(client.requestExport(project.id, general.id, 'ONNX'));
     const unknownProject = await caught(client.getIteration('00000000-0000-4000-8000-000000000000', iterationId));
@@ -119,7 +153,12 @@ describe('CustomVisionTrainingClient against the emulator', () => {
     const unauthenticated = await caught(wrongKey.listIterations(project.id));
     // Assess
     expect(notExportable).toBeInstanceOf(CvPermanentError);
-    expect(notExportable).toMatchObject({ reason: 'exportValidationFailed', serviceCode: 'BadRequestExportValidationFailed', status: 400, retryable: false });
+    expect(notExportable).toMatchObject({
+      reason: 'exportValidationFailed',
+      serviceCode: 'BadRequestExportValidationFailed',
+      status: 400,
+      retryable: false,
+    });
     expect(unknownProject).toMatchObject({ kind: 'permanent', reason: 'notFound', status: 404 });
     expect(unknownIteration).toMatchObject({ kind: 'permanent', reason: 'notFound', status: 404 });
     expect(unauthenticated).toMatchObject({ kind: 'permanent', reason: 'unauthenticated', status: 401 });
@@ -149,7 +188,13 @@ describe('CustomVisionTrainingClient against the emulator', () => {
   });
 
   it('scrubs the key when the service echoes it in an error message', async () => {
-    const fetchStub: typeof fetch = () => Promise.resolve(new Response(JSON.stringify({ code: 'BadRequest', message: `key ${KEY} refused, see https://x.example/a?sig=zzz` }), { status: 400 }));
+    const fetchStub: typeof fetch = () =>
+      Promise.resolve(
+        new Response(
+          JSON.stringify({ code: 'BadRequest', message: `key ${KEY} refused, see https://x.example/a?sig=zzz` }),
+          { status: 400 },
+        ),
+      );
     const c = new CustomVisionTrainingClient({ endpoint: emu.endpoint, trainingKey: KEY, fetch: fetchStub });
     const e = await caught(c.requestExport(project.id, iterationId, 'ONNX'));
     expect(e).toMatchObject({ kind: 'permanent', reason: 'badRequest' });
@@ -160,15 +205,24 @@ describe('CustomVisionTrainingClient against the emulator', () => {
   it('refuses bad arguments before sending anything', async () => {
     const before = emu.requestLog.length;
     expect(await caught(client.getIteration('nope', iterationId))).toBeInstanceOf(CvValidationError);
-    expect(await caught(client.requestExport(project.id, iterationId, 'Zip' as never))).toBeInstanceOf(CvValidationError);
+    expect(await caught(client.requestExport(project.id, iterationId, 'Zip' as never))).toBeInstanceOf(
+      CvValidationError,
+    );
     expect(emu.requestLog.length).toBe(before);
-    expect(() => new CustomVisionTrainingClient({ endpoint: 'http://cv.example.com', trainingKey: KEY })).toThrow(CvValidationError);
+    expect(() => new CustomVisionTrainingClient({ endpoint: 'http://cv.example.com', trainingKey: KEY })).toThrow(
+      CvValidationError,
+    );
     expect(JSON.stringify(client)).not.toContain(KEY);
   });
 
   it('keeps no secret in the emulator request log', async () => {
     await client.requestExport(project.id, iterationId, 'ONNX');
     expect(JSON.stringify(emu.requestLog)).not.toContain(KEY);
-    expect(emu.requestLog.at(-1)).toMatchObject({ method: 'POST', status: 200, keyValid: true, path: expect.stringContaining('platform=ONNX') });
+    expect(emu.requestLog.at(-1)).toMatchObject({
+      method: 'POST',
+      status: 200,
+      keyValid: true,
+      path: expect.stringContaining('platform=ONNX'),
+    });
   });
 });

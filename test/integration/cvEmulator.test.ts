@@ -36,7 +36,11 @@ describe('Custom Vision emulator: storage side effects on Azurite', () => {
     });
     container = BlobServiceClient.fromConnectionString(azurite.connectionString).getContainerClient(`cvemu${n}`);
     queue = QueueServiceClient.fromConnectionString(azurite.connectionString).getQueueClient(`cvemu${n}`);
-    client = new CustomVisionTrainingClient({ endpoint: emu.endpoint, trainingKey: emu.trainingKey, now: () => clock.now() });
+    client = new CustomVisionTrainingClient({
+      endpoint: emu.endpoint,
+      trainingKey: emu.trainingKey,
+      now: () => clock.now(),
+    });
   }
   afterEach(async () => {
     await emu.close();
@@ -74,7 +78,9 @@ describe('Custom Vision emulator: storage side effects on Azurite', () => {
     // Assess
     expect(during).toEqual([expect.stringMatching(/^CustomVision-TestPermission-[0-9a-f-]{36}\//)]);
     expect(after).toEqual([]);
-    expect(messages.map((m) => m.parsed)).toEqual([{ ok: true, encoding: 'json', notification: { type: 'ConnectionTest', version: '1.0', projectId: project.id } }]);
+    expect(messages.map((m) => m.parsed)).toEqual([
+      { ok: true, encoding: 'json', notification: { type: 'ConnectionTest', version: '1.0', projectId: project.id } },
+    ]);
     expect(JSON.parse(messages[0]!.text)).toHaveProperty('Content.projectId', project.id);
   });
 
@@ -100,11 +106,25 @@ describe('Custom Vision emulator: storage side effects on Azurite', () => {
     const name = `${project.id} - ${it1.id}.ONNX`;
     expect(after).toContain(name);
     expect(messages.map((m) => m.parsed)).toEqual([
-      { ok: true, encoding: 'json', notification: { type: 'Training', version: '1.0', projectId: project.id, iterationId: it1.id, trainingStatus: 'TrainingCompleted' } },
       {
         ok: true,
         encoding: 'json',
-        notification: expect.objectContaining({ type: 'Export', exportStatus: 'ExportCompleted', modelUri: `${container.url}/${encodeURIComponent(name)}` }) as unknown,
+        notification: {
+          type: 'Training',
+          version: '1.0',
+          projectId: project.id,
+          iterationId: it1.id,
+          trainingStatus: 'TrainingCompleted',
+        },
+      },
+      {
+        ok: true,
+        encoding: 'json',
+        notification: expect.objectContaining({
+          type: 'Export',
+          exportStatus: 'ExportCompleted',
+          modelUri: `${container.url}/${encodeURIComponent(name)}`,
+        }) as unknown,
       },
     ]);
     const bytes = await container.getBlobClient(name).downloadToBuffer();
@@ -122,7 +142,11 @@ describe('Custom Vision emulator: storage side effects on Azurite', () => {
     const messages = await drainQueue();
     expect(completed).toHaveLength(1);
     expect(messages.map((m) => m.parsed.ok && m.parsed.encoding)).toEqual(['base64', 'base64', 'base64']);
-    expect(messages.map((m) => (m.parsed.ok ? m.parsed.notification.type : m.parsed.reason.code))).toEqual(['ConnectionTest', 'Training', 'Export']);
+    expect(messages.map((m) => (m.parsed.ok ? m.parsed.notification.type : m.parsed.reason.code))).toEqual([
+      'ConnectionTest',
+      'Training',
+      'Export',
+    ]);
     const props = await container.getBlobClient(`${project.id} - ${it1.id}.CoreML`).getProperties();
     expect(props.contentMD5?.length).toBe(16);
   });
@@ -158,7 +182,10 @@ describe('Custom Vision emulator: storage side effects on Azurite', () => {
     await client.requestExport(project.id, it1.id, 'ONNX');
     await emu.completeExports();
     const exportMessage = (await drainQueue()).find((m) => m.text.includes('"Export"'));
-    expect(exportMessage?.parsed).toMatchObject({ ok: false, reason: { code: 'foreignModelUri', field: 'Content.modelUri' } });
+    expect(exportMessage?.parsed).toMatchObject({
+      ok: false,
+      reason: { code: 'foreignModelUri', field: 'Content.modelUri' },
+    });
     expect(exportMessage?.text).toContain('sig=');
     const kept = sanitizeRawMessage(exportMessage?.text);
     expect(kept.text).not.toContain('sig=');
@@ -171,7 +198,10 @@ describe('Custom Vision emulator: storage side effects on Azurite', () => {
     const res = await fetch(`${emu.endpoint}/customvision/v3.3/Training/projects/${project.id}`, {
       method: 'PATCH',
       headers: { 'Training-key': emu.trainingKey, 'Content-Type': 'application/json' },
-      body: JSON.stringify({ name: 'p', settings: { exportModelContainerUri: container.url, notificationQueueUri: queue.url } }),
+      body: JSON.stringify({
+        name: 'p',
+        settings: { exportModelContainerUri: container.url, notificationQueueUri: queue.url },
+      }),
     });
     expect(res.status).toBe(200);
     const messages = await drainQueue();

@@ -6,7 +6,15 @@
  */
 import type { HostEvent } from '../../dev/host';
 import { cvBackupInstanceId, type CvBackupOutput } from '../../src/orchestrators/customVisionBackup';
-import { QUEUE, expectNoSecret, ledgerSnapshot, queueDepth, startRecorder, startWorld, type World } from './cvFunctionsHarness';
+import {
+  QUEUE,
+  expectNoSecret,
+  ledgerSnapshot,
+  queueDepth,
+  startRecorder,
+  startWorld,
+  type World,
+} from './cvFunctionsHarness';
 
 describe('Custom Vision functions under faults', () => {
   let w: World;
@@ -20,13 +28,20 @@ describe('Custom Vision functions under faults', () => {
   const idle = (): Promise<void> => w.host.runUntilIdle({ advanceTime: false });
 
   /** An ExportCompleted message for a blob the emulator really wrote (its own notification dropped). */
-  async function exportedModel(): Promise<{ projectId: string; iterationId: string; message: Record<string, unknown> }> {
+  async function exportedModel(): Promise<{
+    projectId: string;
+    iterationId: string;
+    message: Record<string, unknown>;
+  }> {
     await w.fresh({ platforms: '' });
     delete process.env.CV_EXPORT_PLATFORMS;
     const project = await w.emu.createProject();
     const it = await w.emu.trainIteration(project.id);
     await idle();
-    const res = await fetch(`${w.emu.endpoint}/customvision/v3.3/Training/projects/${project.id}/iterations/${it.id}/export?platform=ONNX`, { method: 'POST', headers: { 'Training-key': w.emu.trainingKey } });
+    const res = await fetch(
+      `${w.emu.endpoint}/customvision/v3.3/Training/projects/${project.id}/iterations/${it.id}/export?platform=ONNX`,
+      { method: 'POST', headers: { 'Training-key': w.emu.trainingKey } },
+    );
     expect(res.status).toBe(200);
     w.emu.faults.dropNotifications = true;
     await w.emu.completeExports();
@@ -64,7 +79,9 @@ describe('Custom Vision functions under faults', () => {
     expect(f.count()).toBe(1);
     expect(w.proxy.failed).toBeGreaterThan(0);
     const backups = await w.records().listBackups({ projectId, iterationId });
-    expect(backups).toEqual([expect.objectContaining({ platform: 'ONNX', replica: expect.objectContaining({ verified: true }) })]);
+    expect(backups).toEqual([
+      expect.objectContaining({ platform: 'ONNX', replica: expect.objectContaining({ verified: true }) }),
+    ]);
     expect(await queueDepth(w, QUEUE)).toBe(0);
     expect(await queueDepth(w, `${QUEUE}-poison`)).toBe(0);
     expect(await w.rejected().list()).toEqual([]);
@@ -113,7 +130,11 @@ describe('Custom Vision functions under faults', () => {
       ];
       // Act
       for (const modelUri of uris) {
-        await w.host.queues.send(QUEUE, { version: '1.0', type: 'Export', Content: { projectId: P, iterationId: I, exportStatus: 'ExportCompleted', modelUri } });
+        await w.host.queues.send(QUEUE, {
+          version: '1.0',
+          type: 'Export',
+          Content: { projectId: P, iterationId: I, exportStatus: 'ExportCompleted', modelUri },
+        });
       }
       await idle();
       // Assess

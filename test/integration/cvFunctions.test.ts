@@ -18,7 +18,9 @@ describe('Custom Vision functions (local host + Azurite + emulator)', () => {
 
   const idle = (): Promise<void> => w.host.runUntilIdle({ advanceTime: false });
 
-  async function trainAndRequest(opts: { status?: 'TrainingCompleted' | 'TrainingFailed' } = {}): Promise<{ projectId: string; iterationId: string; instanceId: string }> {
+  async function trainAndRequest(
+    opts: { status?: 'TrainingCompleted' | 'TrainingFailed' } = {},
+  ): Promise<{ projectId: string; iterationId: string; instanceId: string }> {
     const project = await w.emu.createProject();
     const it = await w.emu.trainIteration(project.id, opts);
     await idle();
@@ -32,7 +34,10 @@ describe('Custom Vision functions (local host + Azurite + emulator)', () => {
     const project = await w.emu.createProject({ backups: true, notifications: true });
     await idle();
     // Assess
-    expect(await w.records().getProject(project.id)).toEqual({ projectId: project.id, connectionVerifiedAt: new Date(w.clock.now()).toISOString() });
+    expect(await w.records().getProject(project.id)).toEqual({
+      projectId: project.id,
+      connectionVerifiedAt: new Date(w.clock.now()).toISOString(),
+    });
     expect(await queueDepth(w, QUEUE)).toBe(0);
   });
 
@@ -60,18 +65,30 @@ describe('Custom Vision functions (local host + Azurite + emulator)', () => {
       expect(b.location).toBe(`${w.azurite.blobEndpoint}/${w.backupContainer}/${encodeURIComponent(b.blobName)}`);
       expect(b.sizeBytes).toBe(100_000);
       expect(b.sha256).toMatch(/^[0-9a-f]{64}$/);
-      expect(b.replica).toMatchObject({ verified: true, sizeBytes: 100_000, checksum: { algorithm: 'sha256', value: b.sha256 } });
+      expect(b.replica).toMatchObject({
+        verified: true,
+        sizeBytes: 100_000,
+        checksum: { algorithm: 'sha256', value: b.sha256 },
+      });
       expect(b.replica?.location).toContain(`/${w.replicaContainer}/`);
       expect(b.source).toBe('notification');
     }
     const iteration = await w.records().getIteration(projectId, iterationId);
-    expect(iteration).toMatchObject({ trainingStatus: 'TrainingCompleted', backup: { instanceId, state: 'completed', platforms: ['ONNX', 'TensorFlow'] } });
+    expect(iteration).toMatchObject({
+      trainingStatus: 'TrainingCompleted',
+      backup: { instanceId, state: 'completed', platforms: ['ONNX', 'TensorFlow'] },
+    });
     expect(await queueDepth(w, QUEUE)).toBe(0);
 
     // HTTP: the records, newest first
     const res = await w.get(`/api/customvision/backups?projectId=${projectId}&iterationId=${iterationId}`);
     expect(res.status).toBe(200);
-    expect(res.body).toMatchObject({ projectId, iterationId, count: 2, iterations: [{ backup: { state: 'completed' } }] });
+    expect(res.body).toMatchObject({
+      projectId,
+      iterationId,
+      count: 2,
+      iterations: [{ backup: { state: 'completed' } }],
+    });
   });
 
   it('a lost Export notification still ends in a backup: the timer falls back to reading the export status', async () => {
@@ -87,7 +104,9 @@ describe('Custom Vision functions (local host + Azurite + emulator)', () => {
     // Assess
     expect(w.emu.notificationLog.filter((n) => n.type === 'Export').every((n) => n.dropped)).toBe(true);
     expect(status.runtimeStatus).toBe('Completed');
-    expect((status.output as CvBackupOutput).platforms).toEqual([expect.objectContaining({ platform: 'ONNX', outcome: 'backedUp', via: 'statusCheck', replicaVerified: true })]);
+    expect((status.output as CvBackupOutput).platforms).toEqual([
+      expect.objectContaining({ platform: 'ONNX', outcome: 'backedUp', via: 'statusCheck', replicaVerified: true }),
+    ]);
     expect(w.clock.now()).toBeGreaterThan(before); // virtual time moved to the timer
     const [b] = await w.records().listBackups({ projectId, iterationId });
     expect(b).toMatchObject({ platform: 'ONNX', source: 'statusCheck', replica: { verified: true } });
@@ -102,8 +121,14 @@ describe('Custom Vision functions (local host + Azurite + emulator)', () => {
     await w.emu.completeExports();
     const status = await w.host.durable.waitForInstance(instanceId);
     // Assess
-    expect(status.output).toMatchObject({ state: 'failed', platforms: [{ platform: 'ONNX', outcome: 'failed', reason: expect.stringContaining('exportFailed') }] });
-    expect(await w.records().getIteration(projectId, iterationId)).toMatchObject({ exportFailedAt: expect.any(String), backup: { state: 'failed' } });
+    expect(status.output).toMatchObject({
+      state: 'failed',
+      platforms: [{ platform: 'ONNX', outcome: 'failed', reason: expect.stringContaining('exportFailed') }],
+    });
+    expect(await w.records().getIteration(projectId, iterationId)).toMatchObject({
+      exportFailedAt: expect.any(String),
+      backup: { state: 'failed' },
+    });
     expect(await w.records().listBackups({ projectId })).toEqual([]);
   });
 
@@ -112,13 +137,23 @@ describe('Custom Vision functions (local host + Azurite + emulator)', () => {
     const project = await w.emu.createProject();
     const it = await w.emu.trainIteration(project.id, { exportable: false });
     const status = await w.host.durable.waitForInstance(cvBackupInstanceId(project.id, it.id));
-    expect(status.output).toMatchObject({ state: 'failed', platforms: [{ outcome: 'failed', via: 'request', reason: expect.stringMatching(/exportValidationFailed|notExportable/) }] });
+    expect(status.output).toMatchObject({
+      state: 'failed',
+      platforms: [
+        { outcome: 'failed', via: 'request', reason: expect.stringMatching(/exportValidationFailed|notExportable/) },
+      ],
+    });
   });
 
   it('TrainingFailed: recorded, no backup started', async () => {
     await w.fresh();
     const { projectId, iterationId, instanceId } = await trainAndRequest({ status: 'TrainingFailed' });
-    expect(await w.records().getIteration(projectId, iterationId)).toEqual({ projectId, iterationId, trainingStatus: 'TrainingFailed', trainingRecordedAt: expect.any(String) });
+    expect(await w.records().getIteration(projectId, iterationId)).toEqual({
+      projectId,
+      iterationId,
+      trainingStatus: 'TrainingFailed',
+      trainingRecordedAt: expect.any(String),
+    });
     expect(w.host.durable.getStatus(instanceId)).toBeUndefined();
   });
 
@@ -126,7 +161,9 @@ describe('Custom Vision functions (local host + Azurite + emulator)', () => {
     await w.fresh();
     delete process.env.CV_EXPORT_PLATFORMS;
     const { projectId, iterationId, instanceId } = await trainAndRequest();
-    expect(await w.records().getIteration(projectId, iterationId)).toMatchObject({ trainingStatus: 'TrainingCompleted' });
+    expect(await w.records().getIteration(projectId, iterationId)).toMatchObject({
+      trainingStatus: 'TrainingCompleted',
+    });
     expect(w.host.durable.getStatus(instanceId)).toBeUndefined();
     expect(w.emu.exports).toHaveLength(0);
   });
@@ -147,7 +184,9 @@ describe('Custom Vision functions (local host + Azurite + emulator)', () => {
     await idle();
     // Assess
     const after = await ledgerSnapshot(w);
-    expect([...after.entries()].map(([k, v]) => [k, v.etag])).toEqual([...before.entries()].map(([k, v]) => [k, v.etag]));
+    expect([...after.entries()].map(([k, v]) => [k, v.etag])).toEqual(
+      [...before.entries()].map(([k, v]) => [k, v.etag]),
+    );
     expect(w.host.durable.list().map((s) => [s.instanceId, s.runtimeStatus, s.lastUpdatedTime])).toEqual(instances);
     expect(await queueDepth(w, QUEUE)).toBe(0);
   });
@@ -155,13 +194,26 @@ describe('Custom Vision functions (local host + Azurite + emulator)', () => {
   it('accepts the same message as an object, base64 JSON, raw JSON text and with lower-case keys', async () => {
     // Prepare
     await w.fresh();
-    const ids = ['0f8fad5b-d9cb-469f-a165-70867728950e', '7c9e6679-7425-40de-944b-e07fc1f90ae7', '16fd2706-8baf-433b-82eb-8c7fada847da', '886313e1-3b8a-5372-9b90-0c9aee199e5d'];
-    const msg = (projectId: string): Record<string, unknown> => ({ version: '1.0', type: 'ConnectionTest', Content: { projectId } });
+    const ids = [
+      '0f8fad5b-d9cb-469f-a165-70867728950e',
+      '7c9e6679-7425-40de-944b-e07fc1f90ae7',
+      '16fd2706-8baf-433b-82eb-8c7fada847da',
+      '886313e1-3b8a-5372-9b90-0c9aee199e5d',
+    ];
+    const msg = (projectId: string): Record<string, unknown> => ({
+      version: '1.0',
+      type: 'ConnectionTest',
+      Content: { projectId },
+    });
     // Act
     await w.host.queues.send(QUEUE, msg(ids[0]!)); // JSON text: the host hands over the parsed object
     await w.host.queues.send(QUEUE, Buffer.from(JSON.stringify(msg(ids[1]!))).toString('base64')); // base64: a string
     await w.host.queues.send(QUEUE, `\uFEFF${JSON.stringify(msg(ids[2]!))}`); // JSON text the host cannot parse (BOM): a string
-    await w.host.queues.send(QUEUE, { VERSION: '1.0', type: 'connectiontest', content: { projectid: ids[3]!.toUpperCase() } });
+    await w.host.queues.send(QUEUE, {
+      VERSION: '1.0',
+      type: 'connectiontest',
+      content: { projectid: ids[3]!.toUpperCase() },
+    });
     await idle();
     // Assess
     for (const id of ids) expect(await w.records().getProject(id)).toMatchObject({ projectId: id });
@@ -178,20 +230,41 @@ describe('Custom Vision functions (local host + Azurite + emulator)', () => {
       ['malformedJson', 'not json at all'],
       ['notAnObject', '[1,2,3]'],
       ['unknownType', { version: '1.0', type: 'Deployment', Content: { projectId: P } }],
-      ['unknownStatus', { version: '1.0', type: 'Training', Content: { projectId: P, iterationId: P, trainingStatus: 'TrainingPaused' } }],
+      [
+        'unknownStatus',
+        {
+          version: '1.0',
+          type: 'Training',
+          Content: { projectId: P, iterationId: P, trainingStatus: 'TrainingPaused' },
+        },
+      ],
       ['missingField', { version: '1.0', type: 'Export', Content: { projectId: P, exportStatus: 'ExportCompleted' } }],
       ['invalidField', { version: '1.0', type: 'ConnectionTest', Content: { projectId: 42 } }],
       ['invalidField', { version: '1.0', type: 'ConnectionTest', Content: { projectId: 'latest' } }],
       ['unsupportedVersion', { version: '2.0', type: 'ConnectionTest', Content: { projectId: P } }],
-      ['ambiguousField', { version: '1.0', type: 'ConnectionTest', Content: { projectId: P }, content: { projectId: P } }],
+      [
+        'ambiguousField',
+        { version: '1.0', type: 'ConnectionTest', Content: { projectId: P }, content: { projectId: P } },
+      ],
     ];
     // Act
     for (const [, m] of cases) await w.host.queues.send(QUEUE, m);
     await idle();
     // Over 64 KiB cannot pass through a queue (Azurite refuses it, as Azure does): through the handler's core.
-    const big = JSON.stringify({ version: '1.0', type: 'ConnectionTest', Content: { projectId: P }, padding: 'é'.repeat(33_000) });
-    const port = { startIfAbsent: () => Promise.reject(new Error('unexpected')), raiseIfWaiting: () => Promise.reject(new Error('unexpected')) };
-    const outcome = await handleNotification(big, { id: 'oversized-1', queueName: QUEUE, dequeueCount: 1 }, port, { info: () => undefined, warn: () => undefined });
+    const big = JSON.stringify({
+      version: '1.0',
+      type: 'ConnectionTest',
+      Content: { projectId: P },
+      padding: 'é'.repeat(33_000),
+    });
+    const port = {
+      startIfAbsent: () => Promise.reject(new Error('unexpected')),
+      raiseIfWaiting: () => Promise.reject(new Error('unexpected')),
+    };
+    const outcome = await handleNotification(big, { id: 'oversized-1', queueName: QUEUE, dequeueCount: 1 }, port, {
+      info: () => undefined,
+      warn: () => undefined,
+    });
     expect(outcome).toEqual({ result: 'rejected', stage: 'parse', code: 'tooLarge', duplicate: false });
     cases.push(['tooLarge', big]);
     // Assess
@@ -201,7 +274,9 @@ describe('Custom Vision functions (local host + Azurite + emulator)', () => {
       expect(r).toMatchObject({ stage: 'parse', queue: QUEUE, message: { id: expect.any(String), dequeueCount: 1 } });
       expect(r.reason.message.length).toBeGreaterThan(0);
     }
-    expect(rejected.find((r) => r.reason.code === 'invalidField' && r.raw.text.includes('latest'))?.reason).toMatchObject({ field: 'Content.projectId', message: expect.stringContaining('GUID') });
+    expect(
+      rejected.find((r) => r.reason.code === 'invalidField' && r.raw.text.includes('latest'))?.reason,
+    ).toMatchObject({ field: 'Content.projectId', message: expect.stringContaining('GUID') });
     expect(await queueDepth(w, QUEUE)).toBe(0);
     expect(await queueDepth(w, `${QUEUE}-poison`)).toBe(0);
     const res = await w.get('/api/customvision/rejected');
@@ -210,7 +285,9 @@ describe('Custom Vision functions (local host + Azurite + emulator)', () => {
   });
 
   it('HTTP validates its parameters (400 naming the problem)', async () => {
-    const bad = await w.get('/api/customvision/backups?projectId=latest&iterationId=0f8fad5b-d9cb-469f-a165-70867728950e');
+    const bad = await w.get(
+      '/api/customvision/backups?projectId=latest&iterationId=0f8fad5b-d9cb-469f-a165-70867728950e',
+    );
     expect(bad.status).toBe(400);
     expect(bad.body).toEqual({ error: 'invalid request', problems: ['projectId must be a GUID, got "latest"'] });
     const orphan = await w.get('/api/customvision/backups?iterationId=0f8fad5b-d9cb-469f-a165-70867728950e');
@@ -229,7 +306,13 @@ describe('Custom Vision functions (local host + Azurite + emulator)', () => {
     for (const [name, v] of ledger) expectNoSecret(w, v.text, `ledger blob ${name}`);
     expectNoSecret(w, w.logs.map((l) => l.message).join('\n'), 'host logs');
     for (const s of w.host.durable.list()) {
-      expectNoSecret(w, JSON.stringify(w.host.durable.getStatus(s.instanceId, { showHistory: true, showHistoryOutput: true, showInput: true })), `instance ${s.instanceId}`);
+      expectNoSecret(
+        w,
+        JSON.stringify(
+          w.host.durable.getStatus(s.instanceId, { showHistory: true, showHistoryOutput: true, showInput: true }),
+        ),
+        `instance ${s.instanceId}`,
+      );
       expectNoSecret(w, JSON.stringify(w.host.durable.history(s.instanceId)), `history of ${s.instanceId}`);
     }
     const responses = [await w.get('/api/customvision/backups'), await w.get('/api/customvision/rejected')];

@@ -7,14 +7,27 @@
 import http from 'node:http';
 import path from 'node:path';
 import type { AddressInfo } from 'node:net';
-import { BlobServiceClient, ContainerSASPermissions, StorageSharedKeyCredential, generateBlobSASQueryParameters } from '@azure/storage-blob';
+import {
+  BlobServiceClient,
+  ContainerSASPermissions,
+  StorageSharedKeyCredential,
+  generateBlobSASQueryParameters,
+} from '@azure/storage-blob';
 import { DEV_ACCOUNT, DEV_KEY, startAzurite, type AzuriteInstance } from '../../dev/azurite';
 import { VirtualClock } from '../../dev/clock';
-import { startCustomVisionEmulator, type CustomVisionEmulator, type CustomVisionEmulatorOptions } from '../../dev/emulators/customVision';
+import {
+  startCustomVisionEmulator,
+  type CustomVisionEmulator,
+  type CustomVisionEmulatorOptions,
+} from '../../dev/emulators/customVision';
 import { createLocalHost, type LocalHost, type LogEntry } from '../../dev/host';
 import { resetCustomVisionServices } from '../../src/activities/customVisionServices';
 import { resetServices } from '../../src/activities/services';
-import { CustomVisionRecordRepository, RejectedNotificationRepository, createLedgerContainerClient } from '../../src/ledger';
+import {
+  CustomVisionRecordRepository,
+  RejectedNotificationRepository,
+  createLedgerContainerClient,
+} from '../../src/ledger';
 import { setTimeSource } from '../../src/runtime/time';
 
 export const QUEUE = 'cv-notifications-test';
@@ -43,10 +56,19 @@ export async function startFaultProxy(target: string): Promise<FaultProxy> {
       res.end('<?xml version="1.0" encoding="utf-8"?><Error><Code>ServerBusy</Code><Message>down</Message></Error>');
       return;
     }
-    const up = http.request({ hostname: t.hostname, port: t.port, method: req.method, path: req.url, headers: { ...req.headers, host: `${t.hostname}:${t.port}` } }, (r) => {
-      res.writeHead(r.statusCode ?? 502, r.headers);
-      r.pipe(res);
-    });
+    const up = http.request(
+      {
+        hostname: t.hostname,
+        port: t.port,
+        method: req.method,
+        path: req.url,
+        headers: { ...req.headers, host: `${t.hostname}:${t.port}` },
+      },
+      (r) => {
+        res.writeHead(r.statusCode ?? 502, r.headers);
+        r.pipe(res);
+      },
+    );
     up.on('error', () => {
       res.writeHead(502);
       res.end();
@@ -77,7 +99,12 @@ export async function startRecorder(): Promise<{ url: string; requests: string[]
 
 export function containerSas(containerName: string): string {
   return generateBlobSASQueryParameters(
-    { containerName, permissions: ContainerSASPermissions.parse('racwl'), startsOn: new Date(Date.now() - 3600_000), expiresOn: new Date(Date.now() + 86400_000) },
+    {
+      containerName,
+      permissions: ContainerSASPermissions.parse('racwl'),
+      startsOn: new Date(Date.now() - 3600_000),
+      expiresOn: new Date(Date.now() + 86400_000),
+    },
     new StorageSharedKeyCredential(DEV_ACCOUNT, DEV_KEY),
   ).toString();
 }
@@ -95,7 +122,11 @@ export interface World {
   ledgerContainer: string;
   /** Secret values that must never appear in records, logs, responses or history. */
   secrets: string[];
-  fresh(opts?: { replica?: boolean; platforms?: string; emulator?: Partial<CustomVisionEmulatorOptions> }): Promise<void>;
+  fresh(opts?: {
+    replica?: boolean;
+    platforms?: string;
+    emulator?: Partial<CustomVisionEmulatorOptions>;
+  }): Promise<void>;
   records(): CustomVisionRecordRepository;
   rejected(): RejectedNotificationRepository;
   get(pathAndQuery: string): Promise<{ status: number; text: string; body: unknown }>;
@@ -110,7 +141,13 @@ const DR_ENV = {
   DR_SOURCE_REGION: 'westus2',
   DR_SOURCE_RESOURCE_ID: '/subscriptions/s/resourceGroups/rg/providers/Microsoft.CognitiveServices/accounts/src',
   DR_SOURCE_KEY: 'x',
-  DR_TARGETS: JSON.stringify([{ region: 'eastus', endpoint: 'http://127.0.0.2:9/', resourceId: '/subscriptions/s/resourceGroups/rg/providers/Microsoft.CognitiveServices/accounts/dr' }]),
+  DR_TARGETS: JSON.stringify([
+    {
+      region: 'eastus',
+      endpoint: 'http://127.0.0.2:9/',
+      resourceId: '/subscriptions/s/resourceGroups/rg/providers/Microsoft.CognitiveServices/accounts/dr',
+    },
+  ]),
   DR_TASK_HUB: 'CvTestHub',
 };
 
@@ -124,7 +161,10 @@ export async function startWorld(): Promise<World> {
 
   const world = { azurite, proxy, clock, logs, secrets: [DEV_KEY, FUNCTION_KEY] } as unknown as World;
 
-  const settingsFor = async (opts: { replica?: boolean; platforms?: string }): Promise<Record<string, string | undefined>> => {
+  const settingsFor = async (opts: {
+    replica?: boolean;
+    platforms?: string;
+  }): Promise<Record<string, string | undefined>> => {
     counter += 1;
     world.backupContainer = `cvbackup${counter}`;
     world.replicaContainer = `cvreplica${counter}`;
@@ -133,7 +173,10 @@ export async function startWorld(): Promise<World> {
     await blob.getContainerClient(world.replicaContainer).createIfNotExists();
     const backupSas = containerSas(world.backupContainer);
     const replicaSas = containerSas(world.replicaContainer);
-    world.secrets.push(new URLSearchParams(backupSas).get('sig') as string, new URLSearchParams(replicaSas).get('sig') as string);
+    world.secrets.push(
+      new URLSearchParams(backupSas).get('sig') as string,
+      new URLSearchParams(replicaSas).get('sig') as string,
+    );
     return {
       CV_NOTIFICATION_QUEUE: QUEUE,
       CV_ENDPOINT: world.emu.endpoint,
@@ -141,13 +184,20 @@ export async function startWorld(): Promise<World> {
       CV_EXPORT_PLATFORMS: opts.platforms ?? 'ONNX,TensorFlow',
       CV_BACKUP_CONTAINER_URL: `${azurite.blobEndpoint}/${world.backupContainer}?${backupSas}`,
       // The replica account is reached through the fault proxy.
-      CV_REPLICA_CONTAINER_URL: opts.replica === false ? undefined : `${proxy.url}/${DEV_ACCOUNT}/${world.replicaContainer}?${replicaSas}`,
+      CV_REPLICA_CONTAINER_URL:
+        opts.replica === false ? undefined : `${proxy.url}/${DEV_ACCOUNT}/${world.replicaContainer}?${replicaSas}`,
       DR_LEDGER_CONTAINER: world.ledgerContainer,
     };
   };
 
   const startEmulator = async (over: Partial<CustomVisionEmulatorOptions> = {}): Promise<void> => {
-    world.emu = await startCustomVisionEmulator({ clock, storageConnectionString: azurite.connectionString, backupContainer: `cvbackup${counter + 1}`, queueName: QUEUE, ...over });
+    world.emu = await startCustomVisionEmulator({
+      clock,
+      storageConnectionString: azurite.connectionString,
+      backupContainer: `cvbackup${counter + 1}`,
+      queueName: QUEUE,
+      ...over,
+    });
     world.secrets.push(world.emu.trainingKey);
   };
 
@@ -181,7 +231,8 @@ export async function startWorld(): Promise<World> {
     logger: (e) => logs.push(e),
   });
 
-  const ledger = () => createLedgerContainerClient({ connectionString: azurite.connectionString }, world.ledgerContainer);
+  const ledger = () =>
+    createLedgerContainerClient({ connectionString: azurite.connectionString }, world.ledgerContainer);
   world.records = () => new CustomVisionRecordRepository(ledger());
   world.rejected = () => new RejectedNotificationRepository(ledger());
   world.get = async (pathAndQuery) => {
@@ -209,7 +260,10 @@ export async function startWorld(): Promise<World> {
 }
 
 /** Every blob of the current ledger container (or of every ledger container the tests used): name → ETag (for "nothing changed") and text. */
-export async function ledgerSnapshot(world: World, opts: { all?: boolean } = {}): Promise<Map<string, { etag: string; text: string }>> {
+export async function ledgerSnapshot(
+  world: World,
+  opts: { all?: boolean } = {},
+): Promise<Map<string, { etag: string; text: string }>> {
   const service = BlobServiceClient.fromConnectionString(world.azurite.connectionString);
   const names: string[] = [];
   if (opts.all) for await (const c of service.listContainers({ prefix: 'cvledger' })) names.push(c.name);
@@ -235,7 +289,8 @@ export async function queueDepth(world: World, name: string): Promise<number> {
 export function expectNoSecret(world: World, text: string, what: string): void {
   for (const s of world.secrets) {
     if (!s) continue;
-    if (text.includes(s) || text.includes(encodeURIComponent(s))) throw new Error(`${what} contains a secret (${s.slice(0, 4)}…)`);
+    if (text.includes(s) || text.includes(encodeURIComponent(s)))
+      throw new Error(`${what} contains a secret (${s.slice(0, 4)}…)`);
   }
   if (/[?&]sig=(?!\[redacted\])/i.test(text)) throw new Error(`${what} contains a SAS signature`);
 }

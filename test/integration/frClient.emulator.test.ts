@@ -23,7 +23,10 @@ import {
 } from '../../src/formRecognizer';
 
 const DAY = 24 * 60 * 60 * 1000;
-const SOURCE_MODELS = Array.from({ length: 75 }, (_, i) => ({ modelId: `m-${String(i).padStart(3, '0')}`, modelName: `model ${i}` }));
+const SOURCE_MODELS = Array.from({ length: 75 }, (_, i) => ({
+  modelId: `m-${String(i).padStart(3, '0')}`,
+  modelName: `model ${i}`,
+}));
 const BEARER = 'entra-fake-token.AAAABBBBCCCCDDDD.signature';
 
 let clock: VirtualClock;
@@ -37,7 +40,10 @@ const logger: Logger = {
   error: (m, f) => logLines.push(`ERROR ${m} ${JSON.stringify(f ?? {})}`),
 };
 
-function client(name: string, extra: Partial<ConstructorParameters<typeof FormRecognizerV2Client>[0]> = {}): FormRecognizerV2Client {
+function client(
+  name: string,
+  extra: Partial<ConstructorParameters<typeof FormRecognizerV2Client>[0]> = {},
+): FormRecognizerV2Client {
   const r = emu.resource(name);
   return new FormRecognizerV2Client({
     endpoint: r.endpoint,
@@ -61,7 +67,10 @@ async function caught(p: Promise<unknown>): Promise<FormRecognizerError> {
 }
 
 /** Polls on the virtual clock: advances time instead of sleeping. */
-async function settle(source: FormRecognizerV2Client, ref: Parameters<FormRecognizerV2Client['getCopyResult']>[0]): Promise<CopyResult> {
+async function settle(
+  source: FormRecognizerV2Client,
+  ref: Parameters<FormRecognizerV2Client['getCopyResult']>[0],
+): Promise<CopyResult> {
   for (let i = 0; i < 20; i++) {
     const r = await source.getCopyResult(ref);
     if (r.status === 'succeeded' || r.status === 'failed') return r;
@@ -123,10 +132,21 @@ describe('models', () => {
   it('summary, get, and a 404 1022 that is a ModelNotFoundError', async () => {
     const src = client('src');
     expect(await src.getModelsSummary()).toMatchObject({ count: 76, limit: 5000 });
-    expect(await src.getModel('m-001')).toMatchObject({ modelId: 'm-001', status: 'ready', modelName: 'model 1', isComposed: false });
+    expect(await src.getModel('m-001')).toMatchObject({
+      modelId: 'm-001',
+      status: 'ready',
+      modelName: 'model 1',
+      isComposed: false,
+    });
     const e = await caught(src.getModel('nope'));
     expect(e).toBeInstanceOf(ModelNotFoundError);
-    expect([e.kind, e.reason, e.status, e.serviceCode, e.operation]).toEqual(['permanent', 'modelNotFound', 404, '1022', 'getModel']);
+    expect([e.kind, e.reason, e.status, e.serviceCode, e.operation]).toEqual([
+      'permanent',
+      'modelNotFound',
+      404,
+      '1022',
+      'getModel',
+    ]);
     expect(e.requestId).toMatch(/^[0-9a-f-]{36}$/);
   });
 
@@ -159,7 +179,11 @@ describe('copy', () => {
     expect(auth.expiresEncoding).toBe('seconds');
     expect(auth.expiresAt.getTime()).toBe(Date.parse('2026-03-01T00:00:00Z') + DAY);
     expect([auth.targetResourceId, auth.targetResourceRegion]).toEqual([emu.resource('tgt').resourceId, 'eastus']);
-    expect(ref.operationLocation.startsWith(`${emu.resource('src').endpoint}/formrecognizer/v2.1/custom/models/m-010/copyresults/`)).toBe(true);
+    expect(
+      ref.operationLocation.startsWith(
+        `${emu.resource('src').endpoint}/formrecognizer/v2.1/custom/models/m-010/copyresults/`,
+      ),
+    ).toBe(true);
     expect(ref.targetModelId).toBe(auth.targetModelId);
     expect(first.status).toBe('notStarted');
     expect(first.targetModelId).toBe(auth.targetModelId);
@@ -212,16 +236,24 @@ describe('the error table, classified', () => {
     clock.advance(DAY + 1000);
     const e = await caught(src.startCopy('m-020', auth));
     expect(e).toBeInstanceOf(AuthorizationRenewalError);
-    expect([e.status, e.serviceCode, e.reason, e.operation]).toEqual([400, '1002', 'authorizationExpired', 'startCopy']);
+    expect([e.status, e.serviceCode, e.reason, e.operation]).toEqual([
+      400,
+      '1002',
+      'authorizationExpired',
+      'startCopy',
+    ]);
   });
 
   it('400 1002 modified authorization', async () => {
     const src = client('src');
     const auth = await client('tgt').authorizeCopy();
-    const modified = CopyAuthorization.fromV2Raw(auth.raw.replace(/"accessToken":"[^"]*"/, '"accessToken":"00000000-0000-0000-0000-000000000000"'), {
-      resourceId: auth.targetResourceId,
-      region: auth.targetResourceRegion,
-    });
+    const modified = CopyAuthorization.fromV2Raw(
+      auth.raw.replace(/"accessToken":"[^"]*"/, '"accessToken":"00000000-0000-0000-0000-000000000000"'),
+      {
+        resourceId: auth.targetResourceId,
+        region: auth.targetResourceRegion,
+      },
+    );
     const e = await caught(src.startCopy('m-021', modified));
     expect(e).toBeInstanceOf(AuthorizationRenewalError);
     expect([e.status, e.serviceCode, e.reason]).toEqual([400, '1002', 'authorizationInvalid']);
@@ -232,10 +264,13 @@ describe('the error table, classified', () => {
     emu.addModel('lax', { modelId: 'lax-model' });
     const lax = client('lax');
     const auth = await client('tgt').authorizeCopy();
-    const modified = CopyAuthorization.fromV2Raw(auth.raw.replace(/"accessToken":"[^"]*"/, '"accessToken":"tampered-token-value"'), {
-      resourceId: auth.targetResourceId,
-      region: auth.targetResourceRegion,
-    });
+    const modified = CopyAuthorization.fromV2Raw(
+      auth.raw.replace(/"accessToken":"[^"]*"/, '"accessToken":"tampered-token-value"'),
+      {
+        resourceId: auth.targetResourceId,
+        region: auth.targetResourceRegion,
+      },
+    );
     // Act
     const r = await settle(lax, await lax.startCopy('lax-model', modified));
     // Assess
@@ -255,7 +290,13 @@ describe('the error table, classified', () => {
 
   it.each([
     ['malformed targetResourceId', { resourceId: '/subscriptions/x/not-a-resource', region: 'eastus' }],
-    ['invalid targetResourceRegion', { resourceId: '/subscriptions/s/resourceGroups/rg/providers/Microsoft.CognitiveServices/accounts/a', region: 'east us!' }],
+    [
+      'invalid targetResourceRegion',
+      {
+        resourceId: '/subscriptions/s/resourceGroups/rg/providers/Microsoft.CognitiveServices/accounts/a',
+        region: 'east us!',
+      },
+    ],
   ])('%s → PermanentError, no request made', async (_name, target) => {
     const src = client('src');
     const auth = await client('tgt').authorizeCopy();
@@ -281,7 +322,8 @@ describe('the error table, classified', () => {
     const src = client('src');
     const auth = await client('tgt').authorizeCopy();
     const unknown = CopyAuthorization.fromV2Raw(auth.raw, {
-      resourceId: '/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg/providers/Microsoft.CognitiveServices/accounts/ghost',
+      resourceId:
+        '/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg/providers/Microsoft.CognitiveServices/accounts/ghost',
       region: 'eastus',
     });
     const r = await settle(src, await src.startCopy('m-026', unknown));
@@ -295,8 +337,15 @@ describe('the error table, classified', () => {
     const tgt = client('tgt');
     const r1 = await settle(enc, await enc.startCopy('secret-model', await tgt.authorizeCopy()));
     const e = classifyCopyFailure(r1.errors);
-    expect([e.kind, e.reason, e.serviceCode]).toEqual(['permanent', 'encryptionDowngrade', 'DataProtectionTransformServiceError']);
-    const r2 = await settle(enc, await enc.startCopy('secret-model', await tgt.authorizeCopy(), { allowDegrade: true }));
+    expect([e.kind, e.reason, e.serviceCode]).toEqual([
+      'permanent',
+      'encryptionDowngrade',
+      'DataProtectionTransformServiceError',
+    ]);
+    const r2 = await settle(
+      enc,
+      await enc.startCopy('secret-model', await tgt.authorizeCopy(), { allowDegrade: true }),
+    );
     expect(r2.status).toBe('succeeded');
   });
 
@@ -358,12 +407,15 @@ describe('the error table, classified', () => {
     expect(events.at(-1)!.status).toBeUndefined();
   });
 
-  it.each(['before', 'after'] as const)('a dropped connection (%s processing) → TransientError(network)', async (phase) => {
-    emu.faults.add('src', { kind: 'drop', phase, call: 'getModel' });
-    const e = await caught(client('src').getModel('m-001'));
-    expect(e).toBeInstanceOf(TransientError);
-    expect(e.reason).toBe('network');
-  });
+  it.each(['before', 'after'] as const)(
+    'a dropped connection (%s processing) → TransientError(network)',
+    async (phase) => {
+      emu.faults.add('src', { kind: 'drop', phase, call: 'getModel' });
+      const e = await caught(client('src').getModel('m-001'));
+      expect(e).toBeInstanceOf(TransientError);
+      expect(e.reason).toBe('network');
+    },
+  );
 });
 
 describe('bounded retries (idempotent GETs only, injected sleep)', () => {
@@ -385,7 +437,9 @@ describe('bounded retries (idempotent GETs only, injected sleep)', () => {
   it('does not wait for a Retry-After longer than maxDelayMs', async () => {
     emu.faults.add('src', { kind: 'throttle', call: 'getModel', retryAfterSeconds: 3600 });
     const waits: number[] = [];
-    const src = client('src', { retry: { maxRetries: 3, maxDelayMs: 60_000, sleep: async (ms) => void waits.push(ms) } });
+    const src = client('src', {
+      retry: { maxRetries: 3, maxDelayMs: 60_000, sleep: async (ms) => void waits.push(ms) },
+    });
     const e = await caught(src.getModel('m-001'));
     expect(e.retryAfterMs).toBe(3_600_000);
     expect(waits).toEqual([]);
@@ -429,7 +483,9 @@ describe('Microsoft Entra ID', () => {
   });
 
   it('a credential that fails → permanent getToken error', async () => {
-    const failing: TokenCredential = { getToken: async () => Promise.reject(new Error('ManagedIdentityCredential: no identity')) };
+    const failing: TokenCredential = {
+      getToken: async () => Promise.reject(new Error('ManagedIdentityCredential: no identity')),
+    };
     const e = await caught(client('entra', { credential: failing }).getModel('e-1'));
     expect([e.kind, e.reason, e.operation]).toEqual(['permanent', 'unauthenticated', 'getToken']);
   });
@@ -442,7 +498,9 @@ describe('secrets never leak', () => {
     const tgtKey = emu.resource('tgt').key;
     const src = client('src');
     const tgt = client('tgt');
-    const entra = client('entra', { credential: { getToken: async () => ({ token: BEARER, expiresOnTimestamp: clock.now() + 3600_000 }) } });
+    const entra = client('entra', {
+      credential: { getToken: async () => ({ token: BEARER, expiresOnTimestamp: clock.now() + 3600_000 }) },
+    });
     const errors: unknown[] = [];
     const tokens: string[] = [];
     const attempt = async (p: Promise<unknown>): Promise<void> => {
@@ -466,7 +524,9 @@ describe('secrets never leak', () => {
     emu.faults.add('src', { kind: 'drop', call: 'copy' });
     await attempt(src.startCopy('m-043', auth2));
     emu.faults.add('src', { kind: 'throttle', call: 'copyResult' });
-    await attempt(src.getCopyResult(`${emu.resource('src').endpoint}/formrecognizer/v2.1/custom/models/m-040/copyresults/x`));
+    await attempt(
+      src.getCopyResult(`${emu.resource('src').endpoint}/formrecognizer/v2.1/custom/models/m-040/copyresults/x`),
+    );
     await attempt(entra.getModel('nope'));
     await attempt(src.getModel('nope'));
     await attempt(client('src', { credential: { key: tgtKey } }).getModel('m-001'));

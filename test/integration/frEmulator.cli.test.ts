@@ -21,7 +21,10 @@ interface Line {
   encrypted: boolean;
 }
 
-async function runUntilLines(args: string[], count: number): Promise<{ lines: Line[]; stop: () => Promise<number | null> }> {
+async function runUntilLines(
+  args: string[],
+  count: number,
+): Promise<{ lines: Line[]; stop: () => Promise<number | null> }> {
   const child = spawn(TSX, [CLI, ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
   const lines: Line[] = [];
   const rl = createInterface({ input: child.stdout });

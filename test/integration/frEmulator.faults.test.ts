@@ -2,7 +2,11 @@
  * Fault injection, S0 rate limits and the request log of the Form Recognizer emulator.
  */
 import { VirtualClock } from '../../dev/clock';
-import { demoSourceModels, type FormRecognizerEmulator, startFormRecognizerEmulator } from '../../dev/emulators/formRecognizer';
+import {
+  demoSourceModels,
+  type FormRecognizerEmulator,
+  startFormRecognizerEmulator,
+} from '../../dev/emulators/formRecognizer';
 import { authorize, copyBody, json, pollOnce, send, startCopy } from './frEmulatorHelpers';
 
 const MODEL = demoSourceModels()[0]!.modelId!;
@@ -48,7 +52,9 @@ describe('Form Recognizer emulator — faults, rate limits, request log', () => 
       expect(first.headers.get('retry-after')).toBe('7');
       expect(json<{ error: { code: string; message: string } }>(first).error).toEqual({
         code: '429',
-        message: expect.stringMatching(/exceeded rate limit of your current FormRecognizer S0 pricing tier\. Please retry after 7 seconds\./),
+        message: expect.stringMatching(
+          /exceeded rate limit of your current FormRecognizer S0 pricing tier\. Please retry after 7 seconds\./,
+        ),
       });
       expect(handle.remaining()).toBe(0);
       expect(emu.requestLog.filter((e) => e.fault === 'throttle')).toHaveLength(2);
@@ -115,7 +121,12 @@ describe('Form Recognizer emulator — faults, rate limits, request log', () => 
 
     it('copyFails applies to the copy chosen by the predicate; copy faults on other calls are refused', async () => {
       const dr = emu.resource('dr');
-      emu.faults.add('src', { kind: 'copyFails', code: 'InternalServerError', message: 'boom', when: (r) => r.modelId === OTHER });
+      emu.faults.add('src', {
+        kind: 'copyFails',
+        code: 'InternalServerError',
+        message: 'boom',
+        when: (r) => r.modelId === OTHER,
+      });
       const a1 = await authorize(dr);
       const a2 = await authorize(dr);
       const ok = await startCopy(emu.resource('src'), MODEL, copyBody(dr, a1.raw));
@@ -123,8 +134,13 @@ describe('Form Recognizer emulator — faults, rate limits, request log', () => 
       clock.advance(2000);
       expect((await pollOnce(emu.resource('src'), ok.operationLocation!)).status).toBe('succeeded');
       const failed = await pollOnce(emu.resource('src'), ko.operationLocation!);
-      expect(failed).toMatchObject({ status: 'failed', copyResult: { modelId: a2.modelId, errors: [{ code: 'InternalServerError', message: 'boom' }] } });
-      expect(() => emu.faults.add('src', { kind: 'copyFails', call: 'list', code: 'x', message: 'y' })).toThrow(/'copy' calls only/);
+      expect(failed).toMatchObject({
+        status: 'failed',
+        copyResult: { modelId: a2.modelId, errors: [{ code: 'InternalServerError', message: 'boom' }] },
+      });
+      expect(() => emu.faults.add('src', { kind: 'copyFails', call: 'list', code: 'x', message: 'y' })).toThrow(
+        /'copy' calls only/,
+      );
       expect(() => emu.faults.add('nowhere', { kind: 'drop' })).toThrow(/unknown resource/);
     });
 
@@ -156,7 +172,15 @@ describe('Form Recognizer emulator — faults, rate limits, request log', () => 
         (await send(src, 'DELETE', `/${MODEL}`)).status,
       ];
       expect(statuses).toEqual([500, 500, 500, 500, 500, 500, 500]);
-      expect(emu.requestLog.slice(-7).map((e) => e.call)).toEqual(['authorize', 'copy', 'copyResult', 'list', 'summary', 'getModel', 'deleteModel']);
+      expect(emu.requestLog.slice(-7).map((e) => e.call)).toEqual([
+        'authorize',
+        'copy',
+        'copyResult',
+        'list',
+        'summary',
+        'getModel',
+        'deleteModel',
+      ]);
       emu.faults.clear();
       expect((await send(src, 'GET', `/${MODEL}`)).status).toBe(200);
     });
@@ -219,7 +243,11 @@ describe('Form Recognizer emulator — faults, rate limits, request log', () => 
       const dr = emu.resource('dr');
       const src = emu.resource('src');
       const auth = await authorize(dr);
-      const accessToken = json<{ accessToken: string }>({ status: 201, headers: new Headers(), text: auth.raw }).accessToken;
+      const accessToken = json<{ accessToken: string }>({
+        status: 201,
+        headers: new Headers(),
+        text: auth.raw,
+      }).accessToken;
 
       // Act
       clock.advance(1000);
@@ -230,7 +258,14 @@ describe('Form Recognizer emulator — faults, rate limits, request log', () => 
 
       // Assess
       expect(emu.requestLog).toEqual([
-        expect.objectContaining({ resource: 'dr', method: 'POST', call: 'authorize', status: 201, credential: 'key', time: Date.parse('2026-03-01T12:00:00Z') }),
+        expect.objectContaining({
+          resource: 'dr',
+          method: 'POST',
+          call: 'authorize',
+          status: 201,
+          credential: 'key',
+          time: Date.parse('2026-03-01T12:00:00Z'),
+        }),
         expect.objectContaining({
           resource: 'src',
           method: 'POST',
@@ -242,11 +277,17 @@ describe('Form Recognizer emulator — faults, rate limits, request log', () => 
           authorizationModelId: auth.modelId,
           time: Date.parse('2026-03-01T12:00:01Z'),
         }),
-        expect.objectContaining({ call: 'copyResult', status: 200, credential: 'bearer', time: Date.parse('2026-03-01T12:00:03Z') }),
+        expect.objectContaining({
+          call: 'copyResult',
+          status: 200,
+          credential: 'bearer',
+          time: Date.parse('2026-03-01T12:00:03Z'),
+        }),
         expect.objectContaining({ call: 'summary', status: 401, credential: 'invalid-key' }),
       ]);
       const logText = JSON.stringify(emu.requestLog);
-      for (const secret of [src.key, dr.key, TOKEN, accessToken, 'a-wrong-key-value']) expect(logText).not.toContain(secret);
+      for (const secret of [src.key, dr.key, TOKEN, accessToken, 'a-wrong-key-value'])
+        expect(logText).not.toContain(secret);
     });
   });
 });

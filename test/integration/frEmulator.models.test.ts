@@ -2,7 +2,11 @@
  * Model listing (paging), summary, get, delete and authentication of the Form Recognizer emulator.
  */
 import { VirtualClock } from '../../dev/clock';
-import { type FormRecognizerEmulator, type ModelSeed, startFormRecognizerEmulator } from '../../dev/emulators/formRecognizer';
+import {
+  type FormRecognizerEmulator,
+  type ModelSeed,
+  startFormRecognizerEmulator,
+} from '../../dev/emulators/formRecognizer';
 import { json, modelsUrl, send } from './frEmulatorHelpers';
 
 interface ListBody {
@@ -90,7 +94,9 @@ describe('Form Recognizer emulator — models and auth', () => {
 
   it('summarizes with count, limit and lastUpdatedDateTime', async () => {
     const res = await send(emu.resource('big'), 'GET', '?op=summary');
-    expect(json(res)).toEqual({ summary: { count: 71, limit: 5000, lastUpdatedDateTime: new Date(clock.now()).toISOString() } });
+    expect(json(res)).toEqual({
+      summary: { count: 71, limit: 5000, lastUpdatedDateTime: new Date(clock.now()).toISOString() },
+    });
   });
 
   it('deletes: 204 with an empty body, then GET and DELETE are 404 1022', async () => {
@@ -108,20 +114,37 @@ describe('Form Recognizer emulator — models and auth', () => {
 
   it('addModel makes a model visible over HTTP', async () => {
     const view = emu.addModel('empty', { modelName: 'late', isComposed: true, composedTrainResults: [] });
-    const res = json<{ modelInfo: { modelName: string; attributes: unknown } }>(await send(emu.resource('empty'), 'GET', `/${view.modelId}`));
+    const res = json<{ modelInfo: { modelName: string; attributes: unknown } }>(
+      await send(emu.resource('empty'), 'GET', `/${view.modelId}`),
+    );
     expect(res.modelInfo).toMatchObject({ modelName: 'late', attributes: { isComposed: true } });
   });
 
   it.each<{ name: string; headers: Record<string, string>; status: number; message?: RegExp; credential: string }>([
     { name: 'missing key', headers: {}, status: 401, message: /missing subscription key/, credential: 'none' },
-    { name: 'wrong key', headers: { 'Ocp-Apim-Subscription-Key': 'nope' }, status: 401, message: /invalid subscription key or wrong API endpoint/, credential: 'invalid-key' },
+    {
+      name: 'wrong key',
+      headers: { 'Ocp-Apim-Subscription-Key': 'nope' },
+      status: 401,
+      message: /invalid subscription key or wrong API endpoint/,
+      credential: 'invalid-key',
+    },
     { name: 'accepted bearer token', headers: { Authorization: `Bearer ${TOKEN}` }, status: 200, credential: 'bearer' },
-    { name: 'unknown bearer token', headers: { Authorization: 'Bearer other' }, status: 401, message: /Access denied/, credential: 'invalid-bearer' },
+    {
+      name: 'unknown bearer token',
+      headers: { Authorization: 'Bearer other' },
+      status: 401,
+      message: /Access denied/,
+      credential: 'invalid-bearer',
+    },
   ])('authentication: $name → $status', async ({ headers, status, message, credential }) => {
     const res = await send(emu.resource('big'), 'GET', '?op=summary', { key: null, headers });
     expect(res.status).toBe(status);
     if (message) {
-      expect(json<{ error: { code: string; message: string } }>(res).error).toEqual({ code: '401', message: expect.stringMatching(message) });
+      expect(json<{ error: { code: string; message: string } }>(res).error).toEqual({
+        code: '401',
+        message: expect.stringMatching(message),
+      });
     }
     expect(emu.requestLog.at(-1)).toMatchObject({ resource: 'big', call: 'summary', status, credential });
   });
@@ -132,7 +155,10 @@ describe('Form Recognizer emulator — models and auth', () => {
   });
 
   it('unknown routes are 404', async () => {
-    expect((await send(emu.resource('big'), 'GET', `${emu.resource('big').endpoint}/formrecognizer/v2.1/layout/analyze`)).status).toBe(404);
+    expect(
+      (await send(emu.resource('big'), 'GET', `${emu.resource('big').endpoint}/formrecognizer/v2.1/layout/analyze`))
+        .status,
+    ).toBe(404);
     expect((await send(emu.resource('big'), 'PUT', '/abc')).status).toBe(404);
   });
 
@@ -142,7 +168,9 @@ describe('Form Recognizer emulator — models and auth', () => {
     for (const r of emu.resources) {
       expect(r.endpoint).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
       expect(r.resourceId).toMatch(
-        new RegExp(`^/subscriptions/[0-9a-f-]{36}/resourceGroups/[^/]+/providers/Microsoft\\.CognitiveServices/accounts/${r.name}$`),
+        new RegExp(
+          `^/subscriptions/[0-9a-f-]{36}/resourceGroups/[^/]+/providers/Microsoft\\.CognitiveServices/accounts/${r.name}$`,
+        ),
       );
       expect(r.key).toMatch(/^[0-9a-f]{32}$/);
     }

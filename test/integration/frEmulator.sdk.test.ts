@@ -3,7 +3,11 @@
  * against the emulator over plain loopback HTTP. Real clock, short copy.
  */
 import { AzureKeyCredential, FormTrainingClient } from '@azure/ai-form-recognizer';
-import { demoSourceModels, type FormRecognizerEmulator, startFormRecognizerEmulator } from '../../dev/emulators/formRecognizer';
+import {
+  demoSourceModels,
+  type FormRecognizerEmulator,
+  startFormRecognizerEmulator,
+} from '../../dev/emulators/formRecognizer';
 
 describe('Form Recognizer emulator — official SDK 3.2.0 as a peer', () => {
   let emu: FormRecognizerEmulator;
@@ -36,10 +40,16 @@ describe('Form Recognizer emulator — official SDK 3.2.0 as a peer', () => {
 
     const listed = [];
     for await (const m of source.listCustomModels()) listed.push(m);
-    expect(listed.map((m) => m.modelId)).toEqual(demoSourceModels().map((m) => m.modelId).sort());
+    expect(listed.map((m) => m.modelId)).toEqual(
+      demoSourceModels()
+        .map((m) => m.modelId)
+        .sort(),
+    );
     expect(listed.find((m) => m.status === 'invalid')).toBeDefined();
     // SDK 3.2.0 quirk: list items keep the wire's `attributes` (its typings say `properties`).
-    expect(listed.find((m) => (m as unknown as { attributes?: { isComposed: boolean } }).attributes?.isComposed)).toBeDefined();
+    expect(
+      listed.find((m) => (m as unknown as { attributes?: { isComposed: boolean } }).attributes?.isComposed),
+    ).toBeDefined();
 
     const info = await source.getAccountProperties();
     expect(info).toEqual({ customModelCount: 6, customModelLimit: 5000 });

@@ -31,8 +31,18 @@ describe('Form Recognizer emulator — copy state machine', () => {
       copyDurationMs: COPY_MS,
       resources: [
         { name: 'src', region: 'westus2', models: demoSourceModels() },
-        { name: 'src-enc', region: 'northeurope', encrypted: true, models: [{ modelId: ENC_MODEL, modelName: 'secret' }] },
-        { name: 'src-lenient', region: 'westus2', tamperedAuthorization: 'failOperation', models: [{ modelId: ENC_MODEL }] },
+        {
+          name: 'src-enc',
+          region: 'northeurope',
+          encrypted: true,
+          models: [{ modelId: ENC_MODEL, modelName: 'secret' }],
+        },
+        {
+          name: 'src-lenient',
+          region: 'westus2',
+          tamperedAuthorization: 'failOperation',
+          models: [{ modelId: ENC_MODEL }],
+        },
         { name: 'dr-eastus', region: 'eastus' },
         { name: 'dr-enc', region: 'westeurope', encrypted: true },
         { name: 'dr-ticks', region: 'centralus', tickEncoding: 'ticks' },
@@ -61,7 +71,9 @@ describe('Form Recognizer emulator — copy state machine', () => {
     const blank = await send(target, 'GET', `/${body.modelId}`);
     expect(blank.status).toBe(200);
     expect(json<{ modelInfo: { status: string } }>(blank).modelInfo.status).toBe('creating');
-    expect(emu.models('dr-eastus')).toEqual([expect.objectContaining({ modelId: body.modelId, blank: true, status: 'creating' })]);
+    expect(emu.models('dr-eastus')).toEqual([
+      expect.objectContaining({ modelId: body.modelId, blank: true, status: 'creating' }),
+    ]);
   });
 
   it('blank model status is configurable per resource', async () => {
@@ -103,7 +115,9 @@ describe('Form Recognizer emulator — copy state machine', () => {
     expect(done.status).toBe('succeeded');
     expect(done.copyResult).toEqual({ modelId: auth.modelId });
 
-    const copied = json<{ modelInfo: Record<string, unknown>; trainResult: unknown }>(await send(target, 'GET', `/${auth.modelId}`));
+    const copied = json<{ modelInfo: Record<string, unknown>; trainResult: unknown }>(
+      await send(target, 'GET', `/${auth.modelId}`),
+    );
     expect(copied.modelInfo).toEqual({
       modelId: auth.modelId,
       status: 'ready',
@@ -122,12 +136,15 @@ describe('Form Recognizer emulator — copy state machine', () => {
     clock.advance(COPY_MS);
     expect((await pollOnce(source, started.operationLocation!)).status).toBe('succeeded');
 
-    const copied = json<{ modelInfo: { attributes: unknown; modelId: string }; composedTrainResults: { modelId: string }[] }>(
-      await send(target, 'GET', `/${auth.modelId}`),
-    );
+    const copied = json<{
+      modelInfo: { attributes: unknown; modelId: string };
+      composedTrainResults: { modelId: string }[];
+    }>(await send(target, 'GET', `/${auth.modelId}`));
     expect(copied.modelInfo.modelId).not.toBe(COMPOSED_MODEL.modelId);
     expect(copied.modelInfo.attributes).toEqual({ isComposed: true });
-    expect(copied.composedTrainResults.map((c) => c.modelId)).toEqual(COMPOSED_MODEL.composedTrainResults!.map((c) => c.modelId));
+    expect(copied.composedTrainResults.map((c) => c.modelId)).toEqual(
+      COMPOSED_MODEL.composedTrainResults!.map((c) => c.modelId),
+    );
   });
 
   it('refuses reuse of an authorization after a success with "2024"', async () => {
@@ -142,7 +159,11 @@ describe('Form Recognizer emulator — copy state machine', () => {
     const result = await pollOnce(source, again.operationLocation!);
     expect(result.status).toBe('failed');
     expect(result.copyResult.errors).toEqual([
-      { code: '2024', message: 'Could not retrieve authorization metadata. If this issue persists use a different target model to copy into.' },
+      {
+        code: '2024',
+        message:
+          'Could not retrieve authorization metadata. If this issue persists use a different target model to copy into.',
+      },
     ]);
   });
 
@@ -154,7 +175,9 @@ describe('Form Recognizer emulator — copy state machine', () => {
     clock.advance(COPY_MS);
     const failed = await pollOnce(source, first.operationLocation!);
     expect(failed.status).toBe('failed');
-    expect(failed.copyResult.errors).toEqual([{ code: 'InternalServerError', message: 'An unexpected error occurred.' }]);
+    expect(failed.copyResult.errors).toEqual([
+      { code: 'InternalServerError', message: 'An unexpected error occurred.' },
+    ]);
 
     // Act: retry with the same authorization
     const retry = await startCopy(source, SOURCE_MODEL.modelId!, copyBody(target, auth.raw));
@@ -188,7 +211,12 @@ describe('Form Recognizer emulator — copy state machine', () => {
   ])('degrade header: $from → $to with header=$degrade → $expected', async ({ from, to, degrade, expected }) => {
     const t = emu.resource(to);
     const auth = await authorize(t);
-    const started = await startCopy(emu.resource(from), ENC_MODEL, copyBody(t, auth.raw), degrade ? { 'x-ms-forms-copy-degrade': 'true' } : undefined);
+    const started = await startCopy(
+      emu.resource(from),
+      ENC_MODEL,
+      copyBody(t, auth.raw),
+      degrade ? { 'x-ms-forms-copy-degrade': 'true' } : undefined,
+    );
     expect(started.status).toBe(202);
     clock.advance(COPY_MS);
     const result = await pollOnce(emu.resource(from), started.operationLocation!);
@@ -206,8 +234,13 @@ describe('Form Recognizer emulator — copy state machine', () => {
 
   it('fails with ResourceResolverError when the target resource id is well-formed but unknown', async () => {
     const auth = await authorize(target);
-    const unknownId = '/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg/providers/Microsoft.CognitiveServices/accounts/nowhere';
-    const started = await startCopy(source, SOURCE_MODEL.modelId!, copyBody({ resourceId: unknownId, region: 'eastus' }, auth.raw));
+    const unknownId =
+      '/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg/providers/Microsoft.CognitiveServices/accounts/nowhere';
+    const started = await startCopy(
+      source,
+      SOURCE_MODEL.modelId!,
+      copyBody({ resourceId: unknownId, region: 'eastus' }, auth.raw),
+    );
     expect(started.status).toBe(202);
     clock.advance(COPY_MS);
     const result = await pollOnce(source, started.operationLocation!);
@@ -220,9 +253,13 @@ describe('Form Recognizer emulator — copy state machine', () => {
     ]);
   });
 
-  it('fails with AuthorizationError when the region is well-formed but not the target\'s', async () => {
+  it("fails with AuthorizationError when the region is well-formed but not the target's", async () => {
     const auth = await authorize(target);
-    const started = await startCopy(source, SOURCE_MODEL.modelId!, copyBody({ resourceId: target.resourceId, region: 'westeurope' }, auth.raw));
+    const started = await startCopy(
+      source,
+      SOURCE_MODEL.modelId!,
+      copyBody({ resourceId: target.resourceId, region: 'westeurope' }, auth.raw),
+    );
     expect(started.status).toBe(202);
     clock.advance(COPY_MS);
     const result = await pollOnce(source, started.operationLocation!);
@@ -233,17 +270,36 @@ describe('Form Recognizer emulator — copy state machine', () => {
 
   it('accepts the region in upper case', async () => {
     const auth = await authorize(target);
-    const started = await startCopy(source, SOURCE_MODEL.modelId!, copyBody({ resourceId: target.resourceId, region: 'EastUS' }, auth.raw));
+    const started = await startCopy(
+      source,
+      SOURCE_MODEL.modelId!,
+      copyBody({ resourceId: target.resourceId, region: 'EastUS' }, auth.raw),
+    );
     clock.advance(COPY_MS);
     expect((await pollOnce(source, started.operationLocation!)).status).toBe('succeeded');
   });
 
   it.each([
-    { case: 'malformed targetResourceId', body: (raw: string, t: EmulatedResource) => copyBody({ resourceId: `/subs/x${t.resourceId}`, region: t.region }, raw) },
-    { case: 'invalid targetResourceRegion', body: (raw: string, t: EmulatedResource) => copyBody({ resourceId: t.resourceId, region: 'east us' }, raw) },
-    { case: 'missing copyAuthorization', body: (_raw: string, t: EmulatedResource) => `{"targetResourceId":"${t.resourceId}","targetResourceRegion":"eastus"}` },
+    {
+      case: 'malformed targetResourceId',
+      body: (raw: string, t: EmulatedResource) =>
+        copyBody({ resourceId: `/subs/x${t.resourceId}`, region: t.region }, raw),
+    },
+    {
+      case: 'invalid targetResourceRegion',
+      body: (raw: string, t: EmulatedResource) => copyBody({ resourceId: t.resourceId, region: 'east us' }, raw),
+    },
+    {
+      case: 'missing copyAuthorization',
+      body: (_raw: string, t: EmulatedResource) =>
+        `{"targetResourceId":"${t.resourceId}","targetResourceRegion":"eastus"}`,
+    },
     { case: 'body that is not JSON', body: () => 'not json' },
-    { case: 'modified access token', body: (raw: string, t: EmulatedResource) => copyBody(t, raw.replace(/"accessToken":"[^"]+"/, '"accessToken":"forged"')) },
+    {
+      case: 'modified access token',
+      body: (raw: string, t: EmulatedResource) =>
+        copyBody(t, raw.replace(/"accessToken":"[^"]+"/, '"accessToken":"forged"')),
+    },
   ])('rejects a copy with $case: 400 1002', async ({ body }) => {
     const auth = await authorize(target);
     const res = await startCopy(source, SOURCE_MODEL.modelId!, body(auth.raw, target));
@@ -255,11 +311,16 @@ describe('Form Recognizer emulator — copy state machine', () => {
   it('checks in order: 401 bad key, then 404 1022 unknown model, then 400', async () => {
     const auth = await authorize(target);
     const bad = copyBody({ resourceId: 'nope', region: 'eastus' }, auth.raw);
-    const unauthorized = await send(source, 'POST', '/00000000-0000-0000-0000-00000000dead/copy', { key: 'wrong', body: bad });
+    const unauthorized = await send(source, 'POST', '/00000000-0000-0000-0000-00000000dead/copy', {
+      key: 'wrong',
+      body: bad,
+    });
     expect(unauthorized.status).toBe(401);
     const notFound = await send(source, 'POST', '/00000000-0000-0000-0000-00000000dead/copy', { body: bad });
     expect(notFound.status).toBe(404);
-    expect(notFound.text).toBe('{"error":{"code":"1022","message":"Model with \'id=00000000-0000-0000-0000-00000000dead\' not found."}}');
+    expect(notFound.text).toBe(
+      '{"error":{"code":"1022","message":"Model with \'id=00000000-0000-0000-0000-00000000dead\' not found."}}',
+    );
     const badRequest = await send(source, 'POST', `/${SOURCE_MODEL.modelId}/copy`, { body: bad });
     expect(badRequest.status).toBe(400);
   });
@@ -347,7 +408,12 @@ describe('Form Recognizer emulator — copy state machine', () => {
 
   it('serves v2.0-preview and v2.0 paths too; v2.0 model info has no modelName / attributes', async () => {
     const res = await send(source, 'GET', `/${SOURCE_MODEL.modelId}`, { version: 'v2.0' });
-    expect(Object.keys(json<{ modelInfo: object }>(res).modelInfo).sort()).toEqual(['createdDateTime', 'lastUpdatedDateTime', 'modelId', 'status']);
+    expect(Object.keys(json<{ modelInfo: object }>(res).modelInfo).sort()).toEqual([
+      'createdDateTime',
+      'lastUpdatedDateTime',
+      'modelId',
+      'status',
+    ]);
     const preview = await send(target, 'POST', '/copyAuthorization', { version: 'v2.0-preview' });
     expect(preview.status).toBe(201);
     expect(preview.headers.get('location')).toContain('/formrecognizer/v2.0-preview/custom/models/');

@@ -46,7 +46,11 @@ const logger: Logger = {
   error: (m, f) => logLines.push(`ERROR ${m} ${JSON.stringify(f ?? {})}`),
 };
 
-function client(name: string, apiVersion: DocumentModelsApiVersion, extra: Partial<ConstructorParameters<typeof DocumentModelsClient>[0]> = {}): DocumentModelsClient {
+function client(
+  name: string,
+  apiVersion: DocumentModelsApiVersion,
+  extra: Partial<ConstructorParameters<typeof DocumentModelsClient>[0]> = {},
+): DocumentModelsClient {
   const r = emu.resource(name);
   return new DocumentModelsClient({
     endpoint: r.endpoint,
@@ -71,7 +75,10 @@ async function caught(p: Promise<unknown>): Promise<FormRecognizerError> {
 }
 
 /** Polls on the virtual clock: advances time instead of sleeping. */
-async function settle(source: DocumentModelsClient, ref: CopyOperationRef): Promise<{ final: CopyResult; seen: string[] }> {
+async function settle(
+  source: DocumentModelsClient,
+  ref: CopyOperationRef,
+): Promise<{ final: CopyResult; seen: string[] }> {
   const seen: string[] = [];
   for (let i = 0; i < 20; i++) {
     const r = await source.getCopyResult(ref);
@@ -103,7 +110,12 @@ beforeEach(async () => {
         documentModels: [
           { modelId: 'invoices', description: 'invoices', tags: { team: 'finance' } },
           { modelId: 'receipts', description: 'receipts' },
-          { modelId: 'finance-composed', classifierId: 'finance-classifier', split: 'auto', docTypes: { invoice: { modelId: 'invoices' }, receipt: { modelId: 'receipts' } } },
+          {
+            modelId: 'finance-composed',
+            classifierId: 'finance-classifier',
+            split: 'auto',
+            docTypes: { invoice: { modelId: 'invoices' }, receipt: { modelId: 'receipts' } },
+          },
         ],
         classifiers: [{ classifierId: 'finance-classifier', description: 'routes finance documents' }],
         acceptedTokens: [BEARER],
@@ -121,7 +133,13 @@ afterEach(async () => {
 describe.each(VERSIONS)('api-version %s', (version) => {
   it('createCopyClient returns the document models client', () => {
     const r = emu.resource('dr');
-    const c = createCopyClient({ endpoint: r.endpoint, region: r.region, resourceId: r.resourceId, credential: { key: r.key }, apiVersion: version });
+    const c = createCopyClient({
+      endpoint: r.endpoint,
+      region: r.region,
+      resourceId: r.resourceId,
+      credential: { key: r.key },
+      apiVersion: version,
+    });
     expect(c).toBeInstanceOf(DocumentModelsClient);
     expect([c.apiFamily, c.apiVersion]).toEqual(['v4', version]);
   });
@@ -129,13 +147,29 @@ describe.each(VERSIONS)('api-version %s', (version) => {
   it('lists every page, prebuilt models included but marked, and counts only custom models', async () => {
     const src = client('src', version);
     const models = await all(src.listModels());
-    expect(models.filter((m) => m.prebuilt).map((m) => m.modelId)).toEqual(['prebuilt-idDocument', 'prebuilt-invoice', 'prebuilt-layout', 'prebuilt-read', 'prebuilt-receipt']);
+    expect(models.filter((m) => m.prebuilt).map((m) => m.modelId)).toEqual([
+      'prebuilt-idDocument',
+      'prebuilt-invoice',
+      'prebuilt-layout',
+      'prebuilt-read',
+      'prebuilt-receipt',
+    ]);
     const custom = models.filter((m) => !m.prebuilt);
     expect(custom.map((m) => m.modelId)).toEqual(['finance-composed', 'invoices', 'receipts']);
     expect(custom.every((m) => m.status === 'ready')).toBe(true);
-    expect(custom.find((m) => m.modelId === 'invoices')).toMatchObject({ description: 'invoices', tags: { team: 'finance' }, docTypes: ['invoices'] });
+    expect(custom.find((m) => m.modelId === 'invoices')).toMatchObject({
+      description: 'invoices',
+      tags: { team: 'finance' },
+      docTypes: ['invoices'],
+    });
     const composed = custom.find((m) => m.modelId === 'finance-composed') as ModelInfo;
-    if (version === '2024-11-30') expect(composed).toMatchObject({ isComposed: true, classifierId: 'finance-classifier', split: 'auto', componentModelIds: ['invoices', 'receipts'] });
+    if (version === '2024-11-30')
+      expect(composed).toMatchObject({
+        isComposed: true,
+        classifierId: 'finance-classifier',
+        split: 'auto',
+        componentModelIds: ['invoices', 'receipts'],
+      });
     else expect(composed.classifierId).toBeUndefined();
     expect(events.filter((e) => e.operation === 'listModels').length).toBe(3); // 8 models, pages of 3
     await expect(src.getModelsSummary()).resolves.toEqual({ count: 3, limit: 5000 });
@@ -144,7 +178,11 @@ describe.each(VERSIONS)('api-version %s', (version) => {
   it('authorizes a caller-chosen id, copies, polls and gets the copy with the authorization lineage', async () => {
     const src = client('src', version);
     const dr = client('dr', version);
-    const auth = await dr.authorizeCopy({ targetModelId: 'invoices', description: 'DR copy of invoices', tags: { source: 'westus2/invoices' } });
+    const auth = await dr.authorizeCopy({
+      targetModelId: 'invoices',
+      description: 'DR copy of invoices',
+      tags: { source: 'westus2/invoices' },
+    });
     expect(auth.targetModelId).toBe('invoices');
     expect(auth.expiresAt.getTime() - clock.now()).toBe(HOUR);
     expect([auth.targetResourceId, auth.targetResourceRegion]).toEqual([emu.resource('dr').resourceId, 'eastus']);
@@ -154,9 +192,20 @@ describe.each(VERSIONS)('api-version %s', (version) => {
     expect(ref.operationLocation).toContain(`/operations/${ref.resultId}?api-version=${version}`);
     const { final, seen } = await settle(src, ref);
     expect(seen).toEqual(['notStarted', 'notStarted', 'running', 'running', 'succeeded']);
-    expect(final).toMatchObject({ status: 'succeeded', targetModelId: 'invoices', errors: [], percentCompleted: 100, kind: 'documentModelCopyTo' });
+    expect(final).toMatchObject({
+      status: 'succeeded',
+      targetModelId: 'invoices',
+      errors: [],
+      percentCompleted: 100,
+      kind: 'documentModelCopyTo',
+    });
     const copy = await dr.getModel('invoices');
-    expect(copy).toMatchObject({ modelId: 'invoices', status: 'ready', description: 'DR copy of invoices', tags: { source: 'westus2/invoices' } });
+    expect(copy).toMatchObject({
+      modelId: 'invoices',
+      status: 'ready',
+      description: 'DR copy of invoices',
+      tags: { source: 'westus2/invoices' },
+    });
     await expect(dr.getModelsSummary()).resolves.toEqual({ count: 1, limit: 5000 });
   });
 
@@ -165,7 +214,13 @@ describe.each(VERSIONS)('api-version %s', (version) => {
     const src = client('src', version);
     const e = await caught(src.authorizeCopy({ targetModelId: 'invoices' })); // exists on src itself
     expect(e).toBeInstanceOf(ModelExistsError);
-    expect([e.kind, e.reason, e.status, e.serviceCode, e.operation]).toEqual(['permanent', 'conflict', 409, 'ModelExists', 'authorizeCopy']);
+    expect([e.kind, e.reason, e.status, e.serviceCode, e.operation]).toEqual([
+      'permanent',
+      'conflict',
+      409,
+      'ModelExists',
+      'authorizeCopy',
+    ]);
     await dr.authorizeCopy({ targetModelId: 'never-used' });
     expect(emu.reservedIds('dr')).toEqual(['documentModels/never-used']);
     await expect(all(dr.listModels())).resolves.not.toContainEqual(expect.objectContaining({ modelId: 'never-used' }));
@@ -267,9 +322,13 @@ describe.each(VERSIONS)('api-version %s', (version) => {
   it('refuses a foreign Operation-Location without sending the key', async () => {
     const src = client('src', version);
     const before = events.length;
-    const e = await caught(src.getCopyResult('http://127.0.0.2:1/formrecognizer/operations/1_x?api-version=' + version));
+    const e = await caught(
+      src.getCopyResult('http://127.0.0.2:1/formrecognizer/operations/1_x?api-version=' + version),
+    );
     expect(e).toBeInstanceOf(ForeignHostError);
-    const e2 = await caught(src.getCopyResult(`${emu.resource('src').endpoint}/documentModels/x?api-version=${version}`));
+    const e2 = await caught(
+      src.getCopyResult(`${emu.resource('src').endpoint}/documentModels/x?api-version=${version}`),
+    );
     expect(e2).toBeInstanceOf(ForeignHostError);
     expect(events.length).toBe(before);
   });
@@ -315,7 +374,8 @@ describe.each(VERSIONS)('api-version %s', (version) => {
       inspect(dr, { showHidden: true }),
       JSON.stringify(emu.requestLog),
     ].join('\n');
-    for (const secret of [emu.resource('src').key, emu.resource('dr').key, token, 'f'.repeat(32)]) expect(haystack).not.toContain(secret);
+    for (const secret of [emu.resource('src').key, emu.resource('dr').key, token, 'f'.repeat(32)])
+      expect(haystack).not.toContain(secret);
     expect(JSON.stringify(auth)).toContain('[redacted]');
   });
 });
@@ -326,15 +386,23 @@ describe('2024-11-30 classifiers and composed models', () => {
   it('copies a classifier with a chosen id, and lists, gets and deletes classifiers', async () => {
     const src = client('src', version);
     const dr = client('dr', version);
-    await expect(all(src.listClassifiers())).resolves.toEqual([expect.objectContaining({ classifierId: 'finance-classifier', docTypes: ['invoice', 'receipt'] })]);
+    await expect(all(src.listClassifiers())).resolves.toEqual([
+      expect.objectContaining({ classifierId: 'finance-classifier', docTypes: ['invoice', 'receipt'] }),
+    ]);
     const auth = await dr.authorizeClassifierCopy({ targetClassifierId: 'finance-classifier', description: 'DR copy' });
     expect(JSON.stringify(auth)).toContain('[redacted]');
     const ref = await src.startClassifierCopy('finance-classifier', auth);
     expect(ref.kind).toBe('documentClassifierCopyTo');
     const { final } = await settle(src, ref);
-    expect(final).toMatchObject({ status: 'succeeded', targetModelId: 'finance-classifier', kind: 'documentClassifierCopyTo' });
+    expect(final).toMatchObject({
+      status: 'succeeded',
+      targetModelId: 'finance-classifier',
+      kind: 'documentClassifierCopyTo',
+    });
     await expect(dr.getClassifier('finance-classifier')).resolves.toMatchObject({ description: 'DR copy' });
-    await expect(dr.authorizeClassifierCopy({ targetClassifierId: 'finance-classifier' })).rejects.toBeInstanceOf(ModelExistsError);
+    await expect(dr.authorizeClassifierCopy({ targetClassifierId: 'finance-classifier' })).rejects.toBeInstanceOf(
+      ModelExistsError,
+    );
     await expect(dr.deleteClassifier('finance-classifier')).resolves.toEqual({ deleted: true });
     await expect(dr.getClassifier('finance-classifier')).rejects.toBeInstanceOf(ModelNotFoundError);
   });
@@ -342,17 +410,37 @@ describe('2024-11-30 classifiers and composed models', () => {
   it('a composed model copies only once its classifier is in the target (under the same id)', async () => {
     const src = client('src', version);
     const dr = client('dr', version);
-    const first = (await settle(src, await src.startCopy('finance-composed', await dr.authorizeCopy({ targetModelId: 'finance-composed' })))).final;
+    const first = (
+      await settle(
+        src,
+        await src.startCopy('finance-composed', await dr.authorizeCopy({ targetModelId: 'finance-composed' })),
+      )
+    ).final;
     expect(first.status).toBe('failed');
     const e = copyResultError(first);
     expect(e).toBeInstanceOf(CopyDependencyMissingError);
     expect((e as CopyDependencyMissingError).missing).toEqual({ kind: 'classifier', id: 'finance-classifier' });
     expect(e?.kind).toBe('permanent');
     // classifier first, then the composed model (the failed attempt burned its id: a new one)
-    await settle(src, await src.startClassifierCopy('finance-classifier', await dr.authorizeClassifierCopy({ targetClassifierId: 'finance-classifier' })));
-    const again = (await settle(src, await src.startCopy('finance-composed', await dr.authorizeCopy({ targetModelId: 'finance-composed-2' })))).final;
+    await settle(
+      src,
+      await src.startClassifierCopy(
+        'finance-classifier',
+        await dr.authorizeClassifierCopy({ targetClassifierId: 'finance-classifier' }),
+      ),
+    );
+    const again = (
+      await settle(
+        src,
+        await src.startCopy('finance-composed', await dr.authorizeCopy({ targetModelId: 'finance-composed-2' })),
+      )
+    ).final;
     expect(again.status).toBe('succeeded');
-    await expect(dr.getModel('finance-composed-2')).resolves.toMatchObject({ classifierId: 'finance-classifier', componentModelIds: ['invoices', 'receipts'], isComposed: true });
+    await expect(dr.getModel('finance-composed-2')).resolves.toMatchObject({
+      classifierId: 'finance-classifier',
+      componentModelIds: ['invoices', 'receipts'],
+      isComposed: true,
+    });
   });
 
   it('the 2023-07-31 client refuses classifier copy without a request', async () => {

@@ -4,26 +4,40 @@ import { once } from 'node:events';
 import { join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import { VirtualClock } from '../../dev/clock';
-import { startFormRecognizerEmulator, type EmulatedResource, type FormRecognizerEmulator } from '../../dev/emulators/formRecognizer';
+import {
+  startFormRecognizerEmulator,
+  type EmulatedResource,
+  type FormRecognizerEmulator,
+} from '../../dev/emulators/formRecognizer';
 import { parseCliArgs } from '../../dev/emulators/formRecognizer/cli';
 
 const HOUR = 3600_000;
 let clock: VirtualClock;
 let emu: FormRecognizerEmulator;
 
-async function call(r: EmulatedResource, method: string, path: string, version: string, body?: unknown): Promise<{ status: number; json: Record<string, unknown>; headers: Headers }> {
+async function call(
+  r: EmulatedResource,
+  method: string,
+  path: string,
+  version: string,
+  body?: unknown,
+): Promise<{ status: number; json: Record<string, unknown>; headers: Headers }> {
   const prefix = version === '2023-07-31' ? 'formrecognizer' : 'documentintelligence';
   const url = path.startsWith('http') ? path : `${r.endpoint}/${prefix}${path}?api-version=${version}`;
   const res = await fetch(url, {
     method,
-    headers: { 'Ocp-Apim-Subscription-Key': r.key, ...(body === undefined ? {} : { 'Content-Type': 'application/json' }) },
+    headers: {
+      'Ocp-Apim-Subscription-Key': r.key,
+      ...(body === undefined ? {} : { 'Content-Type': 'application/json' }),
+    },
     body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
   });
   const text = await res.text();
   return { status: res.status, json: text ? (JSON.parse(text) as Record<string, unknown>) : {}, headers: res.headers };
 }
 
-const inner = (j: Record<string, unknown>): string | undefined => ((j.error as { innererror?: { code: string } } | undefined)?.innererror?.code);
+const inner = (j: Record<string, unknown>): string | undefined =>
+  (j.error as { innererror?: { code: string } } | undefined)?.innererror?.code;
 
 beforeEach(async () => {
   clock = new VirtualClock('2026-03-01T00:00:00Z');
@@ -34,11 +48,20 @@ beforeEach(async () => {
       {
         name: 'src',
         region: 'westus2',
-        documentModels: [{ modelId: 'm1' }, { modelId: 'm2' }, { modelId: 'comp', classifierId: 'cls', docTypes: { a: { modelId: 'm1' }, b: { modelId: 'm2' } } }],
+        documentModels: [
+          { modelId: 'm1' },
+          { modelId: 'm2' },
+          { modelId: 'comp', classifierId: 'cls', docTypes: { a: { modelId: 'm1' }, b: { modelId: 'm2' } } },
+        ],
         classifiers: [{ classifierId: 'cls' }],
         models: [{ modelId: 'v2-model' }],
       },
-      { name: 'dr', region: 'eastus', composedCopyRequires: 'classifierAndComponents', copyAuthorizationLifetimeMs: 2 * HOUR },
+      {
+        name: 'dr',
+        region: 'eastus',
+        composedCopyRequires: 'classifierAndComponents',
+        copyAuthorizationLifetimeMs: 2 * HOUR,
+      },
       { name: 'v2only', region: 'centralus', apiVersions: ['v2.1'] },
       { name: 'rel', region: 'eastus2', reservedIdPolicy: 'releaseOnExpiry', prebuiltModels: ['prebuilt-read'] },
     ],
@@ -52,12 +75,22 @@ afterEach(async () => {
 describe('routes and versions', () => {
   it('serves v2 and v3.1/v4 side by side on one resource, and 404s unserved versions', async () => {
     const src = emu.resource('src');
-    expect((await fetch(`${src.endpoint}/formrecognizer/v2.1/custom/models?op=full`, { headers: { 'Ocp-Apim-Subscription-Key': src.key } })).status).toBe(200);
+    expect(
+      (
+        await fetch(`${src.endpoint}/formrecognizer/v2.1/custom/models?op=full`, {
+          headers: { 'Ocp-Apim-Subscription-Key': src.key },
+        })
+      ).status,
+    ).toBe(200);
     expect((await call(src, 'GET', '/documentModels', '2024-11-30')).status).toBe(200);
     expect((await call(emu.resource('v2only'), 'GET', '/documentModels', '2024-11-30')).status).toBe(404);
-    expect((await call(src, 'GET', `${src.endpoint}/documentintelligence/documentModels?api-version=2023-07-31`, '')).status).toBe(404);
+    expect(
+      (await call(src, 'GET', `${src.endpoint}/documentintelligence/documentModels?api-version=2023-07-31`, '')).status,
+    ).toBe(404);
     expect((await call(src, 'GET', `${src.endpoint}/documentintelligence/documentModels`, '')).status).toBe(404);
-    expect((await call(src, 'POST', '/documentClassifiers:authorizeCopy', '2023-07-31', { classifierId: 'x1' })).status).toBe(404);
+    expect(
+      (await call(src, 'POST', '/documentClassifiers:authorizeCopy', '2023-07-31', { classifierId: 'x1' })).status,
+    ).toBe(404);
   });
 
   it('2023-07-31 model details have no classifierId, split or docTypes[*].modelId', async () => {
@@ -85,14 +118,32 @@ describe('routes and versions', () => {
 describe('authorize and copy checks', () => {
   it('validates the authorize body and uses the resource lifetime', async () => {
     const dr = emu.resource('dr');
-    expect(inner((await call(dr, 'POST', '/documentModels:authorizeCopy', '2024-11-30', {})).json)).toBe('ParameterMissing');
-    expect(inner((await call(dr, 'POST', '/documentModels:authorizeCopy', '2024-11-30', { modelId: '-bad' })).json)).toBe('InvalidParameter');
-    expect(inner((await call(dr, 'POST', '/documentModels:authorizeCopy', '2024-11-30', '{')).json)).toBe('InvalidContent');
-    const ok = await call(dr, 'POST', '/documentModels:authorizeCopy', '2024-11-30', { modelId: 'x1', tags: { a: 'b' } });
+    expect(inner((await call(dr, 'POST', '/documentModels:authorizeCopy', '2024-11-30', {})).json)).toBe(
+      'ParameterMissing',
+    );
+    expect(
+      inner((await call(dr, 'POST', '/documentModels:authorizeCopy', '2024-11-30', { modelId: '-bad' })).json),
+    ).toBe('InvalidParameter');
+    expect(inner((await call(dr, 'POST', '/documentModels:authorizeCopy', '2024-11-30', '{')).json)).toBe(
+      'InvalidContent',
+    );
+    const ok = await call(dr, 'POST', '/documentModels:authorizeCopy', '2024-11-30', {
+      modelId: 'x1',
+      tags: { a: 'b' },
+    });
     expect(ok.status).toBe(200);
-    expect(Object.keys(ok.json)).toEqual(['targetResourceId', 'targetResourceRegion', 'targetModelId', 'targetModelLocation', 'accessToken', 'expirationDateTime']);
+    expect(Object.keys(ok.json)).toEqual([
+      'targetResourceId',
+      'targetResourceRegion',
+      'targetModelId',
+      'targetModelLocation',
+      'accessToken',
+      'expirationDateTime',
+    ]);
     expect(Date.parse(ok.json.expirationDateTime as string) - clock.now()).toBe(2 * HOUR);
-    expect(ok.json.targetModelLocation).toBe(`${dr.endpoint}/documentintelligence/documentModels/x1?api-version=2024-11-30`);
+    expect(ok.json.targetModelLocation).toBe(
+      `${dr.endpoint}/documentintelligence/documentModels/x1?api-version=2024-11-30`,
+    );
   });
 
   it('a modified authorization is refused (400 AuthorizationFailed) and does not spend the genuine one', async () => {
@@ -107,7 +158,9 @@ describe('authorize and copy checks', () => {
     expect([prebuilt.status, inner(prebuilt.json)]).toEqual([400, 'ModelReadOnly']);
     const good = await call(src, 'POST', '/documentModels/m1:copyTo', '2024-11-30', auth);
     expect(good.status).toBe(202);
-    expect(good.headers.get('operation-location')).toMatch(new RegExp(`^${src.endpoint}/documentintelligence/operations/\\d{11}_[0-9a-f-]{36}\\?api-version=2024-11-30$`));
+    expect(good.headers.get('operation-location')).toMatch(
+      new RegExp(`^${src.endpoint}/documentintelligence/operations/\\d{11}_[0-9a-f-]{36}\\?api-version=2024-11-30$`),
+    );
   });
 
   it('an injected copyFails fault: 202, then the operation (GET 200) ends failed with that error', async () => {
@@ -124,7 +177,12 @@ describe('authorize and copy checks', () => {
   it("with classifierAndComponents the target also needs the composed model's components", async () => {
     const src = emu.resource('src');
     const dr = emu.resource('dr');
-    const copy = async (coll: string, id: string, idField: string, target: string): Promise<Record<string, unknown>> => {
+    const copy = async (
+      coll: string,
+      id: string,
+      idField: string,
+      target: string,
+    ): Promise<Record<string, unknown>> => {
       const auth = (await call(dr, 'POST', `/${coll}:authorizeCopy`, '2024-11-30', { [idField]: target })).json;
       const op = await call(src, 'POST', `/${coll}/${id}:copyTo`, '2024-11-30', auth);
       clock.advance(2000);
@@ -137,16 +195,29 @@ describe('authorize and copy checks', () => {
     await copy('documentModels', 'm2', 'modelId', 'm2');
     const again = await copy('documentModels', 'comp', 'modelId', 'comp-2');
     expect(again).toMatchObject({ status: 'succeeded', result: { modelId: 'comp-2', classifierId: 'cls' } });
-    expect(emu.documentModels('dr').find((m) => m.modelId === 'comp-2')).toMatchObject({ componentModelIds: ['m1', 'm2'], copiedFrom: { resource: 'src', modelId: 'comp' } });
+    expect(emu.documentModels('dr').find((m) => m.modelId === 'comp-2')).toMatchObject({
+      componentModelIds: ['m1', 'm2'],
+      copiedFrom: { resource: 'src', modelId: 'comp' },
+    });
   });
 
   it('releaseOnExpiry frees a burned id once its authorization expired', async () => {
     const rel = emu.resource('rel');
-    expect((await call(rel, 'POST', '/documentModels:authorizeCopy', '2024-11-30', { modelId: 'x1' })).status).toBe(200);
-    expect((await call(rel, 'POST', '/documentModels:authorizeCopy', '2024-11-30', { modelId: 'x1' })).status).toBe(409);
+    expect((await call(rel, 'POST', '/documentModels:authorizeCopy', '2024-11-30', { modelId: 'x1' })).status).toBe(
+      200,
+    );
+    expect((await call(rel, 'POST', '/documentModels:authorizeCopy', '2024-11-30', { modelId: 'x1' })).status).toBe(
+      409,
+    );
     clock.advance(HOUR);
-    expect((await call(rel, 'POST', '/documentModels:authorizeCopy', '2024-11-30', { modelId: 'x1' })).status).toBe(200);
-    expect(((await call(rel, 'GET', '/documentModels', '2024-11-30')).json.value as { modelId: string }[]).map((m) => m.modelId)).toEqual(['prebuilt-read']);
+    expect((await call(rel, 'POST', '/documentModels:authorizeCopy', '2024-11-30', { modelId: 'x1' })).status).toBe(
+      200,
+    );
+    expect(
+      ((await call(rel, 'GET', '/documentModels', '2024-11-30')).json.value as { modelId: string }[]).map(
+        (m) => m.modelId,
+      ),
+    ).toEqual(['prebuilt-read']);
   });
 });
 
@@ -158,14 +229,22 @@ describe('npm run emulate -- --api-version', () => {
       ['di-dr-eastus', ['2024-11-30']],
       ['di-dr-westeurope', ['2024-11-30']],
     ]);
-    expect(v4.resources[0]?.documentModels?.map((m) => m.modelId)).toEqual(['invoices-2025', 'receipts-eu', 'finance-composed']);
+    expect(v4.resources[0]?.documentModels?.map((m) => m.modelId)).toEqual([
+      'invoices-2025',
+      'receipts-eu',
+      'finance-composed',
+    ]);
     expect(parseCliArgs(['--api-version', '2023-07-31']).resources[0]?.classifiers).toEqual([]);
     expect(() => parseCliArgs(['--api-version', '2022-08-31'])).toThrow(/--api-version/);
   });
 
   it('serves 2023-07-31 from a real process', async () => {
     const ROOT = resolve(__dirname, '../..');
-    const child = spawn(join(ROOT, 'node_modules/.bin/tsx'), [join(ROOT, 'dev/emulators/formRecognizer/cli.ts'), '--api-version', '2023-07-31'], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(
+      join(ROOT, 'node_modules/.bin/tsx'),
+      [join(ROOT, 'dev/emulators/formRecognizer/cli.ts'), '--api-version', '2023-07-31'],
+      { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] },
+    );
     const lines: { name: string; endpoint: string; key: string; apiVersions: string[] }[] = [];
     for await (const line of createInterface({ input: child.stdout })) {
       lines.push(JSON.parse(line) as (typeof lines)[number]);
@@ -173,8 +252,12 @@ describe('npm run emulate -- --api-version', () => {
     }
     const src = lines[0] as (typeof lines)[number];
     expect(src.apiVersions).toEqual(['2023-07-31']);
-    const res = await fetch(`${src.endpoint}/formrecognizer/documentModels?api-version=2023-07-31`, { headers: { 'Ocp-Apim-Subscription-Key': src.key } });
-    const ids = ((await res.json()) as { value: { modelId: string }[] }).value.map((m) => m.modelId).filter((id) => !id.startsWith('prebuilt-'));
+    const res = await fetch(`${src.endpoint}/formrecognizer/documentModels?api-version=2023-07-31`, {
+      headers: { 'Ocp-Apim-Subscription-Key': src.key },
+    });
+    const ids = ((await res.json()) as { value: { modelId: string }[] }).value
+      .map((m) => m.modelId)
+      .filter((id) => !id.startsWith('prebuilt-'));
     expect(ids).toEqual(['invoices-2025', 'receipts-eu']);
     const exited = once(child, 'exit');
     child.kill('SIGTERM');

@@ -47,7 +47,13 @@ describe('Custom Vision ledger repositories (Azurite)', () => {
     sha256: 'ab'.repeat(32),
     lastModified: '2026-03-01T00:00:00.000Z',
     etag: '"0x1"',
-    replica: { location: 'http://127.0.0.1:10000/devstoreaccount1/cv-replica/x', sizeBytes: 1000, verified: true, checksum: { algorithm: 'sha256', value: 'ab'.repeat(32) }, method: 'stream' },
+    replica: {
+      location: 'http://127.0.0.1:10000/devstoreaccount1/cv-replica/x',
+      sizeBytes: 1000,
+      verified: true,
+      checksum: { algorithm: 'sha256', value: 'ab'.repeat(32) },
+      method: 'stream',
+    },
     ...over,
   });
 
@@ -55,7 +61,10 @@ describe('Custom Vision ledger repositories (Azurite)', () => {
     const first = await records.recordConnectionTest(P.toUpperCase());
     clock.advance(60_000);
     const again = await records.recordConnectionTest(P);
-    expect(first).toMatchObject({ changed: true, record: { projectId: P, connectionVerifiedAt: '2026-03-01T00:00:00.000Z' } });
+    expect(first).toMatchObject({
+      changed: true,
+      record: { projectId: P, connectionVerifiedAt: '2026-03-01T00:00:00.000Z' },
+    });
     expect(again.changed).toBe(false);
     expect(await records.getProject(P)).toEqual(first.record);
   });
@@ -73,7 +82,11 @@ describe('Custom Vision ledger repositories (Azurite)', () => {
       platforms: ['ONNX', 'TensorFlow'],
       outcomes: [
         { platform: 'ONNX', outcome: 'backedUp' as const, blobName: `${P} - ${I}.ONNX` },
-        { platform: 'TensorFlow', outcome: 'failed' as const, reason: 'exportFailed: see https://x.blob.core.windows.net/c/b?sv=1&sig=abc' },
+        {
+          platform: 'TensorFlow',
+          outcome: 'failed' as const,
+          reason: 'exportFailed: see https://x.blob.core.windows.net/c/b?sv=1&sig=abc',
+        },
       ],
     };
     const done = await records.recordBackupOutcome(P, I, outcome);
@@ -81,7 +94,12 @@ describe('Custom Vision ledger repositories (Azurite)', () => {
     expect(done.record).toMatchObject({
       trainingStatus: 'TrainingCompleted',
       exportFailedAt: '2026-03-01T00:00:00.000Z',
-      backup: { instanceId: 'cvbackup-x', state: 'partial', startedAt: '2026-03-01T00:00:00.000Z', finishedAt: '2026-03-01T00:10:00.000Z' },
+      backup: {
+        instanceId: 'cvbackup-x',
+        state: 'partial',
+        startedAt: '2026-03-01T00:00:00.000Z',
+        finishedAt: '2026-03-01T00:10:00.000Z',
+      },
     });
     expect(JSON.stringify(done.record)).not.toContain('sig=abc');
   });
@@ -90,7 +108,10 @@ describe('Custom Vision ledger repositories (Azurite)', () => {
     expect((await records.putBackup(backup(), 'notification')).changed).toBe(true);
     clock.advance(1000);
     // Found again by the status check, replica re-verified as `existing`: same facts, no write.
-    const again = await records.putBackup(backup({ replica: { ...backup().replica!, method: 'existing' } }), 'statusCheck');
+    const again = await records.putBackup(
+      backup({ replica: { ...backup().replica!, method: 'existing' } }),
+      'statusCheck',
+    );
     expect(again.changed).toBe(false);
     expect(again.record.source).toBe('notification');
     clock.advance(1000);
@@ -107,7 +128,9 @@ describe('Custom Vision ledger repositories (Azurite)', () => {
   });
 
   it('refuses a backup record whose location carries a query (a SAS)', async () => {
-    await expect(records.putBackup(backup({ location: 'https://a.blob.core.windows.net/c/b?sv=1&sig=abc' }), 'notification')).rejects.toBeInstanceOf(LedgerValidationError);
+    await expect(
+      records.putBackup(backup({ location: 'https://a.blob.core.windows.net/c/b?sv=1&sig=abc' }), 'notification'),
+    ).rejects.toBeInstanceOf(LedgerValidationError);
   });
 
   const rejection = (over: Partial<RejectInput> = {}): RejectInput => ({
@@ -119,10 +142,16 @@ describe('Custom Vision ledger repositories (Azurite)', () => {
   });
 
   it('keeps rejected messages newest first; the same message again is kept once', async () => {
-    const a = await rejected.add(rejection({ message: { id: 'm1', dequeueCount: 1, insertionTime: '2026-03-01T00:00:00.000Z' } }));
-    const dup = await rejected.add(rejection({ message: { id: 'm1', dequeueCount: 2, insertionTime: '2026-03-01T00:00:00.000Z' } }));
+    const a = await rejected.add(
+      rejection({ message: { id: 'm1', dequeueCount: 1, insertionTime: '2026-03-01T00:00:00.000Z' } }),
+    );
+    const dup = await rejected.add(
+      rejection({ message: { id: 'm1', dequeueCount: 2, insertionTime: '2026-03-01T00:00:00.000Z' } }),
+    );
     clock.advance(5000);
-    await rejected.add(rejection({ reason: { code: 'unknownType', message: 'type "X" is not one of …', field: 'type' } }));
+    await rejected.add(
+      rejection({ reason: { code: 'unknownType', message: 'type "X" is not one of …', field: 'type' } }),
+    );
     expect(a.created).toBe(true);
     expect(dup.created).toBe(false);
     const list = await rejected.list();
@@ -132,7 +161,17 @@ describe('Custom Vision ledger repositories (Azurite)', () => {
   });
 
   it('withholds a raw text that still looks like a secret instead of failing', async () => {
-    const r = await rejected.add(rejection({ raw: { text: 'https://a.blob.core.windows.net/c/b?sv=1&sig=abcdef', encoding: 'text', redacted: false, truncated: false, originalLength: 50 } }));
+    const r = await rejected.add(
+      rejection({
+        raw: {
+          text: 'https://a.blob.core.windows.net/c/b?sv=1&sig=abcdef',
+          encoding: 'text',
+          redacted: false,
+          truncated: false,
+          originalLength: 50,
+        },
+      }),
+    );
     expect(r.created).toBe(true);
     expect(JSON.stringify(await rejected.list())).not.toContain('sig=abcdef');
   });

@@ -74,7 +74,12 @@ describe('ledger repositories (Azurite)', () => {
           attempts: 1,
         },
       });
-      expect(done.record).toMatchObject({ state: 'replicated', targetModelId: 'target-1', lastVerifiedAt: '2026-03-01T00:00:30.000Z', attempts: 1 });
+      expect(done.record).toMatchObject({
+        state: 'replicated',
+        targetModelId: 'target-1',
+        lastVerifiedAt: '2026-03-01T00:00:30.000Z',
+        attempts: 1,
+      });
       expect(again).toEqual({ changed: false, record: done.record });
       expect(await etagOf('model-1', 'eastus2')).toBe(etag);
       expect(await ledger.replicas.get('model-1', 'eastus2')).toEqual(done.record);
@@ -84,12 +89,22 @@ describe('ledger repositories (Azurite)', () => {
       // Act
       await ledger.replicas.markInProgress(attempt());
       const inProgressAgain = await ledger.replicas.markInProgress(attempt());
-      await ledger.replicas.markFailed({ ...attempt(), error: { kind: 'transient', code: '500', message: 'Internal error' } });
-      const failedAgain = await ledger.replicas.markFailed({ ...attempt(), error: { kind: 'transient', code: '500', message: 'Internal error' } });
+      await ledger.replicas.markFailed({
+        ...attempt(),
+        error: { kind: 'transient', code: '500', message: 'Internal error' },
+      });
+      const failedAgain = await ledger.replicas.markFailed({
+        ...attempt(),
+        error: { kind: 'transient', code: '500', message: 'Internal error' },
+      });
       // Assess
       expect(inProgressAgain.changed).toBe(false);
       expect(failedAgain.changed).toBe(false);
-      expect(failedAgain.record).toMatchObject({ state: 'failed', attempts: 1, lastError: { kind: 'transient', code: '500' } });
+      expect(failedAgain.record).toMatchObject({
+        state: 'failed',
+        attempts: 1,
+        lastError: { kind: 'transient', code: '500' },
+      });
     });
 
     it('counts one attempt per run and refreshes lastVerifiedAt when a later run verifies again', async () => {
@@ -100,7 +115,12 @@ describe('ledger repositories (Azurite)', () => {
       // Act
       const rerun = await ledger.replicas.markReplicated({ ...attempt({ runId: 'run-2' }), targetModelId: 'target-1' });
       // Assess
-      expect(rerun.record).toMatchObject({ state: 'replicated', attempts: 2, lastRunId: 'run-2', lastVerifiedAt: '2026-03-02T00:00:00.000Z' });
+      expect(rerun.record).toMatchObject({
+        state: 'replicated',
+        attempts: 2,
+        lastRunId: 'run-2',
+        lastVerifiedAt: '2026-03-02T00:00:00.000Z',
+      });
     });
 
     it('never downgrades a verified replica of the same source version: the failure is recorded separately', async () => {
@@ -109,7 +129,10 @@ describe('ledger repositories (Azurite)', () => {
       clock.advance(3_600_000);
       // Act
       const inProgress = await ledger.replicas.markInProgress(attempt({ runId: 'run-2' }));
-      const failed = await ledger.replicas.markFailed({ ...attempt({ runId: 'run-2' }), error: { kind: 'authorizationExpired', code: '1002', message: 'Bad copy request' } });
+      const failed = await ledger.replicas.markFailed({
+        ...attempt({ runId: 'run-2' }),
+        error: { kind: 'authorizationExpired', code: '1002', message: 'Bad copy request' },
+      });
       // Assess
       expect(inProgress.record).toMatchObject({ state: 'replicated', targetModelId: 'target-1' });
       expect(failed.record).toMatchObject({
@@ -142,9 +165,15 @@ describe('ledger repositories (Azurite)', () => {
       // Prepare
       await ledger.replicas.markReplicated({ ...attempt(), targetModelId: 'target-1' });
       await ledger.replicas.markInProgress(attempt({ runId: 'run-2', sourceModelVersion: 'v2' }));
-      await ledger.replicas.markFailed({ ...attempt({ runId: 'run-2', sourceModelVersion: 'v2' }), error: { kind: 'transient', message: 'x' } });
+      await ledger.replicas.markFailed({
+        ...attempt({ runId: 'run-2', sourceModelVersion: 'v2' }),
+        error: { kind: 'transient', message: 'x' },
+      });
       // Act
-      const done = await ledger.replicas.markReplicated({ ...attempt({ runId: 'run-3', sourceModelVersion: 'v2' }), targetModelId: 'target-2' });
+      const done = await ledger.replicas.markReplicated({
+        ...attempt({ runId: 'run-3', sourceModelVersion: 'v2' }),
+        targetModelId: 'target-2',
+      });
       // Assess
       expect(done.record).toEqual({
         sourceModelId: 'model-1',
@@ -166,17 +195,21 @@ describe('ledger repositories (Azurite)', () => {
       // Act
       const failed = await ledger.replicas.markFailed({
         ...attempt(),
-        error: { kind: 'transient', message: 'GET https://a.blob.core.windows.net/c/b?sv=1&sig=SECRETSIG failed; {"accessToken":"SECRETTOKEN"}' },
+        error: {
+          kind: 'transient',
+          message: 'GET https://a.blob.core.windows.net/c/b?sv=1&sig=SECRETSIG failed; {"accessToken":"SECRETTOKEN"}',
+        },
       });
       // Assess
       expect(JSON.stringify(failed.record)).not.toMatch(/SECRETSIG|SECRETTOKEN/);
       expect(failed.record.lastError?.message).toContain('sig=[redacted]');
     });
 
-    it('lists a model\'s regions and all records, whatever characters model ids contain', async () => {
+    it("lists a model's regions and all records, whatever characters model ids contain", async () => {
       // Prepare
       const odd = 'model/with ?#%~ and ünïcode';
-      for (const region of ['eastus2', 'westeurope', 'japaneast']) await ledger.replicas.markInProgress(attempt({ sourceModelId: odd, region }));
+      for (const region of ['eastus2', 'westeurope', 'japaneast'])
+        await ledger.replicas.markInProgress(attempt({ sourceModelId: odd, region }));
       await ledger.replicas.markInProgress(attempt({ sourceModelId: 'model', region: 'eastus2' }));
       await ledger.replicas.markInProgress(attempt({ sourceModelId: `${odd}x`, region: 'eastus2' }));
       // Act
@@ -202,7 +235,10 @@ describe('ledger repositories (Azurite)', () => {
   });
 
   describe('PendingTargetRepository', () => {
-    const pending = (region: string, targetModelId: string): { region: string; targetModelId: string; targetResourceId: string; sourceModelId: string; runId: string } => ({
+    const pending = (
+      region: string,
+      targetModelId: string,
+    ): { region: string; targetModelId: string; targetResourceId: string; sourceModelId: string; runId: string } => ({
       region,
       targetModelId,
       targetResourceId: TARGET_RID,
@@ -232,16 +268,27 @@ describe('ledger repositories (Azurite)', () => {
 
     it('records the attempt, authorization expiry and operation location for resuming a started copy', async () => {
       // Prepare
-      const added = await ledger.pendingTargets.add({ ...pending('eastus2', 't-9'), attempt: 2, expiresAt: '2026-03-02T00:00:00.000Z' });
+      const added = await ledger.pendingTargets.add({
+        ...pending('eastus2', 't-9'),
+        attempt: 2,
+        expiresAt: '2026-03-02T00:00:00.000Z',
+      });
       const etag = (await ledger.pendingTargets.store.get('pending-targets/eastus2/t-9.json'))?.etag;
       // Act
-      const updated = await ledger.pendingTargets.update('eastus2', 't-9', { operationLocation: 'https://src.example.com/formrecognizer/v2.1/custom/models/m/copyresults/r1' });
+      const updated = await ledger.pendingTargets.update('eastus2', 't-9', {
+        operationLocation: 'https://src.example.com/formrecognizer/v2.1/custom/models/m/copyresults/r1',
+      });
       const etagAfter = (await ledger.pendingTargets.store.get('pending-targets/eastus2/t-9.json'))?.etag;
-      const again = await ledger.pendingTargets.update('eastus2', 't-9', { operationLocation: 'https://src.example.com/formrecognizer/v2.1/custom/models/m/copyresults/r1' });
+      const again = await ledger.pendingTargets.update('eastus2', 't-9', {
+        operationLocation: 'https://src.example.com/formrecognizer/v2.1/custom/models/m/copyresults/r1',
+      });
       const missing = await ledger.pendingTargets.update('eastus2', 'not-recorded', { attempt: 1 });
       // Assess
       expect(added).toMatchObject({ attempt: 2, expiresAt: '2026-03-02T00:00:00.000Z' });
-      expect(updated).toEqual({ ...added, operationLocation: 'https://src.example.com/formrecognizer/v2.1/custom/models/m/copyresults/r1' });
+      expect(updated).toEqual({
+        ...added,
+        operationLocation: 'https://src.example.com/formrecognizer/v2.1/custom/models/m/copyresults/r1',
+      });
       expect(etagAfter).not.toBe(etag);
       expect(again).toEqual(updated);
       expect((await ledger.pendingTargets.store.get('pending-targets/eastus2/t-9.json'))?.etag).toBe(etagAfter);
@@ -280,7 +327,12 @@ describe('ledger repositories (Azurite)', () => {
     it('saves, reads back and lists the latest runs newest first', async () => {
       // Prepare
       await ledger.runReports.save(report('r-2026-03-01', '2026-03-01T02:00:00Z'));
-      await ledger.runReports.save(report('r-2026-03-03', '2026-03-03T02:00:00Z', { dryRun: true, filters: { models: ['m1'], regions: ['eastus2'] } }));
+      await ledger.runReports.save(
+        report('r-2026-03-03', '2026-03-03T02:00:00Z', {
+          dryRun: true,
+          filters: { models: ['m1'], regions: ['eastus2'] },
+        }),
+      );
       await ledger.runReports.save(report('r-2026-03-02', '2026-03-02T02:00:00Z', { trigger: 'http' }));
       // Act
       const latest2 = await ledger.runReports.latest(2);
@@ -308,7 +360,14 @@ describe('ledger repositories (Azurite)', () => {
 
     it('refuses a report that carries a secret', async () => {
       const leaky = report('r-leak', '2026-03-01T02:00:00Z', {
-        pairs: [{ sourceModelId: 'm1', region: 'eastus2', outcome: 'failed', reason: 'copy failed: https://x.blob.core.windows.net/c?sig=abc' }],
+        pairs: [
+          {
+            sourceModelId: 'm1',
+            region: 'eastus2',
+            outcome: 'failed',
+            reason: 'copy failed: https://x.blob.core.windows.net/c?sig=abc',
+          },
+        ],
       });
       await expect(ledger.runReports.save(leaky)).rejects.toBeInstanceOf(LedgerSecretError);
     });
@@ -326,7 +385,10 @@ describe('ledger repositories (Azurite)', () => {
     };
     const settings = loadSettings(env);
     // Act
-    const fromSettings = await openLedger(createLedgerContainerClient(ledgerConnectionFromSettings(settings, env), settings.ledgerContainer), { clock });
+    const fromSettings = await openLedger(
+      createLedgerContainerClient(ledgerConnectionFromSettings(settings, env), settings.ledgerContainer),
+      { clock },
+    );
     await fromSettings.replicas.markInProgress(attempt());
     // Assess
     expect(await fromSettings.replicas.get('model-1', 'eastus2')).toMatchObject({ state: 'inProgress' });

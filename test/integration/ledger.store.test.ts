@@ -69,8 +69,18 @@ describe('ledger DocumentStore (Azurite)', () => {
     // Assess
     expect(first).toEqual({ created: true, etag: expect.any(String) });
     expect(second).toEqual({ created: false, reason: 'exists' });
-    expect(doc).toEqual({ key, value: { count: 1 }, etag: first.created ? first.etag : '', updatedAt: '2026-03-01T00:00:00.000Z' });
-    expect(await rawRead(key)).toEqual({ schemaVersion: 2, kind: 'counter', updatedAt: '2026-03-01T00:00:00.000Z', data: { count: 1 } });
+    expect(doc).toEqual({
+      key,
+      value: { count: 1 },
+      etag: first.created ? first.etag : '',
+      updatedAt: '2026-03-01T00:00:00.000Z',
+    });
+    expect(await rawRead(key)).toEqual({
+      schemaVersion: 2,
+      kind: 'counter',
+      updatedAt: '2026-03-01T00:00:00.000Z',
+      data: { count: 1 },
+    });
     expect(Object.isFrozen(doc!.value)).toBe(true);
   });
 
@@ -117,10 +127,14 @@ describe('ledger DocumentStore (Azurite)', () => {
     const key = 'counters/contended';
     const writers = new DocumentStore(container, COUNTER, { clock, maxRetryDelayMs: 50 });
     // Act
-    const results = await Promise.all(Array.from({ length: 20 }, () => writers.update(key, (c) => ({ count: (c?.count ?? 0) + 1 }))));
+    const results = await Promise.all(
+      Array.from({ length: 20 }, () => writers.update(key, (c) => ({ count: (c?.count ?? 0) + 1 }))),
+    );
     // Assess
     expect((await store.get(key))?.value.count).toBe(20);
-    expect(results.map((r) => r.value?.count).sort((a, b) => a! - b!)).toEqual(Array.from({ length: 20 }, (_, i) => i + 1));
+    expect(results.map((r) => r.value?.count).sort((a, b) => a! - b!)).toEqual(
+      Array.from({ length: 20 }, (_, i) => i + 1),
+    );
     expect(results.some((r) => r.attempts > 1)).toBe(true);
   });
 
@@ -137,7 +151,12 @@ describe('ledger DocumentStore (Azurite)', () => {
               if (p2 !== 'upload') return Reflect.get(blob, p2, r2) as unknown;
               return async (...args: Parameters<typeof real.upload>) => {
                 if (left-- > 0) {
-                  const body = JSON.stringify({ schemaVersion: 2, kind: 'counter', updatedAt: '2026-03-01T00:00:00Z', data: { count: 100 + (times - left - 1) } });
+                  const body = JSON.stringify({
+                    schemaVersion: 2,
+                    kind: 'counter',
+                    updatedAt: '2026-03-01T00:00:00Z',
+                    data: { count: 100 + (times - left - 1) },
+                  });
                   await blob.upload(body, Buffer.byteLength(body));
                 }
                 return blob.upload(...args);
@@ -149,7 +168,7 @@ describe('ledger DocumentStore (Azurite)', () => {
     });
   }
 
-  it('retries after losing a race to a concurrent update (412), re-applying fn to the winner\'s value', async () => {
+  it("retries after losing a race to a concurrent update (412), re-applying fn to the winner's value", async () => {
     // Prepare
     await store.create('counters/race412', { count: 5 });
     const racing = new DocumentStore(interfering(1), COUNTER, { clock });
@@ -242,11 +261,23 @@ describe('ledger DocumentStore (Azurite)', () => {
   it.each([
     ['not JSON', '{"schemaVersion":', /is corrupt: not JSON/],
     ['not an object', '[1,2]', /not a JSON object/],
-    ['no schema version', JSON.stringify({ kind: 'counter', updatedAt: '2026-01-01T00:00:00Z', data: { count: 1 } }), /no valid schemaVersion/],
-    ['another kind', JSON.stringify({ schemaVersion: 2, kind: 'replica', updatedAt: '2026-01-01T00:00:00Z', data: { count: 1 } }), /holds a "replica", expected a "counter"/],
+    [
+      'no schema version',
+      JSON.stringify({ kind: 'counter', updatedAt: '2026-01-01T00:00:00Z', data: { count: 1 } }),
+      /no valid schemaVersion/,
+    ],
+    [
+      'another kind',
+      JSON.stringify({ schemaVersion: 2, kind: 'replica', updatedAt: '2026-01-01T00:00:00Z', data: { count: 1 } }),
+      /holds a "replica", expected a "counter"/,
+    ],
     ['no updatedAt', JSON.stringify({ schemaVersion: 2, kind: 'counter', data: { count: 1 } }), /no valid updatedAt/],
     ['no data', JSON.stringify({ schemaVersion: 2, kind: 'counter', updatedAt: '2026-01-01T00:00:00Z' }), /no data/],
-    ['data of the wrong shape', JSON.stringify({ schemaVersion: 2, kind: 'counter', updatedAt: '2026-01-01T00:00:00Z', data: { count: -1 } }), /data is not a valid counter/],
+    [
+      'data of the wrong shape',
+      JSON.stringify({ schemaVersion: 2, kind: 'counter', updatedAt: '2026-01-01T00:00:00Z', data: { count: -1 } }),
+      /data is not a valid counter/,
+    ],
   ])('a corrupt blob (%s) gives a typed error naming the key', async (_name, body, message) => {
     // Prepare
     const key = 'counters/corrupt';
@@ -263,8 +294,19 @@ describe('ledger DocumentStore (Azurite)', () => {
 
   it('refuses a newer schema version clearly, and upgrades an older one', async () => {
     // Prepare
-    await rawWrite('counters/newer', JSON.stringify({ schemaVersion: 3, kind: 'counter', updatedAt: '2026-01-01T00:00:00Z', data: { count: 1, extra: true } }));
-    await rawWrite('counters/older', JSON.stringify({ schemaVersion: 1, kind: 'counter', updatedAt: '2026-01-01T00:00:00Z', data: { n: 7 } }));
+    await rawWrite(
+      'counters/newer',
+      JSON.stringify({
+        schemaVersion: 3,
+        kind: 'counter',
+        updatedAt: '2026-01-01T00:00:00Z',
+        data: { count: 1, extra: true },
+      }),
+    );
+    await rawWrite(
+      'counters/older',
+      JSON.stringify({ schemaVersion: 1, kind: 'counter', updatedAt: '2026-01-01T00:00:00Z', data: { n: 7 } }),
+    );
     const noUpgrade = new DocumentStore(container, { ...COUNTER, upgrade: undefined }, { clock });
     // Act
     const newer = await store.get('counters/newer').catch((e: unknown) => e);
@@ -301,7 +343,12 @@ describe('ledger DocumentStore (Azurite)', () => {
 
   it('allows harmless fields that merely mention keys (keySetting, tokenExpiresAt is not a token)', async () => {
     // Prepare
-    const value = { count: 1, keySetting: 'DR_TARGET_KEY', tokenExpiresAt: '2026-03-02T00:00:00Z', note: 'Authorization failure due to missing or invalid authorization claims.' } as Counter;
+    const value = {
+      count: 1,
+      keySetting: 'DR_TARGET_KEY',
+      tokenExpiresAt: '2026-03-02T00:00:00Z',
+      note: 'Authorization failure due to missing or invalid authorization claims.',
+    } as Counter;
     // Act / Assess
     await expect(store.create('counters/harmless', value)).resolves.toMatchObject({ created: true });
   });

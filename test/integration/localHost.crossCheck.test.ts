@@ -28,7 +28,9 @@ describe('local host: open-task cross-check', () => {
       queueListeners: false,
       logger: () => undefined,
     });
-    const mod = jest.requireActual<{ TaskOrchestrationExecutor: { prototype: ExecutorPrototype } }>('durable-functions/lib/src/orchestrations/TaskOrchestrationExecutor');
+    const mod = jest.requireActual<{ TaskOrchestrationExecutor: { prototype: ExecutorPrototype } }>(
+      'durable-functions/lib/src/orchestrations/TaskOrchestrationExecutor',
+    );
     proto = mod.TaskOrchestrationExecutor.prototype;
     original = proto.trackOpenTask;
   });
@@ -54,14 +56,19 @@ describe('local host: open-task cross-check', () => {
 
   it('fails loudly when the library numbers tasks differently from the host', async () => {
     // Simulate an upgrade that takes one extra sequence number per new task.
-    proto.trackOpenTask = function (this: { sequenceNumber: number }, task: { id: unknown; children?: unknown[] }): void {
+    proto.trackOpenTask = function (
+      this: { sequenceNumber: number },
+      task: { id: unknown; children?: unknown[] },
+    ): void {
       if (task.id === false && !task.children) this.sequenceNumber++;
       original.call(this, task);
     };
     const id = await host.durable.startNew('Child', { instanceId: 'guard-shifted', input: 'x' });
     const wait = host.durable.waitForInstance(id);
     await expect(wait).rejects.toThrow(HostInvariantError);
-    await expect(wait).rejects.toThrow(/Open-task mismatch after episode 1 of 'Child' \(instance 'guard-shifted'\): the host has \[0\], the replay engine has \[1\]/);
+    await expect(wait).rejects.toThrow(
+      /Open-task mismatch after episode 1 of 'Child' \(instance 'guard-shifted'\): the host has \[0\], the replay engine has \[1\]/,
+    );
     expect(host.events.log.some((e) => e.type === 'hostError')).toBe(true);
   });
 });

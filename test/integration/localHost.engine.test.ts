@@ -11,7 +11,7 @@ const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
 const T0 = Date.parse('2026-01-01T00:00:00Z');
 
-type FixtureState = typeof import('../fixtures/hostApp')['fixtureState'];
+type FixtureState = (typeof import('../fixtures/hostApp'))['fixtureState'];
 
 describe('local host: durable engine on a virtual clock', () => {
   let host: LocalHost;
@@ -94,34 +94,58 @@ describe('local host: durable engine on a virtual clock', () => {
 
     // Each activity ran once per scheduling (the shared tasks were not scheduled twice).
     const history = host.durable.history(id);
-    const scheduled = history.filter((e) => e.EventType === EventType.TaskScheduled).map((e) => JSON.parse(e.Input as string) as unknown);
+    const scheduled = history
+      .filter((e) => e.EventType === EventType.TaskScheduled)
+      .map((e) => JSON.parse(e.Input as string) as unknown);
     expect(scheduled.filter((i) => i === 'first')).toHaveLength(1);
     expect(scheduled.filter((i) => i === 'second')).toHaveLength(1);
 
     // The 10-day timer was split into pieces of 3 days; the canceled 1-hour timer never fired.
     const fired = history.filter((e) => e.EventType === EventType.TimerFired).map((e) => e.FireAt as string);
     const longStart = T0 + 24 * HOUR;
-    expect(fired).toEqual(expect.arrayContaining([longStart + 3 * DAY, longStart + 6 * DAY, longStart + 10 * DAY].map((t) => new Date(t).toISOString())));
+    expect(fired).toEqual(
+      expect.arrayContaining(
+        [longStart + 3 * DAY, longStart + 6 * DAY, longStart + 10 * DAY].map((t) => new Date(t).toISOString()),
+      ),
+    );
     expect(fired).not.toContain(new Date(T0 + HOUR).toISOString());
     // Retry timers: 2h, 4h, 6h, 6h, 6h after each failure.
     const retryFires = fired.map(Date.parse).filter((t) => t > T0 && t <= T0 + 24 * HOUR);
     expect(retryFires).toEqual([2, 6, 12, 18, 24].map((h) => T0 + h * HOUR));
 
     // Episodes: OrchestratorStarted timestamps never go backwards and equal virtual time.
-    const starts = history.filter((e) => e.EventType === EventType.OrchestratorStarted).map((e) => Date.parse(e.Timestamp));
+    const starts = history
+      .filter((e) => e.EventType === EventType.OrchestratorStarted)
+      .map((e) => Date.parse(e.Timestamp));
     expect([...starts].sort((a, b) => a - b)).toEqual(starts);
     expect(starts[0]).toBe(T0);
 
     // Event stream.
     const types = new Set(events.filter((e) => 'instanceId' in e && e.instanceId === id).map((e) => e.type));
-    expect([...types]).toEqual(expect.arrayContaining(['instanceStarted', 'activityStarted', 'activityCompleted', 'activityFailed', 'timerSet', 'timerFired', 'eventRaised', 'instanceCompleted']));
+    expect([...types]).toEqual(
+      expect.arrayContaining([
+        'instanceStarted',
+        'activityStarted',
+        'activityCompleted',
+        'activityFailed',
+        'timerSet',
+        'timerFired',
+        'eventRaised',
+        'instanceCompleted',
+      ]),
+    );
 
     // Activities' context.log reached the logger.
-    expect(logs.some((l) => l.category === 'Hello' && l.message === 'saying hello to Ada' && l.level === 'information')).toBe(true);
+    expect(
+      logs.some((l) => l.category === 'Hello' && l.message === 'saying hello to Ada' && l.level === 'information'),
+    ).toBe(true);
     expect(logs.some((l) => l.category === 'Flaky' && l.level === 'warning')).toBe(true);
 
     // Sub-orchestrations exist as instances of their own.
-    expect(host.durable.getStatus('main-1-child')).toMatchObject({ runtimeStatus: 'Completed', parentInstanceId: 'main-1' });
+    expect(host.durable.getStatus('main-1-child')).toMatchObject({
+      runtimeStatus: 'Completed',
+      parentInstanceId: 'main-1',
+    });
     expect(host.durable.list({ instanceIdPrefix: 'main-1:' })).toHaveLength(1);
   });
 
@@ -142,15 +166,22 @@ describe('local host: durable engine on a virtual clock', () => {
   it('lets the orchestrator catch an activity failure (Reason as the real extension writes it)', async () => {
     const id = await host.durable.startNew('CatchFailure');
     const status = await host.durable.waitForInstance(id);
-    expect((status.output as { caught: string }).caught).toMatch(/^Activity function 'AlwaysFails' failed: always fails \n /);
+    expect((status.output as { caught: string }).caught).toMatch(
+      /^Activity function 'AlwaysFails' failed: always fails \n /,
+    );
     const failed = host.durable.history(id).find((e) => e.EventType === EventType.TaskFailed);
-    expect(failed).toMatchObject({ Reason: "Activity function 'AlwaysFails' failed: always fails", Details: expect.stringContaining('always fails') });
+    expect(failed).toMatchObject({
+      Reason: "Activity function 'AlwaysFails' failed: always fails",
+      Details: expect.stringContaining('always fails'),
+    });
   });
 
   it('reports a failed sub-orchestration to its parent and as Failed itself', async () => {
     const id = await host.durable.startNew('ParentOfFailing', { instanceId: 'parent-of-failing' });
     const status = await host.durable.waitForInstance(id);
-    expect((status.output as { caught: string }).caught).toMatch(/^Orchestrator function 'FailingChild' failed: child broke/);
+    expect((status.output as { caught: string }).caught).toMatch(
+      /^Orchestrator function 'FailingChild' failed: child broke/,
+    );
     expect(host.durable.getStatus('parent-of-failing-failing')).toMatchObject({
       runtimeStatus: 'Failed',
       output: expect.stringMatching(/^Orchestrator function 'FailingChild' failed: child broke/),
@@ -165,7 +196,11 @@ describe('local host: durable engine on a virtual clock', () => {
     await host.advance(10 * 60_000);
     host.durable.raiseEvent(id, 'Approval', 'alice');
     const status = await host.durable.waitForInstance(id);
-    expect(status.output).toEqual({ outcome: 'approved', by: 'alice', at: new Date(start + 10 * 60_000).toISOString() });
+    expect(status.output).toEqual({
+      outcome: 'approved',
+      by: 'alice',
+      at: new Date(start + 10 * 60_000).toISOString(),
+    });
   });
 
   it('races an external event against a timer: the timer wins', async () => {
@@ -206,7 +241,9 @@ describe('local host: durable engine on a virtual clock', () => {
     const status = await host.durable.waitForInstance(id);
     expect(status.runtimeStatus).toBe('Failed');
     expect(status.output).toMatch(/Non-deterministic orchestrator 'NonDeterministic' \(instance 'nd-1'/);
-    expect(status.output).toMatch(/action #0 was CallActivity 'Hello'\(\{"orderId":"nd"\}\) in an earlier replay but is now CallActivity 'Charge'/);
+    expect(status.output).toMatch(
+      /action #0 was CallActivity 'Hello'\(\{"orderId":"nd"\}\) in an earlier replay but is now CallActivity 'Charge'/,
+    );
   });
 
   it('re-executes an activity whose result was lost (at-least-once switch)', async () => {
@@ -226,7 +263,11 @@ describe('local host: durable engine on a virtual clock', () => {
     await host.durable.waitForInstance(id);
     const s = host.durable.getStatus(id, { showHistory: true, showHistoryOutput: true, showInput: false });
     expect(s).toMatchObject({ runtimeStatus: 'Completed', input: null, output: { greeting: 'Hello x!' } });
-    expect(s?.historyEvents?.map((e) => e.EventType)).toEqual(['ExecutionStarted', 'TaskCompleted', 'ExecutionCompleted']);
+    expect(s?.historyEvents?.map((e) => e.EventType)).toEqual([
+      'ExecutionStarted',
+      'TaskCompleted',
+      'ExecutionCompleted',
+    ]);
     expect(s?.historyEvents?.[1]).toMatchObject({ FunctionName: 'Hello', Result: 'Hello x!' });
   });
 });
@@ -280,7 +321,8 @@ describe('local host: concurrency and time-skipping only when idle', () => {
     expect(startedWhileBlocked).toBe(2);
     expect(clockWhileBlocked).toBe(T0);
     expect(s.gateMaxInFlight).toBe(2);
-    for (const [i, id] of ids.entries()) expect(host.durable.getStatus(id)).toMatchObject({ runtimeStatus: 'Completed', output: i + 1 });
+    for (const [i, id] of ids.entries())
+      expect(host.durable.getStatus(id)).toMatchObject({ runtimeStatus: 'Completed', output: i + 1 });
     expect(host.durable.getStatus(race)).toMatchObject({ runtimeStatus: 'Completed', output: { outcome: 'timeout' } });
     expect(clock.now()).toBe(T0 + HOUR);
   });

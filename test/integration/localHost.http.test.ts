@@ -10,7 +10,7 @@ const T0 = Date.parse('2026-03-01T00:00:00Z');
 const HOUR = 3_600_000;
 const KEY = 'local-function-key';
 
-type FixtureState = typeof import('../fixtures/hostApp')['fixtureState'];
+type FixtureState = (typeof import('../fixtures/hostApp'))['fixtureState'];
 
 describe('local host: HTTP functions, durable client and management API', () => {
   let host: LocalHost;
@@ -51,14 +51,25 @@ describe('local host: HTTP functions, durable client and management API', () => 
     expect(res.status).toBe(202);
     expect(res.headers.get('retry-after')).toBe('10');
     expect(res.headers.get('location')).toBe(payload.statusQueryGetUri);
-    expect(payload.statusQueryGetUri.startsWith(`${host.baseUrl}/runtime/webhooks/durabletask/instances/${payload.id}?`)).toBe(true);
+    expect(
+      payload.statusQueryGetUri.startsWith(`${host.baseUrl}/runtime/webhooks/durabletask/instances/${payload.id}?`),
+    ).toBe(true);
 
     await host.runUntilIdle({ advanceTime: false });
     const running = await fetch(payload.statusQueryGetUri);
     expect(running.status).toBe(202);
-    expect(await running.json()).toMatchObject({ name: 'Race', instanceId: payload.id, runtimeStatus: 'Running', input: { requestedBy: 'test' } });
+    expect(await running.json()).toMatchObject({
+      name: 'Race',
+      instanceId: payload.id,
+      runtimeStatus: 'Running',
+      input: { requestedBy: 'test' },
+    });
 
-    const raised = await fetch(payload.sendEventPostUri.replace('{eventName}', 'Approval'), { method: 'POST', body: JSON.stringify('bob'), headers: { 'content-type': 'application/json' } });
+    const raised = await fetch(payload.sendEventPostUri.replace('{eventName}', 'Approval'), {
+      method: 'POST',
+      body: JSON.stringify('bob'),
+      headers: { 'content-type': 'application/json' },
+    });
     expect(raised.status).toBe(202);
     await host.runUntilIdle();
 
@@ -66,18 +77,36 @@ describe('local host: HTTP functions, durable client and management API', () => 
     expect(done.status).toBe(200);
     expect(await done.json()).toMatchObject({ runtimeStatus: 'Completed', output: { outcome: 'approved', by: 'bob' } });
 
-    const withHistory = (await (await fetch(`${payload.statusQueryGetUri}&showHistory=true&showHistoryOutput=true`)).json()) as { historyEvents: Array<{ EventType: string }> };
-    expect(withHistory.historyEvents.map((e) => e.EventType)).toEqual(['ExecutionStarted', 'EventRaised', 'ExecutionCompleted']);
+    const withHistory = (await (
+      await fetch(`${payload.statusQueryGetUri}&showHistory=true&showHistoryOutput=true`)
+    ).json()) as { historyEvents: Array<{ EventType: string }> };
+    expect(withHistory.historyEvents.map((e) => e.EventType)).toEqual([
+      'ExecutionStarted',
+      'EventRaised',
+      'ExecutionCompleted',
+    ]);
   });
 
   it('serves route parameters, constraints, methods and query like func start', async () => {
     const ok = await fetch(`${host.baseUrl}/api/echo/42/bob?q=x`);
     expect(ok.status).toBe(200);
     expect(await ok.json()).toEqual({ id: '42', name: 'bob', q: 'x', fn: 'Echo' });
-    expect(await (await fetch(`${host.baseUrl}/api/ECHO/7`)).json()).toEqual({ id: '7', name: null, q: null, fn: 'Echo' });
+    expect(await (await fetch(`${host.baseUrl}/api/ECHO/7`)).json()).toEqual({
+      id: '7',
+      name: null,
+      q: null,
+      fn: 'Echo',
+    });
     expect((await fetch(`${host.baseUrl}/api/echo/not-a-number`)).status).toBe(404);
     expect((await fetch(`${host.baseUrl}/api/echo/1`, { method: 'DELETE' })).status).toBe(404);
-    expect((await fetch(`${host.baseUrl}/api/orchestrators/Race`, { method: 'POST', headers: { 'x-functions-key': 'wrong' } })).status).toBe(401);
+    expect(
+      (
+        await fetch(`${host.baseUrl}/api/orchestrators/Race`, {
+          method: 'POST',
+          headers: { 'x-functions-key': 'wrong' },
+        })
+      ).status,
+    ).toBe(401);
   });
 
   it('works with the real DurableClient: start, status, list with continuation, raise, terminate, purge', async () => {
@@ -121,7 +150,9 @@ describe('local host: HTTP functions, durable client and management API', () => 
     await host.advance(HOUR);
     await host.durable.startNew('Waiter', { instanceId: 'filter-1' });
     await host.runUntilIdle();
-    const res = await fetch(`${host.baseUrl}/runtime/webhooks/durabletask/instances?code=${KEY}&runtimeStatus=Running&createdTimeFrom=${from}&instanceIdPrefix=filter-&top=10`);
+    const res = await fetch(
+      `${host.baseUrl}/runtime/webhooks/durabletask/instances?code=${KEY}&runtimeStatus=Running&createdTimeFrom=${from}&instanceIdPrefix=filter-&top=10`,
+    );
     const list = (await res.json()) as Array<{ instanceId: string; input: unknown }>;
     expect(list.map((s) => s.instanceId)).toEqual(['filter-1']);
     expect((await fetch(`${host.baseUrl}/runtime/webhooks/durabletask/instances?code=wrong`)).status).toBe(401);

@@ -7,7 +7,7 @@ import { startAzurite, type AzuriteInstance } from '../../dev/azurite';
 import { VirtualClock } from '../../dev/clock';
 import { createLocalHost, type LocalHost, type LogEntry } from '../../dev/host';
 
-type FixtureState = typeof import('../fixtures/hostApp')['fixtureState'];
+type FixtureState = (typeof import('../fixtures/hostApp'))['fixtureState'];
 
 describe('local host: queue triggers on Azurite', () => {
   let azurite: AzuriteInstance;

@@ -4,9 +4,19 @@ import path from 'node:path';
 const root = path.join(__dirname, '..', '..');
 const tsx = path.join(root, 'node_modules', '.bin', 'tsx');
 
-function runLocal(args: string[], env: Record<string, string>): { status: number | null; stdout: string; stderr: string } {
-  const clean = Object.fromEntries(Object.entries(process.env).filter(([k]) => !/^(DR_|CV_|AzureWebJobsStorage)/.test(k)));
-  const result = spawnSync(tsx, ['dev/local.ts', ...args], { cwd: root, env: { ...clean, ...env }, encoding: 'utf8', timeout: 120_000 });
+function runLocal(
+  args: string[],
+  env: Record<string, string>,
+): { status: number | null; stdout: string; stderr: string } {
+  const clean = Object.fromEntries(
+    Object.entries(process.env).filter(([k]) => !/^(DR_|CV_|AzureWebJobsStorage)/.test(k)),
+  );
+  const result = spawnSync(tsx, ['dev/local.ts', ...args], {
+    cwd: root,
+    env: { ...clean, ...env },
+    encoding: 'utf8',
+    timeout: 120_000,
+  });
   return { status: result.status, stdout: result.stdout, stderr: result.stderr };
 }
 
@@ -18,7 +28,11 @@ describe('npm run local', () => {
     const last = JSON.parse(stdout.trim().split('\n').pop() ?? '{}') as {
       summary: { totals: { copied: number; failed: number }; regions: string[] };
       report: { totals: { replicated: number; missing: number }; regions: string[] };
-      customVision: { ok: boolean; platforms: string[]; backups: Array<{ platform: string; location: string; replica?: { verified: boolean } }> };
+      customVision: {
+        ok: boolean;
+        platforms: string[];
+        backups: Array<{ platform: string; location: string; replica?: { verified: boolean } }>;
+      };
     };
     expect(last.summary.regions).toEqual(['eastus', 'westeurope']);
     expect(last.summary.totals).toMatchObject({ copied: 10, failed: 0 });
@@ -26,7 +40,9 @@ describe('npm run local', () => {
     // The emulated Custom Vision project was trained, exported and backed up twice over.
     expect(last.customVision.ok).toBe(true);
     expect(last.customVision.backups.map((b) => b.platform).sort()).toEqual(['ONNX', 'TensorFlow']);
-    expect(last.customVision.backups.every((b) => b.replica?.verified === true && !b.location.includes('?'))).toBe(true);
+    expect(last.customVision.backups.every((b) => b.replica?.verified === true && !b.location.includes('?'))).toBe(
+      true,
+    );
   });
 
   it('exits 2 with a message naming the setting when the configuration is wrong', () => {

@@ -3,7 +3,14 @@
  * virtual clock): run a replication to the end, open the ledger the app writes, and check the
  * invariants every run must leave behind whatever went wrong on the way.
  */
-import { defaultResourceSpecs, demoClassifiers, demoDocumentModels, type FaultRequestInfo, type FormRecognizerEmulator, type ResourceSpec } from '../../dev/emulators/formRecognizer';
+import {
+  defaultResourceSpecs,
+  demoClassifiers,
+  demoDocumentModels,
+  type FaultRequestInfo,
+  type FormRecognizerEmulator,
+  type ResourceSpec,
+} from '../../dev/emulators/formRecognizer';
 import type { LogEntry } from '../../dev/host';
 import type { LocalStack } from '../../dev/stack';
 import { createLedgerContainerClient, openLedger, type Ledger } from '../../src/ledger/connect';
@@ -32,11 +39,27 @@ export function resourcesFor(version: TestApiVersion): ResourceSpec[] {
   if (isV2(version)) return defaultResourceSpecs();
   const models = [
     ...demoDocumentModels(version),
-    { modelId: 'purchase-orders', description: 'purchase orders', createdDateTime: '2025-12-01T08:30:00Z', apiVersion: version },
-    { modelId: 'delivery-notes', description: 'delivery notes', createdDateTime: '2025-12-05T16:45:10Z', apiVersion: version },
+    {
+      modelId: 'purchase-orders',
+      description: 'purchase orders',
+      createdDateTime: '2025-12-01T08:30:00Z',
+      apiVersion: version,
+    },
+    {
+      modelId: 'delivery-notes',
+      description: 'delivery notes',
+      createdDateTime: '2025-12-05T16:45:10Z',
+      apiVersion: version,
+    },
   ];
   return [
-    { name: SOURCE, region: 'westus2', apiVersions: [version], documentModels: models, classifiers: version === '2024-11-30' ? demoClassifiers() : [] },
+    {
+      name: SOURCE,
+      region: 'westus2',
+      apiVersions: [version],
+      documentModels: models,
+      classifiers: version === '2024-11-30' ? demoClassifiers() : [],
+    },
     { name: TARGETS.eastus, region: 'eastus', apiVersions: [version] },
     { name: TARGETS.westeurope, region: 'westeurope', apiVersions: [version] },
   ];
@@ -65,7 +88,13 @@ export interface ItemView {
 /** Every copyable item of a resource: v2 models, v3.1/v4 document models (not `prebuilt-*`) and classifiers. */
 export function itemsOf(emulator: FormRecognizerEmulator, resource: string): ItemView[] {
   const items: ItemView[] = [
-    ...emulator.models(resource).map((m) => ({ modelId: m.modelId, ready: m.status === 'ready', blank: m.blank, composed: m.isComposed, ...(m.copiedFrom ? { copiedFrom: m.copiedFrom.modelId } : {}) })),
+    ...emulator.models(resource).map((m) => ({
+      modelId: m.modelId,
+      ready: m.status === 'ready',
+      blank: m.blank,
+      composed: m.isComposed,
+      ...(m.copiedFrom ? { copiedFrom: m.copiedFrom.modelId } : {}),
+    })),
     ...emulator
       .documentModels(resource)
       .filter((m) => !m.prebuilt)
@@ -77,7 +106,13 @@ export function itemsOf(emulator: FormRecognizerEmulator, resource: string): Ite
         ...(m.copiedFrom ? { copiedFrom: m.copiedFrom.modelId } : {}),
         ...(m.tags ? { tags: m.tags } : {}),
       })),
-    ...emulator.classifiers(resource).map((c) => ({ modelId: `classifier:${c.classifierId}`, ready: true, blank: false, composed: false, ...(c.copiedFrom ? { copiedFrom: `classifier:${c.copiedFrom.classifierId}` } : {}) })),
+    ...emulator.classifiers(resource).map((c) => ({
+      modelId: `classifier:${c.classifierId}`,
+      ready: true,
+      blank: false,
+      composed: false,
+      ...(c.copiedFrom ? { copiedFrom: `classifier:${c.copiedFrom.classifierId}` } : {}),
+    })),
   ];
   return items.sort((a, b) => (a.modelId < b.modelId ? -1 : a.modelId > b.modelId ? 1 : 0));
 }
@@ -97,7 +132,13 @@ export function addSourceModel(emulator: FormRecognizerEmulator, version: TestAp
 
 /** Authorizations the target issued (v3.1/v4: a 409 on a burned or taken id is not one). */
 export function issuedAuthorizations(emulator: FormRecognizerEmulator, resource?: string): number {
-  return emulator.requestLog.filter((r) => r.call === 'authorize' && r.status >= 200 && r.status < 300 && (resource === undefined || r.resource === resource)).length;
+  return emulator.requestLog.filter(
+    (r) =>
+      r.call === 'authorize' &&
+      r.status >= 200 &&
+      r.status < 300 &&
+      (resource === undefined || r.resource === resource),
+  ).length;
 }
 
 /** A request of the source's model listing (v2: `?op=full` or a `nextLink` page; v3.1/v4: `documentModels` pages). */
@@ -119,7 +160,8 @@ export async function startRun(stack: LocalStack, input: Partial<RunInput> = {})
 export async function run(stack: LocalStack, input: Partial<RunInput> = {}): Promise<RunSummary> {
   const id = await startRun(stack, input);
   const status = await stack.host.durable.waitForInstance(id);
-  if (status.runtimeStatus !== 'Completed') throw new Error(`run ${id} ended ${status.runtimeStatus}: ${JSON.stringify(status.output)}`);
+  if (status.runtimeStatus !== 'Completed')
+    throw new Error(`run ${id} ended ${status.runtimeStatus}: ${JSON.stringify(status.output)}`);
   return status.output as RunSummary;
 }
 
@@ -184,6 +226,10 @@ export async function expectSettled(stack: LocalStack, summary: RunSummary): Pro
   }
 }
 
-export function failureOf(summary: RunSummary, sourceModelId: string, region: string): RunSummary['failures'][number] | undefined {
+export function failureOf(
+  summary: RunSummary,
+  sourceModelId: string,
+  region: string,
+): RunSummary['failures'][number] | undefined {
   return summary.failures.find((f) => f.sourceModelId === sourceModelId && f.region === region);
 }

@@ -28,9 +28,17 @@ describe('replication HTTP API and schedule', () => {
   });
 
   async function call(method: string, path: string, body?: string): Promise<Reply> {
-    const res = await fetch(`${stack.host.baseUrl}/api/${path}`, { method, body, headers: body === undefined ? {} : { 'Content-Type': 'application/json' } });
+    const res = await fetch(`${stack.host.baseUrl}/api/${path}`, {
+      method,
+      body,
+      headers: body === undefined ? {} : { 'Content-Type': 'application/json' },
+    });
     const text = await res.text();
-    return { status: res.status, headers: res.headers, body: text ? (JSON.parse(text) as Record<string, unknown>) : {} };
+    return {
+      status: res.status,
+      headers: res.headers,
+      body: text ? (JSON.parse(text) as Record<string, unknown>) : {},
+    };
   }
 
   function replicationRuns(): string[] {
@@ -64,12 +72,26 @@ describe('replication HTTP API and schedule', () => {
     expect(replicationRuns()).toEqual([id]);
 
     await stack.host.durable.waitForInstance(id);
-    const done = await fetch(location as string).then(async (r) => ({ status: r.status, body: (await r.json()) as Record<string, unknown> }));
+    const done = await fetch(location as string).then(async (r) => ({
+      status: r.status,
+      body: (await r.json()) as Record<string, unknown>,
+    }));
     expect(done.status).toBe(200);
     expect(done.body.runtimeStatus).toBe('Completed');
-    expect(done.body.progress).toMatchObject({ phase: 'done', total: ready.length, done: ready.length, copied: ready.length, failed: 0 });
+    expect(done.body.progress).toMatchObject({
+      phase: 'done',
+      total: ready.length,
+      done: ready.length,
+      copied: ready.length,
+      failed: 0,
+    });
     const summary = done.body.summary as RunSummary;
-    expect(summary).toMatchObject({ runId: id, trigger: 'http', regions: ['eastus'], totals: { copied: ready.length, failed: 0 } });
+    expect(summary).toMatchObject({
+      runId: id,
+      trigger: 'http',
+      regions: ['eastus'],
+      totals: { copied: ready.length, failed: 0 },
+    });
     await expectSettled(stack, summary);
 
     // Once it is over, a new run may start.
@@ -120,7 +142,9 @@ describe('replication HTTP API and schedule', () => {
     expect((await call('GET', 'replications/no-such-run')).status).toBe(404);
 
     const summary = await run(stack, { models: [model], regions: ['eastus'] });
-    const copyInstance = stack.host.durable.list().find((s) => s.name === 'copyModelToRegion' && s.instanceId.startsWith(summary.runId));
+    const copyInstance = stack.host.durable
+      .list()
+      .find((s) => s.name === 'copyModelToRegion' && s.instanceId.startsWith(summary.runId));
     expect(copyInstance).toBeDefined();
     expect((await call('GET', `replications/${encodeURIComponent(copyInstance?.instanceId ?? '')}`)).status).toBe(404);
   });
@@ -128,7 +152,10 @@ describe('replication HTTP API and schedule', () => {
   it('GET /api/replications/{id} → 500, not 404, when the status query itself fails', async () => {
     await stack.reset();
     const original = DurableEngine.prototype.getStatus;
-    const spy = jest.spyOn(DurableEngine.prototype, 'getStatus').mockImplementation(function (this: DurableEngine, id: string) {
+    const spy = jest.spyOn(DurableEngine.prototype, 'getStatus').mockImplementation(function (
+      this: DurableEngine,
+      id: string,
+    ) {
       if (id === 'status-store-down') throw new Error('task hub storage unavailable');
       return original.call(this, id);
     });
@@ -154,9 +181,16 @@ describe('replication HTTP API and schedule', () => {
     for (const r of replicas) {
       const region = r.region as keyof typeof TARGETS;
       const copy = summary.copies.find((c) => c.region === region);
-      expect(r).toMatchObject({ state: 'replicated', targetModelId: copy?.targetModelId, lastVerifiedAt: expect.any(String), endpoint: stack.emulator?.resource(TARGETS[region]).endpoint });
+      expect(r).toMatchObject({
+        state: 'replicated',
+        targetModelId: copy?.targetModelId,
+        lastVerifiedAt: expect.any(String),
+        endpoint: stack.emulator?.resource(TARGETS[region]).endpoint,
+      });
       expect(r.ageSeconds).toBeGreaterThanOrEqual(90);
-      expect(emulator.models(TARGETS[region]).find((m) => m.modelId === r.targetModelId)?.copiedFrom?.modelId).toBe(model);
+      expect(emulator.models(TARGETS[region]).find((m) => m.modelId === r.targetModelId)?.copiedFrom?.modelId).toBe(
+        model,
+      );
     }
     expect(res.body.source).toMatchObject({ region: 'westus2' });
 
@@ -175,16 +209,28 @@ describe('replication HTTP API and schedule', () => {
   it('GET /api/report → model × region matrix with replicated, missing and failed cells', async () => {
     const emulator = await stack.reset();
     const [broken, ...fine] = readySourceIds(emulator);
-    emulator.faults.add(SOURCE, { kind: 'copyFails', code: 'ResourceResolverError', message: "Could not fetch information for Cognitive resource with Id 'x'.", when: (req) => req.modelId === broken });
+    emulator.faults.add(SOURCE, {
+      kind: 'copyFails',
+      code: 'ResourceResolverError',
+      message: "Could not fetch information for Cognitive resource with Id 'x'.",
+      when: (req) => req.modelId === broken,
+    });
     await run(stack, { regions: ['eastus'] });
 
     const res = await call('GET', 'report');
 
     expect(res.status).toBe(200);
-    const rows = res.body.rows as Array<{ sourceModelId: string; cells: Record<string, { status: string; targetModelId?: string; lastError?: { message: string } }>; ready: boolean }>;
+    const rows = res.body.rows as Array<{
+      sourceModelId: string;
+      cells: Record<string, { status: string; targetModelId?: string; lastError?: { message: string } }>;
+      ready: boolean;
+    }>;
     expect(rows.map((r) => r.sourceModelId).sort()).toEqual([broken, ...fine].sort());
     const brokenRow = rows.find((r) => r.sourceModelId === broken);
-    expect(brokenRow?.cells.eastus).toMatchObject({ status: 'failed', lastError: { message: expect.stringMatching(/ResourceResolverError/) } });
+    expect(brokenRow?.cells.eastus).toMatchObject({
+      status: 'failed',
+      lastError: { message: expect.stringMatching(/ResourceResolverError/) },
+    });
     expect(brokenRow?.cells.westeurope.status).toBe('missing');
     for (const id of fine) {
       const row = rows.find((r) => r.sourceModelId === id);
@@ -192,13 +238,29 @@ describe('replication HTTP API and schedule', () => {
       expect(row?.cells.westeurope.status).toBe('missing');
       expect(row?.ready).toBe(false);
     }
-    expect(res.body.totals).toMatchObject({ models: fine.length + 1, replicated: fine.length, failed: 1, missing: fine.length + 1, readyModels: 0 });
-    expect(res.body.notCopyable).toEqual(emulator.models(SOURCE).filter((m) => m.status !== 'ready').map((m) => expect.objectContaining({ modelId: m.modelId })));
+    expect(res.body.totals).toMatchObject({
+      models: fine.length + 1,
+      replicated: fine.length,
+      failed: 1,
+      missing: fine.length + 1,
+      readyModels: 0,
+    });
+    expect(res.body.notCopyable).toEqual(
+      emulator
+        .models(SOURCE)
+        .filter((m) => m.status !== 'ready')
+        .map((m) => expect.objectContaining({ modelId: m.modelId })),
+    );
 
     // After a full run every cell is replicated.
     await run(stack);
     const after = await call('GET', 'report');
-    expect(after.body.totals).toMatchObject({ replicated: (fine.length + 1) * 2, missing: 0, failed: 0, readyModels: fine.length + 1 });
+    expect(after.body.totals).toMatchObject({
+      replicated: (fine.length + 1) * 2,
+      missing: 0,
+      failed: 0,
+      readyModels: fine.length + 1,
+    });
   });
 
   it('the timer firing while a run is in progress logs and skips', async () => {
@@ -211,7 +273,12 @@ describe('replication HTTP API and schedule', () => {
     await stack.host.timers.fire('replicationSchedule');
 
     expect(replicationRuns().filter((id) => !before.has(id))).toEqual(started);
-    expect(logs.entries.some((e) => e.category === 'replicationSchedule' && /still .*skipped/.test(e.message) && e.message.includes(started[0]))).toBe(true);
+    expect(
+      logs.entries.some(
+        (e) =>
+          e.category === 'replicationSchedule' && /still .*skipped/.test(e.message) && e.message.includes(started[0]),
+      ),
+    ).toBe(true);
     const status = await stack.host.durable.waitForInstance(started[0]);
     expect(status.runtimeStatus).toBe('Completed');
     expect((status.output as RunSummary).trigger).toBe('schedule');

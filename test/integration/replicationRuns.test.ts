@@ -27,7 +27,10 @@ describe('replication runs: what gets copied and reported', () => {
     const second = await run(stack);
 
     expect(second.totals.planned).toBe(2);
-    expect(second.copies.map((c) => `${c.region}/${c.sourceModelId}`).sort()).toEqual(['eastus/late-model', 'westeurope/late-model']);
+    expect(second.copies.map((c) => `${c.region}/${c.sourceModelId}`).sort()).toEqual([
+      'eastus/late-model',
+      'westeurope/late-model',
+    ]);
     expect(second.totals.alreadyReplicated).toBe(first.totals.copied);
     for (const region of ['eastus', 'westeurope'] as const) {
       const copy = emulator.models(TARGETS[region]).find((m) => m.copiedFrom?.modelId === 'late-model');
@@ -42,7 +45,10 @@ describe('replication runs: what gets copied and reported', () => {
     const emulator = await stack.reset();
     const original = ReplicaRepository.prototype.markReplicated;
     let failuresLeft = 2;
-    const spy = jest.spyOn(ReplicaRepository.prototype, 'markReplicated').mockImplementation(function (this: ReplicaRepository, ...args) {
+    const spy = jest.spyOn(ReplicaRepository.prototype, 'markReplicated').mockImplementation(function (
+      this: ReplicaRepository,
+      ...args
+    ) {
       if (failuresLeft > 0) {
         failuresLeft -= 1;
         return Promise.reject(new Error('storage unavailable (503)'));
@@ -65,7 +71,10 @@ describe('replication runs: what gets copied and reported', () => {
   it('reports invalid and creating models without copying them', async () => {
     const emulator = await stack.reset();
     emulator.addModel(SOURCE, { modelId: 'still-training', status: 'creating' });
-    const invalid = emulator.models(SOURCE).filter((m) => m.status === 'invalid').map((m) => m.modelId);
+    const invalid = emulator
+      .models(SOURCE)
+      .filter((m) => m.status === 'invalid')
+      .map((m) => m.modelId);
     expect(invalid.length).toBeGreaterThan(0);
 
     const summary = await run(stack);
@@ -77,7 +86,11 @@ describe('replication runs: what gets copied and reported', () => {
     for (const id of invalid) expect(copied.has(id)).toBe(false);
     expect([...copied].sort()).toEqual(readySourceIds(emulator));
     // Nothing was even attempted for them.
-    expect(emulator.requestLog.filter((r) => r.call === 'copy' && (invalid.includes(r.modelId ?? '') || r.modelId === 'still-training'))).toEqual([]);
+    expect(
+      emulator.requestLog.filter(
+        (r) => r.call === 'copy' && (invalid.includes(r.modelId ?? '') || r.modelId === 'still-training'),
+      ),
+    ).toEqual([]);
     const report = await (await ledgerOf(stack)).runReports.get(summary.runId);
     expect(report?.invalidModels).toEqual(invalid);
     expect(report?.creatingModels).toEqual(['still-training']);
@@ -125,9 +138,16 @@ describe('replication runs: what gets copied and reported', () => {
     expect(summary.regions).toEqual(['westeurope']);
     expect(summary.unknownRegions).toEqual(['mars']);
     expect(summary.notFoundModels).toEqual(['no-such-model']);
-    expect(summary.copies.map((c) => `${c.region}/${c.sourceModelId}`).sort()).toEqual([`westeurope/${first}`, `westeurope/${second}`].sort());
+    expect(summary.copies.map((c) => `${c.region}/${c.sourceModelId}`).sort()).toEqual(
+      [`westeurope/${first}`, `westeurope/${second}`].sort(),
+    );
     expect(emulator.models(TARGETS.eastus)).toEqual([]);
-    expect(emulator.models(TARGETS.westeurope).map((m) => m.copiedFrom?.modelId).sort()).toEqual([first, second].sort());
+    expect(
+      emulator
+        .models(TARGETS.westeurope)
+        .map((m) => m.copiedFrom?.modelId)
+        .sort(),
+    ).toEqual([first, second].sort());
     await expectSettled(stack, summary);
 
     // The rest is copied by an unfiltered run; the filtered pairs are not copied twice.

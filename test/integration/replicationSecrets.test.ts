@@ -15,7 +15,10 @@ const issuedTokens = new Set<string>();
 
 /** Wraps fetch for the app's copy clients (built after this is installed): remembers every access token issued. */
 function captureAccessTokens(): void {
-  globalThis.fetch = async (input: Parameters<typeof fetch>[0], init?: Parameters<typeof fetch>[1]): Promise<Response> => {
+  globalThis.fetch = async (
+    input: Parameters<typeof fetch>[0],
+    init?: Parameters<typeof fetch>[1],
+  ): Promise<Response> => {
     const res = await realFetch(input, init);
     const url = typeof input === 'string' ? input : input instanceof URL ? input.href : input.url;
     if (/copyAuthorization/i.test(url) && res.ok) {
@@ -51,7 +54,11 @@ describe('replication keeps keys and access tokens out of history, responses, lo
     if (accountKey) secrets.add(accountKey);
   }
 
-  async function http(method: string, path: string, body?: string): Promise<{ status: number; json: Record<string, unknown> }> {
+  async function http(
+    method: string,
+    path: string,
+    body?: string,
+  ): Promise<{ status: number; json: Record<string, unknown> }> {
     const res = await realFetch(`${stack.host.baseUrl}/api/${path}`, { method, body });
     const text = await res.text();
     responses.push(`${res.status} ${JSON.stringify([...res.headers.entries()])} ${text}`);
@@ -62,9 +69,16 @@ describe('replication keeps keys and access tokens out of history, responses, lo
   async function everythingReadable(): Promise<Array<[string, string]>> {
     const places: Array<[string, string]> = [];
     for (const instance of stack.host.durable.list()) {
-      const status = stack.host.durable.getStatus(instance.instanceId, { showHistory: true, showHistoryOutput: true, showInput: true });
+      const status = stack.host.durable.getStatus(instance.instanceId, {
+        showHistory: true,
+        showHistoryOutput: true,
+        showInput: true,
+      });
       places.push([`history of ${instance.instanceId}`, JSON.stringify(status)]);
-      places.push([`raw history of ${instance.instanceId}`, JSON.stringify(stack.host.durable.history(instance.instanceId))]);
+      places.push([
+        `raw history of ${instance.instanceId}`,
+        JSON.stringify(stack.host.durable.history(instance.instanceId)),
+      ]);
     }
     responses.forEach((r, i) => places.push([`HTTP response ${i}`, r]));
     logs.entries.forEach((e: LogEntry, i) => places.push([`log ${i} (${e.category})`, JSON.stringify(e)]));
@@ -86,9 +100,25 @@ describe('replication keeps keys and access tokens out of history, responses, lo
     const emulator = await stack.reset();
     rememberKeys();
     const [first, second] = readySourceIds(emulator);
-    emulator.faults.add(SOURCE, { kind: 'copyFails', code: '2024', message: 'Could not retrieve authorization metadata.', when: (r) => r.modelId === first });
-    emulator.faults.add(SOURCE, { kind: 'copyFails', code: 'InternalServerError', message: 'An unexpected error occurred.', when: (r) => r.modelId === second });
-    emulator.faults.add(SOURCE, { kind: 'status', status: 400, code: '1002', message: "The 'expirationDateTimeTicks' of the copy authorization has expired.", call: 'copy' });
+    emulator.faults.add(SOURCE, {
+      kind: 'copyFails',
+      code: '2024',
+      message: 'Could not retrieve authorization metadata.',
+      when: (r) => r.modelId === first,
+    });
+    emulator.faults.add(SOURCE, {
+      kind: 'copyFails',
+      code: 'InternalServerError',
+      message: 'An unexpected error occurred.',
+      when: (r) => r.modelId === second,
+    });
+    emulator.faults.add(SOURCE, {
+      kind: 'status',
+      status: 400,
+      code: '1002',
+      message: "The 'expirationDateTimeTicks' of the copy authorization has expired.",
+      call: 'copy',
+    });
     emulator.faults.add(SOURCE, { kind: 'status', status: 500, call: 'copyResult', times: 2 });
 
     const started = await http('POST', 'replications', '{}');
@@ -114,7 +144,12 @@ describe('replication keeps keys and access tokens out of history, responses, lo
     const wrongKey = 'f00dfeedf00dfeedf00dfeedf00dfeed';
     const emulator = await stack.reset({
       env: { DR_TARGET_KEY_EASTUS: wrongKey },
-      targetOptions: { westeurope: { resourceId: '/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg/providers/Microsoft.CognitiveServices/accounts/gone' } },
+      targetOptions: {
+        westeurope: {
+          resourceId:
+            '/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg/providers/Microsoft.CognitiveServices/accounts/gone',
+        },
+      },
     });
     rememberKeys();
     expect(secrets.has(wrongKey)).toBe(true);
@@ -123,7 +158,11 @@ describe('replication keeps keys and access tokens out of history, responses, lo
     const summary = await run(stack);
 
     expect(summary.totals).toMatchObject({ copied: 0, failed: ready.length * 2 });
-    expect(summary.failures.filter((f) => f.region === 'eastus').every((f) => /401|denied|unauthenticated/i.test(`${f.reason.code} ${f.reason.message}`))).toBe(true);
+    expect(
+      summary.failures
+        .filter((f) => f.region === 'eastus')
+        .every((f) => /401|denied|unauthenticated/i.test(`${f.reason.code} ${f.reason.message}`)),
+    ).toBe(true);
     await http('GET', 'report');
     await http('GET', `models/${encodeURIComponent(ready[0])}/replicas`);
 

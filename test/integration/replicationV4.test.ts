@@ -9,7 +9,19 @@ import { VirtualClock } from '../../dev/clock';
 import type { ResourceSpec } from '../../dev/emulators/formRecognizer';
 import { startLocalStack, type LocalStack } from '../../dev/stack';
 import { LINEAGE_TAGS } from '../../src/activities/copyFamily';
-import { SOURCE, TARGETS, expectSettled, failureOf, issuedAuthorizations, itemsOf, ledgerOf, readySourceIds, resourcesFor, run, versionReset } from './replicationHarness';
+import {
+  SOURCE,
+  TARGETS,
+  expectSettled,
+  failureOf,
+  issuedAuthorizations,
+  itemsOf,
+  ledgerOf,
+  readySourceIds,
+  resourcesFor,
+  run,
+  versionReset,
+} from './replicationHarness';
 
 const V4 = '2024-11-30' as const;
 const HOUR = 3600_000;
@@ -25,7 +37,8 @@ describe('replication with Document Intelligence 2024-11-30 (local host + Azurit
     await stack?.close();
   });
 
-  const withTargets = (patch: Partial<ResourceSpec>): ResourceSpec[] => resourcesFor(V4).map((r) => (r.name === SOURCE ? r : { ...r, ...patch }));
+  const withTargets = (patch: Partial<ResourceSpec>): ResourceSpec[] =>
+    resourcesFor(V4).map((r) => (r.name === SOURCE ? r : { ...r, ...patch }));
   const copyPosts = (modelId?: string) =>
     stack.emulator!.requestLog.filter((r) => r.call === 'copy' && (modelId === undefined || r.modelId === modelId));
 
@@ -52,7 +65,9 @@ describe('replication with Document Intelligence 2024-11-30 (local host + Azurit
       }
     }
     // The source's own tags travel with the copy.
-    expect(itemsOf(emulator, TARGETS.eastus).find((m) => m.modelId === 'invoices-2025')?.tags).toMatchObject({ team: 'finance' });
+    expect(itemsOf(emulator, TARGETS.eastus).find((m) => m.modelId === 'invoices-2025')?.tags).toMatchObject({
+      team: 'finance',
+    });
     const replicas = await (await ledgerOf(stack)).replicas.listForModel('invoices-2025');
     expect(replicas.map((r) => r.targetModelId)).toEqual(['invoices-2025', 'invoices-2025']);
     await expectSettled(stack, summary);
@@ -66,19 +81,28 @@ describe('replication with Document Intelligence 2024-11-30 (local host + Azurit
 
     expect(summary.totals.readyModels).toBe(readySourceIds(emulator).length);
     expect(JSON.stringify(summary)).not.toMatch(/prebuilt-/);
-    expect(emulator.requestLog.filter((r) => r.modelId?.startsWith('prebuilt-') || r.authorizationModelId?.startsWith('prebuilt-'))).toEqual([]);
+    expect(
+      emulator.requestLog.filter(
+        (r) => r.modelId?.startsWith('prebuilt-') || r.authorizationModelId?.startsWith('prebuilt-'),
+      ),
+    ).toEqual([]);
   });
 
   it('copies the classifier first, then the plain models, then the composed model that references them by id', async () => {
     // The strictest target: a composed copy needs its classifier AND its components in place.
-    const emulator = await stack.reset(versionReset(V4, { resources: withTargets({ composedCopyRequires: 'classifierAndComponents' }) }));
+    const emulator = await stack.reset(
+      versionReset(V4, { resources: withTargets({ composedCopyRequires: 'classifierAndComponents' }) }),
+    );
 
     const summary = await run(stack);
 
     expect(summary.failures).toEqual([]);
     for (const region of [TARGETS.eastus, TARGETS.westeurope]) {
       const composed = emulator.documentModels(region).find((m) => m.modelId === 'finance-composed');
-      expect(composed).toMatchObject({ classifierId: 'finance-classifier', componentModelIds: ['invoices-2025', 'receipts-eu'] });
+      expect(composed).toMatchObject({
+        classifierId: 'finance-classifier',
+        componentModelIds: ['invoices-2025', 'receipts-eu'],
+      });
     }
     const order = copyPosts().filter((r) => r.status === 202);
     const last = (id: string) => Math.max(...order.map((r, i) => (r.modelId === id ? i : -1)));
@@ -97,7 +121,11 @@ describe('replication with Document Intelligence 2024-11-30 (local host + Azurit
       description: 'receipts',
       apiVersion: V4,
       docTypes: { 'receipts-eu': { buildMode: 'neural' } },
-      tags: { [LINEAGE_TAGS.sourceResource]: source.resourceId, [LINEAGE_TAGS.sourceId]: 'receipts-eu', [LINEAGE_TAGS.runId]: 'an-earlier-run' },
+      tags: {
+        [LINEAGE_TAGS.sourceResource]: source.resourceId,
+        [LINEAGE_TAGS.sourceId]: 'receipts-eu',
+        [LINEAGE_TAGS.runId]: 'an-earlier-run',
+      },
     });
 
     const summary = await run(stack, { models: ['receipts-eu'], regions: ['eastus'] });
@@ -105,20 +133,38 @@ describe('replication with Document Intelligence 2024-11-30 (local host + Azurit
     expect(summary.copies).toEqual([{ sourceModelId: 'receipts-eu', region: 'eastus', targetModelId: 'receipts-eu' }]);
     expect(emulator.requestLog.filter((r) => r.call === 'authorize').map((r) => r.status)).toEqual([409]);
     expect(copyPosts()).toEqual([]);
-    expect(await (await ledgerOf(stack)).replicas.get('receipts-eu', 'eastus')).toMatchObject({ state: 'replicated', targetModelId: 'receipts-eu' });
+    expect(await (await ledgerOf(stack)).replicas.get('receipts-eu', 'eastus')).toMatchObject({
+      state: 'replicated',
+      targetModelId: 'receipts-eu',
+    });
   });
 
   it('409 on authorize over a foreign model with the same id: a reported conflict, the model untouched', async () => {
     const emulator = await stack.reset(versionReset(V4));
-    const foreign = emulator.addDocumentModel(TARGETS.eastus, { modelId: 'receipts-eu', description: 'someone else', tags: { owner: 'team-b' }, docTypes: { other: { buildMode: 'template' } } });
+    const foreign = emulator.addDocumentModel(TARGETS.eastus, {
+      modelId: 'receipts-eu',
+      description: 'someone else',
+      tags: { owner: 'team-b' },
+      docTypes: { other: { buildMode: 'template' } },
+    });
 
     const summary = await run(stack, { models: ['receipts-eu'], regions: ['eastus'] });
 
-    expect(failureOf(summary, 'receipts-eu', 'eastus')).toMatchObject({ attempts: 1, reason: { kind: 'conflict', code: 'ModelExists', message: expect.stringMatching(/not a verified copy.*left untouched/) } });
+    expect(failureOf(summary, 'receipts-eu', 'eastus')).toMatchObject({
+      attempts: 1,
+      reason: {
+        kind: 'conflict',
+        code: 'ModelExists',
+        message: expect.stringMatching(/not a verified copy.*left untouched/),
+      },
+    });
     expect(emulator.documentModels(TARGETS.eastus)).toContainEqual(foreign);
     expect(emulator.requestLog.filter((r) => r.call === 'deleteModel')).toEqual([]);
     expect(copyPosts()).toEqual([]);
-    expect(await (await ledgerOf(stack)).replicas.get('receipts-eu', 'eastus')).toMatchObject({ state: 'failed', lastError: expect.objectContaining({ kind: 'conflict' }) });
+    expect(await (await ledgerOf(stack)).replicas.get('receipts-eu', 'eastus')).toMatchObject({
+      state: 'failed',
+      lastError: expect.objectContaining({ kind: 'conflict' }),
+    });
     expect(await (await ledgerOf(stack)).pendingTargets.listAll()).toEqual([]);
   });
 
@@ -128,7 +174,9 @@ describe('replication with Document Intelligence 2024-11-30 (local host + Azurit
 
     const summary = await run(stack, { models: ['invoices-2025'], regions: ['eastus'] });
 
-    expect(summary.copies).toEqual([{ sourceModelId: 'invoices-2025', region: 'eastus', targetModelId: 'invoices-2025' }]);
+    expect(summary.copies).toEqual([
+      { sourceModelId: 'invoices-2025', region: 'eastus', targetModelId: 'invoices-2025' },
+    ]);
     expect(issuedAuthorizations(emulator)).toBe(1);
     expect(copyPosts().map((r) => r.status)).toEqual([429, 202]);
   });
@@ -136,24 +184,37 @@ describe('replication with Document Intelligence 2024-11-30 (local host + Azurit
   describe.each([
     ['burn', /^invoices-2025-dr[0-9a-z]+$/],
     ['releaseOnExpiry', /^invoices-2025$/],
-  ] as const)('an authorization expiring (one hour) while the copy POST is throttled, reservedIdPolicy %s', (policy, targetId) => {
-    it('is replaced by a fresh one, never sent expired; a burned id falls back to a recorded new id', async () => {
-      const emulator = await stack.reset(versionReset(V4, { resources: withTargets({ reservedIdPolicy: policy }), env: { DR_COPY_DEADLINE_MINUTES: '1440' } }));
-      emulator.faults.add(SOURCE, { kind: 'throttle', retryAfterSeconds: 65 * 60, call: 'copy', times: 1 });
+  ] as const)(
+    'an authorization expiring (one hour) while the copy POST is throttled, reservedIdPolicy %s',
+    (policy, targetId) => {
+      it('is replaced by a fresh one, never sent expired; a burned id falls back to a recorded new id', async () => {
+        const emulator = await stack.reset(
+          versionReset(V4, {
+            resources: withTargets({ reservedIdPolicy: policy }),
+            env: { DR_COPY_DEADLINE_MINUTES: '1440' },
+          }),
+        );
+        emulator.faults.add(SOURCE, { kind: 'throttle', retryAfterSeconds: 65 * 60, call: 'copy', times: 1 });
 
-      const summary = await run(stack, { models: ['invoices-2025'], regions: ['eastus'] });
+        const summary = await run(stack, { models: ['invoices-2025'], regions: ['eastus'] });
 
-      const posts = copyPosts();
-      expect(posts.map((r) => r.status)).toEqual([429, 202]);
-      expect(posts[1].time - posts[0].time).toBeGreaterThanOrEqual(HOUR);
-      expect(issuedAuthorizations(emulator)).toBe(2);
-      expect(posts[1].authorizationModelId).toMatch(targetId);
-      expect(summary.copies).toEqual([{ sourceModelId: 'invoices-2025', region: 'eastus', targetModelId: expect.stringMatching(targetId) }]);
-      // The mapping is recorded whatever the id: the failover lookup finds the copy.
-      expect(await (await ledgerOf(stack)).replicas.get('invoices-2025', 'eastus')).toMatchObject({ state: 'replicated', targetModelId: expect.stringMatching(targetId) });
-      await expectSettled(stack, summary);
-    });
-  });
+        const posts = copyPosts();
+        expect(posts.map((r) => r.status)).toEqual([429, 202]);
+        expect(posts[1].time - posts[0].time).toBeGreaterThanOrEqual(HOUR);
+        expect(issuedAuthorizations(emulator)).toBe(2);
+        expect(posts[1].authorizationModelId).toMatch(targetId);
+        expect(summary.copies).toEqual([
+          { sourceModelId: 'invoices-2025', region: 'eastus', targetModelId: expect.stringMatching(targetId) },
+        ]);
+        // The mapping is recorded whatever the id: the failover lookup finds the copy.
+        expect(await (await ledgerOf(stack)).replicas.get('invoices-2025', 'eastus')).toMatchObject({
+          state: 'replicated',
+          targetModelId: expect.stringMatching(targetId),
+        });
+        await expectSettled(stack, summary);
+      });
+    },
+  );
 
   it('an operation forgotten by the service (24 h, OperationNotFound) is recovered by checking the target', async () => {
     const emulator = await stack.reset(versionReset(V4, { env: { DR_COPY_DEADLINE_MINUTES: '1440' } }));
@@ -164,7 +225,9 @@ describe('replication with Document Intelligence 2024-11-30 (local host + Azurit
 
     const results = emulator.requestLog.filter((r) => r.call === 'copyResult').map((r) => r.status);
     expect(results).toEqual([429, 404]);
-    expect(summary.copies).toEqual([{ sourceModelId: 'invoices-2025', region: 'eastus', targetModelId: 'invoices-2025' }]);
+    expect(summary.copies).toEqual([
+      { sourceModelId: 'invoices-2025', region: 'eastus', targetModelId: 'invoices-2025' },
+    ]);
     expect(copyPosts()).toHaveLength(1); // recovered, not copied again
     await expectSettled(stack, summary);
   });
@@ -172,13 +235,38 @@ describe('replication with Document Intelligence 2024-11-30 (local host + Azurit
   it('a classifier whose id is burned goes to a fallback id; the composed model that needs it is reported, not attempted', async () => {
     const emulator = await stack.reset(versionReset(V4));
     // The classifier's first copy to eastus fails: its authorization is spent and its id burned.
-    emulator.faults.add(SOURCE, { kind: 'copyFails', code: 'InternalServerError', message: 'An unexpected error occurred.', when: (req) => req.path.includes('documentClassifiers') && req.targetResourceId === emulator.resource(TARGETS.eastus).resourceId });
+    emulator.faults.add(SOURCE, {
+      kind: 'copyFails',
+      code: 'InternalServerError',
+      message: 'An unexpected error occurred.',
+      when: (req) =>
+        req.path.includes('documentClassifiers') &&
+        req.targetResourceId === emulator.resource(TARGETS.eastus).resourceId,
+    });
 
     const summary = await run(stack);
 
-    expect(summary.copies.find((c) => c.sourceModelId === 'classifier:finance-classifier' && c.region === 'eastus')?.targetModelId).toMatch(/^classifier:finance-classifier-dr/);
-    expect(failureOf(summary, 'finance-composed', 'eastus')).toMatchObject({ attempts: 1, reason: { kind: 'permanent', code: 'ClassifierNotFound', message: expect.stringMatching(/finance-classifier.*not copied/) } });
-    expect(emulator.requestLog.filter((r) => r.call === 'authorize' && r.resource === TARGETS.eastus && r.path.includes('documentModels:authorizeCopy') && r.status === 200)).toHaveLength(4); // the four plain models only
+    expect(
+      summary.copies.find((c) => c.sourceModelId === 'classifier:finance-classifier' && c.region === 'eastus')
+        ?.targetModelId,
+    ).toMatch(/^classifier:finance-classifier-dr/);
+    expect(failureOf(summary, 'finance-composed', 'eastus')).toMatchObject({
+      attempts: 1,
+      reason: {
+        kind: 'permanent',
+        code: 'ClassifierNotFound',
+        message: expect.stringMatching(/finance-classifier.*not copied/),
+      },
+    });
+    expect(
+      emulator.requestLog.filter(
+        (r) =>
+          r.call === 'authorize' &&
+          r.resource === TARGETS.eastus &&
+          r.path.includes('documentModels:authorizeCopy') &&
+          r.status === 200,
+      ),
+    ).toHaveLength(4); // the four plain models only
     expect(summary.failures).toHaveLength(1); // westeurope got everything, composed included
     await expectSettled(stack, summary);
   });

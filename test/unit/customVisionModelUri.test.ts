@@ -1,4 +1,9 @@
-import { blobLocationWithoutSas, checkModelUri, createModelUriPolicy, parseContainerUrl } from '../../src/customVision/modelUri';
+import {
+  blobLocationWithoutSas,
+  checkModelUri,
+  createModelUriPolicy,
+  parseContainerUrl,
+} from '../../src/customVision/modelUri';
 
 const P = '5c2b7d38-1d3a-4f0e-9d53-2b7f7e3c1a10';
 const I = 'a1e4c0b2-77f2-4a8e-8f1b-0d3c2e9f6b21';
@@ -14,7 +19,11 @@ describe('modelUri policy: Azure account (virtual-host style)', () => {
     const r = checkModelUri(`https://DRBACKUPS.blob.core.windows.net/cv-backups/${NAME}?sv=1&sig=SECRET`, policy);
     expect(r).toEqual({
       ok: true,
-      location: { url: `https://drbackups.blob.core.windows.net/cv-backups/${NAME}`, containerUrl: 'https://drbackups.blob.core.windows.net/cv-backups', blobName: `${P} - ${I}.ONNX` },
+      location: {
+        url: `https://drbackups.blob.core.windows.net/cv-backups/${NAME}`,
+        containerUrl: 'https://drbackups.blob.core.windows.net/cv-backups',
+        blobName: `${P} - ${I}.ONNX`,
+      },
     });
   });
 
@@ -54,7 +63,10 @@ describe('modelUri policy: Azurite (path-style, loopback)', () => {
 
   it('accepts host + port + account + container', () => {
     const r = checkModelUri(`http://127.0.0.1:10000/devstoreaccount1/cv-backups/${NAME}`, policy);
-    expect(r).toMatchObject({ ok: true, location: { blobName: `${P} - ${I}.ONNX`, url: `http://127.0.0.1:10000/devstoreaccount1/cv-backups/${NAME}` } });
+    expect(r).toMatchObject({
+      ok: true,
+      location: { blobName: `${P} - ${I}.ONNX`, url: `http://127.0.0.1:10000/devstoreaccount1/cv-backups/${NAME}` },
+    });
   });
 
   it.each([
@@ -83,11 +95,18 @@ describe('container URL settings', () => {
   });
 
   it('ignores a SAS on the configured URL and a trailing slash', () => {
-    expect(parseContainerUrl('https://Acct.blob.core.windows.net/cont/?sv=1&sig=x')).toMatchObject({ hostname: 'acct.blob.core.windows.net', container: 'cont', url: 'https://acct.blob.core.windows.net/cont' });
+    expect(parseContainerUrl('https://Acct.blob.core.windows.net/cont/?sv=1&sig=x')).toMatchObject({
+      hostname: 'acct.blob.core.windows.net',
+      container: 'cont',
+      url: 'https://acct.blob.core.windows.net/cont',
+    });
   });
 
   it('an empty replica setting means no replica', () => {
-    expect(createModelUriPolicy({ backupContainerUrl: 'https://a.blob.core.windows.net/cont', replicaContainerUrl: ' ' }).replica).toBeUndefined();
+    expect(
+      createModelUriPolicy({ backupContainerUrl: 'https://a.blob.core.windows.net/cont', replicaContainerUrl: ' ' })
+        .replica,
+    ).toBeUndefined();
   });
 });
 

@@ -14,20 +14,46 @@ const P = '5c2b7d38-1d3a-4f0e-9d53-2b7f7e3c1a10';
 const I = 'a1e4c0b2-77f2-4a8e-8f1b-0d3c2e9f6b21';
 const BACKUP = 'https://drbackups.blob.core.windows.net/cv-backups';
 const MODEL_URI = `${BACKUP}/${encodeURIComponent(`${P} - ${I}.ONNX`)}`;
-const policy = createModelUriPolicy({ backupContainerUrl: BACKUP, replicaContainerUrl: 'https://drreplica.blob.core.windows.net/cv-replica' });
+const policy = createModelUriPolicy({
+  backupContainerUrl: BACKUP,
+  replicaContainerUrl: 'https://drreplica.blob.core.windows.net/cv-replica',
+});
 
 type Msg = Record<string, unknown>;
 const connectionTest: Msg = { version: '1.0', type: 'ConnectionTest', Content: { projectId: P } };
-const trainingDone: Msg = { version: '1.0', type: 'Training', Content: { projectId: P, iterationId: I, trainingStatus: 'TrainingCompleted' } };
-const trainingFailed: Msg = { version: '1.0', type: 'Training', Content: { projectId: P, iterationId: I, trainingStatus: 'TrainingFailed' } };
-const exportDone: Msg = { version: '1.0', type: 'Export', Content: { projectId: P, iterationId: I, exportStatus: 'ExportCompleted', modelUri: MODEL_URI } };
-const exportFailed: Msg = { version: '1.0', type: 'Export', Content: { projectId: P, iterationId: I, exportStatus: 'ExportFailed' } };
+const trainingDone: Msg = {
+  version: '1.0',
+  type: 'Training',
+  Content: { projectId: P, iterationId: I, trainingStatus: 'TrainingCompleted' },
+};
+const trainingFailed: Msg = {
+  version: '1.0',
+  type: 'Training',
+  Content: { projectId: P, iterationId: I, trainingStatus: 'TrainingFailed' },
+};
+const exportDone: Msg = {
+  version: '1.0',
+  type: 'Export',
+  Content: { projectId: P, iterationId: I, exportStatus: 'ExportCompleted', modelUri: MODEL_URI },
+};
+const exportFailed: Msg = {
+  version: '1.0',
+  type: 'Export',
+  Content: { projectId: P, iterationId: I, exportStatus: 'ExportFailed' },
+};
 
 const expected: Record<string, CustomVisionNotification> = {
   connectionTest: { type: 'ConnectionTest', version: '1.0', projectId: P },
   trainingDone: { type: 'Training', version: '1.0', projectId: P, iterationId: I, trainingStatus: 'TrainingCompleted' },
   trainingFailed: { type: 'Training', version: '1.0', projectId: P, iterationId: I, trainingStatus: 'TrainingFailed' },
-  exportDone: { type: 'Export', version: '1.0', projectId: P, iterationId: I, exportStatus: 'ExportCompleted', modelUri: MODEL_URI },
+  exportDone: {
+    type: 'Export',
+    version: '1.0',
+    projectId: P,
+    iterationId: I,
+    exportStatus: 'ExportCompleted',
+    modelUri: MODEL_URI,
+  },
   exportFailed: { type: 'Export', version: '1.0', projectId: P, iterationId: I, exportStatus: 'ExportFailed' },
 };
 const messages: Record<string, Msg> = { connectionTest, trainingDone, trainingFailed, exportDone, exportFailed };
@@ -51,7 +77,9 @@ const encoders: Record<PayloadEncoding, (m: unknown) => unknown> = {
 const casings: Record<string, (m: unknown) => unknown> = { documented: (m) => m, lower: lowerKeys, pascal: upperKeys };
 
 const matrix = Object.keys(messages).flatMap((name) =>
-  (Object.keys(encoders) as PayloadEncoding[]).flatMap((encoding) => Object.keys(casings).map((casing) => [name, encoding, casing] as const)),
+  (Object.keys(encoders) as PayloadEncoding[]).flatMap((encoding) =>
+    Object.keys(casings).map((casing) => [name, encoding, casing] as const),
+  ),
 );
 
 describe('parseNotification: every type × encoding × key casing', () => {
@@ -77,29 +105,55 @@ describe('parseNotification: envelope tolerance', () => {
   });
 
   it('normalizes ids to lower case and statuses/types to canonical spelling', () => {
-    const result = parseNotification({ version: '1.0', type: 'training', content: { projectid: P.toUpperCase(), ITERATIONID: I.toUpperCase(), trainingstatus: 'trainingcompleted' } });
+    const result = parseNotification({
+      version: '1.0',
+      type: 'training',
+      content: { projectid: P.toUpperCase(), ITERATIONID: I.toUpperCase(), trainingstatus: 'trainingcompleted' },
+    });
     expect(result).toEqual({ ok: true, encoding: 'object', notification: expected.trainingDone });
   });
 
   it('accepts version as a number and any 1.x, ignores unknown extra keys', () => {
-    expect(parseNotification({ ...connectionTest, version: 1 })).toMatchObject({ ok: true, notification: { version: '1.0' } });
-    expect(parseNotification({ ...connectionTest, version: '1.1', extra: { x: 1 } })).toMatchObject({ ok: true, notification: { version: '1.1' } });
+    expect(parseNotification({ ...connectionTest, version: 1 })).toMatchObject({
+      ok: true,
+      notification: { version: '1.0' },
+    });
+    expect(parseNotification({ ...connectionTest, version: '1.1', extra: { x: 1 } })).toMatchObject({
+      ok: true,
+      notification: { version: '1.1' },
+    });
   });
 
   it('strips the query (SAS) of an accepted modelUri', () => {
-    const withSas = { ...exportDone, Content: { ...(exportDone.Content as Msg), modelUri: `${MODEL_URI}?sv=2020-08-04&sig=SECRETSIG` } };
+    const withSas = {
+      ...exportDone,
+      Content: { ...(exportDone.Content as Msg), modelUri: `${MODEL_URI}?sv=2020-08-04&sig=SECRETSIG` },
+    };
     const withPolicy = parseNotification(withSas, { modelUriPolicy: policy });
     const without = parseNotification(withSas);
-    expect(withPolicy).toMatchObject({ ok: true, notification: { modelUri: MODEL_URI, modelLocation: { blobName: `${P} - ${I}.ONNX` } } });
+    expect(withPolicy).toMatchObject({
+      ok: true,
+      notification: { modelUri: MODEL_URI, modelLocation: { blobName: `${P} - ${I}.ONNX` } },
+    });
     expect(without).toMatchObject({ ok: true, notification: { modelUri: MODEL_URI } });
     expect(JSON.stringify([withPolicy, without])).not.toContain('SECRETSIG');
   });
 
   it('drops the modelUri of a failed export and treats an empty/null modelUri as absent', () => {
-    const failedWithForeign = { ...exportFailed, Content: { ...(exportFailed.Content as Msg), modelUri: 'https://evil.example/x?sig=s' } };
-    expect(parseNotification(failedWithForeign, { modelUriPolicy: policy })).toEqual({ ok: true, encoding: 'object', notification: expected.exportFailed });
+    const failedWithForeign = {
+      ...exportFailed,
+      Content: { ...(exportFailed.Content as Msg), modelUri: 'https://evil.example/x?sig=s' },
+    };
+    expect(parseNotification(failedWithForeign, { modelUriPolicy: policy })).toEqual({
+      ok: true,
+      encoding: 'object',
+      notification: expected.exportFailed,
+    });
     for (const modelUri of ['', null]) {
-      const r = parseNotification({ ...exportDone, Content: { ...(exportDone.Content as Msg), modelUri } }, { modelUriPolicy: policy });
+      const r = parseNotification(
+        { ...exportDone, Content: { ...(exportDone.Content as Msg), modelUri } },
+        { modelUriPolicy: policy },
+      );
       expect(r).toMatchObject({ ok: true, notification: { exportStatus: 'ExportCompleted' } });
       expect(r.ok && r.notification.type === 'Export' ? r.notification.modelUri : 'not an export').toBeUndefined();
     }
@@ -139,22 +193,77 @@ describe('parseNotification: rejections name the field and never throw', () => {
     ['missing Content', without(connectionTest, 'Content'), 'missingField', 'Content'],
     ['Content a string', { ...connectionTest, Content: 'x' }, 'invalidField', 'Content'],
     ['Content an array', { ...connectionTest, Content: [] }, 'invalidField', 'Content'],
-    ['Content twice with different casing', { ...connectionTest, content: { projectId: P } }, 'ambiguousField', 'Content'],
-    ['projectId twice with different casing', withContent(connectionTest, { ProjectId: P }), 'ambiguousField', 'Content.projectId'],
+    [
+      'Content twice with different casing',
+      { ...connectionTest, content: { projectId: P } },
+      'ambiguousField',
+      'Content',
+    ],
+    [
+      'projectId twice with different casing',
+      withContent(connectionTest, { ProjectId: P }),
+      'ambiguousField',
+      'Content.projectId',
+    ],
     ['missing projectId', { ...connectionTest, Content: {} }, 'missingField', 'Content.projectId'],
     ['empty projectId', withContent(connectionTest, { projectId: '' }), 'missingField', 'Content.projectId'],
-    ['projectId not a GUID', withContent(connectionTest, { projectId: 'project-1' }), 'invalidField', 'Content.projectId'],
+    [
+      'projectId not a GUID',
+      withContent(connectionTest, { projectId: 'project-1' }),
+      'invalidField',
+      'Content.projectId',
+    ],
     ['projectId in braces', withContent(connectionTest, { projectId: `{${P}}` }), 'invalidField', 'Content.projectId'],
     ['projectId a number', withContent(connectionTest, { projectId: 1 }), 'invalidField', 'Content.projectId'],
-    ['missing iterationId', { ...trainingDone, Content: without(trainingDone.Content as Msg, 'iterationId') }, 'missingField', 'Content.iterationId'],
-    ['iterationId not a GUID', withContent(exportDone, { iterationId: 'latest' }), 'invalidField', 'Content.iterationId'],
-    ['missing trainingStatus', { ...trainingDone, Content: without(trainingDone.Content as Msg, 'trainingStatus') }, 'missingField', 'Content.trainingStatus'],
-    ['unknown trainingStatus', withContent(trainingDone, { trainingStatus: 'TrainingStarted' }), 'unknownStatus', 'Content.trainingStatus'],
-    ['missing exportStatus', { ...exportDone, Content: without(exportDone.Content as Msg, 'exportStatus') }, 'missingField', 'Content.exportStatus'],
-    ['unknown exportStatus', withContent(exportDone, { exportStatus: 'Exporting' }), 'unknownStatus', 'Content.exportStatus'],
+    [
+      'missing iterationId',
+      { ...trainingDone, Content: without(trainingDone.Content as Msg, 'iterationId') },
+      'missingField',
+      'Content.iterationId',
+    ],
+    [
+      'iterationId not a GUID',
+      withContent(exportDone, { iterationId: 'latest' }),
+      'invalidField',
+      'Content.iterationId',
+    ],
+    [
+      'missing trainingStatus',
+      { ...trainingDone, Content: without(trainingDone.Content as Msg, 'trainingStatus') },
+      'missingField',
+      'Content.trainingStatus',
+    ],
+    [
+      'unknown trainingStatus',
+      withContent(trainingDone, { trainingStatus: 'TrainingStarted' }),
+      'unknownStatus',
+      'Content.trainingStatus',
+    ],
+    [
+      'missing exportStatus',
+      { ...exportDone, Content: without(exportDone.Content as Msg, 'exportStatus') },
+      'missingField',
+      'Content.exportStatus',
+    ],
+    [
+      'unknown exportStatus',
+      withContent(exportDone, { exportStatus: 'Exporting' }),
+      'unknownStatus',
+      'Content.exportStatus',
+    ],
     ['modelUri not a string', withContent(exportDone, { modelUri: 5 }), 'invalidField', 'Content.modelUri'],
-    ['modelUri on a foreign host', withContent(exportDone, { modelUri: 'https://irisprod.blob.core.windows.net/x/m.ONNX?sig=abc' }), 'foreignModelUri', 'Content.modelUri'],
-    ['modelUri in the replica account', withContent(exportDone, { modelUri: 'https://drreplica.blob.core.windows.net/cv-replica/m.ONNX' }), 'foreignModelUri', 'Content.modelUri'],
+    [
+      'modelUri on a foreign host',
+      withContent(exportDone, { modelUri: 'https://irisprod.blob.core.windows.net/x/m.ONNX?sig=abc' }),
+      'foreignModelUri',
+      'Content.modelUri',
+    ],
+    [
+      'modelUri in the replica account',
+      withContent(exportDone, { modelUri: 'https://drreplica.blob.core.windows.net/cv-replica/m.ONNX' }),
+      'foreignModelUri',
+      'Content.modelUri',
+    ],
   ];
 
   it.each(cases)('%s → %s', (_label, payload, code, field) => {
@@ -170,14 +279,30 @@ describe('parseNotification: rejections name the field and never throw', () => {
   });
 
   it('modelUri without a policy must still be http(s), and http only on loopback', () => {
-    expect(parseNotification(withContent(exportDone, { modelUri: 'ftp://x/y' }))).toMatchObject({ ok: false, reason: { code: 'invalidField', field: 'Content.modelUri' } });
-    expect(parseNotification(withContent(exportDone, { modelUri: 'http://storage.example/c/b' }))).toMatchObject({ ok: false, reason: { code: 'foreignModelUri' } });
+    expect(parseNotification(withContent(exportDone, { modelUri: 'ftp://x/y' }))).toMatchObject({
+      ok: false,
+      reason: { code: 'invalidField', field: 'Content.modelUri' },
+    });
+    expect(parseNotification(withContent(exportDone, { modelUri: 'http://storage.example/c/b' }))).toMatchObject({
+      ok: false,
+      reason: { code: 'foreignModelUri' },
+    });
   });
 
   it('never throws, whatever it is given', () => {
     const cyclic: Record<string, unknown> = {};
     cyclic.self = cyclic;
-    const odd: unknown[] = [undefined, true, Symbol('s'), () => 1, new Date(0), cyclic, Object.create(null), 10n, new Map()];
+    const odd: unknown[] = [
+      undefined,
+      true,
+      Symbol('s'),
+      () => 1,
+      new Date(0),
+      cyclic,
+      Object.create(null),
+      10n,
+      new Map(),
+    ];
     for (const payload of odd) expect(() => parseNotification(payload)).not.toThrow();
     expect(parseNotification(cyclic)).toMatchObject({ ok: false, reason: { code: 'notAnObject' } });
   });
@@ -190,8 +315,13 @@ describe('parseNotification: rejections name the field and never throw', () => {
 
 describe('sanitizeRawMessage', () => {
   const SIG = 'sp%3Dr%26sig%3DAbCdSeCrEt';
-  const sasUrl = 'https://irisprod.blob.core.windows.net/exports/p%20-%20i.ONNX?sv=2020-08-04&se=2099-01-01&sr=b&sp=r&sig=SuPeRsEcReT%2Bx%3D';
-  const msg = JSON.stringify({ version: '1.0', type: 'Export', Content: { projectId: P, iterationId: I, exportStatus: 'ExportCompleted', modelUri: sasUrl } });
+  const sasUrl =
+    'https://irisprod.blob.core.windows.net/exports/p%20-%20i.ONNX?sv=2020-08-04&se=2099-01-01&sr=b&sp=r&sig=SuPeRsEcReT%2Bx%3D';
+  const msg = JSON.stringify({
+    version: '1.0',
+    type: 'Export',
+    Content: { projectId: P, iterationId: I, exportStatus: 'ExportCompleted', modelUri: sasUrl },
+  });
 
   it.each([
     ['raw JSON', msg, 'json'],
@@ -224,11 +354,20 @@ describe('sanitizeRawMessage', () => {
     expect(out.text.length).toBeLessThan(1100);
     expect(out.text).not.toContain('SuPeRsEcReT');
     expect(out.originalLength).toBe(long.length);
-    expect(sanitizeRawMessage('{"a":1}')).toEqual({ text: '{"a":1}', encoding: 'json', redacted: false, truncated: false, originalLength: 7 });
+    expect(sanitizeRawMessage('{"a":1}')).toEqual({
+      text: '{"a":1}',
+      encoding: 'json',
+      redacted: false,
+      truncated: false,
+      originalLength: 7,
+    });
   });
 
   it('does not keep non-UTF-8 bytes and handles null', () => {
-    expect(sanitizeRawMessage(Buffer.from([0xff, 0xfe, 0x00]))).toMatchObject({ encoding: 'binary', text: '[binary payload of 3 bytes omitted]' });
+    expect(sanitizeRawMessage(Buffer.from([0xff, 0xfe, 0x00]))).toMatchObject({
+      encoding: 'binary',
+      text: '[binary payload of 3 bytes omitted]',
+    });
     expect(sanitizeRawMessage(null)).toMatchObject({ encoding: 'none', text: '' });
   });
 });
@@ -249,7 +388,9 @@ describe('queue-function helpers', () => {
   });
 
   it('rejectedMessageRecord keeps the reason and a copy without the SAS', () => {
-    const payload = JSON.stringify(withContent(exportDone, { modelUri: 'https://irisprod.blob.core.windows.net/x/m.ONNX?sv=1&sig=TOPSECRET' }));
+    const payload = JSON.stringify(
+      withContent(exportDone, { modelUri: 'https://irisprod.blob.core.windows.net/x/m.ONNX?sv=1&sig=TOPSECRET' }),
+    );
     const r = parseNotification(payload, { modelUriPolicy: policy });
     if (r.ok) throw new Error('expected a rejection');
     const record = rejectedMessageRecord(payload, r.reason);

@@ -27,7 +27,10 @@ import { topLevelRawMembers } from '../../src/formRecognizer/rawJson';
 
 const SAMPLE_TICKS = '637233481531659440';
 const SAMPLE_RAW = `{"modelId":"33f4d42c-cd2f-4e74-b990-a1aeafab5a5d","accessToken":"1855fe23-5ffc-427b-aab2-e5196641502f","expirationDateTimeTicks":${SAMPLE_TICKS}}`;
-const TARGET = { resourceId: '/subscriptions/s/resourceGroups/rg/providers/Microsoft.CognitiveServices/accounts/t', region: 'eastus' };
+const TARGET = {
+  resourceId: '/subscriptions/s/resourceGroups/rg/providers/Microsoft.CognitiveServices/accounts/t',
+  region: 'eastus',
+};
 
 describe('decodeExpirationTicks', () => {
   it.each([
@@ -45,9 +48,12 @@ describe('decodeExpirationTicks', () => {
     expect(decoded!.encoding).toBe(encoding);
   });
 
-  it.each([['-5'], ['1.5'], ['1e18'], ['"637233481531659440"'], [''], ['null'], ['9'.repeat(40)]])('rejects %p', (raw) => {
-    expect(decodeExpirationTicks(raw)).toBeUndefined();
-  });
+  it.each([['-5'], ['1.5'], ['1e18'], ['"637233481531659440"'], [''], ['null'], ['9'.repeat(40)]])(
+    'rejects %p',
+    (raw) => {
+      expect(decodeExpirationTicks(raw)).toBeUndefined();
+    },
+  );
 
   it('uses exact integer arithmetic (JSON.parse would lose the last digits)', () => {
     // Prepare: the precision trap the reference warns about
@@ -78,11 +84,41 @@ describe('parseRetryAfter', () => {
 
 describe('classifyCopyFailure (errors inside a failed copy operation)', () => {
   it.each<[string, string, string, ErrorKind, FailureReason]>([
-    ['tampered authorization', 'AuthorizationError', 'Authorization failure due to missing or invalid authorization claims.', 'authorizationRenewal', 'authorizationInvalid'],
-    ['reused authorization (real code 2024)', '2024', 'Could not retrieve authorization metadata. If this issue persists use a different target model to copy into.', 'authorizationRenewal', 'authorizationReused'],
-    ['reused authorization (documented as AuthorizationError)', 'AuthorizationError', "Couldn't retrieve authorization metadata. If this issue persists use a different target model to copy into.", 'authorizationRenewal', 'authorizationReused'],
-    ['unknown target resource', 'ResourceResolverError', "Could not fetch information for Cognitive resource with Id '/x'. Ensure the resource is valid and exists in the specified region 'westus2'.", 'permanent', 'targetResourceNotFound'],
-    ['encryption downgrade', 'DataProtectionTransformServiceError', 'Data transfer request is not allowed as it downgrades to a less secure data protection scheme.', 'permanent', 'encryptionDowngrade'],
+    [
+      'tampered authorization',
+      'AuthorizationError',
+      'Authorization failure due to missing or invalid authorization claims.',
+      'authorizationRenewal',
+      'authorizationInvalid',
+    ],
+    [
+      'reused authorization (real code 2024)',
+      '2024',
+      'Could not retrieve authorization metadata. If this issue persists use a different target model to copy into.',
+      'authorizationRenewal',
+      'authorizationReused',
+    ],
+    [
+      'reused authorization (documented as AuthorizationError)',
+      'AuthorizationError',
+      "Couldn't retrieve authorization metadata. If this issue persists use a different target model to copy into.",
+      'authorizationRenewal',
+      'authorizationReused',
+    ],
+    [
+      'unknown target resource',
+      'ResourceResolverError',
+      "Could not fetch information for Cognitive resource with Id '/x'. Ensure the resource is valid and exists in the specified region 'westus2'.",
+      'permanent',
+      'targetResourceNotFound',
+    ],
+    [
+      'encryption downgrade',
+      'DataProtectionTransformServiceError',
+      'Data transfer request is not allowed as it downgrades to a less secure data protection scheme.',
+      'permanent',
+      'encryptionDowngrade',
+    ],
     ['internal error', 'InternalServerError', 'An unexpected error occurred.', 'transient', 'serverError'],
     ['an unknown code', 'SomethingNew', 'What?', 'transient', 'operationFailed'],
   ])('%s → %s', (_name, code, message, kind, reason) => {
@@ -112,25 +148,151 @@ describe('classifyCopyFailure (errors inside a failed copy operation)', () => {
 });
 
 describe('classifyHttpFailure', () => {
-  type Row = [string, ClientOperation, number, string | undefined, string | undefined, number | undefined, ErrorKind, FailureReason];
+  type Row = [
+    string,
+    ClientOperation,
+    number,
+    string | undefined,
+    string | undefined,
+    number | undefined,
+    ErrorKind,
+    FailureReason,
+  ];
   it.each<Row>([
-    ['429 with Retry-After', 'authorizeCopy', 429, '429', 'Please retry after 7 seconds.', 7000, 'throttled', 'rateLimited'],
-    ['403 quota with Retry-After', 'getModel', 403, '403', 'Out of call volume quota.', 3600000, 'throttled', 'quotaExceeded'],
+    [
+      '429 with Retry-After',
+      'authorizeCopy',
+      429,
+      '429',
+      'Please retry after 7 seconds.',
+      7000,
+      'throttled',
+      'rateLimited',
+    ],
+    [
+      '403 quota with Retry-After',
+      'getModel',
+      403,
+      '403',
+      'Out of call volume quota.',
+      3600000,
+      'throttled',
+      'quotaExceeded',
+    ],
     ['403 without Retry-After', 'getModel', 403, '403', 'Forbidden', undefined, 'permanent', 'forbidden'],
-    ['500', 'getCopyResult', 500, 'InternalServerError', 'An unexpected error occurred.', undefined, 'transient', 'serverError'],
+    [
+      '500',
+      'getCopyResult',
+      500,
+      'InternalServerError',
+      'An unexpected error occurred.',
+      undefined,
+      'transient',
+      'serverError',
+    ],
     ['503', 'startCopy', 503, 'ServiceUnavailable', 'later', 5000, 'transient', 'serverError'],
     ['408', 'listModels', 408, undefined, undefined, undefined, 'transient', 'timeout'],
-    ['401 bad key', 'startCopy', 401, '401', 'Access denied due to invalid subscription key or wrong API endpoint.', undefined, 'permanent', 'unauthenticated'],
-    ['404 1022 model', 'startCopy', 404, '1022', "Model with 'id=x' not found.", undefined, 'permanent', 'modelNotFound'],
-    ['404 copy result', 'getCopyResult', 404, '1022', "Copy operation with 'id=x' not found.", undefined, 'permanent', 'operationNotFound'],
+    [
+      '401 bad key',
+      'startCopy',
+      401,
+      '401',
+      'Access denied due to invalid subscription key or wrong API endpoint.',
+      undefined,
+      'permanent',
+      'unauthenticated',
+    ],
+    [
+      '404 1022 model',
+      'startCopy',
+      404,
+      '1022',
+      "Model with 'id=x' not found.",
+      undefined,
+      'permanent',
+      'modelNotFound',
+    ],
+    [
+      '404 copy result',
+      'getCopyResult',
+      404,
+      '1022',
+      "Copy operation with 'id=x' not found.",
+      undefined,
+      'permanent',
+      'operationNotFound',
+    ],
     ['409 (v4 ModelExists)', 'authorizeCopy', 409, 'ModelExists', 'exists', undefined, 'permanent', 'conflict'],
-    ['400 1002 expired', 'startCopy', 400, '1002', "Invalid copy request. The 'expirationDateTimeTicks' of the copy authorization has expired.", undefined, 'authorizationRenewal', 'authorizationExpired'],
-    ['400 1002 modified', 'startCopy', 400, '1002', "Invalid copy request. Invalid or modified 'copyAuthorization' payload.", undefined, 'authorizationRenewal', 'authorizationInvalid'],
-    ['400 1002 bad region', 'startCopy', 400, '1002', "Invalid copy request. Invalid or unsupported 'targetResourceRegion'.", undefined, 'permanent', 'invalidTarget'],
-    ['400 1002 malformed id', 'startCopy', 400, '1002', "Invalid copy request. Invalid or malformed 'targetResourceId'.", undefined, 'permanent', 'invalidTarget'],
-    ['400 1002 source model not ready', 'startCopy', 400, '1002', "Invalid copy request. Model with 'id=x' is not ready.", undefined, 'permanent', 'badRequest'],
-    ['400 1002 unrecognised', 'startCopy', 400, '1002', 'Bad request.', undefined, 'authorizationRenewal', 'authorizationInvalid'],
-    ['400 elsewhere', 'listModels', 400, '1001', "The 'nextLink' parameter is invalid.", undefined, 'permanent', 'badRequest'],
+    [
+      '400 1002 expired',
+      'startCopy',
+      400,
+      '1002',
+      "Invalid copy request. The 'expirationDateTimeTicks' of the copy authorization has expired.",
+      undefined,
+      'authorizationRenewal',
+      'authorizationExpired',
+    ],
+    [
+      '400 1002 modified',
+      'startCopy',
+      400,
+      '1002',
+      "Invalid copy request. Invalid or modified 'copyAuthorization' payload.",
+      undefined,
+      'authorizationRenewal',
+      'authorizationInvalid',
+    ],
+    [
+      '400 1002 bad region',
+      'startCopy',
+      400,
+      '1002',
+      "Invalid copy request. Invalid or unsupported 'targetResourceRegion'.",
+      undefined,
+      'permanent',
+      'invalidTarget',
+    ],
+    [
+      '400 1002 malformed id',
+      'startCopy',
+      400,
+      '1002',
+      "Invalid copy request. Invalid or malformed 'targetResourceId'.",
+      undefined,
+      'permanent',
+      'invalidTarget',
+    ],
+    [
+      '400 1002 source model not ready',
+      'startCopy',
+      400,
+      '1002',
+      "Invalid copy request. Model with 'id=x' is not ready.",
+      undefined,
+      'permanent',
+      'badRequest',
+    ],
+    [
+      '400 1002 unrecognised',
+      'startCopy',
+      400,
+      '1002',
+      'Bad request.',
+      undefined,
+      'authorizationRenewal',
+      'authorizationInvalid',
+    ],
+    [
+      '400 elsewhere',
+      'listModels',
+      400,
+      '1001',
+      "The 'nextLink' parameter is invalid.",
+      undefined,
+      'permanent',
+      'badRequest',
+    ],
   ])('%s', (_name, operation, status, serviceCode, serviceMessage, retryAfterMs, kind, reason) => {
     // Prepare
     const failure: Parameters<typeof classifyHttpFailure>[0] = { status };
@@ -146,7 +308,11 @@ describe('classifyHttpFailure', () => {
   });
 
   it('a known-expired authorization is a renewal whatever the message says', () => {
-    const e = classifyHttpFailure({ status: 400, serviceCode: '1002', serviceMessage: 'region?' }, { operation: 'startCopy' }, { authorizationExpired: true });
+    const e = classifyHttpFailure(
+      { status: 400, serviceCode: '1002', serviceMessage: 'region?' },
+      { operation: 'startCopy' },
+      { authorizationExpired: true },
+    );
     expect(e).toBeInstanceOf(AuthorizationRenewalError);
     expect(e.reason).toBe('authorizationExpired');
   });
@@ -162,7 +328,10 @@ describe('classifyHttpFailure', () => {
   it('scrubs the service message with the supplied scrubber', () => {
     const s = new SecretScrubber();
     s.add('my-key-0123');
-    const e = classifyHttpFailure({ status: 401, serviceMessage: 'key my-key-0123 denied' }, { operation: 'getModel', scrub: (t) => s.scrub(t) });
+    const e = classifyHttpFailure(
+      { status: 401, serviceMessage: 'key my-key-0123 denied' },
+      { operation: 'getModel', scrub: (t) => s.scrub(t) },
+    );
     expect(e.message).not.toContain('my-key-0123');
     expect(e.message).toContain(REDACTED);
   });
@@ -170,7 +339,10 @@ describe('classifyHttpFailure', () => {
 
 describe('serializeError', () => {
   it('keeps the classification and nothing else', () => {
-    const e = classifyHttpFailure({ status: 429, serviceCode: '429', serviceMessage: 'slow down', retryAfterMs: 2000 }, { operation: 'startCopy', requestId: 'abc' });
+    const e = classifyHttpFailure(
+      { status: 429, serviceCode: '429', serviceMessage: 'slow down', retryAfterMs: 2000 },
+      { operation: 'startCopy', requestId: 'abc' },
+    );
     expect(serializeError(e)).toEqual({
       name: 'ThrottledError',
       kind: 'throttled',
@@ -186,7 +358,9 @@ describe('serializeError', () => {
   });
 
   it('foreign errors become kind unknown with generic secret shapes removed', () => {
-    const s = serializeError(new Error('failed with Bearer eyJhbGciOi.eyJzdWIiOiIx.sig and key 0123456789abcdef0123456789abcdef'));
+    const s = serializeError(
+      new Error('failed with Bearer eyJhbGciOi.eyJzdWIiOiIx.sig and key 0123456789abcdef0123456789abcdef'),
+    );
     expect(s.kind).toBe('unknown');
     expect(s.message).not.toMatch(/eyJ|0123456789abcdef/);
   });
@@ -217,7 +391,8 @@ describe('SecretScrubber', () => {
 
 describe('topLevelRawMembers', () => {
   it('returns raw member text, ignoring look-alikes inside strings and nested objects', () => {
-    const text = '{"a":"\\"expirationDateTimeTicks\\":1","n":{"expirationDateTimeTicks":2},"expirationDateTimeTicks" : 637233481531659440 }';
+    const text =
+      '{"a":"\\"expirationDateTimeTicks\\":1","n":{"expirationDateTimeTicks":2},"expirationDateTimeTicks" : 637233481531659440 }';
     const m = topLevelRawMembers(text);
     expect(m.get('expirationDateTimeTicks')).toBe('637233481531659440');
     expect(m.get('n')).toBe('{"expirationDateTimeTicks":2}');
@@ -240,12 +415,24 @@ describe('CopyAuthorization', () => {
   it('never shows the token when logged, serialized, spread or inspected', () => {
     const auth = CopyAuthorization.fromV2Raw(SAMPLE_RAW, TARGET);
     const token = '1855fe23-5ffc-427b-aab2-e5196641502f';
-    for (const view of [JSON.stringify(auth), JSON.stringify({ auth }), inspect(auth), inspect({ nested: { auth } }, { depth: 5 }), String(auth), `${JSON.stringify({ ...auth })}`, Object.keys(auth).join()]) {
+    for (const view of [
+      JSON.stringify(auth),
+      JSON.stringify({ auth }),
+      inspect(auth),
+      inspect({ nested: { auth } }, { depth: 5 }),
+      String(auth),
+      `${JSON.stringify({ ...auth })}`,
+      Object.keys(auth).join(),
+    ]) {
       expect(view).not.toContain(token);
       expect(view).not.toContain(SAMPLE_TICKS);
     }
     expect(Object.keys(auth)).not.toContain('raw');
-    expect(JSON.parse(JSON.stringify(auth))).toMatchObject({ targetModelId: auth.targetModelId, expiresAt: '2020-04-24T18:02:33.165Z', raw: REDACTED });
+    expect(JSON.parse(JSON.stringify(auth))).toMatchObject({
+      targetModelId: auth.targetModelId,
+      expiresAt: '2020-04-24T18:02:33.165Z',
+      raw: REDACTED,
+    });
   });
 
   it.each([
@@ -265,9 +452,15 @@ describe('CopyAuthorization', () => {
   });
 
   it('reads a v4 authorization (same type for a future v4 client)', () => {
-    const raw = '{"targetResourceId":"/subscriptions/s/resourceGroups/rg/providers/Microsoft.CognitiveServices/accounts/t","targetResourceRegion":"eastus","targetModelId":"m1","targetModelLocation":"https://t/documentintelligence/documentModels/m1","accessToken":"tok","expirationDateTime":"2026-01-01T01:00:00Z"}';
+    const raw =
+      '{"targetResourceId":"/subscriptions/s/resourceGroups/rg/providers/Microsoft.CognitiveServices/accounts/t","targetResourceRegion":"eastus","targetModelId":"m1","targetModelLocation":"https://t/documentintelligence/documentModels/m1","accessToken":"tok","expirationDateTime":"2026-01-01T01:00:00Z"}';
     const auth = CopyAuthorization.fromV4Raw(raw);
-    expect([auth.apiFamily, auth.targetModelId, auth.targetResourceRegion, auth.expiresAtIso]).toEqual(['v4', 'm1', 'eastus', '2026-01-01T01:00:00.000Z']);
+    expect([auth.apiFamily, auth.targetModelId, auth.targetResourceRegion, auth.expiresAtIso]).toEqual([
+      'v4',
+      'm1',
+      'eastus',
+      '2026-01-01T01:00:00.000Z',
+    ]);
     expect(auth.raw).toBe(raw);
   });
 
@@ -281,8 +474,17 @@ describe('CopyAuthorization', () => {
 });
 
 describe('createCopyClient', () => {
-  const base = { endpoint: 'https://r.cognitiveservices.azure.com/', region: 'eastus', resourceId: TARGET.resourceId, credential: { key: 'k'.repeat(32) } };
-  it.each([[undefined, 'v2.1'], ['v2.1', 'v2.1'], ['v2.0', 'v2.0']])('%p → v2 client %s', (apiVersion, expected) => {
+  const base = {
+    endpoint: 'https://r.cognitiveservices.azure.com/',
+    region: 'eastus',
+    resourceId: TARGET.resourceId,
+    credential: { key: 'k'.repeat(32) },
+  };
+  it.each([
+    [undefined, 'v2.1'],
+    ['v2.1', 'v2.1'],
+    ['v2.0', 'v2.0'],
+  ])('%p → v2 client %s', (apiVersion, expected) => {
     const c = createCopyClient(apiVersion === undefined ? base : { ...base, apiVersion });
     expect([c.apiFamily, c.apiVersion, c.endpoint]).toEqual(['v2', expected, 'https://r.cognitiveservices.azure.com']);
   });

@@ -6,16 +6,30 @@ import { parseCliArgs, CliError } from '../../dev/emulators/formRecognizer/cli';
 import { FaultRegistry } from '../../dev/emulators/formRecognizer/faults';
 import { RateLimiter, bucketOf } from '../../dev/emulators/formRecognizer/rateLimit';
 import { member, parseRawJson, RawJsonError } from '../../dev/emulators/formRecognizer/rawJson';
-import { decodeExpiry, encodeExpiry, UNIX_EPOCH_TICKS, validateResourceSpecs, ResourceSpecError } from '../../dev/emulators/formRecognizer';
+import {
+  decodeExpiry,
+  encodeExpiry,
+  UNIX_EPOCH_TICKS,
+  validateResourceSpecs,
+  ResourceSpecError,
+} from '../../dev/emulators/formRecognizer';
 import type { FaultRequestInfo } from '../../dev/emulators/formRecognizer';
 
 describe('parseRawJson', () => {
   it('keeps the source text of numbers beyond Number.MAX_SAFE_INTEGER', () => {
-    const v = parseRawJson('{"copyAuthorization": {"expirationDateTimeTicks": 637233481531659440, "x": [1.5e3, -0, true, null, "a\\"b"]}}');
+    const v = parseRawJson(
+      '{"copyAuthorization": {"expirationDateTimeTicks": 637233481531659440, "x": [1.5e3, -0, true, null, "a\\"b"]}}',
+    );
     const ticks = member(member(v, 'copyAuthorization'), 'expirationDateTimeTicks');
     expect(ticks).toEqual({ type: 'number', raw: '637233481531659440', value: 637233481531659400 });
     const x = member(member(v, 'copyAuthorization'), 'x');
-    expect(x?.type === 'array' && x.items.map((i) => i.type)).toEqual(['number', 'number', 'boolean', 'null', 'string']);
+    expect(x?.type === 'array' && x.items.map((i) => i.type)).toEqual([
+      'number',
+      'number',
+      'boolean',
+      'null',
+      'string',
+    ]);
   });
 
   it('matches member names case-insensitively after an exact match', () => {
@@ -56,7 +70,12 @@ describe('RateLimiter', () => {
     const rl = new RateLimiter({ management: 2, get: 1, list: 1 });
     expect(rl.tryAcquire('a', 'authorize', 0).ok).toBe(true);
     expect(rl.tryAcquire('a', 'copy', 500).ok).toBe(true);
-    expect(rl.tryAcquire('a', 'deleteModel', 900)).toEqual({ ok: false, retryAfterSeconds: 1, bucket: 'management', limit: 2 });
+    expect(rl.tryAcquire('a', 'deleteModel', 900)).toEqual({
+      ok: false,
+      retryAfterSeconds: 1,
+      bucket: 'management',
+      limit: 2,
+    });
     expect(rl.tryAcquire('b', 'authorize', 900).ok).toBe(true);
     expect(rl.tryAcquire('a', 'getModel', 900).ok).toBe(true);
     expect(rl.tryAcquire('a', 'authorize', 1000).ok).toBe(true);
@@ -65,15 +84,11 @@ describe('RateLimiter', () => {
   });
 
   it('maps call kinds to buckets', () => {
-    expect(['authorize', 'copy', 'deleteModel', 'list', 'summary', 'getModel', 'copyResult'].map((c) => bucketOf(c as never))).toEqual([
-      'management',
-      'management',
-      'management',
-      'list',
-      'get',
-      'get',
-      'get',
-    ]);
+    expect(
+      ['authorize', 'copy', 'deleteModel', 'list', 'summary', 'getModel', 'copyResult'].map((c) =>
+        bucketOf(c as never),
+      ),
+    ).toEqual(['management', 'management', 'management', 'list', 'get', 'get', 'get']);
   });
 
   it('is a no-op without limits', () => {
@@ -83,7 +98,14 @@ describe('RateLimiter', () => {
 });
 
 describe('FaultRegistry', () => {
-  const info = (over: Partial<FaultRequestInfo> = {}): FaultRequestInfo => ({ resource: 'a', call: 'list', method: 'GET', path: '/', time: 0, ...over });
+  const info = (over: Partial<FaultRequestInfo> = {}): FaultRequestInfo => ({
+    resource: 'a',
+    call: 'list',
+    method: 'GET',
+    path: '/',
+    time: 0,
+    ...over,
+  });
 
   it('applies faults in order, `times` each, filtered by resource, call and predicate', () => {
     const reg = new FaultRegistry(() => true);
@@ -112,8 +134,26 @@ describe('FaultRegistry', () => {
 
 describe('validateResourceSpecs', () => {
   it('accepts the documented shape', () => {
-    expect(validateResourceSpecs([{ name: 'src', region: 'westus2', key: 'k', port: 0, encrypted: true, models: [{ modelId: 'm', status: 'invalid' }] }])).toEqual([
-      { name: 'src', region: 'westus2', key: 'k', port: 0, encrypted: true, models: [{ modelId: 'm', status: 'invalid' }] },
+    expect(
+      validateResourceSpecs([
+        {
+          name: 'src',
+          region: 'westus2',
+          key: 'k',
+          port: 0,
+          encrypted: true,
+          models: [{ modelId: 'm', status: 'invalid' }],
+        },
+      ]),
+    ).toEqual([
+      {
+        name: 'src',
+        region: 'westus2',
+        key: 'k',
+        port: 0,
+        encrypted: true,
+        models: [{ modelId: 'm', status: 'invalid' }],
+      },
     ]);
   });
 
@@ -123,12 +163,21 @@ describe('validateResourceSpecs', () => {
     [[42], /resources\[0\] must be an object/],
     [[{ region: 'eastus' }], /resources\[0\]\.name/],
     [[{ name: 'a', region: 'east us' }], /resources\[0\]\.region/],
-    [[{ name: 'a', region: 'eastus' }, { name: 'a', region: 'westus' }], /resources\[1\]\.name 'a' is used twice/],
+    [
+      [
+        { name: 'a', region: 'eastus' },
+        { name: 'a', region: 'westus' },
+      ],
+      /resources\[1\]\.name 'a' is used twice/,
+    ],
     [[{ name: 'a', region: 'eastus', port: 70000 }], /resources\[0\]\.port/],
     [[{ name: 'a', region: 'eastus', encrypted: 'yes' }], /resources\[0\]\.encrypted/],
     [[{ name: 'a', region: 'eastus', colour: 'red' }], /unknown field 'colour'/],
     [[{ name: 'a', region: 'eastus', models: [{ status: 'done' }] }], /resources\[0\]\.models\[0\]\.status/],
-    [[{ name: 'a', region: 'eastus', models: [{ createdDateTime: 'yesterday' }] }], /models\[0\]\.createdDateTime is not a date/],
+    [
+      [{ name: 'a', region: 'eastus', models: [{ createdDateTime: 'yesterday' }] }],
+      /models\[0\]\.createdDateTime is not a date/,
+    ],
   ])('rejects %j', (value, message) => {
     expect(() => validateResourceSpecs(value)).toThrow(ResourceSpecError);
     expect(() => validateResourceSpecs(value)).toThrow(message);
@@ -150,8 +199,16 @@ describe('parseCliArgs', () => {
 
   it('reads --resources, --rate-limits, --copy-seconds, --host', () => {
     const files: Record<string, string> = { 'r.json': '[{"name":"x","region":"eastus"}]' };
-    const opts = parseCliArgs(['--resources', 'r.json', '--rate-limits', '--copy-seconds', '2.5', '--host', '::1'], (p) => files[p]!);
-    expect(opts).toEqual({ resources: [{ name: 'x', region: 'eastus' }], rateLimits: true, copyDurationMs: 2500, host: '::1' });
+    const opts = parseCliArgs(
+      ['--resources', 'r.json', '--rate-limits', '--copy-seconds', '2.5', '--host', '::1'],
+      (p) => files[p]!,
+    );
+    expect(opts).toEqual({
+      resources: [{ name: 'x', region: 'eastus' }],
+      rateLimits: true,
+      copyDurationMs: 2500,
+      host: '::1',
+    });
   });
 
   it.each([

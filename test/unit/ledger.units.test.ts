@@ -64,7 +64,8 @@ describe('secret guard', () => {
 
   it('redacts secrets in free text', () => {
     // Prepare
-    const text = 'GET https://a/c?sv=1&sig=S1 with AccountKey=K1; and Bearer eyJabcdefgh.eyJabcdefgh.xyz, "accessToken":"T1"';
+    const text =
+      'GET https://a/c?sv=1&sig=S1 with AccountKey=K1; and Bearer eyJabcdefgh.eyJabcdefgh.xyz, "accessToken":"T1"';
     // Act
     const redacted = redactSecrets(text);
     // Assess
@@ -140,13 +141,23 @@ describe('buildReadinessReport', () => {
     const replicas = [
       rec('a', 'eastus2'),
       rec('a', 'westeurope', { lastVerifiedAt: '2026-03-01T12:00:00.000Z' }),
-      rec('b', 'eastus2', { state: 'failed', targetModelId: undefined, lastVerifiedAt: undefined, lastError: { kind: 'transient', message: 'x' } }),
+      rec('b', 'eastus2', {
+        state: 'failed',
+        targetModelId: undefined,
+        lastVerifiedAt: undefined,
+        lastError: { kind: 'transient', message: 'x' },
+      }),
       rec('b', 'westeurope', { state: 'inProgress', targetModelId: undefined, lastVerifiedAt: undefined }),
       rec('gone', 'eastus2'),
       rec('a', 'japaneast'),
     ];
     // Act
-    const report = buildReadinessReport({ sourceModels: models, replicas, regions: ['eastus2', 'westeurope', 'brazilsouth'], now: NOW });
+    const report = buildReadinessReport({
+      sourceModels: models,
+      replicas,
+      regions: ['eastus2', 'westeurope', 'brazilsouth'],
+      now: NOW,
+    });
     // Assess
     expect(report.generatedAt).toBe('2026-03-02T00:00:00.000Z');
     expect(report.rows.map((r) => [r.sourceModelId, ...report.regions.map((g) => r.cells[g].status)])).toEqual([
@@ -154,10 +165,31 @@ describe('buildReadinessReport', () => {
       ['b', 'failed', 'inProgress', 'missing'],
     ]);
     expect(report.rows[0]).toMatchObject({ sourceModelName: 'invoices', ready: false });
-    expect(report.rows[0].cells.eastus2).toEqual({ status: 'replicated', targetModelId: 'a@eastus2', lastVerifiedAt: '2026-03-01T00:00:00.000Z', ageSeconds: 86_400, lastRunId: 'run-1' });
+    expect(report.rows[0].cells.eastus2).toEqual({
+      status: 'replicated',
+      targetModelId: 'a@eastus2',
+      lastVerifiedAt: '2026-03-01T00:00:00.000Z',
+      ageSeconds: 86_400,
+      lastRunId: 'run-1',
+    });
     expect(report.rows[1].cells.eastus2.lastError).toEqual({ kind: 'transient', message: 'x' });
-    expect(report.totals).toEqual({ models: 2, pairs: 6, readyModels: 0, replicated: 2, missing: 2, failed: 1, inProgress: 1, oldestVerifiedAgeSeconds: 86_400 });
-    expect(report.byRegion.westeurope).toEqual({ replicated: 1, missing: 0, failed: 0, inProgress: 1, oldestVerifiedAgeSeconds: 43_200 });
+    expect(report.totals).toEqual({
+      models: 2,
+      pairs: 6,
+      readyModels: 0,
+      replicated: 2,
+      missing: 2,
+      failed: 1,
+      inProgress: 1,
+      oldestVerifiedAgeSeconds: 86_400,
+    });
+    expect(report.byRegion.westeurope).toEqual({
+      replicated: 1,
+      missing: 0,
+      failed: 0,
+      inProgress: 1,
+      oldestVerifiedAgeSeconds: 43_200,
+    });
     expect(report.byRegion.brazilsouth).toEqual({ replicated: 0, missing: 2, failed: 0, inProgress: 0 });
     expect(report.notCopyable).toEqual([
       { modelId: 'c', status: 'creating' },
@@ -171,7 +203,10 @@ describe('buildReadinessReport', () => {
 
   it('marks a model ready when every region holds a verified copy, and a copy of an older version as missing (stale)', () => {
     // Prepare
-    const replicas = [rec('a', 'eastus2', { sourceModelVersion: 'v1' }), rec('b', 'eastus2', { sourceModelVersion: 'v0' })];
+    const replicas = [
+      rec('a', 'eastus2', { sourceModelVersion: 'v1' }),
+      rec('b', 'eastus2', { sourceModelVersion: 'v0' }),
+    ];
     // Act
     const report = buildReadinessReport({ sourceModels: models, replicas, regions: ['eastus2'], now: new Date(NOW) });
     // Assess
@@ -181,7 +216,9 @@ describe('buildReadinessReport', () => {
   });
 
   it('a replicated pair whose later attempt failed stays replicated and shows the error', () => {
-    const replicas = [rec('a', 'eastus2', { lastError: { kind: 'authorizationExpired', code: '1002', message: 'Bad copy request' } })];
+    const replicas = [
+      rec('a', 'eastus2', { lastError: { kind: 'authorizationExpired', code: '1002', message: 'Bad copy request' } }),
+    ];
     const report = buildReadinessReport({ sourceModels: models, replicas, regions: ['eastus2'], now: NOW });
     expect(report.rows[0].cells.eastus2).toMatchObject({ status: 'replicated', lastError: { code: '1002' } });
   });

@@ -22,7 +22,11 @@ describe('orchestrator determinism fence (eslint.config.mjs)', () => {
   }
 
   function runLint(): string[][] {
-    const r = spawnSync(process.execPath, [path.join(__dirname, '..', 'support', 'lintCases.cjs'), root], { input: JSON.stringify(cases), encoding: 'utf8', timeout: 120_000 });
+    const r = spawnSync(process.execPath, [path.join(__dirname, '..', 'support', 'lintCases.cjs'), root], {
+      input: JSON.stringify(cases),
+      encoding: 'utf8',
+      timeout: 120_000,
+    });
     if (r.status !== 0) throw new Error(`eslint failed: ${r.stderr}`);
     return JSON.parse(r.stdout) as string[][];
   }
@@ -30,16 +34,25 @@ describe('orchestrator determinism fence (eslint.config.mjs)', () => {
   const refused = [
     ["import * as fs from 'fs';\nexport const x = fs;", 'no-restricted-imports'],
     ["import { readFileSync } from 'node:fs';\nexport const x = readFileSync;", 'no-restricted-imports'],
-    ["import { BlobServiceClient } from '@azure/storage-blob';\nexport const x = BlobServiceClient;", 'no-restricted-imports'],
+    [
+      "import { BlobServiceClient } from '@azure/storage-blob';\nexport const x = BlobServiceClient;",
+      'no-restricted-imports',
+    ],
     ["import { getServices } from '../activities/services';\nexport const x = getServices;", 'no-restricted-imports'],
-    ["import { FormRecognizerV2Client } from '../formRecognizer';\nexport const x = FormRecognizerV2Client;", 'no-restricted-imports'],
+    [
+      "import { FormRecognizerV2Client } from '../formRecognizer';\nexport const x = FormRecognizerV2Client;",
+      'no-restricted-imports',
+    ],
     ['export const t = Date.now();', 'no-restricted-syntax'],
     ['export const t = new Date();', 'no-restricted-syntax'],
     ['export const r = Math.random();', 'no-restricted-syntax'],
     ['export const s = setTimeout(() => undefined, 1);', 'no-restricted-globals'],
     ['export const e = process.env.X;', 'no-restricted-globals'],
   ].map(([code, rule]) => [code, rule, lint(code, orchestratorFile)] as const);
-  const typeOnly = lint("import type { CopyApi } from '../formRecognizer';\nexport type C = CopyApi;\nexport const d = new Date(0);\n", orchestratorFile);
+  const typeOnly = lint(
+    "import type { CopyApi } from '../formRecognizer';\nexport type C = CopyApi;\nexport const d = new Date(0);\n",
+    orchestratorFile,
+  );
   const activityClock = lint('export const t = Date.now();\n', activityFile);
   const floating = lint('async function f(): Promise<void> {}\nexport function g(): void { f(); }\n', activityFile);
 

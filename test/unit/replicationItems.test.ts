@@ -7,7 +7,10 @@ describe('replication items', () => {
     expect(classifierItemId('finance-classifier')).toBe('classifier:finance-classifier');
     expect(parseItemId('classifier:finance-classifier')).toEqual({ kind: 'classifier', id: 'finance-classifier' });
     expect(parseItemId('invoices-2025')).toEqual({ kind: 'model', id: 'invoices-2025' });
-    expect(parseItemId('0b0e6a3c-4f3c-4c57-9d8e-1a2b3c4d5e01')).toEqual({ kind: 'model', id: '0b0e6a3c-4f3c-4c57-9d8e-1a2b3c4d5e01' });
+    expect(parseItemId('0b0e6a3c-4f3c-4c57-9d8e-1a2b3c4d5e01')).toEqual({
+      kind: 'model',
+      id: '0b0e6a3c-4f3c-4c57-9d8e-1a2b3c4d5e01',
+    });
   });
 
   it.each([
@@ -26,7 +29,9 @@ describe('replication items', () => {
       { modelId: 'classifier:c', status: 'ready' as const },
       { modelId: 'b', status: 'ready' as const },
     ];
-    const pairs = ['eastus', 'westeurope'].flatMap((region) => items.map((m) => ({ sourceModelId: m.modelId, region })));
+    const pairs = ['eastus', 'westeurope'].flatMap((region) =>
+      items.map((m) => ({ sourceModelId: m.modelId, region })),
+    );
 
     const phases = copyPhases(pairs, items);
 
@@ -35,7 +40,12 @@ describe('replication items', () => {
       ['eastus/a', 'eastus/b', 'westeurope/a', 'westeurope/b'],
       ['eastus/composed', 'westeurope/composed'],
     ]);
-    expect(copyPhases(pairs.filter((p) => p.sourceModelId === 'a'), items)).toHaveLength(1); // v2: one phase
+    expect(
+      copyPhases(
+        pairs.filter((p) => p.sourceModelId === 'a'),
+        items,
+      ),
+    ).toHaveLength(1); // v2: one phase
     expect(copyPhases([], items)).toEqual([]);
   });
 

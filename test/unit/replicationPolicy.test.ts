@@ -1,5 +1,12 @@
 import { parseReplicationRequest } from '../../src/http/replicationRequest';
-import { DEFAULT_COPY_POLICY, batchLayout, chunk, copyInstanceId, nextPollDelayMs, retryDelayMs } from '../../src/replication/policy';
+import {
+  DEFAULT_COPY_POLICY,
+  batchLayout,
+  chunk,
+  copyInstanceId,
+  nextPollDelayMs,
+  retryDelayMs,
+} from '../../src/replication/policy';
 
 describe('nextPollDelayMs', () => {
   it('starts near the documented 1 s and grows', () => {
@@ -11,7 +18,9 @@ describe('nextPollDelayMs', () => {
 
   it('caps young copies at pollYoungCapMs and older ones at pollMaxMs', () => {
     expect(nextPollDelayMs(DEFAULT_COPY_POLICY, 50, 10_000)).toBe(DEFAULT_COPY_POLICY.pollYoungCapMs);
-    expect(nextPollDelayMs(DEFAULT_COPY_POLICY, 50, DEFAULT_COPY_POLICY.youngForMs)).toBe(DEFAULT_COPY_POLICY.pollMaxMs);
+    expect(nextPollDelayMs(DEFAULT_COPY_POLICY, 50, DEFAULT_COPY_POLICY.youngForMs)).toBe(
+      DEFAULT_COPY_POLICY.pollMaxMs,
+    );
   });
 
   it('honours a longer Retry-After, never a shorter one', () => {

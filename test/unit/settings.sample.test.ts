@@ -12,7 +12,9 @@ const sample = JSON.parse(readFileSync(samplePath, 'utf8')) as SampleFile;
 
 /** `<your-source>` → `your-source`, `<x: explanation>` → `x`: what a user would type in. */
 function fillPlaceholders(values: Record<string, string>): Record<string, string> {
-  return Object.fromEntries(Object.entries(values).map(([k, v]) => [k, v.replace(/<([^>:]*)(?::[^>]*)?>/g, (_m, name: string) => name.trim())]));
+  return Object.fromEntries(
+    Object.entries(values).map(([k, v]) => [k, v.replace(/<([^>:]*)(?::[^>]*)?>/g, (_m, name: string) => name.trim())]),
+  );
 }
 
 describe('local.settings.sample.json', () => {
@@ -25,7 +27,11 @@ describe('local.settings.sample.json', () => {
   it('lists exactly the settings the configuration module knows, plus the key settings it references', () => {
     // Prepare
     const settings = loadSettings(fillPlaceholders(sample.Values));
-    const expected = new Set<string>(['FUNCTIONS_WORKER_RUNTIME', ...SETTING_NAMES, ...referencedSecretSettings(settings)]);
+    const expected = new Set<string>([
+      'FUNCTIONS_WORKER_RUNTIME',
+      ...SETTING_NAMES,
+      ...referencedSecretSettings(settings),
+    ]);
     // Act
     const listed = new Set(Object.keys(sample.Values));
     // Assess
@@ -50,7 +56,18 @@ describe('local.settings.sample.json', () => {
     // Prepare
     const withDefaults = loadSettings(fillPlaceholders(sample.Values));
     const withoutOptional = { ...fillPlaceholders(sample.Values) };
-    for (const name of ['DR_TASK_HUB', 'DR_API_VERSION', 'DR_SCHEDULE', 'DR_MAX_PARALLEL', 'DR_MANAGEMENT_RPS', 'DR_POLL_INITIAL_SECONDS', 'DR_POLL_MAX_SECONDS', 'DR_COPY_DEADLINE_MINUTES', 'DR_LEDGER_CONTAINER', 'CV_NOTIFICATION_QUEUE']) {
+    for (const name of [
+      'DR_TASK_HUB',
+      'DR_API_VERSION',
+      'DR_SCHEDULE',
+      'DR_MAX_PARALLEL',
+      'DR_MANAGEMENT_RPS',
+      'DR_POLL_INITIAL_SECONDS',
+      'DR_POLL_MAX_SECONDS',
+      'DR_COPY_DEADLINE_MINUTES',
+      'DR_LEDGER_CONTAINER',
+      'CV_NOTIFICATION_QUEUE',
+    ]) {
       delete withoutOptional[name];
     }
     // Act

@@ -8,9 +8,12 @@ import {
   type Settings,
 } from '../../src/config';
 
-const SOURCE_ID = '/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg/providers/Microsoft.CognitiveServices/accounts/src';
-const TARGET_ID = '/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg/providers/Microsoft.CognitiveServices/accounts/tgt';
-const TARGET2_ID = '/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg/providers/Microsoft.CognitiveServices/accounts/tgt2';
+const SOURCE_ID =
+  '/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg/providers/Microsoft.CognitiveServices/accounts/src';
+const TARGET_ID =
+  '/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg/providers/Microsoft.CognitiveServices/accounts/tgt';
+const TARGET2_ID =
+  '/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg/providers/Microsoft.CognitiveServices/accounts/tgt2';
 
 // Fake secret values that must never show up in settings, summaries or errors.
 const SOURCE_KEY = 'SECRET-source-key-0001';
@@ -73,9 +76,20 @@ describe('loadSettings', () => {
     // Act
     const s = loadSettings(env);
     // Assess
-    expect(s.source).toEqual({ region: 'westus2', endpoint: 'https://src.cognitiveservices.azure.com', resourceId: SOURCE_ID, credential: { kind: 'key', setting: 'DR_SOURCE_KEY' } });
+    expect(s.source).toEqual({
+      region: 'westus2',
+      endpoint: 'https://src.cognitiveservices.azure.com',
+      resourceId: SOURCE_ID,
+      credential: { kind: 'key', setting: 'DR_SOURCE_KEY' },
+    });
     expect(s.targets).toEqual([
-      { region: 'eastus2', endpoint: 'https://tgt.cognitiveservices.azure.com', resourceId: TARGET_ID, credential: { kind: 'key', setting: 'DR_TARGET_KEY_EASTUS2' }, allowDegrade: false },
+      {
+        region: 'eastus2',
+        endpoint: 'https://tgt.cognitiveservices.azure.com',
+        resourceId: TARGET_ID,
+        credential: { kind: 'key', setting: 'DR_TARGET_KEY_EASTUS2' },
+        allowDegrade: false,
+      },
     ]);
     expect(s).toMatchObject({
       taskHub: 'ModelDr',
@@ -86,13 +100,23 @@ describe('loadSettings', () => {
       pacing: { managementRequestsPerSecond: 4, pollInitialSeconds: 1, pollMaxSeconds: 15, copyDeadlineMinutes: 60 },
       ledgerContainer: 'model-dr',
     });
-    expect(s.storage).toEqual({ kind: 'connectionString', connectionString: { setting: 'AzureWebJobsStorage' }, developmentStorage: false, accountName: 'drstate', blobEndpoint: undefined });
+    expect(s.storage).toEqual({
+      kind: 'connectionString',
+      connectionString: { setting: 'AzureWebJobsStorage' },
+      developmentStorage: false,
+      accountName: 'drstate',
+      blobEndpoint: undefined,
+    });
     expect(s.customVision).toEqual({
       endpoint: 'https://cv.cognitiveservices.azure.com',
       trainingKey: { setting: 'CV_TRAINING_KEY' },
       exportPlatforms: [{ platform: 'ONNX' }, { platform: 'TensorFlow', flavor: 'TensorFlowLite' }],
       notificationQueue: 'customvision-notifications',
-      backupContainer: { url: 'https://backups.blob.core.windows.net/cv-backups', accountUrl: 'https://backups.blob.core.windows.net', containerName: 'cv-backups' },
+      backupContainer: {
+        url: 'https://backups.blob.core.windows.net/cv-backups',
+        accountUrl: 'https://backups.blob.core.windows.net',
+        containerName: 'cv-backups',
+      },
       replicaContainer: {
         url: 'https://replica.blob.core.windows.net/cv-replica',
         accountUrl: 'https://replica.blob.core.windows.net',
@@ -121,7 +145,13 @@ describe('loadSettings', () => {
     const s = loadSettings(env);
     const json = JSON.stringify(s);
     const summary = JSON.stringify(describeSettings(s));
-    const err = loadError({ ...env, DR_SOURCE_ENDPOINT: `https://user:${SOURCE_KEY}@src.example.com/?k=${TARGET_KEY}`, AzureWebJobsStorage: `AccountKey=${ACCOUNT_KEY}`, DR_TARGETS: `[{"region":"x","key":"${TARGET_KEY}"`, CV_BACKUP_CONTAINER_URL: `https://a.blob.core.windows.net/c/d?${SAS}` });
+    const err = loadError({
+      ...env,
+      DR_SOURCE_ENDPOINT: `https://user:${SOURCE_KEY}@src.example.com/?k=${TARGET_KEY}`,
+      AzureWebJobsStorage: `AccountKey=${ACCOUNT_KEY}`,
+      DR_TARGETS: `[{"region":"x","key":"${TARGET_KEY}"`,
+      CV_BACKUP_CONTAINER_URL: `https://a.blob.core.windows.net/c/d?${SAS}`,
+    });
     // Assess
     expectNoSecrets(json);
     expectNoSecrets(summary);
@@ -133,33 +163,81 @@ describe('loadSettings', () => {
 
   it('collects every problem into one error, naming each setting', () => {
     // Prepare
-    const env: Env = { DR_API_VERSION: 'v2.0', DR_MAX_PARALLEL: '0', DR_SCHEDULE: '0 0 2 * *', DR_TARGETS: JSON.stringify([target({ endpoint: 'http://tgt.example.com' }), target()]) };
+    const env: Env = {
+      DR_API_VERSION: 'v2.0',
+      DR_MAX_PARALLEL: '0',
+      DR_SCHEDULE: '0 0 2 * *',
+      DR_TARGETS: JSON.stringify([target({ endpoint: 'http://tgt.example.com' }), target()]),
+    };
     // Act
     const err = loadError(env);
     // Assess
     expect(err.name).toBe('ConfigurationError');
     expect(err.setting).toBe('AzureWebJobsStorage');
-    expect(err.settings).toEqual(['AzureWebJobsStorage', 'DR_SOURCE_ENDPOINT', 'DR_SOURCE_REGION', 'DR_SOURCE_RESOURCE_ID', 'DR_TARGETS', 'DR_API_VERSION', 'DR_SCHEDULE', 'DR_MAX_PARALLEL']);
+    expect(err.settings).toEqual([
+      'AzureWebJobsStorage',
+      'DR_SOURCE_ENDPOINT',
+      'DR_SOURCE_REGION',
+      'DR_SOURCE_RESOURCE_ID',
+      'DR_TARGETS',
+      'DR_API_VERSION',
+      'DR_SCHEDULE',
+      'DR_MAX_PARALLEL',
+    ]);
     expect(err.message).toMatch(/^Invalid configuration \(\d+ problems\):/);
-    for (const name of [...err.settings, 'DR_TARGETS[0].endpoint', 'DR_TARGETS[0].keySetting', 'DR_TARGET_KEY_EASTUS2', 'DR_TARGETS[1].keySetting']) {
+    for (const name of [
+      ...err.settings,
+      'DR_TARGETS[0].endpoint',
+      'DR_TARGETS[0].keySetting',
+      'DR_TARGET_KEY_EASTUS2',
+      'DR_TARGETS[1].keySetting',
+    ]) {
       expect(err.message).toContain(name);
     }
   });
 
   describe('storage', () => {
     it.each([
-      ['development storage', { AzureWebJobsStorage: 'UseDevelopmentStorage=true' }, { kind: 'connectionString', developmentStorage: true }],
-      ['account key', { AzureWebJobsStorage: `AccountName=acct;AccountKey=${ACCOUNT_KEY}` }, { kind: 'connectionString', accountName: 'acct' }],
-      ['SAS with blob endpoint', { AzureWebJobsStorage: `BlobEndpoint=https://acct.blob.core.windows.net/;SharedAccessSignature=${SAS}` }, { blobEndpoint: 'https://acct.blob.core.windows.net' }],
+      [
+        'development storage',
+        { AzureWebJobsStorage: 'UseDevelopmentStorage=true' },
+        { kind: 'connectionString', developmentStorage: true },
+      ],
+      [
+        'account key',
+        { AzureWebJobsStorage: `AccountName=acct;AccountKey=${ACCOUNT_KEY}` },
+        { kind: 'connectionString', accountName: 'acct' },
+      ],
+      [
+        'SAS with blob endpoint',
+        { AzureWebJobsStorage: `BlobEndpoint=https://acct.blob.core.windows.net/;SharedAccessSignature=${SAS}` },
+        { blobEndpoint: 'https://acct.blob.core.windows.net' },
+      ],
       [
         'identity: account name',
         { AzureWebJobsStorage: undefined, AzureWebJobsStorage__accountName: 'acct' },
-        { kind: 'identity', blobServiceUri: 'https://acct.blob.core.windows.net', queueServiceUri: 'https://acct.queue.core.windows.net', tableServiceUri: 'https://acct.table.core.windows.net' },
+        {
+          kind: 'identity',
+          blobServiceUri: 'https://acct.blob.core.windows.net',
+          queueServiceUri: 'https://acct.queue.core.windows.net',
+          tableServiceUri: 'https://acct.table.core.windows.net',
+        },
       ],
       [
         'identity: service URIs',
-        { AzureWebJobsStorage: '', AzureWebJobsStorage__blobServiceUri: 'https://acct.blob.core.windows.net/', AzureWebJobsStorage__queueServiceUri: 'https://acct.queue.core.windows.net', AzureWebJobsStorage__clientId: 'abc' },
-        { kind: 'identity', blobServiceUri: 'https://acct.blob.core.windows.net', queueServiceUri: 'https://acct.queue.core.windows.net', tableServiceUri: undefined, clientId: 'abc' },
+        {
+          AzureWebJobsStorage: '',
+          AzureWebJobsStorage__blobServiceUri: 'https://acct.blob.core.windows.net/',
+          AzureWebJobsStorage__queueServiceUri: 'https://acct.queue.core.windows.net',
+          AzureWebJobsStorage__clientId: 'abc',
+        },
+        {
+          kind: 'identity',
+          blobServiceUri: 'https://acct.blob.core.windows.net',
+          queueServiceUri: 'https://acct.queue.core.windows.net',
+          tableServiceUri: undefined,
+          clientId: 'abc',
+        },
       ],
     ])('accepts %s', (_name, over, expected) => {
       // Prepare / Act
@@ -170,10 +248,30 @@ describe('loadSettings', () => {
 
     it.each([
       ['missing', { AzureWebJobsStorage: undefined }, 'AzureWebJobsStorage', /is missing/],
-      ['not a connection string', { AzureWebJobsStorage: 'just-a-key' }, 'AzureWebJobsStorage', /not a storage connection string/],
-      ['no key', { AzureWebJobsStorage: 'AccountName=acct' }, 'AzureWebJobsStorage', /needs AccountName and AccountKey/],
-      ['bad account name', { AzureWebJobsStorage: undefined, AzureWebJobsStorage__accountName: 'Bad_Name' }, 'AzureWebJobsStorage__accountName', /storage account name/],
-      ['blob URI without queue URI', { AzureWebJobsStorage: undefined, AzureWebJobsStorage__blobServiceUri: 'https://a.blob.core.windows.net' }, 'AzureWebJobsStorage__queueServiceUri', /is required/],
+      [
+        'not a connection string',
+        { AzureWebJobsStorage: 'just-a-key' },
+        'AzureWebJobsStorage',
+        /not a storage connection string/,
+      ],
+      [
+        'no key',
+        { AzureWebJobsStorage: 'AccountName=acct' },
+        'AzureWebJobsStorage',
+        /needs AccountName and AccountKey/,
+      ],
+      [
+        'bad account name',
+        { AzureWebJobsStorage: undefined, AzureWebJobsStorage__accountName: 'Bad_Name' },
+        'AzureWebJobsStorage__accountName',
+        /storage account name/,
+      ],
+      [
+        'blob URI without queue URI',
+        { AzureWebJobsStorage: undefined, AzureWebJobsStorage__blobServiceUri: 'https://a.blob.core.windows.net' },
+        'AzureWebJobsStorage__queueServiceUri',
+        /is required/,
+      ],
     ])('rejects %s', (_name, over, setting, message) => {
       // Prepare / Act
       const err = loadError(validEnv(over));
@@ -226,14 +324,22 @@ describe('loadSettings', () => {
     it.each([['westus2'], ['a'], ['x'.repeat(24)]])('accepts region %s', (region) => {
       expect(loadSettings(validEnv({ DR_SOURCE_REGION: region })).source.region).toBe(region);
     });
-    it.each([['WestUS2', /lower case: "westus2"/], ['west-us', /not a region name/], ['x'.repeat(25), /1–24/], [undefined, /is required/]])('rejects region %s', (region, message) => {
+    it.each([
+      ['WestUS2', /lower case: "westus2"/],
+      ['west-us', /not a region name/],
+      ['x'.repeat(25), /1–24/],
+      [undefined, /is required/],
+    ])('rejects region %s', (region, message) => {
       const err = loadError(validEnv({ DR_SOURCE_REGION: region }));
       expect(err.setting).toBe('DR_SOURCE_REGION');
       expect(err.message).toMatch(message);
     });
-    it.each([[SOURCE_ID], [SOURCE_ID.replace('Microsoft.CognitiveServices', 'microsoft.cognitiveservices')]])('accepts resource id %s', (id) => {
-      expect(loadSettings(validEnv({ DR_SOURCE_RESOURCE_ID: id })).source.resourceId).toBe(id);
-    });
+    it.each([[SOURCE_ID], [SOURCE_ID.replace('Microsoft.CognitiveServices', 'microsoft.cognitiveservices')]])(
+      'accepts resource id %s',
+      (id) => {
+        expect(loadSettings(validEnv({ DR_SOURCE_RESOURCE_ID: id })).source.resourceId).toBe(id);
+      },
+    );
     it.each([
       ['wrong provider', SOURCE_ID.replace('Microsoft.CognitiveServices', 'Microsoft.Storage')],
       ['trailing slash', `${SOURCE_ID}/`],
@@ -263,7 +369,15 @@ describe('loadSettings', () => {
   describe('DR_TARGETS', () => {
     it('reads several targets, allowDegrade and Entra ID', () => {
       // Prepare
-      const targets = [target(), { region: 'westeurope', endpoint: 'https://tgt2.cognitiveservices.azure.com/', resourceId: TARGET2_ID, allowDegrade: true }];
+      const targets = [
+        target(),
+        {
+          region: 'westeurope',
+          endpoint: 'https://tgt2.cognitiveservices.azure.com/',
+          resourceId: TARGET2_ID,
+          allowDegrade: true,
+        },
+      ];
       // Act
       const s = loadSettings(validEnv({ DR_TARGETS: JSON.stringify(targets) }));
       // Assess
@@ -273,7 +387,11 @@ describe('loadSettings', () => {
       ]);
     });
 
-    const second = { region: 'westeurope', endpoint: 'https://tgt2.cognitiveservices.azure.com', resourceId: TARGET2_ID };
+    const second = {
+      region: 'westeurope',
+      endpoint: 'https://tgt2.cognitiveservices.azure.com',
+      resourceId: TARGET2_ID,
+    };
     it.each([
       ['missing', undefined, 'DR_TARGETS: is required'],
       ['not JSON', '[{region:', 'DR_TARGETS: is not valid JSON'],
@@ -281,21 +399,73 @@ describe('loadSettings', () => {
       ['empty', '[]', 'DR_TARGETS: must list at least one target'],
       ['a non-object entry', JSON.stringify([target(), 'eastus']), 'DR_TARGETS[1]: must be an object'],
       ['an unknown key', JSON.stringify([target({ key: 'x' })]), 'DR_TARGETS[0].key: unknown field "key"'],
-      ['a misspelled key', JSON.stringify([second, target({ allowDowngrade: true })]), 'DR_TARGETS[1].allowDowngrade: unknown field'],
+      [
+        'a misspelled key',
+        JSON.stringify([second, target({ allowDowngrade: true })]),
+        'DR_TARGETS[1].allowDowngrade: unknown field',
+      ],
       ['a missing region', JSON.stringify([target({ region: undefined })]), 'DR_TARGETS[0].region: is required'],
-      ['a non-string endpoint', JSON.stringify([target({ endpoint: 42 })]), 'DR_TARGETS[0].endpoint: must be a string, got number'],
-      ['a bad endpoint', JSON.stringify([second, target({ endpoint: 'http://tgt.example.com' })]), 'DR_TARGETS[1].endpoint: must use https'],
-      ['a bad resource id', JSON.stringify([target({ resourceId: 'tgt' })]), 'DR_TARGETS[0].resourceId: "tgt" is not a Cognitive Services resource id'],
-      ['an upper-case region', JSON.stringify([target({ region: 'EastUS2' })]), 'DR_TARGETS[0].region: "EastUS2" is not a region name'],
-      ['a non-boolean allowDegrade', JSON.stringify([target({ allowDegrade: 'yes' })]), 'DR_TARGETS[0].allowDegrade: must be true or false'],
-      ['a duplicate region', JSON.stringify([target(), { ...second, region: 'eastus2' }]), 'DR_TARGETS[1].region: duplicates DR_TARGETS[0].region'],
-      ['a duplicate resource id', JSON.stringify([target(), { ...second, resourceId: TARGET_ID.toUpperCase() }]), 'DR_TARGETS[1].resourceId: duplicates DR_TARGETS[0].resourceId'],
-      ['a duplicate endpoint', JSON.stringify([target(), { ...second, endpoint: 'https://TGT.cognitiveservices.azure.com' }]), 'DR_TARGETS[1].endpoint: duplicates DR_TARGETS[0].endpoint'],
-      ['the source resource', JSON.stringify([target({ resourceId: SOURCE_ID })]), 'DR_TARGETS[0].resourceId: is the source resource'],
-      ['the source endpoint', JSON.stringify([target({ endpoint: 'https://src.cognitiveservices.azure.com' })]), 'DR_TARGETS[0].endpoint: is the source endpoint'],
+      [
+        'a non-string endpoint',
+        JSON.stringify([target({ endpoint: 42 })]),
+        'DR_TARGETS[0].endpoint: must be a string, got number',
+      ],
+      [
+        'a bad endpoint',
+        JSON.stringify([second, target({ endpoint: 'http://tgt.example.com' })]),
+        'DR_TARGETS[1].endpoint: must use https',
+      ],
+      [
+        'a bad resource id',
+        JSON.stringify([target({ resourceId: 'tgt' })]),
+        'DR_TARGETS[0].resourceId: "tgt" is not a Cognitive Services resource id',
+      ],
+      [
+        'an upper-case region',
+        JSON.stringify([target({ region: 'EastUS2' })]),
+        'DR_TARGETS[0].region: "EastUS2" is not a region name',
+      ],
+      [
+        'a non-boolean allowDegrade',
+        JSON.stringify([target({ allowDegrade: 'yes' })]),
+        'DR_TARGETS[0].allowDegrade: must be true or false',
+      ],
+      [
+        'a duplicate region',
+        JSON.stringify([target(), { ...second, region: 'eastus2' }]),
+        'DR_TARGETS[1].region: duplicates DR_TARGETS[0].region',
+      ],
+      [
+        'a duplicate resource id',
+        JSON.stringify([target(), { ...second, resourceId: TARGET_ID.toUpperCase() }]),
+        'DR_TARGETS[1].resourceId: duplicates DR_TARGETS[0].resourceId',
+      ],
+      [
+        'a duplicate endpoint',
+        JSON.stringify([target(), { ...second, endpoint: 'https://TGT.cognitiveservices.azure.com' }]),
+        'DR_TARGETS[1].endpoint: duplicates DR_TARGETS[0].endpoint',
+      ],
+      [
+        'the source resource',
+        JSON.stringify([target({ resourceId: SOURCE_ID })]),
+        'DR_TARGETS[0].resourceId: is the source resource',
+      ],
+      [
+        'the source endpoint',
+        JSON.stringify([target({ endpoint: 'https://src.cognitiveservices.azure.com' })]),
+        'DR_TARGETS[0].endpoint: is the source endpoint',
+      ],
       ['an empty keySetting', JSON.stringify([target({ keySetting: '' })]), 'DR_TARGETS[0].keySetting: is empty'],
-      ['a keySetting that is no setting name', JSON.stringify([target({ keySetting: 'my key' })]), 'DR_TARGETS[0].keySetting: "my key" is not a setting name'],
-      ['a keySetting naming a missing setting', JSON.stringify([second, target({ keySetting: 'KEY_NOT_THERE' })]), 'DR_TARGETS[1].keySetting: names the setting KEY_NOT_THERE, which is missing or empty'],
+      [
+        'a keySetting that is no setting name',
+        JSON.stringify([target({ keySetting: 'my key' })]),
+        'DR_TARGETS[0].keySetting: "my key" is not a setting name',
+      ],
+      [
+        'a keySetting naming a missing setting',
+        JSON.stringify([second, target({ keySetting: 'KEY_NOT_THERE' })]),
+        'DR_TARGETS[1].keySetting: names the setting KEY_NOT_THERE, which is missing or empty',
+      ],
     ])('rejects %s', (_name, value, expected) => {
       // Prepare / Act
       const err = loadError(validEnv({ DR_TARGETS: value }));
@@ -306,11 +476,19 @@ describe('loadSettings', () => {
 
     it('names the keySetting and the missing setting when that setting is empty', () => {
       const err = loadError(validEnv({ DR_TARGET_KEY_EASTUS2: '' }));
-      expect(err.problems).toEqual([{ setting: 'DR_TARGETS', path: 'DR_TARGETS[0].keySetting', message: expect.stringContaining('DR_TARGET_KEY_EASTUS2') }]);
+      expect(err.problems).toEqual([
+        {
+          setting: 'DR_TARGETS',
+          path: 'DR_TARGETS[0].keySetting',
+          message: expect.stringContaining('DR_TARGET_KEY_EASTUS2'),
+        },
+      ]);
     });
 
     it('reports every bad field of every target', () => {
-      const err = loadError(validEnv({ DR_TARGETS: JSON.stringify([{ region: 'A', endpoint: 'x', resourceId: 'y' }, { region: 'b' }]) }));
+      const err = loadError(
+        validEnv({ DR_TARGETS: JSON.stringify([{ region: 'A', endpoint: 'x', resourceId: 'y' }, { region: 'b' }]) }),
+      );
       expect(err.problems.map((p) => p.path)).toEqual([
         'DR_TARGETS[0].region',
         'DR_TARGETS[0].endpoint',
@@ -343,7 +521,14 @@ describe('loadSettings', () => {
   });
 
   describe('DR_SCHEDULE', () => {
-    it.each(['0 0 2 * * *', '*/30 * * * * *', '0 0,30 8-18 * * MON-FRI', '0 0 */6 1-15/2 jan,Jul 0', '0  5 4 31 12 6', '59 59 23 * * sat'])('accepts %s', (value) => {
+    it.each([
+      '0 0 2 * * *',
+      '*/30 * * * * *',
+      '0 0,30 8-18 * * MON-FRI',
+      '0 0 */6 1-15/2 jan,Jul 0',
+      '0  5 4 31 12 6',
+      '59 59 23 * * sat',
+    ])('accepts %s', (value) => {
       expect(loadSettings(validEnv({ DR_SCHEDULE: value })).schedule).toBe(value.split(/\s+/).join(' '));
     });
     it('defaults to 0 0 2 * * *', () => {
@@ -409,7 +594,9 @@ describe('loadSettings', () => {
       expect(err.message).toContain(`${name}: "${value}" must be`);
     });
     it('explains the S0 management limit', () => {
-      expect(loadError(validEnv({ DR_MANAGEMENT_RPS: '10' })).message).toContain('5 management requests per second per resource on S0');
+      expect(loadError(validEnv({ DR_MANAGEMENT_RPS: '10' })).message).toContain(
+        '5 management requests per second per resource on S0',
+      );
     });
     it.each([
       [{ DR_POLL_INITIAL_SECONDS: '20', DR_POLL_MAX_SECONDS: '10' }, /less than DR_POLL_INITIAL_SECONDS/],
@@ -425,9 +612,12 @@ describe('loadSettings', () => {
     it.each(['abc', 'model-dr', 'a1-b2-c3', 'x'.repeat(63)])('DR_LEDGER_CONTAINER accepts %s', (name) => {
       expect(loadSettings(validEnv({ DR_LEDGER_CONTAINER: name })).ledgerContainer).toBe(name);
     });
-    it.each(['ab', 'x'.repeat(64), 'Model-dr', 'model_dr', '-model', 'model-', 'model--dr', '$logs'])('DR_LEDGER_CONTAINER rejects %s', (name) => {
-      expect(loadError(validEnv({ DR_LEDGER_CONTAINER: name })).setting).toBe('DR_LEDGER_CONTAINER');
-    });
+    it.each(['ab', 'x'.repeat(64), 'Model-dr', 'model_dr', '-model', 'model-', 'model--dr', '$logs'])(
+      'DR_LEDGER_CONTAINER rejects %s',
+      (name) => {
+        expect(loadError(validEnv({ DR_LEDGER_CONTAINER: name })).setting).toBe('DR_LEDGER_CONTAINER');
+      },
+    );
     it.each(['abc', 'customvision-notifications', 'q'.repeat(56)])('CV_NOTIFICATION_QUEUE accepts %s', (name) => {
       expect(loadSettings(validEnv({ CV_NOTIFICATION_QUEUE: name })).customVision.notificationQueue).toBe(name);
     });
@@ -445,16 +635,39 @@ describe('loadSettings', () => {
 
   describe('Custom Vision', () => {
     it('records only when no export platform is configured', () => {
-      const s = loadSettings(validEnv({ CV_EXPORT_PLATFORMS: undefined, CV_ENDPOINT: undefined, CV_TRAINING_KEY: undefined, CV_BACKUP_CONTAINER_URL: undefined, CV_REPLICA_CONTAINER_URL: undefined }));
-      expect(s.customVision).toEqual({ endpoint: undefined, trainingKey: undefined, exportPlatforms: [], notificationQueue: 'customvision-notifications', backupContainer: undefined, replicaContainer: undefined });
+      const s = loadSettings(
+        validEnv({
+          CV_EXPORT_PLATFORMS: undefined,
+          CV_ENDPOINT: undefined,
+          CV_TRAINING_KEY: undefined,
+          CV_BACKUP_CONTAINER_URL: undefined,
+          CV_REPLICA_CONTAINER_URL: undefined,
+        }),
+      );
+      expect(s.customVision).toEqual({
+        endpoint: undefined,
+        trainingKey: undefined,
+        exportPlatforms: [],
+        notificationQueue: 'customvision-notifications',
+        backupContainer: undefined,
+        replicaContainer: undefined,
+      });
     });
     it.each([
-      ['CoreML,TensorFlow,DockerFile,ONNX,VAIDK,OpenVino', ['CoreML', 'TensorFlow', 'DockerFile', 'ONNX', 'VAIDK', 'OpenVino']],
+      [
+        'CoreML,TensorFlow,DockerFile,ONNX,VAIDK,OpenVino',
+        ['CoreML', 'TensorFlow', 'DockerFile', 'ONNX', 'VAIDK', 'OpenVino'],
+      ],
       ['coreml , OPENVINO', ['CoreML', 'OpenVino']],
-      ['dockerfile:arm,DockerFile:linux,onnx:onnx12,TensorFlow:TensorFlowNormal', ['DockerFile:ARM', 'DockerFile:Linux', 'ONNX:ONNX12', 'TensorFlow:TensorFlowNormal']],
+      [
+        'dockerfile:arm,DockerFile:linux,onnx:onnx12,TensorFlow:TensorFlowNormal',
+        ['DockerFile:ARM', 'DockerFile:Linux', 'ONNX:ONNX12', 'TensorFlow:TensorFlowNormal'],
+      ],
     ])('CV_EXPORT_PLATFORMS %s → canonical %p', (value, expected) => {
       const s = loadSettings(validEnv({ CV_EXPORT_PLATFORMS: value }));
-      expect(s.customVision.exportPlatforms.map((p) => (p.flavor ? `${p.platform}:${p.flavor}` : p.platform))).toEqual(expected);
+      expect(s.customVision.exportPlatforms.map((p) => (p.flavor ? `${p.platform}:${p.flavor}` : p.platform))).toEqual(
+        expected,
+      );
     });
     it.each([
       ['Caffe', /not an export platform/],
@@ -480,11 +693,36 @@ describe('loadSettings', () => {
     });
 
     it.each([
-      ['an https container', 'https://acct.blob.core.windows.net/backups/', { url: 'https://acct.blob.core.windows.net/backups', accountUrl: 'https://acct.blob.core.windows.net', containerName: 'backups' }],
-      ['an Azurite container', 'http://127.0.0.1:10000/devstoreaccount1/backups', { url: 'http://127.0.0.1:10000/devstoreaccount1/backups', accountUrl: 'http://127.0.0.1:10000/devstoreaccount1', containerName: 'backups' }],
-      ['a container with SAS', `https://acct.blob.core.windows.net/backups?${SAS}`, { url: 'https://acct.blob.core.windows.net/backups', sas: { setting: 'CV_BACKUP_CONTAINER_URL', part: 'sasQuery' } }],
+      [
+        'an https container',
+        'https://acct.blob.core.windows.net/backups/',
+        {
+          url: 'https://acct.blob.core.windows.net/backups',
+          accountUrl: 'https://acct.blob.core.windows.net',
+          containerName: 'backups',
+        },
+      ],
+      [
+        'an Azurite container',
+        'http://127.0.0.1:10000/devstoreaccount1/backups',
+        {
+          url: 'http://127.0.0.1:10000/devstoreaccount1/backups',
+          accountUrl: 'http://127.0.0.1:10000/devstoreaccount1',
+          containerName: 'backups',
+        },
+      ],
+      [
+        'a container with SAS',
+        `https://acct.blob.core.windows.net/backups?${SAS}`,
+        {
+          url: 'https://acct.blob.core.windows.net/backups',
+          sas: { setting: 'CV_BACKUP_CONTAINER_URL', part: 'sasQuery' },
+        },
+      ],
     ])('CV_BACKUP_CONTAINER_URL accepts %s', (_name, value, expected) => {
-      expect(loadSettings(validEnv({ CV_BACKUP_CONTAINER_URL: value })).customVision.backupContainer).toMatchObject(expected);
+      expect(loadSettings(validEnv({ CV_BACKUP_CONTAINER_URL: value })).customVision.backupContainer).toMatchObject(
+        expected,
+      );
     });
     it.each([
       ['http on a public host', 'http://acct.blob.core.windows.net/backups', /must use https/],
@@ -507,7 +745,9 @@ describe('loadSettings', () => {
       expect(err.message).toContain('same container as CV_BACKUP_CONTAINER_URL');
     });
     it('a replica container needs a backup container', () => {
-      expect(loadError(validEnv({ CV_BACKUP_CONTAINER_URL: undefined })).message).toContain('CV_REPLICA_CONTAINER_URL: is set but CV_BACKUP_CONTAINER_URL is not');
+      expect(loadError(validEnv({ CV_BACKUP_CONTAINER_URL: undefined })).message).toContain(
+        'CV_REPLICA_CONTAINER_URL: is set but CV_BACKUP_CONTAINER_URL is not',
+      );
     });
   });
 });
@@ -533,7 +773,10 @@ describe('resolveSecret', () => {
 
   it.each([
     [{ setting: 'NOT_SET' }, 'NOT_SET: is missing or empty'],
-    [{ setting: 'CV_BACKUP_CONTAINER_URL', part: 'sasQuery' as const }, 'CV_BACKUP_CONTAINER_URL: no longer carries a SAS'],
+    [
+      { setting: 'CV_BACKUP_CONTAINER_URL', part: 'sasQuery' as const },
+      'CV_BACKUP_CONTAINER_URL: no longer carries a SAS',
+    ],
   ])('names the setting when %p cannot be resolved', (ref, message) => {
     expect(() => resolveSecret(ref, validEnv())).toThrow(message);
   });

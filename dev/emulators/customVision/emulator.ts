@@ -21,7 +21,14 @@ import { QueueServiceClient, type QueueClient } from '@azure/storage-queue';
 import { systemClock, type Clock } from '../../clock';
 
 export type ExportPlatform = 'CoreML' | 'TensorFlow' | 'DockerFile' | 'ONNX' | 'VAIDK' | 'OpenVino';
-export const EMULATED_PLATFORMS: readonly ExportPlatform[] = ['CoreML', 'TensorFlow', 'DockerFile', 'ONNX', 'VAIDK', 'OpenVino'];
+export const EMULATED_PLATFORMS: readonly ExportPlatform[] = [
+  'CoreML',
+  'TensorFlow',
+  'DockerFile',
+  'ONNX',
+  'VAIDK',
+  'OpenVino',
+];
 const FLAVORS = ['Linux', 'Windows', 'ONNX10', 'ONNX12', 'ARM', 'TensorFlowNormal', 'TensorFlowLite'];
 
 export interface EmulatedIteration {
@@ -188,7 +195,13 @@ function makeIds(seed: string | undefined): () => string {
   };
 }
 
-export function fakeModelBytes(size: number, projectId: string, iterationId: string, platform: string, flavor?: string): Buffer {
+export function fakeModelBytes(
+  size: number,
+  projectId: string,
+  iterationId: string,
+  platform: string,
+  flavor?: string,
+): Buffer {
   const seed = `${projectId}|${iterationId}|${platform}|${flavor ?? ''}`;
   const out = Buffer.alloc(size);
   let off = 0;
@@ -240,7 +253,9 @@ export async function startCustomVisionEmulator(opts: CustomVisionEmulatorOption
   let queue: QueueClient | undefined;
   let storageReady: Promise<void> | undefined;
   if (opts.storageConnectionString) {
-    container = BlobServiceClient.fromConnectionString(opts.storageConnectionString).getContainerClient(backupContainerName);
+    container = BlobServiceClient.fromConnectionString(opts.storageConnectionString).getContainerClient(
+      backupContainerName,
+    );
     queue = QueueServiceClient.fromConnectionString(opts.storageConnectionString).getQueueClient(queueName);
   }
   function ensureStorage(): Promise<void> {
@@ -276,7 +291,9 @@ export async function startCustomVisionEmulator(opts: CustomVisionEmulatorOption
     const blob = container.getBlockBlobClient(name);
     const headers = { blobContentType: 'application/octet-stream' };
     if (opts.contentMd5) {
-      await blob.upload(bytes, bytes.length, { blobHTTPHeaders: { ...headers, blobContentMD5: createHash('md5').update(bytes).digest() } });
+      await blob.upload(bytes, bytes.length, {
+        blobHTTPHeaders: { ...headers, blobContentMD5: createHash('md5').update(bytes).digest() },
+      });
     } else {
       // Blocks + block list: the service stores no Content-MD5 for the whole blob.
       const ids: string[] = [];
@@ -302,13 +319,18 @@ export async function startCustomVisionEmulator(opts: CustomVisionEmulatorOption
     e.emitted = true;
     const project = projects.get(e.projectId);
     if (!project) return;
-    const content: Record<string, unknown> = { projectId: e.projectId, iterationId: e.iterationId, exportStatus: e.outcome === 'Done' ? 'ExportCompleted' : 'ExportFailed' };
+    const content: Record<string, unknown> = {
+      projectId: e.projectId,
+      iterationId: e.iterationId,
+      exportStatus: e.outcome === 'Done' ? 'ExportCompleted' : 'ExportFailed',
+    };
     if (e.outcome === 'Done') {
       const name = `${e.projectId} - ${e.iterationId}.${e.platform}`;
       if (project.backups) {
         const url = await writeModelBlob(name, modelBytes(e.projectId, e.iterationId, e.platform, e.flavor));
         e.blobName = name;
-        content.modelUri = url ?? `http://127.0.0.1/devstoreaccount1/${backupContainerName}/${encodeURIComponent(name)}`;
+        content.modelUri =
+          url ?? `http://127.0.0.1/devstoreaccount1/${backupContainerName}/${encodeURIComponent(name)}`;
       } else {
         content.modelUri = foreignSasUrl(name);
       }
@@ -347,21 +369,29 @@ export async function startCustomVisionEmulator(opts: CustomVisionEmulatorOption
       throw e;
     }
   }
-  const unsubscribe = 'onAdvance' in clock && typeof (clock as { onAdvance?: unknown }).onAdvance === 'function'
-    ? (clock as unknown as { onAdvance(l: (now: number) => void): () => void }).onAdvance(() => kick())
-    : undefined;
+  const unsubscribe =
+    'onAdvance' in clock && typeof (clock as { onAdvance?: unknown }).onAdvance === 'function'
+      ? (clock as unknown as { onAdvance(l: (now: number) => void): () => void }).onAdvance(() => kick())
+      : undefined;
   function wakeAt(dueAt: number): void {
     if (clock.virtual) return;
-    const t = setTimeout(() => {
-      timers.delete(t);
-      kick();
-    }, Math.max(0, dueAt - clock.now()));
+    const t = setTimeout(
+      () => {
+        timers.delete(t);
+        kick();
+      },
+      Math.max(0, dueAt - clock.now()),
+    );
     t.unref();
     timers.add(t);
   }
 
   // ---- domain operations ----------------------------------------------------------------
-  function newIteration(project: EmulatedProject, status: EmulatedIteration['status'], exportable: boolean): EmulatedIteration {
+  function newIteration(
+    project: EmulatedProject,
+    status: EmulatedIteration['status'],
+    exportable: boolean,
+  ): EmulatedIteration {
     const now = clock.now();
     const it: EmulatedIteration = {
       id: newId(),
@@ -389,14 +419,23 @@ export async function startCustomVisionEmulator(opts: CustomVisionEmulatorOption
       const name = `CustomVision-TestPermission-${newId()}/permission-test`;
       await container.getBlockBlobClient(name).upload('test', 4);
       const c2 = container;
-      timed.push({ dueAt: clock.now() + testBlobLifetimeMs, run: async () => void (await c2.getBlobClient(name).deleteIfExists()) });
+      timed.push({
+        dueAt: clock.now() + testBlobLifetimeMs,
+        run: async () => void (await c2.getBlobClient(name).deleteIfExists()),
+      });
       wakeAt(clock.now() + testBlobLifetimeMs);
     }
     if (p.notifications) await notify('ConnectionTest', { projectId });
   }
 
   async function createProject(o: CreateProjectOptions = {}): Promise<EmulatedProject> {
-    const p: EmulatedProject = { id: (o.id ?? newId()).toLowerCase(), name: o.name ?? 'project', notifications: false, backups: false, iterations: new Map() };
+    const p: EmulatedProject = {
+      id: (o.id ?? newId()).toLowerCase(),
+      name: o.name ?? 'project',
+      notifications: false,
+      backups: false,
+      iterations: new Map(),
+    };
     projects.set(p.id, p);
     for (let i = 0; i < (o.iterations ?? 0); i++) newIteration(p, 'Completed', o.exportable ?? true);
     const notifications = o.notifications ?? true;
@@ -410,7 +449,12 @@ export async function startCustomVisionEmulator(opts: CustomVisionEmulatorOption
     if (!p) throw new Error(`no project ${projectId}`);
     const ok = (o.status ?? 'TrainingCompleted') === 'TrainingCompleted';
     const it = newIteration(p, ok ? 'Completed' : 'Failed', o.exportable ?? true);
-    if (p.notifications) await notify('Training', { projectId, iterationId: it.id, trainingStatus: ok ? 'TrainingCompleted' : 'TrainingFailed' });
+    if (p.notifications)
+      await notify('Training', {
+        projectId,
+        iterationId: it.id,
+        trainingStatus: ok ? 'TrainingCompleted' : 'TrainingFailed',
+      });
     return it;
   }
 
@@ -461,7 +505,10 @@ export async function startCustomVisionEmulator(opts: CustomVisionEmulatorOption
   const err = (status: number, code: string, message: string): Reply => ({ status, body: { code, message } });
 
   async function route(method: string, sub: string, query: URLSearchParams, body: unknown): Promise<Reply> {
-    const parts = sub.split('/').filter(Boolean).map((s) => decodeURIComponent(s));
+    const parts = sub
+      .split('/')
+      .filter(Boolean)
+      .map((s) => decodeURIComponent(s));
     if (parts[0]?.toLowerCase() !== 'projects') return err(404, 'NotFound', 'Resource not found');
     if (parts.length === 1) {
       if (method === 'GET') return { status: 200, body: [...projects.values()].map(projectJson) };
@@ -480,7 +527,10 @@ export async function startCustomVisionEmulator(opts: CustomVisionEmulatorOption
     if (parts.length === 2) {
       if (method === 'GET') return { status: 200, body: projectJson(p) };
       if (method === 'PATCH') {
-        const settings = typeof body === 'object' && body !== null ? (body as { settings?: Record<string, unknown> }).settings : undefined;
+        const settings =
+          typeof body === 'object' && body !== null
+            ? (body as { settings?: Record<string, unknown> }).settings
+            : undefined;
         const q = typeof settings?.notificationQueueUri === 'string' && settings.notificationQueueUri !== '';
         const c = typeof settings?.exportModelContainerUri === 'string' && settings.exportModelContainerUri !== '';
         if (q || c) await connect(p.id, { notifications: q || p.notifications, backups: c || p.backups });
@@ -493,10 +543,14 @@ export async function startCustomVisionEmulator(opts: CustomVisionEmulatorOption
       return { status: 200, body: it };
     }
     if (parts[2]?.toLowerCase() !== 'iterations') return err(404, 'NotFound', 'Resource not found');
-    if (parts.length === 3) return method === 'GET' ? { status: 200, body: [...p.iterations.values()] } : err(405, 'MethodNotAllowed', 'Method not allowed');
+    if (parts.length === 3)
+      return method === 'GET'
+        ? { status: 200, body: [...p.iterations.values()] }
+        : err(405, 'MethodNotAllowed', 'Method not allowed');
     const it = p.iterations.get((parts[3] as string).toLowerCase());
     if (!it) return err(404, 'BadRequestIterationNotFound', 'Iteration not found');
-    if (parts.length === 4) return method === 'GET' ? { status: 200, body: it } : err(405, 'MethodNotAllowed', 'Method not allowed');
+    if (parts.length === 4)
+      return method === 'GET' ? { status: 200, body: it } : err(405, 'MethodNotAllowed', 'Method not allowed');
     if (parts.length !== 5 || parts[4]?.toLowerCase() !== 'export') return err(404, 'NotFound', 'Resource not found');
     const mine = exportList.filter((e) => e.projectId === p.id && e.iterationId === it.id);
     if (method === 'GET') return { status: 200, body: mine.map(exportJson) };
@@ -504,15 +558,34 @@ export async function startCustomVisionEmulator(opts: CustomVisionEmulatorOption
     const platform = EMULATED_PLATFORMS.find((x) => x.toLowerCase() === (query.get('platform') ?? '').toLowerCase());
     if (!platform) return err(400, 'BadRequestExportPlatformNotSupported', 'Unsupported export platform');
     const flavor = query.get('flavor') ?? undefined;
-    if (flavor !== undefined && !FLAVORS.includes(flavor)) return err(400, 'BadRequestExportFlavorNotSupported', 'Unsupported export flavor');
-    if (it.status === 'Training') return err(400, 'BadRequestExportWhileTraining', 'Cannot export while the iteration is training');
+    if (flavor !== undefined && !FLAVORS.includes(flavor))
+      return err(400, 'BadRequestExportFlavorNotSupported', 'Unsupported export flavor');
+    if (it.status === 'Training')
+      return err(400, 'BadRequestExportWhileTraining', 'Cannot export while the iteration is training');
     if (!it.exportable || !it.exportableTo.includes(platform))
-      return err(400, 'BadRequestExportValidationFailed', 'Export validation failed: the iteration is not exportable (not a compact domain)');
-    const same = mine.find((e) => e.platform === platform && (e.flavor ?? '') === (flavor ?? '') && exportState(e) !== 'Failed');
+      return err(
+        400,
+        'BadRequestExportValidationFailed',
+        'Export validation failed: the iteration is not exportable (not a compact domain)',
+      );
+    const same = mine.find(
+      (e) => e.platform === platform && (e.flavor ?? '') === (flavor ?? '') && exportState(e) !== 'Failed',
+    );
     if (same) return err(400, 'BadRequestExportAlreadyInProgress', `Iteration ${it.id} is already queued for export`);
-    const fail = typeof faults.failExports === 'function' ? faults.failExports({ projectId: p.id, iterationId: it.id, platform }) : faults.failExports;
+    const fail =
+      typeof faults.failExports === 'function'
+        ? faults.failExports({ projectId: p.id, iterationId: it.id, platform })
+        : faults.failExports;
     const now = clock.now();
-    const e: EmulatedExport = { projectId: p.id, iterationId: it.id, platform, requestedAt: now, doneAt: now + exportDurationMs, outcome: fail ? 'Failed' : 'Done', emitted: false };
+    const e: EmulatedExport = {
+      projectId: p.id,
+      iterationId: it.id,
+      platform,
+      requestedAt: now,
+      doneAt: now + exportDurationMs,
+      outcome: fail ? 'Failed' : 'Done',
+      emitted: false,
+    };
     if (flavor !== undefined) e.flavor = flavor;
     exportList.push(e);
     wakeAt(e.doneAt);
@@ -531,12 +604,22 @@ export async function startCustomVisionEmulator(opts: CustomVisionEmulatorOption
   async function handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
     const method = (req.method ?? 'GET').toUpperCase();
     const url = new URL(req.url ?? '/', 'http://emulator');
-    const entry: RequestLogEntry = { at: clock.now(), method, path: safePath(url), status: 0, keyValid: req.headers['training-key'] === trainingKey };
+    const entry: RequestLogEntry = {
+      at: clock.now(),
+      method,
+      path: safePath(url),
+      status: 0,
+      keyValid: req.headers['training-key'] === trainingKey,
+    };
     requestLog.push(entry);
     const send = (r: Reply): void => {
       entry.status = r.status;
       const text = r.body === undefined ? '' : JSON.stringify(r.body);
-      res.writeHead(r.status, { 'content-type': 'application/json; charset=utf-8', 'apim-request-id': newId(), ...(r.headers ?? {}) });
+      res.writeHead(r.status, {
+        'content-type': 'application/json; charset=utf-8',
+        'apim-request-id': newId(),
+        ...(r.headers ?? {}),
+      });
       res.end(text);
     };
     const chunks: Buffer[] = [];
@@ -546,7 +629,13 @@ export async function startCustomVisionEmulator(opts: CustomVisionEmulatorOption
     if (!entry.keyValid) {
       return send({
         status: 401,
-        body: { error: { code: '401', message: 'Access denied due to invalid subscription key or wrong API endpoint. Make sure to provide a valid key for an active subscription and use a correct regional API endpoint for your resource.' } },
+        body: {
+          error: {
+            code: '401',
+            message:
+              'Access denied due to invalid subscription key or wrong API endpoint. Make sure to provide a valid key for an active subscription and use a correct regional API endpoint for your resource.',
+          },
+        },
       });
     }
     const nf = networkFaults.find((f) => f.left > 0 && matches(f, method, url.pathname));
@@ -568,8 +657,18 @@ export async function startCustomVisionEmulator(opts: CustomVisionEmulatorOption
       if (sf.retryAfterSeconds !== undefined) headers['retry-after'] = String(sf.retryAfterSeconds);
       const body =
         sf.status === 429
-          ? { error: { code: sf.code ?? '429', message: `Rate limit is exceeded. Try again in ${sf.retryAfterSeconds ?? 1} seconds.` } }
-          : { code: sf.code ?? (sf.status === 503 ? 'ServiceUnavailable' : sf.status >= 500 ? 'InternalServerError' : 'BadRequest'), message: `Injected fault ${sf.status}` };
+          ? {
+              error: {
+                code: sf.code ?? '429',
+                message: `Rate limit is exceeded. Try again in ${sf.retryAfterSeconds ?? 1} seconds.`,
+              },
+            }
+          : {
+              code:
+                sf.code ??
+                (sf.status === 503 ? 'ServiceUnavailable' : sf.status >= 500 ? 'InternalServerError' : 'BadRequest'),
+              message: `Injected fault ${sf.status}`,
+            };
       return send({ status: sf.status, body, headers });
     }
     await runDue();
@@ -588,7 +687,12 @@ export async function startCustomVisionEmulator(opts: CustomVisionEmulatorOption
     handle(req, res).catch((e: unknown) => {
       if (!res.headersSent) {
         res.writeHead(500, { 'content-type': 'application/json' });
-        res.end(JSON.stringify({ code: 'InternalServerError', message: e instanceof Error ? e.message.slice(0, 200) : 'emulator error' }));
+        res.end(
+          JSON.stringify({
+            code: 'InternalServerError',
+            message: e instanceof Error ? e.message.slice(0, 200) : 'emulator error',
+          }),
+        );
       }
     });
   });

@@ -26,7 +26,10 @@ export class CliError extends Error {
   }
 }
 
-export function parseCliArgs(argv: string[], readFile: (path: string) => string = (p) => readFileSync(p, 'utf8')): FormRecognizerEmulatorOptions {
+export function parseCliArgs(
+  argv: string[],
+  readFile: (path: string) => string = (p) => readFileSync(p, 'utf8'),
+): FormRecognizerEmulatorOptions {
   let values;
   try {
     ({ values } = parseArgs({
@@ -44,19 +47,26 @@ export function parseCliArgs(argv: string[], readFile: (path: string) => string 
   } catch (err) {
     throw new CliError(err instanceof Error ? err.message : String(err));
   }
-  const opts: FormRecognizerEmulatorOptions = { resources: defaultResourceSpecs(), rateLimits: values['rate-limits'] ?? false };
+  const opts: FormRecognizerEmulatorOptions = {
+    resources: defaultResourceSpecs(),
+    rateLimits: values['rate-limits'] ?? false,
+  };
   if (values.resources !== undefined) {
     let text: string;
     try {
       text = readFile(values.resources);
     } catch (err) {
-      throw new CliError(`--resources: cannot read '${values.resources}': ${err instanceof Error ? err.message : String(err)}`);
+      throw new CliError(
+        `--resources: cannot read '${values.resources}': ${err instanceof Error ? err.message : String(err)}`,
+      );
     }
     let parsed: unknown;
     try {
       parsed = JSON.parse(text);
     } catch (err) {
-      throw new CliError(`--resources: '${values.resources}' is not valid JSON: ${err instanceof Error ? err.message : String(err)}`);
+      throw new CliError(
+        `--resources: '${values.resources}' is not valid JSON: ${err instanceof Error ? err.message : String(err)}`,
+      );
     }
     try {
       opts.resources = validateResourceSpecs(parsed);
@@ -67,14 +77,16 @@ export function parseCliArgs(argv: string[], readFile: (path: string) => string 
   }
   if (values['copy-seconds'] !== undefined) {
     const s = Number(values['copy-seconds']);
-    if (!Number.isFinite(s) || s < 0) throw new CliError(`--copy-seconds must be a number >= 0, got '${values['copy-seconds']}'`);
+    if (!Number.isFinite(s) || s < 0)
+      throw new CliError(`--copy-seconds must be a number >= 0, got '${values['copy-seconds']}'`);
     opts.copyDurationMs = s * 1000;
   }
   if (values.host !== undefined) opts.host = values.host;
   const version = values['api-version'];
   if (version !== undefined) {
     const known: readonly string[] = [...ALL_API_VERSIONS, ...DOCUMENT_API_VERSIONS];
-    if (!known.includes(version)) throw new CliError(`--api-version must be one of ${known.join(', ')}, got '${version}'`);
+    if (!known.includes(version))
+      throw new CliError(`--api-version must be one of ${known.join(', ')}, got '${version}'`);
     if (values.resources === undefined && (DOCUMENT_API_VERSIONS as readonly string[]).includes(version)) {
       opts.resources = defaultDocumentResourceSpecs(version as DocumentApiVersion);
     } else {
@@ -98,7 +110,14 @@ export async function main(argv: string[]): Promise<void> {
   }
   const emulator = await startFormRecognizerEmulator(opts);
   for (const r of emulator.resources) {
-    const line: Record<string, unknown> = { name: r.name, region: r.region, endpoint: r.endpoint, key: r.key, resourceId: r.resourceId, encrypted: r.encrypted };
+    const line: Record<string, unknown> = {
+      name: r.name,
+      region: r.region,
+      endpoint: r.endpoint,
+      key: r.key,
+      resourceId: r.resourceId,
+      encrypted: r.encrypted,
+    };
     const versions = opts.resources.find((s) => s.name === r.name)?.apiVersions;
     if (versions !== undefined) line.apiVersions = versions;
     process.stdout.write(`${JSON.stringify(line)}\n`);

@@ -44,26 +44,61 @@ export interface DiError {
   innererror?: { code: string; message: string };
 }
 
-const di = (code: string, message: string, inner?: [string, string]): DiError => (inner ? { code, message, innererror: { code: inner[0], message: inner[1] } } : { code, message });
+const di = (code: string, message: string, inner?: [string, string]): DiError =>
+  inner ? { code, message, innererror: { code: inner[0], message: inner[1] } } : { code, message };
 
 export const diErrors = {
   notFound: (inner: string, message: string): DiError => di('NotFound', 'Resource not found.', [inner, message]),
-  modelNotFound: (id: string): DiError => di('NotFound', 'Resource not found.', ['ModelNotFound', `The requested model '${id}' was not found. It may have been deleted or is still building.`]),
-  classifierNotFound: (id: string): DiError => di('NotFound', 'Resource not found.', ['ModelNotFound', `The requested classifier '${id}' was not found.`]),
+  modelNotFound: (id: string): DiError =>
+    di('NotFound', 'Resource not found.', [
+      'ModelNotFound',
+      `The requested model '${id}' was not found. It may have been deleted or is still building.`,
+    ]),
+  classifierNotFound: (id: string): DiError =>
+    di('NotFound', 'Resource not found.', ['ModelNotFound', `The requested classifier '${id}' was not found.`]),
   operationNotFound: (): DiError =>
-    di('NotFound', 'Resource not found.', ['OperationNotFound', 'The requested operation was not found. The identifier may be invalid or the operation may have expired.']),
-  modelExists: (id: string): DiError => di('Conflict', 'The request could not be completed due to a conflict.', ['ModelExists', `A model with the provided name '${id}' already exists.`]),
-  parameterMissing: (name: string): DiError => di('InvalidArgument', 'Invalid argument.', ['ParameterMissing', `The parameter ${name} is required.`]),
-  invalidParameter: (name: string, why: string): DiError => di('InvalidArgument', 'Invalid argument.', ['InvalidParameter', `The parameter ${name} is invalid: ${why}`]),
-  invalidJson: (): DiError => di('InvalidRequest', 'Invalid request.', ['InvalidContent', 'The request body is not valid JSON.']),
-  readOnly: (id: string): DiError => di('InvalidRequest', 'Invalid request.', ['ModelReadOnly', `The requested model '${id}' is read-only.`]),
-  authorizationExpired: (at: string): DiError => di('InvalidRequest', 'Invalid request.', ['AuthorizationFailed', `Authorization failed: the copy authorization expired at ${at}.`]),
-  authorizationInvalid: (): DiError => di('InvalidRequest', 'Invalid request.', ['AuthorizationFailed', 'Authorization failed: invalid or modified copy authorization.']),
-  authorizationClaims: (): DiError => di('InvalidRequest', 'Invalid request.', ['AuthorizationFailed', 'Authorization failure due to missing or invalid authorization claims.']),
+    di('NotFound', 'Resource not found.', [
+      'OperationNotFound',
+      'The requested operation was not found. The identifier may be invalid or the operation may have expired.',
+    ]),
+  modelExists: (id: string): DiError =>
+    di('Conflict', 'The request could not be completed due to a conflict.', [
+      'ModelExists',
+      `A model with the provided name '${id}' already exists.`,
+    ]),
+  parameterMissing: (name: string): DiError =>
+    di('InvalidArgument', 'Invalid argument.', ['ParameterMissing', `The parameter ${name} is required.`]),
+  invalidParameter: (name: string, why: string): DiError =>
+    di('InvalidArgument', 'Invalid argument.', ['InvalidParameter', `The parameter ${name} is invalid: ${why}`]),
+  invalidJson: (): DiError =>
+    di('InvalidRequest', 'Invalid request.', ['InvalidContent', 'The request body is not valid JSON.']),
+  readOnly: (id: string): DiError =>
+    di('InvalidRequest', 'Invalid request.', ['ModelReadOnly', `The requested model '${id}' is read-only.`]),
+  authorizationExpired: (at: string): DiError =>
+    di('InvalidRequest', 'Invalid request.', [
+      'AuthorizationFailed',
+      `Authorization failed: the copy authorization expired at ${at}.`,
+    ]),
+  authorizationInvalid: (): DiError =>
+    di('InvalidRequest', 'Invalid request.', [
+      'AuthorizationFailed',
+      'Authorization failed: invalid or modified copy authorization.',
+    ]),
+  authorizationClaims: (): DiError =>
+    di('InvalidRequest', 'Invalid request.', [
+      'AuthorizationFailed',
+      'Authorization failure due to missing or invalid authorization claims.',
+    ]),
   authorizationUsed: (): DiError =>
-    di('InvalidRequest', 'Invalid request.', ['AuthorizationFailed', 'Authorization failed: the copy authorization has already been used. Authorize the copy again.']),
+    di('InvalidRequest', 'Invalid request.', [
+      'AuthorizationFailed',
+      'Authorization failed: the copy authorization has already been used. Authorize the copy again.',
+    ]),
   resourceResolver: (id: string, region: string): DiError =>
-    di('InvalidRequest', 'Invalid request.', ['ResourceResolverError', `Could not fetch information for Cognitive resource with Id '${id}'. Ensure the resource is valid and exists in the specified region '${region}'.`]),
+    di('InvalidRequest', 'Invalid request.', [
+      'ResourceResolverError',
+      `Could not fetch information for Cognitive resource with Id '${id}'. Ensure the resource is valid and exists in the specified region '${region}'.`,
+    ]),
   degrade: (): DiError =>
     di('InvalidRequest', 'Invalid request.', [
       'DataProtectionTransformServiceError',
@@ -75,7 +110,10 @@ export const diErrors = {
       `The composed model references classifier '${id}', which does not exist in the target resource. Copy the classifier to the target under the same classifierId first.`,
     ]),
   componentMissing: (id: string): DiError =>
-    di('InvalidRequest', 'Invalid request.', ['ComponentModelNotFound', `The composed model references component model '${id}', which does not exist in the target resource. Copy it first under the same modelId.`]),
+    di('InvalidRequest', 'Invalid request.', [
+      'ComponentModelNotFound',
+      `The composed model references component model '${id}', which does not exist in the target resource. Copy it first under the same modelId.`,
+    ]),
 };
 
 export interface DocModel {
@@ -111,7 +149,14 @@ export interface DocAuthorization {
   target: string;
   targetId: string;
   /** The issued members, compared byte-for-byte with what a copy sends back. */
-  fields: { targetResourceId: string; targetResourceRegion: string; targetId: string; targetLocation: string; accessToken: string; expirationDateTime: string };
+  fields: {
+    targetResourceId: string;
+    targetResourceRegion: string;
+    targetId: string;
+    targetLocation: string;
+    accessToken: string;
+    expirationDateTime: string;
+  };
   issuedMs: number;
   expiresMs: number;
   description?: string;
@@ -119,7 +164,9 @@ export interface DocAuthorization {
   spentBy?: string;
 }
 
-export type DocOutcome = { kind: 'success'; target: string; auth: DocAuthorization; snapshot: DocModel | DocClassifier } | { kind: 'failure'; error: DiError };
+export type DocOutcome =
+  | { kind: 'success'; target: string; auth: DocAuthorization; snapshot: DocModel | DocClassifier }
+  | { kind: 'failure'; error: DiError };
 
 export interface DocOperation {
   operationId: string;
@@ -164,11 +211,21 @@ export interface DocumentRoute {
   id?: string;
 }
 
-const PREFIX_OF: Record<DocumentApiVersion, DocumentRoute['prefix']> = { '2023-07-31': 'formrecognizer', '2024-11-30': 'documentintelligence' };
+const PREFIX_OF: Record<DocumentApiVersion, DocumentRoute['prefix']> = {
+  '2023-07-31': 'formrecognizer',
+  '2024-11-30': 'documentintelligence',
+};
 
 /** Matches a v3.1/v4 request, or undefined (then the v2 router is tried). */
-export function matchDocumentRoute(method: string, url: URL, served: readonly ApiVersion[]): DocumentRoute | 'unserved' | undefined {
-  const m = /^\/(formrecognizer|documentintelligence)\/(documentModels|documentClassifiers|operations|info)(?::(authorizeCopy))?(?:\/(.+))?$/i.exec(url.pathname.replace(/\/+$/, ''));
+export function matchDocumentRoute(
+  method: string,
+  url: URL,
+  served: readonly ApiVersion[],
+): DocumentRoute | 'unserved' | undefined {
+  const m =
+    /^\/(formrecognizer|documentintelligence)\/(documentModels|documentClassifiers|operations|info)(?::(authorizeCopy))?(?:\/(.+))?$/i.exec(
+      url.pathname.replace(/\/+$/, ''),
+    );
   if (!m) return undefined;
   const version = url.searchParams.get('api-version') as DocumentApiVersion | null;
   const prefix = (m[1] ?? '').toLowerCase() as DocumentRoute['prefix'];
@@ -182,16 +239,27 @@ export function matchDocumentRoute(method: string, url: URL, served: readonly Ap
     return 'unserved';
   }
   const base = { version, prefix };
-  if (collection === 'info') return action || rest !== undefined || method !== 'GET' ? 'unserved' : { ...base, call: 'summary', collection: 'info' };
-  if (collection === 'operations') return !action && rest !== undefined && !rest.includes('/') && method === 'GET' ? { ...base, call: 'copyResult', collection: 'operations', id: rest } : 'unserved';
+  if (collection === 'info')
+    return action || rest !== undefined || method !== 'GET'
+      ? 'unserved'
+      : { ...base, call: 'summary', collection: 'info' };
+  if (collection === 'operations')
+    return !action && rest !== undefined && !rest.includes('/') && method === 'GET'
+      ? { ...base, call: 'copyResult', collection: 'operations', id: rest }
+      : 'unserved';
   const coll: Collection = collection === 'documentmodels' ? 'documentModels' : 'documentClassifiers';
   const classifierCopy = coll === 'documentClassifiers' && version === '2023-07-31';
-  if (action) return rest === undefined && method === 'POST' && !classifierCopy ? { ...base, call: 'authorize', collection: coll } : 'unserved';
+  if (action)
+    return rest === undefined && method === 'POST' && !classifierCopy
+      ? { ...base, call: 'authorize', collection: coll }
+      : 'unserved';
   if (rest === undefined) return method === 'GET' ? { ...base, call: 'list', collection: coll } : 'unserved';
   if (rest.includes('/')) return 'unserved';
   const colon = rest.lastIndexOf(':');
   if (colon > 0) {
-    return rest.slice(colon + 1).toLowerCase() === 'copyto' && method === 'POST' && !classifierCopy ? { ...base, call: 'copy', collection: coll, id: rest.slice(0, colon) } : 'unserved';
+    return rest.slice(colon + 1).toLowerCase() === 'copyto' && method === 'POST' && !classifierCopy
+      ? { ...base, call: 'copy', collection: coll, id: rest.slice(0, colon) }
+      : 'unserved';
   }
   if (method === 'GET') return { ...base, call: 'getModel', collection: coll, id: rest };
   if (method === 'DELETE') return { ...base, call: 'deleteModel', collection: coll, id: rest };
@@ -230,7 +298,8 @@ export function docModelFromSeed(seed: DocumentModelSeed, now: number): DocModel
 }
 
 export function classifierFromSeed(seed: ClassifierSeed, now: number): DocClassifier {
-  if (!DOCUMENT_ID_PATTERN.test(seed.classifierId)) throw new RangeError(`invalid classifier id '${seed.classifierId}'`);
+  if (!DOCUMENT_ID_PATTERN.test(seed.classifierId))
+    throw new RangeError(`invalid classifier id '${seed.classifierId}'`);
   const c: DocClassifier = {
     classifierId: seed.classifierId,
     createdMs: parseIso(seed.createdDateTime, now),
@@ -271,7 +340,14 @@ export function modelDetails(m: DocModel, version: DocumentApiVersion): Record<s
   const docTypes: Record<string, unknown> = {};
   for (const [name, d] of Object.entries(m.docTypes)) {
     const { modelId, confidenceThreshold, ...rest } = d;
-    docTypes[name] = version === '2024-11-30' ? { ...rest, ...(modelId !== undefined ? { modelId } : {}), ...(confidenceThreshold !== undefined ? { confidenceThreshold } : {}) } : rest;
+    docTypes[name] =
+      version === '2024-11-30'
+        ? {
+            ...rest,
+            ...(modelId !== undefined ? { modelId } : {}),
+            ...(confidenceThreshold !== undefined ? { confidenceThreshold } : {}),
+          }
+        : rest;
   }
   out.docTypes = docTypes;
   out.warnings = [];
@@ -290,7 +366,8 @@ export function classifierDetails(c: DocClassifier): Record<string, unknown> {
   return out;
 }
 
-const diReply = (status: number, error: DiError, headers?: Record<string, string>): Reply => json(status, { error }, headers);
+const diReply = (status: number, error: DiError, headers?: Record<string, string>): Reply =>
+  json(status, { error }, headers);
 
 export interface CopyValidation {
   kind: 'valid';
@@ -308,7 +385,9 @@ export interface DocCopyOverrides {
 }
 
 function isStringMap(v: unknown): v is Record<string, string> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v) && Object.values(v).every((x) => typeof x === 'string');
+  return (
+    typeof v === 'object' && v !== null && !Array.isArray(v) && Object.values(v).every((x) => typeof x === 'string')
+  );
 }
 
 export class DocumentModelsState {
@@ -349,7 +428,8 @@ export class DocumentModelsState {
   addClassifier(name: string, seed: ClassifierSeed, now: number): DocClassifier {
     const r = this.resource(name);
     const c = classifierFromSeed(seed, now);
-    if (r.classifiers.has(c.classifierId)) throw new Error(`classifier '${c.classifierId}' already exists in '${name}'`);
+    if (r.classifiers.has(c.classifierId))
+      throw new Error(`classifier '${c.classifierId}' already exists in '${name}'`);
     r.classifiers.set(c.classifierId, c);
     return c;
   }
@@ -377,18 +457,34 @@ export class DocumentModelsState {
       if (target.models.has(auth.targetId)) return fail(diErrors.modelExists(auth.targetId));
       const m = snapshot as DocModel;
       const req = target.options.composedCopyRequires;
-      if (m.classifierId !== undefined && req !== 'none' && !target.classifiers.has(m.classifierId)) return fail(diErrors.classifierMissing(m.classifierId));
+      if (m.classifierId !== undefined && req !== 'none' && !target.classifiers.has(m.classifierId))
+        return fail(diErrors.classifierMissing(m.classifierId));
       if (req === 'classifierAndComponents') {
-        for (const d of Object.values(m.docTypes)) if (d.modelId !== undefined && !target.models.has(d.modelId)) return fail(diErrors.componentMissing(d.modelId));
+        for (const d of Object.values(m.docTypes))
+          if (d.modelId !== undefined && !target.models.has(d.modelId))
+            return fail(diErrors.componentMissing(d.modelId));
       }
-      const copy: DocModel = { ...m, modelId: auth.targetId, createdMs: op.completeMs, modifiedMs: op.completeMs, docTypes: { ...m.docTypes }, copiedFrom: { resource: op.source, modelId: op.sourceId } };
+      const copy: DocModel = {
+        ...m,
+        modelId: auth.targetId,
+        createdMs: op.completeMs,
+        modifiedMs: op.completeMs,
+        docTypes: { ...m.docTypes },
+        copiedFrom: { resource: op.source, modelId: op.sourceId },
+      };
       if (auth.description !== undefined) copy.description = auth.description;
       if (auth.tags !== undefined) copy.tags = { ...auth.tags };
       target.models.set(auth.targetId, copy);
     } else {
       if (target.classifiers.has(auth.targetId)) return fail(diErrors.modelExists(auth.targetId));
       const c = snapshot as DocClassifier;
-      const copy: DocClassifier = { ...c, classifierId: auth.targetId, createdMs: op.completeMs, modifiedMs: op.completeMs, copiedFrom: { resource: op.source, classifierId: op.sourceId } };
+      const copy: DocClassifier = {
+        ...c,
+        classifierId: auth.targetId,
+        createdMs: op.completeMs,
+        modifiedMs: op.completeMs,
+        copiedFrom: { resource: op.source, classifierId: op.sourceId },
+      };
       if (auth.description !== undefined) copy.description = auth.description;
       target.classifiers.set(auth.targetId, copy);
     }
@@ -399,7 +495,11 @@ export class DocumentModelsState {
     if (op.ended !== undefined && op.settled) return { status: op.ended, lastUpdatedMs: op.completeMs, percent: 0 };
     if (now < op.runningMs) return { status: 'notStarted', lastUpdatedMs: op.createdMs, percent: 0 };
     if (now < op.completeMs || !op.settled) return { status: 'running', lastUpdatedMs: op.runningMs, percent: 50 };
-    return { status: op.outcome.kind === 'success' ? 'succeeded' : 'failed', lastUpdatedMs: op.completeMs, percent: 100 };
+    return {
+      status: op.outcome.kind === 'success' ? 'succeeded' : 'failed',
+      lastUpdatedMs: op.completeMs,
+      percent: 100,
+    };
   }
 
   /** Ends a pending operation now as `canceled` or `skipped` (nothing lands; the authorization stays spent). */
@@ -432,7 +532,8 @@ export class DocumentModelsState {
     const page = rest.slice(0, pageSize);
     const last = page[page.length - 1];
     const out: Record<string, unknown> = { value: page.map((i) => i.body()) };
-    if (rest.length > pageSize && last) out.nextLink = `${documentUrl(endpoint, route, `/${coll}`)}&nextLink=${encodeURIComponent(encodePageToken(last.id))}`;
+    if (rest.length > pageSize && last)
+      out.nextLink = `${documentUrl(endpoint, route, `/${coll}`)}&nextLink=${encodeURIComponent(encodePageToken(last.id))}`;
     return json(200, out);
   }
 
@@ -482,8 +583,13 @@ export class DocumentModelsState {
     if (status === 'failed' && op.outcome.kind === 'failure') body.error = op.outcome.error;
     if (status === 'succeeded' && op.outcome.kind === 'success') {
       const target = this.resource(op.outcome.target);
-      const landed = op.kind === 'documentModelCopyTo' ? target.models.get(op.targetId) : target.classifiers.get(op.targetId);
-      if (landed) body.result = op.kind === 'documentModelCopyTo' ? modelDetails(landed as DocModel, op.apiVersion) : classifierDetails(landed as DocClassifier);
+      const landed =
+        op.kind === 'documentModelCopyTo' ? target.models.get(op.targetId) : target.classifiers.get(op.targetId);
+      if (landed)
+        body.result =
+          op.kind === 'documentModelCopyTo'
+            ? modelDetails(landed as DocModel, op.apiVersion)
+            : classifierDetails(landed as DocClassifier);
     }
     return json(200, body);
   }
@@ -497,18 +603,21 @@ export class DocumentModelsState {
     if (!b) return diReply(400, diErrors.invalidJson());
     const id = b[idField];
     if (id === undefined || id === null || id === '') return diReply(400, diErrors.parameterMissing(idField));
-    if (typeof id !== 'string' || !DOCUMENT_ID_PATTERN.test(id)) return diReply(400, diErrors.invalidParameter(idField, 'must match ^[a-zA-Z0-9][a-zA-Z0-9._~-]{1,63}$.'));
+    if (typeof id !== 'string' || !DOCUMENT_ID_PATTERN.test(id))
+      return diReply(400, diErrors.invalidParameter(idField, 'must match ^[a-zA-Z0-9][a-zA-Z0-9._~-]{1,63}$.'));
     if (b.description !== undefined && (typeof b.description !== 'string' || b.description.length > 4096)) {
       return diReply(400, diErrors.invalidParameter('description', 'must be a string of at most 4096 characters.'));
     }
-    if (b.tags !== undefined && !isStringMap(b.tags)) return diReply(400, diErrors.invalidParameter('tags', 'must map strings to strings.'));
+    if (b.tags !== undefined && !isStringMap(b.tags))
+      return diReply(400, diErrors.invalidParameter('tags', 'must map strings to strings.'));
     const exists = coll === 'documentModels' ? r.models.has(id) : r.classifiers.has(id);
     if (exists) return diReply(409, diErrors.modelExists(id));
     const key = `${coll}/${id}`;
     const previous = r.reserved.get(key);
     if (previous) {
       const policy = r.options.reservedIdPolicy;
-      if (policy === 'burn' || (policy === 'releaseOnExpiry' && previous.expiresMs > now)) return diReply(409, diErrors.modelExists(id));
+      if (policy === 'burn' || (policy === 'releaseOnExpiry' && previous.expiresMs > now))
+        return diReply(409, diErrors.modelExists(id));
     }
     const expiresMs = now + r.options.lifetimeMs;
     const fields: DocAuthorization['fields'] = {
@@ -519,7 +628,14 @@ export class DocumentModelsState {
       accessToken: `${randomUUID().replace(/-/g, '')}${randomUUID().replace(/-/g, '')}`,
       expirationDateTime: iso(expiresMs),
     };
-    const auth: DocAuthorization = { collection: coll, target: r.config.name, targetId: id, fields, issuedMs: now, expiresMs };
+    const auth: DocAuthorization = {
+      collection: coll,
+      target: r.config.name,
+      targetId: id,
+      fields,
+      issuedMs: now,
+      expiresMs,
+    };
     if (typeof b.description === 'string') auth.description = b.description;
     if (isStringMap(b.tags)) auth.tags = { ...b.tags };
     this.authorizations.set(fields.accessToken, auth);
@@ -542,8 +658,16 @@ export class DocumentModelsState {
     const b = parseObjectBody(bodyText);
     if (!b) return diReply(400, diErrors.invalidJson());
     const idName = coll === 'documentModels' ? 'Model' : 'Classifier';
-    const names = ['targetResourceId', 'targetResourceRegion', `target${idName}Id`, `target${idName}Location`, 'accessToken', 'expirationDateTime'];
-    for (const n of names) if (typeof b[n] !== 'string' || b[n] === '') return diReply(400, diErrors.parameterMissing(n));
+    const names = [
+      'targetResourceId',
+      'targetResourceRegion',
+      `target${idName}Id`,
+      `target${idName}Location`,
+      'accessToken',
+      'expirationDateTime',
+    ];
+    for (const n of names)
+      if (typeof b[n] !== 'string' || b[n] === '') return diReply(400, diErrors.parameterMissing(n));
     const s = (n: string): string => b[n] as string;
     return {
       targetResourceId: s('targetResourceId'),
@@ -560,32 +684,54 @@ export class DocumentModelsState {
     const coll = route.collection as Collection;
     const id = route.id ?? '';
     const item = coll === 'documentModels' ? source.models.get(id) : source.classifiers.get(id);
-    if (!item) return diReply(404, coll === 'documentModels' ? diErrors.modelNotFound(id) : diErrors.classifierNotFound(id));
+    if (!item)
+      return diReply(404, coll === 'documentModels' ? diErrors.modelNotFound(id) : diErrors.classifierNotFound(id));
     if ('prebuilt' in item && item.prebuilt) return diReply(400, diErrors.readOnly(id));
     const sent = DocumentModelsState.parseCopyBody(coll, bodyText);
     if ('status' in sent) return sent;
     const issued = this.authorizations.get(sent.accessToken);
     const expiresMs = issued ? issued.expiresMs : Date.parse(sent.expirationDateTime);
-    if (!Number.isFinite(expiresMs) || expiresMs <= now) return diReply(400, diErrors.authorizationExpired(issued ? issued.fields.expirationDateTime : sent.expirationDateTime));
-    const genuine = issued !== undefined && issued.collection === coll && (Object.keys(sent) as (keyof typeof sent)[]).every((k) => sent[k] === issued.fields[k]);
+    if (!Number.isFinite(expiresMs) || expiresMs <= now)
+      return diReply(
+        400,
+        diErrors.authorizationExpired(issued ? issued.fields.expirationDateTime : sent.expirationDateTime),
+      );
+    const genuine =
+      issued !== undefined &&
+      issued.collection === coll &&
+      (Object.keys(sent) as (keyof typeof sent)[]).every((k) => sent[k] === issued.fields[k]);
     if (!genuine) return diReply(400, diErrors.authorizationInvalid());
-    if (sent.targetResourceId.length > 1024 || !TARGET_RESOURCE_ID_PATTERN.test(sent.targetResourceId)) return diReply(400, diErrors.invalidParameter('targetResourceId', 'malformed resource id.'));
-    if (!TARGET_REGION_PATTERN.test(sent.targetResourceRegion)) return diReply(400, diErrors.invalidParameter('targetResourceRegion', 'invalid region.'));
+    if (sent.targetResourceId.length > 1024 || !TARGET_RESOURCE_ID_PATTERN.test(sent.targetResourceId))
+      return diReply(400, diErrors.invalidParameter('targetResourceId', 'malformed resource id.'));
+    if (!TARGET_REGION_PATTERN.test(sent.targetResourceRegion))
+      return diReply(400, diErrors.invalidParameter('targetResourceRegion', 'invalid region.'));
     const wanted = sent.targetResourceId.toLowerCase();
     const target = [...this.resources.values()].find((r) => r.config.resourceId.toLowerCase() === wanted);
     return { kind: 'valid', source, collection: coll, sourceItem: item, sent, issued, target };
   }
 
-  acceptCopy(v: CopyValidation, route: DocumentRoute, degrade: boolean, now: number, overrides: DocCopyOverrides = {}): DocOperation {
+  acceptCopy(
+    v: CopyValidation,
+    route: DocumentRoute,
+    degrade: boolean,
+    now: number,
+    overrides: DocCopyOverrides = {},
+  ): DocOperation {
     const { source, sent, issued, target } = v;
     const fail = (error: DiError): DocOutcome => ({ kind: 'failure', error });
     let outcome: DocOutcome;
     if (!target) outcome = fail(diErrors.resourceResolver(sent.targetResourceId, sent.targetResourceRegion));
-    else if (target.config.region.toLowerCase() !== sent.targetResourceRegion.toLowerCase() || !issued || issued.target !== target.config.name) outcome = fail(diErrors.authorizationClaims());
+    else if (
+      target.config.region.toLowerCase() !== sent.targetResourceRegion.toLowerCase() ||
+      !issued ||
+      issued.target !== target.config.name
+    )
+      outcome = fail(diErrors.authorizationClaims());
     else if (issued.spentBy !== undefined) outcome = fail(diErrors.authorizationUsed());
     else if (source.config.encrypted && !target.config.encrypted && !degrade) outcome = fail(diErrors.degrade());
     else if (overrides.failure) outcome = fail({ code: overrides.failure.code, message: overrides.failure.message });
-    else outcome = { kind: 'success', target: target.config.name, auth: issued, snapshot: structuredClone(v.sourceItem) };
+    else
+      outcome = { kind: 'success', target: target.config.name, auth: issued, snapshot: structuredClone(v.sourceItem) };
 
     const operationId = `${randomInt(10_000_000_000, 99_999_999_999)}_${randomUUID()}`;
     if (issued && issued.spentBy === undefined) issued.spentBy = operationId;
@@ -593,7 +739,11 @@ export class DocumentModelsState {
       0,
       overrides.durationMs ??
         (typeof this.copyDuration === 'function'
-          ? this.copyDuration({ sourceModelId: route.id ?? '', source: source.config.name, target: target?.config.name ?? sent.targetResourceId })
+          ? this.copyDuration({
+              sourceModelId: route.id ?? '',
+              source: source.config.name,
+              target: target?.config.name ?? sent.targetResourceId,
+            })
           : this.copyDuration),
     );
     const op: DocOperation = {
@@ -621,7 +771,9 @@ export class DocumentModelsState {
 function parseObjectBody(bodyText: string): Record<string, unknown> | undefined {
   try {
     const body: unknown = JSON.parse(bodyText);
-    return typeof body === 'object' && body !== null && !Array.isArray(body) ? (body as Record<string, unknown>) : undefined;
+    return typeof body === 'object' && body !== null && !Array.isArray(body)
+      ? (body as Record<string, unknown>)
+      : undefined;
   } catch {
     return undefined;
   }

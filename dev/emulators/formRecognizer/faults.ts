@@ -37,7 +37,8 @@ export class FaultRegistry {
     if (!(times > 0)) throw new RangeError(`faults.add: times must be > 0, got ${times}`);
     if (!isGate(fault) && fault.call !== undefined) {
       const calls = Array.isArray(fault.call) ? fault.call : [fault.call];
-      if (calls.some((c) => c !== 'copy')) throw new Error(`faults.add: a '${fault.kind}' fault applies to 'copy' calls only`);
+      if (calls.some((c) => c !== 'copy'))
+        throw new Error(`faults.add: a '${fault.kind}' fault applies to 'copy' calls only`);
     }
     const entry: Entry = { resource: resourceName, fault, remaining: times };
     this.entries.push(entry);

@@ -7,7 +7,12 @@ export type {
   DocumentModelView,
   DocumentOperationView,
 } from './server';
-export { DEFAULT_COPY_AUTHORIZATION_LIFETIME_MS, OPERATION_RETENTION_MS, diErrors, type DiError } from './documentModels';
+export {
+  DEFAULT_COPY_AUTHORIZATION_LIFETIME_MS,
+  OPERATION_RETENTION_MS,
+  diErrors,
+  type DiError,
+} from './documentModels';
 export { defaultDocumentResourceSpecs, demoDocumentModels, demoClassifiers } from './documentSeed';
 export type { FaultHandle } from './faults';
 export { AUTHORIZATION_LIFETIME_MS, DEFAULT_COPY_DURATION_MS } from './state';

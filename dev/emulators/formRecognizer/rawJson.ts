@@ -15,7 +15,10 @@ export type RawJson =
   | { type: 'null' };
 
 export class RawJsonError extends Error {
-  constructor(message: string, readonly position: number) {
+  constructor(
+    message: string,
+    readonly position: number,
+  ) {
     super(`${message} at position ${position}`);
     this.name = 'RawJsonError';
   }

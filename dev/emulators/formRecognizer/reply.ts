@@ -26,7 +26,8 @@ export const ACCESS_DENIED: ServiceError = {
 
 export const MISSING_KEY: ServiceError = {
   code: '401',
-  message: 'Access denied due to missing subscription key. Make sure to include subscription key when making requests to an API.',
+  message:
+    'Access denied due to missing subscription key. Make sure to include subscription key when making requests to an API.',
 };
 
 export const NOT_FOUND: ServiceError = { code: '404', message: 'Resource not found' };

@@ -96,7 +96,9 @@ export function listModels(r: ResourceState, route: Route, url: URL, endpoint: s
   const page = rest.slice(0, pageSize);
   const last = page[page.length - 1];
   const nextLink =
-    rest.length > pageSize && last ? `${modelsUrl(endpoint, route.version)}?nextLink=${encodeURIComponent(encodePageToken(last.modelId))}` : '';
+    rest.length > pageSize && last
+      ? `${modelsUrl(endpoint, route.version)}?nextLink=${encodeURIComponent(encodePageToken(last.modelId))}`
+      : '';
   return json(200, { modelList: page.map((m) => modelInfo(m, route.version)), nextLink });
 }
 
@@ -104,11 +106,21 @@ export function summary(r: ResourceState, now: number): Reply {
   return json(200, { summary: { count: r.models.size, limit: r.config.modelLimit, lastUpdatedDateTime: iso(now) } });
 }
 
-export function authorize(state: EmulatorState, r: ResourceState, route: Route, endpoint: string, now: number): { reply: Reply; modelId: string } {
+export function authorize(
+  state: EmulatorState,
+  r: ResourceState,
+  route: Route,
+  endpoint: string,
+  now: number,
+): { reply: Reply; modelId: string } {
   const { authorization, body } = state.authorize(r.config.name, now);
   return {
     modelId: authorization.modelId,
-    reply: { status: 201, headers: { Location: `${modelsUrl(endpoint, route.version)}/${authorization.modelId}` }, body },
+    reply: {
+      status: 201,
+      headers: { Location: `${modelsUrl(endpoint, route.version)}/${authorization.modelId}` },
+      body,
+    },
   };
 }
 

@@ -5,7 +5,12 @@ function trainResult(prefix: string, docs: number, accuracy: number, modelId?: s
   return {
     ...(modelId === undefined ? {} : { modelId }),
     averageModelAccuracy: accuracy,
-    trainingDocuments: Array.from({ length: docs }, (_, i) => ({ documentName: `${prefix}/${i}.pdf`, pages: 1, errors: [], status: 'succeeded' })),
+    trainingDocuments: Array.from({ length: docs }, (_, i) => ({
+      documentName: `${prefix}/${i}.pdf`,
+      pages: 1,
+      errors: [],
+      status: 'succeeded',
+    })),
     fields: [
       { fieldName: 'Total', accuracy },
       { fieldName: 'Date', accuracy: 1 },
@@ -64,7 +69,13 @@ export function demoSourceModels(): ModelSeed[] {
       lastUpdatedDateTime: '2025-12-12T11:11:30Z',
       trainResult: {
         trainingDocuments: [],
-        errors: [{ code: '2014', message: 'No valid blobs found in the specified Azure blob container. Please conform to the document format/size/page/dimensions requirements.' }],
+        errors: [
+          {
+            code: '2014',
+            message:
+              'No valid blobs found in the specified Azure blob container. Please conform to the document format/size/page/dimensions requirements.',
+          },
+        ],
       },
     },
   ];

@@ -9,9 +9,26 @@ import { type Clock, systemClock } from '../../clock';
 import { FaultRegistry, type FaultHandle, type GateFault } from './faults';
 import { RateLimiter, resolveRateLimits } from './rateLimit';
 import { parseRawJson, type RawJson, member, stringMember } from './rawJson';
-import { ACCESS_DENIED, MISSING_KEY, NOT_FOUND, errorReply, statusFault, throttled, writeReply, type Reply } from './reply';
+import {
+  ACCESS_DENIED,
+  MISSING_KEY,
+  NOT_FOUND,
+  errorReply,
+  statusFault,
+  throttled,
+  writeReply,
+  type Reply,
+} from './reply';
 import * as routes from './routes';
-import { type CopyOverrides, DEFAULT_COPY_DURATION_MS, EmulatorState, modelView, parseCopyRequest, resourceConfig, type ResourceState } from './state';
+import {
+  type CopyOverrides,
+  DEFAULT_COPY_DURATION_MS,
+  EmulatorState,
+  modelView,
+  parseCopyRequest,
+  resourceConfig,
+  type ResourceState,
+} from './state';
 import {
   type DocClassifier,
   type DocModel,
@@ -163,7 +180,9 @@ function authenticate(r: ResourceState, req: IncomingMessage): CredentialKind {
 }
 
 function gateReply(f: Exclude<GateFault, { kind: 'drop' | 'delay' }>): Reply {
-  return f.kind === 'throttle' ? throttled(f.retryAfterSeconds ?? 1) : statusFault(f.status, f.code, f.message, f.retryAfterSeconds);
+  return f.kind === 'throttle'
+    ? throttled(f.retryAfterSeconds ?? 1)
+    : statusFault(f.status, f.code, f.message, f.retryAfterSeconds);
 }
 
 function sleep(ctx: Context, ms: number): Promise<void> {
@@ -216,7 +235,14 @@ async function handle(ctx: Context, r: ResourceState, req: IncomingMessage, res:
   const path = req.url ?? '/';
   const bodyText = await readBody(req);
   let now = ctx.clock.now();
-  const entry: RequestLogEntry = { resource: name, method, path, status: 0, time: now, credential: authenticate(r, req) };
+  const entry: RequestLogEntry = {
+    resource: name,
+    method,
+    path,
+    status: 0,
+    time: now,
+    credential: authenticate(r, req),
+  };
   const finish = (reply: Reply | 'drop'): void => {
     if (reply === 'drop') {
       entry.status = 0;
@@ -231,7 +257,8 @@ async function handle(ctx: Context, r: ResourceState, req: IncomingMessage, res:
   const url = new URL(path, 'http://emulator.invalid');
   const docRoute = matchDocumentRoute(method, url, r.config.apiVersions);
   if (docRoute === 'unserved') return finish(errorReply(404, NOT_FOUND));
-  if (docRoute !== undefined) return handleDocument(ctx, r, req, { url, route: docRoute, bodyText, entry, now, finish });
+  if (docRoute !== undefined)
+    return handleDocument(ctx, r, req, { url, route: docRoute, bodyText, entry, now, finish });
   let route: routes.Route | undefined;
   try {
     route = routes.matchRoute(method, url, r.config.apiVersions);
@@ -317,7 +344,9 @@ async function handle(ctx: Context, r: ResourceState, req: IncomingMessage, res:
       const op = ctx.state.acceptCopy(validated, degrade, now, overrides);
       return respond({
         status: 202,
-        headers: { 'Operation-Location': `${routes.modelsUrl(endpoint, route.version)}/${validated.model.modelId}/copyresults/${op.resultId}` },
+        headers: {
+          'Operation-Location': `${routes.modelsUrl(endpoint, route.version)}/${validated.model.modelId}/copyresults/${op.resultId}`,
+        },
       });
     }
   }
@@ -328,7 +357,14 @@ async function handleDocument(
   ctx: Context,
   r: ResourceState,
   req: IncomingMessage,
-  a: { url: URL; route: DocumentRoute; bodyText: string; entry: RequestLogEntry; now: number; finish: (reply: Reply | 'drop') => void },
+  a: {
+    url: URL;
+    route: DocumentRoute;
+    bodyText: string;
+    entry: RequestLogEntry;
+    now: number;
+    finish: (reply: Reply | 'drop') => void;
+  },
 ): Promise<void> {
   const { url, route, bodyText, entry, finish } = a;
   let now = a.now;
@@ -403,7 +439,10 @@ async function handleDocument(
         durationMs: copyFaults.duration?.ms,
         failure: copyFaults.fails ? { code: copyFaults.fails.code, message: copyFaults.fails.message } : undefined,
       });
-      return respond({ status: 202, headers: { 'Operation-Location': documentUrl(endpoint, route, `/operations/${op.operationId}`) } });
+      return respond({
+        status: 202,
+        headers: { 'Operation-Location': documentUrl(endpoint, route, `/operations/${op.operationId}`) },
+      });
     }
   }
 }
@@ -414,7 +453,9 @@ function docModelView(m: DocModel): DocumentModelView {
     prebuilt: m.prebuilt,
     createdDateTime: new Date(m.createdMs).toISOString(),
     docTypes: Object.keys(m.docTypes),
-    componentModelIds: [...new Set(Object.values(m.docTypes).flatMap((t) => (t.modelId === undefined ? [] : [t.modelId])))],
+    componentModelIds: [
+      ...new Set(Object.values(m.docTypes).flatMap((t) => (t.modelId === undefined ? [] : [t.modelId]))),
+    ],
   };
   if (m.description !== undefined) v.description = m.description;
   if (m.tags !== undefined) v.tags = { ...m.tags };
@@ -424,13 +465,20 @@ function docModelView(m: DocModel): DocumentModelView {
 }
 
 function classifierView(c: DocClassifier): ClassifierView {
-  const v: ClassifierView = { classifierId: c.classifierId, createdDateTime: new Date(c.createdMs).toISOString(), docTypes: [...c.docTypes] };
+  const v: ClassifierView = {
+    classifierId: c.classifierId,
+    createdDateTime: new Date(c.createdMs).toISOString(),
+    docTypes: [...c.docTypes],
+  };
   if (c.description !== undefined) v.description = c.description;
   if (c.copiedFrom !== undefined) v.copiedFrom = { ...c.copiedFrom };
   return v;
 }
 
-const byId = <T>(key: (x: T) => string) => (a: T, b: T): number => (key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0);
+const byId =
+  <T>(key: (x: T) => string) =>
+  (a: T, b: T): number =>
+    key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0;
 
 function listen(server: Server, host: string, port: number): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -446,7 +494,9 @@ function hostForUrl(host: string): string {
   return host.includes(':') ? `[${host}]` : host;
 }
 
-export async function startFormRecognizerEmulator(opts: FormRecognizerEmulatorOptions): Promise<FormRecognizerEmulator> {
+export async function startFormRecognizerEmulator(
+  opts: FormRecognizerEmulatorOptions,
+): Promise<FormRecognizerEmulator> {
   const clock = opts.clock ?? systemClock;
   const host = opts.host ?? '127.0.0.1';
   const state = new EmulatorState(opts.copyDurationMs);
@@ -488,7 +538,8 @@ export async function startFormRecognizerEmulator(opts: FormRecognizerEmulatorOp
       const r = state.resource(spec.name);
       const server = createServer((req, res) => {
         handle(ctx, r, req, res).catch((err: unknown) => {
-          if (!res.headersSent) writeReply(res, statusFault(500, 'InternalServerError', `Emulator error: ${String(err)}`));
+          if (!res.headersSent)
+            writeReply(res, statusFault(500, 'InternalServerError', `Emulator error: ${String(err)}`));
           else res.destroy();
         });
       });
@@ -497,7 +548,14 @@ export async function startFormRecognizerEmulator(opts: FormRecognizerEmulatorOp
       const endpoint = `http://${hostForUrl(host)}:${port}`;
       ctx.endpoints.set(spec.name, endpoint);
       const c = r.config;
-      resources.push({ name: c.name, region: c.region, endpoint, key: c.key, resourceId: c.resourceId, encrypted: c.encrypted });
+      resources.push({
+        name: c.name,
+        region: c.region,
+        endpoint,
+        key: c.key,
+        resourceId: c.resourceId,
+        encrypted: c.encrypted,
+      });
     }
   } catch (err) {
     await closeAll();
@@ -522,7 +580,10 @@ export async function startFormRecognizerEmulator(opts: FormRecognizerEmulatorOp
       clear: (resourceName) => ctx.faults.clear(resourceName),
     },
     requestLog: ctx.log,
-    models: (name) => [...settled(name).models.values()].map(modelView).sort((a, b) => (a.modelId < b.modelId ? -1 : a.modelId > b.modelId ? 1 : 0)),
+    models: (name) =>
+      [...settled(name).models.values()]
+        .map(modelView)
+        .sort((a, b) => (a.modelId < b.modelId ? -1 : a.modelId > b.modelId ? 1 : 0)),
     addModel: (name, seed) => modelView(state.addModel(name, seed, clock.now())),
     operations(name) {
       const r = settled(name);

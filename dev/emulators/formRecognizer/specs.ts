@@ -3,7 +3,15 @@ import type { ClassifierSeed, DocumentModelSeed, ModelSeed, ModelStatus, Resourc
 import { ALL_API_VERSIONS, DOCUMENT_API_VERSIONS } from './types';
 
 /** v3.1/v4 fields a resource spec may carry (checked by {@link validateDocumentFields}). */
-const DOCUMENT_SPEC_FIELDS = ['apiVersions', 'documentModels', 'classifiers', 'prebuiltModels', 'copyAuthorizationLifetimeMs', 'reservedIdPolicy', 'composedCopyRequires'];
+const DOCUMENT_SPEC_FIELDS = [
+  'apiVersions',
+  'documentModels',
+  'classifiers',
+  'prebuiltModels',
+  'copyAuthorizationLifetimeMs',
+  'reservedIdPolicy',
+  'composedCopyRequires',
+];
 const ID = /^[a-zA-Z0-9][a-zA-Z0-9._~-]{1,63}$/;
 
 function validateDocumentFields(v: Record<string, unknown>, where: string, spec: ResourceSpec): void {
@@ -14,12 +22,16 @@ function validateDocumentFields(v: Record<string, unknown>, where: string, spec:
     }
     spec.apiVersions = v.apiVersions as ResourceSpec['apiVersions'];
   }
-  const idList = (field: 'documentModels' | 'classifiers', idField: 'modelId' | 'classifierId'): unknown[] | undefined => {
+  const idList = (
+    field: 'documentModels' | 'classifiers',
+    idField: 'modelId' | 'classifierId',
+  ): unknown[] | undefined => {
     const list = v[field];
     if (list === undefined) return undefined;
     if (!Array.isArray(list)) throw new ResourceSpecError(`${where}.${field} must be an array`);
     list.forEach((m: unknown, j) => {
-      if (!isRecord(m) || typeof m[idField] !== 'string' || !ID.test(m[idField])) throw new ResourceSpecError(`${where}.${field}[${j}].${idField} must match ${ID.source}`);
+      if (!isRecord(m) || typeof m[idField] !== 'string' || !ID.test(m[idField]))
+        throw new ResourceSpecError(`${where}.${field}[${j}].${idField} must match ${ID.source}`);
     });
     return list;
   };
@@ -28,23 +40,30 @@ function validateDocumentFields(v: Record<string, unknown>, where: string, spec:
   const classifiers = idList('classifiers', 'classifierId');
   if (classifiers) spec.classifiers = classifiers as ClassifierSeed[];
   if (v.prebuiltModels !== undefined) {
-    if (!Array.isArray(v.prebuiltModels) || v.prebuiltModels.some((x) => typeof x !== 'string' || !x.startsWith('prebuilt-'))) {
+    if (
+      !Array.isArray(v.prebuiltModels) ||
+      v.prebuiltModels.some((x) => typeof x !== 'string' || !x.startsWith('prebuilt-'))
+    ) {
       throw new ResourceSpecError(`${where}.prebuiltModels must be an array of 'prebuilt-…' ids`);
     }
     spec.prebuiltModels = v.prebuiltModels as string[];
   }
   const lifetime = v.copyAuthorizationLifetimeMs;
   if (lifetime !== undefined) {
-    if (typeof lifetime !== 'number' || !(lifetime > 0)) throw new ResourceSpecError(`${where}.copyAuthorizationLifetimeMs must be a number > 0`);
+    if (typeof lifetime !== 'number' || !(lifetime > 0))
+      throw new ResourceSpecError(`${where}.copyAuthorizationLifetimeMs must be a number > 0`);
     spec.copyAuthorizationLifetimeMs = lifetime;
   }
   if (v.reservedIdPolicy !== undefined) {
-    if (!['burn', 'releaseOnExpiry', 'reauthorize'].includes(v.reservedIdPolicy as string)) throw new ResourceSpecError(`${where}.reservedIdPolicy must be 'burn', 'releaseOnExpiry' or 'reauthorize'`);
+    if (!['burn', 'releaseOnExpiry', 'reauthorize'].includes(v.reservedIdPolicy as string))
+      throw new ResourceSpecError(`${where}.reservedIdPolicy must be 'burn', 'releaseOnExpiry' or 'reauthorize'`);
     spec.reservedIdPolicy = v.reservedIdPolicy as ResourceSpec['reservedIdPolicy'];
   }
   if (v.composedCopyRequires !== undefined) {
     if (!['classifier', 'classifierAndComponents', 'none'].includes(v.composedCopyRequires as string)) {
-      throw new ResourceSpecError(`${where}.composedCopyRequires must be 'classifier', 'classifierAndComponents' or 'none'`);
+      throw new ResourceSpecError(
+        `${where}.composedCopyRequires must be 'classifier', 'classifierAndComponents' or 'none'`,
+      );
     }
     spec.composedCopyRequires = v.composedCopyRequires as ResourceSpec['composedCopyRequires'];
   }
@@ -80,9 +99,11 @@ function validateModel(v: unknown, where: string): ModelSeed {
   }
   for (const f of ['createdDateTime', 'lastUpdatedDateTime'] as const) {
     const d = optionalString(v, f, where);
-    if (d !== undefined && Number.isNaN(Date.parse(d))) throw new ResourceSpecError(`${where}.${f} is not a date: '${d}'`);
+    if (d !== undefined && Number.isNaN(Date.parse(d)))
+      throw new ResourceSpecError(`${where}.${f} is not a date: '${d}'`);
   }
-  if (v.isComposed !== undefined && typeof v.isComposed !== 'boolean') throw new ResourceSpecError(`${where}.isComposed must be a boolean`);
+  if (v.isComposed !== undefined && typeof v.isComposed !== 'boolean')
+    throw new ResourceSpecError(`${where}.isComposed must be a boolean`);
   optionalString(v, 'modelId', where);
   optionalString(v, 'modelName', where);
   return v as ModelSeed;
@@ -90,36 +111,57 @@ function validateModel(v: unknown, where: string): ModelSeed {
 
 /** Checks a parsed JSON value is an array of `{name, region, key?, port?, encrypted?, models?}`. */
 export function validateResourceSpecs(value: unknown): ResourceSpec[] {
-  if (!Array.isArray(value) || value.length === 0) throw new ResourceSpecError('resources must be a non-empty JSON array');
+  if (!Array.isArray(value) || value.length === 0)
+    throw new ResourceSpecError('resources must be a non-empty JSON array');
   const names = new Set<string>();
   const ports = new Set<number>();
   return value.map((v: unknown, i) => {
     const where = `resources[${i}]`;
     if (!isRecord(v)) throw new ResourceSpecError(`${where} must be an object`);
-    const known = new Set(['name', 'region', 'key', 'port', 'encrypted', 'models', 'tickEncoding', 'resourceId', 'acceptedTokens', ...DOCUMENT_SPEC_FIELDS]);
-    for (const k of Object.keys(v)) if (!known.has(k)) throw new ResourceSpecError(`${where} has an unknown field '${k}'`);
+    const known = new Set([
+      'name',
+      'region',
+      'key',
+      'port',
+      'encrypted',
+      'models',
+      'tickEncoding',
+      'resourceId',
+      'acceptedTokens',
+      ...DOCUMENT_SPEC_FIELDS,
+    ]);
+    for (const k of Object.keys(v))
+      if (!known.has(k)) throw new ResourceSpecError(`${where} has an unknown field '${k}'`);
     const name = v.name;
-    if (typeof name !== 'string' || !NAME.test(name)) throw new ResourceSpecError(`${where}.name must be 1-63 letters, digits or '-'`);
+    if (typeof name !== 'string' || !NAME.test(name))
+      throw new ResourceSpecError(`${where}.name must be 1-63 letters, digits or '-'`);
     if (names.has(name)) throw new ResourceSpecError(`${where}.name '${name}' is used twice`);
     names.add(name);
     const region = v.region;
-    if (typeof region !== 'string' || !REGION.test(region)) throw new ResourceSpecError(`${where}.region must be an Azure region name like 'westus2'`);
+    if (typeof region !== 'string' || !REGION.test(region))
+      throw new ResourceSpecError(`${where}.region must be an Azure region name like 'westus2'`);
     const key = optionalString(v, 'key', where);
     const port = v.port;
     if (port !== undefined) {
-      if (typeof port !== 'number' || !Number.isInteger(port) || port < 0 || port > 65535) throw new ResourceSpecError(`${where}.port must be an integer 0-65535`);
+      if (typeof port !== 'number' || !Number.isInteger(port) || port < 0 || port > 65535)
+        throw new ResourceSpecError(`${where}.port must be an integer 0-65535`);
       if (port !== 0 && ports.has(port)) throw new ResourceSpecError(`${where}.port ${port} is used twice`);
       ports.add(port);
     }
-    if (v.encrypted !== undefined && typeof v.encrypted !== 'boolean') throw new ResourceSpecError(`${where}.encrypted must be a boolean`);
+    if (v.encrypted !== undefined && typeof v.encrypted !== 'boolean')
+      throw new ResourceSpecError(`${where}.encrypted must be a boolean`);
     if (v.tickEncoding !== undefined && v.tickEncoding !== 'seconds' && v.tickEncoding !== 'ticks') {
       throw new ResourceSpecError(`${where}.tickEncoding must be 'seconds' or 'ticks'`);
     }
     const resourceId = optionalString(v, 'resourceId', where);
-    if (v.acceptedTokens !== undefined && (!Array.isArray(v.acceptedTokens) || v.acceptedTokens.some((t) => typeof t !== 'string'))) {
+    if (
+      v.acceptedTokens !== undefined &&
+      (!Array.isArray(v.acceptedTokens) || v.acceptedTokens.some((t) => typeof t !== 'string'))
+    ) {
       throw new ResourceSpecError(`${where}.acceptedTokens must be an array of strings`);
     }
-    if (v.models !== undefined && !Array.isArray(v.models)) throw new ResourceSpecError(`${where}.models must be an array`);
+    if (v.models !== undefined && !Array.isArray(v.models))
+      throw new ResourceSpecError(`${where}.models must be an array`);
     const models = (v.models as unknown[] | undefined)?.map((m, j) => validateModel(m, `${where}.models[${j}]`));
     const spec: ResourceSpec = { name, region };
     if (key !== undefined) spec.key = key;

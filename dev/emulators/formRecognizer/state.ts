@@ -31,7 +31,8 @@ export const AUTHORIZATION_LIFETIME_MS = 24 * 60 * 60 * 1000;
 export const DEFAULT_COPY_DURATION_MS = 4000;
 
 /** Spec regex for targetResourceId (≤ 1024 chars) and targetResourceRegion (1–24, upper case accepted in practice). */
-export const TARGET_RESOURCE_ID_PATTERN = /^\/subscriptions\/[^/]*\/resourceGroups\/[^/]*\/providers\/Microsoft\.CognitiveServices\/accounts\/[^/]*$/;
+export const TARGET_RESOURCE_ID_PATTERN =
+  /^\/subscriptions\/[^/]*\/resourceGroups\/[^/]*\/providers\/Microsoft\.CognitiveServices\/accounts\/[^/]*$/;
 export const TARGET_REGION_PATTERN = /^[a-zA-Z0-9]{1,24}$/;
 
 export interface ServiceError {
@@ -48,7 +49,8 @@ export const errors = {
   }),
   reused: (): ServiceError => ({
     code: '2024',
-    message: 'Could not retrieve authorization metadata. If this issue persists use a different target model to copy into.',
+    message:
+      'Could not retrieve authorization metadata. If this issue persists use a different target model to copy into.',
   }),
   resourceResolver: (id: string, region: string): ServiceError => ({
     code: 'ResourceResolverError',
@@ -89,8 +91,7 @@ export interface Authorization {
 }
 
 export type CopyOutcome =
-  | { kind: 'success'; target: string; snapshot: StoredModel }
-  | { kind: 'failure'; error: ServiceError };
+  { kind: 'success'; target: string; snapshot: StoredModel } | { kind: 'failure'; error: ServiceError };
 
 export interface CopyOperation {
   resultId: string;
@@ -349,7 +350,8 @@ export class EmulatorState {
     const reject = (status: 400 | 404, error: ServiceError) => ({ kind: 'rejected' as const, status, error });
     if (!model) return reject(404, errors.modelNotFound(sourceModelId));
     if (typeof request === 'string') return reject(400, errors.badCopyRequest(request));
-    if (model.status !== 'ready') return reject(400, errors.badCopyRequest(`Model with 'id=${sourceModelId}' is not ready.`));
+    if (model.status !== 'ready')
+      return reject(400, errors.badCopyRequest(`Model with 'id=${sourceModelId}' is not ready.`));
 
     const sent = request.authorization;
     const sentExpiry = decodeExpiry(sent.rawTicks);
@@ -368,7 +370,14 @@ export class EmulatorState {
     if (!TARGET_REGION_PATTERN.test(request.targetResourceRegion)) {
       return reject(400, errors.badCopyRequest("Invalid or unsupported 'targetResourceRegion'."));
     }
-    return { kind: 'valid', source, model, request, issued: tampered ? undefined : issued, target: this.findTarget(request.targetResourceId) };
+    return {
+      kind: 'valid',
+      source,
+      model,
+      request,
+      issued: tampered ? undefined : issued,
+      target: this.findTarget(request.targetResourceId),
+    };
   }
 
   /** Accepts a validated copy: creates the operation (outcome decided now, visible when it completes). */
@@ -383,7 +392,11 @@ export class EmulatorState {
       0,
       overrides.durationMs ??
         (typeof this.copyDuration === 'function'
-          ? this.copyDuration({ sourceModelId: model.modelId, source: source.config.name, target: target?.config.name ?? request.targetResourceId })
+          ? this.copyDuration({
+              sourceModelId: model.modelId,
+              source: source.config.name,
+              target: target?.config.name ?? request.targetResourceId,
+            })
           : this.copyDuration),
     );
     const operation: CopyOperation = {
@@ -415,7 +428,8 @@ export class EmulatorState {
     const fail = (error: ServiceError): CopyOutcome => ({ kind: 'failure', error });
     const { target, request, issued } = a;
     if (!target) return fail(errors.resourceResolver(request.targetResourceId, request.targetResourceRegion));
-    if (target.config.region.toLowerCase() !== request.targetResourceRegion.toLowerCase()) return fail(errors.tampered());
+    if (target.config.region.toLowerCase() !== request.targetResourceRegion.toLowerCase())
+      return fail(errors.tampered());
     if (!issued || issued.target !== target.config.name) return fail(errors.tampered());
     if (issued.spentBy !== undefined) return fail(errors.reused());
     if (!target.models.has(issued.modelId)) return fail(errors.reused());

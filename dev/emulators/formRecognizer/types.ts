@@ -23,7 +23,15 @@ export type TickEncoding = 'seconds' | 'ticks';
 export type TamperedAuthorizationBehaviour = 'reject' | 'failOperation';
 
 export type CallKind = 'authorize' | 'copy' | 'copyResult' | 'list' | 'summary' | 'getModel' | 'deleteModel';
-export const ALL_CALL_KINDS: readonly CallKind[] = ['authorize', 'copy', 'copyResult', 'list', 'summary', 'getModel', 'deleteModel'];
+export const ALL_CALL_KINDS: readonly CallKind[] = [
+  'authorize',
+  'copy',
+  'copyResult',
+  'list',
+  'summary',
+  'getModel',
+  'deleteModel',
+];
 
 export interface TrainingDocument {
   documentName: string;
@@ -107,7 +115,13 @@ export interface ResourceSpec {
 export type ReservedIdPolicy = 'burn' | 'releaseOnExpiry' | 'reauthorize';
 export type ComposedCopyRequirement = 'classifier' | 'classifierAndComponents' | 'none';
 
-export const DEFAULT_PREBUILT_MODELS: readonly string[] = ['prebuilt-idDocument', 'prebuilt-invoice', 'prebuilt-layout', 'prebuilt-read', 'prebuilt-receipt'];
+export const DEFAULT_PREBUILT_MODELS: readonly string[] = [
+  'prebuilt-idDocument',
+  'prebuilt-invoice',
+  'prebuilt-layout',
+  'prebuilt-read',
+  'prebuilt-receipt',
+];
 
 /** A v3.1/v4 document type of a model; `modelId` (v4) names the component of a composed model. */
 export interface DocumentTypeSeed {
