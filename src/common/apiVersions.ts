@@ -11,9 +11,8 @@
  * (same copy routes as v2.1) and the emulator still serves them, for the wire-format tests only.
  */
 
-/** `formrecognizer/v2.1/custom/models…`. */
+/** `formrecognizer/v2.1/custom/models…`: the v2 version the app accepts. */
 export const V2_API_VERSIONS = ['v2.1'] as const;
-export type V2ApiVersion = (typeof V2_API_VERSIONS)[number];
 
 /** `…/documentModels…?api-version=…` (`formrecognizer/` for 2023-07-31, `documentintelligence/` for 2024-11-30). */
 export const DOCUMENT_MODELS_API_VERSIONS = ['2023-07-31', '2024-11-30'] as const;
@@ -29,6 +28,13 @@ export const DEFAULT_API_VERSION: ApiVersion = 'v2.1';
 export const RETIRED_API_VERSIONS = ['v2.0', 'v2.0-preview'] as const;
 export type RetiredApiVersion = (typeof RETIRED_API_VERSIONS)[number];
 export const API_V2_0_RETIRED_ON = '31 Aug 2026';
+
+/**
+ * The v2 path segments the v2 REST client speaks: `v2.1`, and the retired `v2.0` (same copy
+ * routes; kept for wire-format tests against the emulator: the app never selects it).
+ */
+export const V2_CLIENT_API_VERSIONS = ['v2.1', 'v2.0'] as const;
+export type V2ApiVersion = (typeof V2_CLIENT_API_VERSIONS)[number];
 
 /** `formRecognizerV2`: `formrecognizer/v2.1/custom/models…`; `documentModels`: `…/documentModels…?api-version=`. */
 export type ApiFamily = 'formRecognizerV2' | 'documentModels';

@@ -10,6 +10,7 @@ export {
   type SettingName,
 } from './names';
 export { loadSettings } from './settings';
+export { identityFromEnv } from './storage';
 export { KEY_VAULT_NOT_RESOLVED, isKeyVaultReference, referencedSecretSettings, resolveSecret } from './secrets';
 export { describeSettings } from './summary';
 export { formatExportPlatform } from './customVision';

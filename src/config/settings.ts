@@ -38,7 +38,7 @@ export function loadSettings(env: Env = process.env): Settings {
   const pacing = parsePacing(r);
   const ledgerContainer = parseLedgerContainer(r);
   const customVision = parseCustomVision(r);
-  const identity = parseIdentity(r, storage);
+  const identity = parseIdentity(r, storage?.kind === 'identity' ? storage.clientId : undefined);
 
   r.problems.throwIfAny();
   const settings: Settings = {

@@ -3,8 +3,8 @@
  * `AzureWebJobsStorage__*` form) and the app's managed identity (`AZURE_CLIENT_ID`).
  */
 import { DEFAULTS } from './names';
-import type { SettingsReader } from './reader';
-import type { IdentitySettings, StorageSettings } from './types';
+import { SettingsReader } from './reader';
+import type { Env, IdentitySettings, StorageSettings } from './types';
 import { containerNameProblem, parseServiceUrl, tryUrl } from './urls';
 
 const ACCOUNT_NAME = /^[a-z0-9]{3,24}$/;
@@ -131,7 +131,7 @@ function parseConnectionString(cs: string): Map<string, string> | undefined {
  * storage connection names the same identity), else none (system-assigned, or a developer
  * credential locally).
  */
-export function parseIdentity(r: SettingsReader, storage: StorageSettings | undefined): IdentitySettings {
+export function parseIdentity(r: SettingsReader, storageClientId: string | undefined): IdentitySettings {
   const clientId = r.get('AZURE_CLIENT_ID');
   if (clientId !== undefined) {
     if (/\s/.test(clientId) || clientId.length > 100) {
@@ -140,8 +140,8 @@ export function parseIdentity(r: SettingsReader, storage: StorageSettings | unde
     }
     return { clientId, clientIdSetting: 'AZURE_CLIENT_ID' };
   }
-  if (storage?.kind === 'identity' && storage.clientId !== undefined)
-    return { clientId: storage.clientId, clientIdSetting: 'AzureWebJobsStorage__clientId' };
+  if (storageClientId !== undefined)
+    return { clientId: storageClientId, clientIdSetting: 'AzureWebJobsStorage__clientId' };
   return {};
 }
 
@@ -164,4 +164,18 @@ export function parseLedgerContainer(r: SettingsReader): string {
   if (containerProblem)
     r.add('DR_LEDGER_CONTAINER', `"${ledgerContainer}" is not a valid blob container name: ${containerProblem}`);
   return ledgerContainer;
+}
+
+/**
+ * The managed identity from a raw environment (without loading every setting), by the same
+ * rule as `loadSettings`: `AZURE_CLIENT_ID`, else `AzureWebJobsStorage__clientId` when no
+ * `AzureWebJobsStorage` connection string is set. Throws `ConfigurationError` naming the setting.
+ */
+export function identityFromEnv(env: Env): IdentitySettings {
+  const r = new SettingsReader(env);
+  const storageClientId =
+    r.get('AzureWebJobsStorage') === undefined ? r.get('AzureWebJobsStorage__clientId') : undefined;
+  const identity = parseIdentity(r, storageClientId);
+  r.problems.throwIfAny();
+  return identity;
 }
