@@ -15,6 +15,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
+import { SUPPORTED_API_VERSIONS } from '../src/common/apiVersions';
 import { ConfigurationError, loadSettings } from '../src/config';
 import type { RunSummary, RunProgress, CopyOutcome } from '../src/replication/contracts';
 import type { ReadinessReport } from '../src/ledger/readiness';
@@ -40,7 +41,7 @@ function parseArgs(argv: string[]): Args {
     else if (a === '--api-version') args.apiVersion = argv[++i] ?? '';
     else if (a === '--help' || a === '-h') {
       process.stdout.write(
-        'usage: npm run local -- [--once] [--json] [--port N] [--api-version v2.1|2023-07-31|2024-11-30] [--verbose]\n',
+        `usage: npm run local -- [--once] [--json] [--port N] [--api-version ${SUPPORTED_API_VERSIONS.join('|')}] [--verbose]\n`,
       );
       process.exit(0);
     } else {
@@ -86,7 +87,7 @@ async function main(): Promise<number> {
   // --api-version (or DR_API_VERSION) picks the app's API version and, when emulated, the emulator's seed for it.
   const apiVersion = args.apiVersion ?? process.env.DR_API_VERSION ?? fileValues.DR_API_VERSION;
   if (apiVersion !== undefined) env.DR_API_VERSION = apiVersion;
-  const stackVersion = (['v2.1', '2023-07-31', '2024-11-30'] as const).find((v) => v === apiVersion);
+  const stackVersion = SUPPORTED_API_VERSIONS.find((v) => v === apiVersion);
   const configured = Boolean(process.env.DR_SOURCE_ENDPOINT ?? fileValues.DR_SOURCE_ENDPOINT);
   const cvConfigured = Boolean(
     process.env.CV_ENDPOINT ??

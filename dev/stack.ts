@@ -4,6 +4,7 @@
  * tests and the benchmark, on the real clock for `npm run local`. Each part can be
  * swapped for a real one (a storage connection string, real resources from settings).
  */
+import type { ApiVersion } from '../src/common/apiVersions';
 import path from 'node:path';
 import { startAzurite, type AzuriteInstance } from './azurite';
 import { systemClock, type Clock } from './clock';
@@ -32,7 +33,8 @@ import { resetCustomVisionServices } from '../src/activities/customVisionService
 import { setTimeSource } from '../src/runtime/time';
 import { resetServices } from '../src/activities/services';
 
-export type StackApiVersion = 'v2.1' | '2023-07-31' | '2024-11-30';
+/** The app's `DR_API_VERSION` values (src/common/apiVersions.ts). */
+export type StackApiVersion = ApiVersion;
 
 /** The default emulated resources for an API version: v2 models, or v3.1/v4 document models (2024-11-30: a classifier and a composed model too). */
 export function defaultStackResources(apiVersion: StackApiVersion = 'v2.1'): ResourceSpec[] {

@@ -1,6 +1,7 @@
 /**
  * {@link CopyApi} for Form Recognizer REST v2.0 / v2.1 (`{endpoint}/formrecognizer/{version}/…`).
  */
+import { SUPPORTED_API_VERSIONS, type V2ApiVersion } from '../common/apiVersions';
 import { CopyAuthorization } from './authorization';
 import {
   TARGET_REGION_PATTERN,
@@ -14,7 +15,7 @@ import {
   resolveOperationLocation,
   unexpectedResponse,
 } from './clientCommon';
-import { DocumentModelsClient, type DocumentModelsApiVersion } from './documentModelsClient';
+import { DocumentModelsClient } from './documentModelsClient';
 import {
   AuthorizationRenewalError,
   ForeignHostError,
@@ -38,7 +39,7 @@ import type {
   StartCopyOptions,
 } from './types';
 
-export type V2ApiVersion = 'v2.0' | 'v2.1';
+export type { V2ApiVersion } from '../common/apiVersions';
 
 export interface FormRecognizerClientOptions extends HttpCoreOptions {
   /** e.g. `https://myresource.cognitiveservices.azure.com/` (a base path is kept). */
@@ -396,13 +397,7 @@ export class FormRecognizerV2Client implements CopyApi {
   }
 }
 
-/** API versions the app knows about, v2 family first. */
-export const SUPPORTED_API_VERSIONS: readonly (V2ApiVersion | DocumentModelsApiVersion)[] = [
-  'v2.1',
-  'v2.0',
-  '2023-07-31',
-  '2024-11-30',
-];
+export { SUPPORTED_API_VERSIONS } from '../common/apiVersions';
 
 export interface CopyClientOptions extends Omit<FormRecognizerClientOptions, 'apiVersion'> {
   /** `v2.1` (default), `v2.0`, `2023-07-31` (Form Recognizer v3.1) or `2024-11-30` (Document Intelligence v4). */

@@ -9,6 +9,7 @@
  * `nextLink` and `Operation-Location` checked against the endpoint before a credential is
  * sent, no redirects followed. See docs/v4.md.
  */
+import type { DocumentModelsApiVersion } from '../common/apiVersions';
 import { CopyAuthorization } from './authorization';
 import { ClassifierCopyAuthorization } from './classifierAuthorization';
 import {
@@ -55,8 +56,7 @@ import type {
   StartCopyOptions,
 } from './types';
 
-export type DocumentModelsApiVersion = '2023-07-31' | '2024-11-30';
-export const DOCUMENT_MODELS_API_VERSIONS: readonly DocumentModelsApiVersion[] = ['2024-11-30', '2023-07-31'];
+export { DOCUMENT_MODELS_API_VERSIONS, type DocumentModelsApiVersion } from '../common/apiVersions';
 
 /** Spec pattern of model and classifier ids (v3.1/v4). */
 export const DOCUMENT_MODEL_ID_PATTERN = /^[a-zA-Z0-9][a-zA-Z0-9._~-]{1,63}$/;

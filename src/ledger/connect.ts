@@ -2,13 +2,14 @@
  * Opening the ledger: a `ContainerClient` from a connection string or from
  * `{accountUrl, credential}` (identity-based), and the typed repositories over it.
  */
-import { DefaultAzureCredential, type TokenCredential } from '@azure/identity';
+import type { TokenCredential } from '@azure/identity';
 import {
   BlobServiceClient,
   ContainerClient,
   type AnonymousCredential,
   type StorageSharedKeyCredential,
 } from '@azure/storage-blob';
+import { createAzureCredential } from '../common/credential';
 import { resolveSecret, type Env, type Settings } from '../config';
 import type { Clock, DocumentStoreOptions } from './documentStore';
 import { PendingTargetRepository } from './pendingTargets';
@@ -29,13 +30,17 @@ export function createLedgerContainerClient(connection: LedgerConnection, contai
 
 /**
  * The ledger's connection from the app settings: `AzureWebJobsStorage` (read now, at the
- * moment of use) or the identity-based blob service URI with `DefaultAzureCredential`.
+ * moment of use) or the identity-based blob service URI with the app's Azure credential
+ * (pass the app's one; without it one is built by `createAzureCredential(settings)`).
  */
-export function ledgerConnectionFromSettings(settings: Settings, env: Env = process.env): LedgerConnection {
+export function ledgerConnectionFromSettings(
+  settings: Settings,
+  env: Env = process.env,
+  credential?: TokenCredential,
+): LedgerConnection {
   const storage = settings.storage;
   if (storage.kind === 'connectionString') return { connectionString: resolveSecret(storage.connectionString, env) };
-  const credential = new DefaultAzureCredential(storage.clientId ? { managedIdentityClientId: storage.clientId } : {});
-  return { accountUrl: storage.blobServiceUri, credential };
+  return { accountUrl: storage.blobServiceUri, credential: credential ?? createAzureCredential(settings) };
 }
 
 export interface Ledger {

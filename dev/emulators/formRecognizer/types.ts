@@ -5,14 +5,22 @@
  * behaviours the reference marks as inferred are configurable here.
  */
 
-/** v3.1 / v4 `api-version` query values (routes `formrecognizer/…` and `documentintelligence/…`). */
-export type DocumentApiVersion = '2023-07-31' | '2024-11-30';
-export const DOCUMENT_API_VERSIONS: readonly DocumentApiVersion[] = ['2023-07-31', '2024-11-30'];
+import {
+  DOCUMENT_MODELS_API_VERSIONS,
+  RETIRED_API_VERSIONS,
+  V2_API_VERSIONS,
+  type DocumentModelsApiVersion,
+  type RetiredApiVersion,
+} from '../../../src/common/apiVersions';
 
-/** Versions the emulator serves: v2 path segments and v3.1 / v4 `api-version` values. */
-export type ApiVersion = 'v2.0' | 'v2.1' | 'v2.0-preview' | DocumentApiVersion;
+/** v3.1 / v4 `api-version` query values (routes `formrecognizer/…` and `documentintelligence/…`). */
+export type DocumentApiVersion = DocumentModelsApiVersion;
+export const DOCUMENT_API_VERSIONS: readonly DocumentApiVersion[] = DOCUMENT_MODELS_API_VERSIONS;
+
+/** Versions the emulator serves: v2 path segments (also the retired ones, as the service did) and v3.1 / v4 `api-version` values. */
+export type ApiVersion = (typeof V2_API_VERSIONS)[number] | RetiredApiVersion | DocumentApiVersion;
 /** The v2 family (the default set when `apiVersions` is absent also includes {@link DOCUMENT_API_VERSIONS}). */
-export const ALL_API_VERSIONS: readonly ApiVersion[] = ['v2.0', 'v2.1', 'v2.0-preview'];
+export const ALL_API_VERSIONS: readonly ApiVersion[] = [...V2_API_VERSIONS, ...RETIRED_API_VERSIONS];
 
 export type ModelStatus = 'creating' | 'ready' | 'invalid';
 

@@ -1,0 +1,127 @@
+/**
+ * The typed, deeply frozen settings object and its parts. Secrets (keys, connection strings,
+ * SAS tokens) are never held here: only `{ setting: 'NAME' }` references (see secrets.ts).
+ */
+import type { ApiFamily, ApiVersion } from '../common/apiVersions';
+
+export type { ApiFamily, ApiVersion } from '../common/apiVersions';
+export { SUPPORTED_API_VERSIONS } from '../common/apiVersions';
+
+export type Env = Readonly<Record<string, string | undefined>>;
+
+/** Where a secret lives. `part: 'sasQuery'` means "the query string of that setting's URL". */
+export interface SecretRef {
+  readonly setting: string;
+  readonly part?: 'sasQuery';
+}
+
+/** How to authenticate to a Cognitive Services resource: a key held in a setting, or Microsoft Entra ID. */
+export type CredentialRef = { readonly kind: 'key'; readonly setting: string } | { readonly kind: 'entra' };
+
+export type StorageSettings =
+  | {
+      readonly kind: 'connectionString';
+      /** `AzureWebJobsStorage` (may hold an account key: a secret). */
+      readonly connectionString: SecretRef;
+      /** `UseDevelopmentStorage=true` (Azurite on its default ports). */
+      readonly developmentStorage: boolean;
+      /** Non-secret parts, for logs. */
+      readonly accountName?: string;
+      readonly blobEndpoint?: string;
+    }
+  | {
+      /** Identity-based: `AzureWebJobsStorage__accountName` / `__blobServiceUri` / `__queueServiceUri`. */
+      readonly kind: 'identity';
+      readonly accountName?: string;
+      readonly blobServiceUri: string;
+      readonly queueServiceUri: string;
+      readonly tableServiceUri?: string;
+      /** `AzureWebJobsStorage__clientId`: a user-assigned managed identity (not a secret). */
+      readonly clientId?: string;
+    };
+
+export interface ModelResource {
+  /** Azure region name, lower case, e.g. `westus2`. */
+  readonly region: string;
+  /** `https://<name>.cognitiveservices.azure.com`, no trailing slash. */
+  readonly endpoint: string;
+  /** ARM id `/subscriptions/…/providers/Microsoft.CognitiveServices/accounts/<name>`. */
+  readonly resourceId: string;
+  readonly credential: CredentialRef;
+}
+
+export interface TargetSettings extends ModelResource {
+  /** Send `x-ms-forms-copy-degrade: true` (encrypted source → unencrypted target). */
+  readonly allowDegrade: boolean;
+}
+
+export interface PacingSettings {
+  /** Management calls (authorize, copy, delete) per second per resource; S0 allows 5. */
+  readonly managementRequestsPerSecond: number;
+  /** First copy-status poll interval (the documented 1 s). */
+  readonly pollInitialSeconds: number;
+  /** Cap of the adaptive poll interval. */
+  readonly pollMaxSeconds: number;
+  /** Overall deadline of one copy (from start to verified). */
+  readonly copyDeadlineMinutes: number;
+}
+
+export const EXPORT_PLATFORMS = ['CoreML', 'TensorFlow', 'DockerFile', 'ONNX', 'VAIDK', 'OpenVino'] as const;
+export type ExportPlatformName = (typeof EXPORT_PLATFORMS)[number];
+export const EXPORT_FLAVORS: Readonly<Partial<Record<ExportPlatformName, readonly string[]>>> = {
+  DockerFile: ['Linux', 'Windows', 'ARM'],
+  TensorFlow: ['TensorFlowNormal', 'TensorFlowLite'],
+  ONNX: ['ONNX10', 'ONNX12'],
+};
+
+export interface ExportPlatform {
+  readonly platform: ExportPlatformName;
+  readonly flavor?: string;
+}
+
+/** A blob container, its SAS (if the setting carried one) split off as a secret reference. */
+export interface ContainerLocation {
+  /** Container URL without query string, e.g. `https://acct.blob.core.windows.net/backups`. */
+  readonly url: string;
+  /** Account (service) URL, e.g. `https://acct.blob.core.windows.net`. */
+  readonly accountUrl: string;
+  readonly containerName: string;
+  /** The SAS query string (without `?`), if the setting held one. */
+  readonly sas?: SecretRef;
+}
+
+export interface CustomVisionSettings {
+  readonly endpoint?: string;
+  readonly trainingKey?: SecretRef;
+  /** Empty → notifications are only recorded, no exports requested. */
+  readonly exportPlatforms: readonly ExportPlatform[];
+  readonly notificationQueue: string;
+  readonly backupContainer?: ContainerLocation;
+  readonly replicaContainer?: ContainerLocation;
+}
+
+export interface Settings {
+  readonly storage: StorageSettings;
+  /** Durable task hub name (`DR_TASK_HUB`, used by host.json `%DR_TASK_HUB%`). */
+  readonly taskHub: string;
+  readonly source: ModelResource;
+  readonly targets: readonly TargetSettings[];
+  readonly apiVersion: ApiVersion;
+  readonly apiFamily: ApiFamily;
+  /** Six-field NCRONTAB, whitespace normalized. */
+  readonly schedule: string;
+  readonly maxParallel: number;
+  readonly pacing: PacingSettings;
+  readonly ledgerContainer: string;
+  readonly customVision: CustomVisionSettings;
+  /** The managed identity of every Azure credential the app builds (`AZURE_CLIENT_ID` / `AzureWebJobsStorage__clientId`). */
+  readonly identity: IdentitySettings;
+}
+
+/** The managed identity every Azure credential of the app uses (see src/common/credential.ts). */
+export interface IdentitySettings {
+  /** A user-assigned managed identity's client id (not a secret); absent → the system-assigned one. */
+  readonly clientId?: string;
+  /** Where it came from: `AZURE_CLIENT_ID`, else `AzureWebJobsStorage__clientId` when that is all there is. */
+  readonly clientIdSetting?: 'AZURE_CLIENT_ID' | 'AzureWebJobsStorage__clientId';
+}
