@@ -41,11 +41,7 @@ import { backupBlobName, findExportBlobs, parseExportBlobName, sameGuid, type Ex
 import { FLAVORS_BY_PLATFORM, parsePlatform, sameName, EXPORT_PLATFORMS } from './flavors';
 import { checkModelUri, createModelUriPolicy, isLoopbackHost, type ModelUriPolicy } from './modelUri';
 import { isGuid, type ExportNotification } from './notifications';
-import {
-  BACKUP_CONTAINER_SETTING,
-  classifyStorageError,
-  configurationError,
-} from './storageAccess';
+import { BACKUP_CONTAINER_SETTING, classifyStorageError, configurationError } from './storageAccess';
 import type { ExportDownloadUri } from './trainingClient';
 
 export { classifyStorageError } from './storageAccess';
@@ -292,7 +288,8 @@ export class CustomVisionBackup {
       return first !== undefined ? parsePlatform(first) : undefined;
     };
     const mine = candidates.filter((b) => sameName(suffixPlatform(b), spec.platform));
-    if (mine.length > 0) return [...mine].sort((a, b) => b.lastModified - a.lastModified || (a.name < b.name ? -1 : 1))[0];
+    if (mine.length > 0)
+      return [...mine].sort((a, b) => b.lastModified - a.lastModified || (a.name < b.name ? -1 : 1))[0];
     const unnamed = candidates.filter((b) => suffixPlatform(b) === undefined);
     return unnamed.length === 1 ? unnamed[0] : undefined;
   }

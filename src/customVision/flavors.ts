@@ -111,7 +111,8 @@ export function normalizeExportSpecs(
         };
     }
     const key = exportLabel({ platform, ...(flavor ? { flavor } : {}) }).toLowerCase();
-    if (seen.has(key)) return { ok: false, message: `${settingName}: ${exportLabel({ platform, flavor })} is listed twice` };
+    if (seen.has(key))
+      return { ok: false, message: `${settingName}: ${exportLabel({ platform, flavor })} is listed twice` };
     seen.add(key);
     out.push(flavor ? { platform, flavor } : { platform });
   }

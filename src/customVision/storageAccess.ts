@@ -175,7 +175,8 @@ export function chooseContainerAccess(o: ChooseAccessOptions): ContainerAccess {
         'connectionKey',
         new ContainerClient(ref.url, new StorageSharedKeyCredential(account, st.accountKey), opts),
       );
-    if (st.sas) return made('connectionSas', new ContainerClient(`${ref.url}?${st.sas}`, new AnonymousCredential(), opts));
+    if (st.sas)
+      return made('connectionSas', new ContainerClient(`${ref.url}?${st.sas}`, new AnonymousCredential(), opts));
   }
   return made('tokenCredential', new ContainerClient(ref.url, o.tokenCredential({}), opts));
 }

@@ -120,8 +120,7 @@ export type RequestExportResult = { alreadyQueued: false; export: ExportInfo } |
 
 /** {@link CustomVisionTrainingClient.ensureExport}: requested now, or already there (as GetExports says). */
 export type EnsureExportResult =
-  | { state: 'requested'; export: ExportInfo }
-  | { state: 'alreadyQueued'; export?: ExportInfo };
+  { state: 'requested'; export: ExportInfo } | { state: 'alreadyQueued'; export?: ExportInfo };
 
 export interface TrainingClientOptions {
   /** `https://{resource}.cognitiveservices.azure.com` (http only for a loopback emulator). */
@@ -161,7 +160,12 @@ export interface CustomVisionTrainingApi {
 
 const ALREADY_QUEUED_CODE = 'BadRequestExportAlreadyInProgress';
 const DR_MODE_CODE = 'ForbiddenDRModeEnabled';
-const NOT_FOUND_CODES = new Set(['NotFoundProject', 'NotFoundIteration', 'BadRequestProjectNotFound', 'BadRequestIterationNotFound']);
+const NOT_FOUND_CODES = new Set([
+  'NotFoundProject',
+  'NotFoundIteration',
+  'BadRequestProjectNotFound',
+  'BadRequestIterationNotFound',
+]);
 const INVALID_PLATFORM_CODE = 'ErrorExporterInvalidPlatform';
 const TRAINING_CODE = 'BadRequestExportWhileTraining';
 const VALIDATION_CODE = 'BadRequestExportValidationFailed';
