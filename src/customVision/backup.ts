@@ -24,7 +24,8 @@
  * host retries); a missing blob or refused access is {@link CvPermanentError}.
  */
 import { createHash } from 'node:crypto';
-import { Transform, pipeline, type Readable } from 'node:stream';
+import { Readable, Transform, pipeline } from 'node:stream';
+import type { ReadableStream as WebReadableStream } from 'node:stream/web';
 import {
   BlobSASPermissions,
   ContainerClient,
@@ -35,9 +36,16 @@ import {
   type BlobClient,
   type BlobGetPropertiesResponse,
 } from '@azure/storage-blob';
-import { CustomVisionError, CvPermanentError, CvTransientError, CvValidationError, type CvOperation } from './errors';
+import { CvPermanentError, CvTransientError, CvValidationError, type CvOperation } from './errors';
+import { backupBlobName, findExportBlobs, parseExportBlobName, sameGuid, type ExportBlobListing } from './blobNames';
+import { FLAVORS_BY_PLATFORM, parsePlatform, sameName, EXPORT_PLATFORMS } from './flavors';
 import { checkModelUri, createModelUriPolicy, isLoopbackHost, type ModelUriPolicy } from './modelUri';
 import { isGuid, type ExportNotification } from './notifications';
+import { BACKUP_CONTAINER_SETTING, classifyStorageError, configurationError } from './storageAccess';
+import type { ExportDownloadUri } from './trainingClient';
+
+export { classifyStorageError } from './storageAccess';
+export { backupBlobName } from './blobNames';
 
 /** Structural `TokenCredential` (from `@azure/identity`, e.g. `DefaultAzureCredential`). */
 export interface TokenCredentialLike {
@@ -70,9 +78,13 @@ export interface ReplicaRecord {
 export interface BackupRecord {
   projectId: string;
   iterationId: string;
-  /** From the blob name `{projectId} - {iterationId}.{platform}`. */
+  /** From GetExports when the caller knows it, else from the blob name `{projectId} - {iterationId}.{platform}`. */
   platform: string;
+  /** The export's flavor (from GetExports); part of `blobName` when set. */
+  flavor?: string;
   blobName: string;
+  /** Set when the bytes were copied from GetExports' `downloadUri` (the ledger's `source: downloadUri`). */
+  copiedFromDownloadUri?: true;
   /** Backup blob URL, no SAS. */
   location: string;
   sizeBytes: number;
@@ -108,8 +120,12 @@ export function parseBackupBlobName(
   return { projectId: m[1].toLowerCase(), iterationId: m[2].toLowerCase(), platform: m[3] as string };
 }
 
-export function backupBlobName(projectId: string, iterationId: string, platform: string): string {
-  return `${projectId} - ${iterationId}.${platform}`;
+/** What an export is, as GetExports says (platform and flavor are never taken from a blob name). */
+export interface ExportIdentity {
+  projectId: string;
+  iterationId: string;
+  platform: string;
+  flavor?: string;
 }
 
 function isTokenCredential(c: unknown): c is TokenCredentialLike {
@@ -126,33 +142,6 @@ export function containerClientFrom(t: ContainerTarget): ContainerClient {
 function locationOf(client: { url: string }): string {
   const u = new URL(client.url);
   return `${u.protocol}//${u.host}${u.pathname}`;
-}
-
-/** Maps a storage SDK failure to the Custom Vision error hierarchy (no URL, no SAS in the message). */
-export function classifyStorageError(e: unknown, operation: CvOperation, what: string): CustomVisionError {
-  if (e instanceof CustomVisionError) return e;
-  if (e instanceof RestError) {
-    const status = e.statusCode;
-    const code = typeof e.code === 'string' ? e.code : undefined;
-    const base = {
-      operation,
-      ...(status !== undefined ? { status } : {}),
-      ...(code !== undefined ? { serviceCode: code } : {}),
-    };
-    const msg = `${operation}: ${what}: storage ${status !== undefined ? `HTTP ${status}` : 'request failed'}${code ? ` (${code})` : ''}`;
-    if (status === undefined) return new CvTransientError(msg, { ...base, reason: 'network' });
-    if (status === 404) return new CvPermanentError(msg, { ...base, reason: 'blobNotFound' });
-    if (status === 401 || status === 403) return new CvPermanentError(msg, { ...base, reason: 'storageRejected' });
-    if (status === 408) return new CvTransientError(msg, { ...base, reason: 'timeout' });
-    if (status === 409 || status === 412 || status === 429 || status >= 500)
-      return new CvTransientError(msg, { ...base, reason: 'storageUnavailable' });
-    return new CvPermanentError(msg, { ...base, reason: 'storageRejected' });
-  }
-  const name = e instanceof Error ? e.name : 'Error';
-  return new CvTransientError(
-    `${operation}: ${what}: ${name === 'AbortError' ? 'aborted' : 'network or stream failure'}`,
-    { operation, reason: 'network' },
-  );
 }
 
 async function getPropertiesOrUndefined(
@@ -261,36 +250,139 @@ export class CustomVisionBackup {
     return [await this.backupBlob(check.location.blobName, { projectId: n.projectId, iterationId: n.iterationId })];
   }
 
-  /** Backs up every exported model blob of one iteration (one per platform). */
+  /** Backs up every exported model blob of one iteration found in the backup container (any accepted name form). */
   async backupIteration(projectId: string, iterationId: string): Promise<BackupRecord[]> {
-    const names: string[] = [];
-    for (const prefix of new Set([
-      `${projectId} - ${iterationId}.`,
-      `${projectId.toLowerCase()} - ${iterationId.toLowerCase()}.`,
-    ])) {
-      try {
-        for await (const item of this.backupContainer.listBlobsFlat({ prefix })) names.push(item.name);
-      } catch (e) {
-        throw classifyStorageError(e, 'listBackupBlobs', 'listing the backup container');
-      }
-    }
+    const found = await this.listExportBlobs(projectId, iterationId);
     const out: BackupRecord[] = [];
-    for (const name of [...new Set(names)].sort()) out.push(await this.backupBlob(name, { projectId, iterationId }));
+    for (const b of found) out.push(await this.backupBlob(b.name, { projectId, iterationId }));
     return out;
   }
 
-  /** Backs up one blob of the backup container (name `{projectId} - {iterationId}.{platform}`). */
-  async backupBlob(blobName: string, expected?: { projectId: string; iterationId: string }): Promise<BackupRecord> {
-    const parsed = parseBackupBlobName(blobName);
+  /** The blobs of the backup container that identify this project and iteration (any accepted form). */
+  async listExportBlobs(projectId: string, iterationId: string): Promise<ExportBlobListing[]> {
+    try {
+      return await findExportBlobs(this.backupContainer, projectId, iterationId);
+    } catch (e) {
+      throw classifyStorageError(e, 'listBackupBlobs', 'listing the backup container');
+    }
+  }
+
+  /**
+   * The blob the service wrote for this export in the backup container, or undefined.
+   * Candidates are the blobs naming the project and iteration (any form), except the app's
+   * own per-flavor copies; among those whose suffix starts with the platform
+   * (case-insensitive) the newest wins; a single candidate whose suffix names no known
+   * platform is taken as well (an unconfirmed naming). Platform and flavor are the caller's
+   * (from GetExports), never read from the name.
+   */
+  async locateExportBlob(spec: ExportIdentity): Promise<ExportBlobListing | undefined> {
+    const all = await this.listExportBlobs(spec.projectId, spec.iterationId);
+    const own = new Set(
+      Object.values(FLAVORS_BY_PLATFORM)
+        .flat()
+        .flatMap((f) => EXPORT_PLATFORMS.map((p) => backupBlobName(spec.projectId, spec.iterationId, p, f))),
+    );
+    const candidates = all.filter((b) => !own.has(b.name));
+    const suffixPlatform = (b: ExportBlobListing): string | undefined => {
+      const first = parseExportBlobName(b.name)?.suffix.split('.')[0];
+      return first !== undefined ? parsePlatform(first) : undefined;
+    };
+    const mine = candidates.filter((b) => sameName(suffixPlatform(b), spec.platform));
+    if (mine.length > 0)
+      return [...mine].sort((a, b) => b.lastModified - a.lastModified || (a.name < b.name ? -1 : 1))[0];
+    const unnamed = candidates.filter((b) => suffixPlatform(b) === undefined);
+    return unnamed.length === 1 ? unnamed[0] : undefined;
+  }
+
+  /**
+   * Backs up one export that Custom Vision reports `Done` (platform and flavor from
+   * GetExports): finds the blob the service wrote ({@link locateExportBlob}); without a
+   * flavor that blob is the backup; with a flavor it is first copied inside the backup
+   * container to the per-flavor name {@link backupBlobName}, so the next flavor of the same
+   * platform (which the service writes to the same name) cannot overwrite it. Throws
+   * `blobNotFound` when there is no such blob (then use {@link backupFromDownloadUri}).
+   * Idempotent: an existing per-flavor copy is re-verified, not copied again.
+   */
+  async backupExportedModel(spec: ExportIdentity): Promise<BackupRecord> {
+    const flavor = spec.flavor;
+    if (flavor) {
+      const target = backupBlobName(spec.projectId, spec.iterationId, spec.platform, flavor);
+      const existing = await getPropertiesOrUndefined(
+        this.backupContainer.getBlobClient(target),
+        'readBackupBlob',
+        'reading the per-flavor backup blob',
+      );
+      if (!existing) {
+        const found = await this.locateExportBlob(spec);
+        if (!found) throw this.#noBlob(spec);
+        await this.#copyInsideBackup(found.name, target);
+      }
+      return this.backupBlob(target, spec);
+    }
+    const found = await this.locateExportBlob(spec);
+    if (!found) throw this.#noBlob(spec);
+    return this.backupBlob(found.name, spec);
+  }
+
+  /**
+   * The export is `Done` but its blob is not in the backup container (integration added
+   * later, blob deleted, unexpected naming): server-side copy from GetExports' `downloadUri`
+   * (a SAS valid about 24 h) to {@link backupBlobName} in the backup container, then back up
+   * that blob. The SAS is used for this one call only: never stored, logged, returned or put
+   * in an error message. Falls back to streaming (download with the SAS, upload while
+   * hashing) when storage cannot copy from that URL (Azurite outside its own instance, 501,
+   * blobs over 256 MiB). The record has `copiedFromDownloadUri: true`.
+   */
+  async backupFromDownloadUri(spec: ExportIdentity, downloadUri: ExportDownloadUri): Promise<BackupRecord> {
+    const target = this.backupContainer.getBlockBlobClient(
+      backupBlobName(spec.projectId, spec.iterationId, spec.platform, spec.flavor),
+    );
+    const metadata = {
+      cvprojectid: spec.projectId.toLowerCase(),
+      cviterationid: spec.iterationId.toLowerCase(),
+      cvplatform: spec.platform,
+      ...(spec.flavor ? { cvflavor: spec.flavor } : {}),
+      cvsource: 'downloadUri',
+    };
+    let copied = false;
+    if (this.#copyMode !== 'stream') {
+      try {
+        await target.syncCopyFromURL(downloadUri.reveal(), { metadata });
+        copied = true;
+      } catch (e) {
+        const err = classifyStorageError(e, 'copyFromDownloadUri', 'copying from the export download URI');
+        const status = e instanceof RestError ? e.statusCode : undefined;
+        // The destination refused us, or the service is busy: say so. Anything else: stream.
+        if (err.kind === 'configuration' && (e as RestError).code !== 'CannotVerifyCopySource') throw err;
+        if (err.retryable && status !== 404 && status !== 501) throw err;
+        if (this.#copyMode === 'server') throw err;
+      }
+    }
+    if (!copied) await this.#streamFromUri(downloadUri, target, metadata);
+    const record = await this.backupBlob(target.name, spec);
+    record.copiedFromDownloadUri = true;
+    return record;
+  }
+
+  /**
+   * Backs up one blob of the backup container. Any accepted name form
+   * (see blobNames.ts); `expected` ids must match (case-insensitive, with or without
+   * dashes). Platform and flavor come from `expected` when given (GetExports), else the
+   * platform from the name's suffix.
+   */
+  async backupBlob(
+    blobName: string,
+    expected?: { projectId: string; iterationId: string; platform?: string; flavor?: string },
+  ): Promise<BackupRecord> {
+    const parsed = parseExportBlobName(blobName);
     if (!parsed)
-      throw new CvPermanentError(`backup blob name does not follow '{projectId} - {iterationId}.{platform}'`, {
+      throw new CvPermanentError(`backup blob name does not identify a project and an iteration`, {
         operation: 'readBackupBlob',
         reason: 'blobNameMismatch',
       });
     if (
       expected &&
-      (parsed.projectId !== expected.projectId.toLowerCase() ||
-        parsed.iterationId !== expected.iterationId.toLowerCase())
+      (!sameGuid(parsed.projectId, expected.projectId) || !sameGuid(parsed.iterationId, expected.iterationId))
     )
       throw new CvPermanentError(
         `backup blob ${parsed.projectId} - ${parsed.iterationId} does not belong to iteration ${expected.iterationId} of project ${expected.projectId}`,
@@ -306,15 +398,17 @@ export class CustomVisionBackup {
     } catch (e) {
       throw classifyStorageError(e, 'readBackupBlob', 'reading the backup blob properties');
     }
+    const fromName = parsed.suffix.split('.')[0] as string;
     const record: BackupRecord = {
       projectId: parsed.projectId,
       iterationId: parsed.iterationId,
-      platform: parsed.platform,
+      platform: expected?.platform ?? parsePlatform(fromName) ?? fromName,
       blobName,
       location: locationOf(source),
       sizeBytes: props.contentLength ?? 0,
       lastModified: (props.lastModified ?? new Date(0)).toISOString(),
     };
+    if (expected?.flavor) record.flavor = expected.flavor;
     if (props.etag) record.etag = props.etag;
     if (props.contentMD5 && props.contentMD5.length > 0) record.md5 = Buffer.from(props.contentMD5).toString('base64');
     if (!this.replicaContainer) {
@@ -324,6 +418,90 @@ export class CustomVisionBackup {
     }
     record.replica = await this.#replicate(source, props, record, this.replicaContainer);
     return record;
+  }
+
+  #noBlob(spec: ExportIdentity): CvPermanentError {
+    return new CvPermanentError(
+      `the export ${spec.platform}${spec.flavor ? `/${spec.flavor}` : ''} of iteration ${spec.iterationId} is not in the backup container`,
+      { operation: 'listBackupBlobs', reason: 'blobNotFound' },
+    );
+  }
+
+  /** Copies a blob to another name inside the backup container (server-side with a short SAS or token; else streamed). */
+  async #copyInsideBackup(sourceName: string, targetName: string): Promise<void> {
+    const source = this.backupContainer.getBlobClient(sourceName);
+    const target = this.backupContainer.getBlockBlobClient(targetName);
+    let props: BlobGetPropertiesResponse;
+    try {
+      props = await source.getProperties();
+    } catch (e) {
+      throw classifyStorageError(e, 'readBackupBlob', 'reading the exported blob properties');
+    }
+    const metadata: Record<string, string> = { cvsourceblob: encodeURIComponent(sourceName).slice(0, 1000) };
+    const cred = this.backupContainer.credential;
+    const serverOk =
+      this.#copyMode !== 'stream' &&
+      (cred instanceof StorageSharedKeyCredential || isTokenCredential(cred)) &&
+      (props.contentLength ?? 0) <= MAX_SYNC_COPY_BYTES;
+    if (serverOk) {
+      const copySource = await this.#authorizedSource(source);
+      try {
+        await target.syncCopyFromURL(copySource.url, {
+          metadata,
+          ...(props.etag ? { sourceConditions: { ifMatch: props.etag } } : {}),
+          ...(copySource.bearer ? { sourceAuthorization: { scheme: 'Bearer', value: copySource.bearer } } : {}),
+        });
+      } catch (e) {
+        throw classifyStorageError(e, 'readBackupBlob', 'copying the export to its per-flavor name');
+      }
+      return;
+    }
+    await this.#streamCopy(source, props, target, metadata, 'readBackupBlob');
+  }
+
+  async #streamFromUri(
+    uri: ExportDownloadUri,
+    target: ReturnType<ContainerClient['getBlockBlobClient']>,
+    metadata: Record<string, string>,
+  ): Promise<void> {
+    const op: CvOperation = 'copyFromDownloadUri';
+    let res: Response;
+    try {
+      res = await fetch(uri.reveal(), { redirect: 'error' });
+    } catch {
+      throw new CvTransientError(`${op}: network failure reading the export download URI`, {
+        operation: op,
+        reason: 'network',
+      });
+    }
+    if (!res.ok || !res.body) {
+      await res.body?.cancel().catch(() => undefined);
+      const status = res.status;
+      if (status === 429 || status >= 500)
+        throw new CvTransientError(`${op}: HTTP ${status} reading the export download URI`, {
+          operation: op,
+          status,
+          reason: 'storageUnavailable',
+        });
+      // 403: the SAS expired (about 24 h after the export); 404: the service removed the blob.
+      throw new CvPermanentError(`${op}: HTTP ${status} reading the export download URI (expired or removed)`, {
+        operation: op,
+        status,
+        reason: 'blobNotFound',
+      });
+    }
+    const body = Readable.fromWeb(res.body as unknown as WebReadableStream);
+    const hasher = new Hasher();
+    pipeline(body, hasher, (err) => {
+      if (err) hasher.destroy(err);
+    });
+    try {
+      await target.uploadStream(hasher, 4 * 1024 * 1024, 2, { metadata });
+      await target.setHTTPHeaders({ blobContentMD5: hasher.md5.digest() });
+    } catch (e) {
+      hasher.destroy();
+      throw classifyStorageError(e, op, 'streaming the export download to the backup container');
+    }
   }
 
   async #replicate(
@@ -365,6 +543,7 @@ export class CustomVisionBackup {
       cvprojectid: record.projectId,
       cviterationid: record.iterationId,
       cvplatform: record.platform,
+      ...(record.flavor ? { cvflavor: record.flavor } : {}),
       cvsource: record.location,
     };
     if (method === 'server') {
@@ -440,11 +619,8 @@ export class CustomVisionBackup {
       } catch {
         token = null;
       }
-      if (!token)
-        throw new CvTransientError('copyToReplica: could not get a storage token for the copy source', {
-          operation: 'copyToReplica',
-          reason: 'network',
-        });
+      // No token for the backup container's own identity: a setting to fix, not a passing fault.
+      if (!token) throw configurationError(BACKUP_CONTAINER_SETTING, 'copyToReplica', 'credentialUnavailable');
       return { url: locationOf(source), bearer: token.token };
     }
     throw new CvValidationError(
@@ -458,6 +634,7 @@ export class CustomVisionBackup {
     props: BlobGetPropertiesResponse,
     target: ReturnType<ContainerClient['getBlockBlobClient']>,
     metadata: Record<string, string>,
+    operation: CvOperation = 'copyToReplica',
   ): Promise<{ md5: string; sha256: string; bytes: number }> {
     const hasher = new Hasher();
     try {
@@ -477,7 +654,7 @@ export class CustomVisionBackup {
       });
     } catch (e) {
       hasher.destroy();
-      throw classifyStorageError(e, 'copyToReplica', 'streaming the backup blob to the replica');
+      throw classifyStorageError(e, operation, 'streaming the backup blob');
     }
     return { md5: hasher.md5.digest('base64'), sha256: hasher.sha256.digest('hex'), bytes: hasher.bytes };
   }

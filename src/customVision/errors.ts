@@ -11,6 +11,7 @@
  * | `transient` | retry later, bounded (a queue function throws so the host retries)       |
  * | `permanent` | stop; record the reason (`reason`, `serviceCode`, `message`)             |
  * | `validation`| refused before any request was made: a bug or a hostile input           |
+ * | `configuration` | a setting is wrong (no credential, access denied): fix the named setting; never retried |
  *
  * No training key, SAS or account key ever appears in `message`: every message goes
  * through {@link scrubSecrets} (the client also removes its exact key first).
@@ -27,7 +28,7 @@ import {
 export { MAX_MESSAGE_LENGTH, REDACTED } from '../common/serviceError';
 export { retryAfterFromHeaders as retryAfterMsFromHeaders } from '../common/retryAfter';
 
-export type CvErrorKind = 'throttled' | 'transient' | 'permanent' | 'validation';
+export type CvErrorKind = 'throttled' | 'transient' | 'permanent' | 'validation' | 'configuration';
 
 export type CvFailureReason =
   // throttled
@@ -39,6 +40,7 @@ export type CvFailureReason =
   | 'unexpectedResponse'
   | 'iterationTraining'
   | 'storageUnavailable'
+  | 'projectReadOnly'
   // permanent
   | 'unauthenticated'
   | 'forbidden'
@@ -51,6 +53,9 @@ export type CvFailureReason =
   | 'blobNameMismatch'
   | 'replicaMismatch'
   | 'storageRejected'
+  // configuration
+  | 'credentialUnavailable'
+  | 'storageAccessDenied'
   // validation
   | 'invalidArgument'
   | 'foreignModelUri';
@@ -64,7 +69,9 @@ export type CvOperation =
   | 'hashBlob'
   | 'copyToReplica'
   | 'verifyReplica'
-  | 'listBackupBlobs';
+  | 'listBackupBlobs'
+  | 'probeContainer'
+  | 'copyFromDownloadUri';
 
 export type CvErrorInit = ServiceErrorInit<CvFailureReason, CvOperation>;
 
@@ -120,6 +127,24 @@ export class CvPermanentError extends CustomVisionError {
 export class CvValidationError extends CustomVisionError {
   readonly kind = 'validation' as const;
   override readonly name: string = 'CvValidationError';
+}
+
+/**
+ * A setting is wrong: no credential could be obtained for a container
+ * (`CredentialUnavailableError`, `AuthenticationError`) or storage refused it (401/403).
+ * The message names the setting (`setting`, e.g. `CV_BACKUP_CONTAINER_URL`). Retrying
+ * cannot help until an operator fixes it, so it is not `retryable`.
+ */
+export class CvConfigurationError extends CustomVisionError {
+  readonly kind = 'configuration' as const;
+  override readonly name = 'CvConfigurationError';
+  /** The setting to fix. */
+  readonly setting: string;
+  constructor(message: string, init: CvErrorInit & { setting: string }) {
+    const { setting, ...rest } = init;
+    super(message, rest);
+    this.setting = setting;
+  }
 }
 
 export function isCustomVisionError(e: unknown): e is CustomVisionError {

@@ -4,3 +4,6 @@ export * from './modelUri';
 export * from './notifications';
 export * from './trainingClient';
 export * from './backup';
+export * from './blobNames';
+export * from './flavors';
+export * from './storageAccess';

@@ -25,48 +25,91 @@ import {
 } from './errors';
 import { isGuid } from './notifications';
 import { isLoopbackHost } from './modelUri';
+import {
+  EXPORT_PLATFORMS,
+  FLAVORS_BY_PLATFORM,
+  parseFlavor,
+  parsePlatform,
+  sameName,
+  type ExportFlavor,
+  type ExportPlatform,
+} from './flavors';
 
 export const TRAINING_API_PATH = '/customvision/v3.3/Training';
 
-export type ExportPlatform = 'CoreML' | 'TensorFlow' | 'DockerFile' | 'ONNX' | 'VAIDK' | 'OpenVino';
-export const EXPORT_PLATFORMS: readonly ExportPlatform[] = [
-  'CoreML',
-  'TensorFlow',
-  'DockerFile',
-  'ONNX',
-  'VAIDK',
-  'OpenVino',
-];
-export type ExportFlavor = 'Linux' | 'Windows' | 'ONNX10' | 'ONNX12' | 'ARM' | 'TensorFlowNormal' | 'TensorFlowLite';
-export const EXPORT_FLAVORS: readonly ExportFlavor[] = [
-  'Linux',
-  'Windows',
-  'ONNX10',
-  'ONNX12',
-  'ARM',
-  'TensorFlowNormal',
-  'TensorFlowLite',
-];
+export { EXPORT_FLAVORS, EXPORT_PLATFORMS, type ExportFlavor, type ExportPlatform } from './flavors';
+
+/**
+ * The export states the app acts on. The service's enum is open (`modelAsString`): a value
+ * it does not know is reported as `Exporting` ("not done yet", with the text kept in
+ * `statusText`), never an exception that fails every platform.
+ */
 export type ExportState = 'Exporting' | 'Done' | 'Failed';
+
+/**
+ * Back-off for `ForbiddenDRModeEnabled` (403): the project is read-only while Custom Vision
+ * runs it from its disaster-recovery copy. That lasts for the failover (minutes to hours),
+ * not seconds, and every call in the meantime costs from the 10 TPS budget, so wait 15 min.
+ */
+export const DR_MODE_RETRY_MS = 15 * 60_000;
+
+/**
+ * GetExports' `downloadUri`: a SAS URL of Custom Vision's own blob, valid about 24 h. A
+ * secret: it serializes, prints and inspects as `[redacted]`; only {@link reveal} gives the
+ * URL, for the one storage call that copies from it.
+ */
+export class ExportDownloadUri {
+  readonly #url: string;
+  constructor(url: string) {
+    this.#url = url;
+  }
+  reveal(): string {
+    return this.#url;
+  }
+  toJSON(): string {
+    return REDACTED;
+  }
+  toString(): string {
+    return REDACTED;
+  }
+  [Symbol.for('nodejs.util.inspect.custom')](): string {
+    return `ExportDownloadUri(${REDACTED})`;
+  }
+}
 
 export interface Iteration {
   id: string;
   projectId: string;
   name: string;
-  /** e.g. `Completed`, `Training`, `Failed`. */
+  /** e.g. `New`, `Training`, `Completed`, `Failed`; open: any other text means "not done yet". */
   status: string;
   created?: string;
   lastModified?: string;
   trainedAt?: string;
   exportable: boolean;
+  /** Canonical platform names where known; `null` from the service becomes []. */
   exportableTo: string[];
   domainId?: string;
   publishName?: string;
+  classificationType?: string;
+  trainingType?: string;
+  reservedBudgetInHours?: number;
+  trainingTimeInMinutes?: number;
+  originalPublishResourceId?: string;
+}
+
+/** True only for status `Completed` (case-insensitive); `New`, `Training`, unknown text: not (yet). */
+export function isIterationCompleted(it: { status: string }): boolean {
+  return it.status.toLowerCase() === 'completed';
 }
 
 export interface ExportInfo {
+  /** Canonical casing when known, else as the service wrote it. */
   platform: string;
   status: ExportState;
+  /** The service's status text (differs from `status` only for a value the app does not know). */
+  statusText: string;
+  /** Canonical casing when known, else as the service wrote it. */
   flavor?: string;
   /** True when the service returned a (SAS) download URI; the URI itself is never exposed. */
   hasDownloadUri: boolean;
@@ -74,6 +117,10 @@ export interface ExportInfo {
 }
 
 export type RequestExportResult = { alreadyQueued: false; export: ExportInfo } | { alreadyQueued: true };
+
+/** {@link CustomVisionTrainingClient.ensureExport}: requested now, or already there (as GetExports says). */
+export type EnsureExportResult =
+  { state: 'requested'; export: ExportInfo } | { state: 'alreadyQueued'; export?: ExportInfo };
 
 export interface TrainingClientOptions {
   /** `https://{resource}.cognitiveservices.azure.com` (http only for a loopback emulator). */
@@ -93,13 +140,33 @@ export interface CustomVisionTrainingApi {
   requestExport(
     projectId: string,
     iterationId: string,
-    platform: ExportPlatform,
-    flavor?: ExportFlavor,
+    platform: ExportPlatform | string,
+    flavor?: ExportFlavor | string,
   ): Promise<RequestExportResult>;
   listExports(projectId: string, iterationId: string): Promise<ExportInfo[]>;
+  ensureExport?(
+    projectId: string,
+    iterationId: string,
+    platform: ExportPlatform | string,
+    flavor?: ExportFlavor | string,
+  ): Promise<EnsureExportResult>;
+  getExportDownloadUri?(
+    projectId: string,
+    iterationId: string,
+    platform: string,
+    flavor?: string,
+  ): Promise<ExportDownloadUri | undefined>;
 }
 
 const ALREADY_QUEUED_CODE = 'BadRequestExportAlreadyInProgress';
+const DR_MODE_CODE = 'ForbiddenDRModeEnabled';
+const NOT_FOUND_CODES = new Set([
+  'NotFoundProject',
+  'NotFoundIteration',
+  'BadRequestProjectNotFound',
+  'BadRequestIterationNotFound',
+]);
+const INVALID_PLATFORM_CODE = 'ErrorExporterInvalidPlatform';
 const TRAINING_CODE = 'BadRequestExportWhileTraining';
 const VALIDATION_CODE = 'BadRequestExportValidationFailed';
 
@@ -115,24 +182,42 @@ function toIteration(v: unknown): Iteration | undefined {
     name: typeof v.name === 'string' ? v.name : '',
     status: v.status,
     exportable: v.exportable === true,
-    exportableTo: Array.isArray(v.exportableTo) ? v.exportableTo.filter((p): p is string => typeof p === 'string') : [],
+    exportableTo: Array.isArray(v.exportableTo)
+      ? v.exportableTo.filter((p): p is string => typeof p === 'string').map((p) => parsePlatform(p) ?? p)
+      : [],
   };
-  for (const k of ['created', 'lastModified', 'trainedAt', 'domainId', 'publishName'] as const) {
+  for (const k of [
+    'created',
+    'lastModified',
+    'trainedAt',
+    'domainId',
+    'publishName',
+    'classificationType',
+    'trainingType',
+    'originalPublishResourceId',
+  ] as const) {
     const x = v[k];
     if (typeof x === 'string') it[k] = x;
+  }
+  for (const k of ['reservedBudgetInHours', 'trainingTimeInMinutes'] as const) {
+    const x = v[k];
+    if (typeof x === 'number' && Number.isFinite(x)) it[k] = x;
   }
   return it;
 }
 
+const KNOWN_STATES: readonly ExportState[] = ['Exporting', 'Done', 'Failed'];
+
 function toExport(v: unknown): ExportInfo | undefined {
-  if (!isRecord(v) || typeof v.platform !== 'string') return undefined;
-  if (v.status !== 'Exporting' && v.status !== 'Done' && v.status !== 'Failed') return undefined;
+  if (!isRecord(v) || typeof v.platform !== 'string' || typeof v.status !== 'string') return undefined;
+  const known = KNOWN_STATES.find((s) => s.toLowerCase() === (v.status as string).toLowerCase());
   const e: ExportInfo = {
-    platform: v.platform,
-    status: v.status,
+    platform: parsePlatform(v.platform) ?? v.platform,
+    status: known ?? 'Exporting',
+    statusText: v.status,
     hasDownloadUri: typeof v.downloadUri === 'string' && v.downloadUri !== '',
   };
-  if (typeof v.flavor === 'string' && v.flavor !== '') e.flavor = v.flavor;
+  if (typeof v.flavor === 'string' && v.flavor !== '') e.flavor = parseFlavor(v.flavor) ?? v.flavor;
   if (typeof v.newerVersionAvailable === 'boolean') e.newerVersionAvailable = v.newerVersionAvailable;
   return e;
 }
@@ -203,23 +288,30 @@ export class CustomVisionTrainingClient implements CustomVisionTrainingApi {
     return out as Iteration[];
   }
 
+  /**
+   * ExportIteration. Platform and flavor in any casing (sent canonical); the flavor must be
+   * one of the platform's. `BadRequestExportAlreadyInProgress` (also answered after the
+   * export is Done) is `{alreadyQueued: true}`: settle from GetExports ({@link ensureExport}).
+   */
   async requestExport(
     projectId: string,
     iterationId: string,
-    platform: ExportPlatform,
-    flavor?: ExportFlavor,
+    platformText: ExportPlatform | string,
+    flavorText?: ExportFlavor | string,
   ): Promise<RequestExportResult> {
     this.#ids('requestExport', { projectId, iterationId });
-    if (!EXPORT_PLATFORMS.includes(platform))
+    const platform = parsePlatform(platformText);
+    if (!platform)
       throw new CvValidationError(`platform must be one of ${EXPORT_PLATFORMS.join(', ')}`, {
         reason: 'invalidArgument',
         operation: 'requestExport',
       });
-    if (flavor !== undefined && !EXPORT_FLAVORS.includes(flavor))
-      throw new CvValidationError(`flavor must be one of ${EXPORT_FLAVORS.join(', ')}`, {
-        reason: 'invalidArgument',
-        operation: 'requestExport',
-      });
+    const flavor = flavorText === undefined || flavorText === '' ? undefined : parseFlavor(flavorText);
+    if (flavorText !== undefined && flavorText !== '' && (!flavor || !FLAVORS_BY_PLATFORM[platform].includes(flavor)))
+      throw new CvValidationError(
+        `flavor of ${platform} must be one of ${FLAVORS_BY_PLATFORM[platform].join(', ') || '(none)'}`,
+        { reason: 'invalidArgument', operation: 'requestExport' },
+      );
     const q = new URLSearchParams({ platform });
     if (flavor !== undefined) q.set('flavor', flavor);
     try {
@@ -244,6 +336,63 @@ export class CustomVisionTrainingClient implements CustomVisionTrainingApi {
     const out = body.json.map(toExport);
     if (out.some((x) => x === undefined)) throw this.#unexpected('listExports', 'an array of Export');
     return out as ExportInfo[];
+  }
+
+  /**
+   * Requests the export, and when the service answers "already queued" (which it also does
+   * after the export is Done) settles from GetExports: the matching export (platform and
+   * flavor compared case-insensitively; Done first, then Exporting, then Failed), or none.
+   */
+  async ensureExport(
+    projectId: string,
+    iterationId: string,
+    platform: ExportPlatform | string,
+    flavor?: ExportFlavor | string,
+  ): Promise<EnsureExportResult> {
+    const r = await this.requestExport(projectId, iterationId, platform, flavor);
+    if (!r.alreadyQueued) return { state: 'requested', export: r.export };
+    const mine = (await this.listExports(projectId, iterationId)).filter(
+      (e) => sameName(e.platform, platform) && sameName(e.flavor, flavor),
+    );
+    const best = (['Done', 'Exporting', 'Failed'] as const)
+      .map((s) => mine.find((e) => e.status === s))
+      .find((e) => e !== undefined);
+    return best ? { state: 'alreadyQueued', export: best } : { state: 'alreadyQueued' };
+  }
+
+  /**
+   * GetExports' `downloadUri` of the `Done` export of this platform and flavor, wrapped so it
+   * cannot leak ({@link ExportDownloadUri}); undefined while exporting (the service sends
+   * `null`) or when not listed. Refused (validation) when it is not https (http only on loopback).
+   */
+  async getExportDownloadUri(
+    projectId: string,
+    iterationId: string,
+    platform: string,
+    flavor?: string,
+  ): Promise<ExportDownloadUri | undefined> {
+    this.#ids('listExports', { projectId, iterationId });
+    const body = await this.#call('listExports', 'GET', `/projects/${projectId}/iterations/${iterationId}/export`);
+    if (!Array.isArray(body.json)) throw this.#unexpected('listExports', 'an array of Export');
+    for (const raw of body.json) {
+      const e = toExport(raw);
+      if (!e || e.status !== 'Done' || !sameName(e.platform, platform) || !sameName(e.flavor, flavor)) continue;
+      const uri = isRecord(raw) && typeof raw.downloadUri === 'string' ? raw.downloadUri : '';
+      if (uri === '') continue;
+      let u: URL;
+      try {
+        u = new URL(uri);
+      } catch {
+        throw this.#unexpected('listExports', 'an Export with a URL as downloadUri');
+      }
+      if (u.protocol !== 'https:' && !(u.protocol === 'http:' && isLoopbackHost(u.hostname)))
+        throw new CvValidationError('listExports: downloadUri is not https', {
+          reason: 'invalidArgument',
+          operation: 'listExports',
+        });
+      return new ExportDownloadUri(uri);
+    }
+    return undefined;
   }
 
   /** Never print the key. */
@@ -349,6 +498,11 @@ export class CustomVisionTrainingClient implements CustomVisionTrainingApi {
     if (status === 429) return new CvThrottledError(message, { ...base, reason: 'rateLimited' });
     if (status === 408) return new CvTransientError(message, { ...base, reason: 'timeout' });
     if (status >= 500) return new CvTransientError(message, { ...base, reason: 'serverError' });
+    if (code === DR_MODE_CODE)
+      return new CvTransientError(message, { ...base, retryAfterMs: DR_MODE_RETRY_MS, reason: 'projectReadOnly' });
+    if (code !== undefined && NOT_FOUND_CODES.has(code))
+      return new CvPermanentError(message, { ...base, reason: 'notFound' });
+    if (code === INVALID_PLATFORM_CODE) return new CvPermanentError(message, { ...base, reason: 'notExportable' });
     if (code === TRAINING_CODE) return new CvTransientError(message, { ...base, reason: 'iterationTraining' });
     if (status === 401) return new CvPermanentError(message, { ...base, reason: 'unauthenticated' });
     if (status === 403) return new CvPermanentError(message, { ...base, reason: 'forbidden' });

@@ -77,15 +77,21 @@ export interface CvReplicaRecord {
   method: 'server' | 'stream' | 'existing';
 }
 
-/** How the backup was found: the `ExportCompleted` notification, or the orchestration reading the export status. */
-export const CV_BACKUP_SOURCES = ['notification', 'statusCheck'] as const;
+/**
+ * How the backup was found: the `ExportCompleted` notification, the orchestration reading the
+ * export status, or a server-side copy from GetExports' `downloadUri` (the export was Done but
+ * its blob was not in the backup container; the SAS itself is never recorded).
+ */
+export const CV_BACKUP_SOURCES = ['notification', 'statusCheck', 'downloadUri'] as const;
 export type CvBackupSource = (typeof CV_BACKUP_SOURCES)[number];
 
 export interface CvBackupRecord {
   projectId: string;
   iterationId: string;
   platform: string;
-  /** `{projectId} - {iterationId}.{platform}`. */
+  /** The export's flavor (GetExports); two flavors of one platform are two records. */
+  flavor?: string;
+  /** The blob backed up, e.g. `{projectId} - {iterationId}.{platform}` or `… .{platform}.{flavor}`. */
   blobName: string;
   /** Backup blob URL, no SAS. */
   location: string;
@@ -150,6 +156,7 @@ export const isCvBackupRecord = (v: unknown): v is CvBackupRecord =>
     projectId: isNonEmptyString,
     iterationId: isNonEmptyString,
     platform: isNonEmptyString,
+    flavor: optional(isNonEmptyString),
     blobName: isNonEmptyString,
     location: isNonEmptyString,
     sizeBytes: isCount,
@@ -212,9 +219,16 @@ export class CustomVisionRecordRepository {
     return ledgerKey(['customvision', 'iterations', projectId.toLowerCase(), iterationId.toLowerCase()], '.json');
   }
 
-  static backupKey(projectId: string, iterationId: string, platform: string): string {
+  /** `…/{platform}.json`, or `…/{platform}.{flavor}.json` for a flavor (canonical casing from the caller). */
+  static backupKey(projectId: string, iterationId: string, platform: string, flavor?: string): string {
     return ledgerKey(
-      ['customvision', 'backups', projectId.toLowerCase(), iterationId.toLowerCase(), platform],
+      [
+        'customvision',
+        'backups',
+        projectId.toLowerCase(),
+        iterationId.toLowerCase(),
+        flavor ? `${platform}.${flavor}` : platform,
+      ],
       '.json',
     );
   }
@@ -331,15 +345,26 @@ export class CustomVisionRecordRepository {
    */
   async putBackup(input: CvBackupInput, source: CvBackupSource): Promise<CvWriteResult<CvBackupRecord>> {
     const record: CvBackupRecord = { ...stripUndefined(input), recordedAt: this.isoNow(), source };
-    const key = CustomVisionRecordRepository.backupKey(input.projectId, input.iterationId, input.platform);
+    const key = CustomVisionRecordRepository.backupKey(
+      input.projectId,
+      input.iterationId,
+      input.platform,
+      input.flavor,
+    );
     const res = await this.backups.update(key, (current) =>
       current && sameBackup(current, record) ? current : record,
     );
     return { record: res.value!, changed: res.changed };
   }
 
-  async getBackup(projectId: string, iterationId: string, platform: string): Promise<CvBackupRecord | undefined> {
-    return (await this.backups.get(CustomVisionRecordRepository.backupKey(projectId, iterationId, platform)))?.value;
+  async getBackup(
+    projectId: string,
+    iterationId: string,
+    platform: string,
+    flavor?: string,
+  ): Promise<CvBackupRecord | undefined> {
+    return (await this.backups.get(CustomVisionRecordRepository.backupKey(projectId, iterationId, platform, flavor)))
+      ?.value;
   }
 
   /** Backup records, newest first; filtered by project, or project and iteration. */

@@ -65,6 +65,8 @@ describe('CustomVisionBackup on Azurite with emulator-produced exports', () => {
       backupContainer: backupName,
       queueName: `cvq${n}`,
       exportSizeBytes: 300_000,
+      // These tests advance 30 s per export (the emulator's former default; it is 42 s now).
+      exportDurationMs: 30_000,
       ...opts,
     });
     await service.getContainerClient(replicaName).createIfNotExists();

@@ -79,6 +79,7 @@ describe('CustomVisionTrainingClient against the emulator', () => {
       export: {
         platform: 'ONNX',
         status: 'Exporting',
+        statusText: 'Exporting',
         flavor: 'ONNX12',
         hasDownloadUri: false,
         newerVersionAvailable: false,
@@ -87,7 +88,14 @@ describe('CustomVisionTrainingClient against the emulator', () => {
     expect(again).toEqual({ alreadyQueued: true });
     expect(running).toEqual([expect.objectContaining({ platform: 'ONNX', status: 'Exporting' })]);
     expect(done).toEqual([
-      { platform: 'ONNX', status: 'Done', flavor: 'ONNX12', hasDownloadUri: true, newerVersionAvailable: false },
+      {
+        platform: 'ONNX',
+        status: 'Done',
+        statusText: 'Done',
+        flavor: 'ONNX12',
+        hasDownloadUri: true,
+        newerVersionAvailable: false,
+      },
     ]);
     expect(JSON.stringify(done)).not.toMatch(/sig=|blob\.core/);
     // "Already queued" holds while Done too; a different platform is a new export.
