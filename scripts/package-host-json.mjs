@@ -5,7 +5,9 @@
 // `azureStorage` (default: host.json as it is) or `dts` (host.dts.json is copied over host.json
 // for the package; the original is kept in .host.json.azurestorage and put back by `restore`).
 // Runs in the current directory (azd runs service hooks in the service's project folder).
+import console from 'node:console';
 import { copyFileSync, existsSync, renameSync } from 'node:fs';
+import process from 'node:process';
 
 const BACKUP = '.host.json.azurestorage';
 const BACKENDS = ['azureStorage', 'dts'];
