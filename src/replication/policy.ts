@@ -3,6 +3,7 @@
  * batching and instance ids. No I/O, no clock: callers pass times in.
  */
 import type { CopyPolicy, PairRef, SourceListing } from './contracts';
+import { boundedInstanceId } from './instanceIds';
 
 export const DEFAULT_COPY_POLICY: CopyPolicy = {
   pollInitialMs: 1_000,
@@ -57,11 +58,11 @@ export function chunk<T>(items: readonly T[], size: number): T[][] {
  * start always name the same instances.
  */
 export function batchInstanceId(runId: string, index: number): string {
-  return `${runId}:batch:${index}`;
+  return boundedInstanceId([runId, 'batch', String(index)]);
 }
 
 export function copyInstanceId(runId: string, pair: PairRef): string {
-  return `${runId}:copy:${pair.region}:${pair.sourceModelId}`;
+  return boundedInstanceId([runId, 'copy', pair.region, pair.sourceModelId]);
 }
 
 /**
