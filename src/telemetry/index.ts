@@ -1,0 +1,4 @@
+export * from './names';
+export * from './scrub';
+export * from './telemetry';
+export * from './serviceRequests';
