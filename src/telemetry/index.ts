@@ -2,3 +2,5 @@ export * from './names';
 export * from './scrub';
 export * from './telemetry';
 export * from './serviceRequests';
+export * from './emit';
+export * from './memory';

@@ -23,12 +23,13 @@ interface Envelope {
 
 const ROOT = join(__dirname, '..', '..');
 const FIXTURES = join(ROOT, 'test', 'fixtures', 'telemetry');
+const CLIENT_ID = '99999999-8888-7777-6666-555555555555';
 const IKEY = '00000000-1111-2222-3333-444444444444';
 
 let dir: string;
 let server: Server;
 let port: number;
-const posts: { path: string; envelopes: Envelope[] }[] = [];
+const posts: { path: string; authorization?: string; envelopes: Envelope[] }[] = [];
 const otherRequests: string[] = [];
 
 beforeAll(async () => {
@@ -73,7 +74,7 @@ beforeAll(async () => {
                 .filter(Boolean)
                 .map((l) => JSON.parse(l));
           const envelopes = parsed as Envelope[];
-          posts.push({ path, envelopes });
+          posts.push({ path, authorization: req.headers.authorization, envelopes });
           res.writeHead(200, { 'content-type': 'application/json' });
           res.end(JSON.stringify({ itemsReceived: envelopes.length, itemsAccepted: envelopes.length, errors: [] }));
         } else {
@@ -126,6 +127,7 @@ test('events and metrics reach the ingestion endpoint as Application Insights en
     APPLICATIONINSIGHTS_STATSBEAT_DISABLED: 'true',
     APPLICATION_INSIGHTS_NO_STATSBEAT: 'true',
     APPLICATIONINSIGHTS_SDKSTATS_DISABLED: 'true',
+    APPLICATIONINSIGHTS_AUTHENTICATION_STRING: `Authorization=AAD;ClientId=${CLIENT_ID}`,
     NODE_EXTRA_CA_CERTS: join(dir, 'cert.pem'),
   });
   expect({ code: result.code, stdout: result.stdout.trim() }).toEqual({ code: 0, stdout: 'done' });
@@ -138,6 +140,10 @@ test('events and metrics reach the ingestion endpoint as Application Insights en
   expect(posts.every((p) => p.path.startsWith('/v2.1/track'))).toBe(true);
   expect(otherRequests).toEqual([]);
   expect(envelopes.every((e) => e.iKey === IKEY)).toBe(true);
+  // Entra ID ingestion: the managed identity's token (from the credential factory, with the
+  // authentication string's client id) is on every post, and nowhere in the telemetry itself.
+  expect(result.stderr).toContain(`[token requested for ${CLIENT_ID}]`);
+  expect(posts.map((p) => p.authorization)).toEqual(posts.map(() => 'Bearer ingestion-token-E2E'));
 
   const events = envelopes.filter((e) => e.data?.baseType === 'EventData');
   const eventByName = new Map(events.map((e) => [e.data!.baseData!.name as string, e.data!.baseData!]));
@@ -180,7 +186,7 @@ test('events and metrics reach the ingestion endpoint as Application Insights en
     properties: { operation: 'copyTo', status_class: '2xx', error_kind: 'none' },
   });
 
-  const wire = JSON.stringify(posts);
+  const wire = JSON.stringify(envelopes);
   for (const secret of [
     'SECRETSIGNATURE',
     '0123456789abcdef0123456789abcdef',
