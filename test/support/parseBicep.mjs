@@ -5,6 +5,7 @@
 // does not support.  Usage: node test/support/parseBicep.mjs <file.bicep>...
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import process from 'node:process';
 import { Language, Parser } from 'web-tree-sitter';
 
 const require = createRequire(import.meta.url);
