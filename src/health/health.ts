@@ -425,3 +425,37 @@ function compareIso(a: string | undefined, b: string | undefined): number {
   const y = b === undefined ? -Infinity : Date.parse(b);
   return x < y ? -1 : x > y ? 1 : 0;
 }
+
+export interface HealthResponseBody {
+  health: Health;
+  generatedAt: string;
+  rpoHours: number;
+  oldestAgeSeconds?: number;
+  /** Empty when healthy. */
+  reasons: string[];
+  regions: { region: string; health: Health; pairs: number; overRpo: number; maxAgeSeconds?: number }[];
+  customVision?: { health: Health; slots: number };
+}
+
+/** The `/api/health` answer: 200 healthy / 200 degraded (with reasons) / 503 unhealthy, and a small body. */
+export function healthHttpResponse(app: AppHealth): { status: 200 | 503; body: HealthResponseBody } {
+  const body: HealthResponseBody = {
+    health: app.health,
+    generatedAt: app.generatedAt,
+    rpoHours: app.rpoHours,
+    reasons: app.reasons,
+    regions: app.replicas.regions.map((r) => {
+      const out: HealthResponseBody['regions'][number] = {
+        region: r.region,
+        health: r.health,
+        pairs: r.pairs,
+        overRpo: r.overRpo,
+      };
+      if (r.maxAgeSeconds !== undefined) out.maxAgeSeconds = r.maxAgeSeconds;
+      return out;
+    }),
+  };
+  if (app.oldestAgeSeconds !== undefined) body.oldestAgeSeconds = app.oldestAgeSeconds;
+  if (app.customVision) body.customVision = { health: app.customVision.health, slots: app.customVision.slots.length };
+  return { status: healthHttpStatus(app.health), body };
+}

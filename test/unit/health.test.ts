@@ -6,6 +6,7 @@ import {
   assessCustomVisionHealth,
   assessReplicaHealth,
   combineHealth,
+  healthHttpResponse,
   healthHttpStatus,
   type Health,
 } from '../../src/health';
@@ -337,5 +338,20 @@ describe('Custom Vision backups: per project and platform', () => {
     expect(app.health).toBe('degraded');
     expect(app.oldestAgeSeconds).toBe(30 * 3600);
     expect(app.reasons).toEqual([`Custom Vision ${P} ONNX: degraded: older than the RPO`]);
+  });
+});
+
+describe('/api/health answer', () => {
+  const now = T0 + 30 * H;
+  test.each<[string, ReplicaRecord[], string[], 200 | 503, Health]>([
+    ['healthy', [replicated('m1', 'westus2', now - H)], [], 200, 'healthy'],
+    ['degraded (unreachable region)', [replicated('m1', 'westus2', now - H)], ['westus2'], 200, 'degraded'],
+    ['degraded (older than the RPO)', [replicated('m1', 'westus2', T0)], [], 200, 'degraded'],
+    ['unhealthy (missing)', [], [], 503, 'unhealthy'],
+  ])('%s', (_n, replicas, unverifiedRegions, status, health) => {
+    const { status: s, body } = healthHttpResponse(combineHealth(assess({ replicas, now, unverifiedRegions })));
+    expect({ s, health: body.health }).toEqual({ s: status, health });
+    expect(body.reasons.length > 0).toBe(health !== 'healthy');
+    expect(body.regions).toEqual([expect.objectContaining({ region: 'westus2', health, pairs: 1 })]);
   });
 });
