@@ -20,7 +20,7 @@ import {
   type InstanceStatus,
   type ListFilter,
 } from './engine';
-import type { HistoryEvent } from './history';
+import type { HistoryEvent } from './durableAdapter';
 import { LocalHttpServer } from './httpServer';
 import { consoleLogger, type DurableClientData, type InvocationDeps, type LogEntry, type Logger } from './invocation';
 import { ManagementApi, RPC_PREFIX, WEBHOOK_PREFIX } from './management';
@@ -36,14 +36,14 @@ installFunctionsCore();
 
 export type { HostEvent, HostEventType, InstanceStatus, ListFilter, AtLeastOnceRule, LogEntry, Logger, QueueOptions };
 export type { RuntimeStatus } from './engine';
-export type { HistoryEvent } from './history';
+export type { HistoryEvent } from './durableAdapter';
 export {
   NonDeterministicOrchestrationError,
   HostInvariantError,
   InstanceNotFoundError,
   InstanceConflictError,
 } from './engine';
-export { EventType } from './history';
+export { EventType } from './durableAdapter';
 export { consoleLogger } from './invocation';
 export { installFunctionsCore } from './functionsCore';
 
