@@ -10,7 +10,7 @@
  * `VirtualClock`, at the due time on the system clock, and on an explicit `flush()`;
  * `completeExports()` finishes every running export now.
  *
- * Facts: shared/reference/custom-vision-storage-functions.md. What is not documented
+ * Facts: docs/reference/custom-vision.md. What is not documented
  * (base64 or raw text on the queue; whether the service sets Content-MD5) is an option.
  */
 import { createHash, randomBytes } from 'node:crypto';
