@@ -19,16 +19,9 @@ import {
 } from '../../src/customVision/errors';
 import { parseNotification, type ExportNotification } from '../../src/customVision/notifications';
 import { CustomVisionTrainingClient, type ExportPlatform } from '../../src/customVision/trainingClient';
+import { rejection } from '../support/rejection';
 
-async function caught(p: Promise<unknown>): Promise<CustomVisionError> {
-  try {
-    await p;
-  } catch (e) {
-    if (e instanceof CustomVisionError) return e;
-    throw e;
-  }
-  throw new Error('expected a CustomVisionError');
-}
+const caught = (p: Promise<unknown>): Promise<CustomVisionError> => rejection(p, CustomVisionError);
 
 function expectNoSas(record: unknown): void {
   const text = JSON.stringify(record);
