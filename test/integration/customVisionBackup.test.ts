@@ -1,7 +1,8 @@
 import { createHash } from 'node:crypto';
 import { BlobServiceClient, ContainerClient, StorageSharedKeyCredential } from '@azure/storage-blob';
 import { QueueServiceClient } from '@azure/storage-queue';
-import { DEV_ACCOUNT, DEV_KEY, startAzurite, type AzuriteInstance } from '../../dev/azurite';
+import { DEV_ACCOUNT, DEV_KEY } from '../../dev/azurite';
+import { useAzurite } from '../support/azurite';
 import { VirtualClock } from '../../dev/clock';
 import { startCustomVisionEmulator, type CustomVisionEmulator } from '../../dev/emulators/customVision';
 import {
@@ -18,16 +19,9 @@ import {
 } from '../../src/customVision/errors';
 import { parseNotification, type ExportNotification } from '../../src/customVision/notifications';
 import { CustomVisionTrainingClient, type ExportPlatform } from '../../src/customVision/trainingClient';
+import { rejection } from '../support/rejection';
 
-async function caught(p: Promise<unknown>): Promise<CustomVisionError> {
-  try {
-    await p;
-  } catch (e) {
-    if (e instanceof CustomVisionError) return e;
-    throw e;
-  }
-  throw new Error('expected a CustomVisionError');
-}
+const caught = (p: Promise<unknown>): Promise<CustomVisionError> => rejection(p, CustomVisionError);
 
 function expectNoSas(record: unknown): void {
   const text = JSON.stringify(record);
@@ -36,14 +30,10 @@ function expectNoSas(record: unknown): void {
 }
 
 describe('CustomVisionBackup on Azurite with emulator-produced exports', () => {
-  let azurite: AzuriteInstance;
+  const azurite = useAzurite();
   let service: BlobServiceClient;
-  beforeAll(async () => {
-    azurite = await startAzurite();
+  beforeAll(() => {
     service = BlobServiceClient.fromConnectionString(azurite.connectionString);
-  });
-  afterAll(async () => {
-    await azurite.stop();
   });
 
   let n = 0;

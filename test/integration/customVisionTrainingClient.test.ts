@@ -14,18 +14,11 @@ import {
   serializeCvError,
 } from '../../src/customVision/errors';
 import { CustomVisionTrainingClient } from '../../src/customVision/trainingClient';
+import { rejection } from '../support/rejection';
 
 const KEY = 'cafebabecafebabecafebabecafebabe';
 
-async function caught(p: Promise<unknown>): Promise<CustomVisionError> {
-  try {
-    await p;
-  } catch (e) {
-    if (e instanceof CustomVisionError) return e;
-    throw e;
-  }
-  throw new Error('expected a CustomVisionError');
-}
+const caught = (p: Promise<unknown>): Promise<CustomVisionError> => rejection(p, CustomVisionError);
 
 function expectNoKey(e: unknown): void {
   const everything = `${String(e)} ${(e as Error).stack ?? ''} ${JSON.stringify(e)} ${JSON.stringify(serializeCvError(e))}`;

@@ -18,9 +18,10 @@ import {
   serializeError,
   type CopyResult,
   type FormRecognizerError,
-  type Logger,
   type RequestEvent,
 } from '../../src/formRecognizer';
+import { rejection } from '../support/rejection';
+import { lineLogger } from '../support/logLines';
 
 const DAY = 24 * 60 * 60 * 1000;
 const SOURCE_MODELS = Array.from({ length: 75 }, (_, i) => ({
@@ -34,11 +35,7 @@ let emu: FormRecognizerEmulator;
 let logLines: string[];
 let events: RequestEvent[];
 
-const logger: Logger = {
-  info: (m, f) => logLines.push(`INFO ${m} ${JSON.stringify(f ?? {})}`),
-  warn: (m, f) => logLines.push(`WARN ${m} ${JSON.stringify(f ?? {})}`),
-  error: (m, f) => logLines.push(`ERROR ${m} ${JSON.stringify(f ?? {})}`),
-};
+const logger = lineLogger(() => logLines);
 
 function client(
   name: string,
@@ -57,14 +54,7 @@ function client(
   });
 }
 
-async function caught(p: Promise<unknown>): Promise<FormRecognizerError> {
-  try {
-    await p;
-  } catch (e) {
-    return e as FormRecognizerError;
-  }
-  throw new Error('expected a rejection');
-}
+const caught = (p: Promise<unknown>): Promise<FormRecognizerError> => rejection<FormRecognizerError>(p);
 
 /** Polls on the virtual clock: advances time instead of sleeping. */
 async function settle(

@@ -18,6 +18,7 @@ import {
   type FormRecognizerError,
   type Logger,
 } from '../../src/formRecognizer';
+import { rejection } from '../support/rejection';
 
 interface Seen {
   method: string;
@@ -97,14 +98,7 @@ function client(stub: Stub, now = BEFORE_SAMPLE_EXPIRY): FormRecognizerV2Client 
   });
 }
 
-async function caught(p: Promise<unknown>): Promise<FormRecognizerError> {
-  try {
-    await p;
-  } catch (e) {
-    return e as FormRecognizerError;
-  }
-  throw new Error('expected a rejection');
-}
+const caught = (p: Promise<unknown>): Promise<FormRecognizerError> => rejection<FormRecognizerError>(p);
 
 beforeEach(async () => {
   source = await startStub();

@@ -26,10 +26,11 @@ import {
   type CopyResult,
   type DocumentModelsApiVersion,
   type FormRecognizerError,
-  type Logger,
   type ModelInfo,
   type RequestEvent,
 } from '../../src/formRecognizer';
+import { rejection } from '../support/rejection';
+import { lineLogger } from '../support/logLines';
 
 const HOUR = 60 * 60 * 1000;
 const VERSIONS: DocumentModelsApiVersion[] = ['2023-07-31', '2024-11-30'];
@@ -40,11 +41,7 @@ let emu: FormRecognizerEmulator;
 let logLines: string[];
 let events: RequestEvent[];
 
-const logger: Logger = {
-  info: (m, f) => logLines.push(`INFO ${m} ${JSON.stringify(f ?? {})}`),
-  warn: (m, f) => logLines.push(`WARN ${m} ${JSON.stringify(f ?? {})}`),
-  error: (m, f) => logLines.push(`ERROR ${m} ${JSON.stringify(f ?? {})}`),
-};
+const logger = lineLogger(() => logLines);
 
 function client(
   name: string,
@@ -65,14 +62,7 @@ function client(
   });
 }
 
-async function caught(p: Promise<unknown>): Promise<FormRecognizerError> {
-  try {
-    await p;
-  } catch (e) {
-    return e as FormRecognizerError;
-  }
-  throw new Error('expected a rejection');
-}
+const caught = (p: Promise<unknown>): Promise<FormRecognizerError> => rejection<FormRecognizerError>(p);
 
 /** Polls on the virtual clock: advances time instead of sleeping. */
 async function settle(

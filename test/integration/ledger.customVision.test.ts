@@ -1,12 +1,12 @@
 /** Custom Vision records and the rejected-notifications store, on Azurite. */
 import type { ContainerClient } from '@azure/storage-blob';
-import { startAzurite, type AzuriteInstance } from '../../dev/azurite';
+import { useAzurite } from '../support/azurite';
+import { ledgerContainers } from '../support/ledger';
 import { VirtualClock } from '../../dev/clock';
 import {
   CustomVisionRecordRepository,
   LedgerValidationError,
   RejectedNotificationRepository,
-  createLedgerContainerClient,
   type CvBackupInput,
   type RejectInput,
 } from '../../src/ledger';
@@ -16,22 +16,16 @@ const I = 'aaaaaaaa-bbbb-4ccc-8ddd-eeeeeeeeeeee';
 const I2 = 'aaaaaaaa-bbbb-4ccc-8ddd-ffffffffffff';
 
 describe('Custom Vision ledger repositories (Azurite)', () => {
-  let azurite: AzuriteInstance;
+  const azurite = useAzurite();
+  const containers = ledgerContainers(azurite, 'cv-ledger');
   let clock: VirtualClock;
   let container: ContainerClient;
   let records: CustomVisionRecordRepository;
   let rejected: RejectedNotificationRepository;
-  let n = 0;
 
-  beforeAll(async () => {
-    azurite = await startAzurite();
-  });
-  afterAll(async () => {
-    await azurite.stop();
-  });
   beforeEach(async () => {
     clock = new VirtualClock('2026-03-01T00:00:00Z');
-    container = createLedgerContainerClient({ connectionString: azurite.connectionString }, `cv-ledger-${++n}`);
+    container = containers.next();
     await container.createIfNotExists();
     records = new CustomVisionRecordRepository(container, { clock });
     rejected = new RejectedNotificationRepository(container, { clock });

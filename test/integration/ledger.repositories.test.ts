@@ -1,5 +1,6 @@
 import type { ContainerClient } from '@azure/storage-blob';
-import { startAzurite, type AzuriteInstance } from '../../dev/azurite';
+import { useAzurite } from '../support/azurite';
+import { ledgerContainers } from '../support/ledger';
 import { VirtualClock } from '../../dev/clock';
 import { loadSettings } from '../../src/config';
 import {
@@ -18,21 +19,16 @@ const TARGET_RID = '/subscriptions/s/resourceGroups/rg/providers/Microsoft.Cogni
 const OTHER_RID = '/subscriptions/s/resourceGroups/rg/providers/Microsoft.CognitiveServices/accounts/tgt-new';
 
 describe('ledger repositories (Azurite)', () => {
-  let azurite: AzuriteInstance;
+  const azurite = useAzurite();
+  const containers = ledgerContainers(azurite, 'ledger-repo');
   let clock: VirtualClock;
   let ledger: Ledger;
   let container: ContainerClient;
   let n = 0;
 
-  beforeAll(async () => {
-    azurite = await startAzurite();
-  });
-  afterAll(async () => {
-    await azurite.stop();
-  });
   beforeEach(async () => {
     clock = new VirtualClock('2026-03-01T00:00:00Z');
-    container = createLedgerContainerClient({ connectionString: azurite.connectionString }, `ledger-repo-${++n}`);
+    container = containers.next();
     ledger = await openLedger(container, { clock });
   });
 

@@ -1,5 +1,6 @@
 import { BlobServiceClient, type ContainerClient } from '@azure/storage-blob';
-import { startAzurite, type AzuriteInstance } from '../../dev/azurite';
+import { useAzurite } from '../support/azurite';
+import { ledgerContainers } from '../support/ledger';
 import { VirtualClock } from '../../dev/clock';
 import {
   DocumentStore,
@@ -10,7 +11,6 @@ import {
   LedgerSchemaVersionError,
   LedgerSecretError,
   LedgerValidationError,
-  createLedgerContainerClient,
   hasShape,
   isCount,
   isString,
@@ -31,22 +31,18 @@ const COUNTER: DocumentType<Counter> = {
 };
 
 describe('ledger DocumentStore (Azurite)', () => {
-  let azurite: AzuriteInstance;
+  const azurite = useAzurite();
+  const containers = ledgerContainers(azurite, 'ledger-store');
   let service: BlobServiceClient;
   let container: ContainerClient;
   let clock: VirtualClock;
   let store: DocumentStore<Counter>;
-  let n = 0;
 
-  beforeAll(async () => {
-    azurite = await startAzurite();
+  beforeAll(() => {
     service = BlobServiceClient.fromConnectionString(azurite.connectionString);
   });
-  afterAll(async () => {
-    await azurite.stop();
-  });
   beforeEach(async () => {
-    container = createLedgerContainerClient({ connectionString: azurite.connectionString }, `ledger-store-${++n}`);
+    container = containers.next();
     await container.create();
     clock = new VirtualClock('2026-03-01T00:00:00Z');
     store = new DocumentStore(container, COUNTER, { clock });

@@ -3,22 +3,14 @@
  * retry and poison semantics, on a virtual clock.
  */
 import path from 'node:path';
-import { startAzurite, type AzuriteInstance } from '../../dev/azurite';
+import { useAzurite } from '../support/azurite';
 import { VirtualClock } from '../../dev/clock';
 import { createLocalHost, type LocalHost, type LogEntry } from '../../dev/host';
 
 type FixtureState = (typeof import('../fixtures/hostApp'))['fixtureState'];
 
 describe('local host: queue triggers on Azurite', () => {
-  let azurite: AzuriteInstance;
-
-  beforeAll(async () => {
-    azurite = await startAzurite();
-  });
-
-  afterAll(async () => {
-    await azurite?.stop();
-  });
+  const azurite = useAzurite();
 
   describe('with the project host.json (messageEncoding none, maxDequeueCount 5)', () => {
     let host: LocalHost;

@@ -1,17 +1,10 @@
 import { VirtualClock } from '../../dev/clock';
-import { startLocalStack, type LocalStack } from '../../dev/stack';
+import { useLocalStack } from '../support/stack';
 import { API_VERSIONS, TARGETS, expectSettled, itemsOf, readySourceIds, run, versionReset } from './replicationHarness';
 
 describe('replication run (local host + Azurite + emulator, virtual clock)', () => {
-  let stack: LocalStack;
   const clock = new VirtualClock('2026-11-21T00:00:00Z');
-
-  beforeAll(async () => {
-    stack = await startLocalStack({ clock, logger: () => undefined });
-  });
-  afterAll(async () => {
-    await stack?.close();
-  });
+  const stack = useLocalStack({ clock, logger: () => undefined });
 
   describe.each(API_VERSIONS)('DR_API_VERSION=%s', (version) => {
     it('copies every ready model to every region once, then nothing', async () => {

@@ -4,7 +4,7 @@
  * file: a module registry loads the app's registrations once, so one stack per file.
  */
 import { VirtualClock } from '../../dev/clock';
-import { startLocalStack, type LocalStack } from '../../dev/stack';
+import { useLocalStack } from '../support/stack';
 import {
   API_VERSIONS,
   SOURCE,
@@ -18,27 +18,20 @@ import {
 } from './replicationHarness';
 
 describe('replication with activities re-executed after their side effect', () => {
-  let stack: LocalStack;
   const clock = new VirtualClock('2026-11-21T00:00:00Z');
-
-  beforeAll(async () => {
-    stack = await startLocalStack({
-      clock,
-      logger: () => undefined,
-      host: {
-        timerSchedules: false,
-        atLeastOnce: [
-          { activity: 'startCopy', count: 6 },
-          { activity: 'finishCopy', count: 6 },
-          { activity: 'discardTarget', count: 2 },
-          { activity: 'recordCopyFailure', count: 2 },
-          { activity: 'saveRunReport', count: 1 },
-        ],
-      },
-    });
-  });
-  afterAll(async () => {
-    await stack?.close();
+  const stack = useLocalStack({
+    clock,
+    logger: () => undefined,
+    host: {
+      timerSchedules: false,
+      atLeastOnce: [
+        { activity: 'startCopy', count: 6 },
+        { activity: 'finishCopy', count: 6 },
+        { activity: 'discardTarget', count: 2 },
+        { activity: 'recordCopyFailure', count: 2 },
+        { activity: 'saveRunReport', count: 1 },
+      ],
+    },
   });
 
   describe.each(API_VERSIONS)('DR_API_VERSION=%s', (version) => {

@@ -13,7 +13,7 @@
  */
 import { VirtualClock } from '../../dev/clock';
 import type { FormRecognizerEmulator } from '../../dev/emulators/formRecognizer';
-import { startLocalStack, type LocalStack } from '../../dev/stack';
+import { QUIET_STACK, useLocalStack } from '../support/stack';
 import {
   API_VERSIONS,
   SOURCE,
@@ -59,15 +59,8 @@ function faultsOf(version: TestApiVersion) {
 }
 
 describe('replication under copy faults', () => {
-  let stack: LocalStack;
   const clock = new VirtualClock('2026-11-21T00:00:00Z');
-
-  beforeAll(async () => {
-    stack = await startLocalStack({ clock, logger: () => undefined, host: { timerSchedules: false } });
-  });
-  afterAll(async () => {
-    await stack?.close();
-  });
+  const stack = useLocalStack({ clock, ...QUIET_STACK });
 
   /** Copy POSTs the source answered 202 for (accepted copies), by source model. */
   function acceptedCopies(emulator: FormRecognizerEmulator, modelId: string): number {

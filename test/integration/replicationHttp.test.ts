@@ -5,7 +5,7 @@
  */
 import { VirtualClock } from '../../dev/clock';
 import { DurableEngine } from '../../dev/host/engine';
-import { startLocalStack, type LocalStack } from '../../dev/stack';
+import { QUIET_STACK, useLocalStack } from '../support/stack';
 import type { RunSummary } from '../../src/replication/contracts';
 import { SOURCE, TARGETS, collectingLogger, expectSettled, readySourceIds, run } from './replicationHarness';
 
@@ -16,16 +16,9 @@ interface Reply {
 }
 
 describe('replication HTTP API and schedule', () => {
-  let stack: LocalStack;
   const clock = new VirtualClock('2026-11-21T00:00:00Z');
   const logs = collectingLogger();
-
-  beforeAll(async () => {
-    stack = await startLocalStack({ clock, logger: logs.logger, host: { timerSchedules: false } });
-  });
-  afterAll(async () => {
-    await stack?.close();
-  });
+  const stack = useLocalStack({ ...QUIET_STACK, clock, logger: logs.logger });
 
   async function call(method: string, path: string, body?: string): Promise<Reply> {
     const res = await fetch(`${stack.host.baseUrl}/api/${path}`, {

@@ -3,20 +3,13 @@
  * model and region filters. Local host + Azurite + emulator on a virtual clock.
  */
 import { VirtualClock } from '../../dev/clock';
-import { startLocalStack, type LocalStack } from '../../dev/stack';
+import { QUIET_STACK, useLocalStack } from '../support/stack';
 import { ReplicaRepository } from '../../src/ledger/replicas';
 import { SOURCE, TARGETS, expectSettled, ledgerBlobs, ledgerOf, readySourceIds, run } from './replicationHarness';
 
 describe('replication runs: what gets copied and reported', () => {
-  let stack: LocalStack;
   const clock = new VirtualClock('2026-11-21T00:00:00Z');
-
-  beforeAll(async () => {
-    stack = await startLocalStack({ clock, logger: () => undefined, host: { timerSchedules: false } });
-  });
-  afterAll(async () => {
-    await stack?.close();
-  });
+  const stack = useLocalStack({ clock, ...QUIET_STACK });
 
   it('copies a model added to the source later on the next run, and only that one', async () => {
     const emulator = await stack.reset();

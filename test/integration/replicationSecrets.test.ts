@@ -7,7 +7,7 @@
  */
 import { VirtualClock } from '../../dev/clock';
 import type { LogEntry } from '../../dev/host';
-import { startLocalStack, type LocalStack } from '../../dev/stack';
+import { QUIET_STACK, useLocalStack } from '../support/stack';
 import { SOURCE, collectingLogger, ledgerBlobs, readySourceIds, run } from './replicationHarness';
 
 const realFetch = globalThis.fetch;
@@ -31,20 +31,17 @@ function captureAccessTokens(): void {
 }
 
 describe('replication keeps keys and access tokens out of history, responses, logs and the ledger', () => {
-  let stack: LocalStack;
   const clock = new VirtualClock('2026-11-21T00:00:00Z');
   const logs = collectingLogger();
   const responses: string[] = [];
   const secrets = new Set<string>();
 
-  beforeAll(async () => {
-    captureAccessTokens();
-    stack = await startLocalStack({ clock, logger: logs.logger, host: { timerSchedules: false } });
-  });
-  afterAll(async () => {
+  // Declared first: fetch is wrapped before the stack starts and restored before it closes.
+  beforeAll(() => captureAccessTokens());
+  afterAll(() => {
     globalThis.fetch = realFetch;
-    await stack?.close();
   });
+  const stack = useLocalStack({ ...QUIET_STACK, clock, logger: logs.logger });
 
   function rememberKeys(): void {
     for (const [name, value] of Object.entries(stack.env)) {

@@ -8,7 +8,7 @@
  */
 import { VirtualClock } from '../../dev/clock';
 import type { CallKind } from '../../dev/emulators/formRecognizer';
-import { startLocalStack, type LocalStack } from '../../dev/stack';
+import { QUIET_STACK, useLocalStack } from '../support/stack';
 import {
   API_VERSIONS,
   SOURCE,
@@ -25,15 +25,8 @@ import {
 } from './replicationHarness';
 
 describe('replication under service faults', () => {
-  let stack: LocalStack;
   const clock = new VirtualClock('2026-11-21T00:00:00Z');
-
-  beforeAll(async () => {
-    stack = await startLocalStack({ clock, logger: () => undefined, host: { timerSchedules: false } });
-  });
-  afterAll(async () => {
-    await stack?.close();
-  });
+  const stack = useLocalStack({ clock, ...QUIET_STACK });
 
   describe.each(API_VERSIONS)('DR_API_VERSION=%s', (version) => {
     // v2 only: a v2 client stamps the *configured* target resource id into the copy request, so a

@@ -7,7 +7,7 @@
  */
 import { VirtualClock } from '../../dev/clock';
 import type { ResourceSpec } from '../../dev/emulators/formRecognizer';
-import { startLocalStack, type LocalStack } from '../../dev/stack';
+import { QUIET_STACK, useLocalStack } from '../support/stack';
 import { LINEAGE_TAGS } from '../../src/activities/copyFamily';
 import {
   SOURCE,
@@ -27,15 +27,8 @@ const V4 = '2024-11-30' as const;
 const HOUR = 3600_000;
 
 describe('replication with Document Intelligence 2024-11-30 (local host + Azurite + emulator, virtual clock)', () => {
-  let stack: LocalStack;
   const clock = new VirtualClock('2026-11-21T00:00:00Z');
-
-  beforeAll(async () => {
-    stack = await startLocalStack({ clock, logger: () => undefined, host: { timerSchedules: false } });
-  });
-  afterAll(async () => {
-    await stack?.close();
-  });
+  const stack = useLocalStack({ clock, ...QUIET_STACK });
 
   const withTargets = (patch: Partial<ResourceSpec>): ResourceSpec[] =>
     resourcesFor(V4).map((r) => (r.name === SOURCE ? r : { ...r, ...patch }));

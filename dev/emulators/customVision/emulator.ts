@@ -13,8 +13,9 @@
  * every advance of a `VirtualClock`, at the due time on the system clock, and on an
  * explicit `flush()`; `completeExports()` finishes every running export now.
  *
- * Facts and what is inferred: docs/emulator.md. What is not documented (base64 or raw text
- * on the queue; whether the service sets Content-MD5; the blob name form) is an option.
+ * Facts and what is inferred: docs/emulator.md and docs/reference/custom-vision.md. What is not
+ * documented (base64 or raw text on the queue; whether the service sets Content-MD5; the blob name
+ * form) is an option.
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { systemClock } from '../../clock';

@@ -1,7 +1,7 @@
 /**
  * Public types of the Form Recognizer v2.0 / v2.1 custom-model emulator.
  *
- * Facts come from shared/reference/form-recognizer-copy-api.md (section 1 and 3);
+ * Facts come from docs/reference/copy-api.md (the v2.1 section and the service limits);
  * behaviours the reference marks as inferred are configurable here.
  */
 

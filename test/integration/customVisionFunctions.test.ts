@@ -5,16 +5,10 @@
  */
 import { handleNotification } from '../../src/activities/customVision';
 import { cvBackupInstanceId, type CvBackupOutput } from '../../src/orchestrators/customVisionBackup';
-import { QUEUE, expectNoSecret, ledgerSnapshot, queueDepth, startWorld, type World } from './cvFunctionsHarness';
+import { QUEUE, expectNoSecret, ledgerSnapshot, queueDepth, useWorld } from './customVisionFunctionsHarness';
 
 describe('Custom Vision functions (local host + Azurite + emulator)', () => {
-  let w: World;
-  beforeAll(async () => {
-    w = await startWorld();
-  });
-  afterAll(async () => {
-    await w?.close();
-  });
+  const w = useWorld();
 
   const idle = (): Promise<void> => w.host.runUntilIdle({ advanceTime: false });
 

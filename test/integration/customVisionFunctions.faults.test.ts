@@ -12,18 +12,11 @@ import {
   ledgerSnapshot,
   queueDepth,
   startRecorder,
-  startWorld,
-  type World,
-} from './cvFunctionsHarness';
+  useWorld,
+} from './customVisionFunctionsHarness';
 
 describe('Custom Vision functions under faults', () => {
-  let w: World;
-  beforeAll(async () => {
-    w = await startWorld();
-  });
-  afterAll(async () => {
-    await w?.close();
-  });
+  const w = useWorld();
 
   const idle = (): Promise<void> => w.host.runUntilIdle({ advanceTime: false });
 

@@ -1,6 +1,6 @@
 import { BlobServiceClient, type ContainerClient } from '@azure/storage-blob';
 import { QueueServiceClient, type QueueClient } from '@azure/storage-queue';
-import { startAzurite, type AzuriteInstance } from '../../dev/azurite';
+import { useAzurite } from '../support/azurite';
 import { VirtualClock } from '../../dev/clock';
 import { startCustomVisionEmulator, type CustomVisionEmulator } from '../../dev/emulators/customVision';
 import { parseNotification, sanitizeRawMessage, type ParseResult } from '../../src/customVision/notifications';
@@ -8,13 +8,7 @@ import { createModelUriPolicy } from '../../src/customVision/modelUri';
 import { CustomVisionTrainingClient } from '../../src/customVision/trainingClient';
 
 describe('Custom Vision emulator: storage side effects on Azurite', () => {
-  let azurite: AzuriteInstance;
-  beforeAll(async () => {
-    azurite = await startAzurite();
-  });
-  afterAll(async () => {
-    await azurite.stop();
-  });
+  const azurite = useAzurite();
 
   let n = 0;
   let clock: VirtualClock;

@@ -29,6 +29,7 @@ import {
   createLedgerContainerClient,
 } from '../../src/ledger';
 import { setTimeSource } from '../../src/runtime/time';
+import { lazy } from '../support/lazy';
 
 export const QUEUE = 'cv-notifications-test';
 export const FUNCTION_KEY = 'test-function-key-5b1f0c';
@@ -150,6 +151,19 @@ const DR_ENV = {
   ]),
   DR_TASK_HUB: 'CvTestHub',
 };
+
+/** The world for one describe block: started in `beforeAll`, closed in `afterAll`. */
+export function useWorld(): World {
+  let world: World | undefined;
+  beforeAll(async () => {
+    world = await startWorld();
+  });
+  afterAll(async () => {
+    await world?.close();
+    world = undefined;
+  });
+  return lazy('The Custom Vision world', () => world);
+}
 
 export async function startWorld(): Promise<World> {
   const azurite = await startAzurite();
