@@ -16,132 +16,42 @@ import { json, type Reply } from './reply';
 import { decodePageToken, encodePageToken } from './routes';
 import { TARGET_REGION_PATTERN, TARGET_RESOURCE_ID_PATTERN, type ResourceConfig } from './state';
 import {
+  DOCUMENT_ID_PATTERN,
+  classifierDetails,
+  classifierFromSeed,
+  copiedDocTypes,
+  docModelFromSeed,
+  isComposedModel,
+  isNeural,
+  iso,
+  modelDetails,
+  prebuilt,
+  type Collection,
+  type DocClassifier,
+  type DocModel,
+  type DocOperationStatus,
+  type OperationKind,
+} from './documentDetails';
+import { diErrors, diReply, type DiError } from './documentErrors';
+import { documentUrl, type DocumentRoute } from './documentRoutes';
+import {
   DEFAULT_PREBUILT_MODELS,
-  type ApiVersion,
-  type CallKind,
   type ClassifierSeed,
   type ComposedCopyRequirement,
   type CopyDurationInput,
   type DocumentApiVersion,
   type DocumentModelSeed,
-  type DocumentTypeSeed,
+  type RefuseCopiesSpec,
   type ReservedIdPolicy,
   type ResourceSpec,
 } from './types';
 
+export * from './documentDetails';
+export * from './documentErrors';
+export * from './documentRoutes';
+
 export const DEFAULT_COPY_AUTHORIZATION_LIFETIME_MS = 60 * 60 * 1000;
 export const OPERATION_RETENTION_MS = 24 * 60 * 60 * 1000;
-export const DOCUMENT_ID_PATTERN = /^[a-zA-Z0-9][a-zA-Z0-9._~-]{1,63}$/;
-
-export type Collection = 'documentModels' | 'documentClassifiers';
-export type OperationKind = 'documentModelCopyTo' | 'documentClassifierCopyTo';
-export type DocOperationStatus = 'notStarted' | 'running' | 'succeeded' | 'failed' | 'canceled' | 'skipped';
-
-/** `{code, message, innererror?}` as the v3/v4 error guide shows it. */
-export interface DiError {
-  code: string;
-  message: string;
-  innererror?: { code: string; message: string };
-}
-
-const di = (code: string, message: string, inner?: [string, string]): DiError =>
-  inner ? { code, message, innererror: { code: inner[0], message: inner[1] } } : { code, message };
-
-export const diErrors = {
-  notFound: (inner: string, message: string): DiError => di('NotFound', 'Resource not found.', [inner, message]),
-  modelNotFound: (id: string): DiError =>
-    di('NotFound', 'Resource not found.', [
-      'ModelNotFound',
-      `The requested model '${id}' was not found. It may have been deleted or is still building.`,
-    ]),
-  classifierNotFound: (id: string): DiError =>
-    di('NotFound', 'Resource not found.', ['ModelNotFound', `The requested classifier '${id}' was not found.`]),
-  operationNotFound: (): DiError =>
-    di('NotFound', 'Resource not found.', [
-      'OperationNotFound',
-      'The requested operation was not found. The identifier may be invalid or the operation may have expired.',
-    ]),
-  modelExists: (id: string): DiError =>
-    di('Conflict', 'The request could not be completed due to a conflict.', [
-      'ModelExists',
-      `A model with the provided name '${id}' already exists.`,
-    ]),
-  parameterMissing: (name: string): DiError =>
-    di('InvalidArgument', 'Invalid argument.', ['ParameterMissing', `The parameter ${name} is required.`]),
-  invalidParameter: (name: string, why: string): DiError =>
-    di('InvalidArgument', 'Invalid argument.', ['InvalidParameter', `The parameter ${name} is invalid: ${why}`]),
-  invalidJson: (): DiError =>
-    di('InvalidRequest', 'Invalid request.', ['InvalidContent', 'The request body is not valid JSON.']),
-  readOnly: (id: string): DiError =>
-    di('InvalidRequest', 'Invalid request.', ['ModelReadOnly', `The requested model '${id}' is read-only.`]),
-  authorizationExpired: (at: string): DiError =>
-    di('InvalidRequest', 'Invalid request.', [
-      'AuthorizationFailed',
-      `Authorization failed: the copy authorization expired at ${at}.`,
-    ]),
-  authorizationInvalid: (): DiError =>
-    di('InvalidRequest', 'Invalid request.', [
-      'AuthorizationFailed',
-      'Authorization failed: invalid or modified copy authorization.',
-    ]),
-  authorizationClaims: (): DiError =>
-    di('InvalidRequest', 'Invalid request.', [
-      'AuthorizationFailed',
-      'Authorization failure due to missing or invalid authorization claims.',
-    ]),
-  authorizationUsed: (): DiError =>
-    di('InvalidRequest', 'Invalid request.', [
-      'AuthorizationFailed',
-      'Authorization failed: the copy authorization has already been used. Authorize the copy again.',
-    ]),
-  resourceResolver: (id: string, region: string): DiError =>
-    di('InvalidRequest', 'Invalid request.', [
-      'ResourceResolverError',
-      `Could not fetch information for Cognitive resource with Id '${id}'. Ensure the resource is valid and exists in the specified region '${region}'.`,
-    ]),
-  degrade: (): DiError =>
-    di('InvalidRequest', 'Invalid request.', [
-      'DataProtectionTransformServiceError',
-      'Data transfer request is not allowed as it downgrades to a less secure data protection scheme. Refer documentation or contact your service administrator for details.',
-    ]),
-  classifierMissing: (id: string): DiError =>
-    di('InvalidRequest', 'Invalid request.', [
-      'ClassifierNotFound',
-      `The composed model references classifier '${id}', which does not exist in the target resource. Copy the classifier to the target under the same classifierId first.`,
-    ]),
-  componentMissing: (id: string): DiError =>
-    di('InvalidRequest', 'Invalid request.', [
-      'ComponentModelNotFound',
-      `The composed model references component model '${id}', which does not exist in the target resource. Copy it first under the same modelId.`,
-    ]),
-};
-
-export interface DocModel {
-  modelId: string;
-  description?: string;
-  tags?: Record<string, string>;
-  createdMs: number;
-  modifiedMs?: number;
-  expirationMs?: number;
-  apiVersion: string;
-  buildMode?: string;
-  docTypes: Record<string, DocumentTypeSeed>;
-  classifierId?: string;
-  split?: string;
-  prebuilt: boolean;
-  copiedFrom?: { resource: string; modelId: string };
-}
-
-export interface DocClassifier {
-  classifierId: string;
-  description?: string;
-  createdMs: number;
-  modifiedMs?: number;
-  expirationMs?: number;
-  apiVersion: string;
-  docTypes: string[];
-  copiedFrom?: { resource: string; classifierId: string };
-}
 
 export interface DocAuthorization {
   collection: Collection;
@@ -189,6 +99,25 @@ export interface DocResourceOptions {
   lifetimeMs: number;
   reservedIdPolicy: ReservedIdPolicy;
   composedCopyRequires: ComposedCopyRequirement;
+  documentModelLimit: number;
+  neuralBuildQuota: number;
+  refuseCopies: RefuseCopiesSpec[];
+  renameDocTypes: boolean;
+}
+
+/** The first refusal of `target` that applies to copying `m` (and is shown `at`). */
+function refusalFor(target: DocResource, m: DocModel, at: 'operation' | 'copyTo'): DiError | undefined {
+  for (const r of target.options.refuseCopies) {
+    if ((r.at ?? 'operation') !== at) continue;
+    const which = r.models ?? 'any';
+    const applies =
+      which === 'any' ||
+      (which === 'neural' && isNeural(m)) ||
+      (which === 'composed' && isComposedModel(m)) ||
+      (which === 'template' && !isNeural(m) && !isComposedModel(m));
+    if (applies) return diErrors.limit(r.code, r.message);
+  }
+  return undefined;
 }
 
 export class DocResource {
@@ -203,171 +132,20 @@ export class DocResource {
   ) {}
 }
 
-export interface DocumentRoute {
-  call: CallKind;
-  collection: Collection | 'operations' | 'info';
-  version: DocumentApiVersion;
-  prefix: 'formrecognizer' | 'documentintelligence';
-  id?: string;
+/**
+ * Timestamps of a copy, by the API version of the copyTo (recorded): 2023-07-31 keeps the
+ * source's `createdDateTime` and has no `modifiedDateTime`; 2024-11-30 has the copy time as
+ * `createdDateTime` and the source's `modifiedDateTime` (the source's `expirationDateTime`
+ * is kept by both: it is spread from the snapshot).
+ */
+function copiedTimes(
+  op: DocOperation,
+  sourceCreatedMs: number,
+  sourceModifiedMs: number | undefined,
+): { createdMs: number; modifiedMs?: number } {
+  if (op.apiVersion === '2023-07-31') return { createdMs: sourceCreatedMs };
+  return { createdMs: op.completeMs, ...(sourceModifiedMs !== undefined ? { modifiedMs: sourceModifiedMs } : {}) };
 }
-
-const PREFIX_OF: Record<DocumentApiVersion, DocumentRoute['prefix']> = {
-  '2023-07-31': 'formrecognizer',
-  '2024-11-30': 'documentintelligence',
-};
-
-/** Matches a v3.1/v4 request, or undefined (then the v2 router is tried). */
-export function matchDocumentRoute(
-  method: string,
-  url: URL,
-  served: readonly ApiVersion[],
-): DocumentRoute | 'unserved' | undefined {
-  const m =
-    /^\/(formrecognizer|documentintelligence)\/(documentModels|documentClassifiers|operations|info)(?::(authorizeCopy))?(?:\/(.+))?$/i.exec(
-      url.pathname.replace(/\/+$/, ''),
-    );
-  if (!m) return undefined;
-  const version = url.searchParams.get('api-version') as DocumentApiVersion | null;
-  const prefix = (m[1] ?? '').toLowerCase() as DocumentRoute['prefix'];
-  if (version === null || PREFIX_OF[version] !== prefix || !served.includes(version)) return 'unserved';
-  const collection = (m[2] ?? '').toLowerCase();
-  const action = m[3];
-  let rest: string | undefined;
-  try {
-    rest = m[4] === undefined ? undefined : decodeURIComponent(m[4]);
-  } catch {
-    return 'unserved';
-  }
-  const base = { version, prefix };
-  if (collection === 'info')
-    return action || rest !== undefined || method !== 'GET'
-      ? 'unserved'
-      : { ...base, call: 'summary', collection: 'info' };
-  if (collection === 'operations')
-    return !action && rest !== undefined && !rest.includes('/') && method === 'GET'
-      ? { ...base, call: 'copyResult', collection: 'operations', id: rest }
-      : 'unserved';
-  const coll: Collection = collection === 'documentmodels' ? 'documentModels' : 'documentClassifiers';
-  const classifierCopy = coll === 'documentClassifiers' && version === '2023-07-31';
-  if (action)
-    return rest === undefined && method === 'POST' && !classifierCopy
-      ? { ...base, call: 'authorize', collection: coll }
-      : 'unserved';
-  if (rest === undefined) return method === 'GET' ? { ...base, call: 'list', collection: coll } : 'unserved';
-  if (rest.includes('/')) return 'unserved';
-  const colon = rest.lastIndexOf(':');
-  if (colon > 0) {
-    return rest.slice(colon + 1).toLowerCase() === 'copyto' && method === 'POST' && !classifierCopy
-      ? { ...base, call: 'copy', collection: coll, id: rest.slice(0, colon) }
-      : 'unserved';
-  }
-  if (method === 'GET') return { ...base, call: 'getModel', collection: coll, id: rest };
-  if (method === 'DELETE') return { ...base, call: 'deleteModel', collection: coll, id: rest };
-  return 'unserved';
-}
-
-export function documentUrl(endpoint: string, route: { prefix: string; version: string }, path: string): string {
-  return `${endpoint}/${route.prefix}${path}?api-version=${route.version}`;
-}
-
-const iso = (ms: number): string => new Date(ms).toISOString();
-
-function parseIso(value: string | undefined, fallback: number): number {
-  if (value === undefined) return fallback;
-  const ms = Date.parse(value);
-  if (Number.isNaN(ms)) throw new RangeError(`invalid date '${value}'`);
-  return ms;
-}
-
-export function docModelFromSeed(seed: DocumentModelSeed, now: number): DocModel {
-  if (!DOCUMENT_ID_PATTERN.test(seed.modelId)) throw new RangeError(`invalid document model id '${seed.modelId}'`);
-  const m: DocModel = {
-    modelId: seed.modelId,
-    createdMs: parseIso(seed.createdDateTime, now),
-    apiVersion: seed.apiVersion ?? '2024-11-30',
-    docTypes: seed.docTypes ?? { [seed.modelId]: { buildMode: seed.buildMode ?? 'template' } },
-    prebuilt: false,
-  };
-  if (seed.description !== undefined) m.description = seed.description;
-  if (seed.tags !== undefined) m.tags = { ...seed.tags };
-  if (seed.expirationDateTime !== undefined) m.expirationMs = parseIso(seed.expirationDateTime, now);
-  if (seed.buildMode !== undefined) m.buildMode = seed.buildMode;
-  if (seed.classifierId !== undefined) m.classifierId = seed.classifierId;
-  if (seed.split !== undefined) m.split = seed.split;
-  return m;
-}
-
-export function classifierFromSeed(seed: ClassifierSeed, now: number): DocClassifier {
-  if (!DOCUMENT_ID_PATTERN.test(seed.classifierId))
-    throw new RangeError(`invalid classifier id '${seed.classifierId}'`);
-  const c: DocClassifier = {
-    classifierId: seed.classifierId,
-    createdMs: parseIso(seed.createdDateTime, now),
-    apiVersion: seed.apiVersion ?? '2024-11-30',
-    docTypes: seed.docTypes ?? ['invoice', 'receipt'],
-  };
-  if (seed.description !== undefined) c.description = seed.description;
-  if (seed.expirationDateTime !== undefined) c.expirationMs = parseIso(seed.expirationDateTime, now);
-  return c;
-}
-
-function prebuilt(id: string): DocModel {
-  const docType = id.replace(/^prebuilt-/, '');
-  return {
-    modelId: id,
-    description: `Prebuilt model ${docType}.`,
-    createdMs: Date.parse('2024-11-30T00:00:00Z'),
-    apiVersion: '2024-11-30',
-    docTypes: { [docType]: { buildMode: 'template' } },
-    prebuilt: true,
-  };
-}
-
-/** DocumentModelDetails as served in `version` (2023-07-31 has no classifierId / split / docTypes[*].modelId). */
-export function modelDetails(m: DocModel, version: DocumentApiVersion): Record<string, unknown> {
-  const out: Record<string, unknown> = { modelId: m.modelId };
-  if (m.description !== undefined) out.description = m.description;
-  out.createdDateTime = iso(m.createdMs);
-  if (m.modifiedMs !== undefined) out.modifiedDateTime = iso(m.modifiedMs);
-  if (m.expirationMs !== undefined) out.expirationDateTime = iso(m.expirationMs);
-  out.apiVersion = m.apiVersion;
-  if (m.tags !== undefined) out.tags = m.tags;
-  if (m.buildMode !== undefined) out.buildMode = m.buildMode;
-  if (version === '2024-11-30') {
-    if (m.classifierId !== undefined) out.classifierId = m.classifierId;
-    if (m.split !== undefined) out.split = m.split;
-  }
-  const docTypes: Record<string, unknown> = {};
-  for (const [name, d] of Object.entries(m.docTypes)) {
-    const { modelId, confidenceThreshold, ...rest } = d;
-    docTypes[name] =
-      version === '2024-11-30'
-        ? {
-            ...rest,
-            ...(modelId !== undefined ? { modelId } : {}),
-            ...(confidenceThreshold !== undefined ? { confidenceThreshold } : {}),
-          }
-        : rest;
-  }
-  out.docTypes = docTypes;
-  out.warnings = [];
-  return out;
-}
-
-export function classifierDetails(c: DocClassifier): Record<string, unknown> {
-  const out: Record<string, unknown> = { classifierId: c.classifierId };
-  if (c.description !== undefined) out.description = c.description;
-  out.createdDateTime = iso(c.createdMs);
-  if (c.modifiedMs !== undefined) out.modifiedDateTime = iso(c.modifiedMs);
-  if (c.expirationMs !== undefined) out.expirationDateTime = iso(c.expirationMs);
-  out.apiVersion = c.apiVersion;
-  out.docTypes = Object.fromEntries(c.docTypes.map((d) => [d, { sourceKind: 'azureBlob' }]));
-  out.warnings = [];
-  return out;
-}
-
-const diReply = (status: number, error: DiError, headers?: Record<string, string>): Reply =>
-  json(status, { error }, headers);
 
 export interface CopyValidation {
   kind: 'valid';
@@ -403,6 +181,10 @@ export class DocumentModelsState {
       lifetimeMs: spec.copyAuthorizationLifetimeMs ?? DEFAULT_COPY_AUTHORIZATION_LIFETIME_MS,
       reservedIdPolicy: spec.reservedIdPolicy ?? 'burn',
       composedCopyRequires: spec.composedCopyRequires ?? 'classifier',
+      documentModelLimit: spec.documentModelLimit ?? 20000,
+      neuralBuildQuota: spec.neuralBuildQuota ?? 20,
+      refuseCopies: [...(spec.refuseCopies ?? [])],
+      renameDocTypes: spec.renameDocTypes ?? true,
     });
     this.resources.set(config.name, r);
     for (const id of spec.prebuiltModels ?? DEFAULT_PREBUILT_MODELS) r.models.set(id, prebuilt(id));
@@ -464,12 +246,14 @@ export class DocumentModelsState {
           if (d.modelId !== undefined && !target.models.has(d.modelId))
             return fail(diErrors.componentMissing(d.modelId));
       }
+      const refused = refusalFor(target, m, 'operation');
+      if (refused) return fail(refused);
+      const { modifiedMs: sourceModifiedMs, ...rest } = m;
       const copy: DocModel = {
-        ...m,
+        ...rest,
         modelId: auth.targetId,
-        createdMs: op.completeMs,
-        modifiedMs: op.completeMs,
-        docTypes: { ...m.docTypes },
+        ...copiedTimes(op, m.createdMs, sourceModifiedMs),
+        docTypes: copiedDocTypes(m.docTypes, op.sourceId, auth.targetId, target.options.renameDocTypes),
         copiedFrom: { resource: op.source, modelId: op.sourceId },
       };
       if (auth.description !== undefined) copy.description = auth.description;
@@ -477,12 +261,11 @@ export class DocumentModelsState {
       target.models.set(auth.targetId, copy);
     } else {
       if (target.classifiers.has(auth.targetId)) return fail(diErrors.modelExists(auth.targetId));
-      const c = snapshot as DocClassifier;
+      const { modifiedMs: sourceModifiedMs, ...c } = snapshot as DocClassifier;
       const copy: DocClassifier = {
         ...c,
         classifierId: auth.targetId,
-        createdMs: op.completeMs,
-        modifiedMs: op.completeMs,
+        ...copiedTimes(op, c.createdMs, sourceModifiedMs),
         copiedFrom: { resource: op.source, classifierId: op.sourceId },
       };
       if (auth.description !== undefined) copy.description = auth.description;
@@ -491,9 +274,13 @@ export class DocumentModelsState {
     if (target.reserved.get(key) === auth) target.reserved.delete(key);
   }
 
-  static status(op: DocOperation, now: number): { status: DocOperationStatus; lastUpdatedMs: number; percent: number } {
+  /** `percent` is undefined while notStarted: `percentCompleted` appears only once running (recorded). */
+  static status(
+    op: DocOperation,
+    now: number,
+  ): { status: DocOperationStatus; lastUpdatedMs: number; percent: number | undefined } {
     if (op.ended !== undefined && op.settled) return { status: op.ended, lastUpdatedMs: op.completeMs, percent: 0 };
-    if (now < op.runningMs) return { status: 'notStarted', lastUpdatedMs: op.createdMs, percent: 0 };
+    if (now < op.runningMs) return { status: 'notStarted', lastUpdatedMs: op.createdMs, percent: undefined };
     if (now < op.completeMs || !op.settled) return { status: 'running', lastUpdatedMs: op.runningMs, percent: 50 };
     return {
       status: op.outcome.kind === 'success' ? 'succeeded' : 'failed',
@@ -515,7 +302,19 @@ export class DocumentModelsState {
 
   // ---- reads ----------------------------------------------------------------------------
 
-  list(r: DocResource, route: DocumentRoute, url: URL, endpoint: string, pageSize: number): Reply {
+  /**
+   * One page of models or classifiers: prebuilt models first, then custom ones, each sorted
+   * by id (recorded v4 listings list the prebuilt models first). The `nextLink` carries no
+   * `api-version` unless `nextLinkApiVersion` (the specification's examples have none; clients add it).
+   */
+  list(
+    r: DocResource,
+    route: DocumentRoute,
+    url: URL,
+    endpoint: string,
+    pageSize: number,
+    nextLinkApiVersion = false,
+  ): Reply {
     const coll = route.collection as Collection;
     const token = url.searchParams.get('nextLink');
     let after: string | undefined;
@@ -523,17 +322,25 @@ export class DocumentModelsState {
       after = decodePageToken(token);
       if (after === undefined) return diReply(400, diErrors.invalidParameter('nextLink', 'unknown page token.'));
     }
-    const items: { id: string; body: () => unknown }[] =
+    // Sort key: `0|id` for prebuilt models, `1|id` for the rest; the page token is the last key.
+    const items: { key: string; body: () => unknown }[] =
       coll === 'documentModels'
-        ? [...r.models.values()].map((m) => ({ id: m.modelId, body: () => modelDetails(m, route.version) }))
-        : [...r.classifiers.values()].map((c) => ({ id: c.classifierId, body: () => classifierDetails(c) }));
-    items.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
-    const rest = after === undefined ? items : items.filter((i) => i.id > after);
+        ? [...r.models.values()].map((m) => ({
+            key: `${m.prebuilt ? 0 : 1}|${m.modelId}`,
+            body: () => modelDetails(m, route.version),
+          }))
+        : [...r.classifiers.values()].map((c) => ({ key: `1|${c.classifierId}`, body: () => classifierDetails(c) }));
+    items.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+    const rest = after === undefined ? items : items.filter((i) => i.key > after);
     const page = rest.slice(0, pageSize);
     const last = page[page.length - 1];
     const out: Record<string, unknown> = { value: page.map((i) => i.body()) };
-    if (rest.length > pageSize && last)
-      out.nextLink = `${documentUrl(endpoint, route, `/${coll}`)}&nextLink=${encodeURIComponent(encodePageToken(last.id))}`;
+    if (rest.length > pageSize && last) {
+      const base = nextLinkApiVersion
+        ? `${documentUrl(endpoint, route, `/${coll}`)}&`
+        : `${endpoint}/${route.prefix}/${coll}?`;
+      out.nextLink = `${base}nextLink=${encodeURIComponent(encodePageToken(last.key))}`;
+    }
     return json(200, out);
   }
 
@@ -559,9 +366,19 @@ export class DocumentModelsState {
     return r.classifiers.delete(id) ? { status: 204 } : diReply(404, diErrors.classifierNotFound(id));
   }
 
-  info(r: DocResource): Reply {
-    const count = [...r.models.values()].filter((m) => !m.prebuilt).length;
-    return json(200, { customDocumentModels: { count, limit: r.config.modelLimit } });
+  /** `GET /info`: limit 20000 (recorded v3.1/v4) and the neural build quota (reset monthly [inf]). */
+  info(r: DocResource, now: number): Reply {
+    const custom = [...r.models.values()].filter((m) => !m.prebuilt);
+    const d = new Date(now);
+    const reset = Date.UTC(d.getUTCFullYear(), d.getUTCMonth() + 1, 1);
+    return json(200, {
+      customDocumentModels: { count: custom.length, limit: r.options.documentModelLimit },
+      customNeuralDocumentModelBuilds: {
+        used: custom.filter((m) => isNeural(m) && m.copiedFrom === undefined).length,
+        quota: r.options.neuralBuildQuota,
+        quotaResetDateTime: iso(reset),
+      },
+    });
   }
 
   operation(r: DocResource, route: DocumentRoute, now: number): Reply {
@@ -570,16 +387,14 @@ export class DocumentModelsState {
     const { status, lastUpdatedMs, percent } = DocumentModelsState.status(op, now);
     const finished = status !== 'notStarted' && status !== 'running';
     if (finished && now >= lastUpdatedMs + OPERATION_RETENTION_MS) return diReply(404, diErrors.operationNotFound());
-    const body: Record<string, unknown> = {
-      operationId: op.operationId,
-      status,
-      percentCompleted: percent,
-      createdDateTime: iso(op.createdMs),
-      lastUpdatedDateTime: iso(lastUpdatedMs),
-      kind: op.kind,
-      resourceLocation: op.resourceLocation,
-      apiVersion: op.apiVersion,
-    };
+    const body: Record<string, unknown> = { operationId: op.operationId, status };
+    if (percent !== undefined) body.percentCompleted = percent;
+    body.createdDateTime = iso(op.createdMs);
+    body.lastUpdatedDateTime = iso(lastUpdatedMs);
+    body.kind = op.kind;
+    body.resourceLocation = op.resourceLocation;
+    // Recorded 2023-07-31 operations carry no `apiVersion` member; 2024-11-30 ones do.
+    if (op.apiVersion !== '2023-07-31') body.apiVersion = op.apiVersion;
     if (status === 'failed' && op.outcome.kind === 'failure') body.error = op.outcome.error;
     if (status === 'succeeded' && op.outcome.kind === 'success') {
       const target = this.resource(op.outcome.target);
@@ -701,12 +516,22 @@ export class DocumentModelsState {
       issued.collection === coll &&
       (Object.keys(sent) as (keyof typeof sent)[]).every((k) => sent[k] === issued.fields[k]);
     if (!genuine) return diReply(400, diErrors.authorizationInvalid());
+    // An authorization an earlier accepted copy spent (e.g. a retried POST after a lost 202).
+    if (issued.spentBy !== undefined) return diReply(403, diErrors.authorizationConsumed());
     if (sent.targetResourceId.length > 1024 || !TARGET_RESOURCE_ID_PATTERN.test(sent.targetResourceId))
       return diReply(400, diErrors.invalidParameter('targetResourceId', 'malformed resource id.'));
     if (!TARGET_REGION_PATTERN.test(sent.targetResourceRegion))
       return diReply(400, diErrors.invalidParameter('targetResourceRegion', 'invalid region.'));
+    if (item.expirationMs !== undefined && item.expirationMs <= now) {
+      const at = iso(item.expirationMs);
+      return diReply(400, diErrors.modelExpired(id, at));
+    }
     const wanted = sent.targetResourceId.toLowerCase();
     const target = [...this.resources.values()].find((r) => r.config.resourceId.toLowerCase() === wanted);
+    if (target && coll === 'documentModels') {
+      const refused = refusalFor(target, item as DocModel, 'copyTo');
+      if (refused) return diReply(400, refused);
+    }
     return { kind: 'valid', source, collection: coll, sourceItem: item, sent, issued, target };
   }
 

@@ -47,6 +47,15 @@ export const errors = {
     code: 'AuthorizationError',
     message: 'Authorization failure due to missing or invalid authorization claims.',
   }),
+  /**
+   * A well-formed region that is not the target's (recorded twice for v2.0/v2.1: .NET shows the
+   * code `AuthorizationError`, Python `2024`, both with the reuse text).
+   */
+  wrongRegion: (): ServiceError => ({
+    code: 'AuthorizationError',
+    message:
+      'Could not retrieve authorization metadata. If this issue persists use a different target model to copy into.',
+  }),
   reused: (): ServiceError => ({
     code: '2024',
     message:
@@ -429,7 +438,7 @@ export class EmulatorState {
     const { target, request, issued } = a;
     if (!target) return fail(errors.resourceResolver(request.targetResourceId, request.targetResourceRegion));
     if (target.config.region.toLowerCase() !== request.targetResourceRegion.toLowerCase())
-      return fail(errors.tampered());
+      return fail(errors.wrongRegion());
     if (!issued || issued.target !== target.config.name) return fail(errors.tampered());
     if (issued.spentBy !== undefined) return fail(errors.reused());
     if (!target.models.has(issued.modelId)) return fail(errors.reused());
