@@ -13,160 +13,49 @@
  */
 import { randomInt, randomUUID } from 'node:crypto';
 import { json, type Reply } from './reply';
-import { decodePageToken, encodePageToken } from './routes';
 import { TARGET_REGION_PATTERN, TARGET_RESOURCE_ID_PATTERN, type ResourceConfig } from './state';
 import {
   DOCUMENT_ID_PATTERN,
-  classifierDetails,
   classifierFromSeed,
   copiedDocTypes,
   docModelFromSeed,
-  isComposedModel,
-  isNeural,
   iso,
-  modelDetails,
   prebuilt,
   type Collection,
   type DocClassifier,
   type DocModel,
   type DocOperationStatus,
-  type OperationKind,
 } from './documentDetails';
 import { diErrors, diReply, type DiError } from './documentErrors';
+import {
+  DocResource,
+  copiedTimes,
+  isStringMap,
+  parseObjectBody,
+  refusalFor,
+  type CopyValidation,
+  type DocAuthorization,
+  type DocCopyOverrides,
+  type DocOperation,
+  type DocOutcome,
+} from './documentState';
+import { deleteItem, getItem, listItems, operationReply, operationStatus, resourceInfo } from './documentReads';
 import { documentUrl, type DocumentRoute } from './documentRoutes';
 import {
   DEFAULT_PREBUILT_MODELS,
   type ClassifierSeed,
-  type ComposedCopyRequirement,
   type CopyDurationInput,
-  type DocumentApiVersion,
   type DocumentModelSeed,
-  type RefuseCopiesSpec,
-  type ReservedIdPolicy,
   type ResourceSpec,
 } from './types';
 
 export * from './documentDetails';
 export * from './documentErrors';
 export * from './documentRoutes';
+export * from './documentReads';
+export * from './documentState';
 
 export const DEFAULT_COPY_AUTHORIZATION_LIFETIME_MS = 60 * 60 * 1000;
-export const OPERATION_RETENTION_MS = 24 * 60 * 60 * 1000;
-
-export interface DocAuthorization {
-  collection: Collection;
-  /** Name of the issuing (target) resource. */
-  target: string;
-  targetId: string;
-  /** The issued members, compared byte-for-byte with what a copy sends back. */
-  fields: {
-    targetResourceId: string;
-    targetResourceRegion: string;
-    targetId: string;
-    targetLocation: string;
-    accessToken: string;
-    expirationDateTime: string;
-  };
-  issuedMs: number;
-  expiresMs: number;
-  description?: string;
-  tags?: Record<string, string>;
-  spentBy?: string;
-}
-
-export type DocOutcome =
-  | { kind: 'success'; target: string; auth: DocAuthorization; snapshot: DocModel | DocClassifier }
-  | { kind: 'failure'; error: DiError };
-
-export interface DocOperation {
-  operationId: string;
-  kind: OperationKind;
-  source: string;
-  sourceId: string;
-  targetId: string;
-  resourceLocation: string;
-  apiVersion: DocumentApiVersion;
-  createdMs: number;
-  runningMs: number;
-  completeMs: number;
-  outcome: DocOutcome;
-  /** Set by `endOperation`: the operation ends with this status, nothing lands. */
-  ended?: 'canceled' | 'skipped';
-  settled: boolean;
-}
-
-export interface DocResourceOptions {
-  lifetimeMs: number;
-  reservedIdPolicy: ReservedIdPolicy;
-  composedCopyRequires: ComposedCopyRequirement;
-  documentModelLimit: number;
-  neuralBuildQuota: number;
-  refuseCopies: RefuseCopiesSpec[];
-  renameDocTypes: boolean;
-}
-
-/** The first refusal of `target` that applies to copying `m` (and is shown `at`). */
-function refusalFor(target: DocResource, m: DocModel, at: 'operation' | 'copyTo'): DiError | undefined {
-  for (const r of target.options.refuseCopies) {
-    if ((r.at ?? 'operation') !== at) continue;
-    const which = r.models ?? 'any';
-    const applies =
-      which === 'any' ||
-      (which === 'neural' && isNeural(m)) ||
-      (which === 'composed' && isComposedModel(m)) ||
-      (which === 'template' && !isNeural(m) && !isComposedModel(m));
-    if (applies) return diErrors.limit(r.code, r.message);
-  }
-  return undefined;
-}
-
-export class DocResource {
-  readonly models = new Map<string, DocModel>();
-  readonly classifiers = new Map<string, DocClassifier>();
-  /** `collection/id` → the authorization that reserved it (until a copy lands). */
-  readonly reserved = new Map<string, DocAuthorization>();
-  readonly operations = new Map<string, DocOperation>();
-  constructor(
-    readonly config: ResourceConfig,
-    readonly options: DocResourceOptions,
-  ) {}
-}
-
-/**
- * Timestamps of a copy, by the API version of the copyTo (recorded): 2023-07-31 keeps the
- * source's `createdDateTime` and has no `modifiedDateTime`; 2024-11-30 has the copy time as
- * `createdDateTime` and the source's `modifiedDateTime` (the source's `expirationDateTime`
- * is kept by both: it is spread from the snapshot).
- */
-function copiedTimes(
-  op: DocOperation,
-  sourceCreatedMs: number,
-  sourceModifiedMs: number | undefined,
-): { createdMs: number; modifiedMs?: number } {
-  if (op.apiVersion === '2023-07-31') return { createdMs: sourceCreatedMs };
-  return { createdMs: op.completeMs, ...(sourceModifiedMs !== undefined ? { modifiedMs: sourceModifiedMs } : {}) };
-}
-
-export interface CopyValidation {
-  kind: 'valid';
-  source: DocResource;
-  collection: Collection;
-  sourceItem: DocModel | DocClassifier;
-  sent: DocAuthorization['fields'];
-  issued: DocAuthorization | undefined;
-  target: DocResource | undefined;
-}
-
-export interface DocCopyOverrides {
-  durationMs?: number;
-  failure?: { code: string; message: string };
-}
-
-function isStringMap(v: unknown): v is Record<string, string> {
-  return (
-    typeof v === 'object' && v !== null && !Array.isArray(v) && Object.values(v).every((x) => typeof x === 'string')
-  );
-}
 
 export class DocumentModelsState {
   readonly resources = new Map<string, DocResource>();
@@ -274,19 +163,12 @@ export class DocumentModelsState {
     if (target.reserved.get(key) === auth) target.reserved.delete(key);
   }
 
-  /** `percent` is undefined while notStarted: `percentCompleted` appears only once running (recorded). */
+  /** See {@link operationStatus}. */
   static status(
     op: DocOperation,
     now: number,
   ): { status: DocOperationStatus; lastUpdatedMs: number; percent: number | undefined } {
-    if (op.ended !== undefined && op.settled) return { status: op.ended, lastUpdatedMs: op.completeMs, percent: 0 };
-    if (now < op.runningMs) return { status: 'notStarted', lastUpdatedMs: op.createdMs, percent: undefined };
-    if (now < op.completeMs || !op.settled) return { status: 'running', lastUpdatedMs: op.runningMs, percent: 50 };
-    return {
-      status: op.outcome.kind === 'success' ? 'succeeded' : 'failed',
-      lastUpdatedMs: op.completeMs,
-      percent: 100,
-    };
+    return operationStatus(op, now);
   }
 
   /** Ends a pending operation now as `canceled` or `skipped` (nothing lands; the authorization stays spent). */
@@ -300,113 +182,33 @@ export class DocumentModelsState {
     this.settle(now);
   }
 
-  // ---- reads ----------------------------------------------------------------------------
+  // ---- reads (documentReads.ts) ------------------------------------------------------------
 
-  /**
-   * One page of models or classifiers: prebuilt models first, then custom ones, each sorted
-   * by id (recorded v4 listings list the prebuilt models first). The `nextLink` carries no
-   * `api-version` unless `nextLinkApiVersion` (the specification's examples have none; clients add it).
-   */
   list(
     r: DocResource,
     route: DocumentRoute,
     url: URL,
     endpoint: string,
     pageSize: number,
-    nextLinkApiVersion = false,
+    apiVersionInLink = false,
   ): Reply {
-    const coll = route.collection as Collection;
-    const token = url.searchParams.get('nextLink');
-    let after: string | undefined;
-    if (token !== null) {
-      after = decodePageToken(token);
-      if (after === undefined) return diReply(400, diErrors.invalidParameter('nextLink', 'unknown page token.'));
-    }
-    // Sort key: `0|id` for prebuilt models, `1|id` for the rest; the page token is the last key.
-    const items: { key: string; body: () => unknown }[] =
-      coll === 'documentModels'
-        ? [...r.models.values()].map((m) => ({
-            key: `${m.prebuilt ? 0 : 1}|${m.modelId}`,
-            body: () => modelDetails(m, route.version),
-          }))
-        : [...r.classifiers.values()].map((c) => ({ key: `1|${c.classifierId}`, body: () => classifierDetails(c) }));
-    items.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
-    const rest = after === undefined ? items : items.filter((i) => i.key > after);
-    const page = rest.slice(0, pageSize);
-    const last = page[page.length - 1];
-    const out: Record<string, unknown> = { value: page.map((i) => i.body()) };
-    if (rest.length > pageSize && last) {
-      const base = nextLinkApiVersion
-        ? `${documentUrl(endpoint, route, `/${coll}`)}&`
-        : `${endpoint}/${route.prefix}/${coll}?`;
-      out.nextLink = `${base}nextLink=${encodeURIComponent(encodePageToken(last.key))}`;
-    }
-    return json(200, out);
+    return listItems(r, route, url, endpoint, pageSize, apiVersionInLink);
   }
 
   get(r: DocResource, route: DocumentRoute): Reply {
-    const id = route.id ?? '';
-    if (route.collection === 'documentModels') {
-      const m = r.models.get(id);
-      return m ? json(200, modelDetails(m, route.version)) : diReply(404, diErrors.modelNotFound(id));
-    }
-    const c = r.classifiers.get(id);
-    return c ? json(200, classifierDetails(c)) : diReply(404, diErrors.classifierNotFound(id));
+    return getItem(r, route);
   }
 
   delete(r: DocResource, route: DocumentRoute): Reply {
-    const id = route.id ?? '';
-    if (route.collection === 'documentModels') {
-      const m = r.models.get(id);
-      if (!m) return diReply(404, diErrors.modelNotFound(id));
-      if (m.prebuilt) return diReply(400, diErrors.readOnly(id));
-      r.models.delete(id);
-      return { status: 204 };
-    }
-    return r.classifiers.delete(id) ? { status: 204 } : diReply(404, diErrors.classifierNotFound(id));
+    return deleteItem(r, route);
   }
 
-  /** `GET /info`: limit 20000 (recorded v3.1/v4) and the neural build quota (reset monthly [inf]). */
   info(r: DocResource, now: number): Reply {
-    const custom = [...r.models.values()].filter((m) => !m.prebuilt);
-    const d = new Date(now);
-    const reset = Date.UTC(d.getUTCFullYear(), d.getUTCMonth() + 1, 1);
-    return json(200, {
-      customDocumentModels: { count: custom.length, limit: r.options.documentModelLimit },
-      customNeuralDocumentModelBuilds: {
-        used: custom.filter((m) => isNeural(m) && m.copiedFrom === undefined).length,
-        quota: r.options.neuralBuildQuota,
-        quotaResetDateTime: iso(reset),
-      },
-    });
+    return resourceInfo(r, now);
   }
 
   operation(r: DocResource, route: DocumentRoute, now: number): Reply {
-    const op = r.operations.get(route.id ?? '');
-    if (!op) return diReply(404, diErrors.operationNotFound());
-    const { status, lastUpdatedMs, percent } = DocumentModelsState.status(op, now);
-    const finished = status !== 'notStarted' && status !== 'running';
-    if (finished && now >= lastUpdatedMs + OPERATION_RETENTION_MS) return diReply(404, diErrors.operationNotFound());
-    const body: Record<string, unknown> = { operationId: op.operationId, status };
-    if (percent !== undefined) body.percentCompleted = percent;
-    body.createdDateTime = iso(op.createdMs);
-    body.lastUpdatedDateTime = iso(lastUpdatedMs);
-    body.kind = op.kind;
-    body.resourceLocation = op.resourceLocation;
-    // Recorded 2023-07-31 operations carry no `apiVersion` member; 2024-11-30 ones do.
-    if (op.apiVersion !== '2023-07-31') body.apiVersion = op.apiVersion;
-    if (status === 'failed' && op.outcome.kind === 'failure') body.error = op.outcome.error;
-    if (status === 'succeeded' && op.outcome.kind === 'success') {
-      const target = this.resource(op.outcome.target);
-      const landed =
-        op.kind === 'documentModelCopyTo' ? target.models.get(op.targetId) : target.classifiers.get(op.targetId);
-      if (landed)
-        body.result =
-          op.kind === 'documentModelCopyTo'
-            ? modelDetails(landed as DocModel, op.apiVersion)
-            : classifierDetails(landed as DocClassifier);
-    }
-    return json(200, body);
+    return operationReply(r, route, now, (name) => this.resource(name));
   }
 
   // ---- authorize (target) -----------------------------------------------------------------
@@ -589,17 +391,5 @@ export class DocumentModelsState {
     this.pending.add(op);
     this.settle(now);
     return op;
-  }
-}
-
-/** A request body that must be a JSON object; undefined when it is not (the caller answers 400). */
-function parseObjectBody(bodyText: string): Record<string, unknown> | undefined {
-  try {
-    const body: unknown = JSON.parse(bodyText);
-    return typeof body === 'object' && body !== null && !Array.isArray(body)
-      ? (body as Record<string, unknown>)
-      : undefined;
-  } catch {
-    return undefined;
   }
 }
