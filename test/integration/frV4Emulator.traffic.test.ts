@@ -73,7 +73,8 @@ async function start(extra: Partial<Record<'src' | 'dr', Partial<ResourceSpec>>>
 }
 
 afterEach(async () => {
-  await emu.close();
+  await emu?.close();
+  emu = undefined as unknown as FormRecognizerEmulator;
 });
 
 async function copy(
@@ -282,5 +283,31 @@ describe('v2.1 (recorded twice): wrong region', () => {
     expect(((await r.json()) as { error: { message: string } }).error.message).toContain(
       'under Form Recognizer API (v2.1)',
     );
+  });
+});
+
+describe('--resources FILE: the issue-11 options are validated at the edge', () => {
+  it('accepts refuseCopies / renameDocTypes / limits and names a bad field', async () => {
+    const { validateResourceSpecs } = await import('../../dev/emulators/formRecognizer');
+    const [spec] = validateResourceSpecs([
+      {
+        name: 'dr',
+        region: 'eastus',
+        refuseCopies: [{ code: 'DocumentModelLimitNeural', models: 'neural' }],
+        renameDocTypes: false,
+        documentModelLimit: 500,
+      },
+    ]);
+    expect(spec).toMatchObject({
+      refuseCopies: [{ code: 'DocumentModelLimitNeural', models: 'neural' }],
+      renameDocTypes: false,
+      documentModelLimit: 500,
+    });
+    expect(() => validateResourceSpecs([{ name: 'dr', region: 'eastus', refuseCopies: [{ code: 'x y' }] }])).toThrow(
+      /refuseCopies\[0\]\.code/,
+    );
+    expect(() =>
+      validateResourceSpecs([{ name: 'dr', region: 'eastus', refuseCopies: [{ code: 'A', at: 'later' }] }]),
+    ).toThrow(/refuseCopies\[0\]\.at/);
   });
 });
