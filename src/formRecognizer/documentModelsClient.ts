@@ -182,7 +182,10 @@ export class DocumentModelsClient implements CopyApi {
     item: (x: unknown) => T | undefined,
     options?: RequestOptions,
   ): Promise<{ items: T[]; nextLink?: string }> {
-    const url = nextLink === undefined ? this.#url(`/${collection}`) : this.#checkNextLink(nextLink, collection);
+    const url =
+      nextLink === undefined
+        ? this.#url(`/${collection}`)
+        : withApiVersion(this.#checkNextLink(nextLink, collection), this.apiVersion);
     const route =
       nextLink === undefined ? this.#route('GET', `/${collection}`) : `GET /${this.#prefix}/${collection}?{nextLink}`;
     const res = await this.#http.send({
@@ -647,6 +650,21 @@ export class DocumentModelsClient implements CopyApi {
     if (res.retryAfterMs !== undefined) out.retryAfterMs = res.retryAfterMs;
     return out;
   }
+}
+
+/**
+ * A checked `nextLink` as sent: verbatim when it names an `api-version`, otherwise with the
+ * configured one added (the specification's examples carry none; the official client's
+ * api-version policy adds it the same way). Only ever called on a link already checked to be
+ * on the listed resource's origin and path.
+ */
+export function withApiVersion(link: string, apiVersion: string): string {
+  const u = new URL(link);
+  if (u.searchParams.has('api-version')) return link;
+  const hash = link.indexOf('#');
+  const base = hash < 0 ? link : link.slice(0, hash);
+  const sep = !base.includes('?') ? '?' : base.endsWith('?') || base.endsWith('&') ? '' : '&';
+  return `${base}${sep}api-version=${encodeURIComponent(apiVersion)}${hash < 0 ? '' : link.slice(hash)}`;
 }
 
 function lastSegment(url: string): string | undefined {

@@ -1,7 +1,8 @@
 /** Type guards for v3.1 / v4 (`documentModels`, `documentClassifiers`, `operations`, `info`) bodies. */
+import { createHash } from 'node:crypto';
 import type { ServiceErrorDetail } from './errors';
 import { flattenServiceError } from './documentModelsErrors';
-import type { CopyStatus, ModelInfo, ModelsSummary } from './types';
+import type { CopyStatus, DocTypeSchema, ModelInfo, ModelsSummary } from './types';
 
 type Obj = Record<string, unknown>;
 const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -12,6 +13,33 @@ function stringRecord(v: unknown): Record<string, string> | undefined {
   if (!isObj(v)) return undefined;
   const out: Record<string, string> = {};
   for (const [k, val] of Object.entries(v)) if (typeof val === 'string') out[k] = val;
+  return out;
+}
+
+/** JSON with object keys sorted at every level: two equal schemas give the same text. */
+export function canonicalJson(v: unknown): string {
+  if (Array.isArray(v)) return `[${v.map(canonicalJson).join(',')}]`;
+  if (isObj(v))
+    return `{${Object.keys(v)
+      .sort()
+      .filter((k) => v[k] !== undefined)
+      .map((k) => `${JSON.stringify(k)}:${canonicalJson(v[k])}`)
+      .join(',')}}`;
+  return JSON.stringify(v) ?? 'null';
+}
+
+/** The fingerprint of a docType's `fieldSchema` (see {@link DocTypeSchema}). */
+export function fieldSchemaFingerprint(fieldSchema: unknown): string {
+  if (fieldSchema === undefined || fieldSchema === null) return '';
+  return createHash('sha256').update(canonicalJson(fieldSchema)).digest('hex').slice(0, 32);
+}
+
+function docTypeSchema(d: unknown): DocTypeSchema {
+  const out: DocTypeSchema = { fieldSchemaFingerprint: '' };
+  if (!isObj(d)) return out;
+  out.fieldSchemaFingerprint = fieldSchemaFingerprint(d.fieldSchema);
+  if (typeof d.buildMode === 'string') out.buildMode = d.buildMode;
+  if (typeof d.modelId === 'string' && d.modelId !== '') out.modelId = d.modelId;
   return out;
 }
 
@@ -29,6 +57,7 @@ export function toDocumentModelInfo(v: unknown): ModelInfo | undefined {
     classifierId,
     split,
     apiVersion,
+    buildMode,
   } = v;
   if (typeof modelId !== 'string' || modelId === '' || typeof createdDateTime !== 'string') return undefined;
   if (docTypes !== undefined && !isObj(docTypes)) return undefined;
@@ -47,8 +76,10 @@ export function toDocumentModelInfo(v: unknown): ModelInfo | undefined {
   if (t) out.tags = t;
   if (typeof expirationDateTime === 'string') out.expirationDateTime = expirationDateTime;
   if (typeof apiVersion === 'string') out.apiVersion = apiVersion;
+  if (typeof buildMode === 'string') out.buildMode = buildMode;
   if (isObj(docTypes)) {
     out.docTypes = Object.keys(docTypes);
+    out.docTypeSchemas = Object.fromEntries(Object.entries(docTypes).map(([k, d]) => [k, docTypeSchema(d)]));
     const components = new Set<string>();
     for (const d of Object.values(docTypes))
       if (isObj(d) && typeof d.modelId === 'string' && d.modelId !== '') components.add(d.modelId);

@@ -18,6 +18,7 @@ import {
   type SerializedServiceError,
   type ServiceErrorInit,
 } from '../common/serviceError';
+import { CLIENT_ERROR_OUTER_CODES, documentedErrorCode, type DocumentedErrorCode } from './errorCodes';
 import { scrubGeneric } from './secrets';
 
 export { MAX_MESSAGE_LENGTH } from '../common/serviceError';
@@ -39,6 +40,8 @@ export type FailureReason =
   | 'authorizationExpired'
   | 'authorizationInvalid'
   | 'authorizationReused'
+  /** 403 `AuthorizationFailed` on copyTo: the authorization is used up — maybe by OUR copy whose 202 was lost. */
+  | 'authorizationConsumed'
   // permanent
   | 'modelNotFound'
   | 'operationNotFound'
@@ -49,6 +52,8 @@ export type FailureReason =
   | 'forbidden'
   | 'conflict'
   | 'badRequest'
+  /** A documented quota / limit code (`DocumentModelLimit*`): retrying cannot help. */
+  | 'limitExceeded'
   | 'aborted'
   // validation
   | 'foreignHost'
@@ -105,7 +110,18 @@ export class UnexpectedResponseError extends TransientError {
 /** The copy authorization is expired, modified or already used: authorize again on the target. */
 export class AuthorizationRenewalError extends FormRecognizerError {
   readonly kind = 'authorizationRenewal' as const;
-  override readonly name = 'AuthorizationRenewalError';
+  override readonly name: string = 'AuthorizationRenewalError';
+}
+
+/**
+ * 403 `Forbidden` / `AuthorizationFailed` on copyTo ("already been used"). Renewal is right
+ * ONLY after the target was read: when an earlier POST with the same authorization was
+ * accepted and its 202 lost, the copy is running or done in the target
+ * (`copyMayHaveLanded` is true). Settle by reading the target model (our lineage, ready → a
+ * success); otherwise take a new authorization.
+ */
+export class AuthorizationConsumedError extends AuthorizationRenewalError {
+  override readonly name = 'AuthorizationConsumedError';
 }
 
 /** Retrying cannot help: unknown target, encryption downgrade refused, bad key, model not found. */
@@ -172,25 +188,34 @@ function isReuseMessage(message: string): boolean {
 
 type Classified = { ctor: new (m: string, i: ErrorInit) => FormRecognizerError; reason: FailureReason; rank: number };
 
+const RANK: Record<DocumentedErrorCode['kind'], number> = {
+  permanent: 3,
+  authorizationRenewal: 2,
+  transient: 1,
+  throttled: 1,
+};
+
+function fromRow(row: DocumentedErrorCode): Classified {
+  const rank = RANK[row.kind];
+  if (row.kind === 'permanent')
+    return { ctor: row.reason === 'modelNotFound' ? ModelNotFoundError : PermanentError, reason: row.reason, rank };
+  if (row.kind === 'authorizationRenewal')
+    return {
+      ctor: row.reason === 'authorizationConsumed' ? AuthorizationConsumedError : AuthorizationRenewalError,
+      reason: row.reason,
+      rank,
+    };
+  return { ctor: row.kind === 'throttled' ? ThrottledError : TransientError, reason: row.reason, rank };
+}
+
 function classifyDetail(d: ServiceErrorDetail): Classified {
   const code = d.code.trim();
-  const lc = code.toLowerCase();
   if (code === AUTH_REUSE_CODE || isReuseMessage(d.message))
     return { ctor: AuthorizationRenewalError, reason: 'authorizationReused', rank: 2 };
-  if (lc === 'authorizationerror' || code === '1002')
-    return { ctor: AuthorizationRenewalError, reason: 'authorizationInvalid', rank: 2 };
-  if (lc === 'resourceresolvererror') return { ctor: PermanentError, reason: 'targetResourceNotFound', rank: 3 };
-  if (lc === 'dataprotectiontransformserviceerror')
-    return { ctor: PermanentError, reason: 'encryptionDowngrade', rank: 3 };
-  if (
-    lc === 'internalservererror' ||
-    lc === 'serviceunavailable' ||
-    lc === 'timeout' ||
-    code === '500' ||
-    code === '503'
-  )
-    return { ctor: TransientError, reason: 'serverError', rank: 1 };
-  // Unknown codes: a failed operation always consumes its authorization, so any retry takes a
+  const row = documentedErrorCode(code);
+  if (row) return fromRow(row);
+  if (code === '500' || code === '503') return { ctor: TransientError, reason: 'serverError', rank: 1 };
+  // Unknown v2 codes: a failed operation always consumes its authorization, so any retry takes a
   // new one and is bounded by the caller; transient is the useful default.
   return { ctor: TransientError, reason: 'operationFailed', rank: 0 };
 }
@@ -217,7 +242,14 @@ export function classifyCopyFailure(
     const c = classifyDetail(d);
     if (!best || c.rank > best.c.rank) best = { c, d };
   }
-  const { c, d } = best as { c: Classified; d: ServiceErrorDetail };
+  let { c, d } = best as { c: Classified; d: ServiceErrorDetail };
+  // Nothing documented, but a v3/v4 client-error family (`InvalidRequest`, `Forbidden`…) around
+  // an unknown inner code: the same request fails the same way again (docs/client.md, "Error codes").
+  const first = errors[0];
+  if (c.rank === 0 && first && errors.some((e) => CLIENT_ERROR_OUTER_CODES.has(e.code.trim().toLowerCase()))) {
+    c = { ctor: PermanentError, reason: 'badRequest', rank: 3 };
+    d = first;
+  }
   const text = errors.map((e) => `${e.code}: ${e.message}`).join('; ');
   return new c.ctor(`copy operation failed: ${scrub(text)}`, {
     reason: c.reason,
@@ -277,6 +309,8 @@ export function classifyHttpFailure(
   if (s === 408 || s >= 500)
     return new TransientError(message, { ...base, reason: s === 408 ? 'timeout' : 'serverError' });
   if (s === 401) return new PermanentError(message, { ...base, reason: 'unauthenticated' });
+  if (s === 403 && ctx.operation === 'startCopy' && code?.trim().toLowerCase() === 'authorizationfailed')
+    return new AuthorizationConsumedError(message, { ...base, reason: 'authorizationConsumed' });
   if (s === 403) return new PermanentError(message, { ...base, reason: 'forbidden' });
   if (s === 404) {
     if (ctx.operation === 'getCopyResult') return new PermanentError(message, { ...base, reason: 'operationNotFound' });
@@ -285,6 +319,9 @@ export function classifyHttpFailure(
     return new ModelNotFoundError(message, { ...base, reason: 'modelNotFound' });
   }
   if (s === 409) return new PermanentError(message, { ...base, reason: 'conflict' });
+  const row = documentedErrorCode(code);
+  if (s === 400 && row?.reason === 'limitExceeded')
+    return new PermanentError(message, { ...base, reason: 'limitExceeded' });
   if (s === 400 && ctx.operation === 'startCopy') {
     if (code === AUTH_REUSE_CODE || isReuseMessage(svc))
       return new AuthorizationRenewalError(message, { ...base, reason: 'authorizationReused' });
@@ -302,4 +339,58 @@ export function classifyHttpFailure(
     }
   }
   return new PermanentError(message, { ...base, reason: 'badRequest' });
+}
+
+// ---------------------------------------------------------------------------------------
+// Authorization rejections: "may the copy have landed?" and "the same answer twice?"
+// ---------------------------------------------------------------------------------------
+
+/** What {@link errorSignature} and {@link copyMayHaveLanded} read: an error or its serialized form. */
+export interface ErrorLike {
+  reason?: string;
+  operation?: string;
+  status?: number;
+  /** `serviceCode` of an error, `code` of a serialized one. */
+  serviceCode?: string;
+  code?: string;
+  message: string;
+}
+
+const AUTHORIZATION_REJECTIONS: ReadonlySet<string> = new Set<FailureReason>([
+  'authorizationConsumed',
+  'authorizationReused',
+  'authorizationInvalid',
+]);
+
+/** An authorization the service refused (reused, consumed, invalid claims / wrong region) — not an expiry. */
+export function isAuthorizationRejection(e: ErrorLike): boolean {
+  return e.reason !== undefined && AUTHORIZATION_REJECTIONS.has(e.reason);
+}
+
+/**
+ * True when the refusal may hide a copy that landed: a 403 `AuthorizationFailed` on copyTo
+ * (v3/v4) or a v2 "Could not retrieve authorization metadata" (`2024`) — both are what a
+ * resent authorization gets after a lost 202. Read the target before renewing.
+ */
+export function copyMayHaveLanded(e: ErrorLike): boolean {
+  return e.reason === 'authorizationConsumed' || e.reason === 'authorizationReused';
+}
+
+/**
+ * A stable signature of a service answer: the operation, status, code and the message with
+ * everything that changes between two identical answers removed (ids in quotes, GUIDs,
+ * numbers, dates, request ids). Two authorization rejections with the same signature for the
+ * same pair are "the same answer twice" (e.g. a wrong `targetResourceRegion` answered with the
+ * reuse text): stop renewing and report it. Never contains a secret (built from the scrubbed message).
+ */
+export function errorSignature(e: ErrorLike): string {
+  const code = e.serviceCode ?? e.code ?? '';
+  const text = e.message
+    .toLowerCase()
+    .replace(/'[^']*'|"[^"]*"/g, "'…'")
+    .replace(/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/g, '#')
+    .replace(/\d+(?:[-:.t]\d+)*z?/g, '#')
+    .replace(/\s+/g, ' ')
+    .trim();
+  return [e.reason ?? '', e.operation ?? '', e.status ?? '', code.toLowerCase(), text].join('|');
 }

@@ -11,6 +11,7 @@ export type {
   ModelPage,
   ModelStatus,
   ModelsSummary,
+  DocTypeSchema,
   RequestOptions,
   StartCopyOptions,
 } from './types';
@@ -35,6 +36,7 @@ export {
   type RetryPolicy,
 } from './http';
 export {
+  AuthorizationConsumedError,
   AuthorizationRenewalError,
   ForeignHostError,
   FormRecognizerError,
@@ -46,7 +48,11 @@ export {
   ValidationError,
   classifyCopyFailure,
   classifyHttpFailure,
+  copyMayHaveLanded,
+  errorSignature,
+  isAuthorizationRejection,
   isFormRecognizerError,
+  type ErrorLike,
   serializeError,
   type ClientOperation,
   type ErrorKind,
@@ -65,9 +71,27 @@ export {
   type ClassifierPage,
   type DocumentModelsApiVersion,
   type DocumentModelsClientOptions,
+  withApiVersion,
 } from './documentModelsClient';
+export {
+  CLIENT_ERROR_OUTER_CODES,
+  DOCUMENTED_ERROR_CODES,
+  documentedErrorCode,
+  isLimitCode,
+  type DocumentedErrorCode,
+} from './errorCodes';
+export {
+  copyability,
+  isV2ApiVersion,
+  missingComponents,
+  referencedComponents,
+  type ComponentRef,
+  type Copyability,
+  type CopyabilityInput,
+  type NotCopyableReason,
+} from './modelFacts';
 export { ClassifierCopyAuthorization, type ClassifierCopyAuthorizationSummary } from './classifierAuthorization';
-export { PREBUILT_PREFIX, type ClassifierInfo } from './documentModelsGuards';
+export { PREBUILT_PREFIX, canonicalJson, fieldSchemaFingerprint, type ClassifierInfo } from './documentModelsGuards';
 export {
   CopyDependencyMissingError,
   ModelExistsError,

@@ -37,8 +37,25 @@ export interface ModelInfo {
   componentModelIds?: string[];
   /** v3.1/v4: when the model expires (`expirationDateTime`). */
   expirationDateTime?: string;
-  /** v3.1/v4: API version that created the model. */
+  /** v3.1/v4: API version that created the model ("2.0"/"2.1" for a v2-era model in a v3/v4 listing). */
   apiVersion?: string;
+  /** v3.1/v4 model-level `buildMode`, when the service sends one. */
+  buildMode?: string;
+  /**
+   * v3.1/v4: what a copy must preserve of each docType, keyed like `docTypes` (a copy may
+   * RENAME a docType named after the source model id to the target id; see
+   * `src/replication/lineage.ts`). Compact and secret-free: safe for durable history.
+   */
+  docTypeSchemas?: Record<string, DocTypeSchema>;
+}
+
+/** The part of a v3.1/v4 docType a copy preserves. */
+export interface DocTypeSchema {
+  buildMode?: string;
+  /** sha256 (first 32 hex digits) of the canonical JSON of `fieldSchema` (sorted keys); `''` when there is none. */
+  fieldSchemaFingerprint: string;
+  /** v4 composed model: the component model this docType routes to. */
+  modelId?: string;
 }
 
 export interface ModelPage {

@@ -253,7 +253,7 @@ describe('Form Recognizer emulator — copy state machine', () => {
     ]);
   });
 
-  it("fails with AuthorizationError when the region is well-formed but not the target's", async () => {
+  it("fails with AuthorizationError and the recorded 'Could not retrieve authorization metadata' words when the region is well-formed but not the target's", async () => {
     const auth = await authorize(target);
     const started = await startCopy(
       source,
@@ -264,7 +264,11 @@ describe('Form Recognizer emulator — copy state machine', () => {
     clock.advance(COPY_MS);
     const result = await pollOnce(source, started.operationLocation!);
     expect(result.copyResult.errors).toEqual([
-      { code: 'AuthorizationError', message: 'Authorization failure due to missing or invalid authorization claims.' },
+      {
+        code: 'AuthorizationError',
+        message:
+          'Could not retrieve authorization metadata. If this issue persists use a different target model to copy into.',
+      },
     ]);
   });
 

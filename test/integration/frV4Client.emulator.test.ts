@@ -8,6 +8,7 @@ import { inspect } from 'node:util';
 import { VirtualClock } from '../../dev/clock';
 import { startFormRecognizerEmulator, type FormRecognizerEmulator } from '../../dev/emulators/formRecognizer';
 import {
+  AuthorizationConsumedError,
   AuthorizationRenewalError,
   COGNITIVE_SERVICES_SCOPE,
   CopyDependencyMissingError,
@@ -19,6 +20,7 @@ import {
   ThrottledError,
   TransientError,
   ValidationError,
+  copyMayHaveLanded,
   copyResultError,
   createCopyClient,
   serializeError,
@@ -162,7 +164,7 @@ describe.each(VERSIONS)('api-version %s', (version) => {
       });
     else expect(composed.classifierId).toBeUndefined();
     expect(events.filter((e) => e.operation === 'listModels').length).toBe(3); // 8 models, pages of 3
-    await expect(src.getModelsSummary()).resolves.toEqual({ count: 3, limit: 5000 });
+    await expect(src.getModelsSummary()).resolves.toEqual({ count: 3, limit: 20000 });
   });
 
   it('authorizes a caller-chosen id, copies, polls and gets the copy with the authorization lineage', async () => {
@@ -196,7 +198,7 @@ describe.each(VERSIONS)('api-version %s', (version) => {
       description: 'DR copy of invoices',
       tags: { source: 'westus2/invoices' },
     });
-    await expect(dr.getModelsSummary()).resolves.toEqual({ count: 1, limit: 5000 });
+    await expect(dr.getModelsSummary()).resolves.toEqual({ count: 1, limit: 20000 });
   });
 
   it('409 ModelExists for an existing id and for an id burned by an unused authorization', async () => {
@@ -273,11 +275,27 @@ describe.each(VERSIONS)('api-version %s', (version) => {
     const r1 = (await settle(src, await src.startCopy('invoices', auth))).final;
     expect(r1.status).toBe('failed');
     expect(copyResultError(r1)).toBeInstanceOf(TransientError);
-    const r2 = (await settle(src, await src.startCopy('invoices', auth))).final; // same authorization again
-    const e2 = copyResultError(r2) as FormRecognizerError;
+    // The same authorization again: refused synchronously, 403 Forbidden / AuthorizationFailed (v3 error guide).
+    const e2 = await caught(src.startCopy('invoices', auth));
+    expect(e2).toBeInstanceOf(AuthorizationConsumedError);
     expect(e2).toBeInstanceOf(AuthorizationRenewalError);
-    expect([e2.reason, e2.serviceCode]).toEqual(['authorizationReused', 'AuthorizationFailed']);
+    expect([e2.status, e2.reason, e2.serviceCode]).toEqual([403, 'authorizationConsumed', 'AuthorizationFailed']);
     expect(emu.reservedIds('dr')).toContain('documentModels/flaky'); // a failed copy leaves the id burned
+  });
+
+  it('issue 11 fact 1: a lost 202 (accepted, then 500) — the resent authorization gets 403 AuthorizationFailed while the copy lands', async () => {
+    const src = client('src', version);
+    const dr = client('dr', version);
+    emu.faults.add('src', { kind: 'status', status: 500, phase: 'after', call: 'copy' });
+    const auth = await dr.authorizeCopy({ targetModelId: 'lost-202' });
+    const first = await caught(src.startCopy('invoices', auth));
+    expect([first.kind, first.status]).toEqual(['transient', 500]);
+    const again = await caught(src.startCopy('invoices', auth));
+    expect(again).toBeInstanceOf(AuthorizationConsumedError);
+    expect(copyMayHaveLanded(again)).toBe(true); // not a permanent 'forbidden': read the target before renewing
+    clock.advance(10_000);
+    await expect(dr.getModel('lost-202')).resolves.toMatchObject({ modelId: 'lost-202', status: 'ready' });
+    expect(emu.documentOperations('src').filter((o) => o.targetId === 'lost-202')).toHaveLength(1);
   });
 
   it('canceled and skipped operations are reported and map to transient errors', async () => {
@@ -347,9 +365,7 @@ describe.each(VERSIONS)('api-version %s', (version) => {
     const token = (JSON.parse(auth.raw) as { accessToken: string }).accessToken;
     const errors: unknown[] = [];
     await src.startCopy('invoices', auth);
-    const reused = await src.startCopy('invoices', auth); // accepted, then fails: authorization already used
-    clock.advance(10_000);
-    errors.push(copyResultError(await src.getCopyResult(reused)));
+    errors.push(await caught(src.startCopy('invoices', auth))); // 403: authorization already used
     errors.push(await caught(dr.authorizeCopy({ targetModelId: 'secret-check' })));
     const bad = client('src', version, { credential: { key: 'f'.repeat(32) } });
     errors.push(await caught(bad.listModelsPage()));

@@ -136,6 +136,11 @@ describe('guards', () => {
       lastUpdatedDateTime: '2025-01-02T00:00:00Z',
       tags: { t: 'v' },
       docTypes: ['a', 'b', 'c'],
+      docTypeSchemas: {
+        a: { fieldSchemaFingerprint: '', modelId: 'm1' },
+        b: { fieldSchemaFingerprint: '', modelId: 'm2' },
+        c: { fieldSchemaFingerprint: '', modelId: 'm1' },
+      },
       componentModelIds: ['m1', 'm2'],
       classifierId: 'k',
       split: 'auto',

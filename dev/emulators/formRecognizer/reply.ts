@@ -38,13 +38,25 @@ const OPERATION_NAMES = {
   list: 'List Custom Models Operations',
 } as const;
 
-export function throttled(retryAfterSeconds: number, bucket: keyof typeof OPERATION_NAMES = 'management'): Reply {
+/** The API a throttling message names: `Form Recognizer API (v2.1)`, `Document Intelligence API (2024-11-30)`… */
+export function apiLabel(version: string): string {
+  if (version === '2023-07-31') return 'Form Recognizer API (2023-07-31)';
+  if (/^\d{4}-\d{2}-\d{2}/.test(version)) return `Document Intelligence API (${version})`;
+  return `Form Recognizer API (${version.replace(/-preview$/, '')})`;
+}
+
+/** 429 with `Retry-After`; the message names the API that was called (`api`, see {@link apiLabel}). */
+export function throttled(
+  retryAfterSeconds: number,
+  bucket: keyof typeof OPERATION_NAMES = 'management',
+  api = 'Form Recognizer API (v2.1)',
+): Reply {
   const s = Math.max(1, Math.ceil(retryAfterSeconds));
   return errorReply(
     429,
     {
       code: '429',
-      message: `Requests to the ${OPERATION_NAMES[bucket]} under Form Recognizer API (v2.1) have exceeded rate limit of your current FormRecognizer S0 pricing tier. Please retry after ${s} second${s === 1 ? '' : 's'}. To increase your default rate limit, please contact Azure support.`,
+      message: `Requests to the ${OPERATION_NAMES[bucket]} under ${api} have exceeded rate limit of your current FormRecognizer S0 pricing tier. Please retry after ${s} second${s === 1 ? '' : 's'}. To increase your default rate limit, please contact Azure support.`,
     },
     { 'Retry-After': String(s) },
   );

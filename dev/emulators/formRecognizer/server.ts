@@ -6,13 +6,25 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { type Clock, systemClock } from '../../clock';
-import { FaultRegistry, type FaultHandle, type GateFault } from './faults';
+import { FaultRegistry, type FaultHandle } from './faults';
+import { handleDocument } from './documentHandler';
+import { type Context, authenticate, header, passGate, readBody } from './gate';
+import {
+  byId,
+  classifierView,
+  docModelView,
+  type ClassifierView,
+  type CopyOperationView,
+  type DocumentModelView,
+  type DocumentOperationView,
+} from './views';
 import { RateLimiter, resolveRateLimits } from './rateLimit';
 import { parseRawJson, type RawJson, member, stringMember } from './rawJson';
 import {
   ACCESS_DENIED,
   MISSING_KEY,
   NOT_FOUND,
+  apiLabel,
   errorReply,
   statusFault,
   throttled,
@@ -29,20 +41,11 @@ import {
   resourceConfig,
   type ResourceState,
 } from './state';
-import {
-  type DocClassifier,
-  type DocModel,
-  type DocOperationStatus,
-  type DocumentRoute,
-  DocumentModelsState,
-  documentUrl,
-  matchDocumentRoute,
-} from './documentModels';
+import { DocumentModelsState, matchDocumentRoute } from './documentModels';
 import type {
   ClassifierSeed,
   CopyDuration,
   DocumentModelSeed,
-  CredentialKind,
   EmulatedResource,
   Fault,
   FaultRequestInfo,
@@ -64,51 +67,13 @@ export interface FormRecognizerEmulatorOptions {
   host?: string;
   /** Page size of `?op=full` (default 30, the service's). */
   listPageSize?: number;
+  /** Page size of v3.1/v4 `GET documentModels` / `documentClassifiers` (default 50; recorded about 48). */
+  documentListPageSize?: number;
+  /** v3.1/v4: put `api-version` in `nextLink` (default false: the specification's examples have none). */
+  nextLinkApiVersion?: boolean;
 }
 
-/** Inspection view of a copy operation (no access token). */
-export interface CopyOperationView {
-  resultId: string;
-  sourceModelId: string;
-  targetModelId: string;
-  status: 'notStarted' | 'running' | 'succeeded' | 'failed';
-  createdDateTime: string;
-  completesDateTime: string;
-  error?: { code: string; message: string };
-}
-
-/** Inspection view of a v3.1/v4 custom document model (prebuilt ones have `prebuilt: true`). */
-export interface DocumentModelView {
-  modelId: string;
-  prebuilt: boolean;
-  description?: string;
-  tags?: Record<string, string>;
-  createdDateTime: string;
-  docTypes: string[];
-  classifierId?: string;
-  componentModelIds: string[];
-  copiedFrom?: { resource: string; modelId: string };
-}
-
-export interface ClassifierView {
-  classifierId: string;
-  description?: string;
-  createdDateTime: string;
-  docTypes: string[];
-  copiedFrom?: { resource: string; classifierId: string };
-}
-
-/** Inspection view of a v3.1/v4 copy operation (no access token). */
-export interface DocumentOperationView {
-  operationId: string;
-  kind: 'documentModelCopyTo' | 'documentClassifierCopyTo';
-  sourceId: string;
-  targetId: string;
-  status: DocOperationStatus;
-  createdDateTime: string;
-  completesDateTime: string;
-  error?: { code: string; message: string; innererror?: { code: string; message: string } };
-}
+export type { CopyOperationView, DocumentModelView, ClassifierView, DocumentOperationView } from './views';
 
 export interface FormRecognizerEmulator {
   readonly resources: EmulatedResource[];
@@ -140,92 +105,6 @@ export interface FormRecognizerEmulator {
   setRateLimits(setting: boolean | Partial<RateLimits>): void;
   readonly clock: Clock;
   close(): Promise<void>;
-}
-
-interface Context {
-  state: EmulatorState;
-  docs: DocumentModelsState;
-  clock: Clock;
-  faults: FaultRegistry;
-  limiter: RateLimiter;
-  log: RequestLogEntry[];
-  endpoints: Map<string, string>;
-  pageSize: number;
-  timers: Set<NodeJS.Timeout>;
-}
-
-function readBody(req: IncomingMessage): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
-    req.on('error', reject);
-  });
-}
-
-function header(req: IncomingMessage, name: string): string | undefined {
-  const v = req.headers[name];
-  return Array.isArray(v) ? v[0] : v;
-}
-
-function authenticate(r: ResourceState, req: IncomingMessage): CredentialKind {
-  const key = header(req, 'ocp-apim-subscription-key');
-  if (key !== undefined) return key === r.config.key ? 'key' : 'invalid-key';
-  const auth = header(req, 'authorization');
-  if (auth !== undefined) {
-    const m = /^Bearer\s+(.+)$/i.exec(auth.trim());
-    return m && r.config.acceptedTokens.includes(m[1] ?? '') ? 'bearer' : 'invalid-bearer';
-  }
-  return 'none';
-}
-
-function gateReply(f: Exclude<GateFault, { kind: 'drop' | 'delay' }>): Reply {
-  return f.kind === 'throttle'
-    ? throttled(f.retryAfterSeconds ?? 1)
-    : statusFault(f.status, f.code, f.message, f.retryAfterSeconds);
-}
-
-function sleep(ctx: Context, ms: number): Promise<void> {
-  return new Promise((resolve) => {
-    const t = setTimeout(() => {
-      ctx.timers.delete(t);
-      resolve();
-    }, ms);
-    ctx.timers.add(t);
-  });
-}
-
-/**
- * Injected faults that act before a request is handled (drop, delay, a canned reply).
- * Returns undefined when the fault already answered; otherwise the (possibly later) time
- * and how to respond (a "drop after" fault drops the eventual reply).
- */
-async function passGate(
-  ctx: Context,
-  info: FaultRequestInfo,
-  entry: Pick<RequestLogEntry, 'fault'>,
-  finish: (reply: Reply | 'drop') => void,
-): Promise<{ now: number; respond: (reply: Reply) => void } | undefined> {
-  const gate = ctx.faults.takeGate(info);
-  let now = info.time;
-  let dropAfter = false;
-  if (gate) {
-    entry.fault = gate.kind;
-    if (gate.kind === 'drop') {
-      if (gate.phase !== 'after') {
-        finish('drop');
-        return undefined;
-      }
-      dropAfter = true;
-    } else if (gate.kind === 'delay') {
-      await sleep(ctx, gate.ms);
-      now = ctx.clock.now();
-    } else {
-      finish(gateReply(gate));
-      return undefined;
-    }
-  }
-  return { now, respond: (reply: Reply): void => finish(dropAfter ? 'drop' : reply) };
 }
 
 async function handle(ctx: Context, r: ResourceState, req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -295,7 +174,7 @@ async function handle(ctx: Context, r: ResourceState, req: IncomingMessage, res:
     targetResourceId: stringMember(body, 'targetResourceId'),
     time: now,
   };
-  const gated = await passGate(ctx, info, entry, finish);
+  const gated = await passGate(ctx, info, entry, finish, apiLabel(route.version));
   if (!gated) return;
   now = gated.now;
   const respond = gated.respond;
@@ -305,7 +184,7 @@ async function handle(ctx: Context, r: ResourceState, req: IncomingMessage, res:
     const decision = ctx.limiter.tryAcquire(name, route.call, now);
     if (!decision.ok) {
       entry.fault = 'rateLimit';
-      return respond(throttled(decision.retryAfterSeconds, decision.bucket));
+      return respond(throttled(decision.retryAfterSeconds, decision.bucket, apiLabel(route.version)));
     }
   }
 
@@ -331,7 +210,7 @@ async function handle(ctx: Context, r: ResourceState, req: IncomingMessage, res:
       const decision = ctx.limiter.tryAcquire(name, 'copy', now);
       if (!decision.ok) {
         entry.fault = 'rateLimit';
-        return respond(throttled(decision.retryAfterSeconds, decision.bucket));
+        return respond(throttled(decision.retryAfterSeconds, decision.bucket, apiLabel(route.version)));
       }
       const copyFaults = ctx.faults.takeCopy(info);
       const overrides: CopyOverrides = {
@@ -351,134 +230,6 @@ async function handle(ctx: Context, r: ResourceState, req: IncomingMessage, res:
     }
   }
 }
-
-/** A v3.1 / v4 request: same auth, faults, rate limits and log as v2; state in DocumentModelsState. */
-async function handleDocument(
-  ctx: Context,
-  r: ResourceState,
-  req: IncomingMessage,
-  a: {
-    url: URL;
-    route: DocumentRoute;
-    bodyText: string;
-    entry: RequestLogEntry;
-    now: number;
-    finish: (reply: Reply | 'drop') => void;
-  },
-): Promise<void> {
-  const { url, route, bodyText, entry, finish } = a;
-  let now = a.now;
-  const name = r.config.name;
-  const endpoint = ctx.endpoints.get(name) ?? '';
-  entry.call = route.call;
-  if (route.id !== undefined && route.call !== 'copyResult') entry.modelId = route.id;
-  let targetResourceId: string | undefined;
-  if (route.call === 'copy') {
-    try {
-      const b = JSON.parse(bodyText) as Record<string, unknown>;
-      const t = b.targetModelId ?? b.targetClassifierId;
-      if (typeof t === 'string') entry.authorizationModelId = t;
-      if (typeof b.targetResourceId === 'string') targetResourceId = b.targetResourceId;
-    } catch {
-      // reported by validation below
-    }
-  }
-  if (entry.credential !== 'key' && entry.credential !== 'bearer') {
-    return finish(errorReply(401, entry.credential === 'none' ? MISSING_KEY : ACCESS_DENIED));
-  }
-  const info: FaultRequestInfo = {
-    resource: name,
-    call: route.call,
-    method: req.method ?? 'GET',
-    path: req.url ?? '/',
-    modelId: route.call === 'copyResult' ? undefined : route.id,
-    authorizationModelId: entry.authorizationModelId,
-    targetResourceId,
-    time: now,
-  };
-  const gated = await passGate(ctx, info, entry, finish);
-  if (!gated) return;
-  now = gated.now;
-  const respond = gated.respond;
-  ctx.state.settle(now);
-  ctx.docs.settle(now);
-  if (route.call !== 'copy') {
-    const decision = ctx.limiter.tryAcquire(name, route.call, now);
-    if (!decision.ok) {
-      entry.fault = 'rateLimit';
-      return respond(throttled(decision.retryAfterSeconds, decision.bucket));
-    }
-  }
-  const d = ctx.docs.resource(name);
-  switch (route.call) {
-    case 'list':
-      return respond(ctx.docs.list(d, route, url, endpoint, ctx.pageSize));
-    case 'getModel':
-      return respond(ctx.docs.get(d, route));
-    case 'deleteModel':
-      return respond(ctx.docs.delete(d, route));
-    case 'summary':
-      return respond(ctx.docs.info(d));
-    case 'copyResult':
-      return respond(ctx.docs.operation(d, route, now));
-    case 'authorize':
-      return respond(ctx.docs.authorize(d, route, bodyText, endpoint, now));
-    case 'copy': {
-      const validated = ctx.docs.validateCopy(d, route, bodyText, now);
-      if ('status' in validated) return respond(validated);
-      const decision = ctx.limiter.tryAcquire(name, 'copy', now);
-      if (!decision.ok) {
-        entry.fault = 'rateLimit';
-        return respond(throttled(decision.retryAfterSeconds, decision.bucket));
-      }
-      const copyFaults = ctx.faults.takeCopy(info);
-      if (copyFaults.fails) entry.fault ??= 'copyFails';
-      else if (copyFaults.duration) entry.fault ??= 'copyDuration';
-      const degrade = req.headers['x-ms-forms-copy-degrade']?.toString().trim().toLowerCase() === 'true';
-      const op = ctx.docs.acceptCopy(validated, route, degrade, now, {
-        durationMs: copyFaults.duration?.ms,
-        failure: copyFaults.fails ? { code: copyFaults.fails.code, message: copyFaults.fails.message } : undefined,
-      });
-      return respond({
-        status: 202,
-        headers: { 'Operation-Location': documentUrl(endpoint, route, `/operations/${op.operationId}`) },
-      });
-    }
-  }
-}
-
-function docModelView(m: DocModel): DocumentModelView {
-  const v: DocumentModelView = {
-    modelId: m.modelId,
-    prebuilt: m.prebuilt,
-    createdDateTime: new Date(m.createdMs).toISOString(),
-    docTypes: Object.keys(m.docTypes),
-    componentModelIds: [
-      ...new Set(Object.values(m.docTypes).flatMap((t) => (t.modelId === undefined ? [] : [t.modelId]))),
-    ],
-  };
-  if (m.description !== undefined) v.description = m.description;
-  if (m.tags !== undefined) v.tags = { ...m.tags };
-  if (m.classifierId !== undefined) v.classifierId = m.classifierId;
-  if (m.copiedFrom !== undefined) v.copiedFrom = { ...m.copiedFrom };
-  return v;
-}
-
-function classifierView(c: DocClassifier): ClassifierView {
-  const v: ClassifierView = {
-    classifierId: c.classifierId,
-    createdDateTime: new Date(c.createdMs).toISOString(),
-    docTypes: [...c.docTypes],
-  };
-  if (c.description !== undefined) v.description = c.description;
-  if (c.copiedFrom !== undefined) v.copiedFrom = { ...c.copiedFrom };
-  return v;
-}
-
-const byId =
-  <T>(key: (x: T) => string) =>
-  (a: T, b: T): number =>
-    key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0;
 
 function listen(server: Server, host: string, port: number): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -514,6 +265,8 @@ export async function startFormRecognizerEmulator(
     log: [],
     endpoints: new Map(),
     pageSize: opts.listPageSize ?? 30,
+    docPageSize: opts.documentListPageSize ?? opts.listPageSize ?? 50,
+    nextLinkApiVersion: opts.nextLinkApiVersion ?? false,
     timers: new Set(),
   };
 

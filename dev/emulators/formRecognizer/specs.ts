@@ -2,6 +2,39 @@
 import type { ClassifierSeed, DocumentModelSeed, ModelSeed, ModelStatus, ResourceSpec } from './types';
 import { ALL_API_VERSIONS, DOCUMENT_API_VERSIONS } from './types';
 
+/** Issue 11 options: per-target limit refusals, docType rename, /info limits. */
+function validateTrafficFields(v: Record<string, unknown>, where: string, spec: ResourceSpec): void {
+  if (v.renameDocTypes !== undefined) {
+    if (typeof v.renameDocTypes !== 'boolean') throw new ResourceSpecError(`${where}.renameDocTypes must be a boolean`);
+    spec.renameDocTypes = v.renameDocTypes;
+  }
+  for (const f of ['documentModelLimit', 'neuralBuildQuota'] as const) {
+    const n = v[f];
+    if (n === undefined) continue;
+    if (typeof n !== 'number' || !Number.isInteger(n) || n < 0)
+      throw new ResourceSpecError(`${where}.${f} must be a non-negative integer`);
+    spec[f] = n;
+  }
+  if (v.refuseCopies === undefined) return;
+  if (!Array.isArray(v.refuseCopies)) throw new ResourceSpecError(`${where}.refuseCopies must be an array`);
+  spec.refuseCopies = v.refuseCopies.map((r: unknown, j) => {
+    const at = `${where}.refuseCopies[${j}]`;
+    if (!isRecord(r) || typeof r.code !== 'string' || !/^[A-Za-z0-9]{1,64}$/.test(r.code))
+      throw new ResourceSpecError(`${at}.code must be an error code like 'DocumentModelLimitNeural'`);
+    if (r.models !== undefined && !['any', 'neural', 'composed', 'template'].includes(r.models as string))
+      throw new ResourceSpecError(`${at}.models must be 'any', 'neural', 'composed' or 'template'`);
+    if (r.at !== undefined && !['operation', 'copyTo'].includes(r.at as string))
+      throw new ResourceSpecError(`${at}.at must be 'operation' or 'copyTo'`);
+    if (r.message !== undefined && (typeof r.message !== 'string' || r.message.length > 1000))
+      throw new ResourceSpecError(`${at}.message must be a string of at most 1000 characters`);
+    const out: NonNullable<ResourceSpec['refuseCopies']>[number] = { code: r.code };
+    if (r.models !== undefined) out.models = r.models as 'any' | 'neural' | 'composed' | 'template';
+    if (r.at !== undefined) out.at = r.at as 'operation' | 'copyTo';
+    if (typeof r.message === 'string') out.message = r.message;
+    return out;
+  });
+}
+
 /** v3.1/v4 fields a resource spec may carry (checked by {@link validateDocumentFields}). */
 const DOCUMENT_SPEC_FIELDS = [
   'apiVersions',
@@ -11,6 +44,10 @@ const DOCUMENT_SPEC_FIELDS = [
   'copyAuthorizationLifetimeMs',
   'reservedIdPolicy',
   'composedCopyRequires',
+  'refuseCopies',
+  'renameDocTypes',
+  'documentModelLimit',
+  'neuralBuildQuota',
 ];
 const ID = /^[a-zA-Z0-9][a-zA-Z0-9._~-]{1,63}$/;
 
@@ -67,6 +104,7 @@ function validateDocumentFields(v: Record<string, unknown>, where: string, spec:
     }
     spec.composedCopyRequires = v.composedCopyRequires as ResourceSpec['composedCopyRequires'];
   }
+  validateTrafficFields(v, where, spec);
 }
 
 export class ResourceSpecError extends Error {

@@ -118,6 +118,33 @@ export interface ResourceSpec {
   resourceId?: string;
   /** `limit` reported by `?op=summary`; default 5000 (S0). */
   modelLimit?: number;
+  /** v3.1/v4 `GET /info` `customDocumentModels.limit`; default 20000 (recorded). */
+  documentModelLimit?: number;
+  /** v3.1/v4 `GET /info` `customNeuralDocumentModelBuilds.quota`; default 20 [inf]. */
+  neuralBuildQuota?: number;
+  /**
+   * v3.1/v4: documented limit errors this resource answers when it is a copy TARGET
+   * (e.g. a target that refuses neural models with `DocumentModelLimitNeural`).
+   */
+  refuseCopies?: RefuseCopiesSpec[];
+  /**
+   * v3.1/v4: a docType keyed by the source model id is re-keyed by the target id on copy
+   * (recorded); default true. `false` keeps the source's keys (the emulator's old behaviour).
+   */
+  renameDocTypes?: boolean;
+}
+
+/** A documented limit error a target answers for some copies (400 `InvalidRequest` / `code`). */
+export interface RefuseCopiesSpec {
+  code: 'DocumentModelLimit' | 'DocumentModelLimitNeural' | 'DocumentModelLimitComposed' | (string & {});
+  /** Which source models it applies to; default `any`. */
+  models?: 'any' | 'neural' | 'composed' | 'template';
+  message?: string;
+  /**
+   * Where the refusal shows: `operation` (default [inf]: the copy is accepted with 202, then its
+   * operation fails with the error) or `copyTo` (a synchronous 400 on the POST).
+   */
+  at?: 'operation' | 'copyTo';
 }
 
 export type ReservedIdPolicy = 'burn' | 'releaseOnExpiry' | 'reauthorize';
@@ -268,6 +295,12 @@ export interface StatusFault extends FaultBase {
   code?: string;
   message?: string;
   retryAfterSeconds?: number;
+  /**
+   * `before` (default): answered instead of handling the request. `after`: the request IS
+   * handled (a copy is accepted, its authorization spent), then this status is answered —
+   * the lost 202 ("accept, then answer 500").
+   */
+  phase?: 'before' | 'after';
 }
 
 /**
