@@ -34,7 +34,12 @@ export default tseslint.config(
     },
   },
   {
-    files: ['src/orchestrators/**/*.ts', 'src/replication/**/*.ts'],
+    files: [
+      'src/orchestrators/**/*.ts',
+      'src/replication/**/*.ts',
+      'src/durable/**/*.ts',
+      'src/customVisionBackup/**/*.ts',
+    ],
     rules: {
       'no-restricted-imports': [
         'error',
