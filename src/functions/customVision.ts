@@ -12,6 +12,7 @@ import { CV_EXPORT_EVENT, type CustomVisionBackupInput, type ExportEventData } f
 import { CvActivities, CvOrchestrators } from '../customVisionBackup/registry';
 import { bindActivities, bindOrchestrator } from '../durable/register';
 import type { AppDependencies } from './dependencies';
+import { findInstanceStatus } from './durableStatus';
 import { customVisionBackupOrchestrator } from '../orchestrators/customVisionBackup';
 
 const ACTIVE = new Set<string>([
@@ -20,28 +21,15 @@ const ACTIVE = new Set<string>([
   df.OrchestrationRuntimeStatus.ContinuedAsNew,
 ]);
 
-/** The instance's status, undefined when there is none; other failures throw (the message is retried). */
-async function statusOf(
-  client: df.DurableClient,
-  instanceId: string,
-): Promise<df.DurableOrchestrationStatus | undefined> {
-  try {
-    return await client.getStatus(instanceId, { showInput: false });
-  } catch (e) {
-    if (e instanceof Error && /HTTP 404\b/.test(e.message)) return undefined;
-    throw e;
-  }
-}
-
 function orchestrations(client: df.DurableClient): cv.BackupOrchestrations {
   return {
     async startIfAbsent(instanceId: string, input: CustomVisionBackupInput): Promise<boolean> {
-      if (await statusOf(client, instanceId)) return false;
+      if (await findInstanceStatus(client, instanceId)) return false;
       await client.startNew(CvOrchestrators.backup.name, { instanceId, input });
       return true;
     },
     async raiseIfWaiting(instanceId: string, data: ExportEventData): Promise<boolean> {
-      const s = await statusOf(client, instanceId);
+      const s = await findInstanceStatus(client, instanceId);
       if (!s || !ACTIVE.has(s.runtimeStatus)) return false;
       await client.raiseEvent(instanceId, CV_EXPORT_EVENT, data);
       return true;

@@ -15,6 +15,7 @@ import type { RunInput, RunProgress } from '../replication/contracts';
 import { Activities, Orchestrators } from '../replication/registry';
 import { bindActivities, bindOrchestrator } from '../durable/register';
 import type { AppDependencies } from './dependencies';
+import { findInstanceStatus } from './durableStatus';
 import { batchInstanceId } from '../replication/policy';
 
 const RUNNING = [
@@ -113,16 +114,9 @@ export function registerReplicationFunctions(current: () => AppDependencies): vo
     authLevel: 'function',
     handler: async (request: HttpRequest, client: df.DurableClient): Promise<HttpResponseInit> => {
       const id = request.params.id ?? '';
-      let status: df.DurableOrchestrationStatus;
-      try {
-        status = await client.getStatus(id, { showInput: true });
-      } catch (e) {
-        // Only "no such instance" is a 404; any other failure of the status query is the
-        // server's (500), never reported as a run that does not exist.
-        if (e instanceof Error && /HTTP 404\b/.test(e.message))
-          return json(404, { error: `no replication run '${id}'` });
-        throw e;
-      }
+      // Only "no such instance" (the extension's 404) is a 404; any other failure of the status
+      // query is the server's (500), never reported as a run that does not exist.
+      const status = await findInstanceStatus(client, id, { showInput: true });
       if (!status || status.name !== Orchestrators.replicate.name)
         return json(404, { error: `no replication run '${id}'` });
       const progress = (status.customStatus ?? undefined) as RunProgress | undefined;
