@@ -34,6 +34,24 @@ export default tseslint.config(
     },
   },
   {
+    // Activities share shapes with orchestrators through contracts modules, never by importing them.
+    files: ['src/activities/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            { group: ['**/dev/**', '../../dev/*'], message: 'src/ must not import dev/.' },
+            {
+              group: ['**/orchestrators', '**/orchestrators/*'],
+              message: 'Activities do not import orchestrators: shared shapes live in a contracts module.',
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
     files: [
       'src/orchestrators/**/*.ts',
       'src/replication/**/*.ts',
