@@ -34,7 +34,30 @@ export default tseslint.config(
     },
   },
   {
-    files: ['src/orchestrators/**/*.ts', 'src/replication/**/*.ts'],
+    // Activities share shapes with orchestrators through contracts modules, never by importing them.
+    files: ['src/activities/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            { group: ['**/dev/**', '../../dev/*'], message: 'src/ must not import dev/.' },
+            {
+              group: ['**/orchestrators', '**/orchestrators/*'],
+              message: 'Activities do not import orchestrators: shared shapes live in a contracts module.',
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
+    files: [
+      'src/orchestrators/**/*.ts',
+      'src/replication/**/*.ts',
+      'src/durable/**/*.ts',
+      'src/customVisionBackup/**/*.ts',
+    ],
     rules: {
       'no-restricted-imports': [
         'error',

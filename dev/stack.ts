@@ -29,9 +29,7 @@ import {
   generateBlobSASQueryParameters,
 } from '@azure/storage-blob';
 import { DEV_ACCOUNT, DEV_KEY } from './azurite';
-import { resetCustomVisionServices } from '../src/activities/customVisionServices';
-import { setTimeSource } from '../src/runtime/time';
-import { resetServices } from '../src/activities/services';
+import { createAppLoader } from './appLoader';
 
 /** The app's `DR_API_VERSION` values (src/common/apiVersions.ts). */
 export type StackApiVersion = ApiVersion;
@@ -98,7 +96,6 @@ function freshLedgerContainer(): string {
   return `model-dr-${process.pid}-${ledgerCounter}-${Math.random().toString(36).slice(2, 8)}`;
 }
 
-const APP_ENTRY = path.join(__dirname, '..', 'src', 'functions');
 /** The app's own host.json: queue encoding `none`, task hub from DR_TASK_HUB, singleton restarts refused. */
 const HOST_JSON = path.join(__dirname, '..', 'host.json');
 
@@ -177,20 +174,13 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       ...options.env,
       ...(options.apiVersion ? { DR_API_VERSION: options.apiVersion } : {}),
     };
-    cleanups.push(setTimeSource(() => clock.now()));
-    resetServices();
-    resetCustomVisionServices();
-    cleanups.push(() => {
-      resetServices();
-      resetCustomVisionServices();
-    });
+    const app = createAppLoader(clock);
     const host = await createLocalHost({
       httpPort: 0,
       hostJson: HOST_JSON,
       ...options.host,
       ...(options.logger ? { logger: options.logger } : {}),
-      // eslint-disable-next-line @typescript-eslint/no-require-imports -- loaded by the host, after its registration capture is in place
-      load: () => require(APP_ENTRY),
+      load: () => app.load(),
       clock,
       env,
       storageConnectionString: storage,
@@ -231,7 +221,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
           else process.env[k] = v;
           env[k] = v;
         }
-        resetServices();
+        app.rebuild();
         return fresh;
       },
     };

@@ -34,14 +34,17 @@ import {
   formatPlatformSpec,
   type CheckExportsInput,
   type CheckedExport,
-  type CvBackupInput,
+  type CustomVisionBackupInput,
   type ExportEventData,
   type PlatformSpec,
   type RecordOutcomeInput,
   type RequestExportsInput,
   type RequestedExport,
-} from '../orchestrators/customVisionBackup';
-import { getCustomVisionServices, type CustomVisionServices } from './customVisionServices';
+} from '../customVisionBackup/contracts';
+import type { ActivityHandlers } from '../durable/register';
+import type { CvActivities } from '../customVisionBackup/registry';
+import type { AppLogger } from '../runtime/logger';
+import type { CustomVisionDeps } from './customVisionDeps';
 
 /** How long the backup orchestration waits for a notification before reading the export status itself. */
 export const EXPORT_WAIT_MS = 10 * 60_000;
@@ -51,7 +54,7 @@ export const EXPORT_DEADLINE_MS = 6 * 60 * 60_000;
 /** The durable operations the queue function needs (implemented over a DurableClient). */
 export interface BackupOrchestrations {
   /** Starts the instance unless one with this id exists (in any state). True when started. */
-  startIfAbsent(instanceId: string, input: CvBackupInput): Promise<boolean>;
+  startIfAbsent(instanceId: string, input: CustomVisionBackupInput): Promise<boolean>;
   /** Raises the Export event when the instance exists and is running. True when raised. */
   raiseIfWaiting(instanceId: string, data: ExportEventData): Promise<boolean>;
 }
@@ -61,11 +64,6 @@ export interface QueueMessageMeta {
   dequeueCount?: number;
   insertionTime?: string;
   queueName?: string;
-}
-
-export interface Log {
-  info(message: string): void;
-  warn(message: string): void;
 }
 
 export type HandleOutcome =
@@ -107,12 +105,12 @@ export function queueMessageMeta(
 
 /** Processes one notification. Throws only for failures worth retrying (the host retries, then poisons). */
 export async function handleNotification(
+  services: CustomVisionDeps,
   payload: unknown,
   meta: QueueMessageMeta,
   durable: BackupOrchestrations,
-  log: Log,
+  log: AppLogger,
 ): Promise<HandleOutcome> {
-  const services = getCustomVisionServices();
   const parsed = parseNotification(payload, services.policy ? { modelUriPolicy: services.policy } : {});
   if (!parsed.ok) return reject(services, payload, meta, 'parse', parsed.reason, log);
   const n = parsed.notification;
@@ -121,7 +119,7 @@ export async function handleNotification(
     switch (n.type) {
       case 'ConnectionTest': {
         const r = await (await services.records()).recordConnectionTest(n.projectId);
-        log.info(`${key}: ${r.changed ? 'project integration verified' : 'already recorded (duplicate)'}`);
+        log.log(`${key}: ${r.changed ? 'project integration verified' : 'already recorded (duplicate)'}`);
         return { result: 'recorded', key, changed: r.changed };
       }
       case 'Training':
@@ -140,19 +138,19 @@ export async function handleNotification(
 }
 
 async function onTraining(
-  services: CustomVisionServices,
+  services: CustomVisionDeps,
   projectId: string,
   iterationId: string,
   status: 'TrainingCompleted' | 'TrainingFailed',
   key: string,
   durable: BackupOrchestrations,
-  log: Log,
+  log: AppLogger,
 ): Promise<HandleOutcome> {
   const records = await services.records();
   const r = await records.recordTraining(projectId, iterationId, status);
   const platforms = services.settings.exportPlatforms;
   if (status !== 'TrainingCompleted' || platforms.length === 0 || !services.training) {
-    log.info(
+    log.log(
       `${key}: ${r.changed ? 'recorded' : 'already recorded (duplicate)'}${status === 'TrainingCompleted' && platforms.length === 0 ? '; CV_EXPORT_PLATFORMS is empty: no export requested' : ''}`,
     );
     return { result: 'recorded', key, changed: r.changed };
@@ -170,18 +168,18 @@ async function onTraining(
     waitMs: EXPORT_WAIT_MS,
     deadlineMs: EXPORT_DEADLINE_MS,
   });
-  log.info(
+  log.log(
     `${key}: ${r.changed ? 'recorded' : 'already recorded'}; backup ${instanceId} ${backupStarted ? 'started' : 'already exists'} (${specs.map(formatPlatformSpec).join(', ')})`,
   );
   return { result: 'recorded', key, changed: r.changed || started.changed || backupStarted, backupStarted };
 }
 
 async function onExportFailed(
-  services: CustomVisionServices,
+  services: CustomVisionDeps,
   n: ExportNotification,
   key: string,
   durable: BackupOrchestrations,
-  log: Log,
+  log: AppLogger,
 ): Promise<HandleOutcome> {
   const r = await (await services.records()).recordExportFailed(n.projectId, n.iterationId);
   const eventRaised = await durable.raiseIfWaiting(cvBackupInstanceId(n.projectId, n.iterationId), {
@@ -194,13 +192,13 @@ async function onExportFailed(
 }
 
 async function onExportCompleted(
-  services: CustomVisionServices,
+  services: CustomVisionDeps,
   n: ExportNotification,
   key: string,
   payload: unknown,
   meta: QueueMessageMeta,
   durable: BackupOrchestrations,
-  log: Log,
+  log: AppLogger,
 ): Promise<HandleOutcome> {
   const backup = services.backup;
   if (!backup) {
@@ -228,7 +226,7 @@ async function onExportCompleted(
         instanceId,
         eventOf(existing.platform, existing.blobName, existing.replica !== undefined),
       );
-      log.info(`${key}: already backed up (duplicate)${eventRaised ? '; backup orchestration notified' : ''}`);
+      log.log(`${key}: already backed up (duplicate)${eventRaised ? '; backup orchestration notified' : ''}`);
       return { result: 'recorded', key, changed: false, eventRaised, backups: 1 };
     }
   }
@@ -242,19 +240,19 @@ async function onExportCompleted(
       (await durable.raiseIfWaiting(instanceId, eventOf(b.platform, b.blobName, b.replica !== undefined))) ||
       eventRaised;
   }
-  log.info(
+  log.log(
     `${key}: ${made.length} backup record(s) ${changed ? 'written' : 'unchanged'}${made.some((b) => b.replica) ? ', replica verified' : ''}${eventRaised ? '; backup orchestration notified' : ''}`,
   );
   return { result: 'recorded', key, changed, eventRaised, backups: made.length };
 }
 
 async function reject(
-  services: CustomVisionServices,
+  services: CustomVisionDeps,
   payload: unknown,
   meta: QueueMessageMeta,
   stage: RejectionStage,
   reason: RejectedReason,
-  log: Log,
+  log: AppLogger,
   key?: string,
 ): Promise<HandleOutcome> {
   const sanitized = rejectedMessageRecord(payload, { code: 'malformedJson', message: '' }).raw;
@@ -299,8 +297,11 @@ function toLedgerInput(b: BackupRecord): LedgerBackupInput {
 // ------------------------------------------------------------------------------------------
 // Activities of the backup orchestration
 
-export async function requestExports(input: RequestExportsInput): Promise<RequestedExport[]> {
-  const { training } = getCustomVisionServices();
+export async function requestExports(
+  services: CustomVisionDeps,
+  input: RequestExportsInput,
+): Promise<RequestedExport[]> {
+  const { training } = services;
   if (!training)
     return input.platforms.map((p) => ({
       ...p,
@@ -325,8 +326,7 @@ export async function requestExports(input: RequestExportsInput): Promise<Reques
   return out;
 }
 
-export async function checkExports(input: CheckExportsInput): Promise<CheckedExport[]> {
-  const services = getCustomVisionServices();
+export async function checkExports(services: CustomVisionDeps, input: CheckExportsInput): Promise<CheckedExport[]> {
   const { training, backup } = services;
   if (!backup)
     return input.platforms.map((p) => ({
@@ -391,8 +391,8 @@ export async function checkExports(input: CheckExportsInput): Promise<CheckedExp
   return out;
 }
 
-export async function recordBackupOutcome(input: RecordOutcomeInput): Promise<void> {
-  const records = await getCustomVisionServices().records();
+export async function recordBackupOutcome(services: CustomVisionDeps, input: RecordOutcomeInput): Promise<void> {
+  const records = await services.records();
   await records.recordBackupOutcome(input.projectId, input.iterationId, {
     instanceId: input.instanceId,
     platforms: input.platforms,
@@ -420,4 +420,15 @@ function reasonOf(e: CustomVisionError): string {
 /** For logs: a notification's key, never its modelUri. */
 export function describeNotification(n: CustomVisionNotification): string {
   return notificationKey(n);
+}
+
+export type CustomVisionActivities = ActivityHandlers<typeof CvActivities>;
+
+/** The backup orchestration's activities over their dependencies (bound by the composition root). */
+export function createCustomVisionActivities(deps: CustomVisionDeps): CustomVisionActivities {
+  return {
+    requestExports: (input) => requestExports(deps, input),
+    checkExports: (input) => checkExports(deps, input),
+    recordBackupOutcome: (input) => recordBackupOutcome(deps, input),
+  };
 }

@@ -13,10 +13,11 @@
  *   string), or with a bearer token (`sourceAuthorization`) when it holds a token
  *   credential (managed identity). The SAS/token is never logged nor kept.
  * - **stream** — download and `uploadStream` while hashing. Works everywhere, including
- *   between two separate Azurite instances (Azurite cannot copy from a URL outside its
- *   own instance) and for blobs over 256 MiB or without a usable source credential.
+ *   from a source the replica's service cannot reach itself, and for blobs over 256 MiB
+ *   or without a usable source credential.
  * `auto` picks server when the source credential allows it, the blob is ≤ 256 MiB and
- * the source is not a loopback emulator on another origin than the replica; else stream.
+ * the replica's service can reach the source (it fetches the URL itself: a loopback
+ * address is reachable only from its own origin); else stream.
  *
  * Idempotent: a replica that already exists with the same size and checksum is verified
  * and not copied again. Storage failures are classified: throttling, 5xx, timeouts,
@@ -590,8 +591,9 @@ export class CustomVisionBackup {
     const canAuthorize = cred instanceof StorageSharedKeyCredential || isTokenCredential(cred);
     const src = new URL(source.url);
     const dst = new URL(replicaContainer.url);
-    const separateEmulators = isLoopbackHost(src.hostname) && src.host !== dst.host;
-    return canAuthorize && size <= MAX_SYNC_COPY_BYTES && !separateEmulators ? 'server' : 'stream';
+    // Server-side copy: the replica's service fetches the source URL itself.
+    const unreachable = isLoopbackHost(src.hostname) && src.host !== dst.host;
+    return canAuthorize && size <= MAX_SYNC_COPY_BYTES && !unreachable ? 'server' : 'stream';
   }
 
   /** The source URL with a short-lived read SAS (shared key) or a bearer token (token credential). */

@@ -6,57 +6,30 @@
 import { app, type HttpRequest, type HttpResponseInit, type InvocationContext } from '@azure/functions';
 import * as df from 'durable-functions';
 import * as cv from '../activities/customVision';
-import { getCustomVisionServices } from '../activities/customVisionServices';
-import { getServices } from '../activities/services';
 import { isGuid, scrubSecrets } from '../customVision';
-import {
-  CV_EXPORT_EVENT,
-  CvActivities,
-  CvOrchestrators,
-  customVisionBackupOrchestrator,
-  type CheckExportsInput,
-  type CvBackupInput,
-  type ExportEventData,
-  type RecordOutcomeInput,
-  type RequestExportsInput,
-} from '../orchestrators/customVisionBackup';
+import type { AppLogger } from '../runtime/logger';
+import { CV_EXPORT_EVENT, type CustomVisionBackupInput, type ExportEventData } from '../customVisionBackup/contracts';
+import { CvActivities, CvOrchestrators } from '../customVisionBackup/registry';
+import { bindActivities, bindOrchestrator } from '../durable/register';
+import type { AppDependencies } from './dependencies';
+import { findInstanceStatus } from './durableStatus';
+import { customVisionBackupOrchestrator } from '../orchestrators/customVisionBackup';
 
-df.app.orchestration(CvOrchestrators.backup, customVisionBackupOrchestrator);
-df.app.activity(CvActivities.requestExports, { handler: (input: RequestExportsInput) => cv.requestExports(input) });
-df.app.activity(CvActivities.checkExports, { handler: (input: CheckExportsInput) => cv.checkExports(input) });
-df.app.activity(CvActivities.recordBackupOutcome, {
-  handler: (input: RecordOutcomeInput) => cv.recordBackupOutcome(input),
-});
-
-const queueName = getServices().settings.customVision.notificationQueue;
 const ACTIVE = new Set<string>([
   df.OrchestrationRuntimeStatus.Running,
   df.OrchestrationRuntimeStatus.Pending,
   df.OrchestrationRuntimeStatus.ContinuedAsNew,
 ]);
 
-/** The instance's status, undefined when there is none; other failures throw (the message is retried). */
-async function statusOf(
-  client: df.DurableClient,
-  instanceId: string,
-): Promise<df.DurableOrchestrationStatus | undefined> {
-  try {
-    return await client.getStatus(instanceId, { showInput: false });
-  } catch (e) {
-    if (e instanceof Error && /HTTP 404\b/.test(e.message)) return undefined;
-    throw e;
-  }
-}
-
 function orchestrations(client: df.DurableClient): cv.BackupOrchestrations {
   return {
-    async startIfAbsent(instanceId: string, input: CvBackupInput): Promise<boolean> {
-      if (await statusOf(client, instanceId)) return false;
-      await client.startNew(CvOrchestrators.backup, { instanceId, input });
+    async startIfAbsent(instanceId: string, input: CustomVisionBackupInput): Promise<boolean> {
+      if (await findInstanceStatus(client, instanceId)) return false;
+      await client.startNew(CvOrchestrators.backup.name, { instanceId, input });
       return true;
     },
     async raiseIfWaiting(instanceId: string, data: ExportEventData): Promise<boolean> {
-      const s = await statusOf(client, instanceId);
+      const s = await findInstanceStatus(client, instanceId);
       if (!s || !ACTIVE.has(s.runtimeStatus)) return false;
       await client.raiseEvent(instanceId, CV_EXPORT_EVENT, data);
       return true;
@@ -64,88 +37,98 @@ function orchestrations(client: df.DurableClient): cv.BackupOrchestrations {
   };
 }
 
-df.app.client.storageQueue('customVisionNotifications', {
-  queueName,
-  connection: 'AzureWebJobsStorage',
-  handler: async (message: unknown, client: df.DurableClient, context: InvocationContext): Promise<void> => {
-    const meta = cv.queueMessageMeta(context.triggerMetadata as Record<string, unknown> | undefined, queueName);
-    const log: cv.Log = { info: (m) => context.log(scrubSecrets(m)), warn: (m) => context.warn(scrubSecrets(m)) };
-    try {
-      await cv.handleNotification(message, meta, orchestrations(client), log);
-    } catch (e) {
-      // Transient: the host releases the message and retries it; after maxDequeueCount it goes to `<queue>-poison` as it was.
-      context.error(
-        `notification ${meta.id ?? ''} (dequeue count ${meta.dequeueCount ?? '?'}) failed, will be retried: ${scrubSecrets(e instanceof Error ? `${e.name}: ${e.message}` : String(e))}`,
-      );
-      throw e instanceof Error ? new Error(scrubSecrets(e.message)) : new Error('notification processing failed');
-    }
-  },
-});
+export function registerCustomVisionFunctions(current: () => AppDependencies): void {
+  bindOrchestrator(CvOrchestrators.backup, customVisionBackupOrchestrator);
+  bindActivities(CvActivities, () => current().activities.customVision);
+  const queueName = current().settings.customVision.notificationQueue;
 
-function json(status: number, body: unknown): HttpResponseInit {
-  return { status, jsonBody: body, headers: { 'Cache-Control': 'no-store' } };
-}
+  df.app.client.storageQueue('customVisionNotifications', {
+    queueName,
+    connection: 'AzureWebJobsStorage',
+    handler: async (message: unknown, client: df.DurableClient, context: InvocationContext): Promise<void> => {
+      const meta = cv.queueMessageMeta(context.triggerMetadata as Record<string, unknown> | undefined, queueName);
+      const log: AppLogger = {
+        log: (m: string) => context.log(scrubSecrets(m)),
+        warn: (m: string) => context.warn(scrubSecrets(m)),
+        error: (m: string) => context.error(scrubSecrets(m)),
+      };
+      try {
+        await cv.handleNotification(current().customVision, message, meta, orchestrations(client), log);
+      } catch (e) {
+        // Transient: the host releases the message and retries it; after maxDequeueCount it goes to `<queue>-poison` as it was.
+        context.error(
+          `notification ${meta.id ?? ''} (dequeue count ${meta.dequeueCount ?? '?'}) failed, will be retried: ${scrubSecrets(e instanceof Error ? `${e.name}: ${e.message}` : String(e))}`,
+        );
+        throw e instanceof Error ? new Error(scrubSecrets(e.message)) : new Error('notification processing failed');
+      }
+    },
+  });
 
-function shown(v: string): string {
-  const s = scrubSecrets(v);
-  return JSON.stringify(s.length > 60 ? `${s.slice(0, 60)}…` : s);
-}
-
-function limitOf(request: HttpRequest, problems: string[]): number {
-  const raw = request.query.get('limit');
-  if (raw === null || raw === '') return 100;
-  const n = Number(raw);
-  if (!Number.isInteger(n) || n < 1 || n > 1000) {
-    problems.push(`limit must be an integer from 1 to 1000, got ${shown(raw)}`);
-    return 100;
+  function json(status: number, body: unknown): HttpResponseInit {
+    return { status, jsonBody: body, headers: { 'Cache-Control': 'no-store' } };
   }
-  return n;
+
+  function shown(v: string): string {
+    const s = scrubSecrets(v);
+    return JSON.stringify(s.length > 60 ? `${s.slice(0, 60)}…` : s);
+  }
+
+  function limitOf(request: HttpRequest, problems: string[]): number {
+    const raw = request.query.get('limit');
+    if (raw === null || raw === '') return 100;
+    const n = Number(raw);
+    if (!Number.isInteger(n) || n < 1 || n > 1000) {
+      problems.push(`limit must be an integer from 1 to 1000, got ${shown(raw)}`);
+      return 100;
+    }
+    return n;
+  }
+
+  app.http('getCustomVisionBackups', {
+    route: 'customvision/backups',
+    methods: ['GET'],
+    authLevel: 'function',
+    handler: async (request: HttpRequest): Promise<HttpResponseInit> => {
+      const problems: string[] = [];
+      const projectId = request.query.get('projectId') ?? undefined;
+      const iterationId = request.query.get('iterationId') ?? undefined;
+      if (projectId !== undefined && !isGuid(projectId))
+        problems.push(`projectId must be a GUID, got ${shown(projectId)}`);
+      if (iterationId !== undefined && !isGuid(iterationId))
+        problems.push(`iterationId must be a GUID, got ${shown(iterationId)}`);
+      if (iterationId !== undefined && projectId === undefined) problems.push('iterationId needs projectId');
+      const limit = limitOf(request, problems);
+      if (problems.length > 0) return json(400, { error: 'invalid request', problems });
+      const records = await current().customVision.records();
+      const filter = {
+        ...(projectId ? { projectId: projectId.toLowerCase() } : {}),
+        ...(iterationId ? { iterationId: iterationId.toLowerCase() } : {}),
+      };
+      const [backups, iterations] = await Promise.all([
+        records.listBackups(filter),
+        iterationId && projectId
+          ? records.getIteration(projectId, iterationId).then((r) => (r ? [r] : []))
+          : records.listIterations(projectId),
+      ]);
+      return json(200, {
+        ...filter,
+        count: Math.min(backups.length, limit),
+        backups: backups.slice(0, limit),
+        iterations: iterations.slice(0, limit),
+      });
+    },
+  });
+
+  app.http('getCustomVisionRejected', {
+    route: 'customvision/rejected',
+    methods: ['GET'],
+    authLevel: 'function',
+    handler: async (request: HttpRequest): Promise<HttpResponseInit> => {
+      const problems: string[] = [];
+      const limit = limitOf(request, problems);
+      if (problems.length > 0) return json(400, { error: 'invalid request', problems });
+      const rejected = await (await current().customVision.rejected()).list({ limit });
+      return json(200, { count: rejected.length, rejected });
+    },
+  });
 }
-
-app.http('getCustomVisionBackups', {
-  route: 'customvision/backups',
-  methods: ['GET'],
-  authLevel: 'function',
-  handler: async (request: HttpRequest): Promise<HttpResponseInit> => {
-    const problems: string[] = [];
-    const projectId = request.query.get('projectId') ?? undefined;
-    const iterationId = request.query.get('iterationId') ?? undefined;
-    if (projectId !== undefined && !isGuid(projectId))
-      problems.push(`projectId must be a GUID, got ${shown(projectId)}`);
-    if (iterationId !== undefined && !isGuid(iterationId))
-      problems.push(`iterationId must be a GUID, got ${shown(iterationId)}`);
-    if (iterationId !== undefined && projectId === undefined) problems.push('iterationId needs projectId');
-    const limit = limitOf(request, problems);
-    if (problems.length > 0) return json(400, { error: 'invalid request', problems });
-    const records = await getCustomVisionServices().records();
-    const filter = {
-      ...(projectId ? { projectId: projectId.toLowerCase() } : {}),
-      ...(iterationId ? { iterationId: iterationId.toLowerCase() } : {}),
-    };
-    const [backups, iterations] = await Promise.all([
-      records.listBackups(filter),
-      iterationId && projectId
-        ? records.getIteration(projectId, iterationId).then((r) => (r ? [r] : []))
-        : records.listIterations(projectId),
-    ]);
-    return json(200, {
-      ...filter,
-      count: Math.min(backups.length, limit),
-      backups: backups.slice(0, limit),
-      iterations: iterations.slice(0, limit),
-    });
-  },
-});
-
-app.http('getCustomVisionRejected', {
-  route: 'customvision/rejected',
-  methods: ['GET'],
-  authLevel: 'function',
-  handler: async (request: HttpRequest): Promise<HttpResponseInit> => {
-    const problems: string[] = [];
-    const limit = limitOf(request, problems);
-    if (problems.length > 0) return json(400, { error: 'invalid request', problems });
-    const rejected = await (await getCustomVisionServices().rejected()).list({ limit });
-    return json(200, { count: rejected.length, rejected });
-  },
-});

@@ -1,13 +1,13 @@
 /**
- * The Function App's entry point (package.json `main`): validates the settings first —
- * a wrong or missing setting stops the app at start with a message naming it — then
- * registers every function.
+ * The Function App's entry point (package.json `main`): builds the app's dependencies from
+ * the environment and the system clock — a wrong or missing setting stops the app at start
+ * with a message naming it — then registers every function over them. (The other modules of
+ * this folder only export; loading them registers nothing.)
  */
 import { describeSettings } from '../config';
-import { getServices } from '../activities/services';
+import { systemClock } from '../runtime/clock';
+import { createAppDependencies, registerApp } from './app';
 
-const services = getServices();
-console.log(`ai-model-dr settings: ${JSON.stringify(describeSettings(services.settings))}`);
-
-import './replication';
-import './customVision';
+const app = createAppDependencies({ env: process.env, clock: systemClock });
+console.log(`ai-model-dr settings: ${JSON.stringify(describeSettings(app.settings))}`);
+registerApp(() => app);

@@ -18,12 +18,9 @@ import {
 import { isIsoDate, isRecord } from './guards';
 import { assertValidKey, assertValidPrefix } from './keys';
 import { findSecret } from './secretGuard';
+import { systemClock, type Clock } from '../runtime/clock';
 
-/** Time source (structurally compatible with `dev/clock.ts`). */
-export interface Clock {
-  now(): number;
-}
-export const systemClock: Clock = { now: () => Date.now() };
+export { systemClock, type Clock } from '../runtime/clock';
 
 /** Describes one kind of document: its name, current schema version, and how to validate (and upgrade) it. */
 export interface DocumentType<T> {

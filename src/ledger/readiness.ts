@@ -2,14 +2,14 @@
  * The DR readiness report: a pure function from the source's models, the replica records
  * and the configured regions to a model × region matrix.
  */
-import type { ReplicaError, ReplicaRecord } from './replicas';
+import type { ReplicaError, ModelReplicaRecord } from './replicas';
 
 export interface SourceModelInfo {
   modelId: string;
   modelName?: string;
   /** `ready` models are copyable; others (`creating`, `invalid`) are listed apart. */
   status: string;
-  /** Same opaque version as `ReplicaRecord.sourceModelVersion` (e.g. `lastUpdatedDateTime`). */
+  /** Same opaque version as `ModelReplicaRecord.sourceModelVersion` (e.g. `lastUpdatedDateTime`). */
   version?: string;
 }
 
@@ -65,14 +65,14 @@ export interface ReadinessReport {
 
 export function buildReadinessReport(input: {
   sourceModels: readonly SourceModelInfo[];
-  replicas: readonly ReplicaRecord[];
+  replicas: readonly ModelReplicaRecord[];
   regions: readonly string[];
   now: number | Date;
 }): ReadinessReport {
   const nowMs = typeof input.now === 'number' ? input.now : input.now.getTime();
   const regions = [...new Set(input.regions)];
   const regionSet = new Set(regions);
-  const byPair = new Map<string, ReplicaRecord>();
+  const byPair = new Map<string, ModelReplicaRecord>();
   for (const r of input.replicas) byPair.set(pairKey(r.sourceModelId, r.region), r);
 
   const ready = input.sourceModels.filter((m) => m.status === 'ready').sort((a, b) => compare(a.modelId, b.modelId));
@@ -130,7 +130,7 @@ export function buildReadinessReport(input: {
   return { generatedAt: new Date(nowMs).toISOString(), regions, rows, totals, byRegion, notCopyable, orphanRecords };
 }
 
-function toCell(record: ReplicaRecord | undefined, model: SourceModelInfo, nowMs: number): ReadinessCell {
+function toCell(record: ModelReplicaRecord | undefined, model: SourceModelInfo, nowMs: number): ReadinessCell {
   if (!record) return { status: 'missing' };
   const stale =
     record.sourceModelVersion !== undefined &&

@@ -25,7 +25,7 @@ export interface ReplicaError {
   message: string;
 }
 
-export interface ReplicaRecord {
+export interface ModelReplicaRecord {
   sourceModelId: string;
   sourceModelName?: string;
   /** Opaque version of the source model (e.g. its `lastUpdatedDateTime`); absent = unknown, treated as the same version. */
@@ -71,7 +71,7 @@ export interface ReplicaFailure extends ReplicaAttempt {
 }
 
 export interface MarkResult {
-  record: ReplicaRecord;
+  record: ModelReplicaRecord;
   /** False when the mark was already applied (nothing written). */
   changed: boolean;
 }
@@ -79,8 +79,8 @@ export interface MarkResult {
 const isReplicaError = (v: unknown): v is ReplicaError =>
   hasShape<ReplicaError>(v, { kind: isNonEmptyString, code: optional(isString), message: isString });
 
-export const isReplicaRecord = (v: unknown): v is ReplicaRecord =>
-  hasShape<ReplicaRecord>(v, {
+export const isModelReplicaRecord = (v: unknown): v is ModelReplicaRecord =>
+  hasShape<ModelReplicaRecord>(v, {
     sourceModelId: isNonEmptyString,
     sourceModelName: optional(isString),
     sourceModelVersion: optional(isString),
@@ -99,16 +99,16 @@ export const isReplicaRecord = (v: unknown): v is ReplicaRecord =>
   isRecord(v) &&
   (v.state !== 'replicated' || (v.targetModelId !== undefined && v.lastVerifiedAt !== undefined));
 
-export const REPLICA_DOCUMENT: DocumentType<ReplicaRecord> = {
+export const REPLICA_DOCUMENT: DocumentType<ModelReplicaRecord> = {
   kind: 'replica',
   schemaVersion: 1,
-  isData: isReplicaRecord,
+  isData: isModelReplicaRecord,
 };
 
 const MAX_ERROR_MESSAGE = 2000;
 
 export class ReplicaRepository {
-  readonly store: DocumentStore<ReplicaRecord>;
+  readonly store: DocumentStore<ModelReplicaRecord>;
   private readonly now: () => number;
 
   constructor(container: ContainerClient, options: DocumentStoreOptions = {}) {
@@ -121,16 +121,16 @@ export class ReplicaRepository {
     return ledgerKey(['replicas', sourceModelId, region], '.json');
   }
 
-  async get(sourceModelId: string, region: string): Promise<ReplicaRecord | undefined> {
+  async get(sourceModelId: string, region: string): Promise<ModelReplicaRecord | undefined> {
     return (await this.store.get(ReplicaRepository.key(sourceModelId, region)))?.value;
   }
 
   /** Every region's record of one source model. */
-  async listForModel(sourceModelId: string): Promise<ReplicaRecord[]> {
+  async listForModel(sourceModelId: string): Promise<ModelReplicaRecord[]> {
     return this.collect(`${ledgerKey(['replicas', sourceModelId])}/`);
   }
 
-  async listAll(): Promise<ReplicaRecord[]> {
+  async listAll(): Promise<ModelReplicaRecord[]> {
     return this.collect('replicas/');
   }
 
@@ -176,7 +176,7 @@ export class ReplicaRepository {
         current?.targetModelId && current.targetModelId !== success.targetModelId
           ? current.targetModelId
           : current?.previousTargetModelId;
-      const next: ReplicaRecord = {
+      const next: ModelReplicaRecord = {
         ...base,
         state: 'replicated',
         targetModelId: success.targetModelId,
@@ -214,16 +214,16 @@ export class ReplicaRepository {
 
   private async apply(
     attempt: ReplicaAttempt,
-    fn: (current: ReplicaRecord | undefined) => ReplicaRecord,
+    fn: (current: ModelReplicaRecord | undefined) => ModelReplicaRecord,
   ): Promise<MarkResult> {
     const result = await this.store.update(ReplicaRepository.key(attempt.sourceModelId, attempt.region), fn);
     return { record: result.value!, changed: result.changed };
   }
 
   /** Common fields of every mark: identity, run bookkeeping, the latest name/version/target resource. */
-  private advance(current: ReplicaRecord | undefined, a: ReplicaAttempt, nowIso: string): ReplicaRecord {
+  private advance(current: ModelReplicaRecord | undefined, a: ReplicaAttempt, nowIso: string): ModelReplicaRecord {
     const newRun = current?.lastRunId !== a.runId;
-    const next: ReplicaRecord = {
+    const next: ModelReplicaRecord = {
       ...(current ?? { state: 'inProgress', attempts: 0 }),
       sourceModelId: a.sourceModelId,
       region: a.region,
@@ -241,8 +241,8 @@ export class ReplicaRepository {
     return new Date(this.now()).toISOString();
   }
 
-  private async collect(prefix: string): Promise<ReplicaRecord[]> {
-    const records: ReplicaRecord[] = [];
+  private async collect(prefix: string): Promise<ModelReplicaRecord[]> {
+    const records: ModelReplicaRecord[] = [];
     for await (const doc of this.store.list(prefix)) records.push(doc.value);
     return records;
   }
@@ -255,7 +255,7 @@ export function parseReplicaKey(key: string): { sourceModelId: string; region: s
 }
 
 /** True when `current` is a verified copy of the same source version in the same target resource. */
-function sameCopy(current: ReplicaRecord, a: ReplicaAttempt): boolean {
+function sameCopy(current: ModelReplicaRecord, a: ReplicaAttempt): boolean {
   return (
     current.state === 'replicated' &&
     current.targetResourceId.toLowerCase() === a.targetResourceId.toLowerCase() &&
@@ -266,7 +266,7 @@ function sameCopy(current: ReplicaRecord, a: ReplicaAttempt): boolean {
 }
 
 /** Moves a verified copy that no longer counts (other version or resource) to `previousTargetModelId`. */
-function supersede(next: ReplicaRecord, current: ReplicaRecord | undefined): ReplicaRecord {
+function supersede(next: ModelReplicaRecord, current: ModelReplicaRecord | undefined): ModelReplicaRecord {
   const out = { ...next };
   if (current?.targetModelId) out.previousTargetModelId = current.targetModelId;
   delete out.targetModelId;

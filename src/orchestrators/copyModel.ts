@@ -22,33 +22,24 @@
  * The same generator serves every API family and item kind: what differs lives in the
  * activities (activities/copyFamily.ts).
  */
-import * as df from 'durable-functions';
 import type { OrchestrationContext, Task } from 'durable-functions';
-import {
-  Activities,
-  type CheckCopyResult,
-  type CopyInput,
-  type CopyOutcome,
-  type DiscardTargetInput,
-  type FailureReason,
-  type FinishCopyResult,
-  type RecordFailureInput,
-  type StartCopyResult,
-} from '../replication/contracts';
+import { callActivity, inputOf } from '../durable/call';
+import type { CopyFailureReason, CopyOutcome } from '../replication/contracts';
 import { addMs, nextPollDelayMs, retryDelayMs } from '../replication/policy';
+import { Activities, Orchestrators } from '../replication/registry';
 
 type PollResult =
-  { kind: 'succeeded'; targetModelId: string } | { kind: 'failed'; reason: FailureReason; renew: boolean };
+  { kind: 'succeeded'; targetModelId: string } | { kind: 'failed'; reason: CopyFailureReason; renew: boolean };
 
 export function* copyModelOrchestrator(context: OrchestrationContext): Generator<Task, CopyOutcome, unknown> {
-  const input = context.df.getInput() as CopyInput;
+  const input = inputOf(context, Orchestrators.copy);
   const { runId, sourceModelId, region, policy } = input;
   const startedAt = context.df.currentUtcDateTime;
   const deadline = addMs(startedAt, policy.deadlineMs);
   const pair = { runId, sourceModelId, region };
   let attempts = 0;
   let discarded = 0;
-  let lastReason: FailureReason | undefined;
+  let lastReason: CopyFailureReason | undefined;
 
   const finish = (
     outcome: Omit<CopyOutcome, 'sourceModelId' | 'region' | 'attempts' | 'discarded' | 'startedAt' | 'finishedAt'>,
@@ -62,9 +53,8 @@ export function* copyModelOrchestrator(context: OrchestrationContext): Generator
     ...outcome,
   });
 
-  function* fail(reason: FailureReason): Generator<Task, CopyOutcome, unknown> {
-    const record: RecordFailureInput = { runId, sourceModelId, region, reason, attempts };
-    yield context.df.callActivityWithRetry(Activities.recordCopyFailure, STEP_RETRY, record);
+  function* fail(reason: CopyFailureReason): Generator<Task, CopyOutcome, unknown> {
+    yield* callActivity(context, Activities.recordCopyFailure, { runId, sourceModelId, region, reason, attempts });
     return finish({ outcome: 'failed', reason });
   }
 
@@ -79,12 +69,12 @@ export function* copyModelOrchestrator(context: OrchestrationContext): Generator
       return yield* fail(deadlineReason(policy.deadlineMs, lastReason));
     }
     attempts += 1;
-    const started = (yield context.df.callActivityWithRetry(Activities.startCopy, STEP_RETRY, {
+    const started = yield* callActivity(context, Activities.startCopy, {
       runId,
       sourceModelId,
       region,
       attempt: attempts,
-    })) as StartCopyResult;
+    });
 
     if (started.kind === 'failed') {
       return yield* fail(started.reason);
@@ -153,12 +143,12 @@ export function* copyModelOrchestrator(context: OrchestrationContext): Generator
       const elapsed = context.df.currentUtcDateTime.getTime() - copyStartedAt;
       yield* wait(nextPollDelayMs(policy, polls, elapsed, retryAfterMs));
       polls += 1;
-      const status = (yield context.df.callActivityWithRetry(Activities.checkCopy, STEP_RETRY, {
+      const status = yield* callActivity(context, Activities.checkCopy, {
         sourceModelId,
         region,
         operationLocation,
         targetModelId,
-      })) as CheckCopyResult;
+      });
       retryAfterMs = undefined;
       switch (status.kind) {
         case 'succeeded':
@@ -185,14 +175,15 @@ export function* copyModelOrchestrator(context: OrchestrationContext): Generator
 
   function* verify(
     targetModelId: string,
-  ): Generator<Task, { kind: 'verified'; targetModelId: string } | { kind: 'failed'; reason: FailureReason }, unknown> {
+  ): Generator<
+    Task,
+    { kind: 'verified'; targetModelId: string } | { kind: 'failed'; reason: CopyFailureReason },
+    unknown
+  > {
     const until = addMs(context.df.currentUtcDateTime, policy.verifyTimeoutMs);
     let checks = 0;
     for (;;) {
-      const result = (yield context.df.callActivityWithRetry(Activities.finishCopy, STEP_RETRY, {
-        ...pair,
-        targetModelId,
-      })) as FinishCopyResult;
+      const result = yield* callActivity(context, Activities.finishCopy, { ...pair, targetModelId });
       if (result.kind === 'verified') return { kind: 'verified', targetModelId: result.targetModelId };
       if (result.kind === 'failed') return result;
       checks += 1;
@@ -210,9 +201,8 @@ export function* copyModelOrchestrator(context: OrchestrationContext): Generator
   }
 
   function* discard(targetModelId: string): Generator<Task, void, unknown> {
-    const discardInput: DiscardTargetInput = { ...pair, targetModelId };
     try {
-      yield context.df.callActivityWithRetry(Activities.discardTarget, DISCARD_RETRY, discardInput);
+      yield* callActivity(context, Activities.discardTarget, { ...pair, targetModelId });
       discarded += 1;
     } catch {
       // The blank model stays recorded as pending in the ledger; the next run's
@@ -221,22 +211,7 @@ export function* copyModelOrchestrator(context: OrchestrationContext): Generator
   }
 }
 
-/**
- * The copy's activities settle service errors into results themselves; what still throws
- * is the ledger or the process (storage briefly down). They are idempotent, so a few
- * retries keep a passing storage fault from failing the pair as an internal error.
- */
-const STEP_RETRY = Object.assign(new df.RetryOptions(2_000, 4), {
-  backoffCoefficient: 2,
-  maxRetryIntervalInMilliseconds: 30_000,
-});
-
-const DISCARD_RETRY = Object.assign(new df.RetryOptions(5_000, 5), {
-  backoffCoefficient: 2,
-  maxRetryIntervalInMilliseconds: 60_000,
-});
-
-function deadlineReason(deadlineMs: number, last?: FailureReason): FailureReason {
+function deadlineReason(deadlineMs: number, last?: CopyFailureReason): CopyFailureReason {
   const minutes = Math.round(deadlineMs / 60_000);
   return {
     kind: 'deadline',

@@ -9,116 +9,20 @@
  * no randomness. Nothing here holds a key or a SAS: inputs, events and outputs carry ids,
  * platform names, blob names and reasons only.
  */
-import * as df from 'durable-functions';
 import type { OrchestrationContext, Task } from 'durable-functions';
-
-export const CvOrchestrators = { backup: 'customVisionBackup' } as const;
-export const CvActivities = {
-  requestExports: 'cvRequestExports',
-  checkExports: 'cvCheckExports',
-  recordBackupOutcome: 'cvRecordBackupOutcome',
-} as const;
-/** The external event the queue function raises for an `Export` notification. */
-export const CV_EXPORT_EVENT = 'Export';
-
-/** One instance per iteration: a duplicate `TrainingCompleted` finds it and starts nothing. */
-export function cvBackupInstanceId(projectId: string, iterationId: string): string {
-  return `cvbackup-${projectId.toLowerCase()}-${iterationId.toLowerCase()}`;
-}
-
-export interface PlatformSpec {
-  platform: string;
-  flavor?: string;
-}
-
-export function formatPlatformSpec(p: PlatformSpec): string {
-  return p.flavor ? `${p.platform}:${p.flavor}` : p.platform;
-}
-
-export interface CvBackupInput {
-  projectId: string;
-  iterationId: string;
-  platforms: PlatformSpec[];
-  /** How long to wait for a notification before reading the export status. */
-  waitMs: number;
-  /** From the start: after this, what is still not backed up fails (`timedOut`). */
-  deadlineMs: number;
-}
-
-export interface RequestExportsInput {
-  projectId: string;
-  iterationId: string;
-  platforms: PlatformSpec[];
-}
-
-export type RequestedExport = PlatformSpec &
-  ({ state: 'requested' | 'alreadyQueued' } | { state: 'failed'; reason: string });
-
-export interface CheckExportsInput {
-  projectId: string;
-  iterationId: string;
-  platforms: PlatformSpec[];
-  /** Last check: anything not backed up now fails with a reason. */
-  final: boolean;
-  /** Minutes waited so far (for the reason text). */
-  waitedMinutes: number;
-}
-
-export type CheckedExport = PlatformSpec &
-  (
-    | { state: 'backedUp'; blobName: string; replicaVerified: boolean }
-    | { state: 'failed'; reason: string }
-    | { state: 'waiting'; detail: string }
-  );
-
-/** Data of the `Export` external event (no URL, no SAS). */
-export interface ExportEventData {
-  exportStatus: 'ExportCompleted' | 'ExportFailed';
-  platform?: string;
-  blobName?: string;
-  replicaVerified?: boolean;
-}
-
-export interface PlatformResult extends PlatformSpec {
-  outcome: 'backedUp' | 'failed';
-  reason?: string;
-  blobName?: string;
-  replicaVerified?: boolean;
-  /** How it was learned: the notification (event), or reading the export status. */
-  via?: 'notification' | 'statusCheck' | 'request';
-}
-
-export interface RecordOutcomeInput {
-  projectId: string;
-  iterationId: string;
-  instanceId: string;
-  platforms: string[];
-  startedAt: string;
-  outcomes: PlatformResult[];
-}
-
-export interface CvBackupOutput {
-  projectId: string;
-  iterationId: string;
-  state: 'completed' | 'partial' | 'failed';
-  platforms: PlatformResult[];
-  startedAt: string;
-  finishedAt: string;
-}
-
-export interface CvBackupProgress {
-  pending: string[];
-  backedUp: number;
-  failed: number;
-  checks: number;
-}
-
-const REQUEST_RETRY = (): df.RetryOptions => {
-  const r = new df.RetryOptions(30_000, 5);
-  r.backoffCoefficient = 2;
-  r.maxRetryIntervalInMilliseconds = 10 * 60_000;
-  return r;
-};
+import {
+  CV_EXPORT_EVENT,
+  formatPlatformSpec,
+  type CheckedExport,
+  type CustomVisionBackupOutput,
+  type CustomVisionBackupProgress,
+  type ExportEventData,
+  type PlatformResult,
+  type PlatformSpec,
+  type RequestedExport,
+} from '../customVisionBackup/contracts';
+import { CvActivities, CvOrchestrators } from '../customVisionBackup/registry';
+import { callActivity, inputOf } from '../durable/call';
 
 function sameSpec(a: PlatformSpec, b: PlatformSpec): boolean {
   return a.platform.toLowerCase() === b.platform.toLowerCase() && (a.flavor ?? '') === (b.flavor ?? '');
@@ -126,8 +30,8 @@ function sameSpec(a: PlatformSpec, b: PlatformSpec): boolean {
 
 export function* customVisionBackupOrchestrator(
   context: OrchestrationContext,
-): Generator<Task, CvBackupOutput, unknown> {
-  const input = context.df.getInput() as CvBackupInput;
+): Generator<Task, CustomVisionBackupOutput, unknown> {
+  const input = inputOf(context, CvOrchestrators.backup);
   const { projectId, iterationId } = input;
   const startedAt = context.df.currentUtcDateTime;
   const deadline = startedAt.getTime() + input.deadlineMs;
@@ -141,16 +45,16 @@ export function* customVisionBackupOrchestrator(
       backedUp: results.filter((r) => r.outcome === 'backedUp').length,
       failed: results.filter((r) => r.outcome === 'failed').length,
       checks,
-    } satisfies CvBackupProgress);
+    } satisfies CustomVisionBackupProgress);
 
   // 1. Request the exports ("already queued" is success).
   let requested: RequestedExport[];
   try {
-    requested = (yield context.df.callActivityWithRetry(CvActivities.requestExports, REQUEST_RETRY(), {
+    requested = yield* callActivity(context, CvActivities.requestExports, {
       projectId,
       iterationId,
       platforms: input.platforms,
-    } satisfies RequestExportsInput)) as RequestedExport[];
+    });
   } catch (e) {
     const reason = `requesting the export failed after retries: ${firstLine(e)}`;
     requested = input.platforms.map((p) => ({ ...p, state: 'failed', reason }));
@@ -167,14 +71,14 @@ export function* customVisionBackupOrchestrator(
     const waitedMinutes = Math.round((context.df.currentUtcDateTime.getTime() - startedAt.getTime()) / 60_000);
     let checked: CheckedExport[];
     try {
-      checked = (yield context.df.callActivityWithRetry(CvActivities.checkExports, REQUEST_RETRY(), {
+      checked = yield* callActivity(context, CvActivities.checkExports, {
         projectId,
         iterationId,
         // A copy: `pending` changes below, and the action is serialized later.
         platforms: pending.map((p) => ({ ...p })),
         final,
         waitedMinutes,
-      } satisfies CheckExportsInput)) as CheckedExport[];
+      });
     } catch (e) {
       if (!final) return; // try again at the next round
       checked = pending.map((p) => ({
@@ -266,16 +170,16 @@ export function* customVisionBackupOrchestrator(
     .map((p) => results.find((r) => sameSpec(r, p)))
     .filter((r): r is PlatformResult => r !== undefined);
   const backedUp = ordered.filter((r) => r.outcome === 'backedUp').length;
-  const state: CvBackupOutput['state'] =
+  const state: CustomVisionBackupOutput['state'] =
     backedUp === ordered.length ? 'completed' : backedUp === 0 ? 'failed' : 'partial';
-  yield context.df.callActivityWithRetry(CvActivities.recordBackupOutcome, REQUEST_RETRY(), {
+  yield* callActivity(context, CvActivities.recordBackupOutcome, {
     projectId,
     iterationId,
     instanceId: context.df.instanceId,
     platforms: input.platforms.map(formatPlatformSpec),
     startedAt: startedAt.toISOString(),
     outcomes: ordered,
-  } satisfies RecordOutcomeInput);
+  });
   progress();
   return {
     projectId,

@@ -6,33 +6,16 @@
  * run fails only when the source cannot be listed or the ledger cannot be written, and
  * then with a reason. Progress is in the custom status.
  */
-import * as df from 'durable-functions';
 import type { OrchestrationContext, Task } from 'durable-functions';
-import {
-  Activities,
-  Orchestrators,
-  type BatchInput,
-  type BatchResult,
-  type CopyOutcome,
-  type Plan,
-  type PlanInput,
-  type RunConfig,
-  type RunInput,
-  type RunProgress,
-  type RunSummary,
-  type SourceListing,
-} from '../replication/contracts';
+import { callActivity, inputOf, orchestratorTask, resultOf } from '../durable/call';
+import type { CopyOutcome, PairRef, Plan, PlanInput, RunProgress, RunSummary } from '../replication/contracts';
 import { copyPhases } from '../replication/items';
 import { addMs, batchInstanceId, batchLayout, chunk, mergeListings } from '../replication/policy';
-
-/** Listing and planning talk to the services: transient failures are retried with back-off. */
-const IO_RETRY = Object.assign(new df.RetryOptions(5_000, 5), {
-  backoffCoefficient: 2,
-  maxRetryIntervalInMilliseconds: 120_000,
-});
+import { Activities, Orchestrators } from '../replication/registry';
+import { slidingWindow } from './slidingWindow';
 
 export function* replicateModelsOrchestrator(context: OrchestrationContext): Generator<Task, RunSummary, unknown> {
-  const input = (context.df.getInput() ?? { trigger: 'http' }) as RunInput;
+  const input = inputOf(context, Orchestrators.replicate) ?? { trigger: 'http' };
   const runId = context.df.instanceId;
   const startedAt = context.df.currentUtcDateTime.toISOString();
   const progress: RunProgress = {
@@ -46,19 +29,17 @@ export function* replicateModelsOrchestrator(context: OrchestrationContext): Gen
   };
   context.df.setCustomStatus(progress);
 
-  const config = (yield context.df.callActivity(Activities.loadRunConfig, { regions: input.regions })) as RunConfig;
+  const config = yield* callActivity(context, Activities.loadRunConfig, { regions: input.regions });
   // Blank target models left by an earlier run that died mid-copy are deleted first.
-  if (!input.dryRun) yield context.df.callActivityWithRetry(Activities.sweepOrphans, IO_RETRY, { runId });
-  let listing = (yield context.df.callActivityWithRetry(Activities.listSourceModels, IO_RETRY, {
-    models: input.models,
-  })) as SourceListing;
+  if (!input.dryRun) yield* callActivity(context, Activities.sweepBlankModels, { runId, scope: 'earlierRuns' });
+  let listing = yield* callActivity(context, Activities.listSourceModels, { models: input.models });
   // A long listing pauses to respect the service's list rate and resumes where it stopped.
   while (listing.resume) {
     yield context.df.createTimer(addMs(context.df.currentUtcDateTime, Math.max(1, listing.resume.retryAfterMs)));
-    const more = (yield context.df.callActivityWithRetry(Activities.listSourceModels, IO_RETRY, {
+    const more = yield* callActivity(context, Activities.listSourceModels, {
       models: input.models,
       from: listing.resume.from,
-    })) as SourceListing;
+    });
     listing = mergeListings(listing, more, input.models);
   }
 
@@ -72,12 +53,9 @@ export function* replicateModelsOrchestrator(context: OrchestrationContext): Gen
     const planInput: PlanInput = { runId, models: listing.ready, regions: [region] };
     let regionPlan: Plan;
     try {
-      regionPlan = (yield context.df.callActivityWithRetry(Activities.planReplication, IO_RETRY, planInput)) as Plan;
+      regionPlan = yield* callActivity(context, Activities.planReplication, planInput);
     } catch (e) {
-      regionPlan = (yield context.df.callActivityWithRetry(Activities.planReplication, IO_RETRY, {
-        ...planInput,
-        ledgerOnly: true,
-      })) as Plan;
+      regionPlan = yield* callActivity(context, Activities.planReplication, { ...planInput, ledgerOnly: true });
       const reason = e instanceof Error ? e.message.split('\n')[0].slice(0, 500) : 'listing failed';
       (plan.unverifiedRegions ??= []).push({
         region,
@@ -101,71 +79,43 @@ export function* replicateModelsOrchestrator(context: OrchestrationContext): Gen
     Object.assign(progress, { phase: 'copying', total: plan.toCopy.length, batches: batches.length });
     context.df.setCustomStatus(progress);
 
-    const running = new Map<Task, number>();
-    let next = 0;
-    while (next < batches.length || running.size > 0) {
+    yield* slidingWindow(context, {
+      items: batches,
       // A batch of the next phase starts only when the current phase is done.
-      const phase = batches[next]?.phase;
-      const layout = phases[phase ?? 0].layout;
-      const phaseOpen = phase !== undefined && [...running.values()].every((i) => batches[i].phase === phase);
-      while (
-        phaseOpen &&
-        running.size < layout.concurrentBatches &&
-        next < batches.length &&
-        batches[next].phase === phase
-      ) {
-        const batchInput: BatchInput = {
-          runId,
-          pairs: batches[next].pairs,
-          parallel: layout.perBatch,
-          policy: config.copy,
-        };
-        running.set(
-          context.df.callSubOrchestrator(Orchestrators.batch, batchInput, batchInstanceId(runId, next)),
-          next,
-        );
-        next += 1;
-      }
-      if (![...running.keys()].some((t) => t.isCompleted)) {
-        yield context.df.Task.any([...running.keys()]);
-      }
-      for (const [task, index] of [...running]) {
-        if (!task.isCompleted) continue;
-        running.delete(task);
+      canStart: (batch, running) =>
+        running.every((r) => r.phase === batch.phase) && running.length < phases[batch.phase].layout.concurrentBatches,
+      start: (batch, index) =>
+        orchestratorTask(
+          context,
+          Orchestrators.batch,
+          { runId, pairs: batch.pairs, parallel: phases[batch.phase].layout.perBatch, policy: config.copy },
+          batchInstanceId(runId, index),
+        ),
+      settle: (task, batch) => {
         if (!task.isFaulted) {
-          outcomes.push(...(task.result as BatchResult).outcomes);
+          outcomes.push(...resultOf(task).outcomes);
         } else {
           // A batch only fails on a bug; its pairs are reported as failed, never dropped.
           const message =
             task.result instanceof Error ? task.result.message.split('\n')[0] : 'batch orchestration failed';
-          const when = context.df.currentUtcDateTime.toISOString();
-          for (const pair of batches[index].pairs) {
-            if (outcomes.some((o) => o.sourceModelId === pair.sourceModelId && o.region === pair.region)) continue;
-            outcomes.push({
-              ...pair,
-              outcome: 'failed',
-              reason: { kind: 'internal', message },
-              attempts: 0,
-              discarded: 0,
-              startedAt: when,
-              finishedAt: when,
-            });
-          }
+          outcomes.push(...failedPairs(batch.pairs, outcomes, message, context.df.currentUtcDateTime.toISOString()));
         }
         progress.batchesDone += 1;
-      }
-      progress.done = outcomes.length;
-      progress.copied = outcomes.filter((o) => o.outcome === 'copied').length;
-      progress.failed = progress.done - progress.copied;
-      context.df.setCustomStatus(progress);
-    }
+      },
+      afterRound: () => {
+        progress.done = outcomes.length;
+        progress.copied = outcomes.filter((o) => o.outcome === 'copied').length;
+        progress.failed = progress.done - progress.copied;
+        context.df.setCustomStatus(progress);
+      },
+    });
   }
 
   progress.phase = 'reporting';
   context.df.setCustomStatus(progress);
   // Every copy is settled: blank target models this run could not delete on the way go now.
   if (!input.dryRun && outcomes.length > 0)
-    yield context.df.callActivityWithRetry(Activities.sweepOrphans, IO_RETRY, { runId, ownRun: true });
+    yield* callActivity(context, Activities.sweepBlankModels, { runId, scope: 'thisRun' });
   const copied = outcomes.filter((o) => o.outcome === 'copied');
   const failed = outcomes.filter((o) => o.outcome === 'failed');
   const summary: RunSummary = {
@@ -204,8 +154,23 @@ export function* replicateModelsOrchestrator(context: OrchestrationContext): Gen
     ...(plan.unverifiedRegions ? { unverifiedRegions: plan.unverifiedRegions } : {}),
   };
   // A dry run changes nothing, not even the list of reports: its plan is its output.
-  if (!input.dryRun) yield context.df.callActivityWithRetry(Activities.saveRunReport, IO_RETRY, summary);
+  if (!input.dryRun) yield* callActivity(context, Activities.saveRunReport, summary);
   progress.phase = 'done';
   context.df.setCustomStatus(progress);
   return summary;
+}
+
+/** The pairs of a failed batch that have no outcome yet, as failed. */
+function failedPairs(pairs: PairRef[], outcomes: CopyOutcome[], message: string, when: string): CopyOutcome[] {
+  return pairs
+    .filter((pair) => !outcomes.some((o) => o.sourceModelId === pair.sourceModelId && o.region === pair.region))
+    .map((pair) => ({
+      ...pair,
+      outcome: 'failed',
+      reason: { kind: 'internal', message },
+      attempts: 0,
+      discarded: 0,
+      startedAt: when,
+      finishedAt: when,
+    }));
 }

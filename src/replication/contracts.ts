@@ -3,27 +3,9 @@
  * the shapes that cross the durable boundary. Everything here ends up in durable
  * history (readable through the status API), so nothing here may ever hold a key, an
  * access token, a copy authorization or a SAS. Pure types and constants: orchestrators
- * import this module.
+ * import this module. The registry of activities and orchestrators defined over these
+ * shapes is in ./registry.ts.
  */
-
-export const Orchestrators = {
-  replicate: 'replicateModels',
-  batch: 'replicateBatch',
-  copy: 'copyModelToRegion',
-} as const;
-
-export const Activities = {
-  loadRunConfig: 'loadRunConfig',
-  listSourceModels: 'listSourceModels',
-  planReplication: 'planReplication',
-  startCopy: 'startCopy',
-  checkCopy: 'checkCopy',
-  finishCopy: 'finishCopy',
-  discardTarget: 'discardTarget',
-  recordCopyFailure: 'recordCopyFailure',
-  saveRunReport: 'saveRunReport',
-  sweepOrphans: 'sweepOrphans',
-} as const;
 
 export type RunTrigger = 'schedule' | 'http' | 'local';
 
@@ -36,6 +18,11 @@ export interface RunInput {
   regions?: string[];
   /** Plan only: list and compare, copy nothing. */
   dryRun?: boolean;
+}
+
+export interface LoadRunConfigInput {
+  /** The run's region filter (all configured targets when absent). */
+  regions?: string[];
 }
 
 /** The non-secret part of the settings a run needs, read once per run by an activity. */
@@ -71,11 +58,11 @@ export interface CopyPolicy {
 }
 
 /**
- * A copyable item of the source. `modelId` is the item id used everywhere in the contract,
+ * A copyable item of the source (a model or a classifier). `modelId` is the item id used everywhere in the contract,
  * the ledger and reports: a model id, or `classifier:<classifierId>` for a v4 classifier
  * (see replication/items.ts; `:` never occurs in a model id).
  */
-export interface SourceModelInfo {
+export interface SourceItem {
   modelId: string;
   modelName?: string;
   status: 'creating' | 'ready' | 'invalid';
@@ -95,9 +82,9 @@ export interface ListSourceInput {
 }
 
 export interface SourceListing {
-  ready: SourceModelInfo[];
-  invalid: SourceModelInfo[];
-  creating: SourceModelInfo[];
+  ready: SourceItem[];
+  invalid: SourceItem[];
+  creating: SourceItem[];
   /** Model ids the run's filter asked for that the source does not have (complete listings only). */
   notFound: string[];
   /**
@@ -114,7 +101,7 @@ export interface PairRef {
 
 export interface PlanInput {
   runId: string;
-  models: SourceModelInfo[];
+  models: SourceItem[];
   regions: string[];
   /**
    * Plan from the ledger alone, without listing the targets (used for a region whose
@@ -135,7 +122,7 @@ export interface Plan {
 }
 
 /** Why something failed, in words a person can act on. Never holds a secret. */
-export interface FailureReason {
+export interface CopyFailureReason {
   kind:
     'throttled' | 'transient' | 'authorization' | 'permanent' | 'deadline' | 'verification' | 'conflict' | 'internal';
   code?: string;
@@ -170,8 +157,8 @@ export type StartCopyResult =
    * throttling). `paced`: nothing was even sent — the call waits for its reserved slot of
    * the per-resource pacing, exactly `retryAfterMs` from now.
    */
-  | { kind: 'retry'; reason: FailureReason; retryAfterMs?: number; countsAsAttempt: boolean; paced?: true }
-  | { kind: 'failed'; reason: FailureReason };
+  | { kind: 'retry'; reason: CopyFailureReason; retryAfterMs?: number; countsAsAttempt: boolean; paced?: true }
+  | { kind: 'failed'; reason: CopyFailureReason };
 
 export interface CheckCopyInput {
   sourceModelId: string;
@@ -185,9 +172,9 @@ export type CheckCopyResult =
   | { kind: 'pending'; status: 'notStarted' | 'running'; retryAfterMs?: number }
   | { kind: 'succeeded'; targetModelId: string }
   /** The copy failed: `renew` = a new authorization may well succeed. */
-  | { kind: 'failed'; reason: FailureReason; renew: boolean }
+  | { kind: 'failed'; reason: CopyFailureReason; renew: boolean }
   /** The status could not be read this time (429, 5xx, timeout): ask again later. */
-  | { kind: 'unknown'; reason: FailureReason; retryAfterMs?: number };
+  | { kind: 'unknown'; reason: CopyFailureReason; retryAfterMs?: number };
 
 export interface FinishCopyInput {
   runId: string;
@@ -199,7 +186,7 @@ export interface FinishCopyInput {
 export type FinishCopyResult =
   | { kind: 'verified'; targetModelId: string; verifiedAt: string }
   | { kind: 'notReady'; status: string }
-  | { kind: 'failed'; reason: FailureReason };
+  | { kind: 'failed'; reason: CopyFailureReason };
 
 export interface DiscardTargetInput {
   runId: string;
@@ -212,7 +199,7 @@ export interface RecordFailureInput {
   runId: string;
   sourceModelId: string;
   region: string;
-  reason: FailureReason;
+  reason: CopyFailureReason;
   attempts: number;
 }
 
@@ -221,12 +208,25 @@ export interface CopyOutcome {
   region: string;
   outcome: 'copied' | 'failed';
   targetModelId?: string;
-  reason?: FailureReason;
+  reason?: CopyFailureReason;
   attempts: number;
   /** Blank target models created and deleted again on the way. */
   discarded: number;
   startedAt: string;
   finishedAt: string;
+}
+
+/**
+ * Which blank target models a sweep deletes: those of `earlierRuns` (runs are singletons, so
+ * they are over), or `thisRun`'s own leftovers (deletes that failed on the way).
+ */
+export interface SweepInput {
+  runId: string;
+  scope: 'earlierRuns' | 'thisRun';
+}
+
+export interface SweepResult {
+  deleted: number;
 }
 
 export interface BatchInput {
@@ -268,10 +268,10 @@ export interface RunSummary {
     failed: number;
   };
   plan?: Plan;
-  failures: Array<PairRef & { reason: FailureReason; attempts: number }>;
+  failures: Array<PairRef & { reason: CopyFailureReason; attempts: number }>;
   copies: Array<PairRef & { targetModelId: string }>;
-  invalidModels: SourceModelInfo[];
-  creatingModels: SourceModelInfo[];
+  invalidModels: SourceItem[];
+  creatingModels: SourceItem[];
   notFoundModels: string[];
   unknownRegions: string[];
   /** Regions whose models could not be listed this run (planned from the ledger alone). */

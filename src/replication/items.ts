@@ -13,7 +13,7 @@
  * Each phase goes through the same batch / copy machinery; an empty phase is skipped (v2 and
  * 2023-07-31 have no classifiers and no id references, so they run one phase).
  */
-import type { PairRef, SourceModelInfo } from './contracts';
+import type { PairRef, SourceItem } from './contracts';
 
 export const CLASSIFIER_PREFIX = 'classifier:';
 
@@ -31,7 +31,7 @@ export function parseItemId(itemId: string): { kind: ItemKind; id: string } {
 }
 
 /** 0 classifiers, 1 models that reference nothing, 2 models that reference other items by id. */
-export function copyPhaseOf(item: Pick<SourceModelInfo, 'modelId' | 'dependsOn'>): 0 | 1 | 2 {
+export function copyPhaseOf(item: Pick<SourceItem, 'modelId' | 'dependsOn'>): 0 | 1 | 2 {
   if (parseItemId(item.modelId).kind === 'classifier') return 0;
   return item.dependsOn && item.dependsOn.length > 0 ? 2 : 1;
 }
@@ -41,7 +41,7 @@ export function copyPhaseOf(item: Pick<SourceModelInfo, 'modelId' | 'dependsOn'>
  * pairs of each phase in their original order. A pair whose item is not among `items`
  * (should not happen) goes with the plain models.
  */
-export function copyPhases(toCopy: readonly PairRef[], items: readonly SourceModelInfo[]): PairRef[][] {
+export function copyPhases(toCopy: readonly PairRef[], items: readonly SourceItem[]): PairRef[][] {
   const phaseOf = new Map(items.map((m) => [m.modelId, copyPhaseOf(m)]));
   const phases: PairRef[][] = [[], [], []];
   for (const pair of toCopy) phases[phaseOf.get(pair.sourceModelId) ?? 1].push(pair);

@@ -1,4 +1,7 @@
-/** The minimal logger domain code takes; an InvocationContext satisfies it. */
+/**
+ * The one logger interface of the app: what activities and domain code log through. An
+ * `InvocationContext` satisfies it (the composition root passes the invocation's context).
+ */
 export interface AppLogger {
   log(...args: unknown[]): void;
   warn(...args: unknown[]): void;

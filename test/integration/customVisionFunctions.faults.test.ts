@@ -5,7 +5,7 @@
  * API outage during the backup orchestration (the activity retry rides it out).
  */
 import type { HostEvent } from '../../dev/host';
-import { cvBackupInstanceId, type CvBackupOutput } from '../../src/orchestrators/customVisionBackup';
+import { cvBackupInstanceId, type CustomVisionBackupOutput } from '../../src/customVisionBackup/contracts';
 import {
   QUEUE,
   expectNoSecret,
@@ -27,7 +27,7 @@ describe('Custom Vision functions under faults', () => {
     message: Record<string, unknown>;
   }> {
     await w.fresh({ platforms: '' });
-    delete process.env.CV_EXPORT_PLATFORMS;
+    w.unsetSetting('CV_EXPORT_PLATFORMS');
     const project = await w.emu.createProject();
     const it = await w.emu.trainIteration(project.id);
     await idle();
@@ -158,7 +158,7 @@ describe('Custom Vision functions under faults', () => {
     await w.emu.completeExports();
     const status = await w.host.durable.waitForInstance(cvBackupInstanceId(project.id, it.id));
     // Assess
-    expect((status.output as CvBackupOutput).state).toBe('completed');
+    expect((status.output as CustomVisionBackupOutput).state).toBe('completed');
     expect(w.emu.requestLog.filter((r) => r.method === 'POST' && r.status === 503)).toHaveLength(2);
     for (const [name, v] of await ledgerSnapshot(w)) expectNoSecret(w, v.text, name);
   });

@@ -4,7 +4,7 @@
  * orchestration (notification and timer fallback), duplicates, HTTP, and no secrets.
  */
 import { handleNotification } from '../../src/activities/customVision';
-import { cvBackupInstanceId, type CvBackupOutput } from '../../src/orchestrators/customVisionBackup';
+import { cvBackupInstanceId, type CustomVisionBackupOutput } from '../../src/customVisionBackup/contracts';
 import { QUEUE, expectNoSecret, ledgerSnapshot, queueDepth, useWorld } from './customVisionFunctionsHarness';
 
 describe('Custom Vision functions (local host + Azurite + emulator)', () => {
@@ -46,7 +46,7 @@ describe('Custom Vision functions (local host + Azurite + emulator)', () => {
     const status = await w.host.durable.waitForInstance(instanceId);
     // Assess
     expect(status.runtimeStatus).toBe('Completed');
-    const out = status.output as CvBackupOutput;
+    const out = status.output as CustomVisionBackupOutput;
     expect(out.state).toBe('completed');
     expect(out.platforms.map((p) => [p.platform, p.outcome, p.via, p.replicaVerified])).toEqual([
       ['ONNX', 'backedUp', 'notification', true],
@@ -98,7 +98,7 @@ describe('Custom Vision functions (local host + Azurite + emulator)', () => {
     // Assess
     expect(w.emu.notificationLog.filter((n) => n.type === 'Export').every((n) => n.dropped)).toBe(true);
     expect(status.runtimeStatus).toBe('Completed');
-    expect((status.output as CvBackupOutput).platforms).toEqual([
+    expect((status.output as CustomVisionBackupOutput).platforms).toEqual([
       expect.objectContaining({ platform: 'ONNX', outcome: 'backedUp', via: 'statusCheck', replicaVerified: true }),
     ]);
     expect(w.clock.now()).toBeGreaterThan(before); // virtual time moved to the timer
@@ -153,7 +153,7 @@ describe('Custom Vision functions (local host + Azurite + emulator)', () => {
 
   it('without CV_EXPORT_PLATFORMS a completed training is only recorded', async () => {
     await w.fresh();
-    delete process.env.CV_EXPORT_PLATFORMS;
+    w.unsetSetting('CV_EXPORT_PLATFORMS');
     const { projectId, iterationId, instanceId } = await trainAndRequest();
     expect(await w.records().getIteration(projectId, iterationId)).toMatchObject({
       trainingStatus: 'TrainingCompleted',
@@ -255,10 +255,13 @@ describe('Custom Vision functions (local host + Azurite + emulator)', () => {
       startIfAbsent: () => Promise.reject(new Error('unexpected')),
       raiseIfWaiting: () => Promise.reject(new Error('unexpected')),
     };
-    const outcome = await handleNotification(big, { id: 'oversized-1', queueName: QUEUE, dequeueCount: 1 }, port, {
-      info: () => undefined,
-      warn: () => undefined,
-    });
+    const outcome = await handleNotification(
+      w.app().customVision,
+      big,
+      { id: 'oversized-1', queueName: QUEUE, dequeueCount: 1 },
+      port,
+      { log: () => undefined, warn: () => undefined, error: () => undefined },
+    );
     expect(outcome).toEqual({ result: 'rejected', stage: 'parse', code: 'tooLarge', duplicate: false });
     cases.push(['tooLarge', big]);
     // Assess

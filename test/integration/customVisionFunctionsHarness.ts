@@ -21,19 +21,17 @@ import {
   type CustomVisionEmulatorOptions,
 } from '../../dev/emulators/customVision';
 import { createLocalHost, type LocalHost, type LogEntry } from '../../dev/host';
-import { resetCustomVisionServices } from '../../src/activities/customVisionServices';
-import { resetServices } from '../../src/activities/services';
+import { createAppLoader } from '../../dev/appLoader';
+import type { AppDependencies } from '../../src/functions/app';
 import {
   CustomVisionRecordRepository,
   RejectedNotificationRepository,
   createLedgerContainerClient,
 } from '../../src/ledger';
-import { setTimeSource } from '../../src/runtime/time';
 import { lazy } from '../support/lazy';
 
 export const QUEUE = 'cv-notifications-test';
 export const FUNCTION_KEY = 'test-function-key-5b1f0c';
-const APP_ENTRY = path.join(__dirname, '..', '..', 'src', 'functions');
 const HOST_JSON = path.join(__dirname, '..', '..', 'host.json');
 
 /** Forwards to Azurite's blob service; while `down`, answers 503 (storage unavailable). */
@@ -128,6 +126,10 @@ export interface World {
     platforms?: string;
     emulator?: Partial<CustomVisionEmulatorOptions>;
   }): Promise<void>;
+  /** The app's current dependencies (rebuilt by `fresh` and `unsetSetting`). */
+  app(): AppDependencies;
+  /** Removes an app setting and rebuilds the app's dependencies without it. */
+  unsetSetting(name: string): void;
   records(): CustomVisionRecordRepository;
   rejected(): RejectedNotificationRepository;
   get(pathAndQuery: string): Promise<{ status: number; text: string; body: unknown }>;
@@ -169,7 +171,7 @@ export async function startWorld(): Promise<World> {
   const azurite = await startAzurite();
   const proxy = await startFaultProxy(new URL(azurite.blobEndpoint).origin);
   const clock = new VirtualClock('2026-04-01T00:00:00Z');
-  const restoreTime = setTimeSource(() => clock.now());
+  const app = createAppLoader(clock);
   const logs: LogEntry[] = [];
   const blob = BlobServiceClient.fromConnectionString(azurite.connectionString);
 
@@ -224,17 +226,18 @@ export async function startWorld(): Promise<World> {
       else process.env[k] = v;
     }
     proxy.down = false;
-    resetServices();
-    resetCustomVisionServices();
+    app.rebuild();
+  };
+  world.app = () => app.current();
+  world.unsetSetting = (name) => {
+    delete process.env[name];
+    app.rebuild();
   };
 
   await startEmulator();
   const env = { ...DR_ENV, ...(await settingsFor({})) };
-  resetServices();
-  resetCustomVisionServices();
   world.host = await createLocalHost({
-    // eslint-disable-next-line @typescript-eslint/no-require-imports -- loaded by the host, after its registration capture is in place
-    load: () => require(APP_ENTRY),
+    load: () => app.load(),
     clock,
     env,
     storageConnectionString: azurite.connectionString,
@@ -266,9 +269,6 @@ export async function startWorld(): Promise<World> {
     await world.emu.close();
     await proxy.close();
     await azurite.stop();
-    restoreTime();
-    resetServices();
-    resetCustomVisionServices();
   };
   return world;
 }

@@ -12,7 +12,7 @@ import {
 } from '../../src/health';
 import type { CvBackupRecord, CvIterationRecord } from '../../src/ledger/customVisionRecords';
 import { buildReadinessReport, type SourceModelInfo } from '../../src/ledger/readiness';
-import type { ReplicaRecord } from '../../src/ledger/replicas';
+import type { ModelReplicaRecord } from '../../src/ledger/replicas';
 
 const H = 3600_000;
 const T0 = Date.parse('2026-03-01T00:00:00.000Z');
@@ -26,8 +26,8 @@ function replicated(
   sourceModelId: string,
   region: string,
   verifiedAt: number,
-  extra: Partial<ReplicaRecord> = {},
-): ReplicaRecord {
+  extra: Partial<ModelReplicaRecord> = {},
+): ModelReplicaRecord {
   return {
     sourceModelId,
     region,
@@ -43,7 +43,7 @@ function replicated(
   };
 }
 
-function failed(sourceModelId: string, region: string, at: number): ReplicaRecord {
+function failed(sourceModelId: string, region: string, at: number): ModelReplicaRecord {
   return {
     sourceModelId,
     region,
@@ -60,7 +60,7 @@ function failed(sourceModelId: string, region: string, at: number): ReplicaRecor
 
 function assess(opts: {
   models?: SourceModelInfo[];
-  replicas: ReplicaRecord[];
+  replicas: ModelReplicaRecord[];
   regions?: string[];
   now: number;
   unverifiedRegions?: string[];
@@ -116,14 +116,14 @@ describe('pair health by age of the last verified copy (RPO 26 h)', () => {
 
 describe('pair health by state', () => {
   const now = T0 + H;
-  const inProgress: ReplicaRecord = { ...failed('m1', 'westus2', T0), state: 'inProgress' };
+  const inProgress: ModelReplicaRecord = { ...failed('m1', 'westus2', T0), state: 'inProgress' };
   delete inProgress.lastError;
   delete inProgress.lastFailedAt;
   const keptWithError = replicated('m1', 'westus2', T0, {
     lastError: { kind: 'transient', message: 'timeout' },
     lastFailedAt: iso(T0),
   });
-  test.each<[string, Health, ReplicaRecord[], SourceModelInfo, string[]]>([
+  test.each<[string, Health, ModelReplicaRecord[], SourceModelInfo, string[]]>([
     ['missing (never copied)', 'unhealthy', [], model('m1'), ['missing']],
     ['last copy failed', 'unhealthy', [failed('m1', 'westus2', T0)], model('m1'), ['lastCopyFailed']],
     [
@@ -343,7 +343,7 @@ describe('Custom Vision backups: per project and platform', () => {
 
 describe('/api/health answer', () => {
   const now = T0 + 30 * H;
-  test.each<[string, ReplicaRecord[], string[], 200 | 503, Health]>([
+  test.each<[string, ModelReplicaRecord[], string[], 200 | 503, Health]>([
     ['healthy', [replicated('m1', 'westus2', now - H)], [], 200, 'healthy'],
     ['degraded (unreachable region)', [replicated('m1', 'westus2', now - H)], ['westus2'], 200, 'degraded'],
     ['degraded (older than the RPO)', [replicated('m1', 'westus2', T0)], [], 200, 'degraded'],

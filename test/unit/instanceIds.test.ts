@@ -7,7 +7,7 @@ import {
 } from '../../src/replication/instanceIds';
 import { batchInstanceId, copyInstanceId } from '../../src/replication/policy';
 import { classifierItemId } from '../../src/replication/items';
-import { cvBackupInstanceId } from '../../src/orchestrators/customVisionBackup';
+import { cvBackupInstanceId } from '../../src/customVisionBackup/contracts';
 
 // The longest name DR_SOURCE_REGION / DR_TARGETS accept (1–24 lower-case letters and digits), and the
 // longest real public-cloud region names today.

@@ -3,12 +3,12 @@ import {
   decodeKeySegment,
   encodeKeySegment,
   findSecret,
-  isReplicaRecord,
+  isModelReplicaRecord,
   isRunReport,
   ledgerKey,
   LedgerKeyError,
   redactSecrets,
-  type ReplicaRecord,
+  type ModelReplicaRecord,
   type SourceModelInfo,
 } from '../../src/ledger';
 
@@ -75,7 +75,7 @@ describe('secret guard', () => {
 });
 
 describe('document guards', () => {
-  const record: ReplicaRecord = {
+  const record: ModelReplicaRecord = {
     sourceModelId: 'm',
     region: 'eastus2',
     targetResourceId: '/subscriptions/s/…',
@@ -93,8 +93,8 @@ describe('document guards', () => {
     ['negative attempts', { ...record, attempts: -1 }, false],
     ['a bad date', { ...record, lastAttemptAt: 'yesterday' }, false],
     ['an error without message', { ...record, lastError: { kind: 'x' } }, false],
-  ])('isReplicaRecord: %s', (_name, value, expected) => {
-    expect(isReplicaRecord(value)).toBe(expected);
+  ])('isModelReplicaRecord: %s', (_name, value, expected) => {
+    expect(isModelReplicaRecord(value)).toBe(expected);
   });
 
   it('isRunReport rejects an unknown outcome', () => {
@@ -117,7 +117,7 @@ describe('document guards', () => {
 
 describe('buildReadinessReport', () => {
   const NOW = Date.parse('2026-03-02T00:00:00Z');
-  const rec = (sourceModelId: string, region: string, over: Partial<ReplicaRecord> = {}): ReplicaRecord => ({
+  const rec = (sourceModelId: string, region: string, over: Partial<ModelReplicaRecord> = {}): ModelReplicaRecord => ({
     sourceModelId,
     region,
     targetResourceId: `/rid/${region}`,

@@ -8,7 +8,8 @@ import path from 'node:path';
 describe('orchestrator determinism fence (eslint.config.mjs)', () => {
   const root = path.join(__dirname, '..', '..');
   const orchestratorFile = path.join(root, 'src', 'orchestrators', 'copyModel.ts');
-  const activityFile = path.join(root, 'src', 'activities', 'replication.ts');
+  const activityFile = path.join(root, 'src', 'activities', 'replication', 'copy.ts');
+  const contractsFile = path.join(root, 'src', 'customVisionBackup', 'contracts.ts');
   const cases: Array<{ code: string; filePath: string }> = [];
   let results: string[][] | undefined;
 
@@ -54,6 +55,11 @@ describe('orchestrator determinism fence (eslint.config.mjs)', () => {
     orchestratorFile,
   );
   const activityClock = lint('export const t = Date.now();\n', activityFile);
+  const activityImportsOrchestrator = lint(
+    "import { copyModelOrchestrator } from '../../orchestrators/copyModel';\nexport const o = copyModelOrchestrator;\n",
+    activityFile,
+  );
+  const contractsClock = lint('export const t = Date.now();\n', contractsFile);
   const floating = lint('async function f(): Promise<void> {}\nexport function g(): void { f(); }\n', activityFile);
 
   it.each(refused)('refuses %p in an orchestrator', (_code, rule, result) => {
@@ -66,6 +72,14 @@ describe('orchestrator determinism fence (eslint.config.mjs)', () => {
 
   it('does not fence activities', () => {
     expect(activityClock().filter((m) => m.startsWith('no-restricted'))).toEqual([]);
+  });
+
+  it('refuses an orchestrator import in an activity (shared shapes live in contracts modules)', () => {
+    expect(activityImportsOrchestrator().join('\n')).toContain('no-restricted-imports');
+  });
+
+  it('fences the contracts and registries that orchestrators import', () => {
+    expect(contractsClock().join('\n')).toContain('no-restricted-syntax');
   });
 
   it('flags floating promises everywhere', () => {

@@ -1,0 +1,42 @@
+/**
+ * Loads the app into a local host over dependencies built here — on the host's clock, from
+ * the settings the host applied — instead of the entry point's (process.env, system clock).
+ * `rebuild()` builds a fresh set after the settings changed (a test's fresh emulator and
+ * ledger): the functions already registered use it from their next invocation.
+ */
+import path from 'node:path';
+import type { Clock } from './clock';
+import type * as Wiring from '../src/functions/app';
+
+const APP_WIRING = path.join(__dirname, '..', 'src', 'functions', 'app');
+
+export interface AppLoader {
+  /** Pass as the host's `load`: requires the wiring (after the host's registration capture is in place) and registers the app. */
+  load(): void;
+  /** Builds fresh dependencies from the current process.env (call after changing settings). */
+  rebuild(): void;
+  /** The current dependencies (after `load`). */
+  current(): Wiring.AppDependencies;
+}
+
+export function createAppLoader(clock: Clock): AppLoader {
+  let wiring: typeof Wiring | undefined;
+  let deps: Wiring.AppDependencies | undefined;
+  const loader: AppLoader = {
+    load() {
+      // eslint-disable-next-line @typescript-eslint/no-require-imports -- loaded by the host, after its registration capture is in place
+      wiring = require(APP_WIRING) as typeof Wiring;
+      loader.rebuild();
+      wiring.registerApp(() => loader.current());
+    },
+    rebuild() {
+      if (!wiring) throw new Error('the app is not loaded yet');
+      deps = wiring.createAppDependencies({ env: { ...process.env }, clock });
+    },
+    current() {
+      if (!deps) throw new Error('the app is not loaded yet');
+      return deps;
+    },
+  };
+  return loader;
+}

@@ -1,0 +1,342 @@
+/**
+ * The copy of one pair: start (authorize on the target and start on the source, in one
+ * activity), check, finish (verify and record), and record a failure. Each is safe to run
+ * again (the durable engine delivers at least once); nothing returned holds a key, a token
+ * or an authorization. What differs per API family is in ../copyFamily.ts.
+ */
+import { classifyCopyFailure, copyResultError, isFormRecognizerError, ModelNotFoundError } from '../../formRecognizer';
+import type {
+  CheckCopyInput,
+  CheckCopyResult,
+  FinishCopyInput,
+  FinishCopyResult,
+  RecordFailureInput,
+  StartCopyInput,
+  StartCopyResult,
+} from '../../replication/contracts';
+import { classifierItemId, parseItemId } from '../../replication/items';
+import { DEFAULT_COPY_POLICY, retryDelayMs } from '../../replication/policy';
+import type { AppLogger } from '../../runtime/logger';
+import { authorizeItem, callerChoosesIds, getItem, isVerifiedCopy, missingDependency } from '../copyFamily';
+import { discardBlank } from './cleanup';
+import { pairKey, targetOf, type HeldEntry, type ReplicationDeps } from './deps';
+import { toFailureReason } from './failure';
+
+/** An authorization that expires sooner than this is not used: a fresh one is taken. */
+export const AUTHORIZATION_SAFETY_MARGIN_MS = 5 * 60_000;
+
+/**
+ * Authorize on the target and start the copy on the source, in one activity: the
+ * authorization (and its access token) never leaves this function, so it is never in
+ * durable history and cannot expire while an orchestration waits. Every blank model (v2) or
+ * reserved id (v3.1/v4) it creates is recorded as pending before anything else can fail, and
+ * discarded here if the copy cannot be started. What differs per API family is in copyFamily.ts.
+ */
+export async function startCopy(
+  deps: ReplicationDeps,
+  input: StartCopyInput,
+  log: AppLogger,
+): Promise<StartCopyResult> {
+  const ledger = await deps.ledger();
+  const target = targetOf(deps, input.region);
+  const model = {
+    sourceModelId: input.sourceModelId,
+    region: input.region,
+    targetResourceId: target.settings.resourceId,
+    runId: input.runId,
+  };
+  const { kind } = parseItemId(input.sourceModelId);
+  const toItemId = (targetId: string): string => (kind === 'classifier' ? classifierItemId(targetId) : targetId);
+
+  // Pacing: authorize (target) and copy (source) are management calls, limited per
+  // resource. Wait for this attempt's slot — with a durable timer, never here.
+  const paced = deps.pacer.acquire(
+    `copy\n${input.runId}\n${input.sourceModelId}\n${input.region}\n${input.attempt}`,
+    [target.settings.resourceId, deps.source.resourceId],
+    deps.clock.now(),
+  );
+  if (!paced.go) {
+    return {
+      kind: 'retry',
+      paced: true,
+      countsAsAttempt: false,
+      retryAfterMs: paced.waitMs,
+      reason: {
+        kind: 'throttled',
+        code: 'LocalPacing',
+        message: `waiting ${paced.waitMs} ms for a management slot (DR_MANAGEMENT_RPS)`,
+      },
+    };
+  }
+
+  // Idempotency: if this attempt already started a copy (the activity ran before and its
+  // result was lost), carry on with that copy instead of creating another blank model.
+  // Only a pair this run already marked in progress can have one, so the region's pending
+  // blank models (a listing that grows with the copies in flight) are read only then.
+  const record = await ledger.replicas.get(input.sourceModelId, input.region);
+  const existing =
+    record?.lastRunId !== input.runId
+      ? undefined
+      : (await ledger.pendingTargets.listForRegion(input.region)).find(
+          (p) =>
+            p.runId === input.runId &&
+            p.sourceModelId === input.sourceModelId &&
+            p.attempt === input.attempt &&
+            p.operationLocation,
+        );
+  if (existing?.operationLocation) {
+    return {
+      kind: 'started',
+      targetModelId: existing.targetModelId,
+      operationLocation: existing.operationLocation,
+      expiresAt: existing.expiresAt ?? new Date(deps.clock.now()).toISOString(),
+    };
+  }
+
+  await ledger.replicas.markInProgress(model);
+  const ctx = {
+    source: deps.source,
+    target: target.client,
+    itemId: input.sourceModelId,
+    runId: input.runId,
+    nowMs: deps.clock.now(),
+  };
+  deps.heldAuthorizations.dropExpired(deps.clock.now());
+  let held: HeldEntry | undefined = deps.heldAuthorizations.take(pairKey(input));
+  if (held?.authorization.expiresWithin(deps.clock.now(), AUTHORIZATION_SAFETY_MARGIN_MS)) {
+    log.warn(
+      `held copy authorization for ${input.sourceModelId} → ${input.region} expires at ${held.authorization.expiresAt.toISOString()}: taking a fresh one`,
+    );
+    await discardBlank(deps, input.region, held.targetItemId).catch(() => undefined);
+    held = undefined;
+  }
+  let calling = target.settings.resourceId;
+  let keepForRetry = false;
+  try {
+    // The source's details are stamped on a v3.1/v4 copy (lineage) and tell our copies from foreign models.
+    const sourceDetails = callerChoosesIds(target.client) ? await getItem(deps.source, input.sourceModelId) : undefined;
+    const missing = sourceDetails && !held ? await missingDependency(target.client, sourceDetails) : undefined;
+    if (missing) return { kind: 'failed', reason: { kind: 'permanent', code: 'ClassifierNotFound', message: missing } };
+    for (let fresh = 0; !held && fresh < 2; fresh++) {
+      calling = target.settings.resourceId;
+      const outcome = await authorizeItem({ ...ctx, nowMs: deps.clock.now() + fresh }, sourceDetails);
+      if (outcome.kind === 'present') {
+        log.log(
+          `${input.sourceModelId} → ${input.region}: the target already holds a verified copy under '${outcome.targetId}' (409 on authorize): recorded, not copied again`,
+        );
+        return { kind: 'present', targetModelId: toItemId(outcome.targetId) };
+      }
+      if (outcome.kind === 'conflict') {
+        return { kind: 'failed', reason: { kind: 'conflict', code: 'ModelExists', message: outcome.message } };
+      }
+      if (outcome.kind === 'burned') {
+        return {
+          kind: 'retry',
+          countsAsAttempt: true,
+          reason: {
+            kind: 'authorization',
+            code: 'ModelExists',
+            message: `target id(s) ${outcome.burned.join(', ')} reserved by earlier unused authorizations (burned); a new fallback id is tried next`,
+          },
+        };
+      }
+      if (outcome.burned.length > 0)
+        log.warn(
+          `${input.sourceModelId} → ${input.region}: target id '${outcome.burned.join("', '")}' is burned by an unused authorization; copying into '${outcome.authorization.targetId}' instead (the mapping is recorded)`,
+        );
+      const candidate = {
+        authorization: outcome.authorization,
+        targetItemId: toItemId(outcome.authorization.targetId),
+      };
+      await ledger.pendingTargets.add({
+        ...model,
+        targetModelId: candidate.targetItemId,
+        attempt: input.attempt,
+        expiresAt: candidate.authorization.expiresAt.toISOString(),
+      });
+      if (!candidate.authorization.expiresWithin(deps.clock.now(), AUTHORIZATION_SAFETY_MARGIN_MS)) {
+        held = candidate;
+        break;
+      }
+      // Issued already (nearly) expired — a clock skew or a service hiccup: take a fresh one.
+      log.warn(
+        `copy authorization for ${input.sourceModelId} → ${input.region} expires at ${candidate.authorization.expiresAt.toISOString()}, too soon: taking a fresh one`,
+      );
+      await discardBlank(deps, input.region, candidate.targetItemId);
+    }
+    if (!held)
+      return {
+        kind: 'retry',
+        reason: { kind: 'authorization', message: 'the target kept issuing authorizations that expire too soon' },
+        countsAsAttempt: true,
+      };
+    calling = deps.source.resourceId;
+    deps.unissuedFailures.clear(pairKey(input));
+    const operation = await held.authorization.start({ allowDegrade: target.settings.allowDegrade });
+    await ledger.pendingTargets.update(input.region, held.targetItemId, {
+      operationLocation: operation.operationLocation,
+      attempt: input.attempt,
+    });
+    return {
+      kind: 'started',
+      targetModelId: held.targetItemId,
+      operationLocation: operation.operationLocation,
+      expiresAt: held.authorization.expiresAt.toISOString(),
+      ...(operation.retryAfterMs !== undefined ? { retryAfterMs: operation.retryAfterMs } : {}),
+    };
+  } catch (e) {
+    const reason = toFailureReason(e);
+    // A throttled copy POST did not use the authorization, and one that met a 5xx, a timeout or a
+    // dropped connection may not have: keep it for the pair's next try. Reused after a POST that
+    // was in fact accepted, it is refused as already used, and that copy lands under the same id
+    // (the next try finds it: v4 `present`, v2 renewal) — while a fresh one would burn the id.
+    keepForRetry =
+      held !== undefined &&
+      (reason.kind === 'throttled' || reason.kind === 'transient') &&
+      calling === deps.source.resourceId;
+    if (keepForRetry && held) deps.heldAuthorizations.put(pairKey(input), held);
+    else if (held) await discardBlank(deps, input.region, held.targetItemId).catch(() => undefined);
+    log.warn(
+      `copy of ${input.sourceModelId} → ${input.region} could not start: ${reason.kind} ${reason.code ?? ''} ${reason.message}`,
+    );
+    if (reason.kind === 'permanent' || reason.kind === 'conflict') return { kind: 'failed', reason };
+    let retryAfterMs = isFormRecognizerError(e) ? e.retryAfterMs : undefined;
+    // Throttled anyway (another process, another client of the resource): no slot on it before Retry-After.
+    if (reason.kind === 'throttled') deps.pacer.holdOff(calling, deps.clock.now() + (retryAfterMs ?? 1000));
+    // The attempt budget counts authorizations tried: a transient failure before one was issued
+    // (reading the source's details, the authorize call itself) is retried without using it up,
+    // after a growing back-off (process-local count; the pair's deadline bounds it in any case).
+    const authorized = held !== undefined;
+    if (reason.kind !== 'throttled' && !authorized) {
+      const failures = deps.unissuedFailures.increment(pairKey(input));
+      retryAfterMs = Math.max(retryAfterMs ?? 0, retryDelayMs(DEFAULT_COPY_POLICY, failures));
+    }
+    return {
+      kind: 'retry',
+      reason,
+      countsAsAttempt: reason.kind !== 'throttled' && authorized,
+      ...(retryAfterMs !== undefined ? { retryAfterMs } : {}),
+    };
+  }
+}
+
+export async function checkCopy(deps: ReplicationDeps, input: CheckCopyInput): Promise<CheckCopyResult> {
+  const { source } = deps;
+  try {
+    const result = await source.getCopyResult(input.operationLocation);
+    const retryAfterMs = result.retryAfterMs !== undefined ? { retryAfterMs: result.retryAfterMs } : {};
+    switch (result.status) {
+      case 'notStarted':
+      case 'running':
+        return { kind: 'pending', status: result.status, ...retryAfterMs };
+      case 'succeeded':
+        // The copy went into the id we authorized (v4 reports it as `resourceLocation`, for a classifier too).
+        return { kind: 'succeeded', targetModelId: input.targetModelId };
+      default: {
+        // failed / canceled / skipped. `copyResultError` knows the v3.1/v4 codes (AuthorizationFailed →
+        // renewal, ClassifierNotFound → missing dependency) and the v2 ones.
+        const error =
+          copyResultError(result, { operation: 'copyOperation' }) ??
+          classifyCopyFailure(result.errors, { operation: 'copyOperation' });
+        const reason = toFailureReason(error);
+        return { kind: 'failed', reason, renew: error.retryable };
+      }
+    }
+  } catch (e) {
+    const reason = toFailureReason(e);
+    if (reason.kind === 'throttled' || reason.kind === 'transient') {
+      return {
+        kind: 'unknown',
+        reason,
+        ...(isFormRecognizerError(e) && e.retryAfterMs !== undefined ? { retryAfterMs: e.retryAfterMs } : {}),
+      };
+    }
+    // The service keeps an operation 24 h (v3.1/v4 OperationNotFound, v2 1022): whoever comes
+    // back later recovers by checking the target itself.
+    if (isFormRecognizerError(e) && e.reason === 'operationNotFound') {
+      const recovered = await recoverFromTarget(deps, input);
+      if (recovered) return recovered;
+    }
+    return { kind: 'failed', reason, renew: true };
+  }
+}
+
+/** The operation is gone: the copy succeeded if the target holds a verified copy under the authorized id. */
+async function recoverFromTarget(deps: ReplicationDeps, input: CheckCopyInput): Promise<CheckCopyResult | undefined> {
+  const target = targetOf(deps, input.region).client;
+  try {
+    const found = await getItem(target, input.targetModelId);
+    const source = callerChoosesIds(target) ? await getItem(deps.source, input.sourceModelId) : undefined;
+    if (isVerifiedCopy({ source: deps.source, target }, found, source))
+      return { kind: 'succeeded', targetModelId: input.targetModelId };
+  } catch (e) {
+    if (!(e instanceof ModelNotFoundError)) {
+      const reason = toFailureReason(e);
+      if (reason.kind === 'throttled' || reason.kind === 'transient') return { kind: 'unknown', reason };
+    }
+  }
+  return undefined;
+}
+
+/** Verify the copy is `ready` in the target, then record the replica. */
+export async function finishCopy(deps: ReplicationDeps, input: FinishCopyInput): Promise<FinishCopyResult> {
+  const target = targetOf(deps, input.region);
+  let model;
+  try {
+    model = await getItem(target.client, input.targetModelId);
+  } catch (e) {
+    const reason = toFailureReason(e);
+    if (reason.kind === 'throttled' || reason.kind === 'transient')
+      return { kind: 'notReady', status: `unknown (${reason.message})` };
+    return {
+      kind: 'failed',
+      reason: {
+        ...reason,
+        kind: 'verification',
+        message: `target model ${input.targetModelId} could not be read: ${reason.message}`,
+      },
+    };
+  }
+  if (model.status === 'creating') return { kind: 'notReady', status: model.status };
+  if (model.status !== 'ready') {
+    return {
+      kind: 'failed',
+      reason: {
+        kind: 'verification',
+        message: `target model ${input.targetModelId} is '${model.status}' after a successful copy`,
+      },
+    };
+  }
+  const ledger = await deps.ledger();
+  const source = await getItem(deps.source, input.sourceModelId).catch(() => undefined);
+  const marked = await ledger.replicas.markReplicated({
+    sourceModelId: input.sourceModelId,
+    region: input.region,
+    targetResourceId: target.settings.resourceId,
+    runId: input.runId,
+    targetModelId: input.targetModelId,
+    ...(source?.description !== undefined ? { sourceModelName: source.description } : {}),
+    ...(source?.lastUpdatedDateTime !== undefined ? { sourceModelVersion: source.lastUpdatedDateTime } : {}),
+  });
+  await ledger.pendingTargets.remove(input.region, input.targetModelId);
+  return {
+    kind: 'verified',
+    targetModelId: input.targetModelId,
+    verifiedAt: marked.record.lastVerifiedAt ?? new Date(deps.clock.now()).toISOString(),
+  };
+}
+
+export async function recordCopyFailure(deps: ReplicationDeps, input: RecordFailureInput): Promise<void> {
+  const ledger = await deps.ledger();
+  await ledger.replicas.markFailed({
+    sourceModelId: input.sourceModelId,
+    region: input.region,
+    targetResourceId: targetOf(deps, input.region).settings.resourceId,
+    runId: input.runId,
+    error: {
+      kind: input.reason.kind,
+      message: input.reason.message,
+      ...(input.reason.code ? { code: input.reason.code } : {}),
+    },
+  });
+}

@@ -1,0 +1,44 @@
+/**
+ * Planning: which (item, region) pairs need a copy, from the ledger and the targets' listings.
+ */
+import type { Plan, PlanInput } from '../../replication/contracts';
+import { listItemIds } from '../copyFamily';
+import { targetOf, type ReplicationDeps } from './deps';
+
+/**
+ * Compares the source's ready models with the ledger and, cheaply (one listing per
+ * region), with the targets: a recorded replica whose model is gone or not ready in the
+ * target is copied again.
+ */
+export async function planReplication(deps: ReplicationDeps, input: PlanInput): Promise<Plan> {
+  const ledger = await deps.ledger();
+  const records = new Map((await ledger.replicas.listAll()).map((r) => [`${r.region}\n${r.sourceModelId}`, r]));
+  const plan: Plan = { toCopy: [], alreadyReplicated: [], stale: [] };
+  for (const region of input.regions) {
+    const target = targetOf(deps, region);
+    let present: Map<string, string> | undefined;
+    if (!input.ledgerOnly) {
+      present = await listItemIds(target.client);
+    }
+    for (const model of input.models) {
+      const pair = { sourceModelId: model.modelId, region };
+      const record = records.get(`${region}\n${model.modelId}`);
+      const targetModelId = record?.targetModelId;
+      const sameResource = record?.targetResourceId.toLowerCase() === target.settings.resourceId.toLowerCase();
+      const sameVersion =
+        !record?.sourceModelVersion ||
+        !model.lastUpdatedDateTime ||
+        record.sourceModelVersion === model.lastUpdatedDateTime;
+      if (record && targetModelId && sameResource && sameVersion) {
+        const found = present ? present.get(targetModelId) : record.state === 'replicated' ? 'ready' : record.state;
+        if (found === 'ready') {
+          plan.alreadyReplicated.push({ ...pair, targetModelId });
+          continue;
+        }
+        plan.stale.push({ ...pair, targetModelId, found: found ?? 'missing' });
+      }
+      plan.toCopy.push(pair);
+    }
+  }
+  return plan;
+}
