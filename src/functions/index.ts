@@ -11,3 +11,4 @@ console.log(`ai-model-dr settings: ${JSON.stringify(describeSettings(services.se
 
 import './replication';
 import './customVision';
+import './dashboard';

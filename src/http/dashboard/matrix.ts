@@ -1,0 +1,175 @@
+/**
+ * The dashboard's matrix: the readiness report (the same cells as `GET /api/report`),
+ * filtered and cut into pages of whole model rows.
+ *
+ * Replica records are one blob per pair, so reading all of them on every refresh would
+ * cost one blob read per pair (40 000 at 5 000 models × 8 regions). `ReplicaSnapshot`
+ * keeps the records it has read with their ETags and, on each refresh, lists the keys
+ * (5 000 names per listing page) and reads only the blobs that are new or changed.
+ */
+import type { DocumentStore } from '../../ledger/documentStore';
+import type { Ledger } from '../../ledger/connect';
+import {
+  type ReadinessCell,
+  type ReadinessReport,
+  type ReadinessRow,
+  type SourceModelInfo,
+} from '../../ledger/readiness';
+import type { ReplicaRecord } from '../../ledger/replicas';
+import type { RunReport } from '../../ledger/runReports';
+import { encodeCursor, type MatrixQuery } from './query';
+
+const READ_CONCURRENCY = 16;
+/** Failed pairs' model ids handed to the page for "re-run the failed pairs" (POST /api/replications takes ≤ 5000). */
+const MAX_FAILED_MODELS = 5000;
+const MAX_NOT_COPYABLE = 100;
+
+export class ReplicaSnapshot {
+  private readonly records = new Map<string, { etag: string; record: ReplicaRecord }>();
+  private inflight: Promise<ReplicaRecord[]> | undefined;
+
+  constructor(private readonly store: DocumentStore<ReplicaRecord>) {}
+
+  /** All replica records, reading only what changed since the last refresh (concurrent callers share one). */
+  refresh(): Promise<ReplicaRecord[]> {
+    this.inflight ??= this.sync().finally(() => {
+      this.inflight = undefined;
+    });
+    return this.inflight;
+  }
+
+  private async sync(): Promise<ReplicaRecord[]> {
+    const seen = new Set<string>();
+    const toRead: string[] = [];
+    for await (const { key, etag } of this.store.listKeys('replicas/')) {
+      seen.add(key);
+      if (this.records.get(key)?.etag !== etag) toRead.push(key);
+    }
+    for (const key of [...this.records.keys()]) if (!seen.has(key)) this.records.delete(key);
+    let next = 0;
+    const worker = async (): Promise<void> => {
+      while (next < toRead.length) {
+        const key = toRead[next++];
+        const doc = await this.store.get(key);
+        if (doc) this.records.set(key, { etag: doc.etag, record: doc.value });
+        else this.records.delete(key);
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(READ_CONCURRENCY, toRead.length) }, worker));
+    return [...this.records.values()].map((v) => v.record);
+  }
+}
+
+/** One snapshot per ledger container (a few at most: tests switch containers). */
+const snapshots = new Map<string, ReplicaSnapshot>();
+
+export function snapshotFor(ledger: Ledger): ReplicaSnapshot {
+  const id = ledger.container.url;
+  let snapshot = snapshots.get(id);
+  if (!snapshot) {
+    snapshot = new ReplicaSnapshot(ledger.replicas.store);
+    snapshots.set(id, snapshot);
+    while (snapshots.size > 4) snapshots.delete(snapshots.keys().next().value as string);
+  }
+  return snapshot;
+}
+
+/** The source models as `GET /api/report` knows them: the replica records plus the last run's view. */
+export function sourceModelsOf(replicas: readonly ReplicaRecord[], lastRun: RunReport | undefined): SourceModelInfo[] {
+  const models = new Map<string, SourceModelInfo>();
+  for (const r of replicas)
+    if (!models.has(r.sourceModelId) || r.sourceModelName)
+      models.set(r.sourceModelId, {
+        modelId: r.sourceModelId,
+        status: 'ready',
+        ...(r.sourceModelName ? { modelName: r.sourceModelName } : {}),
+      });
+  if (lastRun) {
+    for (const p of lastRun.pairs)
+      if (!models.has(p.sourceModelId)) models.set(p.sourceModelId, { modelId: p.sourceModelId, status: 'ready' });
+    for (const id of lastRun.invalidModels) models.set(id, { modelId: id, status: 'invalid' });
+    for (const id of lastRun.creatingModels) models.set(id, { modelId: id, status: 'creating' });
+  }
+  return [...models.values()];
+}
+
+function cellMatches(cell: ReadinessCell, state: NonNullable<MatrixQuery['state']>): boolean {
+  if (state === 'attention') return cell.status !== 'replicated' || cell.lastError !== undefined;
+  if (state === 'stale') return cell.stale === true;
+  return cell.status === state;
+}
+
+export function rowMatches(row: ReadinessRow, query: Pick<MatrixQuery, 'state' | 'q'>): boolean {
+  if (query.q !== undefined) {
+    const q = query.q;
+    if (!row.sourceModelId.toLowerCase().includes(q) && !(row.sourceModelName ?? '').toLowerCase().includes(q))
+      return false;
+  }
+  if (query.state !== undefined) {
+    const state = query.state;
+    if (!Object.values(row.cells).some((c) => cellMatches(c, state))) return false;
+  }
+  return true;
+}
+
+export interface MatrixPage {
+  generatedAt: string;
+  regions: string[];
+  totals: ReadinessReport['totals'];
+  byRegion: ReadinessReport['byRegion'];
+  /** Rows matching the filter (all pages). */
+  matched: number;
+  /** Position of this page's first row among the matching rows (0-based). */
+  offset: number;
+  rows: ReadinessRow[];
+  /** Pass as `cursor` for the next page; absent on the last page. */
+  nextCursor?: string;
+  /** Pairs whose state is `failed`: the models and regions to re-run (POST /api/replications). */
+  failedPairs: { count: number; models: string[]; regions: string[]; truncated: boolean };
+  notCopyable: ReadinessReport['notCopyable'];
+  notCopyableTotal: number;
+  lastRun?: { runId: string; finishedAt: string };
+}
+
+/** A page of the matrix (rows sorted by model id, as the report sorts them). */
+export function pageOf(report: ReadinessReport, query: MatrixQuery, lastRun?: RunReport): MatrixPage {
+  const matching = report.rows.filter((r) => rowMatches(r, query));
+  let start = 0;
+  if (query.after !== undefined) {
+    const after = query.after;
+    start = matching.findIndex((r) => r.sourceModelId > after);
+    if (start < 0) start = matching.length;
+  }
+  const rows = matching.slice(start, start + query.limit);
+  const failedModels = new Set<string>();
+  const failedRegions = new Set<string>();
+  let failedCount = 0;
+  for (const row of report.rows)
+    for (const [region, cell] of Object.entries(row.cells))
+      if (cell.status === 'failed') {
+        failedCount++;
+        failedModels.add(row.sourceModelId);
+        failedRegions.add(region);
+      }
+  const page: MatrixPage = {
+    generatedAt: report.generatedAt,
+    regions: report.regions,
+    totals: report.totals,
+    byRegion: report.byRegion,
+    matched: matching.length,
+    offset: start,
+    rows,
+    failedPairs: {
+      count: failedCount,
+      models: [...failedModels].slice(0, MAX_FAILED_MODELS),
+      regions: report.regions.filter((r) => failedRegions.has(r)),
+      truncated: failedModels.size > MAX_FAILED_MODELS,
+    },
+    notCopyable: report.notCopyable.slice(0, MAX_NOT_COPYABLE),
+    notCopyableTotal: report.notCopyable.length,
+  };
+  if (start + rows.length < matching.length && rows.length > 0)
+    page.nextCursor = encodeCursor(rows[rows.length - 1].sourceModelId);
+  if (lastRun) page.lastRun = { runId: lastRun.runId, finishedAt: lastRun.finishedAt };
+  return page;
+}
