@@ -210,9 +210,9 @@ describeBrowser('dashboard in the browser', () => {
 
   it('shows live progress of a run started from the page (with a confirmation), held mid-way on the virtual clock', async () => {
     const emulator = await stack.reset({
-      // One model copies for 45 minutes (within the copy deadline), the others in seconds: the run is held with 8 of 10 pairs done.
+      // One model copies for 10 minutes, the others in seconds: the run is held with 8 of 10 pairs done.
       emulator: {
-        copyDurationMs: (c) => (slow.has(c.sourceModelId) ? 45 * 60_000 : 20_000),
+        copyDurationMs: (c) => (slow.has(c.sourceModelId) ? 10 * 60_000 : 20_000),
       },
     });
     const ids = readySourceIds(emulator);
@@ -231,7 +231,7 @@ describeBrowser('dashboard in the browser', () => {
 
     await stack.host.runUntilIdle({ advanceTime: false });
     await waitForText(page, '#current-text', /copying: 0 of 10 done · 0 copied · 0 failed/);
-    await stack.host.advance(30 * 60_000);
+    await stack.host.advance(5 * 60_000);
     await stack.host.runUntilIdle({ advanceTime: false });
     const api = await fetch(`${stack.host.baseUrl}/api/replications?limit=1`, { headers: { 'x-functions-key': KEY } });
     expect(((await api.json()) as { current: unknown }).current).toMatchObject({
