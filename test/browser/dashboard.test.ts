@@ -169,8 +169,10 @@ describeBrowser('dashboard in the browser', () => {
     await waitForText(page, '#page-info', /of 1 matching/);
     expect(await page.locator('#matrix tbody[data-key]').count()).toBe(1);
     await page.selectOption('#state', '');
+    await waitForText(page, '#page-info', new RegExp(`of ${fine.length + 1}$`));
     await page.fill('#search', fine[1]);
     await waitForText(page, '#page-info', /of 1 matching/);
+    await page.waitForSelector(`#matrix tbody[data-key="${fine[1]}"]`);
     expect(await page.locator('#matrix tbody[data-key]').getAttribute('data-key')).toBe(fine[1]);
     expect(await page.textContent('#rerun-failed')).toMatch(/\(1\)/);
     await expectClean(w);

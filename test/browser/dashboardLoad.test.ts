@@ -135,10 +135,12 @@ describeBrowser('dashboard at 5 000 models × 8 regions', () => {
     let t = Date.now();
     await page.fill('#search', 'model-04321');
     await waitForText(page, '#page-info', /of 1 matching/, 30_000);
+    await page.waitForSelector('#matrix tbody[data-key="model-04321"]', { timeout: 30_000 });
     console.log(`search answered after ${Date.now() - t} ms`);
     expect(await page.locator('#matrix tbody[data-key]').getAttribute('data-key')).toBe('model-04321');
 
     await page.fill('#search', 'invoices 4999');
+    await page.waitForSelector('#matrix tbody[data-key="model-04999"]', { timeout: 30_000 });
     await waitForText(page, '#page-info', /models 1–1 of 1 matching/, 30_000);
 
     await page.fill('#search', '');
