@@ -227,8 +227,9 @@ describeBrowser('dashboard in the browser', () => {
     expect(await page.locator('#confirm').getAttribute('open')).not.toBeNull();
     expect(await page.textContent('#confirm-text')).toMatch(/Start a replication run/);
     await page.click('#confirm-ok');
-    const started = await waitForText(page, '#action-result', /started run (\S+)\./);
-    const runId = /started run (\S+)\./.exec(started)?.[1] ?? '';
+    await page.waitForSelector('#action-result[data-run-id]');
+    const runId = (await page.getAttribute('#action-result', 'data-run-id')) ?? '';
+    expect(runId).toMatch(/^(http|dryrun)-/);
     expect(stack.host.durable.getStatus(runId)?.name).toBe('replicateModels');
 
     await stack.host.runUntilIdle({ advanceTime: false });
@@ -261,8 +262,9 @@ describeBrowser('dashboard in the browser', () => {
     await page.click('#dry-run');
     expect(await page.textContent('#confirm-text')).toMatch(/dry run/i);
     await page.click('#confirm-ok');
-    const started = await waitForText(page, '#action-result', /Dry run: started run (\S+)\./);
-    const runId = /started run (\S+)\./.exec(started)?.[1] ?? '';
+    await page.waitForSelector('#action-result[data-run-id]');
+    const runId = (await page.getAttribute('#action-result', 'data-run-id')) ?? '';
+    expect(runId).toMatch(/^(http|dryrun)-/);
     expect((await stack.host.durable.waitForInstance(runId)).runtimeStatus).toBe('Completed');
     const plan = await waitForText(page, '#plan-summary', /plan:/);
     expect(plan).toContain(`${(ids.length - 1) * 2} pair(s) would be copied, 2 already replicated`);
@@ -292,8 +294,9 @@ describeBrowser('dashboard in the browser', () => {
     await page.click('#rerun-failed');
     expect(await page.textContent('#confirm-text')).toMatch(/1 failed pair.*1 model\(s\) in westeurope/);
     await page.click('#confirm-ok');
-    const started = await waitForText(page, '#action-result', /started run (\S+)\./);
-    const runId = /started run (\S+)\./.exec(started)?.[1] ?? '';
+    await page.waitForSelector('#action-result[data-run-id]');
+    const runId = (await page.getAttribute('#action-result', 'data-run-id')) ?? '';
+    expect(runId).toMatch(/^(http|dryrun)-/);
     const status = await stack.host.durable.waitForInstance(runId);
     expect(status.input).toMatchObject({ models: [broken], regions: ['westeurope'] });
     await waitForText(page, `tbody[data-key="${broken}"] td[data-region="westeurope"]`, /replicated/);

@@ -388,6 +388,7 @@ export const DASHBOARD_SCRIPT = String.raw`
   function start(body, label) {
     result([el('span', { text: label + ': starting\u2026' })]);
     return call('POST', '/replications', body).then(function (r) {
+      $('action-result').setAttribute('data-run-id', r.id);
       result([el('span', { text: label + ': started run ' + r.id + '.' })]);
       refresh();
       if (body.dryRun) return followDryRun(r.id);
