@@ -150,8 +150,25 @@ describeBrowser('dashboard in the browser', () => {
     await page.click('#refresh');
     await page.waitForTimeout(1500);
     expect(await page.locator(`tbody[data-key="${fine[0]}"] tr.detail`).count()).toBe(1);
-    // No health or drill column when the API supplies none.
-    expect(await page.locator('#matrix-head th').allTextContents()).toEqual(['Model', 'eastus', 'westeurope']);
+    // Health (DR_RPO_HOURS default 26 h) in colour and text: the 3 h old copy is healthy, the failed and the
+    // missing pairs are unhealthy, and so are their rows and both regions; no drill column (no drills recorded).
+    expect(await page.locator('#matrix-head th').allTextContents()).toEqual([
+      'Model',
+      'eastus',
+      'westeurope',
+      'Health',
+    ]);
+    expect(await okCell.getAttribute('data-health')).toBe('healthy');
+    expect(await okCell.textContent()).toMatch(/✔ healthy/);
+    expect(await brokenCell.getAttribute('data-health')).toBe('unhealthy');
+    expect(await brokenCell.textContent()).toMatch(/✖ unhealthy/);
+    expect(await brokenCell.getAttribute('title')).toMatch(/health: unhealthy \(last copy failed\)/);
+    expect(await page.textContent(`tbody[data-key="${fine[0]}"] td[data-health]:last-child`)).toMatch(/✖ unhealthy/);
+    expect(await page.textContent('#tiles')).toMatch(/✖ unhealthy\s*DR health \(RPO 26 h\)/);
+    expect(await page.textContent('#regions-body')).toMatch(/eastus✖ unhealthy · 1 over RPO/);
+    await page.selectOption('#state', 'unhealthy');
+    await waitForText(page, '#page-info', new RegExp(`of ${fine.length + 1} matching`));
+    await page.selectOption('#state', '');
 
     // The run: outcome, failures with reason kind, service code and message.
     const runRow = page.locator(`#runs-body tbody[data-key="${summary.runId}"]`);

@@ -16,6 +16,9 @@ import { dashboardData, dashboardPage, listRuns, type DashboardSource } from '..
 import type { ModelReplicaRecord } from '../../src/ledger/replicas';
 import { describeBrowser, launchChromium, waitForText, watchedPage } from './browserSupport';
 
+/** The page's `document`, as far as the functions these tests run in the browser use it (no DOM lib in tsconfig). */
+declare const document: { querySelectorAll(selector: string): { length: number } };
+
 const MODELS = 5000;
 const REGIONS = [
   'eastus',
@@ -154,6 +157,14 @@ describeBrowser('dashboard at 5 000 models × 8 regions', () => {
     expect(await page.locator('#matrix td[data-state="failed"]').count()).toBe(failed);
     expect(await page.textContent('#rerun-failed')).toBe(`Re-run failed pairs (${failed})`);
 
+    // Health: the failed and the missing pairs are unhealthy (the 10 h old copies healthy at RPO 26 h).
+    await page.selectOption('#state', 'unhealthy');
+    await waitForText(page, '#page-info', /of 150 matching/, 30_000);
+    expect(
+      await page.locator('#matrix tbody[data-key="model-00097"] td[data-region="northeurope"]').textContent(),
+    ).toMatch(/✖ failed.*✖ unhealthy/);
+    expect(await page.locator('#matrix td[data-health="healthy"]').count()).toBeGreaterThan(0);
+
     await page.selectOption('#state', '');
     await waitForText(page, '#page-info', new RegExp(`models 1–100 of ${MODELS}$`), 30_000);
     await page.click('#next');
@@ -161,6 +172,15 @@ describeBrowser('dashboard at 5 000 models × 8 regions', () => {
     expect(await page.locator('#matrix tbody[data-key]').first().getAttribute('data-key')).toBe(modelId(100));
     await page.click('#prev');
     await waitForText(page, '#page-info', /models 1–100 of 5000/, 30_000);
+
+    // Without the health model the page still works: no health column, the states alone.
+    delete source.health;
+    await page.click('#refresh');
+    await page.waitForFunction((n) => document.querySelectorAll('#matrix-head th').length === n, 1 + REGIONS.length, {
+      timeout: 30_000,
+    });
+    expect(await page.locator('#matrix td[data-health]').count()).toBe(0);
+    expect(await page.textContent('#tiles')).not.toMatch(/DR health/);
 
     expect(w.offLoopback).toEqual([]);
     expect(await page.content()).not.toContain(KEY);

@@ -4,8 +4,8 @@
  * serve them over any source.
  */
 import type { HttpResponseInit } from '@azure/functions';
-import { assessReplicaHealth } from '../../health';
-import { buildReadinessReport } from '../../ledger/readiness';
+import { assessReplicaHealth, type ReplicaHealthReport } from '../../health';
+import { buildReadinessReport, type ReadinessReport } from '../../ledger/readiness';
 import type { ModelReplicaRecord } from '../../ledger/replicas';
 import { pageOf, sourceModelsOf } from './matrix';
 import { DASHBOARD_HEADERS, DASHBOARD_HTML } from './page';
@@ -35,6 +35,21 @@ export function dashboardPage(): HttpResponseInit {
   return { status: 200, body: DASHBOARD_HTML, headers: { ...DASHBOARD_HEADERS } };
 }
 
+/**
+ * A built matrix is reused for this long while its inputs are the same (the same replica
+ * snapshot, last run, regions, RPO): at 5 000 × 8 building it costs about a second, and the
+ * page asks for it on every refresh, search and filter. The page shows the data's time.
+ */
+export const MATRIX_REUSE_MS = 15_000;
+
+interface BuiltMatrix {
+  inputs: string;
+  at: number;
+  report: ReadinessReport;
+  health?: ReplicaHealthReport;
+}
+const built = new WeakMap<readonly ModelReplicaRecord[], BuiltMatrix>();
+
 /** `GET /api/dashboard/data?limit=&cursor=&state=&q=`: one page of the matrix with the totals (and health). */
 export async function dashboardData(query: URLSearchParams, source: DashboardSource): Promise<HttpResponseInit> {
   const parsed = parseMatrixQuery(query);
@@ -42,22 +57,24 @@ export async function dashboardData(query: URLSearchParams, source: DashboardSou
   const [replicas, latest] = await Promise.all([source.replicas(), source.latestRuns(10)]);
   const lastRun = latest.find((r) => !r.dryRun);
   const now = source.now();
-  const report = buildReadinessReport({
-    sourceModels: sourceModelsOf(replicas, lastRun),
-    replicas,
-    regions: source.regions(),
-    now,
-  });
+  const regions = source.regions();
   const h = source.health;
-  const health = h
-    ? assessReplicaHealth({
+  const unverified = h && lastRun && h.unverifiedRegions ? await h.unverifiedRegions(lastRun.runId) : [];
+  const inputs = JSON.stringify([lastRun?.runId, lastRun?.finishedAt, regions, h?.rpoHours ?? null, unverified]);
+  let matrix = built.get(replicas);
+  if (!matrix || matrix.inputs !== inputs || now < matrix.at || now - matrix.at >= MATRIX_REUSE_MS) {
+    const report = buildReadinessReport({ sourceModels: sourceModelsOf(replicas, lastRun), replicas, regions, now });
+    matrix = { inputs, at: now, report };
+    if (h)
+      matrix.health = assessReplicaHealth({
         readiness: report,
         rpoHours: h.rpoHours,
-        unverifiedRegions: lastRun && h.unverifiedRegions ? await h.unverifiedRegions(lastRun.runId) : [],
+        unverifiedRegions: unverified,
         now,
-      })
-    : undefined;
-  return json(200, pageOf(report, parsed.value, lastRun, health));
+      });
+    built.set(replicas, matrix);
+  }
+  return json(200, pageOf(matrix.report, parsed.value, lastRun, matrix.health));
 }
 
 /** `GET /api/replications?limit=`: the run in progress (live counts) and the last runs from the ledger. */

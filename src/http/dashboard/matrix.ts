@@ -28,6 +28,8 @@ const MAX_NOT_COPYABLE = 100;
 export class ReplicaSnapshot {
   private readonly records = new Map<string, { etag: string; record: ModelReplicaRecord }>();
   private inflight: Promise<ModelReplicaRecord[]> | undefined;
+  /** The last answer: returned again (the same array) while nothing changed, so callers can memoize on it. */
+  private last: ModelReplicaRecord[] | undefined;
 
   constructor(private readonly store: DocumentStore<ModelReplicaRecord>) {}
 
@@ -46,7 +48,13 @@ export class ReplicaSnapshot {
       seen.add(key);
       if (this.records.get(key)?.etag !== etag) toRead.push(key);
     }
-    for (const key of [...this.records.keys()]) if (!seen.has(key)) this.records.delete(key);
+    let changed = toRead.length > 0;
+    for (const key of [...this.records.keys()])
+      if (!seen.has(key)) {
+        this.records.delete(key);
+        changed = true;
+      }
+    if (!changed && this.last) return this.last;
     let next = 0;
     const worker = async (): Promise<void> => {
       while (next < toRead.length) {
@@ -57,7 +65,8 @@ export class ReplicaSnapshot {
       }
     };
     await Promise.all(Array.from({ length: Math.min(READ_CONCURRENCY, toRead.length) }, worker));
-    return [...this.records.values()].map((v) => v.record);
+    this.last = [...this.records.values()].map((v) => v.record);
+    return this.last;
   }
 }
 
@@ -140,8 +149,16 @@ export interface MatrixHealth {
   summary: string[];
 }
 
-/** The readiness rows with each cell's health (and the row's, the worst of its cells'). */
+const rowsWithHealth = new WeakMap<ReplicaHealthReport, MatrixRow[]>();
+
+/** The readiness rows with each cell's health (and the row's, the worst of its cells'); computed once per health report. */
 export function withHealth(rows: readonly ReadinessRow[], health: ReplicaHealthReport): MatrixRow[] {
+  let out = rowsWithHealth.get(health);
+  if (!out) rowsWithHealth.set(health, (out = joinHealth(rows, health)));
+  return out;
+}
+
+function joinHealth(rows: readonly ReadinessRow[], health: ReplicaHealthReport): MatrixRow[] {
   const byPair = new Map<string, ReplicaHealthReport['pairs'][number]>();
   for (const p of health.pairs) byPair.set(`${p.sourceModelId}\u0000${p.region}`, p);
   return rows.map((row) => {
