@@ -96,6 +96,9 @@ async function main(): Promise<number> {
     fileValues.CV_BACKUP_CONTAINER_URL,
   );
   const storage = process.env.AzureWebJobsStorage ?? fileValues.AzureWebJobsStorage;
+  // DR_LOCAL_FUNCTION_KEY: make the local host require this function key (as Azure does); the dashboard URL carries it.
+  const localKey = process.env.DR_LOCAL_FUNCTION_KEY ?? fileValues.DR_LOCAL_FUNCTION_KEY;
+  if (localKey) process.env.DR_LOCAL_FUNCTION_KEY = localKey;
   const useAzurite = !storage || storage === 'UseDevelopmentStorage=true';
 
   const logs: LogEntry[] = [];
@@ -115,7 +118,11 @@ async function main(): Promise<number> {
       customVision: useAzurite && !cvConfigured,
       ...(useAzurite ? {} : { storageConnectionString: storage }),
       env: { ...env, ...(useAzurite ? { AzureWebJobsStorage: undefined } : {}) },
-      host: { httpPort: args.port, timerSchedules: false },
+      host: {
+        httpPort: args.port,
+        timerSchedules: false,
+        ...(localKey ? { functionKey: localKey } : {}),
+      },
       logger,
     });
   } catch (e) {
@@ -142,6 +149,7 @@ async function main(): Promise<number> {
   out(
     `  HTTP API      ${stack.host.baseUrl}/api  (POST /replications, GET /replications/{id}, /models/{id}/replicas, /report)`,
   );
+  out(`  dashboard     ${dashboardUrl(stack.host.baseUrl, localKey)}`);
 
   // Fire the schedule once and follow the run it starts.
   const started = new Promise<string>((resolve) => {
@@ -188,7 +196,9 @@ async function main(): Promise<number> {
   }
   const summary = final.output as RunSummary | undefined;
   const cv = stack.customVision ? await customVisionDemo(stack, out) : undefined;
-  const report = (await (await fetch(`${stack.host.baseUrl}/api/report`)).json()) as ReadinessReport;
+  const report = (await (
+    await fetch(`${stack.host.baseUrl}/api/report`, { headers: keyHeaders() })
+  ).json()) as ReadinessReport;
   if (summary) {
     const t = summary.totals;
     out(
@@ -203,7 +213,7 @@ async function main(): Promise<number> {
 
   const ok = final.runtimeStatus === 'Completed' && (summary?.totals.failed ?? 1) === 0 && (!cv || cv.ok);
   if (args.once) return stop(ok ? 0 : 1);
-  out(`\nserving ${stack.host.baseUrl}/api — Ctrl-C to stop`);
+  out(`\nserving ${stack.host.baseUrl}/api — dashboard ${dashboardUrl(stack.host.baseUrl, localKey)} — Ctrl-C to stop`);
   return new Promise<number>(() => undefined);
 }
 
@@ -241,7 +251,7 @@ async function customVisionDemo(stack: LocalStack, out: (s: string) => void): Pr
   const deadline = Date.now() + 60_000;
   while (Date.now() < deadline) {
     await cv.tick();
-    const res = await fetch(url);
+    const res = await fetch(url, { headers: keyHeaders() });
     if (res.ok) backups = ((await res.json()) as { backups: CustomVisionDemo['backups'] }).backups;
     if (backups.length >= platforms.length && backups.every((b) => b.replica?.verified)) break;
     await new Promise((r) => setTimeout(r, 250));
@@ -261,6 +271,17 @@ function renderBackups(cv: CustomVisionDemo): string {
     lines.push(`  ${''.padEnd(11)} ${b.location}`);
   }
   return lines.join('\n');
+}
+
+/** The function key header for our own calls when `DR_LOCAL_FUNCTION_KEY` makes the local host require one. */
+function keyHeaders(): Record<string, string> {
+  const key = process.env.DR_LOCAL_FUNCTION_KEY;
+  return key ? { 'x-functions-key': key } : {};
+}
+
+/** The dashboard's URL; with a function key, `?code=<key>` (the page moves it out of the address bar on load). */
+export function dashboardUrl(baseUrl: string, functionKey?: string): string {
+  return `${baseUrl}/api/dashboard${functionKey ? `?code=${encodeURIComponent(functionKey)}` : ''}`;
 }
 
 function bar(done: number, total: number, failed: number, phase: string): string {

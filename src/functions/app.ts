@@ -4,12 +4,14 @@
  * that builds a new instance (new settings) hands it to the functions already registered.
  */
 import { registerCustomVisionFunctions } from './customVision';
+import { registerDashboardFunctions } from './dashboard';
 import type { AppDependencies } from './dependencies';
 import { registerReplicationFunctions } from './replication';
 
 export function registerApp(app: () => AppDependencies): void {
   registerReplicationFunctions(app);
   registerCustomVisionFunctions(app);
+  registerDashboardFunctions(app);
 }
 
 export { createAppDependencies, type AppDependencies, type AppRuntime } from './dependencies';

@@ -20,6 +20,7 @@ import {
   type ModelResource,
   type Settings,
 } from '../config';
+import { loadHealthSettings, type HealthSettings } from '../config/health';
 import { CustomVisionBackup, CustomVisionTrainingClient } from '../customVision';
 import { createCopyClient, type CopyApi, type FormRecognizerCredential } from '../formRecognizer';
 import { createLedgerContainerClient, ledgerConnectionFromSettings, openLedger, type Ledger } from '../ledger/connect';
@@ -47,6 +48,8 @@ export interface AppRuntime {
 /** One app instance's dependencies. Lifetime: the app instance (in production, the process). */
 export interface AppDependencies {
   settings: Settings;
+  /** The RPO (`DR_RPO_HOURS`) the health states are judged against. */
+  health: HealthSettings;
   clock: Clock;
   replication: ReplicationDeps;
   customVision: CustomVisionDeps;
@@ -72,11 +75,13 @@ export const CV_STORAGE_RETRY: NonNullable<StoragePipelineOptions['retryOptions'
 /** Throws a ConfigurationError naming every wrong setting (the app then does not start). */
 export function createAppDependencies(runtime: AppRuntime): AppDependencies {
   const settings = loadSettings(runtime.env);
+  const health = loadHealthSettings(runtime.env);
   const credential = lazyCredential();
   const replication = createReplicationDeps(settings, runtime, credential);
   const customVision = createCustomVisionDeps(settings.customVision, runtime, credential, replication.ledger);
   return {
     settings,
+    health,
     clock: runtime.clock,
     replication,
     customVision,

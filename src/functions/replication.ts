@@ -11,12 +11,12 @@ import { buildReadinessReport, type SourceModelInfo as ReadinessModel } from '..
 import { copyModelOrchestrator } from '../orchestrators/copyModel';
 import { replicateBatchOrchestrator } from '../orchestrators/replicateBatch';
 import { replicateModelsOrchestrator } from '../orchestrators/replicateModels';
-import type { RunInput, RunProgress } from '../replication/contracts';
+import type { RunInput } from '../replication/contracts';
 import { Activities, Orchestrators } from '../replication/registry';
 import { bindActivities, bindOrchestrator } from '../durable/register';
 import type { AppDependencies } from './dependencies';
 import { findInstanceStatus } from './durableStatus';
-import { batchInstanceId } from '../replication/policy';
+import { liveRunProgress } from './runStatus';
 
 const RUNNING = [
   df.OrchestrationRuntimeStatus.Running,
@@ -25,7 +25,7 @@ const RUNNING = [
 ];
 
 /** A replication run already in progress, if any: runs are singletons (two runs would copy the same pairs twice). */
-async function runningReplication(client: df.DurableClient): Promise<df.DurableOrchestrationStatus | undefined> {
+export async function runningReplication(client: df.DurableClient): Promise<df.DurableOrchestrationStatus | undefined> {
   const running = await client.getStatusBy({ runtimeStatus: RUNNING });
   return running.find((s) => s.name === Orchestrators.replicate.name);
 }
@@ -119,8 +119,7 @@ export function registerReplicationFunctions(current: () => AppDependencies): vo
       const status = await findInstanceStatus(client, id, { showInput: true });
       if (!status || status.name !== Orchestrators.replicate.name)
         return json(404, { error: `no replication run '${id}'` });
-      const progress = (status.customStatus ?? undefined) as RunProgress | undefined;
-      const live = progress && progress.phase === 'copying' ? await liveProgress(client, id, progress) : progress;
+      const live = await liveRunProgress(client, id, status.customStatus);
       const body: Record<string, unknown> = {
         id,
         runtimeStatus: status.runtimeStatus,
@@ -135,23 +134,6 @@ export function registerReplicationFunctions(current: () => AppDependencies): vo
       return json(200, body);
     },
   });
-
-  /** Per-pair progress while copying: the run counts finished batches, the batches count pairs. */
-  async function liveProgress(client: df.DurableClient, runId: string, progress: RunProgress): Promise<RunProgress> {
-    const live = { ...progress, done: 0, copied: 0, failed: 0 };
-    for (let i = 0; i < progress.batches; i++) {
-      try {
-        const batch = await client.getStatus(batchInstanceId(runId, i));
-        const s = batch.customStatus as { done?: number; copied?: number; failed?: number } | undefined;
-        live.done += s?.done ?? 0;
-        live.copied += s?.copied ?? 0;
-        live.failed += s?.failed ?? 0;
-      } catch {
-        // not started yet
-      }
-    }
-    return live;
-  }
 
   app.http('getModelReplicas', {
     route: 'models/{sourceModelId}/replicas',

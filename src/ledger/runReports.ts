@@ -18,7 +18,7 @@ import {
   oneOf,
   optional,
 } from './guards';
-import { encodeKeySegment, ledgerKey } from './keys';
+import { decodeKeySegment, encodeKeySegment, ledgerKey } from './keys';
 
 export const PAIR_OUTCOMES = ['copied', 'alreadyReplicated', 'failed', 'skipped', 'planned'] as const;
 /** `planned`: a dry run's pair that would be copied. */
@@ -145,6 +145,30 @@ export class RunReportRepository {
 
   async get(runId: string): Promise<RunReport | undefined> {
     return (await this.store.get(RunReportRepository.key(runId)))?.value;
+  }
+
+  /** The run id an index key names (undefined for a name this repository did not write). */
+  static runIdOfIndexKey(key: string): string | undefined {
+    const m = /^run-index\/\d{13}_(.+)\.json$/.exec(key);
+    if (!m) return undefined;
+    try {
+      return decodeKeySegment(m[1]);
+    } catch {
+      return undefined;
+    }
+  }
+
+  /** The ids of the `n` most recently started runs, newest first, from the index's blob names alone (no download). */
+  async latestRunIds(n: number): Promise<string[]> {
+    const out: string[] = [];
+    if (n <= 0) return out;
+    for await (const { key } of this.index.listKeys('run-index/', { pageSize: Math.min(5000, n + 10) })) {
+      const runId = RunReportRepository.runIdOfIndexKey(key);
+      if (runId === undefined || out.includes(runId)) continue;
+      out.push(runId);
+      if (out.length >= n) break;
+    }
+    return out;
   }
 
   /** The `n` most recently started runs, newest first. */

@@ -23,8 +23,13 @@ function runLocal(
 describe('npm run local', () => {
   it('--once --json: copies the emulated models to both regions, backs up a Custom Vision iteration, prints the report, exits 0', () => {
     // Real clock: the emulator's copies take 4 s; all ten run at once.
-    const { status, stdout, stderr } = runLocal(['--once', '--json', '--port', '0'], { DR_MAX_PARALLEL: '10' });
+    // With DR_LOCAL_FUNCTION_KEY the local host requires the key (its own calls send it) and the dashboard URL carries it.
+    const { status, stdout, stderr } = runLocal(['--once', '--json', '--port', '0'], {
+      DR_MAX_PARALLEL: '10',
+      DR_LOCAL_FUNCTION_KEY: 'local-dash-key',
+    });
     expect({ status, stderr: status === 0 ? '' : stderr }).toEqual({ status: 0, stderr: '' });
+    expect(stderr).toMatch(/dashboard +http:\/\/127\.0\.0\.1:\d+\/api\/dashboard\?code=local-dash-key\n/);
     const last = JSON.parse(stdout.trim().split('\n').pop() ?? '{}') as {
       summary: { totals: { copied: number; failed: number }; regions: string[] };
       report: { totals: { replicated: number; missing: number }; regions: string[] };

@@ -1,0 +1,94 @@
+/**
+ * The dashboard's HTTP handlers, over what they read (the ledger, the clock, the running
+ * run): src/functions/dashboard.ts registers them with the app's dependencies; tests can
+ * serve them over any source.
+ */
+import type { HttpResponseInit } from '@azure/functions';
+import { assessReplicaHealth, type ReplicaHealthReport } from '../../health';
+import { buildReadinessReport, type ReadinessReport } from '../../ledger/readiness';
+import type { ModelReplicaRecord } from '../../ledger/replicas';
+import { pageOf, sourceModelsOf } from './matrix';
+import { DASHBOARD_HEADERS, DASHBOARD_HTML } from './page';
+import { parseMatrixQuery, parseRunsQuery } from './query';
+import type { CurrentRun, RunView } from './runs';
+
+export interface DashboardSource {
+  /** The configured target regions, in order. */
+  regions(): readonly string[];
+  /** Every replica record of the ledger. */
+  replicas(): Promise<ModelReplicaRecord[]>;
+  /** The `n` most recently started runs, newest first. */
+  latestRuns(n: number): Promise<RunView[]>;
+  now(): number;
+  /**
+   * The health model's inputs; without them the matrix shows the readiness states only.
+   * `unverifiedRegions(runId)`: the regions that run could not verify (none when unknown).
+   */
+  health?: { rpoHours: number; unverifiedRegions?(runId: string): Promise<readonly string[]> };
+}
+
+function json(status: number, body: unknown): HttpResponseInit {
+  return { status, jsonBody: body, headers: { 'Cache-Control': 'no-store', 'X-Content-Type-Options': 'nosniff' } };
+}
+
+export function dashboardPage(): HttpResponseInit {
+  return { status: 200, body: DASHBOARD_HTML, headers: { ...DASHBOARD_HEADERS } };
+}
+
+/**
+ * A built matrix is reused for this long while its inputs are the same (the same replica
+ * snapshot, last run, regions, RPO): at 5 000 × 8 building it costs about a second, and the
+ * page asks for it on every refresh, search and filter. The page shows the data's time.
+ */
+export const MATRIX_REUSE_MS = 15_000;
+
+interface BuiltMatrix {
+  inputs: string;
+  at: number;
+  report: ReadinessReport;
+  health?: ReplicaHealthReport;
+}
+const built = new WeakMap<readonly ModelReplicaRecord[], BuiltMatrix>();
+
+/** `GET /api/dashboard/data?limit=&cursor=&state=&q=`: one page of the matrix with the totals (and health). */
+export async function dashboardData(query: URLSearchParams, source: DashboardSource): Promise<HttpResponseInit> {
+  const parsed = parseMatrixQuery(query);
+  if (!parsed.ok) return json(400, { error: 'invalid request', problems: parsed.problems });
+  const [replicas, latest] = await Promise.all([source.replicas(), source.latestRuns(10)]);
+  const lastRun = latest.find((r) => !r.dryRun);
+  const now = source.now();
+  const regions = source.regions();
+  const h = source.health;
+  const unverified = h && lastRun && h.unverifiedRegions ? await h.unverifiedRegions(lastRun.runId) : [];
+  const inputs = JSON.stringify([lastRun?.runId, lastRun?.finishedAt, regions, h?.rpoHours ?? null, unverified]);
+  let matrix = built.get(replicas);
+  if (!matrix || matrix.inputs !== inputs || now < matrix.at || now - matrix.at >= MATRIX_REUSE_MS) {
+    const report = buildReadinessReport({ sourceModels: sourceModelsOf(replicas, lastRun), replicas, regions, now });
+    matrix = { inputs, at: now, report };
+    if (h)
+      matrix.health = assessReplicaHealth({
+        readiness: report,
+        rpoHours: h.rpoHours,
+        unverifiedRegions: unverified,
+        now,
+      });
+    built.set(replicas, matrix);
+  }
+  return json(200, pageOf(matrix.report, parsed.value, lastRun, matrix.health));
+}
+
+/** `GET /api/replications?limit=`: the run in progress (live counts) and the last runs from the ledger. */
+export async function listRuns(
+  query: URLSearchParams,
+  source: Pick<DashboardSource, 'latestRuns' | 'now'>,
+  current: () => Promise<CurrentRun | undefined>,
+): Promise<HttpResponseInit> {
+  const parsed = parseRunsQuery(query);
+  if (!parsed.ok) return json(400, { error: 'invalid request', problems: parsed.problems });
+  const [views, running] = await Promise.all([source.latestRuns(parsed.value.limit), current()]);
+  return json(200, {
+    generatedAt: new Date(source.now()).toISOString(),
+    current: running ?? null,
+    runs: views.map((v) => v.item),
+  });
+}

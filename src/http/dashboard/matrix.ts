@@ -1,0 +1,255 @@
+/**
+ * The dashboard's matrix: the readiness report (the same cells as `GET /api/report`),
+ * filtered and cut into pages of whole model rows.
+ *
+ * Replica records are one blob per pair, so reading all of them on every refresh would
+ * cost one blob read per pair (40 000 at 5 000 models × 8 regions). `ReplicaSnapshot`
+ * keeps the records it has read with their ETags and, on each refresh, lists the keys
+ * (5 000 names per listing page) and reads only the blobs that are new or changed.
+ */
+import type { Health, HealthReason, RegionHealth, ReplicaHealthReport } from '../../health';
+import { worst } from '../../health';
+import type { DocumentStore } from '../../ledger/documentStore';
+import {
+  type ReadinessCell,
+  type ReadinessReport,
+  type ReadinessRow,
+  type SourceModelInfo,
+} from '../../ledger/readiness';
+import type { ModelReplicaRecord } from '../../ledger/replicas';
+import { encodeCursor, type MatrixQuery } from './query';
+import type { RunView } from './runs';
+
+const READ_CONCURRENCY = 16;
+/** Failed pairs' model ids handed to the page for "re-run the failed pairs" (POST /api/replications takes ≤ 5000). */
+const MAX_FAILED_MODELS = 5000;
+const MAX_NOT_COPYABLE = 100;
+
+export class ReplicaSnapshot {
+  private readonly records = new Map<string, { etag: string; record: ModelReplicaRecord }>();
+  private inflight: Promise<ModelReplicaRecord[]> | undefined;
+  /** The last answer: returned again (the same array) while nothing changed, so callers can memoize on it. */
+  private last: ModelReplicaRecord[] | undefined;
+
+  constructor(private readonly store: DocumentStore<ModelReplicaRecord>) {}
+
+  /** All replica records, reading only what changed since the last refresh (concurrent callers share one). */
+  refresh(): Promise<ModelReplicaRecord[]> {
+    this.inflight ??= this.sync().finally(() => {
+      this.inflight = undefined;
+    });
+    return this.inflight;
+  }
+
+  private async sync(): Promise<ModelReplicaRecord[]> {
+    const seen = new Set<string>();
+    const toRead: string[] = [];
+    for await (const { key, etag } of this.store.listKeys('replicas/')) {
+      seen.add(key);
+      if (this.records.get(key)?.etag !== etag) toRead.push(key);
+    }
+    let changed = toRead.length > 0;
+    for (const key of [...this.records.keys()])
+      if (!seen.has(key)) {
+        this.records.delete(key);
+        changed = true;
+      }
+    if (!changed && this.last) return this.last;
+    let next = 0;
+    const worker = async (): Promise<void> => {
+      while (next < toRead.length) {
+        const key = toRead[next++];
+        const doc = await this.store.get(key);
+        if (doc) this.records.set(key, { etag: doc.etag, record: doc.value });
+        else this.records.delete(key);
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(READ_CONCURRENCY, toRead.length) }, worker));
+    this.last = [...this.records.values()].map((v) => v.record);
+    return this.last;
+  }
+}
+
+/** The source models as `GET /api/report` knows them: the replica records plus the last run's view. */
+export function sourceModelsOf(
+  replicas: readonly ModelReplicaRecord[],
+  lastRun: RunView | undefined,
+): SourceModelInfo[] {
+  const models = new Map<string, SourceModelInfo>();
+  for (const r of replicas)
+    if (!models.has(r.sourceModelId) || r.sourceModelName)
+      models.set(r.sourceModelId, {
+        modelId: r.sourceModelId,
+        status: 'ready',
+        ...(r.sourceModelName ? { modelName: r.sourceModelName } : {}),
+      });
+  if (lastRun) {
+    for (const id of lastRun.pairModels) if (!models.has(id)) models.set(id, { modelId: id, status: 'ready' });
+    for (const id of lastRun.invalidModels) models.set(id, { modelId: id, status: 'invalid' });
+    for (const id of lastRun.creatingModels) models.set(id, { modelId: id, status: 'creating' });
+  }
+  return [...models.values()];
+}
+
+/** A matrix cell: the readiness cell with its health when the health model is applied. */
+export type MatrixCell = ReadinessCell & { health?: Health; healthReasons?: HealthReason[] };
+export type MatrixRow = Omit<ReadinessRow, 'cells'> & {
+  cells: Record<string, MatrixCell>;
+  /** The worst of the row's cells (with health). */
+  health?: Health;
+};
+
+function cellMatches(cell: MatrixCell, state: NonNullable<MatrixQuery['state']>): boolean {
+  if (state === 'attention') return cell.status !== 'replicated' || cell.lastError !== undefined;
+  if (state === 'stale') return cell.stale === true;
+  if (state === 'degraded' || state === 'unhealthy') return cell.health === state;
+  return cell.status === state;
+}
+
+export function rowMatches(row: MatrixRow, query: Pick<MatrixQuery, 'state' | 'q'>): boolean {
+  if (query.q !== undefined) {
+    const q = query.q;
+    if (!row.sourceModelId.toLowerCase().includes(q) && !(row.sourceModelName ?? '').toLowerCase().includes(q))
+      return false;
+  }
+  if (query.state !== undefined) {
+    const state = query.state;
+    if (!Object.values(row.cells).some((c) => cellMatches(c, state))) return false;
+  }
+  return true;
+}
+
+export interface MatrixPage {
+  generatedAt: string;
+  regions: string[];
+  totals: ReadinessReport['totals'];
+  byRegion: ReadinessReport['byRegion'];
+  /** Rows matching the filter (all pages). */
+  matched: number;
+  /** Position of this page's first row among the matching rows (0-based). */
+  offset: number;
+  rows: MatrixRow[];
+  /** Pass as `cursor` for the next page; absent on the last page. */
+  nextCursor?: string;
+  /** Pairs whose state is `failed`: the models and regions to re-run (POST /api/replications). */
+  failedPairs: { count: number; models: string[]; regions: string[]; truncated: boolean };
+  notCopyable: ReadinessReport['notCopyable'];
+  notCopyableTotal: number;
+  lastRun?: { runId: string; finishedAt: string };
+  /** The health model's view (absent when it is not applied): the app's, each region's, the RPO. */
+  health?: MatrixHealth;
+}
+
+export interface MatrixHealth {
+  health: Health;
+  rpoHours: number;
+  byRegion: Record<string, Pick<RegionHealth, 'health' | 'reasons' | 'healthy' | 'degraded' | 'unhealthy' | 'overRpo'>>;
+  /** Pairs per health state, all regions. */
+  totals: Record<Health, number>;
+  summary: string[];
+}
+
+const rowsWithHealth = new WeakMap<ReplicaHealthReport, MatrixRow[]>();
+
+/** The readiness rows with each cell's health (and the row's, the worst of its cells'); computed once per health report. */
+export function withHealth(rows: readonly ReadinessRow[], health: ReplicaHealthReport): MatrixRow[] {
+  let out = rowsWithHealth.get(health);
+  if (!out) rowsWithHealth.set(health, (out = joinHealth(rows, health)));
+  return out;
+}
+
+function joinHealth(rows: readonly ReadinessRow[], health: ReplicaHealthReport): MatrixRow[] {
+  const byPair = new Map<string, ReplicaHealthReport['pairs'][number]>();
+  for (const p of health.pairs) byPair.set(`${p.sourceModelId}\u0000${p.region}`, p);
+  return rows.map((row) => {
+    const cells: Record<string, MatrixCell> = {};
+    const states: Health[] = [];
+    for (const [region, cell] of Object.entries(row.cells)) {
+      const p = byPair.get(`${row.sourceModelId}\u0000${region}`);
+      if (!p) {
+        cells[region] = cell;
+        continue;
+      }
+      cells[region] = { ...cell, health: p.health, ...(p.reasons.length ? { healthReasons: p.reasons } : {}) };
+      states.push(p.health);
+    }
+    return states.length ? { ...row, cells, health: worst(...states) } : { ...row, cells };
+  });
+}
+
+export function matrixHealth(health: ReplicaHealthReport): MatrixHealth {
+  const totals: Record<Health, number> = { healthy: 0, degraded: 0, unhealthy: 0 };
+  for (const p of health.pairs) totals[p.health]++;
+  return {
+    health: health.health,
+    rpoHours: health.rpoHours,
+    byRegion: Object.fromEntries(
+      health.regions.map((r) => [
+        r.region,
+        {
+          health: r.health,
+          reasons: r.reasons,
+          healthy: r.healthy,
+          degraded: r.degraded,
+          unhealthy: r.unhealthy,
+          overRpo: r.overRpo,
+        },
+      ]),
+    ),
+    totals,
+    summary: health.summary,
+  };
+}
+
+/**
+ * A page of the matrix (rows sorted by model id, as the report sorts them), with each
+ * cell's health when `health` (the health model over the same report) is given.
+ */
+export function pageOf(
+  report: ReadinessReport,
+  query: MatrixQuery,
+  lastRun?: Pick<RunView, 'runId' | 'finishedAt'>,
+  health?: ReplicaHealthReport,
+): MatrixPage {
+  const all: MatrixRow[] = health ? withHealth(report.rows, health) : report.rows;
+  const matching = all.filter((r) => rowMatches(r, query));
+  let start = 0;
+  if (query.after !== undefined) {
+    const after = query.after;
+    start = matching.findIndex((r) => r.sourceModelId > after);
+    if (start < 0) start = matching.length;
+  }
+  const rows = matching.slice(start, start + query.limit);
+  const failedModels = new Set<string>();
+  const failedRegions = new Set<string>();
+  let failedCount = 0;
+  for (const row of report.rows)
+    for (const [region, cell] of Object.entries(row.cells))
+      if (cell.status === 'failed') {
+        failedCount++;
+        failedModels.add(row.sourceModelId);
+        failedRegions.add(region);
+      }
+  const page: MatrixPage = {
+    generatedAt: report.generatedAt,
+    regions: report.regions,
+    totals: report.totals,
+    byRegion: report.byRegion,
+    matched: matching.length,
+    offset: start,
+    rows,
+    failedPairs: {
+      count: failedCount,
+      models: [...failedModels].slice(0, MAX_FAILED_MODELS),
+      regions: report.regions.filter((r) => failedRegions.has(r)),
+      truncated: failedModels.size > MAX_FAILED_MODELS,
+    },
+    notCopyable: report.notCopyable.slice(0, MAX_NOT_COPYABLE),
+    notCopyableTotal: report.notCopyable.length,
+  };
+  if (start + rows.length < matching.length && rows.length > 0)
+    page.nextCursor = encodeCursor(rows[rows.length - 1].sourceModelId);
+  if (lastRun) page.lastRun = { runId: lastRun.runId, finishedAt: lastRun.finishedAt };
+  if (health) page.health = matrixHealth(health);
+  return page;
+}

@@ -1,0 +1,473 @@
+/**
+ * The dashboard's browser script: plain ES2020, no dependencies, inline in the page and
+ * allowed by its hash in the Content-Security-Policy. It is a String.raw literal: it must
+ * contain no backtick and no dollar-brace sequence.
+ *
+ * The function key: read once from the page's own URL (`?code=`), removed from the address
+ * bar (history.replaceState), kept in this closure and sent only as the `x-functions-key`
+ * header of the page's own same-origin calls. No link or attribute the page renders holds it.
+ */
+export const DASHBOARD_SCRIPT = String.raw`
+(function () {
+  'use strict';
+  var params = new URLSearchParams(location.search);
+  var key = params.get('code');
+  if (params.has('code')) {
+    params.delete('code');
+    var rest = params.toString();
+    history.replaceState(null, '', location.pathname + (rest ? '?' + rest : '') + location.hash);
+  }
+  var refreshSeconds = Math.min(3600, Math.max(1, Math.floor(Number(params.get('refresh')) || 5)));
+  var api = location.pathname.replace(/\/dashboard\/?$/, '');
+  var ui = {
+    cursors: [''], filter: '', q: '', expanded: new Set(), expandedRuns: new Set(),
+    failedPairs: null, lastData: null, timer: 0, pending: null, regionsSig: '', colsSig: ''
+  };
+  var $ = function (id) { return document.getElementById(id); };
+
+  function el(tag, props, children) {
+    var e = document.createElement(tag);
+    if (props) {
+      for (var k in props) {
+        var v = props[k];
+        if (v === undefined || v === null || v === false) continue;
+        if (k === 'text') e.textContent = String(v);
+        else if (k === 'className') e.className = v;
+        else if (k === 'onclick') e.addEventListener('click', v);
+        else e.setAttribute(k, String(v));
+      }
+    }
+    (children || []).forEach(function (c) {
+      if (c === null || c === undefined || c === false) return;
+      e.appendChild(typeof c === 'string' ? document.createTextNode(c) : c);
+    });
+    return e;
+  }
+  function iso(t) {
+    if (t === undefined || t === null || t === '') return '';
+    var d = new Date(t);
+    return isNaN(d.getTime()) ? String(t) : d.toISOString().replace('T', ' ').replace(/\.\d+Z$/, 'Z');
+  }
+  function age(s) {
+    if (s === undefined || s === null) return '';
+    if (s < 120) return s + 's';
+    if (s < 7200) return Math.round(s / 60) + 'm';
+    if (s < 172800) return Math.round(s / 3600) + 'h';
+    return Math.round(s / 86400) + 'd';
+  }
+  function duration(ms) {
+    if (ms < 1000) return ms + ' ms';
+    if (ms < 120000) return (ms / 1000).toFixed(1) + ' s';
+    return Math.round(ms / 60000) + ' min';
+  }
+  function bytes(n) {
+    if (n < 1024) return n + ' B';
+    if (n < 1048576) return (n / 1024).toFixed(1) + ' KiB';
+    return (n / 1048576).toFixed(1) + ' MiB';
+  }
+
+  function ApiError(status, body) { this.status = status; this.body = body; this.message = 'HTTP ' + status; }
+  function call(method, path, body) {
+    var headers = { 'Accept': 'application/json' };
+    if (key) headers['x-functions-key'] = key;
+    if (body !== undefined) headers['Content-Type'] = 'application/json';
+    return fetch(api + path, {
+      method: method, headers: headers, cache: 'no-store', credentials: 'omit', redirect: 'error',
+      referrerPolicy: 'no-referrer', body: body === undefined ? undefined : JSON.stringify(body)
+    }).then(function (res) {
+      return res.text().then(function (text) {
+        var parsed = null;
+        try { parsed = text ? JSON.parse(text) : null; } catch (e) { parsed = { error: text.slice(0, 200) }; }
+        if (!res.ok) throw new ApiError(res.status, parsed);
+        return parsed;
+      });
+    });
+  }
+  function problemText(e) {
+    if (e instanceof ApiError) {
+      var b = e.body || {};
+      var detail = b.problems ? b.problems.join('; ') : (b.error || '');
+      return 'HTTP ' + e.status + (detail ? ': ' + detail : '');
+    }
+    return (e && e.message) || String(e);
+  }
+
+  // Keyed, in-place updates: a group (one tbody per item) is rebuilt only when its signature changed,
+  // so a refresh neither flickers nor loses the scroll position or the rows a reader opened.
+  function reconcile(parent, items, keyOf, sigOf, build) {
+    var existing = new Map();
+    Array.prototype.forEach.call(parent.children, function (c) { if (c.hasAttribute('data-key')) existing.set(c.getAttribute('data-key'), c); });
+    var prev = parent.querySelector(':scope > thead');
+    items.forEach(function (item) {
+      var k = keyOf(item), sig = sigOf(item), node = existing.get(k);
+      existing.delete(k);
+      if (!node || node.getAttribute('data-sig') !== sig) {
+        var fresh = build(item);
+        fresh.setAttribute('data-key', k);
+        fresh.setAttribute('data-sig', sig);
+        if (node) parent.replaceChild(fresh, node);
+        node = fresh;
+      }
+      var want = prev ? prev.nextSibling : parent.firstChild;
+      if (want !== node) parent.insertBefore(node, want);
+      prev = node;
+    });
+    existing.forEach(function (n) { n.remove(); });
+  }
+
+  var STATES = {
+    replicated: ['\u2714', 'replicated'], failed: ['\u2716', 'failed'], missing: ['\u25CB', 'missing'],
+    inProgress: ['\u25D4', 'in progress'], unverified: ['?', 'unverified']
+  };
+  var HEALTH = { healthy: '\u2714', degraded: '\u25B2', unhealthy: '\u2716' };
+  var REASONS = {
+    olderThanRpo: 'older than the RPO', olderThanTwiceRpo: 'older than twice the RPO',
+    regionUnverified: 'region not verified in the last run', staleSourceVersion: 'holds an older source version',
+    copyInProgress: 'copy in progress', lastAttemptFailed: 'last attempt failed (verified copy kept)',
+    missing: 'missing', lastCopyFailed: 'last copy failed'
+  };
+  function reasonsText(list) { return (list || []).map(function (r) { return REASONS[r] || r; }).join(', '); }
+  function healthText(h) { return h ? (HEALTH[h] || '') + ' ' + h : '-'; }
+  function stateLabel(status) { return STATES[status] || ['\u2022', String(status)]; }
+  function errorText(err) {
+    if (!err) return '';
+    return err.kind + (err.code ? ' ' + err.code : '') + ': ' + err.message;
+  }
+  function cellTitle(region, c) {
+    var lines = [region + ': ' + stateLabel(c.status)[1] + (c.stale ? ' (out of date)' : '')];
+    if (c.targetModelId) lines.push('target model: ' + c.targetModelId);
+    if (c.lastVerifiedAt) lines.push('verified: ' + iso(c.lastVerifiedAt) + ' (' + age(c.ageSeconds) + ' ago)');
+    if (c.health) lines.push('health: ' + c.health + (c.healthReasons ? ' (' + reasonsText(c.healthReasons) + ')' : ''));
+    if (c.lastError) lines.push('last error: ' + errorText(c.lastError));
+    return lines.join('\n');
+  }
+  function cellNode(region, c) {
+    if (!c) return el('td', { className: 'cell', text: '-' });
+    var s = stateLabel(c.status);
+    var label = s[1] + (c.stale ? ' (stale)' : '');
+    var kids = [el('span', { className: 'st st-' + c.status, text: s[0] + ' ' + label })];
+    if (c.ageSeconds !== undefined) kids.push(el('span', { className: 'muted', text: ' ' + age(c.ageSeconds) }));
+    if (c.status === 'failed' && c.lastError)
+      kids.push(el('span', { className: 'muted', text: ' ' + c.lastError.kind + (c.lastError.code ? ' ' + c.lastError.code : '') }));
+    if (c.status === 'replicated' && c.lastError) kids.push(el('span', { className: 'muted', text: ' (last retry failed)' }));
+    if (c.health) kids.push(el('span', { className: 'st st-' + c.health, text: ' \u00B7 ' + healthText(c.health) }));
+    return el('td', { className: 'cell st-' + c.status + (c.health ? ' h-' + c.health : ''), title: cellTitle(region, c), 'data-region': region,
+      'data-state': c.status, 'data-health': c.health }, kids);
+  }
+  function hasHealth(rows) { return rows.some(function (r) { return r.health !== undefined; }); }
+  function hasDrill(rows) { return rows.some(function (r) { return r.lastDrill !== undefined; }); }
+
+  function renderMatrix(d) {
+    var table = $('matrix');
+    var health = hasHealth(d.rows), drill = hasDrill(d.rows);
+    var colsSig = JSON.stringify([d.regions, health, drill]);
+    if (colsSig !== ui.colsSig) {
+      ui.colsSig = colsSig;
+      var head = el('tr', null, [el('th', { text: 'Model' })].concat(
+        d.regions.map(function (r) { return el('th', { text: r }); }),
+        health ? [el('th', { text: 'Health' })] : [], drill ? [el('th', { text: 'Last drill' })] : []));
+      $('matrix-head').replaceChildren(head);
+      Array.prototype.forEach.call($('matrix').querySelectorAll('tbody'), function (t) { t.remove(); });
+    }
+    // one tbody per model, directly in the table after the thead
+    var bodies = Array.prototype.filter.call(table.children, function (c) { return c.tagName === 'TBODY'; });
+    reconcileBodies(table, bodies, d, health, drill);
+    $('matrix-empty').textContent = d.rows.length === 0 ? 'No model matches.' : '';
+    var first = d.rows.length ? d.offset + 1 : 0;
+    $('page-info').textContent = 'models ' + first + '\u2013' + (d.offset + d.rows.length) + ' of ' + d.matched +
+      (ui.filter || ui.q ? ' matching' : '');
+    $('prev').disabled = ui.cursors.length <= 1;
+    $('next').disabled = !d.nextCursor;
+    ui.nextCursor = d.nextCursor || '';
+  }
+  function reconcileBodies(table, bodies, d, health, drill) {
+    var existing = new Map();
+    bodies.forEach(function (c) { existing.set(c.getAttribute('data-key'), c); });
+    var prev = $('matrix-head');
+    d.rows.forEach(function (row) {
+      var open = ui.expanded.has(row.sourceModelId);
+      var sig = JSON.stringify([row, open, d.regions, health, drill]);
+      var node = existing.get(row.sourceModelId);
+      existing.delete(row.sourceModelId);
+      if (!node || node.getAttribute('data-sig') !== sig) {
+        var fresh = modelBody(row, d.regions, open, health, drill);
+        fresh.setAttribute('data-key', row.sourceModelId);
+        fresh.setAttribute('data-sig', sig);
+        if (node) table.replaceChild(fresh, node);
+        node = fresh;
+      }
+      if (prev.nextSibling !== node) table.insertBefore(node, prev.nextSibling);
+      prev = node;
+    });
+    existing.forEach(function (n) { n.remove(); });
+  }
+  function modelBody(row, regions, open, health, drill) {
+    var name = row.sourceModelName ? row.sourceModelName : '';
+    var toggle = el('button', {
+      className: 'expand', type: 'button', 'aria-expanded': open ? 'true' : 'false',
+      title: 'show target model ids and errors', text: (open ? '\u25BE ' : '\u25B8 ') + row.sourceModelId,
+      onclick: function () {
+        if (ui.expanded.has(row.sourceModelId)) ui.expanded.delete(row.sourceModelId); else ui.expanded.add(row.sourceModelId);
+        if (ui.lastData) renderMatrix(ui.lastData);
+      }
+    });
+    var first = el('td', { className: 'model' }, [toggle, name ? el('div', { className: 'muted', text: name }) : null]);
+    var cells = regions.map(function (r) { return cellNode(r, row.cells[r]); });
+    var extra = [];
+    if (health) extra.push(el('td', { className: 'st st-' + (row.health || ''), 'data-health': row.health, text: healthText(row.health) }));
+    if (drill) extra.push(el('td', { text: row.lastDrill ? (row.lastDrill.outcome + ' ' + iso(row.lastDrill.at)) : '-' }));
+    var body = el('tbody', { className: 'model-row' }, [el('tr', null, [first].concat(cells, extra))]);
+    if (open) {
+      var lines = regions.map(function (r) {
+        var c = row.cells[r] || {};
+        return el('tr', null, [
+          el('td', { text: r }), el('td', { text: stateLabel(c.status)[1] + (c.stale ? ' (stale)' : '') }),
+          el('td', { className: 'st st-' + (c.health || ''), text: c.health ? healthText(c.health) + (c.healthReasons ? ': ' + reasonsText(c.healthReasons) : '') : '-' }),
+          el('td', null, [c.targetModelId ? el('code', { text: c.targetModelId }) : '-']),
+          el('td', { text: c.lastVerifiedAt ? iso(c.lastVerifiedAt) + ' (' + age(c.ageSeconds) + ' ago)' : '-' }),
+          el('td', { text: errorText(c.lastError) || '-' }), el('td', { className: 'muted', text: c.lastRunId || '' })
+        ]);
+      });
+      var inner = el('table', { className: 'inner' }, [
+        el('thead', null, [el('tr', null, ['Region', 'State', 'Health', 'Target model id', 'Last verified', 'Last error', 'Last run']
+          .map(function (h) { return el('th', { text: h }); }))]),
+        el('tbody', null, lines)]);
+      body.appendChild(el('tr', { className: 'detail' }, [el('td', { colspan: regions.length + 1 + extra.length }, [inner])]));
+    }
+    return body;
+  }
+
+  function tile(value, label, cls) {
+    return el('div', { className: 'tile' }, [el('b', { className: cls || '', text: String(value) }), el('span', { text: label })]);
+  }
+  function renderSummary(d) {
+    var t = d.totals, h = d.health;
+    $('tiles').replaceChildren(
+      h ? tile(healthText(h.health), 'DR health (RPO ' + h.rpoHours + ' h)', 'st-' + h.health) : null,
+      tile(t.models, 'models'), tile(t.readyModels + ' / ' + t.models, 'ready in every region', 'st-replicated'),
+      tile(t.replicated, '\u2714 pairs replicated', 'st-replicated'), tile(t.missing, '\u25CB pairs missing', 'st-missing'),
+      tile(t.failed, '\u2716 pairs failed', 'st-failed'), tile(t.inProgress, '\u25D4 pairs in progress', 'st-inProgress'),
+      tile(t.oldestVerifiedAgeSeconds === undefined ? '-' : age(t.oldestVerifiedAgeSeconds), 'oldest verified copy'));
+    $('health-summary').textContent = h && h.summary.length ? h.summary.join(' \u00B7 ') : '';
+    reconcile($('regions-body'), d.regions, function (r) { return r; },
+      function (r) { return JSON.stringify([d.byRegion[r], h ? h.byRegion[r] : null]); },
+      function (r) {
+        var c = d.byRegion[r], rh = h && h.byRegion[r];
+        return el('tr', null, [el('td', { text: r }),
+          el('td', { className: rh ? 'st st-' + rh.health : '', 'data-health': rh ? rh.health : undefined,
+            title: rh && rh.reasons.length ? reasonsText(rh.reasons) : undefined,
+            text: rh ? healthText(rh.health) + (rh.overRpo ? ' \u00B7 ' + rh.overRpo + ' over RPO' : '') : '-' }),
+          el('td', { text: c.replicated }), el('td', { text: c.missing }),
+          el('td', { text: c.failed }), el('td', { text: c.inProgress }),
+          el('td', { text: c.oldestVerifiedAgeSeconds === undefined ? '-' : age(c.oldestVerifiedAgeSeconds) })]);
+      });
+    ui.failedPairs = d.failedPairs;
+    var rerun = $('rerun-failed');
+    rerun.disabled = d.failedPairs.count === 0;
+    rerun.textContent = 'Re-run failed pairs (' + d.failedPairs.count + ')';
+    var nc = d.notCopyable.map(function (m) { return (m.modelName || m.modelId) + ' (' + m.status + ')'; });
+    $('not-copyable').textContent = nc.length ? 'Not copyable: ' + nc.join(', ') + (d.notCopyableTotal > nc.length ? ' \u2026' : '') : '';
+    $('data-time').textContent = 'Data as of ' + iso(d.generatedAt) + (d.lastRun ? ' \u00B7 last run ' + d.lastRun.runId + ' finished ' + iso(d.lastRun.finishedAt) : '');
+  }
+
+  function loadMatrix() {
+    var q = new URLSearchParams();
+    q.set('limit', '100');
+    var cursor = ui.cursors[ui.cursors.length - 1];
+    if (cursor) q.set('cursor', cursor);
+    if (ui.filter) q.set('state', ui.filter);
+    if (ui.q) q.set('q', ui.q);
+    return call('GET', '/dashboard/data?' + q.toString()).then(function (d) {
+      ui.lastData = d;
+      renderSummary(d);
+      renderMatrix(d);
+      document.body.setAttribute('data-matrix-ready', 'true');
+    });
+  }
+
+  function renderCurrent(cur) {
+    var box = $('current-run');
+    if (!cur) {
+      box.replaceChildren(el('span', { className: 'muted', text: 'No run in progress.' }));
+      box.setAttribute('data-run', '');
+      return;
+    }
+    var p = cur.progress || { phase: 'starting', total: 0, done: 0, copied: 0, failed: 0 };
+    var text = 'Run ' + cur.id + (cur.dryRun ? ' (dry run)' : '') + ' \u2014 ' + p.phase + ': ' + p.done + ' of ' + p.total +
+      ' done \u00B7 ' + p.copied + ' copied \u00B7 ' + p.failed + ' failed';
+    var bar = el('progress', { max: Math.max(1, p.total), value: p.done });
+    box.replaceChildren(el('div', { id: 'current-text', text: text }), bar,
+      el('span', { className: 'muted', text: ' started ' + iso(cur.createdTime) }));
+    box.setAttribute('data-run', cur.id);
+  }
+  function renderRuns(d) {
+    renderCurrent(d.current);
+    reconcile($('runs-body'), d.runs, function (r) { return r.runId; },
+      function (r) { return JSON.stringify([r, ui.expandedRuns.has(r.runId)]); }, runBody);
+    $('runs-empty').textContent = d.runs.length ? '' : 'No run recorded yet.';
+  }
+  function runBody(r) {
+    var open = ui.expandedRuns.has(r.runId);
+    var t = r.totals;
+    var failuresCell = r.failuresTotal === 0 ? el('td', { text: '0' }) : el('td', null, [el('button', {
+      type: 'button', className: 'expand', 'aria-expanded': open ? 'true' : 'false',
+      text: (open ? '\u25BE ' : '\u25B8 ') + r.failuresTotal + ' failed',
+      onclick: function () {
+        if (ui.expandedRuns.has(r.runId)) ui.expandedRuns.delete(r.runId); else ui.expandedRuns.add(r.runId);
+        if (ui.lastRuns) renderRuns(ui.lastRuns);
+      }
+    })]);
+    var outcomeText = { succeeded: '\u2714 succeeded', partial: '\u25B2 partial', failed: '\u2716 failed', dryRun: '\u25CC dry run' }[r.outcome] || r.outcome;
+    var body = el('tbody', null, [el('tr', null, [
+      el('td', null, [el('code', { text: r.runId })]), el('td', { text: r.trigger }),
+      el('td', { className: 'outcome-' + r.outcome, text: outcomeText }), el('td', { text: iso(r.startedAt) }),
+      el('td', { text: duration(r.durationMs) }),
+      el('td', { text: r.dryRun ? r.planned + ' planned' : t.copied + ' copied \u00B7 ' + t.alreadyReplicated + ' already' }),
+      failuresCell])]);
+    if (open) {
+      var rows = r.failures.map(function (f) {
+        return el('tr', null, [el('td', { text: f.sourceModelId }), el('td', { text: f.region }), el('td', { text: f.kind }),
+          el('td', { text: f.code || '-' }), el('td', { text: f.message })]);
+      });
+      if (r.failuresTotal > r.failures.length)
+        rows.push(el('tr', null, [el('td', { colspan: 5, className: 'muted', text: '\u2026 and ' + (r.failuresTotal - r.failures.length) + ' more' })]));
+      body.appendChild(el('tr', { className: 'detail failures' }, [el('td', { colspan: 7 }, [el('table', null, [
+        el('thead', null, [el('tr', null, ['Model', 'Region', 'Reason', 'Service code', 'Message'].map(function (h) { return el('th', { text: h }); }))]),
+        el('tbody', null, rows)])])]));
+    }
+    return body;
+  }
+  function loadRuns() {
+    return call('GET', '/replications?limit=10').then(function (d) { ui.lastRuns = d; renderRuns(d); });
+  }
+
+  function latestBackups(list) {
+    var best = new Map();
+    list.forEach(function (b) {
+      var k = b.projectId + '/' + b.platform;
+      var cur = best.get(k);
+      if (!cur || (b.recordedAt || '') > (cur.recordedAt || '')) best.set(k, b);
+    });
+    return Array.from(best.values()).sort(function (a, b) {
+      return a.projectId < b.projectId ? -1 : a.projectId > b.projectId ? 1 : a.platform < b.platform ? -1 : 1;
+    });
+  }
+  function loadCv() {
+    var backups = call('GET', '/customvision/backups?limit=1000').then(function (d) {
+      var latest = latestBackups(d.backups || []);
+      reconcile($('cv-body'), latest, function (b) { return b.projectId + '/' + b.platform; }, function (b) { return JSON.stringify(b); }, function (b) {
+        var sum = b.md5 ? 'md5 ' + b.md5 : b.sha256 ? 'sha256 ' + b.sha256.slice(0, 16) + '\u2026' : '-';
+        var rep = b.replica && b.replica.verified;
+        return el('tbody', null, [el('tr', null, [el('td', null, [el('code', { text: b.projectId })]), el('td', null, [el('code', { text: b.iterationId })]),
+          el('td', { text: b.platform }), el('td', { text: bytes(b.sizeBytes) }), el('td', { title: b.md5 || b.sha256 || '', text: sum }),
+          el('td', { className: rep ? 'st st-replicated' : 'st st-missing', text: rep ? '\u2714 verified' : '\u25CB no verified replica' }),
+          el('td', { text: iso(b.recordedAt) })])]);
+      });
+      $('cv-empty').textContent = latest.length ? '' : 'No backup recorded yet.';
+    }, function (e) { $('cv-empty').textContent = 'Backups unavailable: ' + problemText(e); if (!(e instanceof ApiError)) throw e; });
+    var rejected = call('GET', '/customvision/rejected?limit=50').then(function (d) {
+      reconcile($('rejected-body'), d.rejected || [], function (r) { return r.id; }, function (r) { return JSON.stringify([r.receivedAt, r.reason]); }, function (r) {
+        return el('tbody', null, [el('tr', null, [el('td', { text: iso(r.receivedAt) }), el('td', { text: r.stage }),
+          el('td', { text: r.reason.code }), el('td', { text: r.reason.message })])]);
+      });
+      $('rejected-empty').textContent = (d.rejected || []).length ? '' : 'No rejected notification.';
+    }, function (e) { $('rejected-empty').textContent = 'Rejected notifications unavailable: ' + problemText(e); if (!(e instanceof ApiError)) throw e; });
+    return Promise.all([backups, rejected]);
+  }
+
+  function banner(problem) {
+    var b = $('banner');
+    if (!problem) { b.className = ''; b.textContent = ''; return; }
+    b.className = 'shown';
+    b.textContent = '\u26A0 The API cannot be reached (' + problem + '). ' +
+      (ui.lastOk ? 'Showing data fetched at ' + iso(ui.lastOk) + '. ' : '') + 'Retrying every ' + refreshSeconds + ' s.';
+  }
+  function refresh() {
+    clearTimeout(ui.timer);
+    var started = Date.now();
+    ui.pending = Promise.allSettled([loadMatrix(), loadRuns(), loadCv()]).then(function (results) {
+      var failed = results.filter(function (r) { return r.status === 'rejected'; }).map(function (r) { return problemText(r.reason); });
+      if (failed.length === 0) ui.lastOk = started;
+      banner(failed.length ? failed[0] : '');
+      $('fetch-time').textContent = ui.lastOk ? 'Fetched ' + iso(ui.lastOk) : '';
+      ui.timer = setTimeout(refresh, refreshSeconds * 1000);
+    });
+    return ui.pending;
+  }
+
+  var confirmAction = null;
+  function ask(text, action) {
+    $('confirm-text').textContent = text;
+    confirmAction = action;
+    $('confirm').showModal();
+  }
+  function result(nodes) { $('action-result').replaceChildren.apply($('action-result'), nodes); }
+  function start(body, label) {
+    result([el('span', { text: label + ': starting\u2026' })]);
+    return call('POST', '/replications', body).then(function (r) {
+      $('action-result').setAttribute('data-run-id', r.id);
+      result([el('span', { text: label + ': started run ' + r.id + '.' })]);
+      refresh();
+      if (body.dryRun) return followDryRun(r.id);
+    }, function (e) {
+      var b = e.body || {};
+      result([el('span', { className: 'st st-failed', text: label + ' refused: ' + (e.status === 409 ? b.error : problemText(e)) })]);
+    });
+  }
+  function followDryRun(id) {
+    return call('GET', '/replications/' + encodeURIComponent(id)).then(function (s) {
+      if (s.runtimeStatus === 'Completed') return showPlan(id, s.summary || {});
+      if (s.runtimeStatus === 'Failed' || s.runtimeStatus === 'Terminated') {
+        result([el('span', { className: 'st st-failed', text: 'Dry run ' + id + ' ' + s.runtimeStatus + ': ' + (s.error || '') })]);
+        return;
+      }
+      result([el('span', { text: 'Dry run ' + id + ': ' + ((s.progress && s.progress.phase) || s.runtimeStatus) + '\u2026' })]);
+      return new Promise(function (res) { setTimeout(res, 1000); }).then(function () { return followDryRun(id); });
+    }, function (e) { result([el('span', { className: 'st st-failed', text: 'Dry run ' + id + ': ' + problemText(e) })]); });
+  }
+  function showPlan(id, summary) {
+    var plan = summary.plan || { toCopy: [], alreadyReplicated: [], stale: [] };
+    var shown = plan.toCopy.slice(0, 200);
+    var rows = shown.map(function (p) { return el('tr', null, [el('td', { text: p.sourceModelId }), el('td', { text: p.region })]); });
+    if (plan.toCopy.length > shown.length) rows.push(el('tr', null, [el('td', { colspan: 2, className: 'muted', text: '\u2026 and ' + (plan.toCopy.length - shown.length) + ' more' })]));
+    result([
+      el('div', { id: 'plan-summary', text: 'Dry run ' + id + ' plan: ' + plan.toCopy.length + ' pair(s) would be copied, ' +
+        plan.alreadyReplicated.length + ' already replicated' + (plan.stale.length ? ', ' + plan.stale.length + ' stale' : '') +
+        ((plan.unverifiedRegions || []).length ? ', unverified regions: ' + plan.unverifiedRegions.map(function (u) { return u.region; }).join(', ') : '') + '.' }),
+      el('table', { id: 'plan' }, [el('thead', null, [el('tr', null, [el('th', { text: 'Model' }), el('th', { text: 'Region' })])]), el('tbody', null, rows)])
+    ]);
+  }
+
+  function init() {
+    $('confirm-ok').addEventListener('click', function () { $('confirm').close(); var a = confirmAction; confirmAction = null; if (a) a(); });
+    $('confirm-cancel').addEventListener('click', function () { confirmAction = null; $('confirm').close(); });
+    $('start-run').addEventListener('click', function () {
+      ask('Start a replication run now? It copies every model that is missing or out of date in every region.', function () { start({}, 'Run'); });
+    });
+    $('dry-run').addEventListener('click', function () {
+      ask('Start a dry run? It lists and plans without copying anything, then shows the plan here.', function () { start({ dryRun: true }, 'Dry run'); });
+    });
+    $('rerun-failed').addEventListener('click', function () {
+      var f = ui.failedPairs;
+      if (!f || f.count === 0) return;
+      ask('Re-run the ' + f.count + ' failed pair(s)? This starts a run for ' + f.models.length + ' model(s) in ' + f.regions.join(', ') +
+        ' (pairs already replicated are not copied again).', function () { start({ models: f.models, regions: f.regions }, 'Re-run of failed pairs'); });
+    });
+    $('refresh').addEventListener('click', function () { refresh(); });
+    $('state').addEventListener('change', function (e) { ui.filter = e.target.value; ui.cursors = ['']; loadMatrix().catch(function (x) { banner(problemText(x)); }); });
+    var debounce = 0;
+    $('search').addEventListener('input', function (e) {
+      clearTimeout(debounce);
+      debounce = setTimeout(function () { ui.q = e.target.value.trim().slice(0, 200); ui.cursors = ['']; loadMatrix().catch(function (x) { banner(problemText(x)); }); }, 250);
+    });
+    $('next').addEventListener('click', function () { if (ui.nextCursor) { ui.cursors.push(ui.nextCursor); loadMatrix().catch(function (x) { banner(problemText(x)); }); } });
+    $('prev').addEventListener('click', function () { if (ui.cursors.length > 1) { ui.cursors.pop(); loadMatrix().catch(function (x) { banner(problemText(x)); }); } });
+    var tick = function () { $('page-time').textContent = 'Page time ' + iso(Date.now()); };
+    tick();
+    setInterval(tick, 1000);
+    $('refresh-every').textContent = 'refreshes every ' + refreshSeconds + ' s';
+    refresh();
+  }
+  init();
+})();
+`;
