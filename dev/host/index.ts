@@ -80,10 +80,10 @@ export async function createLocalHost(options: LocalHostOptions): Promise<LocalH
       () => rpcBaseUrl,
     );
     const deps: InvocationDeps = { logger, now: () => clock.now(), clientData };
-    let engine: DurableEngine | undefined;
+    const started: { engine?: DurableEngine } = {}; // the engine, once the app is loaded
     const emit = (e: HostEvent): void => {
-      engine?.events.emit(e.type, e);
-      engine?.events.emit('*', e);
+      started.engine?.events.emit(e.type, e);
+      started.engine?.events.emit('*', e);
     };
 
     // 1. HTTP first: the host's own address is the app's WEBSITE_HOSTNAME (as on Azure) before the app loads.
@@ -131,7 +131,7 @@ export async function createLocalHost(options: LocalHostOptions): Promise<LocalH
       taskHubName = resolveSettings(hostJson.taskHubName, 'host.json durableTask.hubName');
 
     // 4. The durable engine.
-    engine = new DurableEngine({
+    const theEngine = new DurableEngine({
       clock,
       registry,
       deps,
@@ -143,19 +143,19 @@ export async function createLocalHost(options: LocalHostOptions): Promise<LocalH
       overridableExistingInstanceStates: hostJson.overridableExistingInstanceStates ?? 'AnyState',
       crossCheck: options.crossCheck ?? true,
     });
-    const theEngine = engine;
+    started.engine = theEngine;
     cleanups.push(() => theEngine.close());
     const eventLog: HostEvent[] = [];
     const emitter = new EventEmitter();
     emitter.setMaxListeners(0);
-    engine.events.on('*', (e: HostEvent) => {
+    theEngine.events.on('*', (e: HostEvent) => {
       eventLog.push(e);
       emitter.emit(e.type, e);
       emitter.emit('*', e);
     });
 
     // 5. HTTP: functions and the management API.
-    const management = new ManagementApi(engine, clientData, {
+    const management = new ManagementApi(theEngine, clientData, {
       systemKey,
       pageSize: options.listPageSize ?? 100,
     });
