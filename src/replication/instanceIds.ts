@@ -57,9 +57,10 @@ export function instanceIdProblem(id: string): string | undefined {
   if (id.length > MAX_INSTANCE_ID_LENGTH)
     return `is ${id.length} characters long; an instance id has at most ${MAX_INSTANCE_ID_LENGTH}`;
   if (APP_INSTANCE_ID.test(id)) return undefined;
-  if (!/^[A-Za-z0-9]/.test(id)) return 'must start with a letter or a digit';
-  const at = Array.from(id).findIndex((ch) => !/^[A-Za-z0-9._~:!-]$/.test(ch));
-  const ch = Array.from(id)[at] ?? '';
+  const chars = Array.from(id);
+  const at = chars.findIndex((ch) => !/^[A-Za-z0-9._~:!-]$/.test(ch));
+  if (at < 0) return 'must start with a letter or a digit';
+  const ch = chars[at];
   const shown = /^[\x21-\x7e]$/.test(ch)
     ? `'${ch}'`
     : `U+${ch.codePointAt(0)?.toString(16).toUpperCase().padStart(4, '0')}`;
