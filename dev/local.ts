@@ -115,7 +115,8 @@ async function main(): Promise<number> {
       customVision: useAzurite && !cvConfigured,
       ...(useAzurite ? {} : { storageConnectionString: storage }),
       env: { ...env, ...(useAzurite ? { AzureWebJobsStorage: undefined } : {}) },
-      host: { httpPort: args.port, timerSchedules: false },
+      // Loopback only: without keys every route is open, so nothing beyond this machine may reach it.
+      host: { httpPort: args.port, hostname: '127.0.0.1', timerSchedules: false },
       logger,
     });
   } catch (e) {
@@ -142,6 +143,7 @@ async function main(): Promise<number> {
   out(
     `  HTTP API      ${stack.host.baseUrl}/api  (POST /replications, GET /replications/{id}, /models/{id}/replicas, /report)`,
   );
+  out(`  no function keys: every route is open, like func start; listening on ${stack.host.baseUrl} (loopback) only`);
 
   // Fire the schedule once and follow the run it starts.
   const started = new Promise<string>((resolve) => {

@@ -25,6 +25,10 @@ describe('npm run local', () => {
     // Real clock: the emulator's copies take 4 s; all ten run at once.
     const { status, stdout, stderr } = runLocal(['--once', '--json', '--port', '0'], { DR_MAX_PARALLEL: '10' });
     expect({ status, stderr: status === 0 ? '' : stderr }).toEqual({ status: 0, stderr: '' });
+    // Keyless like func start, and says so; bound to loopback only (--json prints the banner on stderr).
+    expect(stderr).toMatch(
+      /no function keys: every route is open, like func start; listening on http:\/\/127\.0\.0\.1:\d+ \(loopback\) only/,
+    );
     const last = JSON.parse(stdout.trim().split('\n').pop() ?? '{}') as {
       summary: { totals: { copied: number; failed: number }; regions: string[] };
       report: { totals: { replicated: number; missing: number }; regions: string[] };
