@@ -118,8 +118,10 @@ async function main(): Promise<number> {
       customVision: useAzurite && !cvConfigured,
       ...(useAzurite ? {} : { storageConnectionString: storage }),
       env: { ...env, ...(useAzurite ? { AzureWebJobsStorage: undefined } : {}) },
+      // Loopback only: without keys every route is open, so nothing beyond this machine may reach it.
       host: {
         httpPort: args.port,
+        hostname: '127.0.0.1',
         timerSchedules: false,
         ...(localKey ? { functionKey: localKey } : {}),
       },
@@ -150,6 +152,11 @@ async function main(): Promise<number> {
     `  HTTP API      ${stack.host.baseUrl}/api  (POST /replications, GET /replications/{id}, /models/{id}/replicas, /report)`,
   );
   out(`  dashboard     ${dashboardUrl(stack.host.baseUrl, localKey)}`);
+  out(
+    localKey
+      ? `  function key required on every route (DR_LOCAL_FUNCTION_KEY); listening on ${stack.host.baseUrl} (loopback) only`
+      : `  no function keys: every route is open, like func start; listening on ${stack.host.baseUrl} (loopback) only`,
+  );
 
   // Fire the schedule once and follow the run it starts.
   const started = new Promise<string>((resolve) => {

@@ -23,8 +23,15 @@ export interface LocalHostOptions {
   httpPort?: number;
   /** Interface to listen on. Default 127.0.0.1. */
   hostname?: string;
-  /** When set, `authLevel: function|admin` routes and the management webhooks need it as `code` or `x-functions-key`. */
+  /** When set, `authLevel: function|admin` routes need it as `code` or `x-functions-key`. */
   functionKey?: string;
+  /**
+   * The task hub's system key: when set, the management routes on the HTTP port
+   * (`/runtime/webhooks/durabletask/…`, `/durabletask/…`) need it, the management URLs the
+   * client hands out carry it, and the client's own API moves to a separate keyless loopback
+   * listener (as the extension's). Default: a random key whenever `functionKey` is set, else none.
+   */
+  systemKey?: string;
   /** Activities running at once, across instances. Default 10. */
   maxConcurrentActivities?: number;
   /** Re-execute activities whose result is "lost" after they ran (idempotency tests). */

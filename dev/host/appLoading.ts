@@ -36,11 +36,14 @@ export async function loadApp(load: () => unknown, logger: Logger, clock: Clock)
 /** The durable client's input data; `baseUrl()` is the host's address once it listens. */
 export function durableClientData(
   baseUrl: () => string,
-  taskHubName: string,
-  functionKey: string | undefined,
+  taskHub: () => string,
+  systemKey: string | undefined,
+  rpcBaseUrl: () => string = () => '',
 ): () => DurableClientData {
-  const keyQuery = functionKey ? `&code=${encodeURIComponent(functionKey)}` : '';
+  // As the extension does: the webhook URLs carry the task hub's system key when there is one.
+  const keyQuery = systemKey ? `&code=${encodeURIComponent(systemKey)}` : '';
   return (): DurableClientData => {
+    const taskHubName = taskHub();
     const hook = `${baseUrl()}${WEBHOOK_PREFIX.slice(0, -1)}`;
     const common = `taskHub=${encodeURIComponent(taskHubName)}&connection=Storage${keyQuery}`;
     return {
@@ -62,7 +65,7 @@ export function durableClientData(
       },
       baseUrl: hook,
       requiredQueryStringParameters: `${common}`,
-      rpcBaseUrl: `${baseUrl()}${RPC_PREFIX}`,
+      rpcBaseUrl: rpcBaseUrl() || `${baseUrl()}${RPC_PREFIX}`,
     };
   };
 }

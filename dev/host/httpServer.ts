@@ -77,25 +77,58 @@ export function matchRoute(segments: Segment[], pathParts: string[]): Record<str
   return i === pathParts.length ? params : undefined;
 }
 
+/** The real host's default request body limit (FUNCTIONS_REQUEST_BODY_SIZE_LIMIT, 100 MB). */
+export const DEFAULT_MAX_BODY_BYTES = 100 * 1024 * 1024;
+
 export interface HttpServerOptions {
   hostname: string;
   port: number;
   routePrefix: string;
+  /** `public`: functions and management API; `rpc`: only the client's `/durabletask/` API, keyless (loopback). */
+  role: 'public' | 'rpc';
+  /** authLevel function/admin routes need it (`code` or `x-functions-key`). */
   functionKey?: string;
-  functions: FunctionDescription[];
-  management: ManagementApi;
+  /** Management routes on the public port need it. */
+  systemKey?: string;
+  /** Bodies larger than this are refused with 413. Default {@link DEFAULT_MAX_BODY_BYTES}. */
+  maxBodyBytes?: number;
   deps: InvocationDeps;
   work: WorkTracker;
   emit: (e: HostEvent) => void;
 }
 
+/**
+ * Listens first (so that the host knows its address, and can set `WEBSITE_HOSTNAME`, before
+ * the app loads), serves once {@link LocalHttpServer.attach} gave it the functions and the
+ * management API; until then every request is a 503.
+ */
 export class LocalHttpServer {
   private readonly server: http.Server;
-  private readonly routes: Route[];
+  private routes: Route[] = [];
+  private management: ManagementApi | undefined;
   private address: AddressInfo | undefined;
 
   constructor(private readonly opts: HttpServerOptions) {
-    this.routes = opts.functions
+    this.server = http.createServer((req, res) => {
+      this.opts.work.begin();
+      this.handle(req, res)
+        .catch((err: unknown) => {
+          this.opts.deps.logger({
+            level: 'error',
+            category: 'host',
+            message: `HTTP ${req.method} ${(req.url ?? '').split('?')[0]} failed: ${errorMessage(err)}`, // no query: it may hold a key
+            time: new Date(this.opts.deps.now()).toISOString(),
+          });
+          if (!res.headersSent) res.writeHead(500);
+          res.end();
+        })
+        .finally(() => this.opts.work.end());
+    });
+  }
+
+  attach(functions: FunctionDescription[], management: ManagementApi): void {
+    this.management = management;
+    this.routes = functions
       .filter((f) => f.kind === 'http')
       .map((fn) => {
         const t = fn.trigger as { route?: string; methods?: string[]; authLevel?: string };
@@ -106,21 +139,6 @@ export class LocalHttpServer {
           authLevel: (t.authLevel ?? 'anonymous').toLowerCase(),
         };
       });
-    this.server = http.createServer((req, res) => {
-      this.opts.work.begin();
-      this.handle(req, res)
-        .catch((err: unknown) => {
-          this.opts.deps.logger({
-            level: 'error',
-            category: 'host',
-            message: `HTTP ${req.method} ${req.url} failed: ${errorMessage(err)}`,
-            time: new Date(this.opts.deps.now()).toISOString(),
-          });
-          if (!res.headersSent) res.writeHead(500);
-          res.end();
-        })
-        .finally(() => this.opts.work.end());
-    });
   }
 
   async listen(): Promise<string> {
@@ -150,26 +168,46 @@ export class LocalHttpServer {
   }
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const body = await readBody(req);
-    const origin = `http://${req.headers.host ?? `${this.opts.hostname}:${this.address?.port ?? 0}`}`;
-    const url = new URL(req.url ?? '/', origin);
+    const body = await readBody(req, this.opts.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES);
+    if (body === 'tooLarge') {
+      reply(res, 413, { error: `request body over ${this.opts.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES} bytes` });
+      return;
+    }
+    // The real host answers a request it cannot parse with 400, never 500 (bad Host, bad percent-escapes).
+    const request = parseTarget(req, `${this.opts.hostname}:${this.address?.port ?? 0}`);
+    if (typeof request === 'string') {
+      reply(res, 400, { error: request });
+      return;
+    }
+    const { url, parts: rawParts } = request;
     const method = (req.method ?? 'GET').toUpperCase();
     const headers = flattenHeaders(req);
+    const management = this.management;
+    if (!management) {
+      res.writeHead(503).end();
+      return;
+    }
 
     for (const [prefix, isWebhook] of [
       [WEBHOOK_PREFIX, true],
       [RPC_PREFIX, false],
     ] as const) {
       if (url.pathname.startsWith(prefix) || url.pathname === prefix.slice(0, -1)) {
+        // The RPC listener serves only the client's /durabletask/ API, without a key (as the
+        // extension's loopback endpoint does); on the public port every management route
+        // needs the system key whenever one is configured.
+        if (this.opts.role === 'rpc' && isWebhook) break;
+        const systemKey = this.opts.role === 'rpc' ? undefined : this.opts.systemKey;
+        if (systemKey !== undefined && presentedKey(url, headers) !== systemKey) {
+          reply(res, 401, {
+            error: 'A valid system key is required (code query parameter or x-functions-key header).',
+          });
+          return;
+        }
         const rest = url.pathname.slice(prefix.length);
-        const r = await this.opts.management.handle(
-          method,
-          rest,
-          url.searchParams,
-          headers,
-          body.toString('utf8'),
-          isWebhook,
-        );
+        const r = await management.handle(method, rest, url.searchParams, headers, body.toString('utf8'), {
+          keyInUrls: systemKey !== undefined,
+        });
         const out = r.body === undefined ? '' : JSON.stringify(r.body);
         res.writeHead(r.status, {
           ...(r.body === undefined ? {} : { 'Content-Type': 'application/json; charset=utf-8' }),
@@ -178,6 +216,10 @@ export class LocalHttpServer {
         res.end(out);
         return;
       }
+    }
+    if (this.opts.role === 'rpc') {
+      res.writeHead(404).end();
+      return;
     }
 
     const prefix = this.opts.routePrefix ? `/${this.opts.routePrefix.replace(/^\/+|\/+$/g, '')}` : '';
@@ -191,18 +233,13 @@ export class LocalHttpServer {
       res.writeHead(404).end();
       return;
     }
-    const parts = pathname
-      .slice(prefix.length)
-      .split('/')
-      .filter((p) => p !== '')
-      .map((p) => decodeURIComponent(p));
+    const parts = rawParts.slice(prefix ? prefix.split('/').filter((p) => p !== '').length : 0);
     for (const route of this.routes) {
       if (route.methods && !route.methods.has(method)) continue;
       const params = matchRoute(route.segments, parts);
       if (!params) continue;
       if (route.authLevel !== 'anonymous' && this.opts.functionKey) {
-        const key = url.searchParams.get('code') ?? headers['x-functions-key'];
-        if (key !== this.opts.functionKey) {
+        if (presentedKey(url, headers) !== this.opts.functionKey) {
           res.writeHead(401).end();
           return;
         }
@@ -308,11 +345,57 @@ function flattenHeaders(req: IncomingMessage): Record<string, string> {
   return out;
 }
 
-function readBody(req: IncomingMessage): Promise<Buffer> {
+function readBody(req: IncomingMessage, limit: number): Promise<Buffer | 'tooLarge'> {
   return new Promise((resolve, reject) => {
+    const declared = Number(req.headers['content-length']);
+    if (Number.isFinite(declared) && declared > limit) {
+      req.resume();
+      resolve('tooLarge');
+      return;
+    }
     const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => resolve(Buffer.concat(chunks)));
+    let total = 0;
+    let over = false;
+    req.on('data', (c: Buffer) => {
+      total += c.length;
+      if (total > limit) over = true;
+      if (!over) chunks.push(c);
+    });
+    req.on('end', () => resolve(over ? 'tooLarge' : Buffer.concat(chunks)));
     req.on('error', reject);
   });
+}
+
+function reply(res: ServerResponse, status: number, body: unknown): void {
+  res.writeHead(status, { 'Content-Type': 'application/json; charset=utf-8' }).end(JSON.stringify(body));
+}
+
+/** The key a request presents: `code` query parameter, else the `x-functions-key` header. */
+function presentedKey(url: URL, headers: Record<string, string>): string | undefined {
+  return url.searchParams.get('code') ?? headers['x-functions-key'];
+}
+
+/**
+ * The request's URL (on the origin its Host header names, as the real host passes it to the
+ * function) and its decoded path segments, or why the request cannot be served (→ 400).
+ */
+function parseTarget(req: IncomingMessage, ownHost: string): { url: URL; parts: string[] } | string {
+  const host = req.headers.host ?? ownHost;
+  if (!/^(?:[A-Za-z0-9._~-]+|\[[0-9A-Fa-f:.]+\])(?::\d{1,5})?$/.test(host)) return 'Bad Request: invalid Host header';
+  let url: URL;
+  try {
+    url = new URL(req.url ?? '/', `http://${host}`);
+  } catch {
+    return 'Bad Request: invalid request target';
+  }
+  const parts: string[] = [];
+  for (const p of url.pathname.split('/')) {
+    if (p === '') continue;
+    try {
+      parts.push(decodeURIComponent(p));
+    } catch {
+      return 'Bad Request: malformed percent-escape in the request path';
+    }
+  }
+  return { url, parts };
 }

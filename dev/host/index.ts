@@ -24,7 +24,8 @@ import {
 } from './engine';
 import { LocalHttpServer } from './httpServer';
 import { consoleLogger, type InvocationDeps, type LogEntry, type Logger } from './invocation';
-import { ManagementApi } from './management';
+import { ManagementApi, RPC_PREFIX } from './management';
+import { randomBytes } from 'node:crypto';
 import { QueueListener, connectionStringFor } from './queueTriggers';
 import { applyEnv, readHostJson, resolveSettings, type HostJsonOptions, type QueueOptions } from './settings';
 import { TimerTriggers } from './timerTriggers';
@@ -65,20 +66,72 @@ export async function createLocalHost(options: LocalHostOptions): Promise<LocalH
   const restoreEnv = applyEnv(envVars);
   const cleanups: Array<() => unknown> = [];
   try {
-    // 1. Capture the registrations.
-    const registry = await loadApp(options.load, logger, clock);
-
-    // 2. Settings.
-    const taskHubName =
-      options.taskHubName ??
-      (hostJson.taskHubName ? resolveSettings(hostJson.taskHubName, 'host.json durableTask.hubName') : 'TestHubName');
+    const functionKey = options.functionKey;
+    // Keys configured → management routes need the system key, as in Azure (never open next to keyed functions).
+    const systemKey = options.systemKey ?? (functionKey ? randomBytes(24).toString('base64url') : undefined);
     const work = new WorkTracker();
     let baseUrl = '';
-    const clientData = durableClientData(() => baseUrl, taskHubName, options.functionKey);
+    let rpcBaseUrl = '';
+    let taskHubName = options.taskHubName ?? 'TestHubName';
+    const clientData = durableClientData(
+      () => baseUrl,
+      () => taskHubName,
+      systemKey,
+      () => rpcBaseUrl,
+    );
     const deps: InvocationDeps = { logger, now: () => clock.now(), clientData };
+    const started: { engine?: DurableEngine } = {}; // the engine, once the app is loaded
+    const emit = (e: HostEvent): void => {
+      started.engine?.events.emit(e.type, e);
+      started.engine?.events.emit('*', e);
+    };
 
-    // 3. The durable engine.
-    const engine = new DurableEngine({
+    // 1. HTTP first: the host's own address is the app's WEBSITE_HOSTNAME (as on Azure) before the app loads.
+    const routePrefix = hostJson.routePrefix ?? 'api';
+    const server = new LocalHttpServer({
+      hostname: options.hostname ?? '127.0.0.1',
+      port: options.httpPort ?? 7071,
+      role: 'public',
+      routePrefix,
+      functionKey,
+      systemKey,
+      deps,
+      work,
+      emit,
+    });
+    baseUrl = await server.listen();
+    cleanups.push(() => server.close());
+    // With keys, the client's RPC API gets its own loopback listener without a key, like the
+    // extension's local endpoint; without keys it is served on the public port, like func start.
+    let rpcServer: LocalHttpServer | undefined;
+    if (systemKey !== undefined) {
+      rpcServer = new LocalHttpServer({
+        hostname: '127.0.0.1',
+        port: 0,
+        role: 'rpc',
+        routePrefix,
+        deps,
+        work,
+        emit,
+      });
+      rpcBaseUrl = `${await rpcServer.listen()}${RPC_PREFIX}`;
+      const rpc = rpcServer;
+      cleanups.push(() => rpc.close());
+    }
+    // DurableClient rewrites management URLs to localhost:7071 unless WEBSITE_HOSTNAME is set (as it is on Azure);
+    // the app builds its own absolute URLs from it too.
+    if (process.env.WEBSITE_HOSTNAME === undefined)
+      cleanups.push(applyEnv({ WEBSITE_HOSTNAME: new URL(baseUrl).host }));
+
+    // 2. Capture the registrations.
+    const registry = await loadApp(options.load, logger, clock);
+
+    // 3. Settings.
+    if (options.taskHubName === undefined && hostJson.taskHubName)
+      taskHubName = resolveSettings(hostJson.taskHubName, 'host.json durableTask.hubName');
+
+    // 4. The durable engine.
+    const theEngine = new DurableEngine({
       clock,
       registry,
       deps,
@@ -90,43 +143,26 @@ export async function createLocalHost(options: LocalHostOptions): Promise<LocalH
       overridableExistingInstanceStates: hostJson.overridableExistingInstanceStates ?? 'AnyState',
       crossCheck: options.crossCheck ?? true,
     });
-    cleanups.push(() => engine.close());
+    started.engine = theEngine;
+    cleanups.push(() => theEngine.close());
     const eventLog: HostEvent[] = [];
     const emitter = new EventEmitter();
     emitter.setMaxListeners(0);
-    engine.events.on('*', (e: HostEvent) => {
+    theEngine.events.on('*', (e: HostEvent) => {
       eventLog.push(e);
       emitter.emit(e.type, e);
       emitter.emit('*', e);
     });
-    const emit = (e: HostEvent): void => {
-      engine.events.emit(e.type, e);
-      engine.events.emit('*', e);
-    };
 
-    // 4. HTTP: functions and the management API.
-    const management = new ManagementApi(engine, clientData, {
-      functionKey: options.functionKey,
+    // 5. HTTP: functions and the management API.
+    const management = new ManagementApi(theEngine, clientData, {
+      systemKey,
       pageSize: options.listPageSize ?? 100,
     });
-    const server = new LocalHttpServer({
-      hostname: options.hostname ?? '127.0.0.1',
-      port: options.httpPort ?? 7071,
-      routePrefix: hostJson.routePrefix ?? 'api',
-      functionKey: options.functionKey,
-      functions: registry.all,
-      management,
-      deps,
-      work,
-      emit,
-    });
-    baseUrl = await server.listen();
-    cleanups.push(() => server.close());
-    // DurableClient rewrites management URLs to localhost:7071 unless WEBSITE_HOSTNAME is set (as it is on Azure).
-    if (process.env.WEBSITE_HOSTNAME === undefined)
-      cleanups.push(applyEnv({ WEBSITE_HOSTNAME: new URL(baseUrl).host }));
+    server.attach(registry.all, management);
+    rpcServer?.attach([], management);
 
-    // 5. Timer and queue triggers.
+    // 6. Timer and queue triggers.
     const timers = new TimerTriggers(registry.all, clock, deps, work, emit, options.timerSchedules ?? true);
     cleanups.push(() => timers.close());
     const q = { ...hostJson.queues, ...(options.queues ?? {}) };
@@ -158,27 +194,27 @@ export async function createLocalHost(options: LocalHostOptions): Promise<LocalH
       return c;
     };
 
-    // 6. Time.
-    const driver = createDriver({ engine, timers, work, listeners, clock, virtual });
+    // 7. Time.
+    const driver = createDriver({ engine: theEngine, timers, work, listeners, clock, virtual });
     const { runUntilIdle, advanceTo, waitForInstance } = driver;
     if (virtual?.onAdvance) cleanups.push(virtual.onAdvance(() => driver.fireDue()));
     timers.start();
     let closed = false;
 
     const durable: DurableApi = {
-      startNew: async (name, o) => engine.startNew(name, o ?? {}),
+      startNew: async (name, o) => theEngine.startNew(name, o ?? {}),
       getStatus: (id, o = {}) => {
-        const s = engine.getStatus(id);
+        const s = theEngine.getStatus(id);
         if (!s) return undefined;
         const out: InstanceStatusWithHistory = o.showInput === false ? { ...s, input: null } : s;
-        if (o.showHistory) out.historyEvents = engine.condensedHistory(id, !!o.showHistoryOutput);
+        if (o.showHistory) out.historyEvents = theEngine.condensedHistory(id, !!o.showHistoryOutput);
         return out;
       },
-      history: (id) => engine.history(id),
-      raiseEvent: (id, name, data) => engine.raiseEvent(id, name, data ?? null),
-      terminate: (id, reason = '') => engine.terminate(id, reason),
-      purge: (id) => engine.purge(id),
-      list: (filter) => engine.list(filter),
+      history: (id) => theEngine.history(id),
+      raiseEvent: (id, name, data) => theEngine.raiseEvent(id, name, data ?? null),
+      terminate: (id, reason = '') => theEngine.terminate(id, reason),
+      purge: (id) => theEngine.purge(id),
+      list: (filter) => theEngine.list(filter),
       waitForInstance,
       clientData,
       client: () => {
@@ -225,7 +261,7 @@ export async function createLocalHost(options: LocalHostOptions): Promise<LocalH
         },
       },
       runUntilIdle,
-      stats: () => ({ ...engine.stats }),
+      stats: () => ({ ...theEngine.stats }),
       advance: (ms) => advanceTo(clock.now() + ms),
       advanceTo,
       close: async () => {

@@ -50,15 +50,23 @@ export class ManagementApi {
   constructor(
     private readonly engine: DurableEngine,
     private readonly clientData: () => DurableClientData,
-    private readonly opts: { functionKey?: string; pageSize: number },
+    private readonly opts: { systemKey?: string; pageSize: number },
   ) {}
 
-  /** Management URLs for one instance (the `createCheckStatusResponse` payload). */
-  payloadFor(instanceId: string): Record<string, string> {
+  /**
+   * Management URLs for one instance (the `createCheckStatusResponse` payload). They carry the
+   * system key only when `keyInUrls` (the caller presented it); otherwise the `code` parameter
+   * is left out.
+   */
+  payloadFor(instanceId: string, keyInUrls = true): Record<string, string> {
     const urls = { ...this.clientData().managementUrls };
     const placeholder = urls.id;
+    const keyParam = this.opts.systemKey ? `&code=${encodeURIComponent(this.opts.systemKey)}` : undefined;
     const out: Record<string, string> = {};
-    for (const [k, v] of Object.entries(urls)) out[k] = v.split(placeholder).join(encodeURIComponent(instanceId));
+    for (const [k, v] of Object.entries(urls)) {
+      const url = v.split(placeholder).join(encodeURIComponent(instanceId));
+      out[k] = keyParam && !keyInUrls ? url.split(keyParam).join('') : url;
+    }
     out.id = instanceId;
     return out;
   }
@@ -86,26 +94,20 @@ export class ManagementApi {
     query: URLSearchParams,
     headers: Record<string, string | undefined>,
     body: string,
-    isWebhook: boolean,
+    caller: { keyInUrls: boolean },
   ): Promise<ApiResponse> {
-    if (
-      isWebhook &&
-      this.opts.functionKey &&
-      query.get('code') !== this.opts.functionKey &&
-      headers['x-functions-key'] !== this.opts.functionKey
-    ) {
-      return {
-        status: 401,
-        body: { error: 'A valid system key is required (code query parameter or x-functions-key header).' },
-      };
+    let parts: string[];
+    try {
+      parts = path
+        .split('/')
+        .filter((p) => p !== '')
+        .map(decodeURIComponent);
+    } catch {
+      return { status: 400, body: { error: 'Malformed percent-escape in the request path.' } };
     }
-    const parts = path
-      .split('/')
-      .filter((p) => p !== '')
-      .map(decodeURIComponent);
     try {
       if (parts[0] === 'orchestrators' && method === 'POST' && parts.length >= 2 && parts.length <= 3) {
-        return this.start(parts[1], parts[2], body);
+        return this.start(parts[1], parts[2], body, caller.keyInUrls);
       }
       if (parts[0] === 'instances') {
         if (parts.length === 1) {
@@ -114,7 +116,7 @@ export class ManagementApi {
         }
         const id = parts[1];
         if (parts.length === 2) {
-          if (method === 'GET') return this.status(id, query);
+          if (method === 'GET') return this.status(id, query, caller.keyInUrls);
           if (method === 'DELETE') return this.purge(id);
         }
         if (parts.length === 4 && parts[2] === 'raiseEvent' && method === 'POST') return this.raise(id, parts[3], body);
@@ -134,14 +136,14 @@ export class ManagementApi {
     }
   }
 
-  private start(name: string, instanceId: string | undefined, body: string): ApiResponse {
+  private start(name: string, instanceId: string | undefined, body: string, keyInUrls: boolean): ApiResponse {
     const input = body.trim() === '' ? undefined : (JSON.parse(body) as unknown);
     const id = this.engine.startNew(name, { instanceId, input });
-    const payload = this.payloadFor(id);
+    const payload = this.payloadFor(id, keyInUrls);
     return { status: 202, headers: { Location: payload.statusQueryGetUri, 'Retry-After': '10' }, body: payload };
   }
 
-  private status(id: string, q: URLSearchParams): ApiResponse {
+  private status(id: string, q: URLSearchParams, keyInUrls: boolean): ApiResponse {
     const s = this.engine.getStatus(id);
     if (!s) return { status: 404, body: undefined };
     const body = this.statusBody(s, q, true);
@@ -153,7 +155,11 @@ export class ManagementApi {
       case 'Canceled':
         return { status: 200, body };
       default:
-        return { status: 202, headers: { Location: this.payloadFor(id).statusQueryGetUri, 'Retry-After': '10' }, body };
+        return {
+          status: 202,
+          headers: { Location: this.payloadFor(id, keyInUrls).statusQueryGetUri, 'Retry-After': '10' },
+          body,
+        };
     }
   }
 

@@ -13,14 +13,21 @@ import type { HostEvent } from './engine';
 
 export type ResolvedQueueOptions = Required<QueueOptions>;
 
-/** Keys camelCased recursively, as @azure/functions does for trigger metadata. */
-function toCamelCase(v: unknown): unknown {
-  if (Array.isArray(v)) return v.map(toCamelCase);
-  if (v === null || typeof v !== 'object') return v;
+/**
+ * Nesting camelCased in trigger metadata; deeper values are passed as they are. A message can
+ * be nested thousands of levels deep (64 KB of `{"a":`): recursing through all of them would
+ * overflow the stack in the host, before the function runs.
+ */
+export const MAX_METADATA_DEPTH = 64;
+
+/** Keys camelCased recursively, as @azure/functions does for trigger metadata (down to {@link MAX_METADATA_DEPTH}). */
+function toCamelCase(v: unknown, depth = 0): unknown {
+  if (v === null || typeof v !== 'object' || depth >= MAX_METADATA_DEPTH) return v;
+  if (Array.isArray(v)) return v.map((x) => toCamelCase(x, depth + 1));
   return Object.fromEntries(
     Object.entries(v as Record<string, unknown>).map(([k, x]) => [
       k.charAt(0).toLowerCase() + k.slice(1),
-      toCamelCase(x),
+      toCamelCase(x, depth + 1),
     ]),
   );
 }
@@ -175,18 +182,22 @@ export class QueueListener {
       }
       text = Buffer.from(compact, 'base64').toString('utf8');
     }
+    // Whatever the message holds, it reaches the function, and a failure anywhere in its
+    // invocation counts against its dequeue count (→ poison after maxDequeueCount), never
+    // against the poller.
     const payload = parsePayload(text);
-    const triggerMetadata = {
-      queueTrigger: toCamelCase(payload),
-      dequeueCount: m.dequeueCount,
-      expirationTime: m.expiresOn.toISOString(),
-      id: m.messageId,
-      insertionTime: m.insertedOn.toISOString(),
-      nextVisibleTime: m.nextVisibleOn.toISOString(),
-      popReceipt: m.popReceipt,
-    };
-    const context = createInvocationContext(this.fn, this.deps, { triggerMetadata });
+    const context = createInvocationContext(this.fn, this.deps, {
+      triggerMetadata: {
+        dequeueCount: m.dequeueCount,
+        expirationTime: m.expiresOn.toISOString(),
+        id: m.messageId,
+        insertionTime: m.insertedOn.toISOString(),
+        nextVisibleTime: m.nextVisibleOn.toISOString(),
+        popReceipt: m.popReceipt,
+      },
+    });
     try {
+      (context.triggerMetadata as Record<string, unknown>).queueTrigger = toCamelCase(payload);
       await this.fn.handler(payload, context);
     } catch (err) {
       context.error(

@@ -27,6 +27,7 @@ import { createLedgerContainerClient, ledgerConnectionFromSettings, openLedger, 
 import { CustomVisionRecordRepository } from '../ledger/customVisionRecords';
 import { RejectedNotificationRepository } from '../ledger/rejectedNotifications';
 import { ManagementPacer } from '../replication/pacing';
+import { publicOrigin } from '../http/publicUrl';
 import type { Clock } from '../runtime/clock';
 import { createCustomVisionActivities, type CustomVisionActivities } from '../activities/customVision';
 import {
@@ -53,6 +54,8 @@ export interface AppDependencies {
   clock: Clock;
   replication: ReplicationDeps;
   customVision: CustomVisionDeps;
+  /** The origin of the app's own absolute URLs, from `WEBSITE_HOSTNAME` (undefined: answer relative URLs). */
+  publicOrigin: string | undefined;
   /** The activities over these dependencies (bound to the registries by `registerApp`). */
   activities: { replication: ReplicationActivities; customVision: CustomVisionActivities };
 }
@@ -85,6 +88,7 @@ export function createAppDependencies(runtime: AppRuntime): AppDependencies {
     clock: runtime.clock,
     replication,
     customVision,
+    publicOrigin: publicOrigin(runtime.env),
     activities: {
       replication: createReplicationActivities(replication),
       customVision: createCustomVisionActivities(customVision),

@@ -6,6 +6,7 @@
 import { app, type HttpRequest, type HttpResponseInit, type InvocationContext, type Timer } from '@azure/functions';
 import * as df from 'durable-functions';
 import { parseReplicationRequest } from '../http/replicationRequest';
+import { echo, invalidRequestBody, readBodyText, tooLargeBody } from '../http/limits';
 import { LedgerKeyError } from '../ledger/errors';
 import { buildReadinessReport, type SourceModelInfo as ReadinessModel } from '../ledger/readiness';
 import { copyModelOrchestrator } from '../orchestrators/copyModel';
@@ -16,6 +17,7 @@ import { Activities, Orchestrators } from '../replication/registry';
 import { bindActivities, bindOrchestrator } from '../durable/register';
 import type { AppDependencies } from './dependencies';
 import { findInstanceStatus } from './durableStatus';
+import { instanceIdProblem } from '../replication/instanceIds';
 import { liveRunProgress } from './runStatus';
 
 const RUNNING = [
@@ -67,9 +69,9 @@ export function registerReplicationFunctions(current: () => AppDependencies): vo
     return { status, jsonBody: body, headers: { 'Cache-Control': 'no-store', ...headers } };
   }
 
-  function statusPath(request: HttpRequest, id: string): string {
-    const url = new URL(request.url);
-    return `${url.origin}/api/replications/${encodeURIComponent(id)}`;
+  /** Built from the configured host name, never from the request's Host header (src/http/publicUrl.ts). */
+  function statusPath(_request: HttpRequest, id: string): string {
+    return `${current().publicOrigin ?? ''}/api/replications/${encodeURIComponent(id)}`;
   }
 
   df.app.client.http('startReplication', {
@@ -82,11 +84,13 @@ export function registerReplicationFunctions(current: () => AppDependencies): vo
       context: InvocationContext,
     ): Promise<HttpResponseInit> => {
       const services = current().replication;
+      const body = await readBodyText(request);
+      if (!body.ok) return json(413, tooLargeBody());
       const parsed = parseReplicationRequest(
-        await request.text(),
+        body.text,
         services.settings.targets.map((t) => t.region),
       );
-      if (!parsed.ok) return json(400, { error: 'invalid request', problems: parsed.problems });
+      if (!parsed.ok) return json(400, invalidRequestBody(parsed.problems));
       const running = await runningReplication(client);
       if (running) {
         return json(409, {
@@ -114,6 +118,9 @@ export function registerReplicationFunctions(current: () => AppDependencies): vo
     authLevel: 'function',
     handler: async (request: HttpRequest, client: df.DurableClient): Promise<HttpResponseInit> => {
       const id = request.params.id ?? '';
+      // Checked before any durable call: the id goes into the management API's URL.
+      const idProblem = instanceIdProblem(id);
+      if (idProblem) return json(400, invalidRequestBody([`id: ${idProblem}`]));
       // Only "no such instance" (the extension's 404) is a 404; any other failure of the status
       // query is the server's (500), never reported as a run that does not exist.
       const status = await findInstanceStatus(client, id, { showInput: true });
@@ -149,10 +156,7 @@ export function registerReplicationFunctions(current: () => AppDependencies): vo
       } catch (e) {
         // An id no ledger key can be built from (e.g. longer than a blob name allows) is the caller's error.
         if (e instanceof LedgerKeyError)
-          return json(400, {
-            error: 'invalid request',
-            problems: [`sourceModelId: not a model id (${sourceModelId.length} characters)`],
-          });
+          return json(400, invalidRequestBody([`sourceModelId: not a model id (${sourceModelId.length} characters)`]));
         throw e;
       }
       const byRegion = new Map(records.map((r) => [r.region, r]));
@@ -171,7 +175,11 @@ export function registerReplicationFunctions(current: () => AppDependencies): vo
         };
       });
       if (records.length === 0)
-        return json(404, { sourceModelId, error: `no replica recorded for model '${sourceModelId}'`, replicas });
+        return json(404, {
+          sourceModelId: echo(sourceModelId),
+          error: `no replica recorded for model '${echo(sourceModelId)}'`,
+          replicas,
+        });
       return json(200, {
         sourceModelId,
         sourceModelName: records.find((r) => r.sourceModelName)?.sourceModelName ?? null,

@@ -8,7 +8,7 @@ import type { CurrentRun } from '../http/dashboard/runs';
 import type { RunInput, RunProgress } from '../replication/contracts';
 import { batchInstanceId } from '../replication/policy';
 import { Orchestrators } from '../replication/registry';
-import { findInstanceStatus } from './durableStatus';
+import { durableIdArgument, findInstanceStatus } from './durableStatus';
 
 /** Batch status queries in flight at once while adding up a run's live counts. */
 const BATCH_STATUS_CONCURRENCY = 8;
@@ -30,7 +30,7 @@ export async function liveRunProgress(
     while (next < progress.batches) {
       const i = next++;
       try {
-        const batch = await client.getStatus(batchInstanceId(runId, i));
+        const batch = await client.getStatus(durableIdArgument(batchInstanceId(runId, i)));
         const s = batch.customStatus as { done?: number; copied?: number; failed?: number } | undefined;
         live.done += s?.done ?? 0;
         live.copied += s?.copied ?? 0;

@@ -1,7 +1,10 @@
 /**
  * Validation of `POST /api/replications` bodies. Every problem is named, with the
  * field it concerns; unknown fields are refused (a typo must not silently widen a run).
+ * Input values are quoted cut to 100 characters (./limits.ts); the route lists the first 20
+ * problems and their count.
  */
+import { echo } from './limits';
 export interface ReplicationRequest {
   models?: string[];
   regions?: string[];
@@ -34,7 +37,7 @@ export function parseReplicationRequest(
   const record = body as Record<string, unknown>;
   for (const key of Object.keys(record)) {
     if (!['models', 'regions', 'dryRun'].includes(key))
-      problems.push(`${key}: unknown field (allowed: models, regions, dryRun)`);
+      problems.push(`${echo(key)}: unknown field (allowed: models, regions, dryRun)`);
   }
   const models = stringList(record.models, 'models', problems, (id, where) => {
     if (!MODEL_ID.test(id)) problems.push(`${where}: '${truncate(id)}' is not a model id`);
@@ -88,5 +91,5 @@ function stringList(
 }
 
 function truncate(s: string): string {
-  return s.length > 80 ? `${s.slice(0, 80)}…` : s;
+  return echo(s);
 }

@@ -38,6 +38,40 @@ export function isValidInstanceId(id: string): boolean {
   return true;
 }
 
+/**
+ * The ids this app builds, narrower than what the backends accept: what they are made of is
+ * run ids (`<trigger>-<yyyymmddThhmmssZ>-<random>`), the literals `batch` / `copy`, region names
+ * (lower-case letters and digits), model ids (`[A-Za-z0-9._~-]`), `classifier:`, Custom Vision
+ * GUIDs, the `:` separator, {@link HASH_MARK} and a hex hash. So: 1 to 100 characters, a letter
+ * or digit first, then only letters, digits and `. _ ~ : ! -`. Such an id is one URL path
+ * segment that never needs decoding and never is `.` or `..`, so it cannot change the URL of
+ * a durable management call it is put into. {@link boundedInstanceId} only makes ids of this
+ * grammar.
+ */
+const APP_INSTANCE_ID = /^[A-Za-z0-9][A-Za-z0-9._~:!-]*$/;
+const APP_ID_CHAR = /^[A-Za-z0-9._~:-]$/;
+
+/** Why `id` is not an id this app builds (a short sentence that quotes no more than one character), or undefined. */
+export function instanceIdProblem(id: string): string | undefined {
+  if (id.length === 0) return 'must not be empty';
+  if (id.length > MAX_INSTANCE_ID_LENGTH)
+    return `is ${id.length} characters long; an instance id has at most ${MAX_INSTANCE_ID_LENGTH}`;
+  if (APP_INSTANCE_ID.test(id)) return undefined;
+  const chars = Array.from(id);
+  const at = chars.findIndex((ch) => !/^[A-Za-z0-9._~:!-]$/.test(ch));
+  if (at < 0) return 'must start with a letter or a digit';
+  const ch = chars[at];
+  const shown = /^[\x21-\x7e]$/.test(ch)
+    ? `'${ch}'`
+    : `U+${ch.codePointAt(0)?.toString(16).toUpperCase().padStart(4, '0')}`;
+  return `holds ${shown} at position ${at + 1}; an instance id holds only letters, digits and . _ ~ : ! -`;
+}
+
+/** True when `id` is of the grammar of the ids this app builds ({@link instanceIdProblem} finds nothing). */
+export function isAppInstanceId(id: string): boolean {
+  return instanceIdProblem(id) === undefined;
+}
+
 const FNV64_OFFSET = 0xcbf29ce484222325n;
 const FNV64_PRIME = 0x100000001b3n;
 const MASK64 = 0xffffffffffffffffn;
@@ -65,14 +99,16 @@ function utf8Bytes(text: string): number[] {
 }
 
 /**
- * The instance id of `parts` joined by `separator`: unchanged when it fits the rules,
- * otherwise its readable beginning (characters outside the rules replaced by `_`) cut to
- * leave room for `!` and a hash of the exact parts.
+ * The instance id of `parts` joined by `separator`: unchanged when it fits the app's grammar
+ * ({@link instanceIdProblem}), otherwise its readable beginning (characters outside the
+ * grammar replaced by `_`, an `i` put first when it would not start with a letter or digit)
+ * cut to leave room for `!` and a hash of the exact parts.
  */
 export function boundedInstanceId(parts: readonly string[], separator = ':'): string {
   const joined = parts.join(separator);
-  if (isValidInstanceId(joined) && !joined.includes(HASH_MARK)) return joined;
-  const readable = Array.from(joined, (ch) => (allowed(ch) && ch !== HASH_MARK ? ch : '_')).join('');
+  if (isAppInstanceId(joined) && !joined.includes(HASH_MARK)) return joined;
+  let readable = Array.from(joined, (ch) => (APP_ID_CHAR.test(ch) ? ch : '_')).join('');
+  if (!/^[A-Za-z0-9]/.test(readable)) readable = `i${readable}`;
   // The hash covers the parts themselves (not the joined text), so ["a:b","c"] and ["a","b:c"] differ.
   const hash = fnv1a64Hex(JSON.stringify([separator, ...parts]));
   const room = MAX_INSTANCE_ID_LENGTH - HASH_MARK.length - HASH_HEX_DIGITS;

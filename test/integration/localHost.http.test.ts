@@ -2,6 +2,8 @@
  * The local host's HTTP side: HTTP functions served like `func start`, the durable
  * management API used by the real DurableClient and by status URLs, and timer functions.
  */
+import http from 'node:http';
+import net from 'node:net';
 import * as df from 'durable-functions';
 import { VirtualClock } from '../../dev/clock';
 import { createLocalHost, type LocalHost } from '../../dev/host';
@@ -9,6 +11,39 @@ import { createLocalHost, type LocalHost } from '../../dev/host';
 const T0 = Date.parse('2026-03-01T00:00:00Z');
 const HOUR = 3_600_000;
 const KEY = 'local-function-key';
+const SYSTEM_KEY = 'local-system-key-durabletask';
+
+/** One raw HTTP/1.1 exchange over a socket: the request is sent byte for byte, as typed. */
+function rawRequest(baseUrl: string, request: string): Promise<string> {
+  const { hostname, port } = new URL(baseUrl);
+  return new Promise((resolve, reject) => {
+    const socket = net.connect(Number(port), hostname, () => socket.end(request));
+    let out = '';
+    socket.setEncoding('utf8');
+    socket.on('data', (d: string) => (out += d));
+    socket.on('end', () => resolve(out));
+    socket.on('error', reject);
+  });
+}
+
+/** A GET with a chosen Host header and path (no URL normalization by a client library). */
+function getWith(
+  baseUrl: string,
+  path: string,
+  headers: Record<string, string>,
+): Promise<{ status: number; headers: http.IncomingHttpHeaders; body: string }> {
+  const { hostname, port } = new URL(baseUrl);
+  return new Promise((resolve, reject) => {
+    const req = http.request({ hostname, port: Number(port), path, method: 'GET', headers }, (res) => {
+      let body = '';
+      res.setEncoding('utf8');
+      res.on('data', (d: string) => (body += d));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body }));
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}
 
 type FixtureState = (typeof import('../fixtures/hostApp'))['fixtureState'];
 
@@ -23,6 +58,7 @@ describe('local host: HTTP functions, durable client and management API', () => 
       clock,
       httpPort: 0,
       functionKey: KEY,
+      systemKey: SYSTEM_KEY,
       listPageSize: 2,
       load: async () => {
         state = (await import('../fixtures/hostApp')).fixtureState;
@@ -151,13 +187,97 @@ describe('local host: HTTP functions, durable client and management API', () => 
     await host.durable.startNew('Waiter', { instanceId: 'filter-1' });
     await host.runUntilIdle();
     const res = await fetch(
-      `${host.baseUrl}/runtime/webhooks/durabletask/instances?code=${KEY}&runtimeStatus=Running&createdTimeFrom=${from}&instanceIdPrefix=filter-&top=10`,
+      `${host.baseUrl}/runtime/webhooks/durabletask/instances?code=${SYSTEM_KEY}&runtimeStatus=Running&createdTimeFrom=${from}&instanceIdPrefix=filter-&top=10`,
     );
     const list = (await res.json()) as Array<{ instanceId: string; input: unknown }>;
     expect(list.map((s) => s.instanceId)).toEqual(['filter-1']);
     expect((await fetch(`${host.baseUrl}/runtime/webhooks/durabletask/instances?code=wrong`)).status).toBe(401);
     host.durable.terminate('filter-1', 'done');
     await host.runUntilIdle();
+  });
+
+  it('management routes on the HTTP port need the system key (the function key is not enough), as in Azure', async () => {
+    await host.durable.startNew('Waiter', { instanceId: 'keys-1' });
+    await host.runUntilIdle({ advanceTime: false });
+    const routes = [
+      ['GET', '/runtime/webhooks/durabletask/instances/keys-1'],
+      ['GET', '/runtime/webhooks/durabletask/instances'],
+      ['GET', '/durabletask/instances/keys-1'],
+      ['GET', '/durabletask/instances'],
+      ['POST', '/durabletask/orchestrators/Waiter'],
+      ['POST', '/runtime/webhooks/durabletask/orchestrators/Waiter'],
+      ['POST', '/durabletask/instances/keys-1/terminate'],
+    ] as const;
+    for (const [method, path] of routes) {
+      const plain = await fetch(`${host.baseUrl}${path}`, { method });
+      const withFunctionKey = await fetch(`${host.baseUrl}${path}?code=${KEY}`, { method });
+      const withFunctionKeyHeader = await fetch(`${host.baseUrl}${path}`, {
+        method,
+        headers: { 'x-functions-key': KEY },
+      });
+      expect([path, plain.status, withFunctionKey.status, withFunctionKeyHeader.status]).toEqual([path, 401, 401, 401]);
+      for (const r of [plain, withFunctionKey, withFunctionKeyHeader]) {
+        const text = await r.text();
+        expect(text).not.toContain(KEY);
+        expect(text).not.toContain(SYSTEM_KEY);
+      }
+    }
+    const ok = await fetch(`${host.baseUrl}/durabletask/instances/keys-1`, {
+      headers: { 'x-functions-key': SYSTEM_KEY },
+    });
+    expect(ok.status).toBe(202);
+    expect(host.durable.getStatus('keys-1')?.runtimeStatus).toBe('Running');
+
+    // The management API answers its caller (who presented the system key) with URLs carrying it; never the function key.
+    const started = await fetch(
+      `${host.baseUrl}/runtime/webhooks/durabletask/orchestrators/Waiter/keys-2?code=${SYSTEM_KEY}`,
+      {
+        method: 'POST',
+      },
+    );
+    expect(started.status).toBe(202);
+    const payload = (await started.json()) as Record<string, string>;
+    for (const [k, v] of Object.entries(payload))
+      if (k !== 'id') expect(new URL(v).searchParams.get('code')).toBe(SYSTEM_KEY);
+    expect(JSON.stringify(payload)).not.toContain(KEY);
+
+    // The real DurableClient still works: its RPC calls go to the keyless loopback listener of the client's API only.
+    const client = host.durable.client();
+    expect((await client.getStatus('keys-2')).runtimeStatus).toBe('Running');
+    const rpcBase = host.durable.clientData().rpcBaseUrl;
+    expect(new URL(rpcBase).hostname).toBe('127.0.0.1');
+    expect(new URL(rpcBase).port).not.toBe(new URL(host.baseUrl).port);
+    expect((await fetch(new URL('../api/echo/1', rpcBase))).status).toBe(404); // no functions there
+    expect((await fetch(new URL('../runtime/webhooks/durabletask/instances', rpcBase))).status).toBe(404);
+    const viaRpc = await fetch(new URL('orchestrators/Waiter/keys-3', rpcBase), { method: 'POST' });
+    expect(viaRpc.status).toBe(202);
+    expect(await viaRpc.text()).not.toContain(SYSTEM_KEY); // a caller without the key gets URLs without it
+    for (const id of ['keys-1', 'keys-2', 'keys-3']) host.durable.terminate(id, 'done');
+    await host.runUntilIdle();
+  });
+
+  it('answers 400, never 500, to a request it cannot parse: bad percent-escapes, a bad Host, a bad request line', async () => {
+    for (const path of [
+      '/api/echo/%ZZ',
+      '/api/echo/1/%E0%A4%A',
+      '/runtime/webhooks/durabletask/instances/%ZZ',
+      '/durabletask/instances/%',
+    ]) {
+      const res = await getWith(host.baseUrl, `${path}?code=${SYSTEM_KEY}`, {});
+      expect([path, res.status]).toEqual([path, 400]);
+      expect(res.body).not.toContain(SYSTEM_KEY);
+    }
+    const badHost = await getWith(host.baseUrl, '/api/echo/1', { Host: 'evil example/x' });
+    expect(badHost.status).toBe(400);
+    const raw = await rawRequest(
+      host.baseUrl,
+      'GET /api/echo/%ZZ HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n',
+    );
+    expect(raw).toMatch(/^HTTP\/1\.1 400 /);
+    const garbage = await rawRequest(host.baseUrl, 'NOT A REQUEST LINE\r\n\r\n');
+    expect(garbage).toMatch(/^HTTP\/1\.1 400 /);
+    // The host still serves.
+    expect((await fetch(`${host.baseUrl}/api/echo/7`)).status).toBe(200);
   });
 
   it('runs timer functions on demand and on their NCRONTAB schedule (on the virtual clock)', async () => {

@@ -66,6 +66,34 @@ describe('local host: queue triggers on Azurite', () => {
       expect(logs.some((l) => /reached MaxDequeueCount of 5/.test(l.message))).toBe(true);
     });
 
+    it('survives a message nested 5 000 levels deep: it reaches the function, five failures send it to the poison queue', async () => {
+      // Prepare: 25 KB of nesting (a queue message may hold 64 KB).
+      const nested = (depth: number, leaf: string): string => `${'{"a":'.repeat(depth)}${leaf}${'}'.repeat(depth)}`;
+      const deepBad = `{"bad":true,"deep":${nested(5000, '1')}}`;
+      const deepGood = `{"n":3,"deep":${nested(5000, '2')}}`;
+      const queue = host.queues.client('notifications');
+      const seenBefore = state.queueSeen.length;
+
+      // Act
+      await queue.sendMessage(deepBad);
+      await queue.sendMessage(deepGood);
+      await host.runUntilIdle();
+
+      // Assess
+      const seen = state.queueSeen.slice(seenBefore);
+      const bad = seen.filter((s) => (s.message as { bad?: boolean }).bad);
+      expect(bad.map((s) => s.dequeueCount)).toEqual([1, 2, 3, 4, 5]);
+      let depth = 0;
+      for (let v = (bad[0].message as { deep: unknown }).deep; typeof v === 'object' && v !== null; depth++)
+        v = (v as { a: unknown }).a;
+      expect(depth).toBe(5000);
+      expect(seen.filter((s) => (s.message as { n?: number }).n === 3)).toHaveLength(1);
+      const poison = await host.queues.client('notifications-poison').receiveMessages({ numberOfMessages: 32 });
+      expect(poison.receivedMessageItems.map((m) => m.messageText)).toEqual([deepBad]);
+      expect((await queue.peekMessages({ numberOfMessages: 32 })).peekedMessageItems).toHaveLength(0);
+      expect(logs.filter((l) => /Polling queue .* failed/.test(l.message))).toEqual([]);
+    });
+
     it('gives df.app.client.storageQueue functions a working durable client', async () => {
       await host.queues.send('start-requests', { id: 'from-queue', name: 'queue' });
       const status = await host.durable.waitForInstance('from-queue');

@@ -30,6 +30,10 @@ describe('npm run local', () => {
     });
     expect({ status, stderr: status === 0 ? '' : stderr }).toEqual({ status: 0, stderr: '' });
     expect(stderr).toMatch(/dashboard +http:\/\/127\.0\.0\.1:\d+\/api\/dashboard\?code=local-dash-key\n/);
+    // Bound to loopback only and says whether keys are required (--json prints the banner on stderr).
+    expect(stderr).toMatch(
+      /function key required on every route \(DR_LOCAL_FUNCTION_KEY\); listening on http:\/\/127\.0\.0\.1:\d+ \(loopback\) only/,
+    );
     const last = JSON.parse(stdout.trim().split('\n').pop() ?? '{}') as {
       summary: { totals: { copied: number; failed: number }; regions: string[] };
       report: { totals: { replicated: number; missing: number }; regions: string[] };

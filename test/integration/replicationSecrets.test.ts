@@ -1,6 +1,7 @@
 /**
  * No key and no copy access token anywhere a person or another system can read: durable
  * history (inputs, outputs, custom status, every event), HTTP responses, logs, ledger blobs.
+ * The host runs with a function key and a system key configured, which must not leak either.
  *
  * The access tokens the emulator issues are captured on their way to the app (a `fetch`
  * wrapper that reads the copyAuthorization answers); the keys come from the stack's settings.
@@ -41,9 +42,19 @@ describe('replication keeps keys and access tokens out of history, responses, lo
   afterAll(() => {
     globalThis.fetch = realFetch;
   });
-  const stack = useLocalStack({ ...QUIET_STACK, clock, logger: logs.logger });
+  // With function keys configured, as in Azure: the function key and the task hub's system key are secrets too.
+  const FUNCTION_KEY = 'secrets-test-function-key-5f1c9a';
+  const SYSTEM_KEY = 'secrets-test-system-key-a83b2e';
+  const stack = useLocalStack({
+    ...QUIET_STACK,
+    clock,
+    logger: logs.logger,
+    host: { timerSchedules: false, functionKey: FUNCTION_KEY, systemKey: SYSTEM_KEY },
+  });
 
   function rememberKeys(): void {
+    secrets.add(FUNCTION_KEY);
+    secrets.add(SYSTEM_KEY);
     for (const [name, value] of Object.entries(stack.env)) {
       if (value && (/_KEY($|_)/.test(name) || name === 'AzureWebJobsStorage')) secrets.add(value);
     }
@@ -56,7 +67,10 @@ describe('replication keeps keys and access tokens out of history, responses, lo
     path: string,
     body?: string,
   ): Promise<{ status: number; json: Record<string, unknown> }> {
-    const res = await realFetch(`${stack.host.baseUrl}/api/${path}`, { method, body });
+    // The key alternately in the query and in the header: neither may come back or reach a log.
+    const inQuery = responses.length % 2 === 0;
+    const url = `${stack.host.baseUrl}/api/${path}${inQuery ? `${path.includes('?') ? '&' : '?'}code=${FUNCTION_KEY}` : ''}`;
+    const res = await realFetch(url, { method, body, headers: inQuery ? {} : { 'x-functions-key': FUNCTION_KEY } });
     const text = await res.text();
     responses.push(`${res.status} ${JSON.stringify([...res.headers.entries()])} ${text}`);
     return { status: res.status, json: text ? (JSON.parse(text) as Record<string, unknown>) : {} };

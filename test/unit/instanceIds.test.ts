@@ -3,6 +3,8 @@ import {
   MAX_INSTANCE_ID_LENGTH,
   boundedInstanceId,
   fnv1a64Hex,
+  instanceIdProblem,
+  isAppInstanceId,
   isValidInstanceId,
 } from '../../src/replication/instanceIds';
 import { batchInstanceId, copyInstanceId } from '../../src/replication/policy';
@@ -23,6 +25,7 @@ function expectValid(id: string): void {
   expect(id).toMatch(/^[\x21-\x7e]+$/);
   expect(id).not.toMatch(/[/\\#?]/);
   expect(isValidInstanceId(id)).toBe(true);
+  expect(instanceIdProblem(id)).toBeUndefined(); // every id the app builds is of its own grammar
 }
 
 describe('FNV-1a 64', () => {
@@ -126,5 +129,43 @@ describe('boundedInstanceId', () => {
   test('Custom Vision backup ids (two GUIDs) are within the rules', () => {
     const id = cvBackupInstanceId('0F8FAD5B-D9CB-469F-A165-70867728950E', '7C9E6679-7425-40DE-944B-E07FC1F90AE7');
     expectValid(id);
+  });
+});
+
+describe('the app id grammar (what HTTP routes and durable calls accept)', () => {
+  test('ids that would change a management URL are refused, each with the reason', () => {
+    expect(instanceIdProblem('?runtimeStatus=Running')).toBe(
+      "holds '?' at position 1; an instance id holds only letters, digits and . _ ~ : ! -",
+    );
+    expect(instanceIdProblem('../../api/report')).toMatch(/^holds '\/' at position 3/);
+    expect(instanceIdProblem('..')).toBe('must start with a letter or a digit');
+    expect(instanceIdProblem('.')).toBe('must start with a letter or a digit');
+    expect(instanceIdProblem('a%2Fb')).toMatch(/^holds '%' at position 2/);
+    expect(instanceIdProblem('a#b')).toMatch(/^holds '#'/);
+    expect(instanceIdProblem('a&b=c')).toMatch(/^holds '&'/);
+    expect(instanceIdProblem('a\u0000b')).toMatch(/^holds U\+0000 at position 2/);
+    expect(instanceIdProblem('')).toBe('must not be empty');
+    expect(instanceIdProblem('r'.repeat(101))).toBe('is 101 characters long; an instance id has at most 100');
+  });
+
+  test('the run, batch, copy and backup ids the app builds are accepted', () => {
+    for (const id of RUN_IDS) expect(isAppInstanceId(id)).toBe(true);
+    expect(isAppInstanceId(batchInstanceId(RUN_IDS[0], 12))).toBe(true);
+    expect(
+      isAppInstanceId(copyInstanceId(RUN_IDS[0], { region: 'eastus', sourceModelId: classifierItemId(MODEL_ID_64) })),
+    ).toBe(true);
+    expect(
+      isAppInstanceId(
+        cvBackupInstanceId('0F8FAD5B-D9CB-469F-A165-70867728950E', '7C9E6679-7425-40DE-944B-E07FC1F90AE7'),
+      ),
+    ).toBe(true);
+  });
+
+  test('boundedInstanceId only builds ids of the grammar, whatever the parts hold', () => {
+    for (const bad of ['a&b', 'x=y', '%41', '.hidden', '..', '@home', 'a b', '(x)', "it's", 'é', '\u{1F600}'])
+      for (const parts of [[bad], ['run', bad], [bad, 'copy', 'eastus']]) {
+        const id = boundedInstanceId(parts);
+        expect([parts, instanceIdProblem(id)]).toEqual([parts, undefined]);
+      }
   });
 });
