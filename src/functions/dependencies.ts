@@ -8,7 +8,7 @@
  * that runs the app in-process builds its own (with its clock, and again for new settings)
  * and registers the functions over it with `registerApp` (./app.ts).
  */
-import { DefaultAzureCredential, type TokenCredential } from '@azure/identity';
+import type { TokenCredential } from '@azure/identity';
 import { AnonymousCredential, ContainerClient, type StoragePipelineOptions } from '@azure/storage-blob';
 import {
   loadSettings,
@@ -20,6 +20,7 @@ import {
   type ModelResource,
   type Settings,
 } from '../config';
+import { azureCredentialProvider } from '../common/credential';
 import { CustomVisionBackup, CustomVisionTrainingClient } from '../customVision';
 import { createCopyClient, type CopyApi, type FormRecognizerCredential } from '../formRecognizer';
 import { createLedgerContainerClient, ledgerConnectionFromSettings, openLedger, type Ledger } from '../ledger/connect';
@@ -72,7 +73,7 @@ export const CV_STORAGE_RETRY: NonNullable<StoragePipelineOptions['retryOptions'
 /** Throws a ConfigurationError naming every wrong setting (the app then does not start). */
 export function createAppDependencies(runtime: AppRuntime): AppDependencies {
   const settings = loadSettings(runtime.env);
-  const credential = lazyCredential();
+  const credential = azureCredentialProvider(settings);
   const replication = createReplicationDeps(settings, runtime, credential);
   const customVision = createCustomVisionDeps(settings.customVision, runtime, credential, replication.ledger);
   return {
@@ -85,19 +86,6 @@ export function createAppDependencies(runtime: AppRuntime): AppDependencies {
       customVision: createCustomVisionActivities(customVision),
     },
   };
-}
-
-/**
- * The one place an Azure credential is built (Microsoft Entra ID), lazily: only when a
- * resource or container is configured without a key or SAS.
- */
-function lazyCredential(): () => TokenCredential {
-  let credential: TokenCredential | undefined;
-  return () => (credential ??= createCredential());
-}
-
-function createCredential(): TokenCredential {
-  return new DefaultAzureCredential();
 }
 
 function createReplicationDeps(
@@ -133,7 +121,7 @@ function createReplicationDeps(
     unissuedFailures: inMemoryFailureCounts(),
     ledger(): Promise<Ledger> {
       ledger ??= openLedger(
-        createLedgerContainerClient(ledgerConnectionFromSettings(settings, env), settings.ledgerContainer),
+        createLedgerContainerClient(ledgerConnectionFromSettings(settings, env, credential), settings.ledgerContainer),
         { clock, knownDocuments: KNOWN_LEDGER_DOCUMENTS },
       ).catch((e: unknown) => {
         ledger = undefined;
