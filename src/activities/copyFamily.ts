@@ -79,7 +79,7 @@ const documentClient = (c: CopyApi): DocumentModelsClient | undefined =>
 
 /** Does this client choose target ids, stamp lineage and copy classifiers? */
 export function callerChoosesIds(client: CopyApi): boolean {
-  return client.apiFamily === 'v4';
+  return client.apiFamily === 'documentModels';
 }
 
 /** Classifier copy (2024-11-30). */
@@ -89,7 +89,7 @@ export function supportsClassifiers(client: CopyApi): boolean {
 
 /** v2 authorizations create a blank model that must be deleted when unused; v4 ones only reserve an id. */
 export function createsBlankModels(client: CopyApi): boolean {
-  return client.apiFamily === 'v2';
+  return client.apiFamily === 'formRecognizerV2';
 }
 
 /**

@@ -36,7 +36,12 @@ export const API_V2_0_RETIRED_ON = '31 Aug 2026';
 export const V2_CLIENT_API_VERSIONS = ['v2.1', 'v2.0'] as const;
 export type V2ApiVersion = (typeof V2_CLIENT_API_VERSIONS)[number];
 
-/** `formRecognizerV2`: `formrecognizer/v2.1/custom/models…`; `documentModels`: `…/documentModels…?api-version=`. */
+/**
+ * Which copy API a resource speaks — the one meaning of "API family" in the app (settings, clients,
+ * authorizations): `formRecognizerV2` is `formrecognizer/v2.1/custom/models…` (and the retired v2.0
+ * paths the v2 client still speaks); `documentModels` is `…/documentModels…?api-version=`, both
+ * 2023-07-31 (Form Recognizer v3.1) and 2024-11-30 (Document Intelligence v4).
+ */
 export type ApiFamily = 'formRecognizerV2' | 'documentModels';
 
 export function isSupportedApiVersion(value: string): value is ApiVersion {
