@@ -331,7 +331,7 @@ export class CustomVisionBackup {
    * (a SAS valid about 24 h) to {@link backupBlobName} in the backup container, then back up
    * that blob. The SAS is used for this one call only: never stored, logged, returned or put
    * in an error message. Falls back to streaming (download with the SAS, upload while
-   * hashing) when storage cannot copy from that URL (Azurite outside its own instance, 501,
+   * hashing) when storage cannot copy from that URL (a source the storage service cannot reach, 501,
    * blobs over 256 MiB). The record has `copiedFromDownloadUri: true`.
    */
   async backupFromDownloadUri(spec: ExportIdentity, downloadUri: ExportDownloadUri): Promise<BackupRecord> {
