@@ -28,7 +28,7 @@ import { CustomVisionRecordRepository } from '../ledger/customVisionRecords';
 import { RejectedNotificationRepository } from '../ledger/rejectedNotifications';
 import { ManagementPacer } from '../replication/pacing';
 import type { Clock } from '../runtime/clock';
-import { createCustomVisionActivities, type CustomVisionActivities } from '../activities/customVision';
+import { createCustomVisionActivities, type CustomVisionActivities } from '../activities/customVisionBackup';
 import {
   createReplicationActivities,
   inMemoryFailureCounts,
