@@ -5,6 +5,7 @@
  */
 import { app, type HttpRequest, type HttpResponseInit, type InvocationContext, type Timer } from '@azure/functions';
 import * as df from 'durable-functions';
+import { invalid } from '../common/problems';
 import { parseReplicationRequest } from '../http/replicationRequest';
 import { LedgerKeyError } from '../ledger/errors';
 import { buildReadinessReport, type SourceModelInfo as ReadinessModel } from '../ledger/readiness';
@@ -169,7 +170,7 @@ export function registerReplicationFunctions(current: () => AppDependencies): vo
         if (e instanceof LedgerKeyError)
           return json(400, {
             error: 'invalid request',
-            problems: [`sourceModelId: not a model id (${sourceModelId.length} characters)`],
+            problems: invalid('sourceModelId', `not a model id (${sourceModelId.length} characters)`).problems,
           });
         throw e;
       }
