@@ -14,6 +14,7 @@ import { CvActivities, CvOrchestrators } from '../customVisionBackup/registry';
 import { bindActivities, bindOrchestrator } from '../durable/register';
 import type { AppDependencies } from './dependencies';
 import { findInstanceStatus } from './durableStatus';
+import { json } from './httpResponse';
 import { customVisionBackupOrchestrator } from '../orchestrators/customVisionBackup';
 
 const ACTIVE = new Set<string>([
@@ -64,10 +65,6 @@ export function registerCustomVisionFunctions(current: () => AppDependencies): v
       }
     },
   });
-
-  function json(status: number, body: unknown): HttpResponseInit {
-    return { status, jsonBody: body, headers: { 'Cache-Control': 'no-store' } };
-  }
 
   function shown(v: string): string {
     const s = scrubSecrets(v);

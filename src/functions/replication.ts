@@ -17,6 +17,7 @@ import { Activities, Orchestrators } from '../replication/registry';
 import { bindActivities, bindOrchestrator } from '../durable/register';
 import type { AppDependencies } from './dependencies';
 import { findInstanceStatus } from './durableStatus';
+import { json } from './httpResponse';
 import { batchInstanceId } from '../replication/policy';
 
 const RUNNING = [
@@ -63,10 +64,6 @@ export function registerReplicationFunctions(current: () => AppDependencies): vo
       context.log(`started scheduled replication run ${id}`);
     },
   });
-
-  function json(status: number, body: unknown, headers: Record<string, string> = {}): HttpResponseInit {
-    return { status, jsonBody: body, headers: { 'Cache-Control': 'no-store', ...headers } };
-  }
 
   function statusPath(request: HttpRequest, id: string): string {
     const url = new URL(request.url);
