@@ -25,16 +25,7 @@ import {
   type StartCopyOptions,
 } from '../formRecognizer';
 import { parseItemId, type ItemKind } from '../replication/items';
-
-/** Lineage tag keys stamped on every v3.1/v4 copy (values within 256 characters). */
-export const LINEAGE_TAGS = {
-  sourceResource: 'dr-source-resource',
-  sourceRegion: 'dr-source-region',
-  sourceId: 'dr-source-id',
-  sourceVersion: 'dr-source-version',
-  runId: 'dr-run',
-} as const;
-const MAX_TAG_VALUE = 256;
+import { LINEAGE_TAG_KEYS, MAX_TAG_VALUE } from '../replication/lineage';
 
 /** What the activities need to know about a model or classifier, either side. */
 export interface ItemDetails {
@@ -79,7 +70,7 @@ const documentClient = (c: CopyApi): DocumentModelsClient | undefined =>
 
 /** Does this client choose target ids, stamp lineage and copy classifiers? */
 export function callerChoosesIds(client: CopyApi): boolean {
-  return client.apiFamily === 'v4';
+  return client.apiFamily === 'documentModels';
 }
 
 /** Classifier copy (2024-11-30). */
@@ -89,7 +80,7 @@ export function supportsClassifiers(client: CopyApi): boolean {
 
 /** v2 authorizations create a blank model that must be deleted when unused; v4 ones only reserve an id. */
 export function createsBlankModels(client: CopyApi): boolean {
-  return client.apiFamily === 'v2';
+  return client.apiFamily === 'formRecognizerV2';
 }
 
 /**
@@ -166,12 +157,12 @@ export function lineageOf(
   const cut = (v: string): string => v.slice(0, MAX_TAG_VALUE);
   const tags: Record<string, string> = {
     ...(source.tags ?? {}),
-    [LINEAGE_TAGS.sourceResource]: cut(ctx.source.resourceId),
-    [LINEAGE_TAGS.sourceRegion]: cut(ctx.source.region),
-    [LINEAGE_TAGS.sourceId]: cut(source.id),
-    [LINEAGE_TAGS.runId]: cut(ctx.runId),
+    [LINEAGE_TAG_KEYS.sourceResource]: cut(ctx.source.resourceId),
+    [LINEAGE_TAG_KEYS.sourceRegion]: cut(ctx.source.region),
+    [LINEAGE_TAG_KEYS.sourceId]: cut(source.id),
+    [LINEAGE_TAG_KEYS.runId]: cut(ctx.runId),
     ...(source.lastUpdatedDateTime !== undefined
-      ? { [LINEAGE_TAGS.sourceVersion]: cut(source.lastUpdatedDateTime) }
+      ? { [LINEAGE_TAG_KEYS.sourceVersion]: cut(source.lastUpdatedDateTime) }
       : {}),
   };
   return { ...(source.description !== undefined ? { description: source.description } : {}), tags };
@@ -196,12 +187,12 @@ export function isVerifiedCopy(
   if (found.kind === 'classifier') return (found.description ?? '') === (source.description ?? '');
   const tags = found.tags ?? {};
   return (
-    tags[LINEAGE_TAGS.sourceId] === source.id &&
-    (tags[LINEAGE_TAGS.sourceResource] ?? '').toLowerCase() ===
+    tags[LINEAGE_TAG_KEYS.sourceId] === source.id &&
+    (tags[LINEAGE_TAG_KEYS.sourceResource] ?? '').toLowerCase() ===
       ctx.source.resourceId.slice(0, MAX_TAG_VALUE).toLowerCase() &&
     (source.lastUpdatedDateTime === undefined ||
-      tags[LINEAGE_TAGS.sourceVersion] === undefined ||
-      tags[LINEAGE_TAGS.sourceVersion] === source.lastUpdatedDateTime)
+      tags[LINEAGE_TAG_KEYS.sourceVersion] === undefined ||
+      tags[LINEAGE_TAG_KEYS.sourceVersion] === source.lastUpdatedDateTime)
   );
 }
 

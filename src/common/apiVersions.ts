@@ -1,6 +1,6 @@
 /**
  * The one list of Form Recognizer / Document Intelligence API versions (`DR_API_VERSION`), used by
- * the settings, the REST clients, the emulators, the local host and the benchmark.
+ * the settings and the REST clients (and, outside the app, by its development tools).
  *
  * - `v2.1`: `{endpoint}/formrecognizer/v2.1/custom/models…` (API family `formRecognizerV2`);
  * - `2023-07-31` (Form Recognizer v3.1) and `2024-11-30` (Document Intelligence v4):
@@ -8,7 +8,7 @@
  *
  * `v2.0` and `v2.0-preview` were retired by the service on 31 Aug 2026: the app refuses them as
  * `DR_API_VERSION` ({@link retiredApiVersionProblem}). The v2 REST client still speaks their paths
- * (same copy routes as v2.1) and the emulator still serves them, for the wire-format tests only.
+ * (same copy routes as v2.1), for wire-format tests only.
  */
 
 /** `formrecognizer/v2.1/custom/models…`: the v2 version the app accepts. */
@@ -31,12 +31,17 @@ export const API_V2_0_RETIRED_ON = '31 Aug 2026';
 
 /**
  * The v2 path segments the v2 REST client speaks: `v2.1`, and the retired `v2.0` (same copy
- * routes; kept for wire-format tests against the emulator: the app never selects it).
+ * routes; kept for wire-format tests: the app never selects it).
  */
 export const V2_CLIENT_API_VERSIONS = ['v2.1', 'v2.0'] as const;
 export type V2ApiVersion = (typeof V2_CLIENT_API_VERSIONS)[number];
 
-/** `formRecognizerV2`: `formrecognizer/v2.1/custom/models…`; `documentModels`: `…/documentModels…?api-version=`. */
+/**
+ * Which copy API a resource speaks — the one meaning of "API family" in the app (settings, clients,
+ * authorizations): `formRecognizerV2` is `formrecognizer/v2.1/custom/models…` (and the retired v2.0
+ * paths the v2 client still speaks); `documentModels` is `…/documentModels…?api-version=`, both
+ * 2023-07-31 (Form Recognizer v3.1) and 2024-11-30 (Document Intelligence v4).
+ */
 export type ApiFamily = 'formRecognizerV2' | 'documentModels';
 
 export function isSupportedApiVersion(value: string): value is ApiVersion {

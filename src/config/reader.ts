@@ -19,7 +19,7 @@ export function isKeyVaultReference(value: string): boolean {
 }
 
 /** Every problem found, in order. A setting that is an unresolved Key Vault reference gets that problem only. */
-export class Problems {
+export class SettingProblems {
   private readonly list: ConfigurationProblem[] = [];
   private readonly unresolved = new Set<string>();
 
@@ -55,7 +55,7 @@ export interface NumberRule {
 export class SettingsReader {
   constructor(
     private readonly env: Env,
-    readonly problems: Problems = new Problems(),
+    readonly problems: SettingProblems = new SettingProblems(),
   ) {}
 
   /** The trimmed value; undefined when absent, blank, or an unresolved Key Vault reference (reported). */

@@ -8,7 +8,7 @@ export interface ParsedUrl {
 }
 
 /**
- * An https URL (http only for loopback hosts: emulators), without credentials, query or
+ * An https URL (http only for loopback hosts), without credentials, query or
  * fragment; `allowPath: false` also rejects a path. Returns the normalized URL without
  * trailing slash, or a problem description that quotes only the scheme, host and path.
  */
@@ -21,7 +21,7 @@ export function parseServiceUrl(value: string, opts: { allowPath: boolean }): Pa
   if (u.search || value.includes('?')) return `must not have a query string (${shown})`;
   if (u.hash) return `must not have a fragment (${shown})`;
   if (u.protocol === 'http:' && !isLoopback(u.hostname))
-    return `must use https (${shown}); http is accepted only for loopback emulators`;
+    return `must use https (${shown}); http is allowed only for loopback hosts`;
   const path = u.pathname.replace(/\/+$/, '');
   if (!opts.allowPath && path !== '')
     return `must be the resource endpoint without a path (${shown}), e.g. "${u.protocol}//${u.host}"`;

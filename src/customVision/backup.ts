@@ -331,7 +331,7 @@ export class CustomVisionBackup {
    * (a SAS valid about 24 h) to {@link backupBlobName} in the backup container, then back up
    * that blob. The SAS is used for this one call only: never stored, logged, returned or put
    * in an error message. Falls back to streaming (download with the SAS, upload while
-   * hashing) when storage cannot copy from that URL (Azurite outside its own instance, 501,
+   * hashing) when storage cannot copy from that URL (a source the storage service cannot reach, 501,
    * blobs over 256 MiB). The record has `copiedFromDownloadUri: true`.
    */
   async backupFromDownloadUri(spec: ExportIdentity, downloadUri: ExportDownloadUri): Promise<BackupRecord> {
@@ -445,16 +445,14 @@ export class CustomVisionBackup {
       (cred instanceof StorageSharedKeyCredential || isTokenCredential(cred)) &&
       (props.contentLength ?? 0) <= MAX_SYNC_COPY_BYTES;
     if (serverOk) {
-      const copySource = await this.#authorizedSource(source);
-      try {
-        await target.syncCopyFromURL(copySource.url, {
-          metadata,
-          ...(props.etag ? { sourceConditions: { ifMatch: props.etag } } : {}),
-          ...(copySource.bearer ? { sourceAuthorization: { scheme: 'Bearer', value: copySource.bearer } } : {}),
-        });
-      } catch (e) {
-        throw classifyStorageError(e, 'readBackupBlob', 'copying the export to its per-flavor name');
-      }
+      await this.#serverCopy(
+        source,
+        props,
+        target,
+        metadata,
+        'readBackupBlob',
+        'copying the export to its per-flavor name',
+      );
       return;
     }
     await this.#streamCopy(source, props, target, metadata, 'readBackupBlob');
@@ -548,16 +546,7 @@ export class CustomVisionBackup {
       cvsource: record.location,
     };
     if (method === 'server') {
-      const copySource = await this.#authorizedSource(source);
-      try {
-        await target.syncCopyFromURL(copySource.url, {
-          metadata,
-          ...(props.etag ? { sourceConditions: { ifMatch: props.etag } } : {}),
-          ...(copySource.bearer ? { sourceAuthorization: { scheme: 'Bearer', value: copySource.bearer } } : {}),
-        });
-      } catch (e) {
-        throw classifyStorageError(e, 'copyToReplica', 'server-side copy to the replica');
-      }
+      await this.#serverCopy(source, props, target, metadata, 'copyToReplica', 'server-side copy to the replica');
     } else {
       const streamed = await this.#streamCopy(source, props, target, metadata);
       if (record.md5 && streamed.md5 !== record.md5)
@@ -597,6 +586,30 @@ export class CustomVisionBackup {
   }
 
   /** The source URL with a short-lived read SAS (shared key) or a bearer token (token credential). */
+  /**
+   * Server-side copy of `source` (as read: `props.etag` must still match) to `target` with a
+   * short read SAS or a bearer token for the source ({@link #authorizedSource}).
+   */
+  async #serverCopy(
+    source: BlobClient,
+    props: BlobGetPropertiesResponse,
+    target: ReturnType<ContainerClient['getBlockBlobClient']>,
+    metadata: Record<string, string>,
+    operation: CvOperation,
+    what: string,
+  ): Promise<void> {
+    const copySource = await this.#authorizedSource(source);
+    try {
+      await target.syncCopyFromURL(copySource.url, {
+        metadata,
+        ...(props.etag ? { sourceConditions: { ifMatch: props.etag } } : {}),
+        ...(copySource.bearer ? { sourceAuthorization: { scheme: 'Bearer', value: copySource.bearer } } : {}),
+      });
+    } catch (e) {
+      throw classifyStorageError(e, operation, what);
+    }
+  }
+
   async #authorizedSource(source: BlobClient): Promise<{ url: string; bearer?: string }> {
     const cred = this.backupContainer.credential;
     if (cred instanceof StorageSharedKeyCredential) {

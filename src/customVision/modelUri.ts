@@ -2,14 +2,14 @@
  * The `modelUri` policy. A queue message is untrusted input: the app must never call a
  * URL just because a message named it. `modelUri` is accepted only when it points into
  * the configured backup container — same scheme, host, port (and, for path-style
- * emulator URLs `http://127.0.0.1:10000/devstoreaccount1/...`, the same account path
+ * URLs `http://127.0.0.1:10000/{account}/{container}/...`, the same account path
  * segment) and the same container — otherwise it is rejected as `foreignModelUri` and
  * never fetched. The app reads the blob with its own identity, so any query string
  * (a SAS) is dropped: locations kept in records never carry a secret.
  *
- * Schemes: `https` always; `http` only when the host is a loopback address (Azurite).
- * URL style: path-style `/{account}/{container}` on loopback and IP-address hosts
- * (emulators), virtual-host style `{account}.blob.../{container}` everywhere else.
+ * Schemes: `https` always; `http` only when the host is a loopback address.
+ * URL style: path-style `/{account}/{container}` on loopback and IP-address hosts,
+ * virtual-host style `{account}.blob.../{container}` everywhere else.
  */
 
 /** A parsed container URL (from `CV_BACKUP_CONTAINER_URL` / `CV_REPLICA_CONTAINER_URL`). */
@@ -20,7 +20,7 @@ export interface ContainerRef {
   hostname: string;
   /** Explicit port, '' for the scheme's default. */
   port: string;
-  /** Path-style URLs (emulators): the account path segment; undefined for `{account}.blob...` hosts. */
+  /** Path-style URLs (loopback and IP-address hosts): the account path segment; undefined for `{account}.blob...` hosts. */
   accountSegment?: string;
   container: string;
   /** The container URL without query or fragment. */
@@ -88,9 +88,9 @@ export function parseContainerUrl(url: string, settingName = 'container URL'): C
   }
   if (u.username || u.password) throw new Error(`${settingName} must not contain credentials`);
   if (u.protocol !== 'https:' && !(u.protocol === 'http:' && isLoopbackHost(u.hostname)))
-    throw new Error(`${settingName} must be https (http only for a loopback emulator), got ${u.protocol}`);
+    throw new Error(`${settingName} must be https (http is allowed only for loopback hosts), got ${u.protocol}`);
   const segs = segments(u.pathname).filter((s, i, all) => s !== '' || i < all.length - 1);
-  // Path-style (`/{account}/{container}`) on loopback and IP hosts (emulators), virtual-host style otherwise.
+  // Path-style (`/{account}/{container}`) on loopback and IP hosts, virtual-host style otherwise.
   const pathStyle =
     isLoopbackHost(u.hostname) || /^\d{1,3}(\.\d{1,3}){3}$/.test(u.hostname) || u.hostname.startsWith('[');
   const expected = pathStyle ? 2 : 1;

@@ -107,7 +107,7 @@ export function readStorageConnection(env: Env, name = 'AzureWebJobsStorage'): S
   return out;
 }
 
-/** True when the container is on the account of this blob endpoint (scheme, host, port; account path segment for emulators). */
+/** True when the container is on the account of this blob endpoint (scheme, host, port; and the account path segment of a path-style URL). */
 export function sameStorageAccount(container: ContainerRef, blobEndpoint: string): boolean {
   let u: URL;
   try {

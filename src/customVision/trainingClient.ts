@@ -123,7 +123,7 @@ export type EnsureExportResult =
   { state: 'requested'; export: ExportInfo } | { state: 'alreadyQueued'; export?: ExportInfo };
 
 export interface TrainingClientOptions {
-  /** `https://{resource}.cognitiveservices.azure.com` (http only for a loopback emulator). */
+  /** `https://{resource}.cognitiveservices.azure.com` (http is allowed only for loopback hosts). */
   endpoint: string;
   trainingKey: string;
   /** Per request, default 30 s. */
@@ -250,7 +250,7 @@ export class CustomVisionTrainingClient implements CustomVisionTrainingApi {
       });
     }
     if (u.protocol !== 'https:' && !(u.protocol === 'http:' && isLoopbackHost(u.hostname)))
-      throw new CvValidationError('Custom Vision endpoint must be https (http only for a loopback emulator)', {
+      throw new CvValidationError('Custom Vision endpoint must be https (http is allowed only for loopback hosts)', {
         reason: 'invalidArgument',
         operation: 'getIteration',
       });

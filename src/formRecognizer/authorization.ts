@@ -13,11 +13,12 @@
  * (Shared with the classifier authorization in {@link VerbatimAuthorization}.)
  * Read `auth.raw` only to hand it to `startCopy` (or to a secret store).
  */
+import type { ApiFamily } from '../common/apiVersions';
 import { decodeExpirationTicks, type ExpirationEncoding } from './expiration';
 import { REDACTED } from './secrets';
 import { VerbatimAuthorization, parseV4Authorization, rawMembers, rawStringMember } from './verbatimAuthorization';
 
-export type ApiFamily = 'v2' | 'v4';
+export type { ApiFamily } from '../common/apiVersions';
 
 /** Where the authorized model will live; needed by the source to start the copy. */
 export interface CopyTarget {
@@ -100,7 +101,7 @@ export class CopyAuthorization extends VerbatimAuthorization {
       expiresAt: new Date(decoded.epochMs),
       expiresEncoding: decoded.encoding,
       target,
-      apiFamily: 'v2',
+      apiFamily: 'formRecognizerV2',
     });
   }
 
@@ -117,7 +118,7 @@ export class CopyAuthorization extends VerbatimAuthorization {
       expiresAt: f.expiresAt,
       expiresEncoding: 'iso',
       target: { resourceId: f.targetResourceId, region: f.targetResourceRegion },
-      apiFamily: 'v4',
+      apiFamily: 'documentModels',
     });
   }
 }

@@ -80,7 +80,7 @@ const ROUTES = {
 } as const;
 
 export class FormRecognizerV2Client implements CopyApi {
-  readonly apiFamily = 'v2' as const;
+  readonly apiFamily = 'formRecognizerV2' as const;
   readonly apiVersion: V2ApiVersion;
   readonly endpoint: string;
   readonly region: string;
@@ -296,7 +296,7 @@ export class FormRecognizerV2Client implements CopyApi {
   ): Promise<CopyOperationRef> {
     const operation: ClientOperation = 'startCopy';
     checkModelId(sourceModelId, operation);
-    if (!(authorization instanceof CopyAuthorization) || authorization.apiFamily !== 'v2') {
+    if (!(authorization instanceof CopyAuthorization) || authorization.apiFamily !== 'formRecognizerV2') {
       throw new ValidationError('startCopy: a v2 CopyAuthorization is required', {
         reason: 'invalidArgument',
         operation,

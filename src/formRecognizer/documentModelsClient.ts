@@ -96,7 +96,7 @@ function checkId(id: unknown, what: string, operation: ClientOperation): string 
 type Collection = 'documentModels' | 'documentClassifiers';
 
 export class DocumentModelsClient implements CopyApi {
-  readonly apiFamily = 'v4' as const;
+  readonly apiFamily = 'documentModels' as const;
   readonly apiVersion: DocumentModelsApiVersion;
   readonly endpoint: string;
   readonly region: string;
@@ -558,7 +558,7 @@ export class DocumentModelsClient implements CopyApi {
     options?: StartCopyOptions,
   ): Promise<CopyOperationRef> {
     checkId(sourceModelId, 'source model id', 'startCopy');
-    if (!(authorization instanceof CopyAuthorization) || authorization.apiFamily !== 'v4') {
+    if (!(authorization instanceof CopyAuthorization) || authorization.apiFamily !== 'documentModels') {
       throw new ValidationError('startCopy: a v4 CopyAuthorization (documentModels:authorizeCopy) is required', {
         reason: 'invalidArgument',
         operation: 'startCopy',

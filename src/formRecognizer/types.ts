@@ -7,6 +7,7 @@
  * Everything returned is plain data safe for durable history, except
  * {@link CopyAuthorization}, whose secret part never serializes.
  */
+import type { ApiFamily } from '../common/apiVersions';
 import type { CopyAuthorization, CopyTarget } from './authorization';
 import type { ServiceErrorDetail } from './errors';
 
@@ -131,7 +132,7 @@ export interface DeleteModelResult {
 }
 
 export interface CopyApi {
-  readonly apiFamily: 'v2' | 'v4';
+  readonly apiFamily: ApiFamily;
   readonly apiVersion: string;
   /** Endpoint origin + base path, no trailing slash. */
   readonly endpoint: string;

@@ -1,11 +1,12 @@
 /**
  * Custom Vision: the notification queue function, the per-iteration backup orchestration
  * and its activities, and the HTTP read API. Triggers only parse, call and respond; the
- * work is in src/activities/customVision.ts.
+ * work is in src/activities/customVisionNotifications.ts (the queue) and customVisionBackup.ts
+ * (the activities).
  */
 import { app, type HttpRequest, type HttpResponseInit, type InvocationContext } from '@azure/functions';
 import * as df from 'durable-functions';
-import * as cv from '../activities/customVision';
+import * as cv from '../activities/customVisionNotifications';
 import { isGuid, scrubSecrets } from '../customVision';
 import type { AppLogger } from '../runtime/logger';
 import { CV_EXPORT_EVENT, type CustomVisionBackupInput, type ExportEventData } from '../customVisionBackup/contracts';
@@ -13,6 +14,7 @@ import { CvActivities, CvOrchestrators } from '../customVisionBackup/registry';
 import { bindActivities, bindOrchestrator } from '../durable/register';
 import type { AppDependencies } from './dependencies';
 import { findInstanceStatus } from './durableStatus';
+import { json } from './httpResponse';
 import { customVisionBackupOrchestrator } from '../orchestrators/customVisionBackup';
 
 const ACTIVE = new Set<string>([
@@ -63,10 +65,6 @@ export function registerCustomVisionFunctions(current: () => AppDependencies): v
       }
     },
   });
-
-  function json(status: number, body: unknown): HttpResponseInit {
-    return { status, jsonBody: body, headers: { 'Cache-Control': 'no-store' } };
-  }
 
   function shown(v: string): string {
     const s = scrubSecrets(v);

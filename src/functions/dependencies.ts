@@ -8,7 +8,7 @@
  * that runs the app in-process builds its own (with its clock, and again for new settings)
  * and registers the functions over it with `registerApp` (./app.ts).
  */
-import { DefaultAzureCredential, type TokenCredential } from '@azure/identity';
+import type { TokenCredential } from '@azure/identity';
 import { AnonymousCredential, ContainerClient, type StoragePipelineOptions } from '@azure/storage-blob';
 import {
   loadSettings,
@@ -21,6 +21,7 @@ import {
   type Settings,
 } from '../config';
 import { loadHealthSettings, type HealthSettings } from '../config/health';
+import { azureCredentialProvider } from '../common/credential';
 import { CustomVisionBackup, CustomVisionTrainingClient } from '../customVision';
 import { createCopyClient, type CopyApi, type FormRecognizerCredential } from '../formRecognizer';
 import { createLedgerContainerClient, ledgerConnectionFromSettings, openLedger, type Ledger } from '../ledger/connect';
@@ -29,7 +30,7 @@ import { RejectedNotificationRepository } from '../ledger/rejectedNotifications'
 import { ManagementPacer } from '../replication/pacing';
 import { publicOrigin } from '../http/publicUrl';
 import type { Clock } from '../runtime/clock';
-import { createCustomVisionActivities, type CustomVisionActivities } from '../activities/customVision';
+import { createCustomVisionActivities, type CustomVisionActivities } from '../activities/customVisionBackup';
 import {
   createReplicationActivities,
   inMemoryFailureCounts,
@@ -79,7 +80,7 @@ export const CV_STORAGE_RETRY: NonNullable<StoragePipelineOptions['retryOptions'
 export function createAppDependencies(runtime: AppRuntime): AppDependencies {
   const settings = loadSettings(runtime.env);
   const health = loadHealthSettings(runtime.env);
-  const credential = lazyCredential();
+  const credential = azureCredentialProvider(settings);
   const replication = createReplicationDeps(settings, runtime, credential);
   const customVision = createCustomVisionDeps(settings.customVision, runtime, credential, replication.ledger);
   return {
@@ -94,19 +95,6 @@ export function createAppDependencies(runtime: AppRuntime): AppDependencies {
       customVision: createCustomVisionActivities(customVision),
     },
   };
-}
-
-/**
- * The one place an Azure credential is built (Microsoft Entra ID), lazily: only when a
- * resource or container is configured without a key or SAS.
- */
-function lazyCredential(): () => TokenCredential {
-  let credential: TokenCredential | undefined;
-  return () => (credential ??= createCredential());
-}
-
-function createCredential(): TokenCredential {
-  return new DefaultAzureCredential();
 }
 
 function createReplicationDeps(
@@ -142,7 +130,7 @@ function createReplicationDeps(
     unissuedFailures: inMemoryFailureCounts(),
     ledger(): Promise<Ledger> {
       ledger ??= openLedger(
-        createLedgerContainerClient(ledgerConnectionFromSettings(settings, env), settings.ledgerContainer),
+        createLedgerContainerClient(ledgerConnectionFromSettings(settings, env, credential), settings.ledgerContainer),
         { clock, knownDocuments: KNOWN_LEDGER_DOCUMENTS },
       ).catch((e: unknown) => {
         ledger = undefined;

@@ -19,6 +19,7 @@ import type { AppDependencies } from './dependencies';
 import { findInstanceStatus } from './durableStatus';
 import { instanceIdProblem } from '../replication/instanceIds';
 import { liveRunProgress } from './runStatus';
+import { json } from './httpResponse';
 
 const RUNNING = [
   df.OrchestrationRuntimeStatus.Running,
@@ -64,10 +65,6 @@ export function registerReplicationFunctions(current: () => AppDependencies): vo
       context.log(`started scheduled replication run ${id}`);
     },
   });
-
-  function json(status: number, body: unknown, headers: Record<string, string> = {}): HttpResponseInit {
-    return { status, jsonBody: body, headers: { 'Cache-Control': 'no-store', ...headers } };
-  }
 
   /** Built from the configured host name, never from the request's Host header (src/http/publicUrl.ts). */
   function statusPath(_request: HttpRequest, id: string): string {

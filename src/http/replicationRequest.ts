@@ -5,13 +5,13 @@
  * problems and their count.
  */
 import { echo } from './limits';
+import { Problems, invalid, type Validation } from '../common/problems';
+
 export interface ReplicationRequest {
   models?: string[];
   regions?: string[];
   dryRun: boolean;
 }
-
-export type Validation<T> = { ok: true; value: T } | { ok: false; problems: string[] };
 
 export const MAX_MODELS_PER_REQUEST = 5000;
 const MODEL_ID = /^[A-Za-z0-9][A-Za-z0-9._~-]{0,255}$/;
@@ -25,34 +25,33 @@ export function parseReplicationRequest(
   try {
     body = JSON.parse(bodyText);
   } catch {
-    return { ok: false, problems: ['body: not valid JSON'] };
+    return invalid('body', 'not valid JSON');
   }
   if (typeof body !== 'object' || body === null || Array.isArray(body)) {
-    return {
-      ok: false,
-      problems: ['body: must be a JSON object like {"models": [...], "regions": [...], "dryRun": true}'],
-    };
+    return invalid('body', 'must be a JSON object like {"models": [...], "regions": [...], "dryRun": true}');
   }
-  const problems: string[] = [];
+  const problems = new Problems();
   const record = body as Record<string, unknown>;
   for (const key of Object.keys(record)) {
     if (!['models', 'regions', 'dryRun'].includes(key))
-      problems.push(`${echo(key)}: unknown field (allowed: models, regions, dryRun)`);
+      problems.add(echo(key), 'unknown field (allowed: models, regions, dryRun)');
   }
   const models = stringList(record.models, 'models', problems, (id, where) => {
-    if (!MODEL_ID.test(id)) problems.push(`${where}: '${truncate(id)}' is not a model id`);
+    if (!MODEL_ID.test(id)) problems.add(where, `'${truncate(id)}' is not a model id`);
   });
   if (models && models.length > MAX_MODELS_PER_REQUEST)
-    problems.push(`models: at most ${MAX_MODELS_PER_REQUEST} ids per request`);
+    problems.add('models', `at most ${MAX_MODELS_PER_REQUEST} ids per request`);
   const known = new Set(configuredRegions.map((r) => r.toLowerCase()));
   const regions = stringList(record.regions, 'regions', problems, (region, where) => {
     if (!known.has(region.toLowerCase()))
-      problems.push(
-        `${where}: '${truncate(region)}' is not a configured target region (configured: ${configuredRegions.join(', ') || 'none'})`,
+      problems.add(
+        where,
+        `'${truncate(region)}' is not a configured target region (configured: ${configuredRegions.join(', ') || 'none'})`,
       );
   })?.map((r) => r.toLowerCase());
-  if (record.dryRun !== undefined && typeof record.dryRun !== 'boolean') problems.push('dryRun: must be true or false');
-  if (problems.length > 0) return { ok: false, problems };
+  if (record.dryRun !== undefined && typeof record.dryRun !== 'boolean')
+    problems.add('dryRun', 'must be true or false');
+  if (problems.count > 0) return { ok: false, problems: problems.lines() };
   return {
     ok: true,
     value: {
@@ -66,22 +65,22 @@ export function parseReplicationRequest(
 function stringList(
   value: unknown,
   name: string,
-  problems: string[],
+  problems: Problems,
   check: (item: string, where: string) => void,
 ): string[] | undefined {
   if (value === undefined) return undefined;
   if (!Array.isArray(value)) {
-    problems.push(`${name}: must be an array of strings`);
+    problems.add(name, 'must be an array of strings');
     return undefined;
   }
   if (value.length === 0) {
-    problems.push(`${name}: must not be empty (leave it out to mean all)`);
+    problems.add(name, 'must not be empty (leave it out to mean all)');
     return undefined;
   }
   const out: string[] = [];
   value.forEach((item, i) => {
     if (typeof item !== 'string' || item.trim() === '') {
-      problems.push(`${name}[${i}]: must be a non-empty string`);
+      problems.add(`${name}[${i}]`, 'must be a non-empty string');
       return;
     }
     check(item, `${name}[${i}]`);

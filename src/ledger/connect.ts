@@ -31,16 +31,18 @@ export function createLedgerContainerClient(connection: LedgerConnection, contai
 /**
  * The ledger's connection from the app settings: `AzureWebJobsStorage` (read now, at the
  * moment of use) or the identity-based blob service URI with the app's Azure credential
- * (pass the app's one; without it one is built by `createAzureCredential(settings)`).
+ * (pass the app's one, or its lazy getter, which is then called only for an identity-based
+ * connection; without it one is built by `createAzureCredential(settings)`).
  */
 export function ledgerConnectionFromSettings(
   settings: Settings,
   env: Env = process.env,
-  credential?: TokenCredential,
+  credential?: TokenCredential | (() => TokenCredential),
 ): LedgerConnection {
   const storage = settings.storage;
   if (storage.kind === 'connectionString') return { connectionString: resolveSecret(storage.connectionString, env) };
-  return { accountUrl: storage.blobServiceUri, credential: credential ?? createAzureCredential(settings) };
+  const given = typeof credential === 'function' ? credential() : credential;
+  return { accountUrl: storage.blobServiceUri, credential: given ?? createAzureCredential(settings) };
 }
 
 export interface Ledger {

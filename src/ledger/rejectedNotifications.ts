@@ -91,14 +91,8 @@ export const REJECTED_NOTIFICATION_DOCUMENT: DocumentType<RejectedNotification> 
   isData: isRejectedNotification,
 };
 
-export interface RejectInput {
-  stage: RejectionStage;
-  reason: RejectedReason;
-  raw: RejectedRaw;
-  queue?: string;
-  message?: RejectedQueueMessage;
-  notificationKey?: string;
-}
+/** A rejection to keep: the record without the id and time the repository assigns. */
+export type RejectInput = Omit<RejectedNotification, 'id' | 'receivedAt'>;
 
 const MAX_TIME = 9_999_999_999_999;
 

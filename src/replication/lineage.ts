@@ -24,7 +24,8 @@ export const LINEAGE_TAG_KEYS = {
   runId: 'dr-run',
 } as const;
 
-const MAX_TAG_VALUE = 256;
+/** The longest tag value the service keeps: lineage values are cut to it. */
+export const MAX_TAG_VALUE = 256;
 
 /** The fields compared (an activity's `ItemDetails` plus the optional schema fields). */
 export interface CopyShape {

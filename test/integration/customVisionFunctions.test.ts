@@ -3,7 +3,7 @@
  * and the Custom Vision emulator: every message type, every encoding, the backup
  * orchestration (notification and timer fallback), duplicates, HTTP, and no secrets.
  */
-import { handleNotification } from '../../src/activities/customVision';
+import { handleNotification } from '../../src/activities/customVisionNotifications';
 import { cvBackupInstanceId, type CustomVisionBackupOutput } from '../../src/customVisionBackup/contracts';
 import { QUEUE, expectNoSecret, ledgerSnapshot, queueDepth, useWorld } from './customVisionFunctionsHarness';
 

@@ -133,7 +133,7 @@ describe.each(VERSIONS)('api-version %s', (version) => {
       apiVersion: version,
     });
     expect(c).toBeInstanceOf(DocumentModelsClient);
-    expect([c.apiFamily, c.apiVersion]).toEqual(['v4', version]);
+    expect([c.apiFamily, c.apiVersion]).toEqual(['documentModels', version]);
   });
 
   it('lists every page, prebuilt models included but marked, and counts only custom models', async () => {

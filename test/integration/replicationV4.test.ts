@@ -8,7 +8,7 @@
 import { VirtualClock } from '../../dev/clock';
 import type { ResourceSpec } from '../../dev/emulators/formRecognizer';
 import { QUIET_STACK, useLocalStack } from '../support/stack';
-import { LINEAGE_TAGS } from '../../src/activities/copyFamily';
+import { LINEAGE_TAG_KEYS as LINEAGE_TAGS } from '../../src/replication/lineage';
 import {
   SOURCE,
   TARGETS,

@@ -5,7 +5,7 @@
  */
 import { VirtualClock } from '../../dev/clock';
 import { createLocalHost, type LocalHost } from '../../dev/host';
-import type { CustomVisionActivities } from '../../src/activities/customVision';
+import type { CustomVisionActivities } from '../../src/activities/customVisionBackup';
 import type { ReplicationActivities } from '../../src/activities/replication';
 import { CvActivities, CvOrchestrators } from '../../src/customVisionBackup/registry';
 import { bindActivities, bindOrchestrator } from '../../src/durable/register';

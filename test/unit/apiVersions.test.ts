@@ -5,7 +5,7 @@
 import { readFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import * as common from '../../src/common/apiVersions';
-import { SUPPORTED_API_VERSIONS as CONFIG_VERSIONS } from '../../src/config';
+import { SUPPORTED_API_VERSIONS as CONFIG_VERSIONS, loadSettings } from '../../src/config';
 import {
   DOCUMENT_MODELS_API_VERSIONS as CLIENT_DOCUMENT_VERSIONS,
   SUPPORTED_API_VERSIONS as CLIENT_VERSIONS,
@@ -45,6 +45,19 @@ describe('API versions, defined once', () => {
       'documentModels',
       'documentModels',
     ]);
+  });
+
+  it.each(common.SUPPORTED_API_VERSIONS)('%s: the settings and the client name the same API family', (apiVersion) => {
+    const settings = loadSettings(keyedEnv({ DR_API_VERSION: apiVersion }));
+    const client = createCopyClient({
+      endpoint: 'https://r.cognitiveservices.azure.com',
+      region: 'eastus',
+      resourceId: 'x',
+      credential: { key: 'k' },
+      apiVersion,
+    });
+    expect(client.apiFamily).toBe(settings.apiFamily);
+    expect(client.apiFamily).toBe(common.apiFamilyOf(apiVersion));
   });
 
   it("the client's refusal lists the supported versions", () => {

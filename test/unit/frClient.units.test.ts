@@ -456,7 +456,7 @@ describe('CopyAuthorization', () => {
       '{"targetResourceId":"/subscriptions/s/resourceGroups/rg/providers/Microsoft.CognitiveServices/accounts/t","targetResourceRegion":"eastus","targetModelId":"m1","targetModelLocation":"https://t/documentintelligence/documentModels/m1","accessToken":"tok","expirationDateTime":"2026-01-01T01:00:00Z"}';
     const auth = CopyAuthorization.fromV4Raw(raw);
     expect([auth.apiFamily, auth.targetModelId, auth.targetResourceRegion, auth.expiresAtIso]).toEqual([
-      'v4',
+      'documentModels',
       'm1',
       'eastus',
       '2026-01-01T01:00:00.000Z',
@@ -486,7 +486,11 @@ describe('createCopyClient', () => {
     ['v2.0', 'v2.0'],
   ])('%p → v2 client %s', (apiVersion, expected) => {
     const c = createCopyClient(apiVersion === undefined ? base : { ...base, apiVersion });
-    expect([c.apiFamily, c.apiVersion, c.endpoint]).toEqual(['v2', expected, 'https://r.cognitiveservices.azure.com']);
+    expect([c.apiFamily, c.apiVersion, c.endpoint]).toEqual([
+      'formRecognizerV2',
+      expected,
+      'https://r.cognitiveservices.azure.com',
+    ]);
   });
   it.each([['v3'], ['2022-08-31']])('%p is refused, naming the version', (apiVersion) => {
     expect(() => createCopyClient({ ...base, apiVersion })).toThrow(new RegExp(apiVersion));

@@ -12,8 +12,15 @@ import {
   type ModelInfo,
 } from '../../src/formRecognizer';
 import { toDocumentModelInfo } from '../../src/formRecognizer/documentModelsGuards';
-import { LINEAGE_TAGS } from '../../src/activities/copyFamily';
-import { LINEAGE_TAG_KEYS, expectedDocTypeKey, verifyCopy, type CopyShape } from '../../src/replication/lineage';
+import { lineageOf } from '../../src/activities/copyFamily';
+import type { CopyApi } from '../../src/formRecognizer';
+import {
+  LINEAGE_TAG_KEYS,
+  MAX_TAG_VALUE,
+  expectedDocTypeKey,
+  verifyCopy,
+  type CopyShape,
+} from '../../src/replication/lineage';
 
 const NOW = Date.parse('2026-03-01T00:00:00Z');
 
@@ -175,7 +182,22 @@ describe('fact 4: a verified copy survives the docType rename', () => {
   });
 
   it('the tag keys are the ones the activities stamp', () => {
-    expect(LINEAGE_TAG_KEYS).toEqual(LINEAGE_TAGS);
+    const ctx = {
+      source: { resourceId: SOURCE_RID, region: 'westus2' } as CopyApi,
+      target: {} as CopyApi,
+      itemId: 'invoices',
+      runId: 'run-1',
+      nowMs: 0,
+    };
+    const source = {
+      id: 'invoices',
+      kind: 'model' as const,
+      status: 'ready' as const,
+      lastUpdatedDateTime: '2026-01-02T00:00:00Z',
+    };
+    const { tags } = lineageOf(ctx, { ...source, tags: { team: 'ap' } });
+    expect(Object.keys(tags).sort()).toEqual(['team', ...Object.values(LINEAGE_TAG_KEYS)].sort());
+    expect(tags[LINEAGE_TAG_KEYS.sourceResource]).toBe(SOURCE_RID.slice(0, MAX_TAG_VALUE));
   });
 });
 

@@ -169,7 +169,11 @@ describe('authorizations', () => {
   it('keeps a model authorization verbatim, expiry from its ISO time', () => {
     const a = CopyAuthorization.fromV4Raw(rawModel);
     expect(a.raw).toBe(rawModel);
-    expect([a.apiFamily, a.expiresEncoding, a.expiresAtIso]).toEqual(['v4', 'iso', '2026-03-01T01:00:00.000Z']);
+    expect([a.apiFamily, a.expiresEncoding, a.expiresAtIso]).toEqual([
+      'documentModels',
+      'iso',
+      '2026-03-01T01:00:00.000Z',
+    ]);
   });
   it('keeps a classifier authorization verbatim and redacted', () => {
     const raw = `{"targetResourceId":"${RID}","targetResourceRegion":"eastus","targetClassifierId":"c1","targetClassifierLocation":"https://t/x","accessToken":"${TOKEN}","expirationDateTime":"2026-03-01T01:00:00Z"}`;

@@ -1,49 +1,32 @@
 /**
- * The Custom Vision notification flow's work, behind thin function adapters:
- *
- * - {@link handleNotification}: one queue message → parse → validate → dispatch → records.
- *   Bad input is kept in the rejected store and acknowledged (returns normally); transient
- *   failures throw so the host retries (then `<queue>-poison`). Idempotent: a duplicate
- *   changes no record.
- * - The backup orchestration's activities: {@link requestExports}, {@link checkExports},
- *   {@link recordBackupOutcome}. Each is safe to run again.
+ * The Custom Vision notification queue's work, behind the thin queue function in
+ * src/functions/customVision.ts: {@link handleNotification} takes one queue message → parse →
+ * validate → dispatch → records. Bad input is kept in the rejected store and acknowledged
+ * (returns normally); transient failures throw so the host retries (then `<queue>-poison`).
+ * Idempotent: a duplicate changes no record. (The backup orchestration's activities are in
+ * ./customVisionBackup.ts.)
  *
  * Durable operations come through the small {@link BackupOrchestrations} port, so this
  * module holds no Functions types. Nothing returned, logged or recorded holds a key or SAS.
  */
 import {
   CustomVisionError,
-  CvPermanentError,
-  backupBlobName,
   notificationKey,
   parseNotification,
   rejectedMessageRecord,
   scrubSecrets,
-  serializeCvError,
-  type BackupRecord,
-  type CustomVisionNotification,
-  type ExportFlavor,
-  type ExportInfo,
   type ExportNotification,
-  type ExportPlatform,
 } from '../customVision';
-import type { CvBackupInput as LedgerBackupInput, CvBackupSource } from '../ledger/customVisionRecords';
 import type { RejectedQueueMessage, RejectedReason, RejectionStage } from '../ledger/rejectedNotifications';
 import {
   cvBackupInstanceId,
   formatPlatformSpec,
-  type CheckExportsInput,
-  type CheckedExport,
   type CustomVisionBackupInput,
   type ExportEventData,
   type PlatformSpec,
-  type RecordOutcomeInput,
-  type RequestExportsInput,
-  type RequestedExport,
 } from '../customVisionBackup/contracts';
-import type { ActivityHandlers } from '../durable/register';
-import type { CvActivities } from '../customVisionBackup/registry';
 import type { AppLogger } from '../runtime/logger';
+import { ledgerBackupInput } from './customVisionBackup';
 import type { CustomVisionDeps } from './customVisionDeps';
 
 /** How long the backup orchestration waits for a notification before reading the export status itself. */
@@ -234,7 +217,7 @@ async function onExportCompleted(
   let changed = false;
   let eventRaised = false;
   for (const b of made) {
-    const r = await records.putBackup(toLedgerInput(b), 'notification');
+    const r = await records.putBackup(ledgerBackupInput(b), 'notification');
     changed ||= r.changed;
     eventRaised =
       (await durable.raiseIfWaiting(instanceId, eventOf(b.platform, b.blobName, b.replica !== undefined))) ||
@@ -288,147 +271,4 @@ function platformOf(blobName: string): string | undefined {
 
 function eventOf(platform: string, blobName: string, replicaVerified: boolean): ExportEventData {
   return { exportStatus: 'ExportCompleted', platform, blobName, replicaVerified };
-}
-
-function toLedgerInput(b: BackupRecord): LedgerBackupInput {
-  return JSON.parse(JSON.stringify(b)) as LedgerBackupInput;
-}
-
-// ------------------------------------------------------------------------------------------
-// Activities of the backup orchestration
-
-export async function requestExports(
-  services: CustomVisionDeps,
-  input: RequestExportsInput,
-): Promise<RequestedExport[]> {
-  const { training } = services;
-  if (!training)
-    return input.platforms.map((p) => ({
-      ...p,
-      state: 'failed',
-      reason: 'CV_ENDPOINT / CV_TRAINING_KEY are not set: exports cannot be requested',
-    }));
-  const out: RequestedExport[] = [];
-  for (const p of input.platforms) {
-    try {
-      const r = await training.requestExport(
-        input.projectId,
-        input.iterationId,
-        p.platform as ExportPlatform,
-        p.flavor as ExportFlavor | undefined,
-      );
-      out.push({ ...p, state: r.alreadyQueued ? 'alreadyQueued' : 'requested' });
-    } catch (e) {
-      if (e instanceof CustomVisionError && !e.retryable) out.push({ ...p, state: 'failed', reason: reasonOf(e) });
-      else throw e; // transient: the activity is retried (requesting again is "already queued")
-    }
-  }
-  return out;
-}
-
-export async function checkExports(services: CustomVisionDeps, input: CheckExportsInput): Promise<CheckedExport[]> {
-  const { training, backup } = services;
-  if (!backup)
-    return input.platforms.map((p) => ({
-      ...p,
-      state: 'failed',
-      reason: 'CV_BACKUP_CONTAINER_URL is not set: nothing to back up from',
-    }));
-  if (!training)
-    return input.platforms.map((p) => ({
-      ...p,
-      state: 'failed',
-      reason: 'CV_ENDPOINT / CV_TRAINING_KEY are not set: the export status cannot be read',
-    }));
-  const records = await services.records();
-  const exports = await training.listExports(input.projectId, input.iterationId);
-  const out: CheckedExport[] = [];
-  for (const p of input.platforms) {
-    const mine = exports.filter(
-      (e) =>
-        e.platform.toLowerCase() === p.platform.toLowerCase() &&
-        (p.flavor === undefined || (e.flavor ?? '') === p.flavor),
-    );
-    const state = pick(mine);
-    const waiting = (detail: string): CheckedExport =>
-      input.final
-        ? { ...p, state: 'failed', reason: `timedOut: ${detail} after ${input.waitedMinutes} min` }
-        : { ...p, state: 'waiting', detail };
-    if (state === 'Failed') {
-      out.push({ ...p, state: 'failed', reason: 'exportFailed: Custom Vision reports the export as Failed' });
-      continue;
-    }
-    if (state === undefined) {
-      out.push(waiting('the export is not listed by Custom Vision'));
-      continue;
-    }
-    if (state === 'Exporting') {
-      out.push(waiting('still exporting'));
-      continue;
-    }
-    const name = backupBlobName(input.projectId, input.iterationId, p.platform);
-    const existing = await records.getBackup(input.projectId, input.iterationId, p.platform);
-    if (existing) {
-      out.push({
-        ...p,
-        state: 'backedUp',
-        blobName: existing.blobName,
-        replicaVerified: existing.replica !== undefined,
-      });
-      continue;
-    }
-    try {
-      const b = await backup.backupBlob(name, { projectId: input.projectId, iterationId: input.iterationId });
-      await records.putBackup(toLedgerInput(b), 'statusCheck' satisfies CvBackupSource);
-      out.push({ ...p, state: 'backedUp', blobName: b.blobName, replicaVerified: b.replica !== undefined });
-    } catch (e) {
-      if (e instanceof CvPermanentError && e.reason === 'blobNotFound')
-        out.push(waiting('the export is Done but its blob is not in the backup container'));
-      else if (e instanceof CustomVisionError && !e.retryable) out.push({ ...p, state: 'failed', reason: reasonOf(e) });
-      else throw e;
-    }
-  }
-  return out;
-}
-
-export async function recordBackupOutcome(services: CustomVisionDeps, input: RecordOutcomeInput): Promise<void> {
-  const records = await services.records();
-  await records.recordBackupOutcome(input.projectId, input.iterationId, {
-    instanceId: input.instanceId,
-    platforms: input.platforms,
-    startedAt: input.startedAt,
-    outcomes: input.outcomes.map((o) => ({
-      platform: o.platform,
-      ...(o.flavor !== undefined ? { flavor: o.flavor } : {}),
-      outcome: o.outcome,
-      ...(o.reason !== undefined ? { reason: o.reason } : {}),
-      ...(o.blobName !== undefined ? { blobName: o.blobName } : {}),
-    })),
-  });
-}
-
-function pick(exports: ExportInfo[]): ExportInfo['status'] | undefined {
-  for (const s of ['Done', 'Exporting', 'Failed'] as const) if (exports.some((e) => e.status === s)) return s;
-  return undefined;
-}
-
-function reasonOf(e: CustomVisionError): string {
-  const s = serializeCvError(e);
-  return `${s.reason ?? s.kind}: ${s.message}`;
-}
-
-/** For logs: a notification's key, never its modelUri. */
-export function describeNotification(n: CustomVisionNotification): string {
-  return notificationKey(n);
-}
-
-export type CustomVisionActivities = ActivityHandlers<typeof CvActivities>;
-
-/** The backup orchestration's activities over their dependencies (bound by the composition root). */
-export function createCustomVisionActivities(deps: CustomVisionDeps): CustomVisionActivities {
-  return {
-    requestExports: (input) => requestExports(deps, input),
-    checkExports: (input) => checkExports(deps, input),
-    recordBackupOutcome: (input) => recordBackupOutcome(deps, input),
-  };
 }
