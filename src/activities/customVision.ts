@@ -13,9 +13,13 @@
  */
 import {
   CustomVisionError,
+  CvConfigurationError,
   CvPermanentError,
-  backupBlobName,
+  DR_MODE_RETRY_MS,
   notificationKey,
+  parseExportBlobName,
+  parsePlatform,
+  sameName,
   parseNotification,
   rejectedMessageRecord,
   scrubSecrets,
@@ -24,6 +28,8 @@ import {
   type CustomVisionNotification,
   type ExportFlavor,
   type ExportInfo,
+  type EnsureExportResult,
+  type ExportIdentity,
   type ExportNotification,
   type ExportPlatform,
 } from '../customVision';
@@ -130,6 +136,12 @@ export async function handleNotification(
           : await onExportCompleted(services, n, key, payload, meta, durable, log);
     }
   } catch (e) {
+    if (e instanceof CvConfigurationError) {
+      // A setting to fix, not a passing failure: kept once (reason `configuration`, replayable with
+      // POST /api/customvision/replay after the fix), never retried by the host (no retry storm).
+      log.error(`${key}: ${e.message}`);
+      return reject(services, payload, meta, 'process', { code: 'configuration', message: e.message }, log, key);
+    }
     if (e instanceof CustomVisionError && !e.retryable) {
       return reject(services, payload, meta, 'process', { code: e.reason, message: e.message }, log, key);
     }
@@ -216,8 +228,22 @@ async function onExportCompleted(
   }
   const records = await services.records();
   const instanceId = cvBackupInstanceId(n.projectId, n.iterationId);
-  // Fast path for a duplicate: the blob named by modelUri already has a record.
   const named = n.modelLocation?.blobName;
+  // Flavors of one platform share the service's blob name: which flavor these bytes are is known
+  // only from GetExports. The backup orchestration (which requests them one after another) copies
+  // the blob to its per-flavor name; the notification only tells it to look now.
+  const namedPlatform = named ? parsePlatform(parseExportBlobName(named)?.suffix.split('.')[0]) : undefined;
+  if (namedPlatform && services.settings.exportPlatforms.some((s) => s.flavor && sameName(s.platform, namedPlatform))) {
+    const eventRaised = await durable.raiseIfWaiting(instanceId, {
+      exportStatus: 'ExportCompleted',
+      platform: namedPlatform,
+    });
+    log.log(
+      `${key}: ${namedPlatform} is configured with flavors: ${eventRaised ? 'the backup orchestration copies it to its per-flavor name' : 'no backup orchestration is waiting for it; not recorded as a flavorless backup'}`,
+    );
+    return { result: 'recorded', key, changed: false, eventRaised, backups: 0 };
+  }
+  // Fast path for a duplicate: the blob named by modelUri already has a record.
   const platform = named ? platformOf(named) : undefined;
   if (named && platform) {
     const existing = await records.getBackup(n.projectId, n.iterationId, platform);
@@ -310,16 +336,25 @@ export async function requestExports(
     }));
   const out: RequestedExport[] = [];
   for (const p of input.platforms) {
+    const platform = p.platform as ExportPlatform;
+    const flavor = p.flavor as ExportFlavor | undefined;
     try {
-      const r = await training.requestExport(
-        input.projectId,
-        input.iterationId,
-        p.platform as ExportPlatform,
-        p.flavor as ExportFlavor | undefined,
-      );
-      out.push({ ...p, state: r.alreadyQueued ? 'alreadyQueued' : 'requested' });
+      // "Already queued" is also the answer after Done: ensureExport settles it from GetExports.
+      const r: EnsureExportResult = training.ensureExport
+        ? await training.ensureExport(input.projectId, input.iterationId, platform, flavor)
+        : await training
+            .requestExport(input.projectId, input.iterationId, platform, flavor)
+            .then((x): EnsureExportResult =>
+              x.alreadyQueued ? { state: 'alreadyQueued' } : { state: 'requested', export: x.export },
+            );
+      if (r.state === 'requested') out.push({ ...p, state: 'requested' });
+      else out.push({ ...p, state: 'alreadyQueued', ...(r.export ? { status: r.export.status } : {}) });
     } catch (e) {
-      if (e instanceof CustomVisionError && !e.retryable) out.push({ ...p, state: 'failed', reason: reasonOf(e) });
+      if (e instanceof CustomVisionError && e.reason === 'projectReadOnly')
+        // ForbiddenDRModeEnabled: the project is read-only during a Custom Vision failover (minutes to
+        // hours). Not an activity retry (30 s × 5 would give up): the orchestration waits on a timer.
+        out.push({ ...p, state: 'deferred', retryAfterMs: e.retryAfterMs ?? DR_MODE_RETRY_MS, reason: reasonOf(e) });
+      else if (e instanceof CustomVisionError && !e.retryable) out.push({ ...p, state: 'failed', reason: reasonOf(e) });
       else throw e; // transient: the activity is retried (requesting again is "already queued")
     }
   }
@@ -344,11 +379,12 @@ export async function checkExports(services: CustomVisionDeps, input: CheckExpor
   const exports = await training.listExports(input.projectId, input.iterationId);
   const out: CheckedExport[] = [];
   for (const p of input.platforms) {
-    const mine = exports.filter(
-      (e) =>
-        e.platform.toLowerCase() === p.platform.toLowerCase() &&
-        (p.flavor === undefined || (e.flavor ?? '') === p.flavor),
-    );
+    // Platform and flavor compared case-insensitively (the service's casing is not the one we sent).
+    const ofPlatform = exports.filter((e) => sameName(e.platform, p.platform));
+    const exact = ofPlatform.filter((e) => sameName(e.flavor, p.flavor));
+    // A flavorless request that the service lists with a (default) flavor is still ours.
+    const mine = exact.length > 0 || p.flavor ? exact : ofPlatform;
+    // Unknown status text is 'Exporting' here (the client maps open enumerations to "not done yet").
     const state = pick(mine);
     const waiting = (detail: string): CheckedExport =>
       input.final
@@ -366,25 +402,62 @@ export async function checkExports(services: CustomVisionDeps, input: CheckExpor
       out.push(waiting('still exporting'));
       continue;
     }
-    const name = backupBlobName(input.projectId, input.iterationId, p.platform);
-    const existing = await records.getBackup(input.projectId, input.iterationId, p.platform);
+    const existing = await records.getBackup(input.projectId, input.iterationId, p.platform, p.flavor);
     if (existing) {
       out.push({
         ...p,
         state: 'backedUp',
         blobName: existing.blobName,
         replicaVerified: existing.replica !== undefined,
+        source: existing.source,
       });
       continue;
     }
+    const spec: ExportIdentity = {
+      projectId: input.projectId,
+      iterationId: input.iterationId,
+      platform: p.platform,
+      ...(p.flavor ? { flavor: p.flavor } : {}),
+    };
     try {
-      const b = await backup.backupBlob(name, { projectId: input.projectId, iterationId: input.iterationId });
+      const b = await backup.backupExportedModel(spec);
       await records.putBackup(toLedgerInput(b), 'statusCheck' satisfies CvBackupSource);
-      out.push({ ...p, state: 'backedUp', blobName: b.blobName, replicaVerified: b.replica !== undefined });
+      out.push({
+        ...p,
+        state: 'backedUp',
+        blobName: b.blobName,
+        replicaVerified: b.replica !== undefined,
+        source: 'statusCheck',
+      });
+      continue;
     } catch (e) {
-      if (e instanceof CvPermanentError && e.reason === 'blobNotFound')
-        out.push(waiting('the export is Done but its blob is not in the backup container'));
-      else if (e instanceof CustomVisionError && !e.retryable) out.push({ ...p, state: 'failed', reason: reasonOf(e) });
+      if (!(e instanceof CvPermanentError && e.reason === 'blobNotFound')) {
+        if (e instanceof CustomVisionError && !e.retryable) out.push({ ...p, state: 'failed', reason: reasonOf(e) });
+        else throw e;
+        continue;
+      }
+    }
+    // Done, but its blob is not in the backup container (integration added later, blob deleted,
+    // another naming): copy it from GetExports' downloadUri, here — the SAS never leaves this activity.
+    try {
+      const uri = training.getExportDownloadUri
+        ? await training.getExportDownloadUri(input.projectId, input.iterationId, p.platform, p.flavor)
+        : undefined;
+      if (!uri) {
+        out.push(waiting('the export is Done but its blob is not in the backup container (and no downloadUri yet)'));
+        continue;
+      }
+      const b = await backup.backupFromDownloadUri(spec, uri);
+      await records.putBackup(toLedgerInput(b), 'downloadUri' satisfies CvBackupSource);
+      out.push({
+        ...p,
+        state: 'backedUp',
+        blobName: b.blobName,
+        replicaVerified: b.replica !== undefined,
+        source: 'downloadUri',
+      });
+    } catch (e) {
+      if (e instanceof CustomVisionError && !e.retryable) out.push({ ...p, state: 'failed', reason: reasonOf(e) });
       else throw e;
     }
   }

@@ -6,7 +6,7 @@
  * the composition root (src/functions/dependencies.ts).
  */
 import type { CustomVisionSettings } from '../config';
-import type { CustomVisionBackup, CustomVisionTrainingApi, ModelUriPolicy } from '../customVision';
+import type { ContainerAccess, CustomVisionBackup, CustomVisionTrainingApi, ModelUriPolicy } from '../customVision';
 import type { CustomVisionRecordRepository } from '../ledger/customVisionRecords';
 import type { RejectedNotificationRepository } from '../ledger/rejectedNotifications';
 
@@ -16,6 +16,8 @@ export interface CustomVisionDeps {
   training?: CustomVisionTrainingApi;
   /** Present when `CV_BACKUP_CONTAINER_URL` is set. */
   backup?: CustomVisionBackup;
+  /** How each configured container is reached (backup first, then replica), for the start-up probe. Holds credentials: never log it (use `describeAccess`). */
+  containers?: ContainerAccess[];
   /** The modelUri policy; undefined when no backup container is configured (every modelUri is then foreign). */
   policy?: ModelUriPolicy;
   records(): Promise<CustomVisionRecordRepository>;

@@ -8,8 +8,8 @@
  * that runs the app in-process builds its own (with its clock, and again for new settings)
  * and registers the functions over it with `registerApp` (./app.ts).
  */
-import { DefaultAzureCredential, type TokenCredential } from '@azure/identity';
-import { AnonymousCredential, ContainerClient, type StoragePipelineOptions } from '@azure/storage-blob';
+import type { TokenCredential } from '@azure/identity';
+import type { StoragePipelineOptions } from '@azure/storage-blob';
 import {
   loadSettings,
   resolveSecret,
@@ -20,7 +20,16 @@ import {
   type ModelResource,
   type Settings,
 } from '../config';
-import { CustomVisionBackup, CustomVisionTrainingClient } from '../customVision';
+import {
+  BACKUP_CONTAINER_SETTING,
+  CustomVisionBackup,
+  CustomVisionTrainingClient,
+  REPLICA_CONTAINER_SETTING,
+  chooseContainerAccess,
+  readStorageConnection,
+  type ContainerAccess,
+} from '../customVision';
+import { azureCredentialProvider, createAzureCredential } from '../common/credential';
 import { createCopyClient, type CopyApi, type FormRecognizerCredential } from '../formRecognizer';
 import { createLedgerContainerClient, ledgerConnectionFromSettings, openLedger, type Ledger } from '../ledger/connect';
 import { CustomVisionRecordRepository } from '../ledger/customVisionRecords';
@@ -72,7 +81,8 @@ export const CV_STORAGE_RETRY: NonNullable<StoragePipelineOptions['retryOptions'
 /** Throws a ConfigurationError naming every wrong setting (the app then does not start). */
 export function createAppDependencies(runtime: AppRuntime): AppDependencies {
   const settings = loadSettings(runtime.env);
-  const credential = lazyCredential();
+  // The app's one Azure credential (its managed identity), built on first use.
+  const credential = azureCredentialProvider(settings);
   const replication = createReplicationDeps(settings, runtime, credential);
   const customVision = createCustomVisionDeps(settings.customVision, runtime, credential, replication.ledger);
   return {
@@ -85,19 +95,6 @@ export function createAppDependencies(runtime: AppRuntime): AppDependencies {
       customVision: createCustomVisionActivities(customVision),
     },
   };
-}
-
-/**
- * The one place an Azure credential is built (Microsoft Entra ID), lazily: only when a
- * resource or container is configured without a key or SAS.
- */
-function lazyCredential(): () => TokenCredential {
-  let credential: TokenCredential | undefined;
-  return () => (credential ??= createCredential());
-}
-
-function createCredential(): TokenCredential {
-  return new DefaultAzureCredential();
 }
 
 function createReplicationDeps(
@@ -145,8 +142,9 @@ function createReplicationDeps(
 }
 
 /**
- * Container credentials: the SAS carried by the container URL setting (read here, held only
- * inside the client), else Microsoft Entra ID.
+ * Container credentials (`chooseContainerAccess`): the SAS carried by the container URL setting
+ * (read here, held only inside the client); else, for a container on the `AzureWebJobsStorage`
+ * account, that connection's key or identity; else the app's Microsoft Entra ID credential.
  */
 function createCustomVisionDeps(
   cv: CustomVisionSettings,
@@ -155,11 +153,23 @@ function createCustomVisionDeps(
   ledger: () => Promise<Ledger>,
 ): CustomVisionDeps {
   const { env, clock } = runtime;
-  const containerClient = (c: ContainerLocation): ContainerClient => {
-    const options: StoragePipelineOptions = { retryOptions: CV_STORAGE_RETRY };
-    if (c.sas) return new ContainerClient(`${c.url}?${resolveSecret(c.sas, env)}`, new AnonymousCredential(), options);
-    return new ContainerClient(c.url, credential(), options);
+  const storage = readStorageConnection(env);
+  const byClientId = new Map<string, TokenCredential>();
+  const tokenCredential = ({ clientId }: { clientId?: string }): TokenCredential => {
+    if (clientId === undefined) return credential();
+    let c = byClientId.get(clientId);
+    if (!c) byClientId.set(clientId, (c = createAzureCredential({ identity: { clientId } })));
+    return c;
   };
+  const access = (setting: string, c: ContainerLocation): ContainerAccess =>
+    chooseContainerAccess({
+      setting,
+      containerUrl: c.url,
+      ...(c.sas ? { sas: resolveSecret(c.sas, env) } : {}),
+      ...(storage ? { storage } : {}),
+      tokenCredential,
+      pipelineOptions: { retryOptions: CV_STORAGE_RETRY },
+    });
   const deps: CustomVisionDeps = {
     settings: cv,
     records: async () => new CustomVisionRecordRepository((await ledger()).container, { clock }),
@@ -173,9 +183,12 @@ function createCustomVisionDeps(
     });
   }
   if (cv.backupContainer) {
+    const backup = access(BACKUP_CONTAINER_SETTING, cv.backupContainer);
+    const replica = cv.replicaContainer ? access(REPLICA_CONTAINER_SETTING, cv.replicaContainer) : undefined;
+    deps.containers = replica ? [backup, replica] : [backup];
     deps.backup = new CustomVisionBackup({
-      backup: containerClient(cv.backupContainer),
-      ...(cv.replicaContainer ? { replica: containerClient(cv.replicaContainer) } : {}),
+      backup: backup.client,
+      ...(replica ? { replica: replica.client } : {}),
     });
     deps.policy = deps.backup.policy;
   }
