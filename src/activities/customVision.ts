@@ -17,8 +17,10 @@ import {
   CvPermanentError,
   DR_MODE_RETRY_MS,
   notificationKey,
+  describeAccess,
   parseExportBlobName,
   parsePlatform,
+  probeContainer,
   sameName,
   parseNotification,
   rejectedMessageRecord,
@@ -32,6 +34,7 @@ import {
   type ExportIdentity,
   type ExportNotification,
   type ExportPlatform,
+  type ProbeResult,
 } from '../customVision';
 import type { CvBackupInput as LedgerBackupInput, CvBackupSource } from '../ledger/customVisionRecords';
 import type { RejectedQueueMessage, RejectedReason, RejectionStage } from '../ledger/rejectedNotifications';
@@ -488,6 +491,25 @@ function pick(exports: ExportInfo[]): ExportInfo['status'] | undefined {
 function reasonOf(e: CustomVisionError): string {
   const s = serializeCvError(e);
   return `${s.reason ?? s.kind}: ${s.message}`;
+}
+
+/**
+ * At start: one cheap read-only call on each configured container (`CV_BACKUP_CONTAINER_URL`,
+ * `CV_REPLICA_CONTAINER_URL`). A container the app cannot reach is logged as an error naming
+ * the setting (a configuration problem says so); nothing is thrown.
+ */
+export async function probeCustomVisionContainers(deps: CustomVisionDeps, log: AppLogger): Promise<ProbeResult[]> {
+  const out: ProbeResult[] = [];
+  for (const access of deps.containers ?? []) {
+    const r = await probeContainer(access);
+    out.push(r);
+    if (r.ok) log.log(`custom vision: ${r.message}`);
+    else
+      log.error(
+        `custom vision: ${r.setting} cannot be reached (${r.kind === 'configuration' ? 'a configuration problem: fix the setting' : r.kind}): ${r.message} [tried ${describeAccess(access)}]`,
+      );
+  }
+  return out;
 }
 
 /** For logs: a notification's key, never its modelUri. */

@@ -9,6 +9,7 @@ import type { CustomVisionSettings } from '../config';
 import type { ContainerAccess, CustomVisionBackup, CustomVisionTrainingApi, ModelUriPolicy } from '../customVision';
 import type { CustomVisionRecordRepository } from '../ledger/customVisionRecords';
 import type { RejectedNotificationRepository } from '../ledger/rejectedNotifications';
+import type { ReplayQueues } from './customVisionReplay';
 
 export interface CustomVisionDeps {
   settings: CustomVisionSettings;
@@ -21,5 +22,7 @@ export interface CustomVisionDeps {
   /** The modelUri policy; undefined when no backup container is configured (every modelUri is then foreign). */
   policy?: ModelUriPolicy;
   records(): Promise<CustomVisionRecordRepository>;
+  /** The notification queue and its poison queue, for `POST /api/customvision/replay`. */
+  replayQueues?(): ReplayQueues;
   rejected(): Promise<RejectedNotificationRepository>;
 }

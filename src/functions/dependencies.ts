@@ -30,6 +30,8 @@ import {
   type ContainerAccess,
 } from '../customVision';
 import { azureCredentialProvider, createAzureCredential } from '../common/credential';
+import { QueueServiceClient } from '@azure/storage-queue';
+import type { ReplayQueues } from '../activities/customVisionReplay';
 import { createCopyClient, type CopyApi, type FormRecognizerCredential } from '../formRecognizer';
 import { createLedgerContainerClient, ledgerConnectionFromSettings, openLedger, type Ledger } from '../ledger/connect';
 import { CustomVisionRecordRepository } from '../ledger/customVisionRecords';
@@ -172,6 +174,7 @@ function createCustomVisionDeps(
     });
   const deps: CustomVisionDeps = {
     settings: cv,
+    replayQueues: () => replayQueues(env, cv.notificationQueue, tokenCredential),
     records: async () => new CustomVisionRecordRepository((await ledger()).container, { clock }),
     rejected: async () => new RejectedNotificationRepository((await ledger()).container, { clock }),
   };
@@ -193,4 +196,44 @@ function createCustomVisionDeps(
     deps.policy = deps.backup.policy;
   }
   return deps;
+}
+
+/** The notification queue and its poison queue over the `AzureWebJobsStorage` connection (the queue trigger's). */
+function replayQueues(
+  env: Env,
+  queueName: string,
+  tokenCredential: (o: { clientId?: string }) => TokenCredential,
+): ReplayQueues {
+  const cs = env.AzureWebJobsStorage?.trim();
+  let service: QueueServiceClient;
+  if (cs) service = QueueServiceClient.fromConnectionString(cs);
+  else {
+    const account = env.AzureWebJobsStorage__accountName?.trim();
+    const uri =
+      env.AzureWebJobsStorage__queueServiceUri?.trim() || (account ? `https://${account}.queue.core.windows.net` : '');
+    if (!uri) throw new Error('AzureWebJobsStorage is not set: no queue to replay onto');
+    const clientId = env.AzureWebJobsStorage__clientId?.trim();
+    service = new QueueServiceClient(uri, tokenCredential(clientId ? { clientId } : {}));
+  }
+  const main = service.getQueueClient(queueName);
+  const poison = service.getQueueClient(`${queueName}-poison`);
+  return {
+    notificationQueue: queueName,
+    poisonQueue: poison.name,
+    async receivePoison(n) {
+      if (!(await poison.exists())) return [];
+      const got = await poison.receiveMessages({
+        numberOfMessages: Math.max(1, Math.min(32, n)),
+        visibilityTimeout: 60,
+      });
+      return got.receivedMessageItems.map((m) => ({ id: m.messageId, popReceipt: m.popReceipt, text: m.messageText }));
+    },
+    async deletePoison(id, popReceipt) {
+      await poison.deleteMessage(id, popReceipt);
+    },
+    async send(text) {
+      await main.createIfNotExists();
+      await main.sendMessage(text);
+    },
+  };
 }
