@@ -78,8 +78,6 @@ export default tseslint.config(
               group: [
                 '**/formRecognizer',
                 '**/formRecognizer/*',
-                '**/customVision',
-                '**/customVision/*',
                 '**/ledger',
                 '**/ledger/*',
                 '**/config',
@@ -89,6 +87,12 @@ export default tseslint.config(
                 '**/runtime/*',
                 '**/dev/**',
               ],
+              allowTypeImports: true,
+              message: 'Orchestrators import only types of clients, ledger and activities (use `import type`).',
+            },
+            {
+              // Custom Vision too, except flavors.ts: pure, import-free, deterministic (nextExports, sameName).
+              regex: '(^|/)customVision(/(?!flavors$)[^/]+)?$',
               allowTypeImports: true,
               message: 'Orchestrators import only types of clients, ledger and activities (use `import type`).',
             },

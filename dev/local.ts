@@ -10,7 +10,8 @@
  *    progress, the readiness report; then it serves until Ctrl-C.
  *
  * Settings come from the environment, then `local.settings.json` (`Values`).
- *   --once   exit when the run ends: 0 all copied, 1 any failed, 2 configuration error
+ *   --once   exit when the run ends: 0 all copied, 1 any failed, 2 configuration error (also a Custom
+ *            Vision container that the start-up probe cannot reach, named by its setting)
  *   --json   print the run summary and the readiness report as one JSON document on the last line
  */
 import fs from 'node:fs';
@@ -19,6 +20,7 @@ import { SUPPORTED_API_VERSIONS } from '../src/common/apiVersions';
 import { ConfigurationError, loadSettings } from '../src/config';
 import type { RunSummary, RunProgress, CopyOutcome } from '../src/replication/contracts';
 import type { ReadinessReport } from '../src/ledger/readiness';
+import { probeCustomVisionContainers } from '../src/activities/customVisionNotifications';
 import { startLocalStack, type LocalStack } from './stack';
 import type { LogEntry } from './host';
 
@@ -136,6 +138,21 @@ async function main(): Promise<number> {
     throw e;
   }
   loadSettings(process.env); // the host applied the env; fails loudly if anything changed under us
+
+  // The Custom Vision containers, probed once (read-only): a container the app cannot reach names its setting.
+  const probes = await probeCustomVisionContainers(stack.app.current().customVision, {
+    log: (m: string) => (args.verbose ? out(m) : undefined),
+    warn: err,
+    error: err,
+  });
+  const unreachable = probes.filter((p) => !p.ok);
+  if (unreachable.length > 0) {
+    err(`configuration error: ${unreachable.map((p) => `${p.setting}: ${p.message}`).join('; ')}`);
+    if (args.once) {
+      await stack.close();
+      return 2;
+    }
+  }
 
   const stop = async (code: number): Promise<number> => {
     await stack.close();

@@ -29,7 +29,7 @@ import {
   generateBlobSASQueryParameters,
 } from '@azure/storage-blob';
 import { DEV_ACCOUNT, DEV_KEY } from './azurite';
-import { createAppLoader } from './appLoader';
+import { createAppLoader, type AppLoader } from './appLoader';
 
 /** The app's `DR_API_VERSION` values (src/common/apiVersions.ts). */
 export type StackApiVersion = ApiVersion;
@@ -70,6 +70,8 @@ export interface LocalStackOptions {
 
 export interface LocalStack {
   host: LocalHost;
+  /** The app loaded in the host (its current dependencies: `app.current()`). */
+  app: AppLoader;
   emulator?: FormRecognizerEmulator;
   customVision?: CustomVisionEmulator;
   azurite?: AzuriteInstance;
@@ -192,6 +194,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     let overridden: string[] = [];
     const stack: LocalStack = {
       host,
+      app,
       emulator,
       customVision,
       azurite,
@@ -250,6 +253,7 @@ async function startCustomVisionWithContainers(
   clock: Clock,
   options: Omit<CustomVisionEmulatorOptions, 'clock' | 'storageConnectionString' | 'backupContainer' | 'queueName'>,
   queueName = 'customvision-notifications',
+  containerSasUrls = false,
 ): Promise<{ emulator: CustomVisionEmulator; env: Record<string, string> }> {
   const blobs = BlobServiceClient.fromConnectionString(azurite.connectionString);
   const backup = 'cv-backups';
@@ -265,6 +269,7 @@ async function startCustomVisionWithContainers(
     queueName,
   });
   const now = Date.now();
+  const sas = containerSasUrls;
   return {
     emulator,
     env: {
@@ -272,8 +277,14 @@ async function startCustomVisionWithContainers(
       CV_ENDPOINT: emulator.endpoint,
       CV_TRAINING_KEY: emulator.trainingKey,
       CV_EXPORT_PLATFORMS: 'ONNX,TensorFlow',
-      CV_BACKUP_CONTAINER_URL: `${azurite.blobEndpoint}/${backup}?${devContainerSas(backup, now)}`,
-      CV_REPLICA_CONTAINER_URL: `${azurite.blobEndpoint}/${replica}?${devContainerSas(replica, now)}`,
+      // Plain container URLs on the AzureWebJobsStorage account, as the portal gives them: reached
+      // with that connection's key (no SAS). `sas: true` gives SAS URLs instead.
+      CV_BACKUP_CONTAINER_URL: sas
+        ? `${azurite.blobEndpoint}/${backup}?${devContainerSas(backup, now)}`
+        : `${azurite.blobEndpoint}/${backup}`,
+      CV_REPLICA_CONTAINER_URL: sas
+        ? `${azurite.blobEndpoint}/${replica}?${devContainerSas(replica, now)}`
+        : `${azurite.blobEndpoint}/${replica}`,
     },
   };
 }

@@ -8,29 +8,35 @@
 import {
   CustomVisionError,
   CvPermanentError,
-  backupBlobName,
+  DR_MODE_RETRY_MS,
+  sameName,
   serializeCvError,
   type BackupRecord,
   type ExportFlavor,
   type ExportInfo,
+  type EnsureExportResult,
+  type ExportIdentity,
   type ExportPlatform,
 } from '../customVision';
 import type { CvBackupInput as LedgerBackupInput, CvBackupSource } from '../ledger/customVisionRecords';
-import type {
-  CheckExportsInput,
-  CheckedExport,
-  RecordOutcomeInput,
-  RequestExportsInput,
-  RequestedExport,
+import {
+  type CheckExportsInput,
+  type CheckedExport,
+  type RecordOutcomeInput,
+  type RequestExportsInput,
+  type RequestedExport,
 } from '../customVisionBackup/contracts';
-import type { CvActivities } from '../customVisionBackup/registry';
 import type { ActivityHandlers } from '../durable/register';
+import type { CvActivities } from '../customVisionBackup/registry';
 import type { CustomVisionDeps } from './customVisionDeps';
 
 /** A backup as the ledger records it (plain JSON: no class instances, no undefined members). */
 export function ledgerBackupInput(b: BackupRecord): LedgerBackupInput {
   return JSON.parse(JSON.stringify(b)) as LedgerBackupInput;
 }
+
+// ------------------------------------------------------------------------------------------
+// Activities of the backup orchestration
 
 export async function requestExports(
   services: CustomVisionDeps,
@@ -45,16 +51,25 @@ export async function requestExports(
     }));
   const out: RequestedExport[] = [];
   for (const p of input.platforms) {
+    const platform = p.platform as ExportPlatform;
+    const flavor = p.flavor as ExportFlavor | undefined;
     try {
-      const r = await training.requestExport(
-        input.projectId,
-        input.iterationId,
-        p.platform as ExportPlatform,
-        p.flavor as ExportFlavor | undefined,
-      );
-      out.push({ ...p, state: r.alreadyQueued ? 'alreadyQueued' : 'requested' });
+      // "Already queued" is also the answer after Done: ensureExport settles it from GetExports.
+      const r: EnsureExportResult = training.ensureExport
+        ? await training.ensureExport(input.projectId, input.iterationId, platform, flavor)
+        : await training
+            .requestExport(input.projectId, input.iterationId, platform, flavor)
+            .then((x): EnsureExportResult =>
+              x.alreadyQueued ? { state: 'alreadyQueued' } : { state: 'requested', export: x.export },
+            );
+      if (r.state === 'requested') out.push({ ...p, state: 'requested' });
+      else out.push({ ...p, state: 'alreadyQueued', ...(r.export ? { status: r.export.status } : {}) });
     } catch (e) {
-      if (e instanceof CustomVisionError && !e.retryable) out.push({ ...p, state: 'failed', reason: reasonOf(e) });
+      if (e instanceof CustomVisionError && e.reason === 'projectReadOnly')
+        // ForbiddenDRModeEnabled: the project is read-only during a Custom Vision failover (minutes to
+        // hours). Not an activity retry (30 s × 5 would give up): the orchestration waits on a timer.
+        out.push({ ...p, state: 'deferred', retryAfterMs: e.retryAfterMs ?? DR_MODE_RETRY_MS, reason: reasonOf(e) });
+      else if (e instanceof CustomVisionError && !e.retryable) out.push({ ...p, state: 'failed', reason: reasonOf(e) });
       else throw e; // transient: the activity is retried (requesting again is "already queued")
     }
   }
@@ -79,11 +94,12 @@ export async function checkExports(services: CustomVisionDeps, input: CheckExpor
   const exports = await training.listExports(input.projectId, input.iterationId);
   const out: CheckedExport[] = [];
   for (const p of input.platforms) {
-    const mine = exports.filter(
-      (e) =>
-        e.platform.toLowerCase() === p.platform.toLowerCase() &&
-        (p.flavor === undefined || (e.flavor ?? '') === p.flavor),
-    );
+    // Platform and flavor compared case-insensitively (the service's casing is not the one we sent).
+    const ofPlatform = exports.filter((e) => sameName(e.platform, p.platform));
+    const exact = ofPlatform.filter((e) => sameName(e.flavor, p.flavor));
+    // A flavorless request that the service lists with a (default) flavor is still ours.
+    const mine = exact.length > 0 || p.flavor ? exact : ofPlatform;
+    // Unknown status text is 'Exporting' here (the client maps open enumerations to "not done yet").
     const state = pick(mine);
     const waiting = (detail: string): CheckedExport =>
       input.final
@@ -101,25 +117,62 @@ export async function checkExports(services: CustomVisionDeps, input: CheckExpor
       out.push(waiting('still exporting'));
       continue;
     }
-    const name = backupBlobName(input.projectId, input.iterationId, p.platform);
-    const existing = await records.getBackup(input.projectId, input.iterationId, p.platform);
+    const existing = await records.getBackup(input.projectId, input.iterationId, p.platform, p.flavor);
     if (existing) {
       out.push({
         ...p,
         state: 'backedUp',
         blobName: existing.blobName,
         replicaVerified: existing.replica !== undefined,
+        source: existing.source,
       });
       continue;
     }
+    const spec: ExportIdentity = {
+      projectId: input.projectId,
+      iterationId: input.iterationId,
+      platform: p.platform,
+      ...(p.flavor ? { flavor: p.flavor } : {}),
+    };
     try {
-      const b = await backup.backupBlob(name, { projectId: input.projectId, iterationId: input.iterationId });
+      const b = await backup.backupExportedModel(spec);
       await records.putBackup(ledgerBackupInput(b), 'statusCheck' satisfies CvBackupSource);
-      out.push({ ...p, state: 'backedUp', blobName: b.blobName, replicaVerified: b.replica !== undefined });
+      out.push({
+        ...p,
+        state: 'backedUp',
+        blobName: b.blobName,
+        replicaVerified: b.replica !== undefined,
+        source: 'statusCheck',
+      });
+      continue;
     } catch (e) {
-      if (e instanceof CvPermanentError && e.reason === 'blobNotFound')
-        out.push(waiting('the export is Done but its blob is not in the backup container'));
-      else if (e instanceof CustomVisionError && !e.retryable) out.push({ ...p, state: 'failed', reason: reasonOf(e) });
+      if (!(e instanceof CvPermanentError && e.reason === 'blobNotFound')) {
+        if (e instanceof CustomVisionError && !e.retryable) out.push({ ...p, state: 'failed', reason: reasonOf(e) });
+        else throw e;
+        continue;
+      }
+    }
+    // Done, but its blob is not in the backup container (integration added later, blob deleted,
+    // another naming): copy it from GetExports' downloadUri, here — the SAS never leaves this activity.
+    try {
+      const uri = training.getExportDownloadUri
+        ? await training.getExportDownloadUri(input.projectId, input.iterationId, p.platform, p.flavor)
+        : undefined;
+      if (!uri) {
+        out.push(waiting('the export is Done but its blob is not in the backup container (and no downloadUri yet)'));
+        continue;
+      }
+      const b = await backup.backupFromDownloadUri(spec, uri);
+      await records.putBackup(ledgerBackupInput(b), 'downloadUri' satisfies CvBackupSource);
+      out.push({
+        ...p,
+        state: 'backedUp',
+        blobName: b.blobName,
+        replicaVerified: b.replica !== undefined,
+        source: 'downloadUri',
+      });
+    } catch (e) {
+      if (e instanceof CustomVisionError && !e.retryable) out.push({ ...p, state: 'failed', reason: reasonOf(e) });
       else throw e;
     }
   }

@@ -6,9 +6,10 @@
  * the composition root (src/functions/dependencies.ts).
  */
 import type { CustomVisionSettings } from '../config';
-import type { CustomVisionBackup, CustomVisionTrainingApi, ModelUriPolicy } from '../customVision';
+import type { ContainerAccess, CustomVisionBackup, CustomVisionTrainingApi, ModelUriPolicy } from '../customVision';
 import type { CustomVisionRecordRepository } from '../ledger/customVisionRecords';
 import type { RejectedNotificationRepository } from '../ledger/rejectedNotifications';
+import type { ReplayQueues } from './customVisionReplay';
 
 export interface CustomVisionDeps {
   settings: CustomVisionSettings;
@@ -16,8 +17,12 @@ export interface CustomVisionDeps {
   training?: CustomVisionTrainingApi;
   /** Present when `CV_BACKUP_CONTAINER_URL` is set. */
   backup?: CustomVisionBackup;
+  /** How each configured container is reached (backup first, then replica), for the start-up probe. Holds credentials: never log it (use `describeAccess`). */
+  containers?: ContainerAccess[];
   /** The modelUri policy; undefined when no backup container is configured (every modelUri is then foreign). */
   policy?: ModelUriPolicy;
   records(): Promise<CustomVisionRecordRepository>;
+  /** The notification queue and its poison queue, for `POST /api/customvision/replay`. */
+  replayQueues?(): ReplayQueues;
   rejected(): Promise<RejectedNotificationRepository>;
 }

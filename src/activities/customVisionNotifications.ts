@@ -1,21 +1,31 @@
 /**
- * The Custom Vision notification queue's work, behind the thin queue function in
- * src/functions/customVision.ts: {@link handleNotification} takes one queue message → parse →
- * validate → dispatch → records. Bad input is kept in the rejected store and acknowledged
- * (returns normally); transient failures throw so the host retries (then `<queue>-poison`).
- * Idempotent: a duplicate changes no record. (The backup orchestration's activities are in
- * ./customVisionBackup.ts.)
+ * The Custom Vision notification flow's work, behind thin function adapters:
+ *
+ * - {@link handleNotification}: one queue message → parse → validate → dispatch → records.
+ *   Bad input is kept in the rejected store and acknowledged (returns normally); transient
+ *   failures throw so the host retries (then `<queue>-poison`). Idempotent: a duplicate
+ *   changes no record.
+ * - {@link probeCustomVisionContainers}: the start-up check of the configured containers.
+ *
+ * The backup orchestration's activities are in ./customVisionBackup.ts.
  *
  * Durable operations come through the small {@link BackupOrchestrations} port, so this
  * module holds no Functions types. Nothing returned, logged or recorded holds a key or SAS.
  */
 import {
   CustomVisionError,
+  CvConfigurationError,
   notificationKey,
+  describeAccess,
+  parseExportBlobName,
+  parsePlatform,
+  probeContainer,
+  sameName,
   parseNotification,
   rejectedMessageRecord,
   scrubSecrets,
   type ExportNotification,
+  type ProbeResult,
 } from '../customVision';
 import type { RejectedQueueMessage, RejectedReason, RejectionStage } from '../ledger/rejectedNotifications';
 import {
@@ -26,8 +36,8 @@ import {
   type PlatformSpec,
 } from '../customVisionBackup/contracts';
 import type { AppLogger } from '../runtime/logger';
-import { ledgerBackupInput } from './customVisionBackup';
 import type { CustomVisionDeps } from './customVisionDeps';
+import { ledgerBackupInput } from './customVisionBackup';
 
 /** How long the backup orchestration waits for a notification before reading the export status itself. */
 export const EXPORT_WAIT_MS = 10 * 60_000;
@@ -113,6 +123,12 @@ export async function handleNotification(
           : await onExportCompleted(services, n, key, payload, meta, durable, log);
     }
   } catch (e) {
+    if (e instanceof CvConfigurationError) {
+      // A setting to fix, not a passing failure: kept once (reason `configuration`, replayable with
+      // POST /api/customvision/replay after the fix), never retried by the host (no retry storm).
+      log.error(`${key}: ${e.message}`);
+      return reject(services, payload, meta, 'process', { code: 'configuration', message: e.message }, log, key);
+    }
     if (e instanceof CustomVisionError && !e.retryable) {
       return reject(services, payload, meta, 'process', { code: e.reason, message: e.message }, log, key);
     }
@@ -199,8 +215,22 @@ async function onExportCompleted(
   }
   const records = await services.records();
   const instanceId = cvBackupInstanceId(n.projectId, n.iterationId);
-  // Fast path for a duplicate: the blob named by modelUri already has a record.
   const named = n.modelLocation?.blobName;
+  // Flavors of one platform share the service's blob name: which flavor these bytes are is known
+  // only from GetExports. The backup orchestration (which requests them one after another) copies
+  // the blob to its per-flavor name; the notification only tells it to look now.
+  const namedPlatform = named ? parsePlatform(parseExportBlobName(named)?.suffix.split('.')[0]) : undefined;
+  if (namedPlatform && services.settings.exportPlatforms.some((s) => s.flavor && sameName(s.platform, namedPlatform))) {
+    const eventRaised = await durable.raiseIfWaiting(instanceId, {
+      exportStatus: 'ExportCompleted',
+      platform: namedPlatform,
+    });
+    log.log(
+      `${key}: ${namedPlatform} is configured with flavors: ${eventRaised ? 'the backup orchestration copies it to its per-flavor name' : 'no backup orchestration is waiting for it; not recorded as a flavorless backup'}`,
+    );
+    return { result: 'recorded', key, changed: false, eventRaised, backups: 0 };
+  }
+  // Fast path for a duplicate: the blob named by modelUri already has a record.
   const platform = named ? platformOf(named) : undefined;
   if (named && platform) {
     const existing = await records.getBackup(n.projectId, n.iterationId, platform);
@@ -271,4 +301,23 @@ function platformOf(blobName: string): string | undefined {
 
 function eventOf(platform: string, blobName: string, replicaVerified: boolean): ExportEventData {
   return { exportStatus: 'ExportCompleted', platform, blobName, replicaVerified };
+}
+
+/**
+ * At start: one cheap read-only call on each configured container (`CV_BACKUP_CONTAINER_URL`,
+ * `CV_REPLICA_CONTAINER_URL`). A container the app cannot reach is logged as an error naming
+ * the setting (a configuration problem says so); nothing is thrown.
+ */
+export async function probeCustomVisionContainers(deps: CustomVisionDeps, log: AppLogger): Promise<ProbeResult[]> {
+  const out: ProbeResult[] = [];
+  for (const access of deps.containers ?? []) {
+    const r = await probeContainer(access);
+    out.push(r);
+    if (r.ok) log.log(`custom vision: ${r.message}`);
+    else
+      log.error(
+        `custom vision: ${r.setting} cannot be reached (${r.kind === 'configuration' ? 'a configuration problem: fix the setting' : r.kind}): ${r.message} [tried ${describeAccess(access)}]`,
+      );
+  }
+  return out;
 }

@@ -1,14 +1,8 @@
 /** Custom Vision: the training resource, export platforms, the notification queue and the backup containers. */
 import { DEFAULTS } from './names';
 import type { SettingsReader } from './reader';
-import {
-  EXPORT_FLAVORS,
-  EXPORT_PLATFORMS,
-  type ContainerLocation,
-  type CustomVisionSettings,
-  type ExportPlatform,
-  type SecretRef,
-} from './types';
+import { EXPORT_PLATFORMS, normalizeExportSpecs } from '../customVision/flavors';
+import { type ContainerLocation, type CustomVisionSettings, type ExportPlatform, type SecretRef } from './types';
 import { containerNameProblem, isLoopback, parseServiceUrl } from './urls';
 
 export function formatExportPlatform(p: ExportPlatform): string {
@@ -49,22 +43,20 @@ export function parseCustomVision(r: SettingsReader): CustomVisionSettings | und
   const exportPlatforms: ExportPlatform[] = [];
   const platformsRaw = r.get('CV_EXPORT_PLATFORMS');
   if (platformsRaw !== undefined) {
-    const seen = new Set<string>();
+    const items: { platform: string; flavor?: string }[] = [];
     for (const item of platformsRaw.split(',').map((s) => s.trim())) {
-      const parsed = parseExportPlatform(item);
+      const parsed = splitExportItem(item);
       if (typeof parsed === 'string') {
         r.add('CV_EXPORT_PLATFORMS', parsed);
         ok = false;
-        continue;
-      }
-      const key = formatExportPlatform(parsed);
-      if (seen.has(key)) {
-        r.add('CV_EXPORT_PLATFORMS', `lists ${key} twice`);
-        ok = false;
-      }
-      seen.add(key);
-      exportPlatforms.push(parsed);
+      } else items.push(parsed);
     }
+    // The one list of platforms and flavors the Training API takes (case-insensitive, flavor of its platform, no duplicate).
+    const checked = normalizeExportSpecs(items, 'CV_EXPORT_PLATFORMS');
+    if (!checked.ok) {
+      r.add('CV_EXPORT_PLATFORMS', checked.message.replace(/^CV_EXPORT_PLATFORMS: /, ''));
+      ok = false;
+    } else exportPlatforms.push(...checked.specs);
     if (endpointRaw === undefined) {
       r.add(
         'CV_ENDPOINT',
@@ -114,22 +106,12 @@ export function parseCustomVision(r: SettingsReader): CustomVisionSettings | und
   };
 }
 
-function parseExportPlatform(item: string): ExportPlatform | string {
+function splitExportItem(item: string): { platform: string; flavor?: string } | string {
   if (item === '') return 'has an empty item (use a comma-separated list, e.g. "ONNX,TensorFlow:TensorFlowLite")';
-  const [platformRaw, flavorRaw, ...rest] = item.split(':').map((s) => s.trim());
-  const platform = EXPORT_PLATFORMS.find((pl) => pl.toLowerCase() === platformRaw.toLowerCase());
-  if (!platform || rest.length > 0) {
+  const [platform, flavor, ...rest] = item.split(':').map((s) => s.trim());
+  if (rest.length > 0 || platform === '')
     return `"${item.slice(0, 40)}" is not an export platform: use ${EXPORT_PLATFORMS.join(', ')}, optionally with a flavor ("TensorFlow:TensorFlowLite")`;
-  }
-  if (flavorRaw === undefined) return { platform };
-  const flavors = EXPORT_FLAVORS[platform] ?? [];
-  const flavor = flavors.find((f) => f.toLowerCase() === flavorRaw.toLowerCase());
-  if (!flavor) {
-    return flavors.length === 0
-      ? `"${item.slice(0, 40)}": ${platform} has no flavors`
-      : `"${item.slice(0, 40)}": ${platform} flavors are ${flavors.join(', ')}`;
-  }
-  return { platform, flavor };
+  return flavor !== undefined ? { platform, flavor } : { platform };
 }
 
 /** Returns the location, undefined when unset, or null when invalid (problem recorded). */

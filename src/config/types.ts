@@ -3,6 +3,7 @@
  * SAS tokens) are never held here: only `{ setting: 'NAME' }` references (see secrets.ts).
  */
 import type { ApiFamily, ApiVersion } from '../common/apiVersions';
+import type { ExportFlavor as CvExportFlavor, ExportPlatform as CvExportPlatform } from '../customVision/flavors';
 
 export type { ApiFamily, ApiVersion } from '../common/apiVersions';
 export { SUPPORTED_API_VERSIONS } from '../common/apiVersions';
@@ -66,17 +67,10 @@ export interface PacingSettings {
   readonly copyDeadlineMinutes: number;
 }
 
-export const EXPORT_PLATFORMS = ['CoreML', 'TensorFlow', 'DockerFile', 'ONNX', 'VAIDK', 'OpenVino'] as const;
-export type ExportPlatformName = (typeof EXPORT_PLATFORMS)[number];
-export const EXPORT_FLAVORS: Readonly<Partial<Record<ExportPlatformName, readonly string[]>>> = {
-  DockerFile: ['Linux', 'Windows', 'ARM'],
-  TensorFlow: ['TensorFlowNormal', 'TensorFlowLite'],
-  ONNX: ['ONNX10', 'ONNX12'],
-};
-
+/** Export platforms and flavors: one list, in src/customVision/flavors.ts (validated by `normalizeExportSpecs`). */
 export interface ExportPlatform {
-  readonly platform: ExportPlatformName;
-  readonly flavor?: string;
+  readonly platform: CvExportPlatform;
+  readonly flavor?: CvExportFlavor;
 }
 
 /** A blob container, its SAS (if the setting carried one) split off as a secret reference. */

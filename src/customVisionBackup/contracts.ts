@@ -38,8 +38,18 @@ export interface RequestExportsInput {
   platforms: PlatformSpec[];
 }
 
+/**
+ * `alreadyQueued` carries what GetExports said (Done: check right away). `deferred`: the
+ * project is temporarily read-only (`ForbiddenDRModeEnabled`): request again after
+ * `retryAfterMs` (a durable timer), not an activity retry.
+ */
 export type RequestedExport = PlatformSpec &
-  ({ state: 'requested' | 'alreadyQueued' } | { state: 'failed'; reason: string });
+  (
+    | { state: 'requested' }
+    | { state: 'alreadyQueued'; status?: 'Done' | 'Exporting' | 'Failed' }
+    | { state: 'deferred'; retryAfterMs: number; reason: string }
+    | { state: 'failed'; reason: string }
+  );
 
 export interface CheckExportsInput {
   projectId: string;
@@ -53,10 +63,13 @@ export interface CheckExportsInput {
 
 export type CheckedExport = PlatformSpec &
   (
-    | { state: 'backedUp'; blobName: string; replicaVerified: boolean }
+    | { state: 'backedUp'; blobName: string; replicaVerified: boolean; source?: BackupSource }
     | { state: 'failed'; reason: string }
     | { state: 'waiting'; detail: string }
   );
+
+/** How a backup was found (as the ledger records it): never a URL. */
+export type BackupSource = 'notification' | 'statusCheck' | 'downloadUri';
 
 /** Data of the `Export` external event (no URL, no SAS). */
 export interface ExportEventData {
@@ -73,6 +86,8 @@ export interface PlatformResult extends PlatformSpec {
   replicaVerified?: boolean;
   /** How it was learned: the notification (event), or reading the export status. */
   via?: 'notification' | 'statusCheck' | 'request';
+  /** For a backup found by reading the status: from the blob in the container, or copied from GetExports' downloadUri. */
+  source?: BackupSource;
 }
 
 export interface RecordOutcomeInput {
@@ -95,6 +110,8 @@ export interface CustomVisionBackupOutput {
 
 export interface CustomVisionBackupProgress {
   pending: string[];
+  /** Not requested yet: the next flavor of a platform waits for the previous one; a read-only project waits for its timer. */
+  waiting?: string[];
   backedUp: number;
   failed: number;
   checks: number;

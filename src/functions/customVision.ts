@@ -7,6 +7,8 @@
 import { app, type HttpRequest, type HttpResponseInit, type InvocationContext } from '@azure/functions';
 import * as df from 'durable-functions';
 import * as cv from '../activities/customVisionNotifications';
+import { replayNotifications } from '../activities/customVisionReplay';
+import { parseReplayRequest } from '../http/customVisionReplayRequest';
 import { isGuid, scrubSecrets } from '../customVision';
 import type { AppLogger } from '../runtime/logger';
 import { CV_EXPORT_EVENT, type CustomVisionBackupInput, type ExportEventData } from '../customVisionBackup/contracts';
@@ -114,6 +116,24 @@ export function registerCustomVisionFunctions(current: () => AppDependencies): v
         backups: backups.slice(0, limit),
         iterations: iterations.slice(0, limit),
       });
+    },
+  });
+
+  app.http('replayCustomVisionNotifications', {
+    route: 'customvision/replay',
+    methods: ['POST'],
+    authLevel: 'function',
+    handler: async (request: HttpRequest, context: InvocationContext): Promise<HttpResponseInit> => {
+      const parsed = parseReplayRequest(await request.text());
+      if (!parsed.ok) return json(400, { error: 'invalid request', problems: parsed.problems });
+      const deps = current().customVision;
+      if (!deps.replayQueues) return json(503, { error: 'no notification queue is configured (AzureWebJobsStorage)' });
+      const report = await replayNotifications(deps, deps.replayQueues(), parsed.value, {
+        log: (m: string) => context.log(scrubSecrets(m)),
+        warn: (m: string) => context.warn(scrubSecrets(m)),
+        error: (m: string) => context.error(scrubSecrets(m)),
+      });
+      return json(200, report);
     },
   });
 

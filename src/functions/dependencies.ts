@@ -9,7 +9,7 @@
  * and registers the functions over it with `registerApp` (./app.ts).
  */
 import type { TokenCredential } from '@azure/identity';
-import { AnonymousCredential, ContainerClient, type StoragePipelineOptions } from '@azure/storage-blob';
+import type { StoragePipelineOptions } from '@azure/storage-blob';
 import {
   loadSettings,
   resolveSecret,
@@ -21,8 +21,18 @@ import {
   type Settings,
 } from '../config';
 import { loadHealthSettings, type HealthSettings } from '../config/health';
-import { azureCredentialProvider } from '../common/credential';
-import { CustomVisionBackup, CustomVisionTrainingClient } from '../customVision';
+import {
+  BACKUP_CONTAINER_SETTING,
+  CustomVisionBackup,
+  CustomVisionTrainingClient,
+  REPLICA_CONTAINER_SETTING,
+  chooseContainerAccess,
+  readStorageConnection,
+  type ContainerAccess,
+} from '../customVision';
+import { azureCredentialProvider, createAzureCredential } from '../common/credential';
+import { QueueServiceClient } from '@azure/storage-queue';
+import type { ReplayQueues } from '../activities/customVisionReplay';
 import { createCopyClient, type CopyApi, type FormRecognizerCredential } from '../formRecognizer';
 import { createLedgerContainerClient, ledgerConnectionFromSettings, openLedger, type Ledger } from '../ledger/connect';
 import { CustomVisionRecordRepository } from '../ledger/customVisionRecords';
@@ -80,6 +90,7 @@ export const CV_STORAGE_RETRY: NonNullable<StoragePipelineOptions['retryOptions'
 export function createAppDependencies(runtime: AppRuntime): AppDependencies {
   const settings = loadSettings(runtime.env);
   const health = loadHealthSettings(runtime.env);
+  // The app's one Azure credential (its managed identity), built on first use.
   const credential = azureCredentialProvider(settings);
   const replication = createReplicationDeps(settings, runtime, credential);
   const customVision = createCustomVisionDeps(settings.customVision, runtime, credential, replication.ledger);
@@ -142,8 +153,9 @@ function createReplicationDeps(
 }
 
 /**
- * Container credentials: the SAS carried by the container URL setting (read here, held only
- * inside the client), else Microsoft Entra ID.
+ * Container credentials (`chooseContainerAccess`): the SAS carried by the container URL setting
+ * (read here, held only inside the client); else, for a container on the `AzureWebJobsStorage`
+ * account, that connection's key or identity; else the app's Microsoft Entra ID credential.
  */
 function createCustomVisionDeps(
   cv: CustomVisionSettings,
@@ -152,13 +164,26 @@ function createCustomVisionDeps(
   ledger: () => Promise<Ledger>,
 ): CustomVisionDeps {
   const { env, clock } = runtime;
-  const containerClient = (c: ContainerLocation): ContainerClient => {
-    const options: StoragePipelineOptions = { retryOptions: CV_STORAGE_RETRY };
-    if (c.sas) return new ContainerClient(`${c.url}?${resolveSecret(c.sas, env)}`, new AnonymousCredential(), options);
-    return new ContainerClient(c.url, credential(), options);
+  const storage = readStorageConnection(env);
+  const byClientId = new Map<string, TokenCredential>();
+  const tokenCredential = ({ clientId }: { clientId?: string }): TokenCredential => {
+    if (clientId === undefined) return credential();
+    let c = byClientId.get(clientId);
+    if (!c) byClientId.set(clientId, (c = createAzureCredential({ identity: { clientId } })));
+    return c;
   };
+  const access = (setting: string, c: ContainerLocation): ContainerAccess =>
+    chooseContainerAccess({
+      setting,
+      containerUrl: c.url,
+      ...(c.sas ? { sas: resolveSecret(c.sas, env) } : {}),
+      ...(storage ? { storage } : {}),
+      tokenCredential,
+      pipelineOptions: { retryOptions: CV_STORAGE_RETRY },
+    });
   const deps: CustomVisionDeps = {
     settings: cv,
+    replayQueues: () => replayQueues(env, cv.notificationQueue, tokenCredential),
     records: async () => new CustomVisionRecordRepository((await ledger()).container, { clock }),
     rejected: async () => new RejectedNotificationRepository((await ledger()).container, { clock }),
   };
@@ -170,11 +195,54 @@ function createCustomVisionDeps(
     });
   }
   if (cv.backupContainer) {
+    const backup = access(BACKUP_CONTAINER_SETTING, cv.backupContainer);
+    const replica = cv.replicaContainer ? access(REPLICA_CONTAINER_SETTING, cv.replicaContainer) : undefined;
+    deps.containers = replica ? [backup, replica] : [backup];
     deps.backup = new CustomVisionBackup({
-      backup: containerClient(cv.backupContainer),
-      ...(cv.replicaContainer ? { replica: containerClient(cv.replicaContainer) } : {}),
+      backup: backup.client,
+      ...(replica ? { replica: replica.client } : {}),
     });
     deps.policy = deps.backup.policy;
   }
   return deps;
+}
+
+/** The notification queue and its poison queue over the `AzureWebJobsStorage` connection (the queue trigger's). */
+function replayQueues(
+  env: Env,
+  queueName: string,
+  tokenCredential: (o: { clientId?: string }) => TokenCredential,
+): ReplayQueues {
+  const cs = env.AzureWebJobsStorage?.trim();
+  let service: QueueServiceClient;
+  if (cs) service = QueueServiceClient.fromConnectionString(cs);
+  else {
+    const account = env.AzureWebJobsStorage__accountName?.trim();
+    const uri =
+      env.AzureWebJobsStorage__queueServiceUri?.trim() || (account ? `https://${account}.queue.core.windows.net` : '');
+    if (!uri) throw new Error('AzureWebJobsStorage is not set: no queue to replay onto');
+    const clientId = env.AzureWebJobsStorage__clientId?.trim();
+    service = new QueueServiceClient(uri, tokenCredential(clientId ? { clientId } : {}));
+  }
+  const main = service.getQueueClient(queueName);
+  const poison = service.getQueueClient(`${queueName}-poison`);
+  return {
+    notificationQueue: queueName,
+    poisonQueue: poison.name,
+    async receivePoison(n) {
+      if (!(await poison.exists())) return [];
+      const got = await poison.receiveMessages({
+        numberOfMessages: Math.max(1, Math.min(32, n)),
+        visibilityTimeout: 60,
+      });
+      return got.receivedMessageItems.map((m) => ({ id: m.messageId, popReceipt: m.popReceipt, text: m.messageText }));
+    },
+    async deletePoison(id, popReceipt) {
+      await poison.deleteMessage(id, popReceipt);
+    },
+    async send(text) {
+      await main.createIfNotExists();
+      await main.sendMessage(text);
+    },
+  };
 }

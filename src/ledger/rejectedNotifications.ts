@@ -54,6 +54,8 @@ export interface RejectedNotification {
   message?: RejectedQueueMessage;
   /** For `process` rejections: the notification's key (`Export/{projectId}/…`). */
   notificationKey?: string;
+  /** Set when `POST /api/customvision/replay` put the message back on the queue (it is not replayed again). */
+  replayedAt?: string;
 }
 
 const isReason = (v: unknown): v is RejectedReason =>
@@ -83,6 +85,7 @@ export const isRejectedNotification = (v: unknown): v is RejectedNotification =>
     queue: optional(isString),
     message: optional(isMessage),
     notificationKey: optional(isString),
+    replayedAt: optional(isIsoDate),
   });
 
 export const REJECTED_NOTIFICATION_DOCUMENT: DocumentType<RejectedNotification> = {
@@ -142,6 +145,26 @@ export class RejectedNotificationRepository {
     return { record: existing?.value ?? record, created: false };
   }
 
+  /** Rejected messages with their keys, newest first, that `accept` keeps; at most `limit`. */
+  async entries(options: { limit: number; accept?: (r: RejectedNotification) => boolean }): Promise<RejectedEntry[]> {
+    const out: RejectedEntry[] = [];
+    for await (const doc of this.store.list('customvision/rejected/', { pageSize: 500 })) {
+      if (options.accept && !options.accept(doc.value)) continue;
+      out.push({ key: doc.key, record: doc.value });
+      if (out.length >= options.limit) break;
+    }
+    return out;
+  }
+
+  /** Marks a record replayed (once: an already replayed one keeps its first time). True when this call marked it. */
+  async markReplayed(key: string): Promise<boolean> {
+    const at = new Date(this.now()).toISOString();
+    const res = await this.store.update(key, (current) =>
+      current === undefined || current.replayedAt !== undefined ? current : { ...current, replayedAt: at },
+    );
+    return res.changed;
+  }
+
   /** Rejected messages, newest first. */
   async list(options: { limit?: number } = {}): Promise<RejectedNotification[]> {
     const limit = Math.max(1, options.limit ?? 100);
@@ -152,6 +175,12 @@ export class RejectedNotificationRepository {
     }
     return out;
   }
+}
+
+/** A rejected record with its ledger key (for {@link RejectedNotificationRepository.markReplayed}). */
+export interface RejectedEntry {
+  key: string;
+  record: RejectedNotification;
 }
 
 function contentId(input: RejectInput, at: number): string {

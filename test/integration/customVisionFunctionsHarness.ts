@@ -121,11 +121,11 @@ export interface World {
   ledgerContainer: string;
   /** Secret values that must never appear in records, logs, responses or history. */
   secrets: string[];
-  fresh(opts?: {
-    replica?: boolean;
-    platforms?: string;
-    emulator?: Partial<CustomVisionEmulatorOptions>;
-  }): Promise<void>;
+  fresh(opts?: FreshOptions): Promise<void>;
+  /** Sets app settings and rebuilds the app's dependencies with them (undefined removes one). */
+  setSettings(values: Record<string, string | undefined>): void;
+  /** POST with the function key. */
+  post(path: string, body: unknown): Promise<{ status: number; text: string; body: unknown }>;
   /** The app's current dependencies (rebuilt by `fresh` and `unsetSetting`). */
   app(): AppDependencies;
   /** Removes an app setting and rebuilds the app's dependencies without it. */
@@ -134,6 +134,33 @@ export interface World {
   rejected(): RejectedNotificationRepository;
   get(pathAndQuery: string): Promise<{ status: number; text: string; body: unknown }>;
   close(): Promise<void>;
+}
+
+/**
+ * How the containers are given: `sas` (a container SAS in each URL), `sameAccount` (plain URLs on
+ * the AzureWebJobsStorage account — reached with its key; the replica too), `expiredSas` (the
+ * backup container's SAS has expired: storage answers 403).
+ */
+export type ContainerAccessMode = 'sas' | 'sameAccount' | 'expiredSas';
+
+export interface FreshOptions {
+  replica?: boolean;
+  platforms?: string;
+  emulator?: Partial<CustomVisionEmulatorOptions>;
+  access?: ContainerAccessMode;
+}
+
+/** A SAS of the well-known development account that expired yesterday (storage refuses it: 403). */
+export function expiredContainerSas(containerName: string): string {
+  return generateBlobSASQueryParameters(
+    {
+      containerName,
+      permissions: ContainerSASPermissions.parse('racwl'),
+      startsOn: new Date(Date.now() - 3 * 86400_000),
+      expiresOn: new Date(Date.now() - 86400_000),
+    },
+    new StorageSharedKeyCredential(DEV_ACCOUNT, DEV_KEY),
+  ).toString();
 }
 
 let counter = 0;
@@ -177,22 +204,33 @@ export async function startWorld(): Promise<World> {
 
   const world = { azurite, proxy, clock, logs, secrets: [DEV_KEY, FUNCTION_KEY] } as unknown as World;
 
-  const settingsFor = async (opts: {
-    replica?: boolean;
-    platforms?: string;
-  }): Promise<Record<string, string | undefined>> => {
+  const settingsFor = async (opts: FreshOptions): Promise<Record<string, string | undefined>> => {
     counter += 1;
     world.backupContainer = `cvbackup${counter}`;
     world.replicaContainer = `cvreplica${counter}`;
     world.ledgerContainer = `cvledger${counter}`;
     await blob.getContainerClient(world.backupContainer).createIfNotExists();
     await blob.getContainerClient(world.replicaContainer).createIfNotExists();
-    const backupSas = containerSas(world.backupContainer);
+    const access = opts.access ?? 'sas';
+    const backupSas =
+      access === 'expiredSas' ? expiredContainerSas(world.backupContainer) : containerSas(world.backupContainer);
     const replicaSas = containerSas(world.replicaContainer);
     world.secrets.push(
       new URLSearchParams(backupSas).get('sig') as string,
       new URLSearchParams(replicaSas).get('sig') as string,
     );
+    if (access === 'sameAccount')
+      return {
+        CV_NOTIFICATION_QUEUE: QUEUE,
+        CV_ENDPOINT: world.emu.endpoint,
+        CV_TRAINING_KEY: world.emu.trainingKey,
+        CV_EXPORT_PLATFORMS: opts.platforms ?? 'ONNX,TensorFlow',
+        // Plain URLs, as the portal's container Properties give them: no SAS, no role assignment.
+        CV_BACKUP_CONTAINER_URL: `${azurite.blobEndpoint}/${world.backupContainer}`,
+        CV_REPLICA_CONTAINER_URL:
+          opts.replica === false ? undefined : `${azurite.blobEndpoint}/${world.replicaContainer}`,
+        DR_LEDGER_CONTAINER: world.ledgerContainer,
+      };
     return {
       CV_NOTIFICATION_QUEUE: QUEUE,
       CV_ENDPOINT: world.emu.endpoint,
@@ -233,6 +271,13 @@ export async function startWorld(): Promise<World> {
     delete process.env[name];
     app.rebuild();
   };
+  world.setSettings = (values) => {
+    for (const [k, v] of Object.entries(values)) {
+      if (v === undefined) delete process.env[k];
+      else process.env[k] = v;
+    }
+    app.rebuild();
+  };
 
   await startEmulator();
   const env = { ...DR_ENV, ...(await settingsFor({})) };
@@ -263,6 +308,22 @@ export async function startWorld(): Promise<World> {
       body = undefined;
     }
     return { status: res.status, text, body };
+  };
+  world.post = async (pathAndQuery, body) => {
+    const sep = pathAndQuery.includes('?') ? '&' : '?';
+    const res = await fetch(`${world.host.baseUrl}${pathAndQuery}${sep}code=${FUNCTION_KEY}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: typeof body === 'string' ? body : JSON.stringify(body),
+    });
+    const text = await res.text();
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(text);
+    } catch {
+      parsed = undefined;
+    }
+    return { status: res.status, text, body: parsed };
   };
   world.close = async () => {
     await world.host.close();

@@ -60,4 +60,17 @@ describe('npm run local', () => {
     expect(stderr).toContain('DR_SOURCE_ENDPOINT');
     expect(stderr).toContain('DR_TARGETS');
   });
+
+  it('exits 2 naming CV_BACKUP_CONTAINER_URL when the start-up probe cannot reach the Custom Vision container', () => {
+    // A plain http URL on another account than AzureWebJobsStorage: only a token credential is left, and
+    // storage refuses bearer tokens over http — no credential can be used (a configuration problem).
+    const { status, stdout, stderr } = runLocal(['--once', '--port', '0'], {
+      CV_BACKUP_CONTAINER_URL: 'http://127.0.0.1:9/otheraccount/cv-backups',
+    });
+    expect(status).toBe(2);
+    expect(stderr).toMatch(
+      /configuration error: CV_BACKUP_CONTAINER_URL: .*configuration: no credential could be obtained/,
+    );
+    expect(stdout).not.toContain('replication run');
+  });
 });

@@ -44,6 +44,14 @@ describe('orchestrator determinism fence (eslint.config.mjs)', () => {
       "import { FormRecognizerV2Client } from '../formRecognizer';\nexport const x = FormRecognizerV2Client;",
       'no-restricted-imports',
     ],
+    [
+      "import { CustomVisionBackup } from '../customVision';\nexport const x = CustomVisionBackup;",
+      'no-restricted-imports',
+    ],
+    [
+      "import { CustomVisionTrainingClient } from '../customVision/trainingClient';\nexport const x = CustomVisionTrainingClient;",
+      'no-restricted-imports',
+    ],
     ['export const t = Date.now();', 'no-restricted-syntax'],
     ['export const t = new Date();', 'no-restricted-syntax'],
     ['export const r = Math.random();', 'no-restricted-syntax'],
@@ -52,6 +60,11 @@ describe('orchestrator determinism fence (eslint.config.mjs)', () => {
   ].map(([code, rule]) => [code, rule, lint(code, orchestratorFile)] as const);
   const typeOnly = lint(
     "import type { CopyApi } from '../formRecognizer';\nexport type C = CopyApi;\nexport const d = new Date(0);\n",
+    orchestratorFile,
+  );
+  // The one pure Custom Vision module an orchestrator may use at run time (export order, name comparison).
+  const flavorsAllowed = lint(
+    "import { nextExports, sameName } from '../customVision/flavors';\nexport const x = [nextExports, sameName];\n",
     orchestratorFile,
   );
   const activityClock = lint('export const t = Date.now();\n', activityFile);
@@ -68,6 +81,10 @@ describe('orchestrator determinism fence (eslint.config.mjs)', () => {
 
   it('allows type-only imports of clients and a fixed date in an orchestrator', () => {
     expect(typeOnly()).toEqual([]);
+  });
+
+  it('allows the pure src/customVision/flavors.ts (nextExports, sameName) in an orchestrator, nothing else of Custom Vision', () => {
+    expect(flavorsAllowed()).toEqual([]);
   });
 
   it('does not fence activities', () => {

@@ -663,6 +663,11 @@ describe('loadSettings', () => {
         'dockerfile:arm,DockerFile:linux,onnx:onnx12,TensorFlow:TensorFlowNormal',
         ['DockerFile:ARM', 'DockerFile:Linux', 'ONNX:ONNX12', 'TensorFlow:TensorFlowNormal'],
       ],
+      // Beyond the v3.3 enum (the service takes them): one list with src/customVision/flavors.ts.
+      [
+        'ivs,onnx:onnxfloat16,coreml:COREMLFLOAT16,tensorflow:tensorflowjs,openvino:nopostprocess',
+        ['IVS', 'ONNX:ONNXFloat16', 'CoreML:CoreMLFloat16', 'TensorFlow:TensorFlowJs', 'OpenVino:NoPostProcess'],
+      ],
     ])('CV_EXPORT_PLATFORMS %s → canonical %p', (value, expected) => {
       const s = loadSettings(validEnv({ CV_EXPORT_PLATFORMS: value }));
       expect(s.customVision.exportPlatforms.map((p) => (p.flavor ? `${p.platform}:${p.flavor}` : p.platform))).toEqual(
@@ -670,11 +675,12 @@ describe('loadSettings', () => {
       );
     });
     it.each([
-      ['Caffe', /not an export platform/],
+      ['Caffe', /'Caffe' is not a platform/],
       ['ONNX,', /empty item/],
-      ['ONNX:ONNX9', /ONNX flavors are ONNX10, ONNX12/],
-      ['CoreML:Lite', /CoreML has no flavors/],
-      ['ONNX,onnx', /lists ONNX twice/],
+      ['ONNX:ONNX9', /'ONNX9' is not a flavor of ONNX \(ONNX10, ONNX12, ONNXFloat16\)/],
+      ['CoreML:Lite', /'Lite' is not a flavor of CoreML \(CoreMLFloat16\)/],
+      ['VAIDK:Linux', /'Linux' is not a flavor of VAIDK \(none\)/],
+      ['ONNX,onnx', /ONNX is listed twice/],
       ['TensorFlow:TensorFlowLite:x', /not an export platform/],
     ])('CV_EXPORT_PLATFORMS rejects %s', (value, message) => {
       const err = loadError(validEnv({ CV_EXPORT_PLATFORMS: value }));
