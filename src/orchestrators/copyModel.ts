@@ -29,7 +29,8 @@ import { addMs, nextPollDelayMs, retryDelayMs } from '../replication/policy';
 import { Activities, Orchestrators } from '../replication/registry';
 
 type PollResult =
-  { kind: 'succeeded'; targetModelId: string } | { kind: 'failed'; reason: CopyFailureReason; renew: boolean };
+  | { kind: 'succeeded'; targetModelId: string }
+  | { kind: 'failed'; reason: CopyFailureReason; renew: boolean; settle?: true };
 
 export function* copyModelOrchestrator(context: OrchestrationContext): Generator<Task, CopyOutcome, unknown> {
   const input = inputOf(context, Orchestrators.copy);
@@ -150,6 +151,11 @@ export function* copyModelOrchestrator(context: OrchestrationContext): Generator
       return yield* fail(verified.reason);
     }
 
+    if (polled.settle) {
+      // Refused as already used: an earlier copy with this authorization may be landing there.
+      const settled = yield* verify(started.targetModelId, true);
+      if (settled.kind === 'verified') return finish({ outcome: 'copied', targetModelId: settled.targetModelId });
+    }
     lastReason = polled.reason;
     yield* discard(started.targetModelId);
     if (!polled.renew || polled.reason.kind === 'deadline') {
@@ -193,7 +199,7 @@ export function* copyModelOrchestrator(context: OrchestrationContext): Generator
         case 'succeeded':
           return { kind: 'succeeded', targetModelId: status.targetModelId };
         case 'failed':
-          return { kind: 'failed', reason: status.reason, renew: status.renew };
+          return status;
         case 'pending':
           unknownInARow = 0;
           retryAfterMs = status.retryAfterMs;

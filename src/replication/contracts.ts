@@ -194,8 +194,12 @@ export interface CheckCopyInput {
 export type CheckCopyResult =
   | { kind: 'pending'; status: 'notStarted' | 'running'; retryAfterMs?: number }
   | { kind: 'succeeded'; targetModelId: string }
-  /** The copy failed: `renew` = a new authorization may well succeed. */
-  | { kind: 'failed'; reason: CopyFailureReason; renew: boolean }
+  /**
+   * The copy failed: `renew` = a new authorization may well succeed. `settle`: refused as an
+   * authorization already used (v2 "Could not retrieve authorization metadata" after a lost
+   * 202): an earlier copy with it may be landing in `targetModelId` — read it before renewing.
+   */
+  | { kind: 'failed'; reason: CopyFailureReason; renew: boolean; settle?: true }
   /** The status could not be read this time (429, 5xx, timeout): ask again later. */
   | { kind: 'unknown'; reason: CopyFailureReason; retryAfterMs?: number };
 

@@ -202,7 +202,11 @@ export function pairKey(p: { sourceModelId: string; region: string }): string {
  */
 export async function expectSettled(stack: LocalStack, summary: RunSummary): Promise<void> {
   const emulator = stack.emulator as FormRecognizerEmulator;
-  const settled = [...summary.copies.map(pairKey), ...summary.failures.map(pairKey)];
+  const settled = [
+    ...summary.copies.map(pairKey),
+    ...summary.foundInTarget.map(pairKey),
+    ...summary.failures.map(pairKey),
+  ];
   expect(new Set(settled).size).toBe(settled.length);
   expect(settled).toHaveLength(summary.totals.planned);
   for (const f of summary.failures) {

@@ -274,7 +274,12 @@ export async function checkCopy(deps: ReplicationDeps, input: CheckCopyInput): P
           copyResultError(result, { operation: 'copyOperation' }) ??
           classifyCopyFailure(result.errors, { operation: 'copyOperation' });
         const reason = toFailureReason(error);
-        return { kind: 'failed', reason, renew: error.retryable };
+        return {
+          kind: 'failed',
+          reason,
+          renew: error.retryable,
+          ...(copyMayHaveLanded(error) ? { settle: true as const } : {}),
+        };
       }
     }
   } catch (e) {
