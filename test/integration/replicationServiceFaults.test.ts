@@ -210,7 +210,13 @@ describe('replication under service faults', () => {
       expect(second.unverifiedRegions).toEqual([
         { region: 'eastus', reason: expect.stringMatching(/could not be listed.*503/) },
       ]);
-      expect(second.totals).toMatchObject({ copied: 0, failed: 0, alreadyReplicated: first.totals.copied });
+      // eastus's pairs are not verified this run: unverified, not already replicated (issue 11, fact 10).
+      expect(second.totals).toMatchObject({
+        copied: 0,
+        failed: 0,
+        alreadyReplicated: first.totals.copied / 2,
+        unverified: first.totals.copied / 2,
+      });
       await expectSettled(stack, second);
     });
   });
