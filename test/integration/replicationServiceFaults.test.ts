@@ -22,6 +22,7 @@ import {
   resourcesFor,
   run,
   versionReset,
+  isPlainCopy,
 } from './replicationHarness';
 
 describe('replication under service faults', () => {
@@ -144,7 +145,7 @@ describe('replication under service faults', () => {
         code: 'InternalServerError',
         message: 'An unexpected error occurred.',
         times: 2,
-        when: (req) => !req.path.includes('documentClassifiers'),
+        when: isPlainCopy,
       });
 
       const summary = await run(stack);
