@@ -63,6 +63,8 @@ describe('replication follows the real service (issue 11)', () => {
       const [modelId] = readySourceIds(emulator).filter((id) => !id.startsWith('classifier:'));
       // The source accepts the copy (the authorization is spent), then answers 500.
       emulator.faults.add(SOURCE, { kind: 'status', status: 500, phase: 'after', call: 'copy', times: 1 });
+      // ...and that copy takes a minute: a renewal on the refused resend would find nothing yet under the id.
+      emulator.faults.add(SOURCE, { kind: 'copyDuration', ms: 60_000, call: 'copy', times: 1 });
 
       const summary = await run(stack, { models: [modelId], regions: ['eastus'] });
 
