@@ -331,7 +331,8 @@ export function renderReport(report: ReadinessReport): string {
       if (c.status === 'replicated') return `ok ${age(c.ageSeconds)}${c.lastError ? ' (last retry failed)' : ''}`;
       if (c.status === 'failed') return `FAILED${c.lastError?.code ? ` ${c.lastError.code}` : ''}`;
       if (c.status === 'inProgress') return 'in progress';
-      if (c.status === 'unverified') return `UNVERIFIED${c.ageSeconds !== undefined ? ` (verified ${age(c.ageSeconds)})` : ''}`;
+      if (c.status === 'unverified')
+        return `UNVERIFIED${c.ageSeconds !== undefined ? ` (verified ${age(c.ageSeconds)})` : ''}`;
       return c.stale ? 'MISSING (stale)' : 'MISSING';
     }),
   ]);

@@ -146,7 +146,11 @@ export async function missingDependency(
   ctx: Pick<CopyContext, 'source' | 'target'>,
   source: ItemDetails,
 ): Promise<
-  | { code: 'ClassifierNotFound' | 'ComponentModelNotFound'; message: string; missing: Array<{ kind: 'model' | 'classifier'; id: string }> }
+  | {
+      code: 'ClassifierNotFound' | 'ComponentModelNotFound';
+      message: string;
+      missing: Array<{ kind: 'model' | 'classifier'; id: string }>;
+    }
   | undefined
 > {
   const missing: Array<{ kind: 'model' | 'classifier'; id: string }> = [];

@@ -244,7 +244,11 @@ export async function readinessReport(
       ? {
           unverified: lastRun.pairs
             .filter((p) => p.outcome === 'unverified')
-            .map((p) => ({ sourceModelId: p.sourceModelId, region: p.region, ...(p.reason ? { reason: p.reason } : {}) })),
+            .map((p) => ({
+              sourceModelId: p.sourceModelId,
+              region: p.region,
+              ...(p.reason ? { reason: p.reason } : {}),
+            })),
         }
       : {}),
   });

@@ -124,7 +124,9 @@ export async function startCopy(
     // The source's details are stamped on a v3.1/v4 copy (lineage) and tell our copies from foreign models.
     const sourceDetails = callerChoosesIds(target.client) ? await getItem(deps.source, input.sourceModelId) : undefined;
     const missing =
-      sourceDetails && !held ? await missingDependency({ source: deps.source, target: target.client }, sourceDetails) : undefined;
+      sourceDetails && !held
+        ? await missingDependency({ source: deps.source, target: target.client }, sourceDetails)
+        : undefined;
     if (missing) {
       // Say why each component is missing when this ledger knows (its copy failed with the service's code).
       const why: string[] = [];
