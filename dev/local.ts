@@ -10,9 +10,13 @@
  *    progress, the readiness report; then it serves until Ctrl-C.
  *
  * Settings come from the environment, then `local.settings.json` (`Values`).
- *   --once   exit when the run ends: 0 all copied, 1 any failed, 2 configuration error (also a Custom
- *            Vision container that the start-up probe cannot reach, named by its setting)
+ *   --once   exit when the run ends: 0 every pair verified, 1 any failed or unverified (or the run
+ *            ended Failed), 2 configuration error (also a Custom Vision container that the start-up
+ *            probe cannot reach, named by its setting)
  *   --json   print the run summary and the readiness report as one JSON document on the last line
+ *            (in every outcome; a run that did not complete: `runtimeStatus` and `error`)
+ *   --refuse-neural REGION   (emulated, v3.1/v4) the REGION target refuses neural models with the
+ *            documented 400 `DocumentModelLimitNeural`, as a full target does
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -21,7 +25,7 @@ import { ConfigurationError, loadSettings } from '../src/config';
 import type { RunSummary, RunProgress, CopyOutcome } from '../src/replication/contracts';
 import type { ReadinessReport } from '../src/ledger/readiness';
 import { probeCustomVisionContainers } from '../src/activities/customVisionNotifications';
-import { startLocalStack, type LocalStack } from './stack';
+import { defaultStackResources, startLocalStack, type LocalStack } from './stack';
 import type { LogEntry } from './host';
 
 interface Args {
@@ -30,6 +34,7 @@ interface Args {
   port: number;
   verbose: boolean;
   apiVersion?: string;
+  refuseNeural?: string;
 }
 
 function parseArgs(argv: string[]): Args {
@@ -41,9 +46,10 @@ function parseArgs(argv: string[]): Args {
     else if (a === '--verbose' || a === '-v') args.verbose = true;
     else if (a === '--port') args.port = Number(argv[++i]);
     else if (a === '--api-version') args.apiVersion = argv[++i] ?? '';
+    else if (a === '--refuse-neural') args.refuseNeural = (argv[++i] ?? '').toLowerCase();
     else if (a === '--help' || a === '-h') {
       process.stdout.write(
-        `usage: npm run local -- [--once] [--json] [--port N] [--api-version ${SUPPORTED_API_VERSIONS.join('|')}] [--verbose]\n`,
+        `usage: npm run local -- [--once] [--json] [--port N] [--api-version ${SUPPORTED_API_VERSIONS.join('|')}] [--refuse-neural REGION] [--verbose]\n`,
       );
       process.exit(0);
     } else {
@@ -90,6 +96,23 @@ async function main(): Promise<number> {
   const apiVersion = args.apiVersion ?? process.env.DR_API_VERSION ?? fileValues.DR_API_VERSION;
   if (apiVersion !== undefined) env.DR_API_VERSION = apiVersion;
   const stackVersion = SUPPORTED_API_VERSIONS.find((v) => v === apiVersion);
+  // --refuse-neural REGION: that emulated target answers DocumentModelLimitNeural for neural models.
+  const resources =
+    args.refuseNeural === undefined
+      ? undefined
+      : defaultStackResources(stackVersion).map((r, i) =>
+          i > 0 && r.region.toLowerCase() === args.refuseNeural
+            ? { ...r, refuseCopies: [{ code: 'DocumentModelLimitNeural', models: 'neural' as const }] }
+            : r,
+        );
+  if (args.refuseNeural !== undefined && (stackVersion === undefined || stackVersion === 'v2.1')) {
+    err('--refuse-neural needs --api-version 2023-07-31 or 2024-11-30 (the v2.1 copy has no neural models)');
+    return 2;
+  }
+  if (resources && !resources.slice(1).some((r) => r.region.toLowerCase() === args.refuseNeural)) {
+    err(`--refuse-neural: '${args.refuseNeural}' is not an emulated target region`);
+    return 2;
+  }
   const configured = Boolean(process.env.DR_SOURCE_ENDPOINT ?? fileValues.DR_SOURCE_ENDPOINT);
   const cvConfigured = Boolean(
     process.env.CV_ENDPOINT ??
@@ -117,6 +140,7 @@ async function main(): Promise<number> {
     stack = await startLocalStack({
       useConfiguredResources: configured,
       ...(stackVersion ? { apiVersion: stackVersion } : {}),
+      ...(resources ? { resources } : {}),
       customVision: useAzurite && !cvConfigured,
       ...(useAzurite ? {} : { storageConnectionString: storage }),
       env: { ...env, ...(useAzurite ? { AzureWebJobsStorage: undefined } : {}) },
@@ -215,30 +239,50 @@ async function main(): Promise<number> {
   clearLine();
 
   if (final.runtimeStatus !== 'Completed') {
-    err(`replication run ${runId} ended ${final.runtimeStatus}: ${String(final.output ?? '').split('\n')[0]}`);
-    if (args.once) return stop(1);
+    const error = String(final.output ?? '').split('\n')[0];
+    err(`replication run ${runId} ended ${final.runtimeStatus}: ${error}`);
+    if (args.once) {
+      // The JSON document is on the last stdout line in every outcome (README).
+      if (args.json) {
+        const report = await readReport(stack);
+        process.stdout.write(`${JSON.stringify({ runId, runtimeStatus: final.runtimeStatus, error, report })}\n`);
+      }
+      return stop(1);
+    }
   }
-  const summary = final.output as RunSummary | undefined;
+  const summary = final.runtimeStatus === 'Completed' ? (final.output as RunSummary | undefined) : undefined;
   const cv = stack.customVision ? await customVisionDemo(stack, out) : undefined;
-  const report = (await (
-    await fetch(`${stack.host.baseUrl}/api/report`, { headers: keyHeaders() })
-  ).json()) as ReadinessReport;
+  const report = await readReport(stack);
   if (summary) {
     const t = summary.totals;
     out(
-      `run ${summary.runId}: ${t.readyModels} ready model(s) × ${summary.regions.length} region(s): ${t.copied} copied, ${t.alreadyReplicated} already replicated, ${t.failed} failed` +
+      `run ${summary.runId}: ${t.readyModels} ready model(s) × ${summary.regions.length} region(s): ${t.copied} copied, ${t.alreadyReplicated} already replicated, ${t.failed} failed${t.unverified ? `, ${t.unverified} UNVERIFIED` : ''}` +
         `${summary.invalidModels.length ? `; ${summary.invalidModels.length} invalid model(s) not copyable` : ''}${summary.creatingModels.length ? `; ${summary.creatingModels.length} still creating` : ''}`,
     );
   }
   out('');
-  out(renderReport(report));
+  if (report) out(renderReport(report));
   if (cv) out(`\n${renderBackups(cv)}`);
   if (args.json) process.stdout.write(`${JSON.stringify({ summary, report, ...(cv ? { customVision: cv } : {}) })}\n`);
 
-  const ok = final.runtimeStatus === 'Completed' && (summary?.totals.failed ?? 1) === 0 && (!cv || cv.ok);
+  // A pair this run could not verify (its region unreachable) is not a success: a DR check goes red.
+  const ok =
+    final.runtimeStatus === 'Completed' &&
+    (summary?.totals.failed ?? 1) === 0 &&
+    (summary?.totals.unverified ?? 0) === 0 &&
+    (!cv || cv.ok);
   if (args.once) return stop(ok ? 0 : 1);
   out(`\nserving ${stack.host.baseUrl}/api — dashboard ${dashboardUrl(stack.host.baseUrl, localKey)} — Ctrl-C to stop`);
   return new Promise<number>(() => undefined);
+}
+
+async function readReport(stack: LocalStack): Promise<ReadinessReport | undefined> {
+  try {
+    const res = await fetch(`${stack.host.baseUrl}/api/report`, { headers: keyHeaders() });
+    return res.ok ? ((await res.json()) as ReadinessReport) : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 interface CustomVisionDemo {
@@ -330,6 +374,8 @@ export function renderReport(report: ReadinessReport): string {
       if (c.status === 'replicated') return `ok ${age(c.ageSeconds)}${c.lastError ? ' (last retry failed)' : ''}`;
       if (c.status === 'failed') return `FAILED${c.lastError?.code ? ` ${c.lastError.code}` : ''}`;
       if (c.status === 'inProgress') return 'in progress';
+      if (c.status === 'unverified')
+        return `UNVERIFIED${c.ageSeconds !== undefined ? ` (verified ${age(c.ageSeconds)})` : ''}`;
       return c.stale ? 'MISSING (stale)' : 'MISSING';
     }),
   ]);
@@ -346,10 +392,11 @@ export function renderReport(report: ReadinessReport): string {
     line(widths.map((w) => '-'.repeat(w))),
     ...rows.map(line),
   ];
-  for (const m of report.notCopyable) lines.push(`  not copyable: ${m.modelName ?? m.modelId} (${m.status})`);
+  for (const m of report.notCopyable)
+    lines.push(`  not copyable: ${m.modelName ?? m.modelId} (${m.status}${m.reason ? `: ${m.reason}` : ''})`);
   const t = report.totals;
   lines.push(
-    `${t.readyModels}/${t.models} model(s) ready in every region; pairs: ${t.replicated} replicated, ${t.missing} missing, ${t.failed} failed, ${t.inProgress} in progress`,
+    `${t.readyModels}/${t.models} model(s) ready in every region; pairs: ${t.replicated} replicated, ${t.missing} missing, ${t.failed} failed, ${t.inProgress} in progress${t.unverified ? `, ${t.unverified} UNVERIFIED` : ''}`,
   );
   return lines.join('\n');
 }

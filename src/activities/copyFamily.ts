@@ -24,8 +24,10 @@ import {
   type ModelInfo,
   type StartCopyOptions,
 } from '../formRecognizer';
+import type { DocTypeSchema } from '../formRecognizer/types';
+import { referencedComponents } from '../formRecognizer/modelFacts';
 import { parseItemId, type ItemKind } from '../replication/items';
-import { LINEAGE_TAG_KEYS, MAX_TAG_VALUE } from '../replication/lineage';
+import { LINEAGE_TAG_KEYS, MAX_TAG_VALUE, verifyCopy } from '../replication/lineage';
 
 /** What the activities need to know about a model or classifier, either side. */
 export interface ItemDetails {
@@ -38,6 +40,12 @@ export interface ItemDetails {
   lastUpdatedDateTime?: string;
   /** v4 composed model: the classifier it routes with (must exist in the target under this id). */
   classifierId?: string;
+  /** v4 composed model: the component models its `docTypes[*].modelId` name (must exist in the target under these ids). */
+  componentModelIds?: string[];
+  /** v3.1/v4: what a copy preserves of each docType (compared by `verifyCopy`). */
+  docTypeSchemas?: Record<string, DocTypeSchema>;
+  /** v3.1/v4 model-level build mode, when the service sends one. */
+  buildMode?: string;
 }
 
 /** An authorization held inside one activity: its secret never leaves the closure. */
@@ -50,8 +58,8 @@ export interface HeldAuthorization {
 
 export type AuthorizeOutcome =
   | { kind: 'authorized'; authorization: HeldAuthorization; burned: string[] }
-  /** The target already holds a verified copy of ours under this id. */
-  | { kind: 'present'; targetId: string }
+  /** The target already holds a verified copy of ours under this id (`copiedByRun`: its lineage's run id). */
+  | { kind: 'present'; targetId: string; copiedByRun?: string }
   /** The id is held by something that is not our copy: reported, never touched. */
   | { kind: 'conflict'; targetId: string; message: string }
   /** Every id tried is reserved by an unused authorization (burned): try again later with a new fallback. */
@@ -116,27 +124,55 @@ export async function getItem(client: CopyApi, itemId: string): Promise<ItemDeta
     ...(m.tags !== undefined ? { tags: m.tags } : {}),
     ...(m.docTypes !== undefined ? { docTypes: m.docTypes } : {}),
     ...(m.classifierId !== undefined ? { classifierId: m.classifierId } : {}),
+    ...(m.componentModelIds !== undefined ? { componentModelIds: m.componentModelIds } : {}),
+    ...(m.docTypeSchemas !== undefined ? { docTypeSchemas: m.docTypeSchemas } : {}),
+    ...(m.buildMode !== undefined ? { buildMode: m.buildMode } : {}),
   };
 }
 
 /**
- * A v4 composed model keeps its `classifierId` verbatim, so its copy only works where that
- * classifier exists under the same id (docs/v4.md). Checked before authorizing: a copy that
- * would fail anyway must not burn the composed model's own id. Undefined when nothing is missing.
+ * A v4 composed model references its classifier (`classifierId`) and its component models
+ * (`docTypes[*].modelId`) by id, verbatim, so its copy is only usable where every one of them
+ * exists under the same id (docs/v4.md). Checked before authorizing: a copy that would fail
+ * (or land unusable) must not burn the composed model's own id. A component that failed, is
+ * burned there or went to a fallback id is not present under its id. Undefined when nothing is
+ * missing; otherwise the reason, naming the missing ids.
  */
-export async function missingDependency(target: CopyApi, source: ItemDetails): Promise<string | undefined> {
-  if (source.classifierId === undefined || !supportsClassifiers(target)) return undefined;
-  try {
-    await getItem(target, `classifier:${source.classifierId}`);
-    return undefined;
-  } catch (e) {
-    if (!(e instanceof ModelNotFoundError)) throw e;
+export async function missingDependency(
+  ctx: Pick<CopyContext, 'source' | 'target'>,
+  source: ItemDetails,
+): Promise<
+  | {
+      code: 'ClassifierNotFound' | 'ComponentModelNotFound';
+      message: string;
+      missing: Array<{ kind: 'model' | 'classifier'; id: string }>;
+    }
+  | undefined
+> {
+  const missing: Array<{ kind: 'model' | 'classifier'; id: string }> = [];
+  for (const ref of referencedComponents({ modelId: source.id, ...source })) {
+    if (ref.kind === 'classifier' && !supportsClassifiers(ctx.target)) continue;
+    const itemId = ref.kind === 'classifier' ? `classifier:${ref.id}` : ref.id;
+    try {
+      const found = await getItem(ctx.target, itemId);
+      // Present under its id AND our copy of the source's component (a foreign item with that id is not it).
+      const component = await getItem(ctx.source, itemId);
+      if (!isVerifiedCopy(ctx, found, component)) missing.push(ref);
+    } catch (e) {
+      if (!(e instanceof ModelNotFoundError)) throw e;
+      missing.push(ref);
+    }
   }
-  return (
-    `composed model ${source.id} routes documents with classifier '${source.classifierId}', which the target does not hold under that id, so it was not copied ` +
-    `(the classifier's copy failed, or its id is burned there and it went to a fallback id: a composed model cannot be re-pointed; ` +
-    `compose it again in the source with a classifier id free in every region)`
-  );
+  if (missing.length === 0) return undefined;
+  const names = missing.map((r) => `${r.kind} '${r.id}'`).join(', ');
+  return {
+    code: missing.some((r) => r.kind === 'classifier') ? 'ClassifierNotFound' : 'ComponentModelNotFound',
+    message:
+      `composed model ${source.id} references ${names}, which the target does not hold under that id as a verified copy, so it was not copied ` +
+      `(the component's copy failed, or its id is burned there and it went to a fallback id: a composed model cannot be re-pointed; ` +
+      `compose it again in the source from components whose ids are free in every region)`,
+    missing,
+  };
 }
 
 /** Item ids present in a resource, with their status: models, and classifiers where the client copies them. */
@@ -170,9 +206,10 @@ export function lineageOf(
 
 /**
  * Is `found` (in the target) a verified copy of `source`? v2: a ready model under the id our
- * own authorization reserved. v3.1/v4 models: ready, the same doc types, and our lineage tags
- * naming this source resource, item and version. Classifiers carry no tags: the same doc
- * types and description (a copy of the same classifier, whoever made it; we never modify it).
+ * own authorization reserved. v3.1/v4: `verifyCopy` (replication/lineage.ts) — ready, the
+ * same docTypes after the copy's rename of a docType keyed by the source id to the target
+ * id, the same field schemas and build modes, and (models) our lineage tags naming this
+ * source resource, item and version. Classifiers carry no tags: the same doc types and description.
  */
 export function isVerifiedCopy(
   ctx: Pick<CopyContext, 'source' | 'target'>,
@@ -182,18 +219,7 @@ export function isVerifiedCopy(
   if (found.status !== 'ready') return false;
   if (!callerChoosesIds(ctx.target)) return true;
   if (!source) return false;
-  const sameDocTypes = [...(found.docTypes ?? [])].sort().join('\n') === [...(source.docTypes ?? [])].sort().join('\n');
-  if (!sameDocTypes) return false;
-  if (found.kind === 'classifier') return (found.description ?? '') === (source.description ?? '');
-  const tags = found.tags ?? {};
-  return (
-    tags[LINEAGE_TAG_KEYS.sourceId] === source.id &&
-    (tags[LINEAGE_TAG_KEYS.sourceResource] ?? '').toLowerCase() ===
-      ctx.source.resourceId.slice(0, MAX_TAG_VALUE).toLowerCase() &&
-    (source.lastUpdatedDateTime === undefined ||
-      tags[LINEAGE_TAG_KEYS.sourceVersion] === undefined ||
-      tags[LINEAGE_TAG_KEYS.sourceVersion] === source.lastUpdatedDateTime)
-  );
+  return verifyCopy(found, source, ctx.source.resourceId).verified;
 }
 
 /**
@@ -242,7 +268,10 @@ export async function authorizeItem(
       burned.push(targetId);
       continue;
     }
-    if (isVerifiedCopy(ctx, found, source)) return { kind: 'present', targetId };
+    if (isVerifiedCopy(ctx, found, source)) {
+      const copiedByRun = found.tags?.[LINEAGE_TAG_KEYS.runId];
+      return { kind: 'present', targetId, ...(copiedByRun !== undefined ? { copiedByRun } : {}) };
+    }
     return {
       kind: 'conflict',
       targetId,

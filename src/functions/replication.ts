@@ -215,7 +215,11 @@ export async function readinessReport(
   if (lastRun) {
     for (const p of lastRun.pairs)
       if (!models.has(p.sourceModelId)) models.set(p.sourceModelId, { modelId: p.sourceModelId, status: 'ready' });
-    for (const id of lastRun.invalidModels) models.set(id, { modelId: id, status: 'invalid' });
+    const why = new Map((lastRun.notCopyable ?? []).map((m) => [m.modelId, m.reason]));
+    for (const id of lastRun.invalidModels) {
+      const reason = why.get(id);
+      models.set(id, { modelId: id, status: 'invalid', ...(reason !== undefined ? { reason } : {}) });
+    }
     for (const id of lastRun.creatingModels) models.set(id, { modelId: id, status: 'creating' });
   }
   const report = buildReadinessReport({
@@ -223,6 +227,17 @@ export async function readinessReport(
     replicas,
     regions: services.settings.targets.map((t) => t.region),
     now: deps.clock.now(),
+    ...(lastRun
+      ? {
+          unverified: lastRun.pairs
+            .filter((p) => p.outcome === 'unverified')
+            .map((p) => ({
+              sourceModelId: p.sourceModelId,
+              region: p.region,
+              ...(p.reason ? { reason: p.reason } : {}),
+            })),
+        }
+      : {}),
   });
   return { ...report, ...(lastRun ? { lastRun: { runId: lastRun.runId, finishedAt: lastRun.finishedAt } } : {}) };
 }

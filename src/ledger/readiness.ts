@@ -11,9 +11,16 @@ export interface SourceModelInfo {
   status: string;
   /** Same opaque version as `ModelReplicaRecord.sourceModelVersion` (e.g. `lastUpdatedDateTime`). */
   version?: string;
+  /** Why a model that is not `ready` cannot be copied (e.g. created with v2, expired). */
+  reason?: string;
 }
 
-export type ReadinessStatus = 'replicated' | 'missing' | 'failed' | 'inProgress';
+/**
+ * `unverified`: the ledger records a copy, but the last run could not verify it (its target
+ * could not be reached or listed): not ready; `lastVerifiedAt` / `ageSeconds` say how old the
+ * last verification is.
+ */
+export type ReadinessStatus = 'replicated' | 'missing' | 'failed' | 'inProgress' | 'unverified';
 
 export interface ReadinessCell {
   status: ReadinessStatus;
@@ -26,6 +33,8 @@ export interface ReadinessCell {
   lastRunId?: string;
   /** The record is about an older version of the source model: the copy is out of date. */
   stale?: boolean;
+  /** `unverified` cells: why the last run could not verify the copy. */
+  reason?: string;
 }
 
 export interface ReadinessRow {
@@ -42,6 +51,7 @@ export interface ReadinessCounts {
   missing: number;
   failed: number;
   inProgress: number;
+  unverified: number;
   /** Age of the oldest verified copy, in seconds. */
   oldestVerifiedAgeSeconds?: number;
 }
@@ -53,7 +63,7 @@ export interface ReadinessReport {
   totals: ReadinessCounts & { models: number; pairs: number; readyModels: number };
   byRegion: Record<string, ReadinessCounts>;
   /** Source models that are not copyable (not `ready`). */
-  notCopyable: { modelId: string; modelName?: string; status: string }[];
+  notCopyable: { modelId: string; modelName?: string; status: string; reason?: string }[];
   /** Records whose source model is gone from the source, or whose region is no longer configured. */
   orphanRecords: {
     sourceModelId: string;
@@ -68,24 +78,33 @@ export function buildReadinessReport(input: {
   replicas: readonly ModelReplicaRecord[];
   regions: readonly string[];
   now: number | Date;
+  /** Pairs the last run could not verify (its `unverified` pairs), with the reason. */
+  unverified?: ReadonlyArray<{ sourceModelId: string; region: string; reason?: string }>;
 }): ReadinessReport {
   const nowMs = typeof input.now === 'number' ? input.now : input.now.getTime();
   const regions = [...new Set(input.regions)];
   const regionSet = new Set(regions);
   const byPair = new Map<string, ModelReplicaRecord>();
   for (const r of input.replicas) byPair.set(pairKey(r.sourceModelId, r.region), r);
+  const unverified = new Map((input.unverified ?? []).map((u) => [pairKey(u.sourceModelId, u.region), u.reason]));
 
   const ready = input.sourceModels.filter((m) => m.status === 'ready').sort((a, b) => compare(a.modelId, b.modelId));
   const readyIds = new Set(ready.map((m) => m.modelId));
   const knownIds = new Set(input.sourceModels.map((m) => m.modelId));
-  const emptyCounts = (): ReadinessCounts => ({ replicated: 0, missing: 0, failed: 0, inProgress: 0 });
+  const emptyCounts = (): ReadinessCounts => ({ replicated: 0, missing: 0, failed: 0, inProgress: 0, unverified: 0 });
   const byRegion: Record<string, ReadinessCounts> = Object.fromEntries(regions.map((r) => [r, emptyCounts()]));
   const totals = { models: ready.length, pairs: ready.length * regions.length, readyModels: 0, ...emptyCounts() };
 
   const rows: ReadinessRow[] = ready.map((model) => {
     const cells: Record<string, ReadinessCell> = {};
     for (const region of regions) {
-      const cell = toCell(byPair.get(pairKey(model.modelId, region)), model, nowMs);
+      const key = pairKey(model.modelId, region);
+      const cell = toCell(byPair.get(key), model, nowMs);
+      if (cell.status === 'replicated' && unverified.has(key)) {
+        cell.status = 'unverified';
+        const reason = unverified.get(key);
+        if (reason !== undefined) cell.reason = reason;
+      }
       cells[region] = cell;
       for (const counts of [byRegion[region], totals]) {
         counts[cell.status]++;
@@ -106,11 +125,12 @@ export function buildReadinessReport(input: {
   const notCopyable = input.sourceModels
     .filter((m) => m.status !== 'ready')
     .sort((a, b) => compare(a.modelId, b.modelId))
-    .map((m) =>
-      m.modelName === undefined
-        ? { modelId: m.modelId, status: m.status }
-        : { modelId: m.modelId, modelName: m.modelName, status: m.status },
-    );
+    .map((m) => ({
+      modelId: m.modelId,
+      ...(m.modelName !== undefined ? { modelName: m.modelName } : {}),
+      status: m.status,
+      ...(m.reason !== undefined ? { reason: m.reason } : {}),
+    }));
 
   const orphanRecords: ReadinessReport['orphanRecords'] = [];
   for (const r of [...input.replicas].sort((a, b) =>

@@ -20,8 +20,11 @@ import {
 } from './guards';
 import { decodeKeySegment, encodeKeySegment, ledgerKey } from './keys';
 
-export const PAIR_OUTCOMES = ['copied', 'alreadyReplicated', 'failed', 'skipped', 'planned'] as const;
-/** `planned`: a dry run's pair that would be copied. */
+export const PAIR_OUTCOMES = ['copied', 'alreadyReplicated', 'failed', 'skipped', 'planned', 'unverified'] as const;
+/**
+ * `planned`: a dry run's pair that would be copied. `unverified`: the run could not verify the
+ * pair (its target could not be listed); `verifiedAt` is its last recorded verification.
+ */
 export type PairOutcome = (typeof PAIR_OUTCOMES)[number];
 
 export interface RunPair {
@@ -31,6 +34,8 @@ export interface RunPair {
   targetModelId?: string;
   /** Why it failed or was skipped (no secrets). */
   reason?: string;
+  /** `unverified` pairs: when a copy was last verified (from the ledger). */
+  verifiedAt?: string;
 }
 
 export interface RunTotals {
@@ -39,6 +44,8 @@ export interface RunTotals {
   alreadyReplicated: number;
   failed: number;
   skipped: number;
+  /** Pairs the run could not verify (absent from reports written before it existed). */
+  unverified?: number;
 }
 
 export interface RunFilters {
@@ -58,6 +65,8 @@ export interface RunReport {
   pairs: RunPair[];
   /** Source models in status `invalid` (not copyable). */
   invalidModels: string[];
+  /** Why each not-copyable source model cannot be copied (invalid, created with v2, expired). */
+  notCopyable?: Array<{ modelId: string; reason: string }>;
   /** Source models still `creating` (copied on a later run). */
   creatingModels: string[];
 }
@@ -80,6 +89,7 @@ export const isRunReport = (v: unknown): v is RunReport =>
         alreadyReplicated: isCount,
         failed: isCount,
         skipped: isCount,
+        unverified: optional(isCount),
       }),
     pairs: arrayOf((p: unknown): p is RunPair =>
       hasShape<RunPair>(p, {
@@ -88,9 +98,15 @@ export const isRunReport = (v: unknown): v is RunReport =>
         outcome: oneOf(PAIR_OUTCOMES),
         targetModelId: optional(isNonEmptyString),
         reason: optional(isString),
+        verifiedAt: optional(isIsoDate),
       }),
     ),
     invalidModels: isStrings,
+    notCopyable: optional(
+      arrayOf((m: unknown): m is { modelId: string; reason: string } =>
+        hasShape<{ modelId: string; reason: string }>(m, { modelId: isNonEmptyString, reason: isString }),
+      ),
+    ),
     creatingModels: isStrings,
   });
 

@@ -29,7 +29,8 @@ import { addMs, nextPollDelayMs, retryDelayMs } from '../replication/policy';
 import { Activities, Orchestrators } from '../replication/registry';
 
 type PollResult =
-  { kind: 'succeeded'; targetModelId: string } | { kind: 'failed'; reason: CopyFailureReason; renew: boolean };
+  | { kind: 'succeeded'; targetModelId: string }
+  | { kind: 'failed'; reason: CopyFailureReason; renew: boolean; settle?: true };
 
 export function* copyModelOrchestrator(context: OrchestrationContext): Generator<Task, CopyOutcome, unknown> {
   const input = inputOf(context, Orchestrators.copy);
@@ -40,6 +41,23 @@ export function* copyModelOrchestrator(context: OrchestrationContext): Generator
   let attempts = 0;
   let discarded = 0;
   let lastReason: CopyFailureReason | undefined;
+  // Signatures of the authorization rejections met so far: the same answer twice stops the pair.
+  const rejections: string[] = [];
+  const repeatedRejection = (reason: CopyFailureReason): CopyFailureReason | undefined => {
+    if (reason.rejection === undefined) return undefined;
+    if (!rejections.includes(reason.rejection)) {
+      rejections.push(reason.rejection);
+      return undefined;
+    }
+    return {
+      kind: 'permanent',
+      code: reason.code,
+      message:
+        `authorization rejected: the target's region or resource id is probably wrong (or the authorization was reused) — ` +
+        `the target is configured as region '${region}' in DR_TARGETS; the service gave the same answer to two authorizations: ${reason.message}`,
+      requestId: reason.requestId,
+    };
+  };
 
   const finish = (
     outcome: Omit<CopyOutcome, 'sourceModelId' | 'region' | 'attempts' | 'discarded' | 'startedAt' | 'finishedAt'>,
@@ -81,13 +99,33 @@ export function* copyModelOrchestrator(context: OrchestrationContext): Generator
     }
     if (started.kind === 'present') {
       // The target already holds a verified copy of this item (a 409 on authorize whose
-      // model carries our lineage): verify and record it; nothing of ours to discard.
+      // model carries our lineage): verify and record it; nothing of ours to discard. A copy an
+      // earlier run made (e.g. the ledger was lost) counts as already replicated, not copied.
       const verified = yield* verify(started.targetModelId);
-      if (verified.kind === 'verified') return finish({ outcome: 'copied', targetModelId: verified.targetModelId });
+      if (verified.kind === 'verified')
+        return finish({
+          outcome: 'copied',
+          targetModelId: verified.targetModelId,
+          ...(started.byThisRun ? {} : { alreadyThere: true as const }),
+        });
       return yield* fail(verified.reason);
+    }
+    if (started.kind === 'settle') {
+      // The resent authorization was refused as used: the first POST may have been accepted
+      // (a lost 202). Read the target until the copy is there and ready; otherwise renew.
+      const settled = yield* verify(started.targetModelId, true);
+      if (settled.kind === 'verified') return finish({ outcome: 'copied', targetModelId: settled.targetModelId });
+      lastReason = started.reason;
+      yield* discard(started.targetModelId);
+      const repeated = repeatedRejection(started.reason);
+      if (repeated) return yield* fail(repeated);
+      if (attempts < policy.maxAttempts) yield* wait(retryDelayMs(policy, attempts));
+      continue;
     }
     if (started.kind === 'retry') {
       if (!started.countsAsAttempt) attempts -= 1;
+      const repeated = repeatedRejection(started.reason);
+      if (repeated) return yield* fail(repeated);
       if (started.paced) {
         // Nothing was sent: wait exactly for the management slot reserved for this attempt.
         yield* wait(Math.max(1, started.retryAfterMs ?? policy.pollInitialMs));
@@ -113,11 +151,18 @@ export function* copyModelOrchestrator(context: OrchestrationContext): Generator
       return yield* fail(verified.reason);
     }
 
+    if (polled.settle) {
+      // Refused as already used: an earlier copy with this authorization may be landing there.
+      const settled = yield* verify(started.targetModelId, true);
+      if (settled.kind === 'verified') return finish({ outcome: 'copied', targetModelId: settled.targetModelId });
+    }
     lastReason = polled.reason;
     yield* discard(started.targetModelId);
     if (!polled.renew || polled.reason.kind === 'deadline') {
       return yield* fail(polled.reason);
     }
+    const repeated = repeatedRejection(polled.reason);
+    if (repeated) return yield* fail(repeated);
     if (attempts < policy.maxAttempts) {
       yield* wait(retryDelayMs(policy, attempts));
     }
@@ -154,7 +199,7 @@ export function* copyModelOrchestrator(context: OrchestrationContext): Generator
         case 'succeeded':
           return { kind: 'succeeded', targetModelId: status.targetModelId };
         case 'failed':
-          return { kind: 'failed', reason: status.reason, renew: status.renew };
+          return status;
         case 'pending':
           unknownInARow = 0;
           retryAfterMs = status.retryAfterMs;
@@ -175,6 +220,7 @@ export function* copyModelOrchestrator(context: OrchestrationContext): Generator
 
   function* verify(
     targetModelId: string,
+    settling = false,
   ): Generator<
     Task,
     { kind: 'verified'; targetModelId: string } | { kind: 'failed'; reason: CopyFailureReason },
@@ -183,7 +229,11 @@ export function* copyModelOrchestrator(context: OrchestrationContext): Generator
     const until = addMs(context.df.currentUtcDateTime, policy.verifyTimeoutMs);
     let checks = 0;
     for (;;) {
-      const result = yield* callActivity(context, Activities.finishCopy, { ...pair, targetModelId });
+      const result = yield* callActivity(context, Activities.finishCopy, {
+        ...pair,
+        targetModelId,
+        ...(settling ? { settling } : {}),
+      });
       if (result.kind === 'verified') return { kind: 'verified', targetModelId: result.targetModelId };
       if (result.kind === 'failed') return result;
       checks += 1;
@@ -192,7 +242,9 @@ export function* copyModelOrchestrator(context: OrchestrationContext): Generator
           kind: 'failed',
           reason: {
             kind: 'verification',
-            message: `the copy reported success but target model ${targetModelId} is still '${result.status}' after ${Math.round(policy.verifyTimeoutMs / 1000)} s`,
+            message: settling
+              ? `no copy landed in target model ${targetModelId} within ${Math.round(policy.verifyTimeoutMs / 1000)} s of the refused resend (it is '${result.status}')`
+              : `the copy reported success but target model ${targetModelId} is still '${result.status}' after ${Math.round(policy.verifyTimeoutMs / 1000)} s`,
           },
         };
       }

@@ -65,6 +65,7 @@ export function* replicateModelsOrchestrator(context: OrchestrationContext): Gen
     plan.toCopy.push(...regionPlan.toCopy);
     plan.alreadyReplicated.push(...regionPlan.alreadyReplicated);
     plan.stale.push(...regionPlan.stale);
+    if (regionPlan.unverified) (plan.unverified ??= []).push(...regionPlan.unverified);
   }
 
   const outcomes: CopyOutcome[] = [];
@@ -116,7 +117,10 @@ export function* replicateModelsOrchestrator(context: OrchestrationContext): Gen
   // Every copy is settled: blank target models this run could not delete on the way go now.
   if (!input.dryRun && outcomes.length > 0)
     yield* callActivity(context, Activities.sweepBlankModels, { runId, scope: 'thisRun' });
-  const copied = outcomes.filter((o) => o.outcome === 'copied');
+  const copied = outcomes.filter((o) => o.outcome === 'copied' && !o.alreadyThere);
+  const foundInTarget = outcomes.filter((o) => o.outcome === 'copied' && o.alreadyThere);
+  const unverifiedReason = (region: string): string =>
+    plan.unverifiedRegions?.find((u) => u.region === region)?.reason ?? 'the target could not be listed';
   const failed = outcomes.filter((o) => o.outcome === 'failed');
   const summary: RunSummary = {
     runId,
@@ -132,8 +136,9 @@ export function* replicateModelsOrchestrator(context: OrchestrationContext): Gen
       pairs: listing.ready.length * config.regions.length,
       planned: plan.toCopy.length,
       copied: copied.length,
-      alreadyReplicated: plan.alreadyReplicated.length,
+      alreadyReplicated: plan.alreadyReplicated.length + foundInTarget.length,
       failed: failed.length,
+      unverified: plan.unverified?.length ?? 0,
     },
     plan: input.dryRun ? plan : undefined,
     failures: failed.map((o) => ({
@@ -147,6 +152,12 @@ export function* replicateModelsOrchestrator(context: OrchestrationContext): Gen
       region: o.region,
       targetModelId: o.targetModelId ?? '',
     })),
+    foundInTarget: foundInTarget.map((o) => ({
+      sourceModelId: o.sourceModelId,
+      region: o.region,
+      targetModelId: o.targetModelId ?? '',
+    })),
+    unverified: (plan.unverified ?? []).map((u) => ({ ...u, reason: unverifiedReason(u.region) })),
     invalidModels: listing.invalid,
     creatingModels: listing.creating,
     notFoundModels: listing.notFound,

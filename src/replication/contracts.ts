@@ -73,6 +73,12 @@ export interface SourceItem {
    * before it is copied (a v4 composed model: its classifier and its component models).
    */
   dependsOn?: string[];
+  /**
+   * Why the source item cannot be copied with the configured API version, decided from its own
+   * fields (listed with the invalid items): `invalid`, `createdWithV2` (a v2-era model in a
+   * v3/v4 listing) or `expired` (`expirationDateTime` passed).
+   */
+  notCopyable?: { reason: 'prebuilt' | 'invalid' | 'createdWithV2' | 'expired'; message: string };
 }
 
 export interface ListSourceInput {
@@ -119,6 +125,11 @@ export interface Plan {
   stale: Array<PairRef & { targetModelId: string; found: string }>;
   /** Regions whose models could not be listed: planned from the ledger alone, with the reason. */
   unverifiedRegions?: Array<{ region: string; reason: string }>;
+  /**
+   * Pairs the ledger calls replicated in a region this run could not list: not copied, not
+   * verified this run (never counted as replicated), with the time of their last verification.
+   */
+  unverified?: Array<PairRef & { targetModelId: string; lastVerifiedAt?: string }>;
 }
 
 /** Why something failed, in words a person can act on. Never holds a secret. */
@@ -128,6 +139,11 @@ export interface CopyFailureReason {
   code?: string;
   message: string;
   requestId?: string;
+  /**
+   * An authorization the service rejected (reused, consumed, invalid / wrong region): a stable
+   * signature of the answer (`errorSignature`), so the copy stops after the same answer twice.
+   */
+  rejection?: string;
 }
 
 export interface CopyInput {
@@ -151,7 +167,14 @@ export type StartCopyResult =
    * (v3.1/v4: 409 ModelExists on authorize, and the model there carries our lineage): verify
    * and record it, copy nothing.
    */
-  | { kind: 'present'; targetModelId: string }
+  | { kind: 'present'; targetModelId: string; byThisRun: boolean }
+  /**
+   * The copy POST was refused as "authorization already used" after an earlier POST with the
+   * same authorization may have been accepted (a lost 202): the copy may be running or done
+   * under `targetModelId`. Read the target (finishCopy with `settling`) until it is there and
+   * ready — a success — or the verify timeout passes: then renew.
+   */
+  | { kind: 'settle'; targetModelId: string; reason: CopyFailureReason }
   /**
    * Nothing was left behind in the target; try again later (`countsAsAttempt` false for
    * throttling). `paced`: nothing was even sent — the call waits for its reserved slot of
@@ -171,8 +194,12 @@ export interface CheckCopyInput {
 export type CheckCopyResult =
   | { kind: 'pending'; status: 'notStarted' | 'running'; retryAfterMs?: number }
   | { kind: 'succeeded'; targetModelId: string }
-  /** The copy failed: `renew` = a new authorization may well succeed. */
-  | { kind: 'failed'; reason: CopyFailureReason; renew: boolean }
+  /**
+   * The copy failed: `renew` = a new authorization may well succeed. `settle`: refused as an
+   * authorization already used (v2 "Could not retrieve authorization metadata" after a lost
+   * 202): an earlier copy with it may be landing in `targetModelId` — read it before renewing.
+   */
+  | { kind: 'failed'; reason: CopyFailureReason; renew: boolean; settle?: true }
   /** The status could not be read this time (429, 5xx, timeout): ask again later. */
   | { kind: 'unknown'; reason: CopyFailureReason; retryAfterMs?: number };
 
@@ -181,6 +208,8 @@ export interface FinishCopyInput {
   sourceModelId: string;
   region: string;
   targetModelId: string;
+  /** Settling a copy that may have landed: a target item not there (yet) is `notReady`, not a failure. */
+  settling?: boolean;
 }
 
 export type FinishCopyResult =
@@ -207,6 +236,11 @@ export interface CopyOutcome {
   sourceModelId: string;
   region: string;
   outcome: 'copied' | 'failed';
+  /**
+   * A verified copy of ours that an earlier run made was found in the target (409
+   * `ModelExists`, e.g. after the ledger was lost): counted as already replicated, not copied.
+   */
+  alreadyThere?: true;
   targetModelId?: string;
   reason?: CopyFailureReason;
   attempts: number;
@@ -266,10 +300,16 @@ export interface RunSummary {
     copied: number;
     alreadyReplicated: number;
     failed: number;
+    /** Pairs this run could not verify (their region could not be listed): not a success. */
+    unverified: number;
   };
   plan?: Plan;
   failures: Array<PairRef & { reason: CopyFailureReason; attempts: number }>;
   copies: Array<PairRef & { targetModelId: string }>;
+  /** Pairs whose verified copy (made by an earlier run) was found in the target while copying. */
+  foundInTarget: Array<PairRef & { targetModelId: string }>;
+  /** Pairs not verified this run (see `Plan.unverified`), with the reason. */
+  unverified: Array<PairRef & { targetModelId: string; lastVerifiedAt?: string; reason: string }>;
   invalidModels: SourceItem[];
   creatingModels: SourceItem[];
   notFoundModels: string[];

@@ -15,6 +15,7 @@ import {
   readySourceIds,
   run,
   versionReset,
+  isPlainCopy,
 } from './replicationHarness';
 
 describe('replication with activities re-executed after their side effect', () => {
@@ -49,7 +50,7 @@ describe('replication with activities re-executed after their side effect', () =
               message: 'Authorization failed: the copy authorization has already been used.',
             }),
         times: 2,
-        when: (req) => !req.path.includes('documentClassifiers'),
+        when: isPlainCopy,
       });
 
       const summary = await run(stack);

@@ -29,6 +29,7 @@ import {
   run,
   versionReset,
   type TestApiVersion,
+  isPlainCopy,
 } from './replicationHarness';
 
 const DAY_MS = 24 * 3600_000;
@@ -178,7 +179,7 @@ describe('replication under copy faults', () => {
         code: 'InternalServerError',
         message: 'An unexpected error occurred.',
         times: 3,
-        when: (req) => !req.path.includes('documentClassifiers'),
+        when: isPlainCopy,
       });
 
       const summary = await run(stack);

@@ -141,6 +141,22 @@ export function issuedAuthorizations(emulator: FormRecognizerEmulator, resource?
   ).length;
 }
 
+/**
+ * The 2024-11-30 seed's composed model references these models (and its classifier) by id. A
+ * failed copy of one of them burns its id and its retry lands under a fallback id, which the
+ * composed model cannot use: it is then reported failed in that region (issue 11, fact 2;
+ * replicationServiceFacts.test.ts). Tests about renewal in general keep their faults off them.
+ */
+export const COMPOSED_COMPONENT_IDS: readonly string[] = ['invoices-2025', 'receipts-eu'];
+
+/** A copy request that is not for a classifier nor for a component of the seed's composed model. */
+export function isPlainCopy(req: Pick<FaultRequestInfo, 'path' | 'modelId'>): boolean {
+  return (
+    !req.path.includes('documentClassifiers') &&
+    (req.modelId === undefined || !COMPOSED_COMPONENT_IDS.includes(req.modelId))
+  );
+}
+
 /** A request of the source's model listing (v2: `?op=full` or a `nextLink` page; v3.1/v4: `documentModels` pages). */
 export function isModelListing(req: Pick<FaultRequestInfo, 'path'>): boolean {
   return req.path.includes('nextLink') || req.path.includes('op=full') || req.path.includes('/documentModels');
@@ -202,7 +218,11 @@ export function pairKey(p: { sourceModelId: string; region: string }): string {
  */
 export async function expectSettled(stack: LocalStack, summary: RunSummary): Promise<void> {
   const emulator = stack.emulator as FormRecognizerEmulator;
-  const settled = [...summary.copies.map(pairKey), ...summary.failures.map(pairKey)];
+  const settled = [
+    ...summary.copies.map(pairKey),
+    ...summary.foundInTarget.map(pairKey),
+    ...summary.failures.map(pairKey),
+  ];
   expect(new Set(settled).size).toBe(settled.length);
   expect(settled).toHaveLength(summary.totals.planned);
   for (const f of summary.failures) {

@@ -22,6 +22,7 @@ import {
   resourcesFor,
   run,
   versionReset,
+  isPlainCopy,
 } from './replicationHarness';
 
 describe('replication under service faults', () => {
@@ -144,7 +145,7 @@ describe('replication under service faults', () => {
         code: 'InternalServerError',
         message: 'An unexpected error occurred.',
         times: 2,
-        when: (req) => !req.path.includes('documentClassifiers'),
+        when: isPlainCopy,
       });
 
       const summary = await run(stack);
@@ -210,7 +211,13 @@ describe('replication under service faults', () => {
       expect(second.unverifiedRegions).toEqual([
         { region: 'eastus', reason: expect.stringMatching(/could not be listed.*503/) },
       ]);
-      expect(second.totals).toMatchObject({ copied: 0, failed: 0, alreadyReplicated: first.totals.copied });
+      // eastus's pairs are not verified this run: unverified, not already replicated (issue 11, fact 10).
+      expect(second.totals).toMatchObject({
+        copied: 0,
+        failed: 0,
+        alreadyReplicated: first.totals.copied / 2,
+        unverified: first.totals.copied / 2,
+      });
       await expectSettled(stack, second);
     });
   });

@@ -181,6 +181,7 @@ describe('buildReadinessReport', () => {
       missing: 2,
       failed: 1,
       inProgress: 1,
+      unverified: 0,
       oldestVerifiedAgeSeconds: 86_400,
     });
     expect(report.byRegion.westeurope).toEqual({
@@ -188,9 +189,16 @@ describe('buildReadinessReport', () => {
       missing: 0,
       failed: 0,
       inProgress: 1,
+      unverified: 0,
       oldestVerifiedAgeSeconds: 43_200,
     });
-    expect(report.byRegion.brazilsouth).toEqual({ replicated: 0, missing: 2, failed: 0, inProgress: 0 });
+    expect(report.byRegion.brazilsouth).toEqual({
+      replicated: 0,
+      missing: 2,
+      failed: 0,
+      inProgress: 0,
+      unverified: 0,
+    });
     expect(report.notCopyable).toEqual([
       { modelId: 'c', status: 'creating' },
       { modelId: 'd', status: 'invalid' },
@@ -223,13 +231,47 @@ describe('buildReadinessReport', () => {
     expect(report.rows[0].cells.eastus2).toMatchObject({ status: 'replicated', lastError: { code: '1002' } });
   });
 
+  it('a replicated pair the last run could not verify is unverified (not ready), with the age of its last verification', () => {
+    const report = buildReadinessReport({
+      sourceModels: [{ modelId: 'a', status: 'ready' }],
+      replicas: [
+        {
+          sourceModelId: 'a',
+          region: 'eastus',
+          targetResourceId: '/t/eastus',
+          targetModelId: 'a',
+          state: 'replicated',
+          lastRunId: 'run-1',
+          lastVerifiedAt: '2026-03-01T00:00:00.000Z',
+        } as never,
+      ],
+      regions: ['eastus'],
+      now: NOW,
+      unverified: [{ sourceModelId: 'a', region: 'eastus', reason: 'target models could not be listed' }],
+    });
+    expect(report.rows[0]).toMatchObject({
+      ready: false,
+      cells: { eastus: { status: 'unverified', ageSeconds: 86_400, reason: 'target models could not be listed' } },
+    });
+    expect(report.totals).toMatchObject({ readyModels: 0, replicated: 0, unverified: 1 });
+  });
+
   it('handles no models and no regions', () => {
     const report = buildReadinessReport({ sourceModels: [], replicas: [], regions: [], now: NOW });
     expect(report).toEqual({
       generatedAt: '2026-03-02T00:00:00.000Z',
       regions: [],
       rows: [],
-      totals: { models: 0, pairs: 0, readyModels: 0, replicated: 0, missing: 0, failed: 0, inProgress: 0 },
+      totals: {
+        models: 0,
+        pairs: 0,
+        readyModels: 0,
+        replicated: 0,
+        missing: 0,
+        failed: 0,
+        inProgress: 0,
+        unverified: 0,
+      },
       byRegion: {},
       notCopyable: [],
       orphanRecords: [],

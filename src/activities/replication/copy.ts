@@ -4,7 +4,13 @@
  * again (the durable engine delivers at least once); nothing returned holds a key, a token
  * or an authorization. What differs per API family is in ../copyFamily.ts.
  */
-import { classifyCopyFailure, copyResultError, isFormRecognizerError, ModelNotFoundError } from '../../formRecognizer';
+import {
+  classifyCopyFailure,
+  copyMayHaveLanded,
+  copyResultError,
+  isFormRecognizerError,
+  ModelNotFoundError,
+} from '../../formRecognizer';
 import type {
   CheckCopyInput,
   CheckCopyResult,
@@ -110,13 +116,29 @@ export async function startCopy(
     await discardBlank(deps, input.region, held.targetItemId).catch(() => undefined);
     held = undefined;
   }
+  // A held authorization was sent before (its POST met a 5xx, a timeout or a dropped connection).
+  const resent = held !== undefined;
   let calling = target.settings.resourceId;
   let keepForRetry = false;
   try {
     // The source's details are stamped on a v3.1/v4 copy (lineage) and tell our copies from foreign models.
     const sourceDetails = callerChoosesIds(target.client) ? await getItem(deps.source, input.sourceModelId) : undefined;
-    const missing = sourceDetails && !held ? await missingDependency(target.client, sourceDetails) : undefined;
-    if (missing) return { kind: 'failed', reason: { kind: 'permanent', code: 'ClassifierNotFound', message: missing } };
+    const missing =
+      sourceDetails && !held
+        ? await missingDependency({ source: deps.source, target: target.client }, sourceDetails)
+        : undefined;
+    if (missing) {
+      // Say why each component is missing when this ledger knows (its copy failed with the service's code).
+      const why: string[] = [];
+      for (const ref of missing.missing) {
+        const itemId = ref.kind === 'classifier' ? classifierItemId(ref.id) : ref.id;
+        const component = await ledger.replicas.get(itemId, input.region);
+        const error = component?.state === 'failed' ? component.lastError : undefined;
+        if (error) why.push(`${itemId}: ${error.kind}${error.code ? ` ${error.code}` : ''}: ${error.message}`);
+      }
+      const message = why.length > 0 ? `${missing.message}. In ${input.region}: ${why.join('; ')}` : missing.message;
+      return { kind: 'failed', reason: { kind: 'permanent', code: missing.code, message: message.slice(0, 2000) } };
+    }
     for (let fresh = 0; !held && fresh < 2; fresh++) {
       calling = target.settings.resourceId;
       const outcome = await authorizeItem({ ...ctx, nowMs: deps.clock.now() + fresh }, sourceDetails);
@@ -124,7 +146,11 @@ export async function startCopy(
         log.log(
           `${input.sourceModelId} → ${input.region}: the target already holds a verified copy under '${outcome.targetId}' (409 on authorize): recorded, not copied again`,
         );
-        return { kind: 'present', targetModelId: toItemId(outcome.targetId) };
+        return {
+          kind: 'present',
+          targetModelId: toItemId(outcome.targetId),
+          byThisRun: outcome.copiedByRun === input.runId,
+        };
       }
       if (outcome.kind === 'conflict') {
         return { kind: 'failed', reason: { kind: 'conflict', code: 'ModelExists', message: outcome.message } };
@@ -186,6 +212,17 @@ export async function startCopy(
     };
   } catch (e) {
     const reason = toFailureReason(e);
+    // Resent after an answer that was lost, the authorization is refused as already used (v3.1/v4
+    // 403 AuthorizationFailed, v2 "Could not retrieve authorization metadata"): the first POST may
+    // have been accepted, and the copy may be running or done under the authorized id. Settle by
+    // reading the target (the orchestrator does, with finishCopy) before renewing: a second copy
+    // into a fallback id (v3.1/v4, the id is reserved) or a deleted landed copy (v2) otherwise.
+    if (held && resent && calling === deps.source.resourceId && isFormRecognizerError(e) && copyMayHaveLanded(e)) {
+      log.warn(
+        `copy of ${input.sourceModelId} → ${input.region}: the resent authorization was refused as already used (${reason.code ?? reason.kind}); reading the target for a copy that landed before renewing`,
+      );
+      return { kind: 'settle', targetModelId: held.targetItemId, reason };
+    }
     // A throttled copy POST did not use the authorization, and one that met a 5xx, a timeout or a
     // dropped connection may not have: keep it for the pair's next try. Reused after a POST that
     // was in fact accepted, it is refused as already used, and that copy lands under the same id
@@ -239,7 +276,12 @@ export async function checkCopy(deps: ReplicationDeps, input: CheckCopyInput): P
           copyResultError(result, { operation: 'copyOperation' }) ??
           classifyCopyFailure(result.errors, { operation: 'copyOperation' });
         const reason = toFailureReason(error);
-        return { kind: 'failed', reason, renew: error.retryable };
+        return {
+          kind: 'failed',
+          reason,
+          renew: error.retryable,
+          ...(copyMayHaveLanded(error) ? { settle: true as const } : {}),
+        };
       }
     }
   } catch (e) {
@@ -285,6 +327,7 @@ export async function finishCopy(deps: ReplicationDeps, input: FinishCopyInput):
   try {
     model = await getItem(target.client, input.targetModelId);
   } catch (e) {
+    if (input.settling && e instanceof ModelNotFoundError) return { kind: 'notReady', status: 'not there (yet)' };
     const reason = toFailureReason(e);
     if (reason.kind === 'throttled' || reason.kind === 'transient')
       return { kind: 'notReady', status: `unknown (${reason.message})` };

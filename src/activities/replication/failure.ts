@@ -1,7 +1,7 @@
 /**
  * Errors in the orchestration contract's words.
  */
-import { isFormRecognizerError, serializeError } from '../../formRecognizer';
+import { errorSignature, isAuthorizationRejection, isFormRecognizerError, serializeError } from '../../formRecognizer';
 import { LedgerError, redactSecrets } from '../../ledger';
 import type { CopyFailureReason } from '../../replication/contracts';
 
@@ -24,6 +24,7 @@ export function toFailureReason(e: unknown): CopyFailureReason {
       message: s.message,
       ...(s.code ? { code: s.code } : e.reason ? { code: e.reason } : {}),
       ...(s.requestId ? { requestId: s.requestId } : {}),
+      ...(isAuthorizationRejection(e) ? { rejection: errorSignature(e) } : {}),
     };
   }
   if (e instanceof LedgerError) return { kind: 'transient', code: e.name, message: `ledger: ${e.message}` };

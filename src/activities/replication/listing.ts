@@ -4,6 +4,7 @@
  */
 import type { DocumentModelsClient } from '../../formRecognizer';
 import { isFormRecognizerError } from '../../formRecognizer';
+import { copyability } from '../../formRecognizer/modelFacts';
 import type {
   ListSourceInput,
   LoadRunConfigInput,
@@ -80,13 +81,17 @@ export async function listSourceModels(deps: ReplicationDeps, input: ListSourceI
     for (const m of page.models) {
       if (wanted && !wanted.has(m.modelId)) continue;
       seen.add(m.modelId);
-      // `prebuilt-*` models (v3.1/v4 list them) belong to the service: never copied.
-      if (m.prebuilt) continue;
+      // Decided from the model's own fields, never by trying: `prebuilt-*` models (v3.1/v4 list
+      // them) belong to the service and are skipped; a v2-era model in a v3/v4 listing and an
+      // expired one are reported as not copyable, with the reason, like invalid ones.
+      const verdict = copyability(m, deps.settings.apiVersion, clock.now());
+      if (!verdict.copyable && verdict.reason === 'prebuilt') continue;
       const info: SourceItem = {
         modelId: m.modelId,
-        status: m.status,
+        status: verdict.copyable ? m.status : 'invalid',
         lastUpdatedDateTime: m.lastUpdatedDateTime,
       };
+      if (!verdict.copyable) info.notCopyable = { reason: verdict.reason, message: verdict.message };
       if (m.modelName !== undefined) info.modelName = m.modelName;
       if (m.isComposed !== undefined) info.isComposed = m.isComposed;
       // v4 composed models reference their classifier and components by id: copied after them.
@@ -95,7 +100,7 @@ export async function listSourceModels(deps: ReplicationDeps, input: ListSourceI
         ...(m.componentModelIds ?? []),
       ];
       if (dependsOn.length > 0) info.dependsOn = dependsOn;
-      listing[m.status].push(info);
+      listing[info.status].push(info);
     }
     if (!page.nextLink) break;
     from = page.nextLink;

@@ -30,7 +30,17 @@ export async function planReplication(deps: ReplicationDeps, input: PlanInput): 
         !model.lastUpdatedDateTime ||
         record.sourceModelVersion === model.lastUpdatedDateTime;
       if (record && targetModelId && sameResource && sameVersion) {
-        const found = present ? present.get(targetModelId) : record.state === 'replicated' ? 'ready' : record.state;
+        if (!present && record.state === 'replicated') {
+          // The target could not be listed: the ledger says replicated, but nothing verified it
+          // this run. Reported unverified (with the age of its last verification), never ready.
+          (plan.unverified ??= []).push({
+            ...pair,
+            targetModelId,
+            ...(record.lastVerifiedAt !== undefined ? { lastVerifiedAt: record.lastVerifiedAt } : {}),
+          });
+          continue;
+        }
+        const found = present ? present.get(targetModelId) : record.state;
         if (found === 'ready') {
           plan.alreadyReplicated.push({ ...pair, targetModelId });
           continue;

@@ -18,6 +18,20 @@ export function toRunReport(summary: RunSummary): RunReport {
       outcome: 'copied',
       targetModelId: c.targetModelId,
     })),
+    ...summary.foundInTarget.map((c): RunPair => ({
+      sourceModelId: c.sourceModelId,
+      region: c.region,
+      outcome: 'alreadyReplicated',
+      targetModelId: c.targetModelId,
+    })),
+    ...summary.unverified.map((u): RunPair => ({
+      sourceModelId: u.sourceModelId,
+      region: u.region,
+      outcome: 'unverified',
+      targetModelId: u.targetModelId,
+      reason: u.reason,
+      ...(u.lastVerifiedAt !== undefined ? { verifiedAt: u.lastVerifiedAt } : {}),
+    })),
     ...(summary.plan?.toCopy ?? []).map((p): RunPair => ({ ...p, outcome: 'planned' })),
     ...summary.failures.map((f): RunPair => ({
       sourceModelId: f.sourceModelId,
@@ -42,9 +56,14 @@ export function toRunReport(summary: RunSummary): RunReport {
       alreadyReplicated: summary.totals.alreadyReplicated,
       failed: summary.totals.failed,
       skipped: summary.invalidModels.length + summary.creatingModels.length,
+      unverified: summary.totals.unverified,
     },
     pairs,
     invalidModels: summary.invalidModels.map((m) => m.modelId),
+    notCopyable: summary.invalidModels.map((m) => ({
+      modelId: m.modelId,
+      reason: m.notCopyable?.message ?? `${m.modelId} is invalid in the source: it cannot be copied`,
+    })),
     creatingModels: summary.creatingModels.map((m) => m.modelId),
   };
 }
