@@ -30,7 +30,7 @@ import {
   readStorageConnection,
   type ContainerAccess,
 } from '../customVision';
-import { azureCredentialProvider, createAzureCredential } from '../common/credential';
+import { azureCredentialOptions, azureCredentialProvider, createAzureCredential } from '../common/credential';
 import { QueueServiceClient } from '@azure/storage-queue';
 import type { ReplayQueues } from '../activities/customVisionReplay';
 import { createCopyClient, type CopyApi, type FormRecognizerCredential } from '../formRecognizer';
@@ -166,8 +166,10 @@ function createCustomVisionDeps(
   const { env, clock } = runtime;
   const storage = readStorageConnection(env);
   const byClientId = new Map<string, TokenCredential>();
+  const appClientId = azureCredentialOptions(env).managedIdentityClientId;
   const tokenCredential = ({ clientId }: { clientId?: string }): TokenCredential => {
-    if (clientId === undefined) return credential();
+    // The storage connection's own identity is the app's one credential when the client ids agree.
+    if (clientId === undefined || clientId === appClientId) return credential();
     let c = byClientId.get(clientId);
     if (!c) byClientId.set(clientId, (c = createAzureCredential({ identity: { clientId } })));
     return c;
