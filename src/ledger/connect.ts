@@ -14,6 +14,7 @@ import { resolveSecret, type Env, type Settings } from '../config';
 import type { Clock, DocumentStoreOptions } from './documentStore';
 import { PendingTargetRepository } from './pendingTargets';
 import { ReplicaRepository } from './replicas';
+import { RunLeaseRepository } from './runLease';
 import { RunReportRepository } from './runReports';
 
 export type LedgerConnection =
@@ -48,6 +49,7 @@ export interface Ledger {
   readonly replicas: ReplicaRepository;
   readonly pendingTargets: PendingTargetRepository;
   readonly runReports: RunReportRepository;
+  readonly runLease: RunLeaseRepository;
 }
 
 export interface OpenLedgerOptions extends DocumentStoreOptions {
@@ -64,5 +66,6 @@ export async function openLedger(container: ContainerClient, options: OpenLedger
     replicas: new ReplicaRepository(container, options),
     pendingTargets: new PendingTargetRepository(container, options),
     runReports: new RunReportRepository(container, options),
+    runLease: new RunLeaseRepository(container, options),
   };
 }

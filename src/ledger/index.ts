@@ -10,3 +10,4 @@ export * from './readiness';
 export * from './connect';
 export * from './customVisionRecords';
 export * from './rejectedNotifications';
+export * from './runLease';
