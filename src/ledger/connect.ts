@@ -12,6 +12,7 @@ import {
 import { createAzureCredential } from '../common/credential';
 import { resolveSecret, type Env, type Settings } from '../config';
 import type { Clock, DocumentStoreOptions } from './documentStore';
+import { CopyIntentRepository } from './copyIntents';
 import { PendingTargetRepository } from './pendingTargets';
 import { ReplicaRepository } from './replicas';
 import { RunLeaseRepository } from './runLease';
@@ -50,6 +51,7 @@ export interface Ledger {
   readonly pendingTargets: PendingTargetRepository;
   readonly runReports: RunReportRepository;
   readonly runLease: RunLeaseRepository;
+  readonly copyIntents: CopyIntentRepository;
 }
 
 export interface OpenLedgerOptions extends DocumentStoreOptions {
@@ -67,5 +69,6 @@ export async function openLedger(container: ContainerClient, options: OpenLedger
     pendingTargets: new PendingTargetRepository(container, options),
     runReports: new RunReportRepository(container, options),
     runLease: new RunLeaseRepository(container, options),
+    copyIntents: new CopyIntentRepository(container, options),
   };
 }

@@ -11,3 +11,4 @@ export * from './connect';
 export * from './customVisionRecords';
 export * from './rejectedNotifications';
 export * from './runLease';
+export * from './copyIntents';

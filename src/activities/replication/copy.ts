@@ -17,7 +17,14 @@ import type {
 import { classifierItemId, parseItemId } from '../../replication/items';
 import { DEFAULT_COPY_POLICY, retryDelayMs } from '../../replication/policy';
 import type { AppLogger } from '../../runtime/logger';
-import { authorizeItem, callerChoosesIds, getItem, isVerifiedCopy, missingDependency } from '../copyFamily';
+import {
+  authorizeItem,
+  callerChoosesIds,
+  createsBlankModels,
+  getItem,
+  isVerifiedCopy,
+  missingDependency,
+} from '../copyFamily';
 import { discardBlank } from './cleanup';
 import { pairKey, targetOf, type HeldEntry, type ReplicationDeps } from './deps';
 import { toFailureReason } from './failure';
@@ -112,6 +119,8 @@ export async function startCopy(
   }
   let calling = target.settings.resourceId;
   let keepForRetry = false;
+  /** The ledger key of the authorize call in flight (v2.1), until its blank model is recorded. */
+  let intent: string | undefined;
   try {
     // The source's details are stamped on a v3.1/v4 copy (lineage) and tell our copies from foreign models.
     const sourceDetails = callerChoosesIds(target.client) ? await getItem(deps.source, input.sourceModelId) : undefined;
@@ -119,6 +128,11 @@ export async function startCopy(
     if (missing) return { kind: 'failed', reason: { kind: 'permanent', code: 'ClassifierNotFound', message: missing } };
     for (let fresh = 0; !held && fresh < 2; fresh++) {
       calling = target.settings.resourceId;
+      // v2.1: the blank model's id is only in the answer. The intent is recorded first, so a lost
+      // answer leaves a window the sweep searches for the blank model no record names.
+      intent = createsBlankModels(target.client)
+        ? (await ledger.copyIntents.add({ ...model, attempt: input.attempt }, fresh)).key
+        : undefined;
       const outcome = await authorizeItem({ ...ctx, nowMs: deps.clock.now() + fresh }, sourceDetails);
       if (outcome.kind === 'present') {
         log.log(
@@ -154,6 +168,8 @@ export async function startCopy(
         attempt: input.attempt,
         expiresAt: candidate.authorization.expiresAt.toISOString(),
       });
+      if (intent) await ledger.copyIntents.remove(intent);
+      intent = undefined;
       if (!candidate.authorization.expiresWithin(deps.clock.now(), AUTHORIZATION_SAFETY_MARGIN_MS)) {
         held = candidate;
         break;
@@ -185,6 +201,9 @@ export async function startCopy(
       ...(operation.retryAfterMs !== undefined ? { retryAfterMs: operation.retryAfterMs } : {}),
     };
   } catch (e) {
+    // The authorize call failed or its answer was lost: the blank model it may have created is
+    // found (in this window) and deleted by the sweep.
+    if (intent) await ledger.copyIntents.markFailed(intent).catch(() => undefined);
     const reason = toFailureReason(e);
     // A throttled copy POST did not use the authorization, and one that met a 5xx, a timeout or a
     // dropped connection may not have: keep it for the pair's next try. Reused after a POST that
