@@ -57,11 +57,14 @@ export async function startCopy(
 
   // Pacing: authorize (target) and copy (source) are management calls, limited per
   // resource. Wait for this attempt's slot — with a durable timer, never here.
-  const paced = deps.pacer.acquire(
-    `copy\n${input.runId}\n${input.sourceModelId}\n${input.region}\n${input.attempt}`,
-    [target.settings.resourceId, deps.source.resourceId],
-    deps.clock.now(),
-  );
+  // An attempt the orchestrator already slotted (cross-instance pacing, CopySlot) goes at once.
+  const paced = input.slotted
+    ? { go: true as const }
+    : deps.pacer.acquire(
+        `copy\n${input.runId}\n${input.sourceModelId}\n${input.region}\n${input.attempt}`,
+        [target.settings.resourceId, deps.source.resourceId],
+        deps.clock.now(),
+      );
   if (!paced.go) {
     return {
       kind: 'retry',
