@@ -3,6 +3,7 @@
  * copy are deleted and forgotten — one at a time (`discardTarget`) or swept (`sweepBlankModels`).
  */
 import type { CopyApi } from '../../formRecognizer';
+import type { RecordedIntent } from '../../ledger/copyIntents';
 import type { DiscardTargetInput, SweepInput, SweepResult } from '../../replication/contracts';
 import type { AppLogger } from '../../runtime/logger';
 import { createsBlankModels } from '../copyFamily';
@@ -74,6 +75,28 @@ async function sweepLostAuthorizations(deps: ReplicationDeps, input: SweepInput,
       for (const i of mine) await ledger.copyIntents.remove(i.key);
       continue;
     }
+    try {
+      deleted += await sweepRegion(deps, region, mine, log);
+    } catch (e) {
+      // Never fails the run: the intents stay, and the next sweep looks again.
+      log.warn(
+        `${region}: blank models left by lost authorization answers could not be looked for: ${e instanceof Error ? e.message.split('\n')[0] : String(e)}`,
+      );
+    }
+  }
+  return deleted;
+}
+
+async function sweepRegion(
+  deps: ReplicationDeps,
+  region: string,
+  mine: RecordedIntent[],
+  log: AppLogger,
+): Promise<number> {
+  const ledger = await deps.ledger();
+  const target = targetOf(deps, region);
+  let deleted = 0;
+  {
     const known = new Set<string>();
     for (const p of await ledger.pendingTargets.listForRegion(region)) known.add(p.targetModelId);
     for (const r of await ledger.replicas.listAll())

@@ -204,10 +204,16 @@ export async function startCopy(
       ...(operation.retryAfterMs !== undefined ? { retryAfterMs: operation.retryAfterMs } : {}),
     };
   } catch (e) {
-    // The authorize call failed or its answer was lost: the blank model it may have created is
-    // found (in this window) and deleted by the sweep.
-    if (intent) await ledger.copyIntents.markFailed(intent).catch(() => undefined);
     const reason = toFailureReason(e);
+    // The authorize call's answer was lost (network, timeout) or was a 5xx: the blank model it may
+    // have created is found (in this window) and deleted by the sweep. Any other answer (4xx, 429)
+    // says the service created nothing: the intent goes.
+    if (intent) {
+      const maybeCreated = reason.kind === 'transient';
+      await (maybeCreated ? ledger.copyIntents.markFailed(intent) : ledger.copyIntents.remove(intent)).catch(
+        () => undefined,
+      );
+    }
     // A throttled copy POST did not use the authorization, and one that met a 5xx, a timeout or a
     // dropped connection may not have: keep it for the pair's next try. Reused after a POST that
     // was in fact accepted, it is refused as already used, and that copy lands under the same id
