@@ -68,6 +68,8 @@ export type HandleOutcome =
       backupStarted?: boolean;
       eventRaised?: boolean;
       backups?: number;
+      /** The notification contradicted a state further along: not applied, recorded as an event. */
+      contradiction?: boolean;
     };
 
 /** Queue message metadata from the trigger's `triggerMetadata` (camelCased by the worker). */
@@ -147,6 +149,11 @@ async function onTraining(
 ): Promise<HandleOutcome> {
   const records = await services.records();
   const r = await records.recordTraining(projectId, iterationId, status);
+  if (r.contradiction) {
+    // A late or contradictory message never moves the iteration back; it is kept as an event.
+    log.warn(`${key}: contradicts the recorded ${r.contradiction.kept}; state kept, contradiction recorded`);
+    return { result: 'recorded', key, changed: r.changed, contradiction: true };
+  }
   const platforms = services.settings.exportPlatforms;
   if (status !== 'TrainingCompleted' || platforms.length === 0 || !services.training) {
     log.log(
@@ -181,6 +188,10 @@ async function onExportFailed(
   log: AppLogger,
 ): Promise<HandleOutcome> {
   const r = await (await services.records()).recordExportFailed(n.projectId, n.iterationId);
+  if (r.contradiction) {
+    log.warn(`${key}: contradicts the recorded ${r.contradiction.kept}; state kept, contradiction recorded`);
+    return { result: 'recorded', key, changed: r.changed, contradiction: true };
+  }
   const eventRaised = await durable.raiseIfWaiting(cvBackupInstanceId(n.projectId, n.iterationId), {
     exportStatus: 'ExportFailed',
   });

@@ -37,7 +37,7 @@ import {
   type BlobClient,
   type BlobGetPropertiesResponse,
 } from '@azure/storage-blob';
-import { CvPermanentError, CvTransientError, CvValidationError, type CvOperation } from './errors';
+import { CustomVisionError, CvPermanentError, CvTransientError, CvValidationError, type CvOperation } from './errors';
 import { backupBlobName, findExportBlobs, parseExportBlobName, sameGuid, type ExportBlobListing } from './blobNames';
 import { FLAVORS_BY_PLATFORM, parsePlatform, sameName, EXPORT_PLATFORMS } from './flavors';
 import { checkModelUri, createModelUriPolicy, isLoopbackHost, type ModelUriPolicy } from './modelUri';
@@ -143,6 +143,16 @@ export function containerClientFrom(t: ContainerTarget): ContainerClient {
 function locationOf(client: { url: string }): string {
   const u = new URL(client.url);
   return `${u.protocol}//${u.host}${u.pathname}`;
+}
+
+/**
+ * A write that lost a race with another writer of the same blob: 409 (BlobAlreadyExists), 412
+ * (changed since read) or 400 InvalidBlockList (its staged blocks were discarded by the other
+ * writer's commit). Transient: the winner's blob is there, or the next try writes it.
+ */
+function isWriteConflict(e: unknown): boolean {
+  if (!(e instanceof CustomVisionError)) return false;
+  return e.status === 409 || e.status === 412 || e.serviceCode === 'InvalidBlockList';
 }
 
 async function getPropertiesOrUndefined(
@@ -523,19 +533,64 @@ export class CustomVisionBackup {
     };
 
     // Idempotency: an existing replica with the same size and checksum is not copied again.
-    const existing = await getPropertiesOrUndefined(target, 'verifyReplica', 'reading the replica properties');
-    if (existing && existing.contentLength === record.sizeBytes) {
-      const want = await sourceChecksum();
-      const got = await verify();
-      if (got.checksum.value === want.value && got.sizeBytes === record.sizeBytes)
-        return {
-          location: locationOf(target),
-          sizeBytes: got.sizeBytes,
-          verified: true,
-          checksum: got.checksum,
-          method: 'existing',
-        };
+    const verifiedExisting = async (): Promise<{
+      replica?: ReplicaRecord;
+      props: BlobGetPropertiesResponse | undefined;
+    }> => {
+      const props = await getPropertiesOrUndefined(target, 'verifyReplica', 'reading the replica properties');
+      if (props && props.contentLength === record.sizeBytes) {
+        const want = await sourceChecksum();
+        const got = await verify();
+        if (got.checksum.value === want.value && got.sizeBytes === record.sizeBytes)
+          return {
+            props,
+            replica: {
+              location: locationOf(target),
+              sizeBytes: got.sizeBytes,
+              verified: true,
+              checksum: got.checksum,
+              method: 'existing',
+            },
+          };
+      }
+      return { props };
+    };
+    const found = await verifiedExisting();
+    if (found.replica) return found.replica;
+    // The write is conditional on what was read (If-None-Match * for no replica, else If-Match its
+    // ETag): of concurrent writers of the same backup (duplicate notifications handled at once)
+    // one commits; the others fail with a write conflict, find its verified replica and converge.
+    const conditions = found.props?.etag ? { ifMatch: found.props.etag } : { ifNoneMatch: '*' };
+    try {
+      return await this.#writeReplica(
+        source,
+        props,
+        record,
+        replicaContainer,
+        target,
+        conditions,
+        sourceChecksum,
+        verify,
+      );
+    } catch (e) {
+      if (!isWriteConflict(e)) throw e;
+      const after = await verifiedExisting();
+      if (after.replica) return after.replica;
+      throw e;
     }
+  }
+
+  async #writeReplica(
+    source: BlobClient,
+    props: BlobGetPropertiesResponse,
+    record: BackupRecord,
+    replicaContainer: ContainerClient,
+    target: ReturnType<ContainerClient['getBlockBlobClient']>,
+    conditions: { ifMatch?: string; ifNoneMatch?: string },
+    sourceChecksum: () => Promise<Checksum>,
+    verify: () => Promise<{ checksum: Checksum; sizeBytes: number }>,
+  ): Promise<ReplicaRecord> {
+    const alg: Checksum['algorithm'] = record.md5 ? 'md5' : 'sha256';
 
     const method = await this.#chooseMode(source, record.sizeBytes, replicaContainer);
     const metadata: Record<string, string> = {
@@ -546,9 +601,17 @@ export class CustomVisionBackup {
       cvsource: record.location,
     };
     if (method === 'server') {
-      await this.#serverCopy(source, props, target, metadata, 'copyToReplica', 'server-side copy to the replica');
+      await this.#serverCopy(
+        source,
+        props,
+        target,
+        metadata,
+        'copyToReplica',
+        'server-side copy to the replica',
+        conditions,
+      );
     } else {
-      const streamed = await this.#streamCopy(source, props, target, metadata);
+      const streamed = await this.#streamCopy(source, props, target, metadata, 'copyToReplica', conditions);
       if (record.md5 && streamed.md5 !== record.md5)
         throw new CvTransientError('copyToReplica: the backup blob content does not match its Content-MD5', {
           operation: 'copyToReplica',
@@ -597,11 +660,13 @@ export class CustomVisionBackup {
     metadata: Record<string, string>,
     operation: CvOperation,
     what: string,
+    conditions?: { ifMatch?: string; ifNoneMatch?: string },
   ): Promise<void> {
     const copySource = await this.#authorizedSource(source);
     try {
       await target.syncCopyFromURL(copySource.url, {
         metadata,
+        ...(conditions ? { conditions } : {}),
         ...(props.etag ? { sourceConditions: { ifMatch: props.etag } } : {}),
         ...(copySource.bearer ? { sourceAuthorization: { scheme: 'Bearer', value: copySource.bearer } } : {}),
       });
@@ -650,6 +715,7 @@ export class CustomVisionBackup {
     target: ReturnType<ContainerClient['getBlockBlobClient']>,
     metadata: Record<string, string>,
     operation: CvOperation = 'copyToReplica',
+    conditions?: { ifMatch?: string; ifNoneMatch?: string },
   ): Promise<{ md5: string; sha256: string; bytes: number }> {
     const hasher = new Hasher();
     try {
@@ -665,6 +731,7 @@ export class CustomVisionBackup {
       });
       await target.uploadStream(hasher, 4 * 1024 * 1024, 2, {
         metadata,
+        ...(conditions ? { conditions } : {}),
         ...(props.contentType ? { blobHTTPHeaders: { blobContentType: props.contentType } } : {}),
       });
     } catch (e) {

@@ -302,7 +302,8 @@ export function classifyStorageError(
     if (status === undefined) return new CvTransientError(msg, { ...base, reason: 'network' });
     if (status === 404) return new CvPermanentError(msg, { ...base, reason: 'blobNotFound' });
     if (status === 408) return new CvTransientError(msg, { ...base, reason: 'timeout' });
-    if (status === 409 || status === 412 || status === 429 || status >= 500)
+    // InvalidBlockList: another writer's commit discarded this writer's staged blocks (a race, like 409/412).
+    if (status === 409 || status === 412 || status === 429 || status >= 500 || code === 'InvalidBlockList')
       return new CvTransientError(msg, { ...base, reason: 'storageUnavailable' });
     return new CvPermanentError(msg, { ...base, reason: 'storageRejected' });
   }

@@ -33,6 +33,42 @@ export async function runningReplication(client: df.DurableClient): Promise<df.D
   return running.find((s) => s.name === Orchestrators.replicate.name);
 }
 
+/** How long a lease may name a run whose instance does not exist yet (its starter is between lease and start). */
+const STARTING_GRACE_MS = 5 * 60_000;
+
+type StartOutcome = { started: true; id: string } | { started: false; running: string };
+
+/**
+ * Starts a replication run, unless one is in progress: runs are singletons (two runs would copy
+ * the same pairs twice). The timer, HTTP and dry runs all go through the ledger's run lease: a
+ * conditional write (ETag) names the one run allowed to start, so of any number of concurrent
+ * starters exactly one starts a run and the others are told which one is running. The lease is
+ * free again once the run it names is no longer running (Completed, Failed, Terminated), or never
+ * started within STARTING_GRACE_MS.
+ */
+async function startSingletonRun(
+  deps: AppDependencies,
+  client: df.DurableClient,
+  trigger: string,
+  input: RunInput,
+): Promise<StartOutcome> {
+  const id = newRunId(trigger, deps.clock.now());
+  const ledger = await deps.replication.ledger();
+  const lease = await ledger.runLease.acquire(id, trigger, async (holder) => {
+    const status = await findInstanceStatus(client, holder.runId);
+    if (!status) return deps.clock.now() - Date.parse(holder.acquiredAt) < STARTING_GRACE_MS;
+    return RUNNING.includes(status.runtimeStatus);
+  });
+  if (!lease.acquired) return { started: false, running: lease.holder.runId };
+  try {
+    await client.startNew(Orchestrators.replicate.name, { instanceId: id, input });
+  } catch (e) {
+    await ledger.runLease.release(id);
+    throw e;
+  }
+  return { started: true, id };
+}
+
 function newRunId(trigger: string, nowMs: number): string {
   const stamp = new Date(nowMs)
     .toISOString()
@@ -50,18 +86,13 @@ export function registerReplicationFunctions(current: () => AppDependencies): vo
   df.app.client.timer('replicationSchedule', {
     schedule: current().settings.schedule,
     handler: async (_timer: Timer, client: df.DurableClient, context: InvocationContext): Promise<void> => {
-      const running = await runningReplication(client);
-      if (running) {
-        context.log(
-          `replication run ${running.instanceId} is still ${running.runtimeStatus}: this scheduled run is skipped`,
-        );
+      const input: RunInput = { trigger: 'schedule' };
+      const outcome = await startSingletonRun(current(), client, 'schedule', input);
+      if (!outcome.started) {
+        context.log(`replication run ${outcome.running} is still in progress: this scheduled run is skipped`);
         return;
       }
-      const input: RunInput = { trigger: 'schedule' };
-      const id = await client.startNew(Orchestrators.replicate.name, {
-        instanceId: newRunId('schedule', current().clock.now()),
-        input,
-      });
+      const id = outcome.id;
       context.log(`started scheduled replication run ${id}`);
     },
   });
@@ -88,19 +119,16 @@ export function registerReplicationFunctions(current: () => AppDependencies): vo
         services.settings.targets.map((t) => t.region),
       );
       if (!parsed.ok) return json(400, invalidRequestBody(parsed.problems));
-      const running = await runningReplication(client);
-      if (running) {
+      const input: RunInput = { trigger: 'http', ...parsed.value };
+      const outcome = await startSingletonRun(current(), client, parsed.value.dryRun ? 'dryrun' : 'http', input);
+      if (!outcome.started) {
         return json(409, {
-          error: `replication run ${running.instanceId} is in progress; try again when it ends`,
-          id: running.instanceId,
-          statusUrl: statusPath(request, running.instanceId),
+          error: `replication run ${outcome.running} is in progress; try again when it ends`,
+          id: outcome.running,
+          statusUrl: statusPath(request, outcome.running),
         });
       }
-      const input: RunInput = { trigger: 'http', ...parsed.value };
-      const id = await client.startNew(Orchestrators.replicate.name, {
-        instanceId: newRunId(parsed.value.dryRun ? 'dryrun' : 'http', current().clock.now()),
-        input,
-      });
+      const id = outcome.id;
       context.log(`started replication run ${id}${parsed.value.dryRun ? ' (dry run)' : ''}`);
       // Our own status URL, not the extension's management URLs: those carry the task
       // hub's system key, which must not be handed out in a response.

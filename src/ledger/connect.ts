@@ -12,8 +12,10 @@ import {
 import { createAzureCredential } from '../common/credential';
 import { resolveSecret, type Env, type Settings } from '../config';
 import type { Clock, DocumentStoreOptions } from './documentStore';
+import { CopyIntentRepository } from './copyIntents';
 import { PendingTargetRepository } from './pendingTargets';
 import { ReplicaRepository } from './replicas';
+import { RunLeaseRepository } from './runLease';
 import { RunReportRepository } from './runReports';
 
 export type LedgerConnection =
@@ -50,6 +52,8 @@ export interface Ledger {
   readonly replicas: ReplicaRepository;
   readonly pendingTargets: PendingTargetRepository;
   readonly runReports: RunReportRepository;
+  readonly runLease: RunLeaseRepository;
+  readonly copyIntents: CopyIntentRepository;
 }
 
 export interface OpenLedgerOptions extends DocumentStoreOptions {
@@ -66,5 +70,7 @@ export async function openLedger(container: ContainerClient, options: OpenLedger
     replicas: new ReplicaRepository(container, options),
     pendingTargets: new PendingTargetRepository(container, options),
     runReports: new RunReportRepository(container, options),
+    runLease: new RunLeaseRepository(container, options),
+    copyIntents: new CopyIntentRepository(container, options),
   };
 }

@@ -61,7 +61,26 @@ export interface CvIterationRecord {
   /** When an `ExportFailed` notification for this iteration was processed (it names no platform). */
   exportFailedAt?: string;
   backup?: CvIterationBackup;
+  /**
+   * Late or contradictory notifications that were not applied because the iteration is further
+   * along (e.g. `TrainingFailed` after `TrainingCompleted`, `ExportFailed` after a completed
+   * backup): the state is kept, the contradiction recorded (the latest MAX_CONTRADICTIONS).
+   */
+  contradictions?: CvContradiction[];
 }
+
+export const CV_CONTRADICTING = ['TrainingFailed', 'ExportFailed'] as const;
+
+export interface CvContradiction {
+  /** The notification that was not applied. */
+  notification: (typeof CV_CONTRADICTING)[number];
+  /** When it was processed. */
+  at: string;
+  /** What the record says that it contradicts, e.g. `trainingStatus TrainingCompleted`, `backup completed`. */
+  kept: string;
+}
+
+export const MAX_CONTRADICTIONS = 20;
 
 export interface CvChecksum {
   algorithm: 'md5' | 'sha256';
@@ -141,6 +160,9 @@ const isIterationBackup = (v: unknown): v is CvIterationBackup =>
     outcomes: optional(arrayOf(isOutcome)),
   });
 
+const isContradiction = (v: unknown): v is CvContradiction =>
+  hasShape<CvContradiction>(v, { notification: oneOf(CV_CONTRADICTING), at: isIsoDate, kept: isNonEmptyString });
+
 export const isCvIterationRecord = (v: unknown): v is CvIterationRecord =>
   hasShape<CvIterationRecord>(v, {
     projectId: isNonEmptyString,
@@ -149,6 +171,7 @@ export const isCvIterationRecord = (v: unknown): v is CvIterationRecord =>
     trainingRecordedAt: optional(isIsoDate),
     exportFailedAt: optional(isIsoDate),
     backup: optional(isIterationBackup),
+    contradictions: optional(arrayOf(isContradiction)),
   });
 
 export const isCvBackupRecord = (v: unknown): v is CvBackupRecord =>
@@ -195,6 +218,10 @@ export interface CvWriteResult<T> {
 }
 
 const MAX_REASON = 1000;
+
+function withContradiction(current: CvIterationRecord, c: CvContradiction): CvIterationRecord {
+  return { ...current, contradictions: [...(current.contradictions ?? []), c].slice(-MAX_CONTRADICTIONS) };
+}
 
 /** The repository of Custom Vision project, iteration and backup records. */
 export class CustomVisionRecordRepository {
@@ -247,32 +274,63 @@ export class CustomVisionRecordRepository {
     return (await this.projects.get(CustomVisionRecordRepository.projectKey(projectId)))?.value;
   }
 
-  /** A `Training` notification. The same status again changes nothing. */
+  /**
+   * A `Training` notification. The same status again changes nothing. A state further along is
+   * never moved back: `TrainingFailed` on an iteration already `TrainingCompleted` (or whose backup
+   * started) is recorded as a contradiction and the state kept (`contradiction` set).
+   */
   async recordTraining(
     projectId: string,
     iterationId: string,
     status: CvTrainingStatus,
-  ): Promise<CvWriteResult<CvIterationRecord>> {
+  ): Promise<CvWriteResult<CvIterationRecord> & { contradiction?: CvContradiction }> {
     const nowIso = this.isoNow();
-    return this.updateIteration(projectId, iterationId, (current) =>
-      current?.trainingStatus === status
-        ? current
-        : {
-            ...(current ?? this.blankIteration(projectId, iterationId)),
-            trainingStatus: status,
-            trainingRecordedAt: nowIso,
-          },
-    );
+    let contradiction: CvContradiction | undefined;
+    const result = await this.updateIteration(projectId, iterationId, (current) => {
+      contradiction = undefined;
+      if (current?.trainingStatus === status) return current;
+      const kept =
+        status === 'TrainingFailed'
+          ? current?.trainingStatus === 'TrainingCompleted'
+            ? `trainingStatus TrainingCompleted${current.backup ? `, backup ${current.backup.state}` : ''}`
+            : current?.backup
+              ? `backup ${current.backup.state}`
+              : undefined
+          : undefined;
+      if (kept) {
+        contradiction = { notification: 'TrainingFailed', at: nowIso, kept };
+        return withContradiction(current!, contradiction);
+      }
+      return {
+        ...(current ?? this.blankIteration(projectId, iterationId)),
+        trainingStatus: status,
+        trainingRecordedAt: nowIso,
+      };
+    });
+    return contradiction ? { ...result, contradiction } : result;
   }
 
-  /** An `ExportFailed` notification (no platform): the first one is recorded. */
-  async recordExportFailed(projectId: string, iterationId: string): Promise<CvWriteResult<CvIterationRecord>> {
+  /**
+   * An `ExportFailed` notification (no platform): the first one is recorded. On an iteration whose
+   * backup completed it is a contradiction: recorded as such, the backup's state kept.
+   */
+  async recordExportFailed(
+    projectId: string,
+    iterationId: string,
+  ): Promise<CvWriteResult<CvIterationRecord> & { contradiction?: CvContradiction }> {
     const nowIso = this.isoNow();
-    return this.updateIteration(projectId, iterationId, (current) =>
-      current?.exportFailedAt
+    let contradiction: CvContradiction | undefined;
+    const result = await this.updateIteration(projectId, iterationId, (current) => {
+      contradiction = undefined;
+      if (current?.backup?.state === 'completed') {
+        contradiction = { notification: 'ExportFailed', at: nowIso, kept: 'backup completed' };
+        return withContradiction(current, contradiction);
+      }
+      return current?.exportFailedAt
         ? current
-        : { ...(current ?? this.blankIteration(projectId, iterationId)), exportFailedAt: nowIso },
-    );
+        : { ...(current ?? this.blankIteration(projectId, iterationId)), exportFailedAt: nowIso };
+    });
+    return contradiction ? { ...result, contradiction } : result;
   }
 
   /** The backup orchestration of this iteration was started (once per instance id). */

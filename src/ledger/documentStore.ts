@@ -152,6 +152,28 @@ export class DocumentStore<T> {
   }
 
   /**
+   * Writes `value` only if the document is still the one read with `etag` (If-Match), or, with
+   * `etag` undefined, only if there is none (If-None-Match `*`). False when another writer got
+   * there first (409/412/404): the caller reads again and decides anew.
+   */
+  async replace(
+    key: string,
+    value: T,
+    etag: string | undefined,
+  ): Promise<{ written: true; etag: string } | { written: false }> {
+    assertValidKey(key);
+    this.known.delete(key);
+    try {
+      const written = await this.write(key, value, etag === undefined ? { ifNoneMatch: '*' } : { ifMatch: etag });
+      return { written: true, etag: written };
+    } catch (err) {
+      if (isContainerMissing(err)) throw this.containerMissing(key, err);
+      if (isConflict(err) || statusOf(err) === 404) return { written: false };
+      throw err;
+    }
+  }
+
+  /**
    * Optimistic read-modify-write: reads the document with its ETag, applies `fn`, writes
    * conditionally (If-Match, or If-None-Match `*` when it did not exist) and starts over
    * when another writer got there first, up to `maxUpdateAttempts` rounds.

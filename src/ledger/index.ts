@@ -10,3 +10,5 @@ export * from './readiness';
 export * from './connect';
 export * from './customVisionRecords';
 export * from './rejectedNotifications';
+export * from './runLease';
+export * from './copyIntents';

@@ -25,7 +25,7 @@
 import type { OrchestrationContext, Task } from 'durable-functions';
 import { callActivity, inputOf } from '../durable/call';
 import type { CopyFailureReason, CopyOutcome } from '../replication/contracts';
-import { addMs, nextPollDelayMs, retryDelayMs } from '../replication/policy';
+import { addMs, nextPollDelayMs, nextSlotMs, retryDelayMs } from '../replication/policy';
 import { Activities, Orchestrators } from '../replication/registry';
 
 type PollResult =
@@ -87,11 +87,18 @@ export function* copyModelOrchestrator(context: OrchestrationContext): Generator
       return yield* fail(deadlineReason(policy.deadlineMs, lastReason));
     }
     attempts += 1;
+    // Cross-instance pacing: wait for this copy's next start slot (durable time, durable timer).
+    if (input.slot) {
+      const now = context.df.currentUtcDateTime.getTime();
+      const at = nextSlotMs(now, input.slot);
+      if (at > now) yield* wait(at - now);
+    }
     const started = yield* callActivity(context, Activities.startCopy, {
       runId,
       sourceModelId,
       region,
       attempt: attempts,
+      ...(input.slot ? { slotted: true } : {}),
     });
 
     if (started.kind === 'failed') {

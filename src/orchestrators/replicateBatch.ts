@@ -7,7 +7,7 @@
 import type { OrchestrationContext, Task } from 'durable-functions';
 import { inputOf, orchestratorTask, resultOf, type TypedTask } from '../durable/call';
 import type { BatchResult, CopyOutcome, PairRef } from '../replication/contracts';
-import { copyInstanceId } from '../replication/policy';
+import { copyInstanceId, freeLane } from '../replication/policy';
 import { Orchestrators } from '../replication/registry';
 import { slidingWindow } from './slidingWindow';
 
@@ -23,17 +23,33 @@ export function* replicateBatchOrchestrator(context: OrchestrationContext): Gene
     });
 
   progress();
+  // Each copy in flight holds one of the batch's lanes (its start slots, see CopySlot).
+  const lanes = new Map<number, number>();
+  const { slots } = input;
   yield* slidingWindow(context, {
     items: input.pairs,
     canStart: (_pair, running) => running.length < input.parallel,
-    start: (pair) =>
-      orchestratorTask(
+    start: (pair, index) => {
+      const lane = freeLane(lanes.values(), input.parallel);
+      lanes.set(index, lane);
+      const slot = slots ? { lane: slots.base + lane, lanes: slots.lanes, intervalMs: slots.intervalMs } : undefined;
+      return orchestratorTask(
         context,
         Orchestrators.copy,
-        { runId: input.runId, sourceModelId: pair.sourceModelId, region: pair.region, policy: input.policy },
+        {
+          runId: input.runId,
+          sourceModelId: pair.sourceModelId,
+          region: pair.region,
+          policy: input.policy,
+          ...(slot ? { slot } : {}),
+        },
         copyInstanceId(input.runId, pair),
-      ),
-    settle: (task, pair) => outcomes.push(settle(task, pair, context.df.currentUtcDateTime.toISOString())),
+      );
+    },
+    settle: (task, pair, index) => {
+      lanes.delete(index);
+      outcomes.push(settle(task, pair, context.df.currentUtcDateTime.toISOString()));
+    },
     afterRound: progress,
   });
   return { outcomes };

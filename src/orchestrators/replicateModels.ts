@@ -10,7 +10,7 @@ import type { OrchestrationContext, Task } from 'durable-functions';
 import { callActivity, inputOf, orchestratorTask, resultOf } from '../durable/call';
 import type { CopyOutcome, PairRef, Plan, PlanInput, RunProgress, RunSummary } from '../replication/contracts';
 import { copyPhases } from '../replication/items';
-import { addMs, batchInstanceId, batchLayout, chunk, mergeListings } from '../replication/policy';
+import { addMs, batchInstanceId, batchLayout, chunk, freeLane, mergeListings } from '../replication/policy';
 import { Activities, Orchestrators } from '../replication/registry';
 import { slidingWindow } from './slidingWindow';
 
@@ -80,19 +80,29 @@ export function* replicateModelsOrchestrator(context: OrchestrationContext): Gen
     Object.assign(progress, { phase: 'copying', total: plan.toCopy.length, batches: batches.length });
     context.df.setCustomStatus(progress);
 
+    // Each batch in flight holds `perBatch` of the run's `maxParallel` lanes (copy start slots).
+    const position = new Map<number, number>();
     yield* slidingWindow(context, {
       items: batches,
       // A batch of the next phase starts only when the current phase is done.
       canStart: (batch, running) =>
         running.every((r) => r.phase === batch.phase) && running.length < phases[batch.phase].layout.concurrentBatches,
-      start: (batch, index) =>
-        orchestratorTask(
+      start: (batch, index) => {
+        const { perBatch, concurrentBatches } = phases[batch.phase].layout;
+        const at = freeLane(position.values(), concurrentBatches);
+        position.set(index, at);
+        const slots = config.managementIntervalMs
+          ? { base: at * perBatch, lanes: config.maxParallel, intervalMs: config.managementIntervalMs }
+          : undefined;
+        return orchestratorTask(
           context,
           Orchestrators.batch,
-          { runId, pairs: batch.pairs, parallel: phases[batch.phase].layout.perBatch, policy: config.copy },
+          { runId, pairs: batch.pairs, parallel: perBatch, policy: config.copy, ...(slots ? { slots } : {}) },
           batchInstanceId(runId, index),
-        ),
-      settle: (task, batch) => {
+        );
+      },
+      settle: (task, batch, index) => {
+        position.delete(index);
         if (!task.isFaulted) {
           outcomes.push(...resultOf(task).outcomes);
         } else {

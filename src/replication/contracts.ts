@@ -36,6 +36,22 @@ export interface RunConfig {
   maxParallel: number;
   batchSize: number;
   copy: CopyPolicy;
+  /** 1000 / DR_MANAGEMENT_RPS: the spacing of copy starts across the run (see CopySlot). */
+  managementIntervalMs?: number;
+}
+
+/**
+ * Pacing of copy starts that holds across app instances: the run owns `lanes` lanes (its
+ * maximum of copies in flight), each copy in flight holds one, and lane `lane` may start a
+ * copy (authorize on the target + copy on the source) only at the times
+ * `(k × lanes + lane) × intervalMs` since the epoch. At most one copy holds a lane at a time,
+ * so the run starts at most one copy per `intervalMs` on any resource, whichever instance runs
+ * the activity. Computed by the orchestrators, from durable time only.
+ */
+export interface CopySlot {
+  lane: number;
+  lanes: number;
+  intervalMs: number;
 }
 
 export interface CopyPolicy {
@@ -151,6 +167,8 @@ export interface CopyInput {
   sourceModelId: string;
   region: string;
   policy: CopyPolicy;
+  /** The copy's start slots (absent: the activity paces itself per process). */
+  slot?: CopySlot;
 }
 
 export interface StartCopyInput {
@@ -158,6 +176,8 @@ export interface StartCopyInput {
   sourceModelId: string;
   region: string;
   attempt: number;
+  /** The orchestrator waited for this attempt's slot (CopySlot): no per-process pacing. */
+  slotted?: boolean;
 }
 
 export type StartCopyResult =
@@ -268,6 +288,8 @@ export interface BatchInput {
   pairs: PairRef[];
   parallel: number;
   policy: CopyPolicy;
+  /** The batch's lanes: `base … base + parallel − 1` of the run's `lanes` (see CopySlot). */
+  slots?: { base: number; lanes: number; intervalMs: number };
 }
 
 export interface BatchResult {

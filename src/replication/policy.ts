@@ -108,3 +108,18 @@ export function mergeListings(earlier: SourceListing, later: SourceListing, want
 export function addMs(date: Date, ms: number): Date {
   return new Date(date.getTime() + ms);
 }
+
+/** The first start time ≥ `nowMs` of a copy slot (see CopySlot in contracts.ts). */
+export function nextSlotMs(nowMs: number, slot: { lane: number; lanes: number; intervalMs: number }): number {
+  const period = slot.lanes * slot.intervalMs;
+  const offset = slot.lane * slot.intervalMs;
+  const k = Math.ceil((nowMs - offset) / period);
+  return k * period + offset;
+}
+
+/** The lowest lane in `0 … count − 1` not in `used`. */
+export function freeLane(used: Iterable<number>, count: number): number {
+  const taken = new Set(used);
+  for (let lane = 0; lane < count; lane++) if (!taken.has(lane)) return lane;
+  throw new Error(`no free lane among ${count}`);
+}

@@ -3,6 +3,7 @@
  * copy are deleted and forgotten — one at a time (`discardTarget`) or swept (`sweepBlankModels`).
  */
 import type { CopyApi } from '../../formRecognizer';
+import type { RecordedIntent } from '../../ledger/copyIntents';
 import type { DiscardTargetInput, SweepInput, SweepResult } from '../../replication/contracts';
 import type { AppLogger } from '../../runtime/logger';
 import { createsBlankModels } from '../copyFamily';
@@ -38,8 +39,109 @@ export async function sweepBlankModels(deps: ReplicationDeps, input: SweepInput,
     }
     if (await discardBlank(deps, pending.region, pending.targetModelId)) deleted += 1;
   }
+  deleted += await sweepLostAuthorizations(deps, input, log);
   if (deleted > 0) log.log(`deleted ${deleted} blank target model(s) left by ${ownRun ? 'this run' : 'earlier runs'}`);
   return { deleted };
+}
+
+/** Before the call: clocks of the app and the service may differ by this much. */
+export const INTENT_SKEW_MS = 60_000;
+/** After the failure was seen (a timed-out request may still be processed), or after the start when the process died. */
+export const INTENT_TAIL_MS = 2 * 60_000;
+export const INTENT_OPEN_WINDOW_MS = 5 * 60_000;
+
+/**
+ * v2.1 authorize calls whose answer was lost (or that failed, or whose process died) may have
+ * left a blank model no record names. Such a model is deleted only when the app can tell it is
+ * its own: a model of the target that is not ready, was created within the call's window, is
+ * unknown to the ledger (no pending target, no replica). Calls whose windows overlap are taken together: each created at most one blank model, so
+ * when a cluster's window holds more unknown blank models than it has calls, which are ours cannot
+ * be told and none is deleted (logged).
+ */
+async function sweepLostAuthorizations(deps: ReplicationDeps, input: SweepInput, log: AppLogger): Promise<number> {
+  const ownRun = input.scope === 'thisRun';
+  const ledger = await deps.ledger();
+  const intents = (await ledger.copyIntents.listAll()).filter(
+    ({ intent }) => (intent.runId === input.runId) === ownRun && deps.targets.has(intent.region),
+  );
+  if (intents.length === 0) return 0;
+  let deleted = 0;
+  for (const region of new Set(intents.map((i) => i.intent.region))) {
+    const target = targetOf(deps, region);
+    const mine = intents
+      .filter((i) => i.intent.region === region)
+      .sort((a, b) => Date.parse(a.intent.startedAt) - Date.parse(b.intent.startedAt));
+    if (!createsBlankModels(target.client) || target.settings.resourceId !== mine[0].intent.targetResourceId) {
+      for (const i of mine) await ledger.copyIntents.remove(i.key);
+      continue;
+    }
+    try {
+      deleted += await sweepRegion(deps, region, mine, log);
+    } catch (e) {
+      // Never fails the run: the intents stay, and the next sweep looks again.
+      log.warn(
+        `${region}: blank models left by lost authorization answers could not be looked for: ${e instanceof Error ? e.message.split('\n')[0] : String(e)}`,
+      );
+    }
+  }
+  return deleted;
+}
+
+async function sweepRegion(
+  deps: ReplicationDeps,
+  region: string,
+  mine: RecordedIntent[],
+  log: AppLogger,
+): Promise<number> {
+  const ledger = await deps.ledger();
+  const target = targetOf(deps, region);
+  let deleted = 0;
+  {
+    const known = new Set<string>();
+    for (const p of await ledger.pendingTargets.listForRegion(region)) known.add(p.targetModelId);
+    for (const r of await ledger.replicas.listAll())
+      if (r.region === region && r.targetModelId) known.add(r.targetModelId);
+    const candidates: { modelId: string; createdMs: number }[] = [];
+    for await (const m of target.client.listModels())
+      if (m.status !== 'ready' && !known.has(m.modelId))
+        candidates.push({ modelId: m.modelId, createdMs: Date.parse(m.createdDateTime) });
+    // Calls whose windows overlap form one cluster: each call created at most one blank model,
+    // so a cluster's unknown blank models are ours only if there are no more of them than calls.
+    const windows = mine.map(({ key, intent }) => ({
+      key,
+      intent,
+      from: Date.parse(intent.startedAt) - INTENT_SKEW_MS,
+      to: intent.failedAt
+        ? Date.parse(intent.failedAt) + INTENT_TAIL_MS
+        : Date.parse(intent.startedAt) + INTENT_OPEN_WINDOW_MS,
+    }));
+    const clusters: (typeof windows)[] = [];
+    for (const w of windows) {
+      const last = clusters.at(-1);
+      if (last && w.from <= Math.max(...last.map((x) => x.to))) last.push(w);
+      else clusters.push([w]);
+    }
+    for (const cluster of clusters) {
+      const from = Math.min(...cluster.map((w) => w.from));
+      const to = Math.max(...cluster.map((w) => w.to));
+      const inWindow = candidates.filter((c) => c.createdMs >= from && c.createdMs <= to);
+      const what = `${cluster.length} authorization(s) whose answer was lost (${[...new Set(cluster.map((w) => `${w.intent.sourceModelId} attempt ${w.intent.attempt}`))].join(', ')})`;
+      if (inWindow.length > cluster.length) {
+        log.warn(
+          `${region}: ${inWindow.length} unknown blank models were created during ${what}; which are ours cannot be told, none is deleted (${inWindow.map((c) => c.modelId).join(', ')})`,
+        );
+      } else {
+        for (const blank of inWindow) {
+          const result = await target.client.deleteModel(blank.modelId);
+          if (result.deleted) deleted += 1;
+        }
+        if (inWindow.length > 0)
+          log.log(`${region}: deleted blank model(s) ${inWindow.map((c) => c.modelId).join(', ')} left by ${what}`);
+      }
+      for (const w of cluster) await ledger.copyIntents.remove(w.key);
+    }
+  }
+  return deleted;
 }
 
 /**

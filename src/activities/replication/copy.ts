@@ -23,7 +23,14 @@ import type {
 import { classifierItemId, parseItemId } from '../../replication/items';
 import { DEFAULT_COPY_POLICY, retryDelayMs } from '../../replication/policy';
 import type { AppLogger } from '../../runtime/logger';
-import { authorizeItem, callerChoosesIds, getItem, isVerifiedCopy, missingDependency } from '../copyFamily';
+import {
+  authorizeItem,
+  callerChoosesIds,
+  createsBlankModels,
+  getItem,
+  isVerifiedCopy,
+  missingDependency,
+} from '../copyFamily';
 import { discardBlank } from './cleanup';
 import { pairKey, targetOf, type HeldEntry, type ReplicationDeps } from './deps';
 import { toFailureReason } from './failure';
@@ -56,11 +63,14 @@ export async function startCopy(
 
   // Pacing: authorize (target) and copy (source) are management calls, limited per
   // resource. Wait for this attempt's slot — with a durable timer, never here.
-  const paced = deps.pacer.acquire(
-    `copy\n${input.runId}\n${input.sourceModelId}\n${input.region}\n${input.attempt}`,
-    [target.settings.resourceId, deps.source.resourceId],
-    deps.clock.now(),
-  );
+  // An attempt the orchestrator already slotted (cross-instance pacing, CopySlot) goes at once.
+  const paced = input.slotted
+    ? { go: true as const }
+    : deps.pacer.acquire(
+        `copy\n${input.runId}\n${input.sourceModelId}\n${input.region}\n${input.attempt}`,
+        [target.settings.resourceId, deps.source.resourceId],
+        deps.clock.now(),
+      );
   if (!paced.go) {
     return {
       kind: 'retry',
@@ -120,6 +130,8 @@ export async function startCopy(
   const resent = held !== undefined;
   let calling = target.settings.resourceId;
   let keepForRetry = false;
+  /** The ledger key of the authorize call in flight (v2.1), until its blank model is recorded. */
+  let intent: string | undefined;
   try {
     // The source's details are stamped on a v3.1/v4 copy (lineage) and tell our copies from foreign models.
     const sourceDetails = callerChoosesIds(target.client) ? await getItem(deps.source, input.sourceModelId) : undefined;
@@ -141,6 +153,11 @@ export async function startCopy(
     }
     for (let fresh = 0; !held && fresh < 2; fresh++) {
       calling = target.settings.resourceId;
+      // v2.1: the blank model's id is only in the answer. The intent is recorded first, so a lost
+      // answer leaves a window the sweep searches for the blank model no record names.
+      intent = createsBlankModels(target.client)
+        ? (await ledger.copyIntents.add({ ...model, attempt: input.attempt }, fresh)).key
+        : undefined;
       const outcome = await authorizeItem({ ...ctx, nowMs: deps.clock.now() + fresh }, sourceDetails);
       if (outcome.kind === 'present') {
         log.log(
@@ -180,6 +197,8 @@ export async function startCopy(
         attempt: input.attempt,
         expiresAt: candidate.authorization.expiresAt.toISOString(),
       });
+      if (intent) await ledger.copyIntents.remove(intent);
+      intent = undefined;
       if (!candidate.authorization.expiresWithin(deps.clock.now(), AUTHORIZATION_SAFETY_MARGIN_MS)) {
         held = candidate;
         break;
@@ -212,6 +231,15 @@ export async function startCopy(
     };
   } catch (e) {
     const reason = toFailureReason(e);
+    // The authorize call's answer was lost (network, timeout) or was a 5xx: the blank model it may
+    // have created is found (in this window) and deleted by the sweep. Any other answer (4xx, 429)
+    // says the service created nothing: the intent goes.
+    if (intent) {
+      const maybeCreated = reason.kind === 'transient';
+      await (maybeCreated ? ledger.copyIntents.markFailed(intent) : ledger.copyIntents.remove(intent)).catch(
+        () => undefined,
+      );
+    }
     // Resent after an answer that was lost, the authorization is refused as already used (v3.1/v4
     // 403 AuthorizationFailed, v2 "Could not retrieve authorization metadata"): the first POST may
     // have been accepted, and the copy may be running or done under the authorized id. Settle by

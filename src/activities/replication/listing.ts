@@ -39,6 +39,7 @@ export async function loadRunConfig(deps: ReplicationDeps, input: LoadRunConfigI
       pollMaxMs: pacing.pollMaxSeconds * 1000,
       deadlineMs: pacing.copyDeadlineMinutes * 60_000,
     },
+    managementIntervalMs: 1000 / pacing.managementRequestsPerSecond,
   };
 }
 
