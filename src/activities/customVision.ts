@@ -29,6 +29,7 @@ import {
 } from '../customVision';
 import type { CvBackupInput as LedgerBackupInput, CvBackupSource } from '../ledger/customVisionRecords';
 import type { RejectedQueueMessage, RejectedReason, RejectionStage } from '../ledger/rejectedNotifications';
+import { emitCvBackupRecorded, emitCvNotificationRejected } from '../telemetry/emit';
 import {
   cvBackupInstanceId,
   formatPlatformSpec,
@@ -234,7 +235,7 @@ async function onExportCompleted(
   let changed = false;
   let eventRaised = false;
   for (const b of made) {
-    const r = await records.putBackup(toLedgerInput(b), 'notification');
+    const r = await putBackup(services, records, b, 'notification');
     changed ||= r.changed;
     eventRaised =
       (await durable.raiseIfWaiting(instanceId, eventOf(b.platform, b.blobName, b.replica !== undefined))) ||
@@ -278,6 +279,8 @@ async function reject(
   log.warn(
     `notification rejected (${stage}, ${safeReason.code}): ${safeReason.message}${res.created ? '' : ' (already kept)'}; message acknowledged`,
   );
+  // Once per rejected message (a redelivery of the same message is not told again).
+  if (res.created) emitCvNotificationRejected(services.telemetry, { stage, code: safeReason.code });
   return { result: 'rejected', stage, code: safeReason.code, duplicate: !res.created };
 }
 
@@ -288,6 +291,26 @@ function platformOf(blobName: string): string | undefined {
 
 function eventOf(platform: string, blobName: string, replicaVerified: boolean): ExportEventData {
   return { exportStatus: 'ExportCompleted', platform, blobName, replicaVerified };
+}
+
+/** Records a backup; a new record (not a duplicate) is told as `ModelDr.CvBackupRecorded`. */
+async function putBackup(
+  services: CustomVisionDeps,
+  records: Awaited<ReturnType<CustomVisionDeps['records']>>,
+  b: BackupRecord,
+  source: CvBackupSource,
+): Promise<{ changed: boolean }> {
+  const r = await records.putBackup(toLedgerInput(b), source);
+  if (r.changed)
+    emitCvBackupRecorded(services.telemetry, {
+      projectId: b.projectId,
+      iterationId: b.iterationId,
+      platform: b.platform,
+      sizeBytes: b.sizeBytes,
+      replicaVerified: b.replica?.verified === true,
+      source,
+    });
+  return r;
 }
 
 function toLedgerInput(b: BackupRecord): LedgerBackupInput {
@@ -379,7 +402,7 @@ export async function checkExports(services: CustomVisionDeps, input: CheckExpor
     }
     try {
       const b = await backup.backupBlob(name, { projectId: input.projectId, iterationId: input.iterationId });
-      await records.putBackup(toLedgerInput(b), 'statusCheck' satisfies CvBackupSource);
+      await putBackup(services, records, b, 'statusCheck');
       out.push({ ...p, state: 'backedUp', blobName: b.blobName, replicaVerified: b.replica !== undefined });
     } catch (e) {
       if (e instanceof CvPermanentError && e.reason === 'blobNotFound')

@@ -9,9 +9,12 @@ import type { CustomVisionSettings } from '../config';
 import type { CustomVisionBackup, CustomVisionTrainingApi, ModelUriPolicy } from '../customVision';
 import type { CustomVisionRecordRepository } from '../ledger/customVisionRecords';
 import type { RejectedNotificationRepository } from '../ledger/rejectedNotifications';
+import type { Telemetry } from '../telemetry/telemetry';
 
 export interface CustomVisionDeps {
   settings: CustomVisionSettings;
+  /** Events and metrics (`ModelDr.CvBackupRecorded`, `ModelDr.CvNotificationRejected`). */
+  telemetry: Telemetry;
   /** Present when `CV_ENDPOINT` and `CV_TRAINING_KEY` are set. */
   training?: CustomVisionTrainingApi;
   /** Present when `CV_BACKUP_CONTAINER_URL` is set. */

@@ -12,4 +12,4 @@ export function registerApp(app: () => AppDependencies): void {
   registerCustomVisionFunctions(app);
 }
 
-export { createAppDependencies, type AppDependencies, type AppRuntime } from './dependencies';
+export { createAppDependencies, createAppTelemetry, type AppDependencies, type AppRuntime } from './dependencies';

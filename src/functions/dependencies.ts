@@ -8,7 +8,7 @@
  * that runs the app in-process builds its own (with its clock, and again for new settings)
  * and registers the functions over it with `registerApp` (./app.ts).
  */
-import { DefaultAzureCredential, type TokenCredential } from '@azure/identity';
+import type { TokenCredential } from '@azure/identity';
 import { AnonymousCredential, ContainerClient, type StoragePipelineOptions } from '@azure/storage-blob';
 import {
   loadSettings,
@@ -37,17 +37,28 @@ import {
   type TargetContext,
 } from '../activities/replication';
 import type { CustomVisionDeps } from '../activities/customVisionDeps';
+import { azureCredentialProvider, createAzureCredential } from '../common/credential';
+import { createTelemetry, serviceRequestObserver, type ServiceRequestObserver, type Telemetry } from '../telemetry';
 
 export interface AppRuntime {
   /** The app settings (read once, here). */
   env: Env;
   clock: Clock;
+  /**
+   * The process's telemetry (see {@link createAppTelemetry}); absent → built here from `env`.
+   * A host that runs the app in-process passes its own (a `MemoryTelemetry` in tests).
+   */
+  telemetry?: Telemetry;
+  /** The app's Azure credential getter (src/common/credential.ts); absent → built here from the settings. */
+  credential?: () => TokenCredential;
 }
 
 /** One app instance's dependencies. Lifetime: the app instance (in production, the process). */
 export interface AppDependencies {
   settings: Settings;
   clock: Clock;
+  /** Events and metrics (a no-op when `APPLICATIONINSIGHTS_CONNECTION_STRING` is not set). */
+  telemetry: Telemetry;
   replication: ReplicationDeps;
   customVision: CustomVisionDeps;
   /** The activities over these dependencies (bound to the registries by `registerApp`). */
@@ -72,12 +83,22 @@ export const CV_STORAGE_RETRY: NonNullable<StoragePipelineOptions['retryOptions'
 /** Throws a ConfigurationError naming every wrong setting (the app then does not start). */
 export function createAppDependencies(runtime: AppRuntime): AppDependencies {
   const settings = loadSettings(runtime.env);
-  const credential = lazyCredential();
-  const replication = createReplicationDeps(settings, runtime, credential);
-  const customVision = createCustomVisionDeps(settings.customVision, runtime, credential, replication.ledger);
+  const credential = runtime.credential ?? azureCredentialProvider(settings);
+  const telemetry = runtime.telemetry ?? createAppTelemetry(runtime.env, credential);
+  const observe = serviceRequestObserver(telemetry);
+  const replication = createReplicationDeps(settings, runtime, credential, telemetry, observe);
+  const customVision = createCustomVisionDeps(
+    settings.customVision,
+    runtime,
+    credential,
+    replication.ledger,
+    telemetry,
+    observe,
+  );
   return {
     settings,
     clock: runtime.clock,
+    telemetry,
     replication,
     customVision,
     activities: {
@@ -88,22 +109,32 @@ export function createAppDependencies(runtime: AppRuntime): AppDependencies {
 }
 
 /**
- * The one place an Azure credential is built (Microsoft Entra ID), lazily: only when a
- * resource or container is configured without a key or SAS.
+ * The process's telemetry: off (a no-op, the distro not even loaded) unless
+ * `APPLICATIONINSIGHTS_CONNECTION_STRING` is set. Entra ID ingestion
+ * (`APPLICATIONINSIGHTS_AUTHENTICATION_STRING`) uses the app's credential, or the identity the
+ * authentication string names when it names another one. Throws `ConfigurationError` naming
+ * the setting when one is malformed.
  */
-function lazyCredential(): () => TokenCredential {
-  let credential: TokenCredential | undefined;
-  return () => (credential ??= createCredential());
-}
-
-function createCredential(): TokenCredential {
-  return new DefaultAzureCredential();
+export function createAppTelemetry(env: Env, credential: () => TokenCredential): Telemetry {
+  const appClientId = (): string | undefined => {
+    const id = env.AZURE_CLIENT_ID?.trim() || env.AzureWebJobsStorage__clientId?.trim();
+    return id ? id.toLowerCase() : undefined;
+  };
+  return createTelemetry({
+    env,
+    credentialFactory: (clientId) =>
+      clientId === undefined || clientId.toLowerCase() === appClientId()
+        ? credential()
+        : createAzureCredential({ AZURE_CLIENT_ID: clientId }),
+  });
 }
 
 function createReplicationDeps(
   settings: Settings,
   runtime: AppRuntime,
   credential: () => TokenCredential,
+  telemetry: Telemetry,
+  observe: ServiceRequestObserver,
 ): ReplicationDeps {
   const { env, clock } = runtime;
   const now = (): number => clock.now();
@@ -117,6 +148,8 @@ function createReplicationDeps(
       apiVersion: settings.apiVersion,
       credential: credentialFor(resource.credential),
       now,
+      // modeldr.service.requests: the operation, status and error kind of every request (no URL).
+      onRequest: (e) => observe({ operation: e.operation, status: e.status, errorKind: e.errorKind }),
     });
   const targets = new Map<string, TargetContext>(
     settings.targets.map((t) => [t.region, { settings: t, client: client(t) }]),
@@ -127,6 +160,7 @@ function createReplicationDeps(
     source: client(settings.source),
     targets,
     clock,
+    telemetry,
     pacer: new ManagementPacer(settings.pacing.managementRequestsPerSecond),
     listPacer: new ManagementPacer(2 * settings.pacing.managementRequestsPerSecond),
     heldAuthorizations: inMemoryHeldAuthorizations(),
@@ -153,6 +187,8 @@ function createCustomVisionDeps(
   runtime: AppRuntime,
   credential: () => TokenCredential,
   ledger: () => Promise<Ledger>,
+  telemetry: Telemetry,
+  observe: ServiceRequestObserver,
 ): CustomVisionDeps {
   const { env, clock } = runtime;
   const containerClient = (c: ContainerLocation): ContainerClient => {
@@ -162,6 +198,7 @@ function createCustomVisionDeps(
   };
   const deps: CustomVisionDeps = {
     settings: cv,
+    telemetry,
     records: async () => new CustomVisionRecordRepository((await ledger()).container, { clock }),
     rejected: async () => new RejectedNotificationRepository((await ledger()).container, { clock }),
   };
@@ -170,6 +207,7 @@ function createCustomVisionDeps(
       endpoint: cv.endpoint,
       trainingKey: resolveSecret(cv.trainingKey, env),
       now: () => clock.now(),
+      onRequest: (o) => observe({ operation: o.operation, status: o.status, errorKind: o.errorKind }),
     });
   }
   if (cv.backupContainer) {

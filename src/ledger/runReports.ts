@@ -60,6 +60,13 @@ export interface RunReport {
   invalidModels: string[];
   /** Source models still `creating` (copied on a later run). */
   creatingModels: string[];
+  /** Regions this run could not verify (their models could not be listed), with the reason; absent: none. */
+  unverifiedRegions?: UnverifiedRegion[];
+}
+
+export interface UnverifiedRegion {
+  region: string;
+  reason: string;
 }
 
 const isStrings = arrayOf(isString);
@@ -92,6 +99,11 @@ export const isRunReport = (v: unknown): v is RunReport =>
     ),
     invalidModels: isStrings,
     creatingModels: isStrings,
+    unverifiedRegions: optional(
+      arrayOf((u: unknown): u is UnverifiedRegion =>
+        hasShape<UnverifiedRegion>(u, { region: isNonEmptyString, reason: isString }),
+      ),
+    ),
   });
 
 interface RunIndexEntry {

@@ -54,7 +54,14 @@ export function* copyModelOrchestrator(context: OrchestrationContext): Generator
   });
 
   function* fail(reason: CopyFailureReason): Generator<Task, CopyOutcome, unknown> {
-    yield* callActivity(context, Activities.recordCopyFailure, { runId, sourceModelId, region, reason, attempts });
+    yield* callActivity(context, Activities.recordCopyFailure, {
+      runId,
+      sourceModelId,
+      region,
+      reason,
+      attempts,
+      startedAt: startedAt.toISOString(),
+    });
     return finish({ outcome: 'failed', reason });
   }
 
@@ -183,7 +190,11 @@ export function* copyModelOrchestrator(context: OrchestrationContext): Generator
     const until = addMs(context.df.currentUtcDateTime, policy.verifyTimeoutMs);
     let checks = 0;
     for (;;) {
-      const result = yield* callActivity(context, Activities.finishCopy, { ...pair, targetModelId });
+      const result = yield* callActivity(context, Activities.finishCopy, {
+        ...pair,
+        targetModelId,
+        startedAt: startedAt.toISOString(),
+      });
       if (result.kind === 'verified') return { kind: 'verified', targetModelId: result.targetModelId };
       if (result.kind === 'failed') return result;
       checks += 1;

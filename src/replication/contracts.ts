@@ -181,6 +181,8 @@ export interface FinishCopyInput {
   sourceModelId: string;
   region: string;
   targetModelId: string;
+  /** When the pair's copy orchestration started (for `modeldr.copy.duration`). */
+  startedAt?: string;
 }
 
 export type FinishCopyResult =
@@ -201,6 +203,8 @@ export interface RecordFailureInput {
   region: string;
   reason: CopyFailureReason;
   attempts: number;
+  /** When the pair's copy orchestration started (for `modeldr.copy.duration`). */
+  startedAt?: string;
 }
 
 export interface CopyOutcome {
