@@ -19,6 +19,7 @@ import { SUPPORTED_API_VERSIONS } from '../src/common/apiVersions';
 import { ConfigurationError, loadSettings } from '../src/config';
 import type { RunSummary, RunProgress, CopyOutcome } from '../src/replication/contracts';
 import type { ReadinessReport } from '../src/ledger/readiness';
+import type { ReportHealth } from '../src/health/ledger';
 import { startLocalStack, type LocalStack } from './stack';
 import type { LogEntry } from './host';
 
@@ -188,7 +189,9 @@ async function main(): Promise<number> {
   }
   const summary = final.output as RunSummary | undefined;
   const cv = stack.customVision ? await customVisionDemo(stack, out) : undefined;
-  const report = (await (await fetch(`${stack.host.baseUrl}/api/report`)).json()) as ReadinessReport;
+  const report = (await (await fetch(`${stack.host.baseUrl}/api/report`)).json()) as ReadinessReport & {
+    health?: ReportHealth;
+  };
   if (summary) {
     const t = summary.totals;
     out(
@@ -274,20 +277,32 @@ function clearLine(): void {
   if (process.stderr.isTTY) process.stderr.write(`\r${' '.repeat(70)}\r`);
 }
 
-/** The readiness matrix as a text table: model × region, with the age of the last verified copy. */
-export function renderReport(report: ReadinessReport): string {
+/**
+ * The readiness matrix as a text table: model × region, with the age of the last verified copy
+ * and, when the report carries the health model (`health`), a pair's health when it is not
+ * healthy, a health row per region (with the oldest copy's age) and the app's health.
+ */
+export function renderReport(report: ReadinessReport & { health?: ReportHealth }): string {
   const regions = report.regions;
+  const health = report.health;
+  const pairHealth = (modelId: string, region: string): string => {
+    const p = health?.pairs.find((x) => x.sourceModelId === modelId && x.region === region);
+    return p && p.health !== 'healthy' ? ` [${p.health}]` : '';
+  };
   const rows = report.rows.map((r) => [
     r.sourceModelName ? `${r.sourceModelName} (${r.sourceModelId.slice(0, 8)})` : r.sourceModelId,
-    ...regions.map((region) => {
-      const c = r.cells[region];
-      if (!c) return '-';
-      if (c.status === 'replicated') return `ok ${age(c.ageSeconds)}${c.lastError ? ' (last retry failed)' : ''}`;
-      if (c.status === 'failed') return `FAILED${c.lastError?.code ? ` ${c.lastError.code}` : ''}`;
-      if (c.status === 'inProgress') return 'in progress';
-      return c.stale ? 'MISSING (stale)' : 'MISSING';
-    }),
+    ...regions.map((region) => `${cellText(r.cells[region])}${pairHealth(r.sourceModelId, region)}`),
   ]);
+  if (health)
+    rows.push([
+      'health',
+      ...regions.map((region) => {
+        const h = health.regions.find((x) => x.region === region);
+        return h
+          ? `${h.health.toUpperCase()}${h.maxAgeSeconds !== undefined ? ` (oldest ${age(h.maxAgeSeconds)})` : ''}`
+          : '-';
+      }),
+    ]);
   const header = ['model', ...regions];
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
   const line = (cells: string[]): string =>
@@ -299,14 +314,29 @@ export function renderReport(report: ReadinessReport): string {
     `DR readiness (${report.generatedAt})`,
     line(header),
     line(widths.map((w) => '-'.repeat(w))),
-    ...rows.map(line),
+    ...rows.slice(0, report.rows.length).map(line),
+    ...(health ? [line(widths.map((w) => '-'.repeat(w))), line(rows[rows.length - 1])] : []),
   ];
   for (const m of report.notCopyable) lines.push(`  not copyable: ${m.modelName ?? m.modelId} (${m.status})`);
   const t = report.totals;
   lines.push(
     `${t.readyModels}/${t.models} model(s) ready in every region; pairs: ${t.replicated} replicated, ${t.missing} missing, ${t.failed} failed, ${t.inProgress} in progress`,
   );
+  if (health) {
+    lines.push(
+      `health: ${health.health.toUpperCase()} (RPO ${health.rpoHours} h${health.oldestAgeSeconds !== undefined ? `; oldest verified copy ${age(health.oldestAgeSeconds)}` : ''})`,
+    );
+    for (const r of health.reasons) lines.push(`  ${r}`);
+  }
   return lines.join('\n');
+}
+
+function cellText(c: ReadinessReport['rows'][number]['cells'][string] | undefined): string {
+  if (!c) return '-';
+  if (c.status === 'replicated') return `ok ${age(c.ageSeconds)}${c.lastError ? ' (last retry failed)' : ''}`;
+  if (c.status === 'failed') return `FAILED${c.lastError?.code ? ` ${c.lastError.code}` : ''}`;
+  if (c.status === 'inProgress') return 'in progress';
+  return c.stale ? 'MISSING (stale)' : 'MISSING';
 }
 
 function age(seconds?: number): string {

@@ -6,6 +6,8 @@
  * loader) show them. v2.1 (the health model does not depend on the API family).
  */
 import { VirtualClock } from '../../dev/clock';
+import { renderReport } from '../../dev/local';
+import type { ReadinessReport } from '../../src/ledger/readiness';
 import { EVENTS, METRICS, MemoryTelemetry } from '../../src/telemetry';
 import { QUIET_STACK, useLocalStack } from '../support/stack';
 import type { RunSummary } from '../../src/replication/contracts';
@@ -121,6 +123,15 @@ describe('health and telemetry through the local host (issue 16)', () => {
       ['degraded', ready.length, ['olderThanRpo']],
       ['degraded', ready.length, ['olderThanRpo']],
     ]);
+    // The readiness table of `npm run local` shows the same: a health row per region, each pair's health, the summary.
+    const table = renderReport(old.body as unknown as ReadinessReport & Parameters<typeof renderReport>[0]);
+    expect(table).toMatch(/^health\s+DEGRADED \(oldest 26h ago\)\s+DEGRADED \(oldest 26h ago\)$/m);
+    expect(table).toMatch(/ok 26h ago \[degraded\]/);
+    expect(table).toMatch(/^health: DEGRADED \(RPO 26 h; oldest verified copy 26h ago\)$/m);
+    expect(table).toMatch(/^ {2}eastus: degraded: /m);
+    const freshTable = renderReport(fresh.body as unknown as Parameters<typeof renderReport>[0]);
+    expect(freshTable).toMatch(/^health: HEALTHY \(RPO 26 h/m);
+    expect(freshTable).not.toMatch(/\[(degraded|unhealthy)\]/);
     const degraded = await get<HealthBody>('health');
     expect(degraded.status).toBe(200);
     expect(degraded.body.health).toBe('degraded');
