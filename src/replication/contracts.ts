@@ -108,6 +108,11 @@ export interface PlanInput {
    * listing kept failing): a recorded replica counts as replicated, unverified.
    */
   ledgerOnly?: boolean;
+  /**
+   * Record the copies seen ready in a target's listing as verified now (`lastVerifiedAt`, which
+   * the health model ages). Off for a dry run, which changes nothing.
+   */
+  recordVerified?: boolean;
 }
 
 export interface Plan {

@@ -35,7 +35,7 @@ export async function planReplication(deps: ReplicationDeps, input: PlanInput): 
           plan.alreadyReplicated.push({ ...pair, targetModelId });
           // Seen ready in the target's own listing: the copy is verified now (the health model ages
           // copies from `lastVerifiedAt`). Planned from the ledger alone, it is not.
-          if (present) await ledger.replicas.markVerified({ ...pair, targetModelId });
+          if (present && input.recordVerified) await ledger.replicas.markVerified({ ...pair, targetModelId });
           continue;
         }
         plan.stale.push({ ...pair, targetModelId, found: found ?? 'missing' });
