@@ -7,6 +7,7 @@
 import path from 'node:path';
 import type { Clock } from './clock';
 import type * as Wiring from '../src/functions/app';
+import type { Telemetry } from '../src/telemetry/telemetry';
 
 const APP_WIRING = path.join(__dirname, '..', 'src', 'functions', 'app');
 
@@ -19,7 +20,12 @@ export interface AppLoader {
   current(): Wiring.AppDependencies;
 }
 
-export function createAppLoader(clock: Clock): AppLoader {
+export interface AppLoaderOptions {
+  /** The app's telemetry (e.g. a `MemoryTelemetry` a test reads); default: built from the settings (off unless configured). */
+  telemetry?: Telemetry;
+}
+
+export function createAppLoader(clock: Clock, options: AppLoaderOptions = {}): AppLoader {
   let wiring: typeof Wiring | undefined;
   let deps: Wiring.AppDependencies | undefined;
   const loader: AppLoader = {
@@ -31,7 +37,11 @@ export function createAppLoader(clock: Clock): AppLoader {
     },
     rebuild() {
       if (!wiring) throw new Error('the app is not loaded yet');
-      deps = wiring.createAppDependencies({ env: { ...process.env }, clock });
+      deps = wiring.createAppDependencies({
+        env: { ...process.env },
+        clock,
+        ...(options.telemetry ? { telemetry: options.telemetry } : {}),
+      });
     },
     current() {
       if (!deps) throw new Error('the app is not loaded yet');

@@ -25,6 +25,7 @@ import { ConfigurationError, loadSettings } from '../src/config';
 import type { RunSummary, RunProgress, CopyOutcome } from '../src/replication/contracts';
 import type { ReadinessReport } from '../src/ledger/readiness';
 import { probeCustomVisionContainers } from '../src/activities/customVisionNotifications';
+import type { ReportHealth } from '../src/health/ledger';
 import { defaultStackResources, startLocalStack, type LocalStack } from './stack';
 import type { LogEntry } from './host';
 
@@ -276,10 +277,10 @@ async function main(): Promise<number> {
   return new Promise<number>(() => undefined);
 }
 
-async function readReport(stack: LocalStack): Promise<ReadinessReport | undefined> {
+async function readReport(stack: LocalStack): Promise<(ReadinessReport & { health?: ReportHealth }) | undefined> {
   try {
     const res = await fetch(`${stack.host.baseUrl}/api/report`, { headers: keyHeaders() });
-    return res.ok ? ((await res.json()) as ReadinessReport) : undefined;
+    return res.ok ? ((await res.json()) as ReadinessReport & { health?: ReportHealth }) : undefined;
   } catch {
     return undefined;
   }
@@ -363,22 +364,32 @@ function clearLine(): void {
   if (process.stderr.isTTY) process.stderr.write(`\r${' '.repeat(70)}\r`);
 }
 
-/** The readiness matrix as a text table: model × region, with the age of the last verified copy. */
-export function renderReport(report: ReadinessReport): string {
+/**
+ * The readiness matrix as a text table: model × region, with the age of the last verified copy
+ * and, when the report carries the health model (`health`), a pair's health when it is not
+ * healthy, a health row per region (with the oldest copy's age) and the app's health.
+ */
+export function renderReport(report: ReadinessReport & { health?: ReportHealth }): string {
   const regions = report.regions;
+  const health = report.health;
+  const pairHealth = (modelId: string, region: string): string => {
+    const p = health?.pairs.find((x) => x.sourceModelId === modelId && x.region === region);
+    return p && p.health !== 'healthy' ? ` [${p.health}]` : '';
+  };
   const rows = report.rows.map((r) => [
     r.sourceModelName ? `${r.sourceModelName} (${r.sourceModelId.slice(0, 8)})` : r.sourceModelId,
-    ...regions.map((region) => {
-      const c = r.cells[region];
-      if (!c) return '-';
-      if (c.status === 'replicated') return `ok ${age(c.ageSeconds)}${c.lastError ? ' (last retry failed)' : ''}`;
-      if (c.status === 'failed') return `FAILED${c.lastError?.code ? ` ${c.lastError.code}` : ''}`;
-      if (c.status === 'inProgress') return 'in progress';
-      if (c.status === 'unverified')
-        return `UNVERIFIED${c.ageSeconds !== undefined ? ` (verified ${age(c.ageSeconds)})` : ''}`;
-      return c.stale ? 'MISSING (stale)' : 'MISSING';
-    }),
+    ...regions.map((region) => `${cellText(r.cells[region])}${pairHealth(r.sourceModelId, region)}`),
   ]);
+  if (health)
+    rows.push([
+      'health',
+      ...regions.map((region) => {
+        const h = health.regions.find((x) => x.region === region);
+        return h
+          ? `${h.health.toUpperCase()}${h.maxAgeSeconds !== undefined ? ` (oldest ${age(h.maxAgeSeconds)})` : ''}`
+          : '-';
+      }),
+    ]);
   const header = ['model', ...regions];
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
   const line = (cells: string[]): string =>
@@ -390,7 +401,8 @@ export function renderReport(report: ReadinessReport): string {
     `DR readiness (${report.generatedAt})`,
     line(header),
     line(widths.map((w) => '-'.repeat(w))),
-    ...rows.map(line),
+    ...rows.slice(0, report.rows.length).map(line),
+    ...(health ? [line(widths.map((w) => '-'.repeat(w))), line(rows[rows.length - 1])] : []),
   ];
   for (const m of report.notCopyable)
     lines.push(`  not copyable: ${m.modelName ?? m.modelId} (${m.status}${m.reason ? `: ${m.reason}` : ''})`);
@@ -398,7 +410,23 @@ export function renderReport(report: ReadinessReport): string {
   lines.push(
     `${t.readyModels}/${t.models} model(s) ready in every region; pairs: ${t.replicated} replicated, ${t.missing} missing, ${t.failed} failed, ${t.inProgress} in progress${t.unverified ? `, ${t.unverified} UNVERIFIED` : ''}`,
   );
+  if (health) {
+    lines.push(
+      `health: ${health.health.toUpperCase()} (RPO ${health.rpoHours} h${health.oldestAgeSeconds !== undefined ? `; oldest verified copy ${age(health.oldestAgeSeconds)}` : ''})`,
+    );
+    for (const r of health.reasons) lines.push(`  ${r}`);
+  }
   return lines.join('\n');
+}
+
+function cellText(c: ReadinessReport['rows'][number]['cells'][string] | undefined): string {
+  if (!c) return '-';
+  if (c.status === 'replicated') return `ok ${age(c.ageSeconds)}${c.lastError ? ' (last retry failed)' : ''}`;
+  if (c.status === 'failed') return `FAILED${c.lastError?.code ? ` ${c.lastError.code}` : ''}`;
+  if (c.status === 'inProgress') return 'in progress';
+  if (c.status === 'unverified')
+    return `UNVERIFIED${c.ageSeconds !== undefined ? ` (verified ${age(c.ageSeconds)})` : ''}`;
+  return c.stale ? 'MISSING (stale)' : 'MISSING';
 }
 
 function age(seconds?: number): string {

@@ -29,6 +29,7 @@ import {
   generateBlobSASQueryParameters,
 } from '@azure/storage-blob';
 import { DEV_ACCOUNT, DEV_KEY } from './azurite';
+import type { Telemetry } from '../src/telemetry/telemetry';
 import { createAppLoader, type AppLoader } from './appLoader';
 
 /** The app's `DR_API_VERSION` values (src/common/apiVersions.ts). */
@@ -59,6 +60,8 @@ export interface LocalStackOptions {
   targetOptions?: Record<string, Record<string, unknown>>;
   host?: Partial<Omit<LocalHostOptions, 'load' | 'clock' | 'env'>>;
   logger?: Logger;
+  /** The app's telemetry (a `MemoryTelemetry` in tests); default: from the settings (off unless configured). */
+  telemetry?: Telemetry;
   /**
    * Also emulate Custom Vision (needs Azurite): a Training API emulator whose exports land
    * in a backup container and whose notifications go to the app's queue, plus a replica
@@ -176,7 +179,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       ...options.env,
       ...(options.apiVersion ? { DR_API_VERSION: options.apiVersion } : {}),
     };
-    const app = createAppLoader(clock);
+    const app = createAppLoader(clock, options.telemetry ? { telemetry: options.telemetry } : {});
     const host = await createLocalHost({
       httpPort: 0,
       hostJson: HOST_JSON,

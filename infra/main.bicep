@@ -50,6 +50,13 @@ param apiVersion string = 'v2.1'
 @description('DR_SCHEDULE: six-field NCRONTAB.')
 param schedule string = '0 0 2 * * *'
 
+// A string, as azd substitutes it from the environment; the app validates it (integer 1–8760) at start.
+@description('DR_RPO_HOURS: the recovery point objective in hours (health model and alert rules; default 26: one missed daily run).')
+param rpoHours string = '26'
+
+@description('E-mail address the alert rules notify (one action group). Empty: the rules are deployed without an action group (alerts show in Azure Monitor only).')
+param alertEmail string = ''
+
 param customVisionEndpoint string = ''
 
 @description('ARM id of the existing Custom Vision training account (Cognitive Services User). Empty: none.')
@@ -170,6 +177,7 @@ module api 'app/api.bicep' = {
     targets: targets
     apiVersion: apiVersion
     schedule: schedule
+    rpoHours: rpoHours
     customVisionEndpoint: customVisionEndpoint
     customVisionTrainingKeySecretName: customVisionTrainingKeySecretName
     customVisionExportPlatforms: customVisionExportPlatforms
@@ -178,6 +186,21 @@ module api 'app/api.bicep' = {
     keyVaultName: keyVaultName
   }
   dependsOn: [storageRoles, appInsightsRoles]
+}
+
+// ---- Alert rules on the app's telemetry (docs/observability.md)
+
+module alerts 'app/alerts.bicep' = {
+  name: 'alerts'
+  scope: rg
+  params: {
+    appInsightsId: monitoring.outputs.applicationInsightsId
+    appInsightsName: monitoring.outputs.applicationInsightsName
+    location: location
+    actionGroupEmail: alertEmail
+    rpoHours: int(rpoHours)
+    tags: tags
+  }
 }
 
 // ---- Role assignments on the app's own resources

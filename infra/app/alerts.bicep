@@ -12,8 +12,8 @@ param appInsightsName string
 @description('Region of the alert rules (the action group is global).')
 param location string = resourceGroup().location
 
-@description('E-mail address that receives the alerts.')
-param actionGroupEmail string
+@description('E-mail address that receives the alerts. Empty: no action group; the rules still fire and show in Azure Monitor.')
+param actionGroupEmail string = ''
 
 @description('DR_RPO_HOURS of the app: the recovery point objective in hours (default 26: one missed daily run).')
 @minValue(1)
@@ -28,7 +28,7 @@ param tags object = {}
 var deadMansSwitchHours = min(rpoHours, 48)
 var prefix = 'modeldr-${appInsightsName}'
 
-resource actionGroup 'Microsoft.Insights/actionGroups@2023-01-01' = {
+resource actionGroup 'Microsoft.Insights/actionGroups@2023-01-01' = if (!empty(actionGroupEmail)) {
   name: '${prefix}-operators'
   location: 'global'
   tags: tags
@@ -44,6 +44,9 @@ resource actionGroup 'Microsoft.Insights/actionGroups@2023-01-01' = {
     ]
   }
 }
+
+// Every rule notifies the action group when there is one.
+var actionGroups = empty(actionGroupEmail) ? [] : [actionGroup.id]
 
 // Severity 1: the latest ReplicaHealth of a region reports pairs over the RPO. One alert per region.
 var rpoBreachQuery = '''
@@ -92,7 +95,7 @@ resource rpoBreach 'Microsoft.Insights/scheduledQueryRules@2023-12-01' = {
       ]
     }
     actions: {
-      actionGroups: [actionGroup.id]
+      actionGroups: actionGroups
     }
   }
 }
@@ -140,7 +143,7 @@ resource deadMansSwitch 'Microsoft.Insights/scheduledQueryRules@2023-12-01' = {
       ]
     }
     actions: {
-      actionGroups: [actionGroup.id]
+      actionGroups: actionGroups
     }
   }
 }
@@ -183,7 +186,7 @@ resource runWithFailures 'Microsoft.Insights/scheduledQueryRules@2023-12-01' = {
       ]
     }
     actions: {
-      actionGroups: [actionGroup.id]
+      actionGroups: actionGroups
     }
   }
 }
@@ -225,7 +228,7 @@ resource configOrFailedRun 'Microsoft.Insights/scheduledQueryRules@2023-12-01' =
       ]
     }
     actions: {
-      actionGroups: [actionGroup.id]
+      actionGroups: actionGroups
     }
   }
 }
@@ -275,12 +278,12 @@ resource cvRejected 'Microsoft.Insights/scheduledQueryRules@2023-12-01' = {
       ]
     }
     actions: {
-      actionGroups: [actionGroup.id]
+      actionGroups: actionGroups
     }
   }
 }
 
-output actionGroupId string = actionGroup.id
+output actionGroupId string = empty(actionGroupEmail) ? '' : actionGroup.id
 output alertRuleIds array = [
   rpoBreach.id
   deadMansSwitch.id

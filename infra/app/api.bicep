@@ -22,6 +22,8 @@ param sourceKeySecretName string = ''
 param targets array
 param apiVersion string
 param schedule string
+@description('DR_RPO_HOURS (hours, as a string: the app validates it).')
+param rpoHours string = '26'
 param customVisionEndpoint string = ''
 param customVisionTrainingKeySecretName string = ''
 param customVisionExportPlatforms string = ''
@@ -122,6 +124,7 @@ var replicationSettings = {
   DR_TARGETS: string(appTargets)
   DR_API_VERSION: apiVersion
   DR_SCHEDULE: schedule
+  DR_RPO_HOURS: rpoHours
 }
 
 var sourceKeySettings = empty(sourceKeySecretName)

@@ -29,6 +29,27 @@ import {
 import type { ActivityHandlers } from '../durable/register';
 import type { CvActivities } from '../customVisionBackup/registry';
 import type { CustomVisionDeps } from './customVisionDeps';
+import { emitCvBackupRecorded } from '../telemetry';
+
+/** Records a backup; a new record (not a duplicate) is told as `ModelDr.CvBackupRecorded`. */
+export async function putBackup(
+  services: CustomVisionDeps,
+  records: Awaited<ReturnType<CustomVisionDeps['records']>>,
+  b: BackupRecord,
+  source: CvBackupSource,
+): Promise<{ changed: boolean }> {
+  const r = await records.putBackup(ledgerBackupInput(b), source);
+  if (r.changed)
+    emitCvBackupRecorded(services.telemetry, {
+      projectId: b.projectId,
+      iterationId: b.iterationId,
+      platform: b.platform,
+      sizeBytes: b.sizeBytes,
+      replicaVerified: b.replica?.verified === true,
+      source,
+    });
+  return r;
+}
 
 /** A backup as the ledger records it (plain JSON: no class instances, no undefined members). */
 export function ledgerBackupInput(b: BackupRecord): LedgerBackupInput {
@@ -136,7 +157,7 @@ export async function checkExports(services: CustomVisionDeps, input: CheckExpor
     };
     try {
       const b = await backup.backupExportedModel(spec);
-      await records.putBackup(ledgerBackupInput(b), 'statusCheck' satisfies CvBackupSource);
+      await putBackup(services, records, b, 'statusCheck' satisfies CvBackupSource);
       out.push({
         ...p,
         state: 'backedUp',
@@ -163,7 +184,7 @@ export async function checkExports(services: CustomVisionDeps, input: CheckExpor
         continue;
       }
       const b = await backup.backupFromDownloadUri(spec, uri);
-      await records.putBackup(ledgerBackupInput(b), 'downloadUri' satisfies CvBackupSource);
+      await putBackup(services, records, b, 'downloadUri' satisfies CvBackupSource);
       out.push({
         ...p,
         state: 'backedUp',

@@ -10,9 +10,12 @@ import type { ContainerAccess, CustomVisionBackup, CustomVisionTrainingApi, Mode
 import type { CustomVisionRecordRepository } from '../ledger/customVisionRecords';
 import type { RejectedNotificationRepository } from '../ledger/rejectedNotifications';
 import type { ReplayQueues } from './customVisionReplay';
+import type { Telemetry } from '../telemetry/telemetry';
 
 export interface CustomVisionDeps {
   settings: CustomVisionSettings;
+  /** Events and metrics (`ModelDr.CvBackupRecorded`, `ModelDr.CvNotificationRejected`). */
+  telemetry: Telemetry;
   /** Present when `CV_ENDPOINT` and `CV_TRAINING_KEY` are set. */
   training?: CustomVisionTrainingApi;
   /** Present when `CV_BACKUP_CONTAINER_URL` is set. */

@@ -28,6 +28,7 @@ import {
   type ProbeResult,
 } from '../customVision';
 import type { RejectedQueueMessage, RejectedReason, RejectionStage } from '../ledger/rejectedNotifications';
+import { emitCvNotificationRejected } from '../telemetry/emit';
 import {
   cvBackupInstanceId,
   formatPlatformSpec,
@@ -37,7 +38,7 @@ import {
 } from '../customVisionBackup/contracts';
 import type { AppLogger } from '../runtime/logger';
 import type { CustomVisionDeps } from './customVisionDeps';
-import { ledgerBackupInput } from './customVisionBackup';
+import { putBackup } from './customVisionBackup';
 
 /** How long the backup orchestration waits for a notification before reading the export status itself. */
 export const EXPORT_WAIT_MS = 10 * 60_000;
@@ -258,7 +259,7 @@ async function onExportCompleted(
   let changed = false;
   let eventRaised = false;
   for (const b of made) {
-    const r = await records.putBackup(ledgerBackupInput(b), 'notification');
+    const r = await putBackup(services, records, b, 'notification');
     changed ||= r.changed;
     eventRaised =
       (await durable.raiseIfWaiting(instanceId, eventOf(b.platform, b.blobName, b.replica !== undefined))) ||
@@ -302,6 +303,8 @@ async function reject(
   log.warn(
     `notification rejected (${stage}, ${safeReason.code}): ${safeReason.message}${res.created ? '' : ' (already kept)'}; message acknowledged`,
   );
+  // Once per rejected message (a redelivery of the same message is not told again).
+  if (res.created) emitCvNotificationRejected(services.telemetry, { stage, code: safeReason.code });
   return { result: 'rejected', stage, code: safeReason.code, duplicate: !res.created };
 }
 

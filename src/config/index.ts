@@ -15,3 +15,10 @@ export { KEY_VAULT_NOT_RESOLVED, isKeyVaultReference, referencedSecretSettings, 
 export { describeSettings } from './summary';
 export { formatExportPlatform } from './customVision';
 export { containerNameProblem } from './urls';
+export {
+  DEFAULT_RPO_HOURS,
+  RPO_HOURS_SETTING,
+  loadHealthSettings,
+  parseHealthSettings,
+  type HealthSettings,
+} from './health';

@@ -18,6 +18,7 @@ export const SETTING_NAMES = [
   'DR_POLL_MAX_SECONDS',
   'DR_COPY_DEADLINE_MINUTES',
   'DR_LEDGER_CONTAINER',
+  'DR_RPO_HOURS',
   'CV_NOTIFICATION_QUEUE',
   'CV_ENDPOINT',
   'CV_TRAINING_KEY',
@@ -53,6 +54,7 @@ export const DEFAULTS = Object.freeze({
   DR_POLL_MAX_SECONDS: 15,
   DR_COPY_DEADLINE_MINUTES: 60,
   DR_LEDGER_CONTAINER: 'model-dr',
+  DR_RPO_HOURS: 26,
   CV_NOTIFICATION_QUEUE: 'customvision-notifications',
 } as const);
 

@@ -7,6 +7,7 @@
  * - resources.ts: the source (`DR_SOURCE_*`) and the targets (`DR_TARGETS`);
  * - pacing.ts: `DR_API_VERSION`, `DR_SCHEDULE`, `DR_MAX_PARALLEL`, pacing and deadlines;
  * - customVision.ts: `CV_*`;
+ * - health.ts: `DR_RPO_HOURS` (the health model's recovery point objective);
  * - secrets.ts: reading a referenced secret at the moment of use; summary.ts: the log line.
  *
  * Every group reads through one `SettingsReader` (reader.ts), which records every problem with
@@ -14,6 +15,7 @@
  */
 import { apiFamilyOf } from '../common/apiVersions';
 import { parseCustomVision } from './customVision';
+import { RPO_HOURS_SETTING, parseHealthSettings } from './health';
 import { parseApiVersion, parseMaxParallel, parsePacing, parseSchedule } from './pacing';
 import { SettingsReader, deepFreeze } from './reader';
 import { parseSource, parseTargets } from './resources';
@@ -39,6 +41,10 @@ export function loadSettings(env: Env = process.env): Settings {
   const ledgerContainer = parseLedgerContainer(r);
   const customVision = parseCustomVision(r);
   const identity = parseIdentity(r, storage?.kind === 'identity' ? storage.clientId : undefined);
+  // Read through the reader (an unresolved Key Vault reference is reported as such), validated by its group.
+  const rpoRaw = r.get(RPO_HOURS_SETTING);
+  const health = r.unresolved(RPO_HOURS_SETTING) ? undefined : parseHealthSettings({ [RPO_HOURS_SETTING]: rpoRaw });
+  for (const p of health?.problems ?? []) r.add(p.setting, p.message);
 
   r.problems.throwIfAny();
   const settings: Settings = {
@@ -54,6 +60,7 @@ export function loadSettings(env: Env = process.env): Settings {
     ledgerContainer,
     customVision: customVision!,
     identity,
+    health: health!.settings!,
   };
   return deepFreeze(settings);
 }

@@ -49,6 +49,7 @@ export function describeSettings(settings: Settings): Record<string, unknown> {
     maxParallel: settings.maxParallel,
     pacing: { ...settings.pacing },
     ledgerContainer: settings.ledgerContainer,
+    rpoHours: settings.health.rpoHours,
     customVision: {
       endpoint: cv.endpoint,
       auth: cv.trainingKey ? `key from ${cv.trainingKey.setting}` : undefined,

@@ -2,6 +2,7 @@
  * The typed, deeply frozen settings object and its parts. Secrets (keys, connection strings,
  * SAS tokens) are never held here: only `{ setting: 'NAME' }` references (see secrets.ts).
  */
+import type { HealthSettings } from './health';
 import type { ApiFamily, ApiVersion } from '../common/apiVersions';
 import type { ExportFlavor as CvExportFlavor, ExportPlatform as CvExportPlatform } from '../customVision/flavors';
 
@@ -110,6 +111,8 @@ export interface Settings {
   readonly customVision: CustomVisionSettings;
   /** The managed identity of every Azure credential the app builds (`AZURE_CLIENT_ID` / `AzureWebJobsStorage__clientId`). */
   readonly identity: IdentitySettings;
+  /** The health model's recovery point objective (`DR_RPO_HOURS`). */
+  readonly health: HealthSettings;
 }
 
 /** The managed identity every Azure credential of the app uses (see src/common/credential.ts). */

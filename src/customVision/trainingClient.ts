@@ -20,7 +20,7 @@ import {
   REDACTED,
   retryAfterMsFromHeaders,
   scrubSecrets,
-  type CustomVisionError,
+  CustomVisionError,
   type CvOperation,
 } from './errors';
 import { isGuid } from './notifications';
@@ -132,6 +132,18 @@ export interface TrainingClientOptions {
   now?: () => number;
   /** Injected fetch (tests); default global fetch. */
   fetch?: typeof fetch;
+  /**
+   * Called once per HTTP request, after its response or its failure (telemetry's
+   * `modeldr.service.requests`): the operation name, the status (absent: no response) and the
+   * error kind. Never a URL or a header. A throwing observer never breaks a call.
+   */
+  onRequest?: (outcome: TrainingRequestOutcome) => void;
+}
+
+export interface TrainingRequestOutcome {
+  operation: CvOperation;
+  status?: number;
+  errorKind?: string;
 }
 
 export interface CustomVisionTrainingApi {
@@ -238,6 +250,7 @@ export class CustomVisionTrainingClient implements CustomVisionTrainingApi {
   readonly #timeoutMs: number;
   readonly #now: () => number;
   readonly #fetch: typeof fetch;
+  readonly #onRequest: ((outcome: TrainingRequestOutcome) => void) | undefined;
 
   constructor(opts: TrainingClientOptions) {
     let u: URL;
@@ -269,6 +282,7 @@ export class CustomVisionTrainingClient implements CustomVisionTrainingApi {
     this.#timeoutMs = opts.timeoutMs ?? 30_000;
     this.#now = opts.now ?? Date.now;
     this.#fetch = opts.fetch ?? fetch;
+    this.#onRequest = opts.onRequest;
   }
 
   async getIteration(projectId: string, iterationId: string): Promise<Iteration> {
@@ -421,6 +435,32 @@ export class CustomVisionTrainingClient implements CustomVisionTrainingApi {
   }
 
   async #call(operation: CvOperation, method: string, pathAndQuery: string): Promise<{ json: unknown }> {
+    const observed: { status?: number } = {};
+    try {
+      const out = await this.#callOnce(operation, method, pathAndQuery, observed);
+      this.#observe({ operation, ...observed });
+      return out;
+    } catch (e) {
+      const errorKind = e instanceof CustomVisionError ? e.kind : 'internal';
+      this.#observe({ operation, ...observed, errorKind });
+      throw e;
+    }
+  }
+
+  #observe(outcome: TrainingRequestOutcome): void {
+    try {
+      this.#onRequest?.(outcome);
+    } catch {
+      // an observability hook never breaks a call
+    }
+  }
+
+  async #callOnce(
+    operation: CvOperation,
+    method: string,
+    pathAndQuery: string,
+    observed: { status?: number },
+  ): Promise<{ json: unknown }> {
     const ac = new AbortController();
     const timer = setTimeout(() => ac.abort(), this.#timeoutMs);
     timer.unref?.();
@@ -432,6 +472,7 @@ export class CustomVisionTrainingClient implements CustomVisionTrainingApi {
         headers: { 'Training-key': this.#key, Accept: 'application/json' },
         signal: ac.signal,
       });
+      observed.status = res.status;
       text = await res.text();
     } catch (e) {
       if (ac.signal.aborted)

@@ -14,4 +14,4 @@ export function registerApp(app: () => AppDependencies): void {
   registerDashboardFunctions(app);
 }
 
-export { createAppDependencies, type AppDependencies, type AppRuntime } from './dependencies';
+export { createAppDependencies, createAppTelemetry, type AppDependencies, type AppRuntime } from './dependencies';

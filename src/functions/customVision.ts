@@ -15,6 +15,7 @@ import { CV_EXPORT_EVENT, type CustomVisionBackupInput, type ExportEventData } f
 import { CvActivities, CvOrchestrators } from '../customVisionBackup/registry';
 import { bindActivities, bindOrchestrator } from '../durable/register';
 import type { AppDependencies } from './dependencies';
+import { guardHttp, reportConfigurationError } from './configurationErrors';
 import { findInstanceStatus } from './durableStatus';
 import { json } from './httpResponse';
 import { customVisionBackupOrchestrator } from '../orchestrators/customVisionBackup';
@@ -59,6 +60,7 @@ export function registerCustomVisionFunctions(current: () => AppDependencies): v
       try {
         await cv.handleNotification(current().customVision, message, meta, orchestrations(client), log);
       } catch (e) {
+        reportConfigurationError(current, 'queue:customVisionNotifications', e);
         // Transient: the host releases the message and retries it; after maxDequeueCount it goes to `<queue>-poison` as it was.
         context.error(
           `notification ${meta.id ?? ''} (dequeue count ${meta.dequeueCount ?? '?'}) failed, will be retried: ${scrubSecrets(e instanceof Error ? `${e.name}: ${e.message}` : String(e))}`,
@@ -88,35 +90,39 @@ export function registerCustomVisionFunctions(current: () => AppDependencies): v
     route: 'customvision/backups',
     methods: ['GET'],
     authLevel: 'function',
-    handler: async (request: HttpRequest): Promise<HttpResponseInit> => {
-      const problems: string[] = [];
-      const projectId = request.query.get('projectId') ?? undefined;
-      const iterationId = request.query.get('iterationId') ?? undefined;
-      if (projectId !== undefined && !isGuid(projectId))
-        problems.push(`projectId must be a GUID, got ${shown(projectId)}`);
-      if (iterationId !== undefined && !isGuid(iterationId))
-        problems.push(`iterationId must be a GUID, got ${shown(iterationId)}`);
-      if (iterationId !== undefined && projectId === undefined) problems.push('iterationId needs projectId');
-      const limit = limitOf(request, problems);
-      if (problems.length > 0) return json(400, { error: 'invalid request', problems });
-      const records = await current().customVision.records();
-      const filter = {
-        ...(projectId ? { projectId: projectId.toLowerCase() } : {}),
-        ...(iterationId ? { iterationId: iterationId.toLowerCase() } : {}),
-      };
-      const [backups, iterations] = await Promise.all([
-        records.listBackups(filter),
-        iterationId && projectId
-          ? records.getIteration(projectId, iterationId).then((r) => (r ? [r] : []))
-          : records.listIterations(projectId),
-      ]);
-      return json(200, {
-        ...filter,
-        count: Math.min(backups.length, limit),
-        backups: backups.slice(0, limit),
-        iterations: iterations.slice(0, limit),
-      });
-    },
+    handler: guardHttp(
+      current,
+      'http:getCustomVisionBackups',
+      async (request: HttpRequest): Promise<HttpResponseInit> => {
+        const problems: string[] = [];
+        const projectId = request.query.get('projectId') ?? undefined;
+        const iterationId = request.query.get('iterationId') ?? undefined;
+        if (projectId !== undefined && !isGuid(projectId))
+          problems.push(`projectId must be a GUID, got ${shown(projectId)}`);
+        if (iterationId !== undefined && !isGuid(iterationId))
+          problems.push(`iterationId must be a GUID, got ${shown(iterationId)}`);
+        if (iterationId !== undefined && projectId === undefined) problems.push('iterationId needs projectId');
+        const limit = limitOf(request, problems);
+        if (problems.length > 0) return json(400, { error: 'invalid request', problems });
+        const records = await current().customVision.records();
+        const filter = {
+          ...(projectId ? { projectId: projectId.toLowerCase() } : {}),
+          ...(iterationId ? { iterationId: iterationId.toLowerCase() } : {}),
+        };
+        const [backups, iterations] = await Promise.all([
+          records.listBackups(filter),
+          iterationId && projectId
+            ? records.getIteration(projectId, iterationId).then((r) => (r ? [r] : []))
+            : records.listIterations(projectId),
+        ]);
+        return json(200, {
+          ...filter,
+          count: Math.min(backups.length, limit),
+          backups: backups.slice(0, limit),
+          iterations: iterations.slice(0, limit),
+        });
+      },
+    ),
   });
 
   app.http('replayCustomVisionNotifications', {
@@ -141,12 +147,16 @@ export function registerCustomVisionFunctions(current: () => AppDependencies): v
     route: 'customvision/rejected',
     methods: ['GET'],
     authLevel: 'function',
-    handler: async (request: HttpRequest): Promise<HttpResponseInit> => {
-      const problems: string[] = [];
-      const limit = limitOf(request, problems);
-      if (problems.length > 0) return json(400, { error: 'invalid request', problems });
-      const rejected = await (await current().customVision.rejected()).list({ limit });
-      return json(200, { count: rejected.length, rejected });
-    },
+    handler: guardHttp(
+      current,
+      'http:getCustomVisionRejected',
+      async (request: HttpRequest): Promise<HttpResponseInit> => {
+        const problems: string[] = [];
+        const limit = limitOf(request, problems);
+        if (problems.length > 0) return json(400, { error: 'invalid request', problems });
+        const rejected = await (await current().customVision.rejected()).list({ limit });
+        return json(200, { count: rejected.length, rejected });
+      },
+    ),
   });
 }

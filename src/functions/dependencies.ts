@@ -50,11 +50,19 @@ import {
   type TargetContext,
 } from '../activities/replication';
 import type { CustomVisionDeps } from '../activities/customVisionDeps';
+import { createTelemetry, serviceRequestObserver, type ServiceRequestObserver, type Telemetry } from '../telemetry';
 
 export interface AppRuntime {
   /** The app settings (read once, here). */
   env: Env;
   clock: Clock;
+  /**
+   * The process's telemetry (see {@link createAppTelemetry}); absent → built here from `env`.
+   * A host that runs the app in-process passes its own (a `MemoryTelemetry` in tests).
+   */
+  telemetry?: Telemetry;
+  /** The app's Azure credential getter (src/common/credential.ts); absent → built here from the settings. */
+  credential?: () => TokenCredential;
 }
 
 /** One app instance's dependencies. Lifetime: the app instance (in production, the process). */
@@ -63,6 +71,8 @@ export interface AppDependencies {
   /** The RPO (`DR_RPO_HOURS`) the health states are judged against. */
   health: HealthSettings;
   clock: Clock;
+  /** Events and metrics (a no-op when `APPLICATIONINSIGHTS_CONNECTION_STRING` is not set). */
+  telemetry: Telemetry;
   replication: ReplicationDeps;
   customVision: CustomVisionDeps;
   /** The origin of the app's own absolute URLs, from `WEBSITE_HOSTNAME` (undefined: answer relative URLs). */
@@ -91,13 +101,23 @@ export function createAppDependencies(runtime: AppRuntime): AppDependencies {
   const settings = loadSettings(runtime.env);
   const health = loadHealthSettings(runtime.env);
   // The app's one Azure credential (its managed identity), built on first use.
-  const credential = azureCredentialProvider(settings);
-  const replication = createReplicationDeps(settings, runtime, credential);
-  const customVision = createCustomVisionDeps(settings.customVision, runtime, credential, replication.ledger);
+  const credential = runtime.credential ?? azureCredentialProvider(settings);
+  const telemetry = runtime.telemetry ?? createAppTelemetry(runtime.env, credential);
+  const observe = serviceRequestObserver(telemetry);
+  const replication = createReplicationDeps(settings, runtime, credential, telemetry, observe);
+  const customVision = createCustomVisionDeps(
+    settings.customVision,
+    runtime,
+    credential,
+    replication.ledger,
+    telemetry,
+    observe,
+  );
   return {
     settings,
     health,
     clock: runtime.clock,
+    telemetry,
     replication,
     customVision,
     publicOrigin: publicOrigin(runtime.env),
@@ -108,10 +128,33 @@ export function createAppDependencies(runtime: AppRuntime): AppDependencies {
   };
 }
 
+/**
+ * The process's telemetry: off (a no-op, the distro not even loaded) unless
+ * `APPLICATIONINSIGHTS_CONNECTION_STRING` is set. Entra ID ingestion
+ * (`APPLICATIONINSIGHTS_AUTHENTICATION_STRING`) uses the app's credential, or the identity the
+ * authentication string names when it names another one. Throws `ConfigurationError` naming
+ * the setting when one is malformed.
+ */
+export function createAppTelemetry(env: Env, credential: () => TokenCredential): Telemetry {
+  const appClientId = (): string | undefined => {
+    const id = env.AZURE_CLIENT_ID?.trim() || env.AzureWebJobsStorage__clientId?.trim();
+    return id ? id.toLowerCase() : undefined;
+  };
+  return createTelemetry({
+    env,
+    credentialFactory: (clientId) =>
+      clientId === undefined || clientId.toLowerCase() === appClientId()
+        ? credential()
+        : createAzureCredential({ AZURE_CLIENT_ID: clientId }),
+  });
+}
+
 function createReplicationDeps(
   settings: Settings,
   runtime: AppRuntime,
   credential: () => TokenCredential,
+  telemetry: Telemetry,
+  observe: ServiceRequestObserver,
 ): ReplicationDeps {
   const { env, clock } = runtime;
   const now = (): number => clock.now();
@@ -125,6 +168,8 @@ function createReplicationDeps(
       apiVersion: settings.apiVersion,
       credential: credentialFor(resource.credential),
       now,
+      // modeldr.service.requests: the operation, status and error kind of every request (no URL).
+      onRequest: (e) => observe({ operation: e.operation, status: e.status, errorKind: e.errorKind }),
     });
   const targets = new Map<string, TargetContext>(
     settings.targets.map((t) => [t.region, { settings: t, client: client(t) }]),
@@ -135,6 +180,7 @@ function createReplicationDeps(
     source: client(settings.source),
     targets,
     clock,
+    telemetry,
     pacer: new ManagementPacer(settings.pacing.managementRequestsPerSecond),
     listPacer: new ManagementPacer(2 * settings.pacing.managementRequestsPerSecond),
     heldAuthorizations: inMemoryHeldAuthorizations(),
@@ -162,6 +208,8 @@ function createCustomVisionDeps(
   runtime: AppRuntime,
   credential: () => TokenCredential,
   ledger: () => Promise<Ledger>,
+  telemetry: Telemetry,
+  observe: ServiceRequestObserver,
 ): CustomVisionDeps {
   const { env, clock } = runtime;
   const storage = readStorageConnection(env);
@@ -186,6 +234,7 @@ function createCustomVisionDeps(
   const deps: CustomVisionDeps = {
     settings: cv,
     replayQueues: () => replayQueues(env, cv.notificationQueue, tokenCredential),
+    telemetry,
     records: async () => new CustomVisionRecordRepository((await ledger()).container, { clock }),
     rejected: async () => new RejectedNotificationRepository((await ledger()).container, { clock }),
   };
@@ -194,6 +243,7 @@ function createCustomVisionDeps(
       endpoint: cv.endpoint,
       trainingKey: resolveSecret(cv.trainingKey, env),
       now: () => clock.now(),
+      onRequest: (o) => observe({ operation: o.operation, status: o.status, errorKind: o.errorKind }),
     });
   }
   if (cv.backupContainer) {

@@ -8,7 +8,9 @@ import * as df from 'durable-functions';
 import { parseReplicationRequest } from '../http/replicationRequest';
 import { echo, invalidRequestBody, readBodyText, tooLargeBody } from '../http/limits';
 import { LedgerKeyError } from '../ledger/errors';
-import { buildReadinessReport, type SourceModelInfo as ReadinessModel } from '../ledger/readiness';
+import { assessHealthFromLedger, reportHealth, type LedgerHealth, type ReportHealth } from '../health/ledger';
+import { healthHttpResponse } from '../health/health';
+import type { ReadinessReport } from '../ledger/readiness';
 import { copyModelOrchestrator } from '../orchestrators/copyModel';
 import { replicateBatchOrchestrator } from '../orchestrators/replicateBatch';
 import { replicateModelsOrchestrator } from '../orchestrators/replicateModels';
@@ -16,6 +18,7 @@ import type { RunInput } from '../replication/contracts';
 import { Activities, Orchestrators } from '../replication/registry';
 import { bindActivities, bindOrchestrator } from '../durable/register';
 import type { AppDependencies } from './dependencies';
+import { guardHttp } from './configurationErrors';
 import { findInstanceStatus } from './durableStatus';
 import { instanceIdProblem } from '../replication/instanceIds';
 import { liveRunProgress } from './runStatus';
@@ -106,72 +109,76 @@ export function registerReplicationFunctions(current: () => AppDependencies): vo
     route: 'replications',
     methods: ['POST'],
     authLevel: 'function',
-    handler: async (
-      request: HttpRequest,
-      client: df.DurableClient,
-      context: InvocationContext,
-    ): Promise<HttpResponseInit> => {
-      const services = current().replication;
-      const body = await readBodyText(request);
-      if (!body.ok) return json(413, tooLargeBody());
-      const parsed = parseReplicationRequest(
-        body.text,
-        services.settings.targets.map((t) => t.region),
-      );
-      if (!parsed.ok) return json(400, invalidRequestBody(parsed.problems));
-      const input: RunInput = { trigger: 'http', ...parsed.value };
-      const outcome = await startSingletonRun(current(), client, parsed.value.dryRun ? 'dryrun' : 'http', input);
-      if (!outcome.started) {
-        return json(409, {
-          error: `replication run ${outcome.running} is in progress; try again when it ends`,
-          id: outcome.running,
-          statusUrl: statusPath(request, outcome.running),
-        });
-      }
-      const id = outcome.id;
-      context.log(`started replication run ${id}${parsed.value.dryRun ? ' (dry run)' : ''}`);
-      // Our own status URL, not the extension's management URLs: those carry the task
-      // hub's system key, which must not be handed out in a response.
-      const statusUrl = statusPath(request, id);
-      return json(202, { id, statusUrl, dryRun: parsed.value.dryRun }, { Location: statusUrl, 'Retry-After': '10' });
-    },
+    handler: guardHttp(
+      current,
+      'http:startReplication',
+      async (request: HttpRequest, client: df.DurableClient, context: InvocationContext): Promise<HttpResponseInit> => {
+        const services = current().replication;
+        const body = await readBodyText(request);
+        if (!body.ok) return json(413, tooLargeBody());
+        const parsed = parseReplicationRequest(
+          body.text,
+          services.settings.targets.map((t) => t.region),
+        );
+        if (!parsed.ok) return json(400, invalidRequestBody(parsed.problems));
+        const input: RunInput = { trigger: 'http', ...parsed.value };
+        const outcome = await startSingletonRun(current(), client, parsed.value.dryRun ? 'dryrun' : 'http', input);
+        if (!outcome.started) {
+          return json(409, {
+            error: `replication run ${outcome.running} is in progress; try again when it ends`,
+            id: outcome.running,
+            statusUrl: statusPath(request, outcome.running),
+          });
+        }
+        const id = outcome.id;
+        context.log(`started replication run ${id}${parsed.value.dryRun ? ' (dry run)' : ''}`);
+        // Our own status URL, not the extension's management URLs: those carry the task
+        // hub's system key, which must not be handed out in a response.
+        const statusUrl = statusPath(request, id);
+        return json(202, { id, statusUrl, dryRun: parsed.value.dryRun }, { Location: statusUrl, 'Retry-After': '10' });
+      },
+    ),
   });
 
   df.app.client.http('getReplication', {
     route: 'replications/{id}',
     methods: ['GET'],
     authLevel: 'function',
-    handler: async (request: HttpRequest, client: df.DurableClient): Promise<HttpResponseInit> => {
-      const id = request.params.id ?? '';
-      // Checked before any durable call: the id goes into the management API's URL.
-      const idProblem = instanceIdProblem(id);
-      if (idProblem) return json(400, invalidRequestBody([`id: ${idProblem}`]));
-      // Only "no such instance" (the extension's 404) is a 404; any other failure of the status
-      // query is the server's (500), never reported as a run that does not exist.
-      const status = await findInstanceStatus(client, id, { showInput: true });
-      if (!status || status.name !== Orchestrators.replicate.name)
-        return json(404, { error: `no replication run '${id}'` });
-      const live = await liveRunProgress(client, id, status.customStatus);
-      const body: Record<string, unknown> = {
-        id,
-        runtimeStatus: status.runtimeStatus,
-        createdTime: status.createdTime,
-        lastUpdatedTime: status.lastUpdatedTime,
-        input: status.input,
-        progress: live,
-      };
-      if (status.runtimeStatus === df.OrchestrationRuntimeStatus.Completed) body.summary = status.output;
-      if (status.runtimeStatus === df.OrchestrationRuntimeStatus.Failed)
-        body.error = String(status.output ?? 'failed').split('\n')[0];
-      return json(200, body);
-    },
+    handler: guardHttp(
+      current,
+      'http:getReplication',
+      async (request: HttpRequest, client: df.DurableClient): Promise<HttpResponseInit> => {
+        const id = request.params.id ?? '';
+        // Checked before any durable call: the id goes into the management API's URL.
+        const idProblem = instanceIdProblem(id);
+        if (idProblem) return json(400, invalidRequestBody([`id: ${idProblem}`]));
+        // Only "no such instance" (the extension's 404) is a 404; any other failure of the status
+        // query is the server's (500), never reported as a run that does not exist.
+        const status = await findInstanceStatus(client, id, { showInput: true });
+        if (!status || status.name !== Orchestrators.replicate.name)
+          return json(404, { error: `no replication run '${id}'` });
+        const live = await liveRunProgress(client, id, status.customStatus);
+        const body: Record<string, unknown> = {
+          id,
+          runtimeStatus: status.runtimeStatus,
+          createdTime: status.createdTime,
+          lastUpdatedTime: status.lastUpdatedTime,
+          input: status.input,
+          progress: live,
+        };
+        if (status.runtimeStatus === df.OrchestrationRuntimeStatus.Completed) body.summary = status.output;
+        if (status.runtimeStatus === df.OrchestrationRuntimeStatus.Failed)
+          body.error = String(status.output ?? 'failed').split('\n')[0];
+        return json(200, body);
+      },
+    ),
   });
 
   app.http('getModelReplicas', {
     route: 'models/{sourceModelId}/replicas',
     methods: ['GET'],
     authLevel: 'function',
-    handler: async (request: HttpRequest): Promise<HttpResponseInit> => {
+    handler: guardHttp(current, 'http:getModelReplicas', async (request: HttpRequest): Promise<HttpResponseInit> => {
       const sourceModelId = request.params.sourceModelId ?? '';
       const services = current().replication;
       const ledger = await services.ledger();
@@ -211,61 +218,62 @@ export function registerReplicationFunctions(current: () => AppDependencies): vo
         source: { region: services.settings.source.region, endpoint: services.settings.source.endpoint },
         replicas,
       });
-    },
+    }),
   });
 
   app.http('getReadinessReport', {
     route: 'report',
     methods: ['GET'],
     authLevel: 'function',
-    handler: async (): Promise<HttpResponseInit> => json(200, await readinessReport(current())),
+    handler: guardHttp(current, 'http:getReadinessReport', async (): Promise<HttpResponseInit> =>
+      json(200, await readinessReport(current())),
+    ),
+  });
+
+  // For probes and uptime checks, which cannot send a function key: anonymous, so the body is
+  // health states, counts, ages and reasons per region only (no model ids, endpoints or
+  // errors: those are in the keyed /api/report). Ledger only, no service call.
+  app.http('getHealth', {
+    route: 'health',
+    methods: ['GET', 'HEAD'],
+    authLevel: 'anonymous',
+    handler: guardHttp(
+      current,
+      'http:getHealth',
+      async (request: HttpRequest): Promise<HttpResponseInit> => {
+        const { status, body } = healthHttpResponse((await ledgerHealth(current())).app);
+        return request.method === 'HEAD' ? { status, headers: { 'Cache-Control': 'no-store' } } : json(status, body);
+      },
+      { status: 503, anonymous: true },
+    ),
   });
 }
 
 /**
- * The readiness report is built from the ledger alone (the last run's view of the
- * source plus the replica records), so it answers even while the source region is down.
+ * The readiness report is built from the ledger alone (the last run's view of the source
+ * plus the replica records), so it answers even while the source region is down. Its
+ * `health` member is the health model's view of it (per pair, per region, the app, the
+ * oldest age; see docs/observability.md).
  */
 export async function readinessReport(
   deps: AppDependencies,
-): Promise<ReturnType<typeof buildReadinessReport> & { lastRun?: { runId: string; finishedAt: string } }> {
-  const services = deps.replication;
-  const ledger = await services.ledger();
-  const [replicas, latest] = await Promise.all([ledger.replicas.listAll(), ledger.runReports.latest(10)]);
-  const lastRun = latest.find((r) => !r.dryRun);
-  const models = new Map<string, ReadinessModel>();
-  for (const r of replicas)
-    models.set(r.sourceModelId, {
-      modelId: r.sourceModelId,
-      status: 'ready',
-      ...(r.sourceModelName ? { modelName: r.sourceModelName } : {}),
-    });
-  if (lastRun) {
-    for (const p of lastRun.pairs)
-      if (!models.has(p.sourceModelId)) models.set(p.sourceModelId, { modelId: p.sourceModelId, status: 'ready' });
-    const why = new Map((lastRun.notCopyable ?? []).map((m) => [m.modelId, m.reason]));
-    for (const id of lastRun.invalidModels) {
-      const reason = why.get(id);
-      models.set(id, { modelId: id, status: 'invalid', ...(reason !== undefined ? { reason } : {}) });
-    }
-    for (const id of lastRun.creatingModels) models.set(id, { modelId: id, status: 'creating' });
-  }
-  const report = buildReadinessReport({
-    sourceModels: [...models.values()],
-    replicas,
-    regions: services.settings.targets.map((t) => t.region),
-    now: deps.clock.now(),
-    ...(lastRun
-      ? {
-          unverified: lastRun.pairs
-            .filter((p) => p.outcome === 'unverified')
-            .map((p) => ({
-              sourceModelId: p.sourceModelId,
-              region: p.region,
-              ...(p.reason ? { reason: p.reason } : {}),
-            })),
-        }
-      : {}),
+): Promise<ReadinessReport & { lastRun?: { runId: string; finishedAt: string }; health: ReportHealth }> {
+  const { readiness, lastRun, app } = await ledgerHealth(deps);
+  return {
+    ...readiness,
+    ...(lastRun ? { lastRun: { runId: lastRun.runId, finishedAt: lastRun.finishedAt } } : {}),
+    health: reportHealth(app),
+  };
+}
+
+/** The app's health from the ledger (no service call): replicas, the last run's unverified regions, Custom Vision backups. */
+export async function ledgerHealth(deps: AppDependencies): Promise<LedgerHealth> {
+  const cv = deps.customVision;
+  return assessHealthFromLedger({
+    ledger: await deps.replication.ledger(),
+    regions: deps.settings.targets.map((t) => t.region),
+    rpoHours: deps.settings.health.rpoHours,
+    nowMs: deps.clock.now(),
+    ...(cv.settings.backupContainer ? { customVision: { settings: cv.settings, records: cv.records } } : {}),
   });
-  return { ...report, ...(lastRun ? { lastRun: { runId: lastRun.runId, finishedAt: lastRun.finishedAt } } : {}) };
 }

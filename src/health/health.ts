@@ -196,7 +196,8 @@ function assessPair(
     }
     if (cell.lastError) reasons.push('lastAttemptFailed');
   }
-  if (ctx.unverified) reasons.push('regionUnverified');
+  // An `unverified` pair (the run could not see the target: issue 11) is aged like a replicated one, and degraded.
+  if (ctx.unverified || (cell.status as string) === 'unverified') reasons.push('regionUnverified');
   const out: PairHealth = {
     sourceModelId,
     region,
@@ -437,13 +438,28 @@ export interface HealthResponseBody {
   customVision?: { health: Health; slots: number };
 }
 
-/** The `/api/health` answer: 200 healthy / 200 degraded (with reasons) / 503 unhealthy, and a small body. */
+/**
+ * The `/api/health` answer: 200 healthy / 200 degraded (with reasons) / 503 unhealthy, and a
+ * small body fit for an anonymous endpoint: states, counts, ages and one reason line per region
+ * (and one for the Custom Vision backups), never a model id, a project id or an error text.
+ */
 export function healthHttpResponse(app: AppHealth): { status: 200 | 503; body: HealthResponseBody } {
+  // Anonymous (probes send no key): regions and counts only, never a model or project id.
+  const cv = app.customVision;
+  const cvBad = cv ? cv.slots.filter((x) => x.health !== 'healthy') : [];
+  const cvReasons = [...new Set(cvBad.flatMap((x) => x.reasons))].map((r) => REASON_TEXT[r]);
   const body: HealthResponseBody = {
     health: app.health,
     generatedAt: app.generatedAt,
     rpoHours: app.rpoHours,
-    reasons: app.reasons,
+    reasons: [
+      ...app.replicas.summary,
+      ...(cv && cvBad.length > 0
+        ? [
+            `Custom Vision backups: ${cv.health}: ${cvBad.length}/${cv.slots.length} not healthy (${cvReasons.join(', ')})`,
+          ]
+        : []),
+    ],
     regions: app.replicas.regions.map((r) => {
       const out: HealthResponseBody['regions'][number] = {
         region: r.region,

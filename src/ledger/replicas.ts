@@ -212,6 +212,28 @@ export class ReplicaRepository {
     });
   }
 
+  /**
+   * A run saw the recorded copy (`targetModelId`) ready in its target: refreshes
+   * `lastVerifiedAt`, nothing else (no attempt counted). A record in another state, or about
+   * another target model, is left alone. Undefined when there is no record.
+   */
+  async markVerified(seen: {
+    sourceModelId: string;
+    region: string;
+    targetModelId: string;
+    verifiedAt?: Date | string;
+  }): Promise<MarkResult | undefined> {
+    const verifiedAt = seen.verifiedAt === undefined ? this.isoNow() : new Date(seen.verifiedAt).toISOString();
+    const key = ReplicaRepository.key(seen.sourceModelId, seen.region);
+    const result = await this.store.update(key, (current) => {
+      if (!current || current.state !== 'replicated' || current.targetModelId !== seen.targetModelId) return current;
+      if (current.lastVerifiedAt !== undefined && Date.parse(current.lastVerifiedAt) >= Date.parse(verifiedAt))
+        return current;
+      return { ...current, lastVerifiedAt: verifiedAt };
+    });
+    return result.value ? { record: result.value, changed: result.changed } : undefined;
+  }
+
   private async apply(
     attempt: ReplicaAttempt,
     fn: (current: ModelReplicaRecord | undefined) => ModelReplicaRecord,

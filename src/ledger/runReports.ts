@@ -69,6 +69,13 @@ export interface RunReport {
   notCopyable?: Array<{ modelId: string; reason: string }>;
   /** Source models still `creating` (copied on a later run). */
   creatingModels: string[];
+  /** Regions this run could not verify (their models could not be listed), with the reason; absent: none. */
+  unverifiedRegions?: UnverifiedRegion[];
+}
+
+export interface UnverifiedRegion {
+  region: string;
+  reason: string;
 }
 
 const isStrings = arrayOf(isString);
@@ -108,6 +115,11 @@ export const isRunReport = (v: unknown): v is RunReport =>
       ),
     ),
     creatingModels: isStrings,
+    unverifiedRegions: optional(
+      arrayOf((u: unknown): u is UnverifiedRegion =>
+        hasShape<UnverifiedRegion>(u, { region: isNonEmptyString, reason: isString }),
+      ),
+    ),
   });
 
 interface RunIndexEntry {

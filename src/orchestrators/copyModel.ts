@@ -72,7 +72,14 @@ export function* copyModelOrchestrator(context: OrchestrationContext): Generator
   });
 
   function* fail(reason: CopyFailureReason): Generator<Task, CopyOutcome, unknown> {
-    yield* callActivity(context, Activities.recordCopyFailure, { runId, sourceModelId, region, reason, attempts });
+    yield* callActivity(context, Activities.recordCopyFailure, {
+      runId,
+      sourceModelId,
+      region,
+      reason,
+      attempts,
+      startedAt: startedAt.toISOString(),
+    });
     return finish({ outcome: 'failed', reason });
   }
 
@@ -240,6 +247,7 @@ export function* copyModelOrchestrator(context: OrchestrationContext): Generator
         ...pair,
         targetModelId,
         ...(settling ? { settling } : {}),
+        startedAt: startedAt.toISOString(),
       });
       if (result.kind === 'verified') return { kind: 'verified', targetModelId: result.targetModelId };
       if (result.kind === 'failed') return result;

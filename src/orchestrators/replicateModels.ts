@@ -50,7 +50,12 @@ export function* replicateModelsOrchestrator(context: OrchestrationContext): Gen
   // ledger alone and the copies themselves meet the target's trouble pair by pair.
   const plan: Plan = { toCopy: [], alreadyReplicated: [], stale: [] };
   for (const region of config.regions) {
-    const planInput: PlanInput = { runId, models: listing.ready, regions: [region] };
+    const planInput: PlanInput = {
+      runId,
+      models: listing.ready,
+      regions: [region],
+      ...(input.dryRun ? {} : { recordVerified: true }),
+    };
     let regionPlan: Plan;
     try {
       regionPlan = yield* callActivity(context, Activities.planReplication, planInput);

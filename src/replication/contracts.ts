@@ -130,6 +130,11 @@ export interface PlanInput {
    * listing kept failing): a recorded replica counts as replicated, unverified.
    */
   ledgerOnly?: boolean;
+  /**
+   * Record the copies seen ready in a target's listing as verified now (`lastVerifiedAt`, which
+   * the health model ages). Off for a dry run, which changes nothing.
+   */
+  recordVerified?: boolean;
 }
 
 export interface Plan {
@@ -230,6 +235,8 @@ export interface FinishCopyInput {
   targetModelId: string;
   /** Settling a copy that may have landed: a target item not there (yet) is `notReady`, not a failure. */
   settling?: boolean;
+  /** When the pair's copy orchestration started (for `modeldr.copy.duration`). */
+  startedAt?: string;
 }
 
 export type FinishCopyResult =
@@ -250,6 +257,8 @@ export interface RecordFailureInput {
   region: string;
   reason: CopyFailureReason;
   attempts: number;
+  /** When the pair's copy orchestration started (for `modeldr.copy.duration`). */
+  startedAt?: string;
 }
 
 export interface CopyOutcome {

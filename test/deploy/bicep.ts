@@ -181,6 +181,11 @@ const BUILTINS: Record<string, Builtin> = {
   // ARM string(): objects and arrays as compact JSON.
   string: ([v]) => (typeof v === 'string' ? v : JSON.stringify(v)),
   json: ([v]) => JSON.parse(String(v)) as Value,
+  int: ([v]) => {
+    const n = typeof v === 'number' ? v : /^[+-]?\d+$/.test(String(v).trim()) ? Number(String(v).trim()) : NaN;
+    if (!Number.isSafeInteger(n)) throw new Error(`int(): not an integer: ${String(v)}`);
+    return n;
+  },
   toUpper: ([v]) => String(v).toUpperCase(),
   toLower: ([v]) => String(v).toLowerCase(),
   split: ([v, sep]) => String(v).split(String(sep)),

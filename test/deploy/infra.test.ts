@@ -223,6 +223,7 @@ describe('app settings the deployment writes', () => {
         'DR_TARGETS',
         'DR_API_VERSION',
         'DR_SCHEDULE',
+        'DR_RPO_HOURS',
       ].sort(),
     );
     expect(appSettings.AzureWebJobsStorage__credential).toBe('managedidentity');
@@ -250,6 +251,28 @@ describe('app settings the deployment writes', () => {
     expect(settings.apiVersion).toBe('v2.1');
   });
 
+  test('DR_RPO_HOURS: the app setting and the alert rules get the same RPO (default 26); the alerts module is wired with its e-mail', () => {
+    const p = (
+      JSON.parse(readFileSync(join(ROOT, 'infra', 'main.parameters.json'), 'utf8')) as {
+        parameters: Record<string, { value: string }>;
+      }
+    ).parameters;
+    expect(p.rpoHours.value).toBe('${DR_RPO_HOURS=26}');
+    expect(p.alertEmail.value).toBe('${ALERT_EMAIL=}');
+    const byDefault = deploy(files, MINIMAL);
+    expect(byDefault.appSettings.DR_RPO_HOURS).toBe('26');
+    expect(loadSettings(byDefault.appSettings).health.rpoHours).toBe(26);
+    expect(byDefault.moduleParams('alerts')).toMatchObject({
+      appInsightsId: '/subscriptions/x/appi-x',
+      appInsightsName: 'appi-x',
+      actionGroupEmail: '',
+      rpoHours: 26,
+    });
+    const set = deploy(files, { ...MINIMAL, rpoHours: '48', alertEmail: 'ops@example.com' });
+    expect(set.appSettings.DR_RPO_HOURS).toBe('48');
+    expect(set.moduleParams('alerts')).toMatchObject({ actionGroupEmail: 'ops@example.com', rpoHours: 48 });
+  });
+
   test('Durable Task Scheduler, keys in Key Vault, Custom Vision: exactly the listed settings, and the app accepts them', () => {
     const { appSettings } = deploy(files, FULL);
     const keys = Object.keys(appSettings);
@@ -267,7 +290,7 @@ describe('app settings the deployment writes', () => {
         'CV_REPLICA_CONTAINER_URL',
       ]),
     );
-    expect(keys).toHaveLength(15 + 1 + 2 + 5);
+    expect(keys).toHaveLength(16 + 1 + 2 + 5);
     expect(appSettings.DURABLE_TASK_SCHEDULER_CONNECTION_STRING).toBe(
       `Endpoint=https://dts-x.westus2.durabletask.io;Authentication=ManagedIdentity;ClientID=${IDENTITY.clientId}`,
     );

@@ -94,11 +94,15 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-function runEmitter(env: Record<string, string>): Promise<{ code: number | null; stdout: string; stderr: string }> {
+function runEmitter(
+  env: Record<string, string>,
+  fixture = 'emit.ts',
+  guardMs = 30_000,
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
     const child = spawn(
       process.execPath,
-      ['--require', join(FIXTURES, 'loopbackOnly.cjs'), '--import', 'tsx', join(FIXTURES, 'emit.ts')],
+      ['--require', join(FIXTURES, 'loopbackOnly.cjs'), '--import', 'tsx', join(FIXTURES, fixture)],
       {
         cwd: ROOT,
         env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? dir, TMPDIR: dir, ...env },
@@ -110,7 +114,7 @@ function runEmitter(env: Record<string, string>): Promise<{ code: number | null;
     child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
     child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
     // Bounded wait for the child's I/O (not a timing assertion).
-    const guard = setTimeout(() => child.kill('SIGKILL'), 30_000);
+    const guard = setTimeout(() => child.kill('SIGKILL'), guardMs);
     child.on('error', reject);
     child.on('close', (code) => {
       clearTimeout(guard);
@@ -197,3 +201,62 @@ test('events and metrics reach the ingestion endpoint as Application Insights en
     expect(wire).not.toContain(secret);
   }
 });
+
+test('the app’s own events and metrics, from a replication run in the local host, reach the receiver; nothing secret', async () => {
+  posts.length = 0;
+  otherRequests.length = 0;
+  const result = await runEmitter(
+    {
+      APPLICATIONINSIGHTS_CONNECTION_STRING: `InstrumentationKey=${IKEY};IngestionEndpoint=http://127.0.0.1:${port}/;LiveEndpoint=https://127.0.0.1:${port}/`,
+      APPLICATIONINSIGHTS_STATSBEAT_DISABLED: 'true',
+      APPLICATION_INSIGHTS_NO_STATSBEAT: 'true',
+      APPLICATIONINSIGHTS_SDKSTATS_DISABLED: 'true',
+      NODE_EXTRA_CA_CERTS: join(dir, 'cert.pem'),
+    },
+    'appRun.ts',
+    240_000,
+  );
+  expect({ code: result.code, stdout: result.stdout.trim(), stderr: result.code === 0 ? '' : result.stderr }).toEqual({
+    code: 0,
+    stdout: 'done local-e2e-telemetry',
+    stderr: '',
+  });
+  const blocked = [...result.stderr.matchAll(/\[blocked ([^\]]*)\]/g)].map((m) => m[1]);
+  expect([...new Set(blocked)].filter((h) => h !== '169.254.169.254')).toEqual([]);
+  const envelopes = posts.flatMap((p) => p.envelopes);
+  expect(envelopes.every((e) => e.iKey === IKEY)).toBe(true);
+
+  const events = envelopes
+    .filter((e) => e.data?.baseType === 'EventData')
+    .map((e) => ({
+      name: e.data!.baseData!.name as string,
+      p: e.data!.baseData!.properties as Record<string, string>,
+    }));
+  const runs = events.filter((e) => e.name === EVENTS.runCompleted);
+  expect(runs).toEqual([
+    {
+      name: EVENTS.runCompleted,
+      p: expect.objectContaining({ runId: 'local-e2e-telemetry', trigger: 'local', failed: '0', apiVersion: 'v2.1' }),
+    },
+  ]);
+  expect(
+    events
+      .filter((e) => e.name === EVENTS.replicaHealth)
+      .map((e) => [e.p.region, e.p.health, e.p.overRpo])
+      .sort(),
+  ).toEqual([
+    ['eastus', 'healthy', '0'],
+    ['westeurope', 'healthy', '0'],
+  ]);
+  const metricNames = new Set(
+    envelopes
+      .filter((e) => e.data?.baseType === 'MetricData')
+      .flatMap((e) => (e.data!.baseData as { metrics: { name: string }[] }).metrics.map((m) => m.name)),
+  );
+  for (const m of [METRICS.copyOutcomes, METRICS.copyDuration, METRICS.replicaMaxAge, METRICS.serviceRequests])
+    expect(metricNames).toContain(m);
+
+  // No key, SAS or endpoint URL of the emulated resources anywhere on the wire.
+  const wire = JSON.stringify(envelopes);
+  expect(wire).not.toMatch(/sig=|Ocp-Apim|AccountKey|http:\/\/127\.0\.0\.1:\d+\/formrecognizer/i);
+}, 300_000);

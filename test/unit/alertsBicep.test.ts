@@ -115,9 +115,19 @@ test('the RPO breach query reads the latest ReplicaHealth per region and alerts 
   expect(q).toMatch(/where overRpo > 0/);
 });
 
-test('host.json enables Durable distributed tracing V2', () => {
-  const host = JSON.parse(readFileSync(join(ROOT, 'host.json'), 'utf8')) as {
+test.each(['host.json', 'host.dts.json'])('%s enables Durable distributed tracing V2', (name) => {
+  const host = JSON.parse(readFileSync(join(ROOT, name), 'utf8')) as {
     extensions: { durableTask: { tracing?: unknown } };
   };
   expect(host.extensions.durableTask.tracing).toEqual({ distributedTracingEnabled: true, version: 'V2' });
+});
+
+test('the e-mail is optional: without it no action group is created and the rules notify nobody', () => {
+  const text = readFileSync(ALERTS, 'utf8');
+  expect(text).toMatch(/param actionGroupEmail string = ''/);
+  expect(text).toMatch(/resource actionGroup '[^']+' = if \(!empty\(actionGroupEmail\)\)/);
+  expect(text).toMatch(/var actionGroups = empty\(actionGroupEmail\) \? \[\] : \[actionGroup\.id\]/);
+  // Every rule uses that list (five rules, five references), never the group directly.
+  expect([...text.matchAll(/actionGroups: actionGroups/g)]).toHaveLength(5);
+  expect(text).not.toMatch(/actionGroups: \[actionGroup\.id\]/);
 });

@@ -75,6 +75,8 @@ describe('copyModel orchestrator (fake activities, virtual clock)', () => {
       region: 'eastus',
       reason,
       attempts: 1,
+      // When the pair's copy started (the orchestration's own time), for modeldr.copy.duration.
+      startedAt: '2026-05-01T00:00:00.000Z',
     });
   });
 

@@ -66,6 +66,7 @@ describe('local.settings.sample.json', () => {
       'DR_POLL_MAX_SECONDS',
       'DR_COPY_DEADLINE_MINUTES',
       'DR_LEDGER_CONTAINER',
+      'DR_RPO_HOURS',
       'CV_NOTIFICATION_QUEUE',
     ]) {
       delete withoutOptional[name];

@@ -608,6 +608,25 @@ describe('loadSettings', () => {
     });
   });
 
+  describe('DR_RPO_HOURS (the health model, issue 16)', () => {
+    it('defaults to 26 hours and is in the settings and their summary', () => {
+      const s = loadSettings(validEnv());
+      expect(s.health).toEqual({ rpoHours: 26, rpoSeconds: 26 * 3600 });
+      expect(describeSettings(s).rpoHours).toBe(26);
+      expect(loadSettings(validEnv({ DR_RPO_HOURS: ' 48 ' })).health.rpoHours).toBe(48);
+    });
+    it.each(['0', '8761', '1.5', 'one', '-3'])('rejects %s, naming the setting', (v) => {
+      const err = loadError(validEnv({ DR_RPO_HOURS: v }));
+      expect(err.settings).toEqual(['DR_RPO_HOURS']);
+      expect(err.message).toMatch(/DR_RPO_HOURS.*integer from 1 to 8760/);
+    });
+    it('is reported together with every other problem at once', () => {
+      const err = loadError(validEnv({ DR_RPO_HOURS: '0', DR_MAX_PARALLEL: '0', DR_LEDGER_CONTAINER: 'X' }));
+      expect(err.settings).toEqual(expect.arrayContaining(['DR_RPO_HOURS', 'DR_MAX_PARALLEL', 'DR_LEDGER_CONTAINER']));
+      expect(err.settings).toHaveLength(3);
+    });
+  });
+
   describe('container and queue names', () => {
     it.each(['abc', 'model-dr', 'a1-b2-c3', 'x'.repeat(63)])('DR_LEDGER_CONTAINER accepts %s', (name) => {
       expect(loadSettings(validEnv({ DR_LEDGER_CONTAINER: name })).ledgerContainer).toBe(name);

@@ -316,3 +316,30 @@ describe('emitters', () => {
     expect(NOOP_TELEMETRY.enabled).toBe(false);
   });
 });
+
+describe('the app wires its telemetry once (src/functions/dependencies.ts)', () => {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { createAppDependencies } = require('../../src/functions/app') as typeof import('../../src/functions/app');
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { keyedEnv } = require('../support/settingsEnv') as typeof import('../support/settingsEnv');
+  const clock = { now: () => Date.parse('2026-11-21T00:00:00Z') };
+
+  test('unconfigured: the app and its activities get the no-op telemetry (no exporter, nothing sent)', () => {
+    const app = createAppDependencies({ env: keyedEnv(), clock });
+    expect(app.telemetry).toBe(NOOP_TELEMETRY);
+    expect(app.replication.telemetry).toBe(NOOP_TELEMETRY);
+    expect(app.customVision.telemetry).toBe(NOOP_TELEMETRY);
+  });
+
+  test('an injected telemetry reaches the replication and Custom Vision dependencies', () => {
+    const t = new MemoryTelemetry();
+    const app = createAppDependencies({ env: keyedEnv(), clock, telemetry: t });
+    expect([app.telemetry, app.replication.telemetry, app.customVision.telemetry]).toEqual([t, t, t]);
+  });
+
+  test('a malformed connection string stops the app with a ConfigurationError naming the setting', () => {
+    expect(() =>
+      createAppDependencies({ env: { ...keyedEnv(), APPLICATIONINSIGHTS_CONNECTION_STRING: 'nonsense' }, clock }),
+    ).toThrow(/APPLICATIONINSIGHTS_CONNECTION_STRING/);
+  });
+});

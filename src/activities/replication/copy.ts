@@ -34,6 +34,7 @@ import {
 import { discardBlank } from './cleanup';
 import { pairKey, targetOf, type HeldEntry, type ReplicationDeps } from './deps';
 import { toFailureReason } from './failure';
+import { emitCopyFailed, emitCopyOutcome } from '../../telemetry/emit';
 
 /** An authorization that expires sooner than this is not used: a fresh one is taken. */
 export const AUTHORIZATION_SAFETY_MARGIN_MS = 5 * 60_000;
@@ -390,6 +391,12 @@ export async function finishCopy(deps: ReplicationDeps, input: FinishCopyInput):
     ...(source?.lastUpdatedDateTime !== undefined ? { sourceModelVersion: source.lastUpdatedDateTime } : {}),
   });
   await ledger.pendingTargets.remove(input.region, input.targetModelId);
+  emitCopyOutcome(deps.telemetry, {
+    region: input.region,
+    apiVersion: deps.settings.apiVersion,
+    outcome: 'copied',
+    ...durationOf(deps, input.startedAt),
+  });
   return {
     kind: 'verified',
     targetModelId: input.targetModelId,
@@ -410,4 +417,26 @@ export async function recordCopyFailure(deps: ReplicationDeps, input: RecordFail
       ...(input.reason.code ? { code: input.reason.code } : {}),
     },
   });
+  // After the ledger write: a retried activity may count twice, never zero times.
+  emitCopyOutcome(deps.telemetry, {
+    region: input.region,
+    apiVersion: deps.settings.apiVersion,
+    outcome: 'failed',
+    reasonKind: input.reason.kind,
+    ...durationOf(deps, input.startedAt),
+  });
+  emitCopyFailed(deps.telemetry, {
+    runId: input.runId,
+    region: input.region,
+    itemKind: parseItemId(input.sourceModelId).kind,
+    reasonKind: input.reason.kind,
+    ...(input.reason.code ? { serviceCode: input.reason.code } : {}),
+    attempts: input.attempts,
+  });
+}
+
+/** Seconds since the pair's copy started (absent when the orchestration did not say). */
+function durationOf(deps: ReplicationDeps, startedAt: string | undefined): { durationSeconds?: number } {
+  const t = startedAt === undefined ? NaN : Date.parse(startedAt);
+  return Number.isFinite(t) ? { durationSeconds: Math.max(0, (deps.clock.now() - t) / 1000) } : {};
 }

@@ -9,6 +9,7 @@ import type { CopyApi } from '../../formRecognizer';
 import type { Ledger } from '../../ledger/connect';
 import type { ManagementPacer } from '../../replication/pacing';
 import type { Clock } from '../../runtime/clock';
+import type { Telemetry } from '../../telemetry/telemetry';
 import type { HeldAuthorization } from '../copyFamily';
 
 export interface TargetContext {
@@ -27,6 +28,8 @@ export interface ReplicationDeps {
   /** Paces list pages per resource at 2 × `DR_MANAGEMENT_RPS` (S0: list 10/s, management 5/s). */
   listPacer: ManagementPacer;
   clock: Clock;
+  /** Events and metrics; emitted from activities only (never from orchestrators: they replay). */
+  telemetry: Telemetry;
   /** Authorizations kept for a pair's next try after a throttled copy POST (see {@link HeldAuthorizations}). */
   heldAuthorizations: HeldAuthorizations;
   /** Transient failures in a row before an authorization was issued, per pair (see {@link FailureCounts}). */

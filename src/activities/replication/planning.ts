@@ -8,7 +8,7 @@ import { targetOf, type ReplicationDeps } from './deps';
 /**
  * Compares the source's ready models with the ledger and, cheaply (one listing per
  * region), with the targets: a recorded replica whose model is gone or not ready in the
- * target is copied again.
+ * target is copied again; one that is there and ready is verified again (`lastVerifiedAt`).
  */
 export async function planReplication(deps: ReplicationDeps, input: PlanInput): Promise<Plan> {
   const ledger = await deps.ledger();
@@ -43,6 +43,9 @@ export async function planReplication(deps: ReplicationDeps, input: PlanInput): 
         const found = present ? present.get(targetModelId) : record.state;
         if (found === 'ready') {
           plan.alreadyReplicated.push({ ...pair, targetModelId });
+          // Seen ready in the target's own listing: the copy is verified now (the health model ages
+          // copies from `lastVerifiedAt`). Planned from the ledger alone, it is not.
+          if (present && input.recordVerified) await ledger.replicas.markVerified({ ...pair, targetModelId });
           continue;
         }
         plan.stale.push({ ...pair, targetModelId, found: found ?? 'missing' });

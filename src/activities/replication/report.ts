@@ -1,13 +1,68 @@
 /**
- * The run's report, saved in the ledger (the readiness report and `npm run local` read it).
+ * The run's report, saved in the ledger (the readiness report and `npm run local` read it),
+ * and the run's telemetry: `ModelDr.RunCompleted`, then the health of every region from the
+ * ledger (`ModelDr.ReplicaHealth` and the `modeldr.replica.*` gauges). Emitted here, in an
+ * activity, because orchestrators replay.
  */
+import { assessHealthFromLedger } from '../../health/ledger';
 import type { RunPair, RunReport } from '../../ledger/runReports';
 import type { RunSummary } from '../../replication/contracts';
+import { emitReplicaHealth, emitRunCompleted, type RunCounts } from '../../telemetry/emit';
 import type { ReplicationDeps } from './deps';
 
 export async function saveRunReport(deps: ReplicationDeps, summary: RunSummary): Promise<void> {
   const ledger = await deps.ledger();
   await ledger.runReports.save(toRunReport(summary));
+  const t = deps.telemetry;
+  if (!t.enabled) return;
+  emitRunCompleted(t, {
+    runId: summary.runId,
+    trigger: summary.trigger,
+    apiVersion: deps.settings.apiVersion,
+    ...runCounts(summary),
+    durationMs: Date.parse(summary.finishedAt) - Date.parse(summary.startedAt),
+  });
+  const { app } = await assessHealthFromLedger({
+    ledger,
+    regions: deps.settings.targets.map((x) => x.region),
+    rpoHours: deps.settings.health.rpoHours,
+    nowMs: deps.clock.now(),
+  });
+  emitReplicaHealth(t, app.replicas, summary.runId);
+}
+
+/**
+ * The run's counts for `ModelDr.RunCompleted`. `unverified`: pairs in a region the run could
+ * not verify that it neither copied nor failed (counted already replicated from the ledger
+ * alone); they are not counted in `alreadyReplicated`. A summary that counts them itself
+ * (`totals.unverified`) is taken as it is.
+ */
+export function runCounts(summary: RunSummary): RunCounts {
+  const t = summary.totals as RunSummary['totals'] & { unverified?: number };
+  const invalid = summary.invalidModels.length;
+  if (typeof t.unverified === 'number')
+    return {
+      copied: t.copied,
+      alreadyReplicated: t.alreadyReplicated,
+      failed: t.failed,
+      unverified: t.unverified,
+      invalid,
+    };
+  let unverified = 0;
+  for (const u of summary.unverifiedRegions ?? []) {
+    const settled =
+      summary.copies.filter((c) => c.region === u.region).length +
+      summary.failures.filter((f) => f.region === u.region).length;
+    unverified += Math.max(0, t.readyModels - settled);
+  }
+  unverified = Math.min(unverified, t.alreadyReplicated);
+  return {
+    copied: t.copied,
+    alreadyReplicated: t.alreadyReplicated - unverified,
+    failed: t.failed,
+    unverified,
+    invalid,
+  };
 }
 
 export function toRunReport(summary: RunSummary): RunReport {
@@ -65,5 +120,8 @@ export function toRunReport(summary: RunSummary): RunReport {
       reason: m.notCopyable?.message ?? `${m.modelId} is invalid in the source: it cannot be copied`,
     })),
     creatingModels: summary.creatingModels.map((m) => m.modelId),
+    ...(summary.unverifiedRegions?.length
+      ? { unverifiedRegions: summary.unverifiedRegions.map((u) => ({ region: u.region, reason: u.reason })) }
+      : {}),
   };
 }
