@@ -133,7 +133,7 @@ function parseExportPlatform(item: string): ExportPlatform | string {
 }
 
 /** Returns the location, undefined when unset, or null when invalid (problem recorded). */
-function parseContainerSetting(r: SettingsReader, setting: string): ContainerLocation | undefined | null {
+export function parseContainerSetting(r: SettingsReader, setting: string): ContainerLocation | undefined | null {
   const raw = r.get(setting);
   if (raw === undefined) return undefined;
   const q = raw.indexOf('?');

@@ -7,6 +7,7 @@
  * - resources.ts: the source (`DR_SOURCE_*`) and the targets (`DR_TARGETS`);
  * - pacing.ts: `DR_API_VERSION`, `DR_SCHEDULE`, `DR_MAX_PARALLEL`, pacing and deadlines;
  * - customVision.ts: `CV_*`;
+ * - drills.ts: `DR_DRILL_*` (restore drills);
  * - secrets.ts: reading a referenced secret at the moment of use; summary.ts: the log line.
  *
  * Every group reads through one `SettingsReader` (reader.ts), which records every problem with
@@ -14,6 +15,7 @@
  */
 import { apiFamilyOf } from '../common/apiVersions';
 import { parseCustomVision } from './customVision';
+import { parseDrills } from './drills';
 import { parseApiVersion, parseMaxParallel, parsePacing, parseSchedule } from './pacing';
 import { SettingsReader, deepFreeze } from './reader';
 import { parseSource, parseTargets } from './resources';
@@ -38,6 +40,7 @@ export function loadSettings(env: Env = process.env): Settings {
   const pacing = parsePacing(r);
   const ledgerContainer = parseLedgerContainer(r);
   const customVision = parseCustomVision(r);
+  const drills = parseDrills(r);
   const identity = parseIdentity(r, storage?.kind === 'identity' ? storage.clientId : undefined);
 
   r.problems.throwIfAny();
@@ -53,6 +56,7 @@ export function loadSettings(env: Env = process.env): Settings {
     pacing: pacing!,
     ledgerContainer,
     customVision: customVision!,
+    drills: drills!,
     identity,
   };
   return deepFreeze(settings);

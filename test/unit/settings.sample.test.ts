@@ -67,6 +67,10 @@ describe('local.settings.sample.json', () => {
       'DR_COPY_DEADLINE_MINUTES',
       'DR_LEDGER_CONTAINER',
       'CV_NOTIFICATION_QUEUE',
+      'DR_DRILL_SCHEDULE',
+      'DR_DRILL_CONFIDENCE_TOLERANCE',
+      'DR_DRILL_RECORD_VALUES',
+      'DR_DRILL_MAX_PAGES',
     ]) {
       delete withoutOptional[name];
     }
