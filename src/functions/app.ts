@@ -6,10 +6,12 @@
 import { registerCustomVisionFunctions } from './customVision';
 import type { AppDependencies } from './dependencies';
 import { registerReplicationFunctions } from './replication';
+import { registerDrillFunctions } from './drills';
 
 export function registerApp(app: () => AppDependencies): void {
   registerReplicationFunctions(app);
   registerCustomVisionFunctions(app);
+  registerDrillFunctions(app);
 }
 
 export { createAppDependencies, type AppDependencies, type AppRuntime } from './dependencies';

@@ -37,6 +37,8 @@ import {
   type TargetContext,
 } from '../activities/replication';
 import type { CustomVisionDeps } from '../activities/customVisionDeps';
+import { createDrillDeps } from './drillDependencies';
+import { createDrillActivities, type DrillActivityHandlers, type DrillDeps } from '../activities/drills';
 
 export interface AppRuntime {
   /** The app settings (read once, here). */
@@ -50,8 +52,13 @@ export interface AppDependencies {
   clock: Clock;
   replication: ReplicationDeps;
   customVision: CustomVisionDeps;
+  drills: DrillDeps;
   /** The activities over these dependencies (bound to the registries by `registerApp`). */
-  activities: { replication: ReplicationActivities; customVision: CustomVisionActivities };
+  activities: {
+    replication: ReplicationActivities;
+    customVision: CustomVisionActivities;
+    drills: DrillActivityHandlers;
+  };
 }
 
 /**
@@ -75,14 +82,17 @@ export function createAppDependencies(runtime: AppRuntime): AppDependencies {
   const credential = lazyCredential();
   const replication = createReplicationDeps(settings, runtime, credential);
   const customVision = createCustomVisionDeps(settings.customVision, runtime, credential, replication.ledger);
+  const drills = createDrillDeps(settings, runtime, credential, replication.ledger);
   return {
     settings,
     clock: runtime.clock,
     replication,
     customVision,
+    drills,
     activities: {
       replication: createReplicationActivities(replication),
       customVision: createCustomVisionActivities(customVision),
+      drills: createDrillActivities(drills),
     },
   };
 }
