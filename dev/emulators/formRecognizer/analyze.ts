@@ -11,12 +11,22 @@
  *
  * Faults per resource (`ResourceSpec.analyze`): `differentFields` answers other values for
  * those fields (a replica that is not the same model); `fail` fails every analyze operation
- * with that error; `failModels` only those models' analyzes.
+ * with that error; `failModels` only those models' analyzes; `unavailable` answers 503 (region down).
  */
 import { createHash, randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { authenticate, type Context } from './gate';
-import { ACCESS_DENIED, MISSING_KEY, errorReply, json, throttled, writeReply, apiLabel, type Reply } from './reply';
+import {
+  ACCESS_DENIED,
+  MISSING_KEY,
+  errorReply,
+  statusFault,
+  json,
+  throttled,
+  writeReply,
+  apiLabel,
+  type Reply,
+} from './reply';
 import type { ResourceState } from './state';
 import type { AnalyzeSpec, ApiVersion, RequestLogEntry, ResourceSpec } from './types';
 
@@ -143,8 +153,8 @@ function modelShape(ctx: Context, r: ResourceState, route: AnalyzeRoute): ModelS
   return { docType, fields: schema.length > 0 ? schema : DEFAULT_FIELDS };
 }
 
-function fieldValue(name: string, seed: Buffer, v2: boolean): Record<string, unknown> {
-  const confidence = 0.8 + (seed[1] ?? 0) / 255 / 5; // 0.80–1.00
+function fieldValue(name: string, seed: Buffer, confidenceByte: number, v2: boolean): Record<string, unknown> {
+  const confidence = 0.8 + confidenceByte / 255 / 5; // 0.80–1.00
   const rounded = Math.round(confidence * 1000) / 1000;
   if (/total|amount|price|number/i.test(name)) {
     const amount = ((seed.readUInt32BE(2) % 1_000_000) / 100).toFixed(2);
@@ -171,8 +181,10 @@ function analyzeResultOf(shape: ModelShape, bytes: Buffer, route: AnalyzeRoute, 
   const docHash = digest(bytes);
   const fields: Record<string, unknown> = {};
   for (const name of shape.fields) {
-    const different = spec.differentFields?.includes(name) ? 'different' : '';
-    fields[name] = fieldValue(name, digest(docHash, '\0', name, different), v2);
+    const seed = digest(docHash, '\0', name);
+    // A replica that answers differently: other values, the same confidence.
+    const valueSeed = spec.differentFields?.includes(name) ? digest(seed, 'different') : seed;
+    fields[name] = fieldValue(name, valueSeed, seed[1] ?? 0, v2);
   }
   if (v2) {
     return {
@@ -265,6 +277,7 @@ export async function handleAnalyze(
   if (entry.credential !== 'key' && entry.credential !== 'bearer')
     return finish(errorReply(401, entry.credential === 'none' ? MISSING_KEY : ACCESS_DENIED));
   const spec = a.specs.get(name) ?? {};
+  if (spec.unavailable) return finish(statusFault(503));
   ctx.state.settle(now);
   ctx.docs.settle(now);
 

@@ -353,6 +353,8 @@ export interface AnalyzeSpec {
   fail?: { code: string; message: string };
   /** Only these models' analyze operations fail (with an InternalServerError). */
   failModels?: string[];
+  /** The region is down for analyze: every analyze request gets 503 ServiceUnavailable. */
+  unavailable?: boolean;
   /** Clock time an analyze takes; default 3000 ms. */
   durationMs?: number;
   /** Analyze posts per second before 429 + Retry-After; default 15 (S0). */
