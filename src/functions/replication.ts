@@ -17,6 +17,7 @@ import { bindActivities, bindOrchestrator } from '../durable/register';
 import type { AppDependencies } from './dependencies';
 import { findInstanceStatus } from './durableStatus';
 import { batchInstanceId } from '../replication/policy';
+import { lastDrillOf, withLastDrills } from '../drills/reportView';
 
 const RUNNING = [
   df.OrchestrationRuntimeStatus.Running,
@@ -174,6 +175,9 @@ export function registerReplicationFunctions(current: () => AppDependencies): vo
         throw e;
       }
       const byRegion = new Map(records.map((r) => [r.region, r]));
+      const drills = new Map(
+        (await (await current().drills.drills()).listForModel(sourceModelId)).map((d) => [d.region, d]),
+      );
       const nowMs = current().clock.now();
       const replicas = services.settings.targets.map((t) => {
         const r = byRegion.get(t.region);
@@ -186,6 +190,7 @@ export function registerReplicationFunctions(current: () => AppDependencies): vo
           lastVerifiedAt: r?.lastVerifiedAt ?? null,
           ageSeconds: r?.lastVerifiedAt ? Math.max(0, Math.round((nowMs - Date.parse(r.lastVerifiedAt)) / 1000)) : null,
           lastError: r?.lastError ?? null,
+          lastDrill: drills.has(t.region) ? lastDrillOf(drills.get(t.region)!) : null,
         };
       });
       if (records.length === 0)
@@ -237,5 +242,9 @@ export async function readinessReport(
     regions: services.settings.targets.map((t) => t.region),
     now: deps.clock.now(),
   });
-  return { ...report, ...(lastRun ? { lastRun: { runId: lastRun.runId, finishedAt: lastRun.finishedAt } } : {}) };
+  const drills = await (await deps.drills.drills()).listAll();
+  return {
+    ...withLastDrills(report, drills),
+    ...(lastRun ? { lastRun: { runId: lastRun.runId, finishedAt: lastRun.finishedAt } } : {}),
+  };
 }

@@ -126,6 +126,23 @@ describe.each(API_VERSIONS)('restore drills, %s (local host + Azurite + emulator
     emulator.setAnalyze(TARGETS.eastus, {});
   });
 
+  it('GET /api/report and GET /api/models/{id}/replicas show the last drill per pair', async () => {
+    const report = await http('GET', 'report');
+    const rows = report.json.rows as Array<{ sourceModelId: string; cells: Record<string, { lastDrill?: unknown }> }>;
+    const row = rows.find((r) => r.sourceModelId === drilled[0])!;
+    expect(row.cells.eastus.lastDrill).toMatchObject({
+      outcome: 'mismatch',
+      at: expect.any(String),
+      differences: [{ kind: 'value' }],
+    });
+    expect(row.cells.westeurope.lastDrill).toMatchObject({ outcome: 'passed' });
+    expect(rows.find((r) => r.sourceModelId === others[0])?.cells.eastus.lastDrill).toBeUndefined();
+    const replicas = await http('GET', `models/${encodeURIComponent(drilled[0])}/replicas`);
+    const list = replicas.json.replicas as Array<{ region: string; lastDrill: { outcome: string } | null }>;
+    expect(list.find((r) => r.region === 'eastus')?.lastDrill?.outcome).toBe('mismatch');
+    expect(list.find((r) => r.region === 'westeurope')?.lastDrill?.outcome).toBe('passed');
+  });
+
   it('a failed analyze is failed with the service reason; the other drills of the run still complete', async () => {
     const emulator = stack.emulator!;
     emulator.setAnalyze(TARGETS.westeurope, {
