@@ -20,6 +20,7 @@ import { ConfigurationError, loadSettings } from '../src/config';
 import type { RunSummary, RunProgress, CopyOutcome } from '../src/replication/contracts';
 import type { ReadinessReport } from '../src/ledger/readiness';
 import { startLocalStack, type LocalStack } from './stack';
+import { drillDemo } from './localDrills';
 import type { LogEntry } from './host';
 
 interface Args {
@@ -113,6 +114,7 @@ async function main(): Promise<number> {
       useConfiguredResources: configured,
       ...(stackVersion ? { apiVersion: stackVersion } : {}),
       customVision: useAzurite && !cvConfigured,
+      drills: useAzurite && !(process.env.DR_DRILL_SAMPLES_URL ?? fileValues.DR_DRILL_SAMPLES_URL),
       ...(useAzurite ? {} : { storageConnectionString: storage }),
       env: { ...env, ...(useAzurite ? { AzureWebJobsStorage: undefined } : {}) },
       host: { httpPort: args.port, timerSchedules: false },
@@ -199,7 +201,11 @@ async function main(): Promise<number> {
   out('');
   out(renderReport(report));
   if (cv) out(`\n${renderBackups(cv)}`);
-  if (args.json) process.stdout.write(`${JSON.stringify({ summary, report, ...(cv ? { customVision: cv } : {}) })}\n`);
+  const drills = await drillDemo(stack, [...new Set(summary?.copies.map((c) => c.sourceModelId) ?? [])], out);
+  if (args.json)
+    process.stdout.write(
+      `${JSON.stringify({ summary, report, ...(cv ? { customVision: cv } : {}), ...(drills ? { drills } : {}) })}\n`,
+    );
 
   const ok = final.runtimeStatus === 'Completed' && (summary?.totals.failed ?? 1) === 0 && (!cv || cv.ok);
   if (args.once) return stop(ok ? 0 : 1);
