@@ -57,6 +57,9 @@ export default tseslint.config(
       'src/replication/**/*.ts',
       'src/durable/**/*.ts',
       'src/customVisionBackup/**/*.ts',
+      'src/drills/contracts.ts',
+      'src/drills/registry.ts',
+      'src/drills/compare.ts',
     ],
     rules: {
       'no-restricted-imports': [

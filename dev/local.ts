@@ -27,6 +27,7 @@ import type { ReadinessReport } from '../src/ledger/readiness';
 import { probeCustomVisionContainers } from '../src/activities/customVisionNotifications';
 import type { ReportHealth } from '../src/health/ledger';
 import { defaultStackResources, startLocalStack, type LocalStack } from './stack';
+import { drillDemo } from './localDrills';
 import type { LogEntry } from './host';
 
 interface Args {
@@ -143,6 +144,7 @@ async function main(): Promise<number> {
       ...(stackVersion ? { apiVersion: stackVersion } : {}),
       ...(resources ? { resources } : {}),
       customVision: useAzurite && !cvConfigured,
+      drills: useAzurite && !(process.env.DR_DRILL_SAMPLES_URL ?? fileValues.DR_DRILL_SAMPLES_URL),
       ...(useAzurite ? {} : { storageConnectionString: storage }),
       env: { ...env, ...(useAzurite ? { AzureWebJobsStorage: undefined } : {}) },
       // Loopback only: without keys every route is open, so nothing beyond this machine may reach it.
@@ -264,7 +266,11 @@ async function main(): Promise<number> {
   out('');
   if (report) out(renderReport(report));
   if (cv) out(`\n${renderBackups(cv)}`);
-  if (args.json) process.stdout.write(`${JSON.stringify({ summary, report, ...(cv ? { customVision: cv } : {}) })}\n`);
+  const drills = await drillDemo(stack, [...new Set(summary?.copies.map((c) => c.sourceModelId) ?? [])], out);
+  if (args.json)
+    process.stdout.write(
+      `${JSON.stringify({ summary, report, ...(cv ? { customVision: cv } : {}), ...(drills ? { drills } : {}) })}\n`,
+    );
 
   // A pair this run could not verify (its region unreachable) is not a success: a DR check goes red.
   const ok =

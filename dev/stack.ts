@@ -67,6 +67,8 @@ export interface LocalStackOptions {
    * in a backup container and whose notifications go to the app's queue, plus a replica
    * container; the CV_* settings point at them.
    */
+  /** Restore drills (needs Azurite): `DR_DRILL_SAMPLES_URL` points at an Azurite container `drill-samples`. */
+  drills?: boolean;
   customVision?:
     boolean | Omit<CustomVisionEmulatorOptions, 'clock' | 'storageConnectionString' | 'backupContainer' | 'queueName'>;
 }
@@ -94,6 +96,9 @@ export interface LocalStack {
   }): Promise<FormRecognizerEmulator>;
   close(): Promise<void>;
 }
+
+/** The Azurite container of `drills: true` stacks. */
+export const DRILL_SAMPLES_CONTAINER = 'drill-samples';
 
 let ledgerCounter = 0;
 function freshLedgerContainer(): string {
@@ -176,6 +181,9 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       DR_TASK_HUB: process.env.DR_TASK_HUB ?? 'ModelDr',
       ...resourceEnv,
       ...cvEnv,
+      ...(options.drills && azurite
+        ? { DR_DRILL_SAMPLES_URL: `${azurite.blobEndpoint}/${DRILL_SAMPLES_CONTAINER}` }
+        : {}),
       ...options.env,
       ...(options.apiVersion ? { DR_API_VERSION: options.apiVersion } : {}),
     };

@@ -115,7 +115,7 @@ function splitExportItem(item: string): { platform: string; flavor?: string } | 
 }
 
 /** Returns the location, undefined when unset, or null when invalid (problem recorded). */
-function parseContainerSetting(r: SettingsReader, setting: string): ContainerLocation | undefined | null {
+export function parseContainerSetting(r: SettingsReader, setting: string): ContainerLocation | undefined | null {
   const raw = r.get(setting);
   if (raw === undefined) return undefined;
   const q = raw.indexOf('?');

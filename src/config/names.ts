@@ -25,6 +25,11 @@ export const SETTING_NAMES = [
   'CV_EXPORT_PLATFORMS',
   'CV_BACKUP_CONTAINER_URL',
   'CV_REPLICA_CONTAINER_URL',
+  'DR_DRILL_SAMPLES_URL',
+  'DR_DRILL_SCHEDULE',
+  'DR_DRILL_CONFIDENCE_TOLERANCE',
+  'DR_DRILL_RECORD_VALUES',
+  'DR_DRILL_MAX_PAGES',
 ] as const;
 export type SettingName = (typeof SETTING_NAMES)[number];
 
@@ -56,6 +61,11 @@ export const DEFAULTS = Object.freeze({
   DR_LEDGER_CONTAINER: 'model-dr',
   DR_RPO_HOURS: 26,
   CV_NOTIFICATION_QUEUE: 'customvision-notifications',
+  /** Sundays at 03:00 UTC. */
+  DR_DRILL_SCHEDULE: '0 0 3 * * 0',
+  DR_DRILL_CONFIDENCE_TOLERANCE: 0.05,
+  DR_DRILL_RECORD_VALUES: false,
+  DR_DRILL_MAX_PAGES: 20,
 } as const);
 
 /** The S0 tier's model-management limit (authorize / copy / delete per second per resource). */

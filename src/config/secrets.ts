@@ -41,5 +41,6 @@ export function referencedSecretSettings(settings: Settings): string[] {
   if (cv.trainingKey) names.add(cv.trainingKey.setting);
   if (cv.backupContainer?.sas) names.add(cv.backupContainer.sas.setting);
   if (cv.replicaContainer?.sas) names.add(cv.replicaContainer.sas.setting);
+  if (settings.drills.samples?.sas) names.add(settings.drills.samples.sas.setting);
   return [...names];
 }

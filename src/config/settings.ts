@@ -8,6 +8,7 @@
  * - pacing.ts: `DR_API_VERSION`, `DR_SCHEDULE`, `DR_MAX_PARALLEL`, pacing and deadlines;
  * - customVision.ts: `CV_*`;
  * - health.ts: `DR_RPO_HOURS` (the health model's recovery point objective);
+ * - drills.ts: `DR_DRILL_*` (restore drills);
  * - secrets.ts: reading a referenced secret at the moment of use; summary.ts: the log line.
  *
  * Every group reads through one `SettingsReader` (reader.ts), which records every problem with
@@ -16,6 +17,7 @@
 import { apiFamilyOf } from '../common/apiVersions';
 import { parseCustomVision } from './customVision';
 import { RPO_HOURS_SETTING, parseHealthSettings } from './health';
+import { parseDrills } from './drills';
 import { parseApiVersion, parseMaxParallel, parsePacing, parseSchedule } from './pacing';
 import { SettingsReader, deepFreeze } from './reader';
 import { parseSource, parseTargets } from './resources';
@@ -40,6 +42,7 @@ export function loadSettings(env: Env = process.env): Settings {
   const pacing = parsePacing(r);
   const ledgerContainer = parseLedgerContainer(r);
   const customVision = parseCustomVision(r);
+  const drills = parseDrills(r);
   const identity = parseIdentity(r, storage?.kind === 'identity' ? storage.clientId : undefined);
   // Read through the reader (an unresolved Key Vault reference is reported as such), validated by its group.
   const rpoRaw = r.get(RPO_HOURS_SETTING);
@@ -59,6 +62,7 @@ export function loadSettings(env: Env = process.env): Settings {
     pacing: pacing!,
     ledgerContainer,
     customVision: customVision!,
+    drills: drills!,
     identity,
     health: health!.settings!,
   };

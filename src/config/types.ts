@@ -109,6 +109,8 @@ export interface Settings {
   readonly pacing: PacingSettings;
   readonly ledgerContainer: string;
   readonly customVision: CustomVisionSettings;
+  /** Restore drills (`DR_DRILL_*`, src/config/drills.ts); off when `samples` is absent. */
+  readonly drills: DrillSettings;
   /** The managed identity of every Azure credential the app builds (`AZURE_CLIENT_ID` / `AzureWebJobsStorage__clientId`). */
   readonly identity: IdentitySettings;
   /** The health model's recovery point objective (`DR_RPO_HOURS`). */
@@ -121,4 +123,18 @@ export interface IdentitySettings {
   readonly clientId?: string;
   /** Where it came from: `AZURE_CLIENT_ID`, else `AzureWebJobsStorage__clientId` when that is all there is. */
   readonly clientIdSetting?: 'AZURE_CLIENT_ID' | 'AzureWebJobsStorage__clientId';
+}
+
+/** Restore drills (`DR_DRILL_*`). */
+export interface DrillSettings {
+  /** `DR_DRILL_SAMPLES_URL`: the container of `<sourceModelId>/<file>` samples; absent → drills off. */
+  readonly samples?: ContainerLocation;
+  /** `DR_DRILL_SCHEDULE`: six-field NCRONTAB, whitespace normalized. */
+  readonly schedule: string;
+  /** `DR_DRILL_CONFIDENCE_TOLERANCE`: largest accepted confidence difference (0–1). */
+  readonly confidenceTolerance: number;
+  /** `DR_DRILL_RECORD_VALUES`: keep normalized field values in records (default: hashes only). */
+  readonly recordValues: boolean;
+  /** `DR_DRILL_MAX_PAGES`: pages analyzed per run, every analyze call together. */
+  readonly maxPages: number;
 }

@@ -69,6 +69,8 @@ export type ClientOperation =
   | 'startCopy'
   | 'getCopyResult'
   | 'copyOperation'
+  | 'analyze'
+  | 'getAnalyzeResult'
   | 'getToken';
 
 export type ErrorInit = ServiceErrorInit<FailureReason, ClientOperation>;

@@ -82,6 +82,9 @@ export interface SendRequest {
   url: string;
   route: string;
   body?: string;
+  /** A binary body (e.g. a document to analyze), sent with `contentType`. */
+  binaryBody?: Uint8Array;
+  contentType?: string;
   headers?: Record<string, string>;
   abortSignal?: AbortSignal;
   timeoutMs?: number;
@@ -298,6 +301,7 @@ export class HttpCore {
 
     const headers: Record<string, string> = { Accept: 'application/json', ...(req.headers ?? {}) };
     if (req.body !== undefined) headers['Content-Type'] = 'application/json; charset=utf-8';
+    if (req.binaryBody !== undefined) headers['Content-Type'] = req.contentType ?? 'application/octet-stream';
     try {
       Object.assign(headers, await this.#authHeaders(req.operation, signal));
     } catch (e) {
@@ -332,6 +336,7 @@ export class HttpCore {
     try {
       const init: RequestInit = { method: req.method, headers, signal, redirect: 'manual' };
       if (req.body !== undefined) init.body = req.body;
+      else if (req.binaryBody !== undefined) init.body = req.binaryBody;
       response = await this.#fetch(req.url, init);
     } catch (e) {
       return onFetchError(e);

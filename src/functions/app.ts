@@ -7,11 +7,13 @@ import { registerCustomVisionFunctions } from './customVision';
 import { registerDashboardFunctions } from './dashboard';
 import type { AppDependencies } from './dependencies';
 import { registerReplicationFunctions } from './replication';
+import { registerDrillFunctions } from './drills';
 
 export function registerApp(app: () => AppDependencies): void {
   registerReplicationFunctions(app);
   registerCustomVisionFunctions(app);
   registerDashboardFunctions(app);
+  registerDrillFunctions(app);
 }
 
 export { createAppDependencies, createAppTelemetry, type AppDependencies, type AppRuntime } from './dependencies';

@@ -51,6 +51,8 @@ import {
 } from '../activities/replication';
 import type { CustomVisionDeps } from '../activities/customVisionDeps';
 import { createTelemetry, serviceRequestObserver, type ServiceRequestObserver, type Telemetry } from '../telemetry';
+import { createDrillDeps } from './drillDependencies';
+import { createDrillActivities, type DrillActivityHandlers, type DrillDeps } from '../activities/drills';
 
 export interface AppRuntime {
   /** The app settings (read once, here). */
@@ -77,8 +79,13 @@ export interface AppDependencies {
   customVision: CustomVisionDeps;
   /** The origin of the app's own absolute URLs, from `WEBSITE_HOSTNAME` (undefined: answer relative URLs). */
   publicOrigin: string | undefined;
+  drills: DrillDeps;
   /** The activities over these dependencies (bound to the registries by `registerApp`). */
-  activities: { replication: ReplicationActivities; customVision: CustomVisionActivities };
+  activities: {
+    replication: ReplicationActivities;
+    customVision: CustomVisionActivities;
+    drills: DrillActivityHandlers;
+  };
 }
 
 /**
@@ -113,6 +120,7 @@ export function createAppDependencies(runtime: AppRuntime): AppDependencies {
     telemetry,
     observe,
   );
+  const drills = createDrillDeps(settings, runtime, credential, replication.ledger);
   return {
     settings,
     health,
@@ -121,9 +129,11 @@ export function createAppDependencies(runtime: AppRuntime): AppDependencies {
     replication,
     customVision,
     publicOrigin: publicOrigin(runtime.env),
+    drills,
     activities: {
       replication: createReplicationActivities(replication),
       customVision: createCustomVisionActivities(customVision),
+      drills: createDrillActivities(drills),
     },
   };
 }

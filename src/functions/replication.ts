@@ -23,6 +23,7 @@ import { findInstanceStatus } from './durableStatus';
 import { instanceIdProblem } from '../replication/instanceIds';
 import { liveRunProgress } from './runStatus';
 import { json } from './httpResponse';
+import { lastDrillOf, withLastDrills } from '../drills/reportView';
 
 const RUNNING = [
   df.OrchestrationRuntimeStatus.Running,
@@ -192,6 +193,9 @@ export function registerReplicationFunctions(current: () => AppDependencies): vo
         throw e;
       }
       const byRegion = new Map(records.map((r) => [r.region, r]));
+      const drills = new Map(
+        (await (await current().drills.drills()).listForModel(sourceModelId)).map((d) => [d.region, d]),
+      );
       const nowMs = current().clock.now();
       const replicas = services.settings.targets.map((t) => {
         const r = byRegion.get(t.region);
@@ -204,6 +208,7 @@ export function registerReplicationFunctions(current: () => AppDependencies): vo
           lastVerifiedAt: r?.lastVerifiedAt ?? null,
           ageSeconds: r?.lastVerifiedAt ? Math.max(0, Math.round((nowMs - Date.parse(r.lastVerifiedAt)) / 1000)) : null,
           lastError: r?.lastError ?? null,
+          lastDrill: drills.has(t.region) ? lastDrillOf(drills.get(t.region)!) : null,
         };
       });
       if (records.length === 0)
@@ -269,11 +274,14 @@ export async function readinessReport(
 /** The app's health from the ledger (no service call): replicas, the last run's unverified regions, Custom Vision backups. */
 export async function ledgerHealth(deps: AppDependencies): Promise<LedgerHealth> {
   const cv = deps.customVision;
+  const drills = await (await deps.drills.drills()).listAll();
   return assessHealthFromLedger({
     ledger: await deps.replication.ledger(),
     regions: deps.settings.targets.map((t) => t.region),
     rpoHours: deps.settings.health.rpoHours,
     nowMs: deps.clock.now(),
     ...(cv.settings.backupContainer ? { customVision: { settings: cv.settings, records: cv.records } } : {}),
+    // The last drill of each pair (restore drills): shown in the report, and judged by the health model.
+    decorate: (readiness) => withLastDrills(readiness, drills),
   });
 }

@@ -41,6 +41,10 @@ export const HEALTH_REASONS = {
   missing: 'unhealthy',
   /** The last copy failed and no verified copy of the current version exists (unhealthy). */
   lastCopyFailed: 'unhealthy',
+  /** The last restore drill could not analyze with the copy (degraded: the copy may still be good). */
+  lastDrillFailed: 'degraded',
+  /** The last restore drill: the copy answered differently from the source (unhealthy). */
+  lastDrillMismatch: 'unhealthy',
 } as const satisfies Record<string, Exclude<Health, 'healthy'>>;
 export type HealthReason = keyof typeof HEALTH_REASONS;
 
@@ -195,6 +199,10 @@ function assessPair(
       if (byAge) reasons.push(byAge);
     }
     if (cell.lastError) reasons.push('lastAttemptFailed');
+    // The report's cells carry the pair's last restore drill (src/drills/reportView.ts).
+    const drill = (cell as { lastDrill?: { outcome?: string } }).lastDrill?.outcome;
+    if (drill === 'mismatch') reasons.push('lastDrillMismatch');
+    else if (drill === 'failed') reasons.push('lastDrillFailed');
   }
   // An `unverified` pair (the run could not see the target: issue 11) is aged like a replicated one, and degraded.
   if (ctx.unverified || (cell.status as string) === 'unverified') reasons.push('regionUnverified');
@@ -236,6 +244,8 @@ const REASON_TEXT: Record<HealthReason, string> = {
   lastAttemptFailed: 'last attempt failed (verified copy kept)',
   missing: 'missing',
   lastCopyFailed: 'last copy failed',
+  lastDrillFailed: 'last restore drill failed',
+  lastDrillMismatch: 'last restore drill answered differently',
 };
 
 function regionSummary(r: RegionHealth, rpoHours: number): string {

@@ -98,6 +98,8 @@ export interface LedgerHealthInput {
   nowMs: number;
   /** Present when Custom Vision backups are configured (`CV_BACKUP_CONTAINER_URL`). */
   customVision?: { settings: CustomVisionSettings; records: () => Promise<CustomVisionRecordRepository> };
+  /** Adds to the readiness report what the ledger holds beside it (e.g. each pair's last drill), before it is judged. */
+  decorate?: (readiness: ReadinessReport) => ReadinessReport;
 }
 
 export interface LedgerHealth extends LedgerReadiness {
@@ -106,10 +108,11 @@ export interface LedgerHealth extends LedgerReadiness {
 
 /** The app's health from the ledger: replicas (with what the last run could not verify) and Custom Vision backups. */
 export async function assessHealthFromLedger(input: LedgerHealthInput): Promise<LedgerHealth> {
-  const [{ readiness, lastRun }, customVision] = await Promise.all([
+  const [{ readiness: built, lastRun }, customVision] = await Promise.all([
     readinessFromLedger(input.ledger, input.regions, input.nowMs),
     input.customVision ? customVisionHealth(input.customVision, input.rpoHours, input.nowMs) : undefined,
   ]);
+  const readiness = input.decorate ? input.decorate(built) : built;
   const replicas = assessReplicaHealth({
     readiness,
     rpoHours: input.rpoHours,

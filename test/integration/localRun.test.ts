@@ -42,6 +42,7 @@ describe('npm run local', () => {
         platforms: string[];
         backups: Array<{ platform: string; location: string; replica?: { verified: boolean } }>;
       };
+      drills: { totals: Record<string, number>; pagesAnalyzed: number };
     };
     expect(last.summary.regions).toEqual(['eastus', 'westeurope']);
     expect(last.summary.totals).toMatchObject({ copied: 10, failed: 0 });
@@ -49,6 +50,9 @@ describe('npm run local', () => {
     // The emulated Custom Vision project was trained, exported and backed up twice over.
     expect(last.customVision.ok).toBe(true);
     expect(last.customVision.backups.map((b) => b.platform).sort()).toEqual(['ONNX', 'TensorFlow']);
+    // Restore drills after the replication: two seeded samples, each analyzed at the source and in both regions.
+    expect(last.drills.totals).toMatchObject({ passed: 4, mismatch: 0, failed: 0, noSample: 3 });
+    expect(last.drills.pagesAnalyzed).toBe(12);
     expect(last.customVision.backups.every((b) => b.replica?.verified === true && !b.location.includes('?'))).toBe(
       true,
     );

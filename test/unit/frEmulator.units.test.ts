@@ -229,3 +229,28 @@ describe('parseCliArgs', () => {
     expect(() => parseCliArgs(argv, read)).toThrow(message);
   });
 });
+
+describe('validateResourceSpecs: analyze (restore drills)', () => {
+  it('accepts the analyze faults of a resource', () => {
+    const analyze = {
+      differentFields: ['Total'],
+      fail: { code: 'InvalidContent', message: 'corrupted' },
+      failModels: ['m'],
+      unavailable: false,
+      durationMs: 1000,
+      analyzePerSecond: 15,
+    };
+    expect(validateResourceSpecs([{ name: 'dr', region: 'eastus', analyze }])).toEqual([
+      { name: 'dr', region: 'eastus', analyze },
+    ]);
+  });
+
+  it.each([
+    [{ differentFields: 'Total' }, /differentFields must be an array/],
+    [{ fail: { code: 'X' } }, /fail must be \{code, message\}/],
+    [{ analyzePerSecond: 0 }, /analyzePerSecond must be an integer/],
+    [{ slow: true }, /unknown field 'slow'/],
+  ])('refuses %j', (analyze, message) => {
+    expect(() => validateResourceSpecs([{ name: 'dr', region: 'eastus', analyze }])).toThrow(message);
+  });
+});

@@ -13,6 +13,7 @@ import {
 import type { CvBackupRecord, CvIterationRecord } from '../../src/ledger/customVisionRecords';
 import { buildReadinessReport, type SourceModelInfo } from '../../src/ledger/readiness';
 import type { ModelReplicaRecord } from '../../src/ledger/replicas';
+import { withLastDrills } from '../../src/drills/reportView';
 
 const H = 3600_000;
 const T0 = Date.parse('2026-03-01T00:00:00.000Z');
@@ -353,5 +354,37 @@ describe('/api/health answer', () => {
     expect({ s, health: body.health }).toEqual({ s: status, health });
     expect(body.reasons.length > 0).toBe(health !== 'healthy');
     expect(body.regions).toEqual([expect.objectContaining({ region: 'westus2', health, pairs: 1 })]);
+  });
+});
+
+describe('restore drills in pair health', () => {
+  const now = T0 + H;
+  test.each<[string, Health, string[]]>([
+    ['passed', 'healthy', []],
+    ['mismatch', 'unhealthy', ['lastDrillMismatch']],
+    ['failed', 'degraded', ['lastDrillFailed']],
+  ])('a replica whose last drill %s is %s', (outcome, health, reasons) => {
+    const readiness = withLastDrills(
+      buildReadinessReport({
+        sourceModels: [model('m1')],
+        replicas: [replicated('m1', 'westus2', T0)],
+        regions: ['westus2'],
+        now,
+      }),
+      [
+        {
+          sourceModelId: 'm1',
+          region: 'westus2',
+          at: iso(T0),
+          runId: 'drill-1',
+          outcome: outcome as 'passed' | 'mismatch' | 'failed',
+          targetModelId: 'm1-westus2',
+          comparedWithRecordedSource: false,
+          sample: 'm1/sample.pdf',
+        },
+      ],
+    );
+    const report = assessReplicaHealth({ readiness, rpoHours: RPO, now });
+    expect(report.pairs[0]).toMatchObject({ health, reasons });
   });
 });

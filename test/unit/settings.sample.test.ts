@@ -68,6 +68,10 @@ describe('local.settings.sample.json', () => {
       'DR_LEDGER_CONTAINER',
       'DR_RPO_HOURS',
       'CV_NOTIFICATION_QUEUE',
+      'DR_DRILL_SCHEDULE',
+      'DR_DRILL_CONFIDENCE_TOLERANCE',
+      'DR_DRILL_RECORD_VALUES',
+      'DR_DRILL_MAX_PAGES',
     ]) {
       delete withoutOptional[name];
     }

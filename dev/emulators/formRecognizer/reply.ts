@@ -36,6 +36,7 @@ const OPERATION_NAMES = {
   management: 'Custom Form Model Management Operations',
   get: 'Get Operations',
   list: 'List Custom Models Operations',
+  analyze: 'Analyze Operations',
 } as const;
 
 /** The API a throttling message names: `Form Recognizer API (v2.1)`, `Document Intelligence API (2024-11-30)`… */

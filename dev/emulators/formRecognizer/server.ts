@@ -8,6 +8,7 @@ import type { AddressInfo } from 'node:net';
 import { type Clock, systemClock } from '../../clock';
 import { FaultRegistry, type FaultHandle } from './faults';
 import { handleDocument } from './documentHandler';
+import { handleAnalyze, registerAnalyze, setAnalyzeSpec } from './analyze';
 import { type Context, authenticate, header, passGate, readBody } from './gate';
 import {
   byId,
@@ -43,6 +44,7 @@ import {
 } from './state';
 import { DocumentModelsState, matchDocumentRoute } from './documentModels';
 import type {
+  AnalyzeSpec,
   ClassifierSeed,
   CopyDuration,
   DocumentModelSeed,
@@ -101,6 +103,8 @@ export interface FormRecognizerEmulator {
   documentOperations(resourceName: string): DocumentOperationView[];
   /** v3.1/v4: ends a running copy operation now as `canceled` or `skipped`. */
   endDocumentOperation(resourceName: string, operationId: string, status: 'canceled' | 'skipped'): void;
+  /** Restore drills: changes how a resource answers analyze requests (faults), see analyze.ts. */
+  setAnalyze(resourceName: string, spec: AnalyzeSpec): void;
   /** Switches rate limiting on (S0 or given limits) or off; resets the windows. */
   setRateLimits(setting: boolean | Partial<RateLimits>): void;
   readonly clock: Clock;
@@ -112,6 +116,7 @@ async function handle(ctx: Context, r: ResourceState, req: IncomingMessage, res:
   const endpoint = ctx.endpoints.get(name) ?? '';
   const method = req.method ?? 'GET';
   const path = req.url ?? '/';
+  if (await handleAnalyze(ctx, r, req, res)) return;
   const bodyText = await readBody(req);
   let now = ctx.clock.now();
   const entry: RequestLogEntry = {
@@ -269,6 +274,7 @@ export async function startFormRecognizerEmulator(
     nextLinkApiVersion: opts.nextLinkApiVersion ?? false,
     timers: new Set(),
   };
+  registerAnalyze(ctx, opts.resources);
 
   const servers: Server[] = [];
   const resources: EmulatedResource[] = [];
@@ -388,6 +394,7 @@ export async function startFormRecognizerEmulator(
       });
     },
     endDocumentOperation: (name, operationId, status) => docs.endOperation(name, operationId, status, clock.now()),
+    setAnalyze: (name, spec) => setAnalyzeSpec(ctx, name, spec),
     setRateLimits(setting) {
       ctx.limiter.limits = resolveRateLimits(setting);
       ctx.limiter.reset();

@@ -15,6 +15,7 @@ function validateTrafficFields(v: Record<string, unknown>, where: string, spec: 
       throw new ResourceSpecError(`${where}.${f} must be a non-negative integer`);
     spec[f] = n;
   }
+  if (v.analyze !== undefined) spec.analyze = validateAnalyze(v.analyze, `${where}.analyze`);
   if (v.refuseCopies === undefined) return;
   if (!Array.isArray(v.refuseCopies)) throw new ResourceSpecError(`${where}.refuseCopies must be an array`);
   spec.refuseCopies = v.refuseCopies.map((r: unknown, j) => {
@@ -48,6 +49,7 @@ const DOCUMENT_SPEC_FIELDS = [
   'renameDocTypes',
   'documentModelLimit',
   'neuralBuildQuota',
+  'analyze',
 ];
 const ID = /^[a-zA-Z0-9][a-zA-Z0-9._~-]{1,63}$/;
 
@@ -212,4 +214,42 @@ export function validateResourceSpecs(value: unknown): ResourceSpec[] {
     validateDocumentFields(v, where, spec);
     return spec;
   });
+}
+
+/** `analyze` (restore drills, analyze.ts): `{differentFields?, fail?, failModels?, unavailable?, durationMs?, analyzePerSecond?}`. */
+function validateAnalyze(a: unknown, where: string): NonNullable<ResourceSpec['analyze']> {
+  if (!isRecord(a)) throw new ResourceSpecError(`${where} must be an object`);
+  const out: NonNullable<ResourceSpec['analyze']> = {};
+  const known = new Set(['differentFields', 'fail', 'failModels', 'unavailable', 'durationMs', 'analyzePerSecond']);
+  for (const k of Object.keys(a))
+    if (!known.has(k)) throw new ResourceSpecError(`${where} has an unknown field '${k}'`);
+  const names = (k: 'differentFields' | 'failModels'): string[] | undefined => {
+    const v = a[k];
+    if (v === undefined) return undefined;
+    if (!Array.isArray(v) || v.some((x) => typeof x !== 'string' || x === '' || x.length > 200))
+      throw new ResourceSpecError(`${where}.${k} must be an array of non-empty strings`);
+    return v as string[];
+  };
+  const differentFields = names('differentFields');
+  const failModels = names('failModels');
+  if (differentFields) out.differentFields = differentFields;
+  if (failModels) out.failModels = failModels;
+  if (a.fail !== undefined) {
+    const f = a.fail;
+    if (!isRecord(f) || typeof f.code !== 'string' || typeof f.message !== 'string' || f.message.length > 1000)
+      throw new ResourceSpecError(`${where}.fail must be {code, message} (strings)`);
+    out.fail = { code: f.code, message: f.message };
+  }
+  if (a.unavailable !== undefined) {
+    if (typeof a.unavailable !== 'boolean') throw new ResourceSpecError(`${where}.unavailable must be a boolean`);
+    out.unavailable = a.unavailable;
+  }
+  for (const k of ['durationMs', 'analyzePerSecond'] as const) {
+    const n = a[k];
+    if (n === undefined) continue;
+    if (typeof n !== 'number' || !Number.isInteger(n) || n < (k === 'durationMs' ? 0 : 1))
+      throw new ResourceSpecError(`${where}.${k} must be an integer${k === 'durationMs' ? ' ≥ 0' : ' ≥ 1'}`);
+    out[k] = n;
+  }
+  return out;
 }

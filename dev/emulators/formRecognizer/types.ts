@@ -75,6 +75,8 @@ export interface ModelSeed {
 
 export interface ResourceSpec {
   name: string;
+  /** Analyze behaviour and faults (restore drills, analyze.ts). */
+  analyze?: AnalyzeSpec;
   /** Azure region name, e.g. `westus2`. */
   region: string;
   /** Subscription key; generated randomly when absent. */
@@ -239,8 +241,8 @@ export type CredentialKind = 'key' | 'bearer' | 'invalid-key' | 'invalid-bearer'
 export interface RequestLogEntry {
   resource: string;
   method: string;
-  /** Undefined when the path matched no route. */
-  call?: CallKind;
+  /** Undefined when the path matched no route; `analyze` / `analyzeResult`: restore drills (analyze.ts). */
+  call?: CallKind | 'analyze' | 'analyzeResult';
   /** Path and query as received. */
   path: string;
   /** HTTP status; 0 when the connection was dropped by a fault. */
@@ -342,3 +344,19 @@ export interface CopyDurationInput {
 }
 
 export type CopyDuration = number | ((c: CopyDurationInput) => number);
+
+/** How a resource answers analyze requests (restore drills). */
+export interface AnalyzeSpec {
+  /** These fields get other values than a faithful copy would give (a replica that answers differently). */
+  differentFields?: string[];
+  /** Every analyze operation of this resource fails with this error. */
+  fail?: { code: string; message: string };
+  /** Only these models' analyze operations fail (with an InternalServerError). */
+  failModels?: string[];
+  /** The region is down for analyze: every analyze request gets 503 ServiceUnavailable. */
+  unavailable?: boolean;
+  /** Clock time an analyze takes; default 3000 ms. */
+  durationMs?: number;
+  /** Analyze posts per second before 429 + Retry-After; default 15 (S0). */
+  analyzePerSecond?: number;
+}

@@ -1,0 +1,234 @@
+/**
+ * The restore-drill activities, built from their dependencies (src/functions/dependencies.ts):
+ * plan (replicas from the ledger, samples from `DR_DRILL_SAMPLES_URL`), start and poll an
+ * analyze, record the outcomes. Service outcomes (throttled, failed) are returned as values so
+ * that the orchestration waits with durable timers; only storage trouble throws (and is retried).
+ * No document content leaves these functions: the sample's bytes go to the service only.
+ */
+import type { ContainerClient } from '@azure/storage-blob';
+import type { Settings } from '../../config';
+import { FormRecognizerError, ThrottledError } from '../../formRecognizer';
+import type { AnalyzeApi } from '../../formRecognizer/analyzeClient';
+import { compareResults, differingFields } from '../../drills/compare';
+import type {
+  AnalyzeTarget,
+  DrillPlan,
+  DrillReason,
+  DrillRunInput,
+  PairDrill,
+  PlannedModel,
+  PollAnalyzeInput,
+  PollAnalyzeOutput,
+  RecordDrillsInput,
+  StartAnalyzeInput,
+  StartAnalyzeOutput,
+} from '../../drills/contracts';
+import type { DrillActivities as Defs } from '../../drills/registry';
+import { DrillResultError, reduceAnalyzeResult, type DrillResult } from '../../drills/result';
+import { MAX_SAMPLE_BYTES, estimatePages, sampleContentType } from '../../drills/sample';
+import type { ActivityHandlers } from '../../durable/register';
+import type { Ledger } from '../../ledger/connect';
+import type { DrillRecord, DrillRepository } from '../../ledger/drills';
+import type { Clock } from '../../runtime/clock';
+
+export const SAMPLES_SETTING = 'DR_DRILL_SAMPLES_URL';
+
+export interface DrillDeps {
+  settings: Settings;
+  clock: Clock;
+  /** The sample container (absent: drills are off). */
+  samples?: ContainerClient;
+  analyzer(at: AnalyzeTarget): AnalyzeApi;
+  ledger(): Promise<Ledger>;
+  drills(): Promise<DrillRepository>;
+}
+
+export type DrillActivityHandlers = ActivityHandlers<typeof Defs>;
+
+function reasonOf(e: unknown): { reason: DrillReason; transient: boolean } {
+  if (e instanceof FormRecognizerError) {
+    return {
+      reason: { ...(e.serviceCode ? { code: e.serviceCode } : {}), message: e.message.slice(0, 500) },
+      transient: e.kind === 'transient' || e.kind === 'throttled',
+    };
+  }
+  if (e instanceof DrillResultError)
+    return { reason: { code: 'UnexpectedResult', message: e.message }, transient: false };
+  const status = (e as { statusCode?: unknown }).statusCode;
+  if (status === 401 || status === 403)
+    return {
+      reason: {
+        code: 'Configuration',
+        message: `configuration: storage refused access to the sample (HTTP ${String(status)}); check ${SAMPLES_SETTING}`,
+      },
+      transient: false,
+    };
+  if (status === 404)
+    return {
+      reason: { code: 'SampleNotFound', message: 'the sample is no longer in the container' },
+      transient: false,
+    };
+  throw e;
+}
+
+async function readSample(samples: ContainerClient, name: string): Promise<Uint8Array> {
+  const blob = samples.getBlobClient(name);
+  const props = await blob.getProperties();
+  if ((props.contentLength ?? 0) > MAX_SAMPLE_BYTES)
+    throw new DrillResultError(`the sample is larger than ${MAX_SAMPLE_BYTES} bytes`);
+  return blob.downloadToBuffer();
+}
+
+function isoNow(clock: Clock): string {
+  return new Date(clock.now()).toISOString();
+}
+
+export function createDrillActivities(deps: DrillDeps): DrillActivityHandlers {
+  const family = deps.settings.apiFamily === 'formRecognizerV2' ? 'v2' : 'documentModels';
+  const recordValues = deps.settings.drills.recordValues;
+  return {
+    async planDrills(input: DrillRunInput & { runId: string }): Promise<DrillPlan> {
+      const base = {
+        maxPages: deps.settings.drills.maxPages,
+        maxParallel: Math.max(1, Math.min(deps.settings.maxParallel, 8)),
+      };
+      const samples = deps.samples;
+      if (!samples) return { ...base, models: [], noSample: [] };
+      const regions = new Set(deps.settings.targets.map((t) => t.region));
+      const wantedRegions = input.regions ? new Set(input.regions) : undefined;
+      const wantedModels = input.models ? new Set(input.models) : undefined;
+      const replicas = (await (await deps.ledger()).replicas.listAll()).filter(
+        (r) =>
+          r.state === 'replicated' &&
+          r.targetModelId !== undefined &&
+          !r.sourceModelId.startsWith('classifier:') &&
+          regions.has(r.region) &&
+          (!wantedRegions || wantedRegions.has(r.region)) &&
+          (!wantedModels || wantedModels.has(r.sourceModelId)),
+      );
+      const byModel = new Map<string, typeof replicas>();
+      for (const r of replicas) byModel.set(r.sourceModelId, [...(byModel.get(r.sourceModelId) ?? []), r]);
+      const models: PlannedModel[] = [];
+      const noSample: string[] = [];
+      for (const [sourceModelId, rs] of [...byModel.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
+        const names: string[] = [];
+        for await (const b of samples.listBlobsFlat({ prefix: `${sourceModelId}/` }))
+          if (sampleContentType(b.name) && b.name.indexOf('/', sourceModelId.length + 1) < 0) names.push(b.name);
+        const sample = names.sort()[0];
+        if (!sample) {
+          noSample.push(sourceModelId);
+          continue;
+        }
+        const bytes = await readSample(samples, sample);
+        const version = rs.find((r) => r.sourceModelVersion)?.sourceModelVersion;
+        models.push({
+          sourceModelId,
+          ...(version ? { sourceModelVersion: version } : {}),
+          sample,
+          estimatedPages: estimatePages(bytes),
+          replicas: rs
+            .map((r) => ({ region: r.region, targetModelId: r.targetModelId as string }))
+            .sort((a, b) => (a.region < b.region ? -1 : 1)),
+        });
+      }
+      return { ...base, models, noSample };
+    },
+
+    async startAnalyze(input: StartAnalyzeInput): Promise<StartAnalyzeOutput> {
+      const samples = deps.samples;
+      if (!samples)
+        return {
+          kind: 'failed',
+          reason: { code: 'Configuration', message: `${SAMPLES_SETTING} is not set` },
+          transient: false,
+        };
+      const contentType = sampleContentType(input.sample) ?? 'application/octet-stream';
+      try {
+        const bytes = await readSample(samples, input.sample);
+        const started = await deps.analyzer(input.at).startAnalyze(input.modelId, { bytes, contentType });
+        return { kind: 'started', ...started };
+      } catch (e) {
+        if (e instanceof ThrottledError) return { kind: 'throttled', retryAfterMs: e.retryAfterMs ?? 1000 };
+        return { kind: 'failed', ...reasonOf(e) };
+      }
+    },
+
+    async pollAnalyze(input: PollAnalyzeInput): Promise<PollAnalyzeOutput> {
+      try {
+        const s = await deps.analyzer(input.at).getAnalyzeResult(input.operationLocation);
+        if (s.status === 'succeeded')
+          return { kind: 'succeeded', result: reduceAnalyzeResult(family, s.analyzeResult, recordValues) };
+        if (s.status === 'failed') return { kind: 'failed', reason: s.error, transient: false };
+        return { kind: 'running', ...(s.retryAfterMs !== undefined ? { retryAfterMs: s.retryAfterMs } : {}) };
+      } catch (e) {
+        if (e instanceof ThrottledError) return { kind: 'running', retryAfterMs: e.retryAfterMs ?? 1000 };
+        return { kind: 'failed', ...reasonOf(e) };
+      }
+    },
+
+    async recordDrills(input: RecordDrillsInput): Promise<PairDrill[]> {
+      const repo = await deps.drills();
+      const at = isoNow(deps.clock);
+      let source: { result: DrillResult; at: string; recorded: boolean } | undefined;
+      if (input.source.kind === 'succeeded') {
+        source = { result: input.source.result, at, recorded: false };
+        await repo.recordSource({
+          sourceModelId: input.sourceModelId,
+          at,
+          runId: input.runId,
+          ...(input.sourceModelVersion ? { sourceModelVersion: input.sourceModelVersion } : {}),
+          sample: input.sample,
+          result: input.source.result,
+        });
+      } else {
+        const last = await repo.lastSource(input.sourceModelId);
+        if (last && last.sample === input.sample) source = { result: last.result, at: last.at, recorded: true };
+      }
+      const out: PairDrill[] = [];
+      for (const r of input.replicas) {
+        const record: DrillRecord = {
+          sourceModelId: input.sourceModelId,
+          region: r.region,
+          at,
+          runId: input.runId,
+          outcome: 'failed',
+          targetModelId: r.targetModelId,
+          ...(input.sourceModelVersion ? { sourceModelVersion: input.sourceModelVersion } : {}),
+          comparedWithRecordedSource: source?.recorded ?? false,
+          sample: input.sample,
+        };
+        const pair: PairDrill = { sourceModelId: input.sourceModelId, region: r.region, outcome: 'failed' };
+        if (r.end.kind === 'failed') {
+          record.reason = r.end.reason;
+          pair.reason = r.end.reason;
+        } else if (!source) {
+          const why = input.source.kind === 'failed' ? input.source.reason.message : 'unknown';
+          const reason = {
+            code: 'SourceUnavailable',
+            message: `the source could not be analyzed (${why.slice(0, 300)}) and no earlier source result of this sample is recorded`,
+          };
+          record.reason = reason;
+          pair.reason = reason;
+        } else {
+          const c = compareResults(source.result, r.end.result, {
+            confidenceTolerance: deps.settings.drills.confidenceTolerance,
+            sourceModelId: input.sourceModelId,
+            targetModelId: r.targetModelId,
+          });
+          record.outcome = c.outcome;
+          pair.outcome = c.outcome;
+          record.sourceResultAt = source.at;
+          if (c.outcome === 'mismatch') {
+            record.differences = c.differences;
+            pair.differences = c.differences;
+            pair.differingFields = differingFields(c.differences);
+          }
+          if (source.recorded) pair.comparedWithRecordedSource = true;
+        }
+        await repo.record(record);
+        out.push(pair);
+      }
+      return out;
+    },
+  };
+}
