@@ -266,7 +266,12 @@ async function main(): Promise<number> {
   out('');
   if (report) out(renderReport(report));
   if (cv) out(`\n${renderBackups(cv)}`);
-  const drills = await drillDemo(stack, [...new Set(summary?.copies.map((c) => c.sourceModelId) ?? [])], out);
+  const drills = await drillDemo(
+    stack,
+    [...new Set(summary?.copies.map((c) => c.sourceModelId) ?? [])],
+    out,
+    keyHeaders(),
+  );
   if (args.json)
     process.stdout.write(
       `${JSON.stringify({ summary, report, ...(cv ? { customVision: cv } : {}), ...(drills ? { drills } : {}) })}\n`,

@@ -14,6 +14,7 @@ export async function drillDemo(
   stack: LocalStack,
   modelIds: readonly string[],
   out: (s: string) => void,
+  headers: Record<string, string> = {},
   seedCount = 2,
 ): Promise<DrillRunSummary | undefined> {
   const storage = stack.azurite?.connectionString ?? stack.env.AzureWebJobsStorage;
@@ -22,7 +23,7 @@ export async function drillDemo(
   await container.createIfNotExists();
   const seeded = modelIds.filter((id) => !id.startsWith('classifier:')).slice(0, seedCount);
   for (const id of seeded) await container.getBlockBlobClient(`${id}/sample.pdf`).uploadData(SAMPLE);
-  const res = await fetch(`${stack.host.baseUrl}/api/drills`, { method: 'POST', body: '{}' });
+  const res = await fetch(`${stack.host.baseUrl}/api/drills`, { method: 'POST', body: '{}', headers });
   if (res.status !== 202) {
     out(`drills: POST /api/drills answered ${res.status}`);
     return undefined;

@@ -32,7 +32,13 @@ describe('the app credential', () => {
     ['AZURE_CLIENT_ID', { AZURE_CLIENT_ID: APP_CLIENT_ID }, APP_CLIENT_ID],
     [
       'AzureWebJobsStorage__clientId',
-      { AZURE_CLIENT_ID: undefined, AzureWebJobsStorage__clientId: STORAGE_CLIENT_ID },
+      // One identity throughout (Application Insights' Entra ID ingestion names the same one; an
+      // authentication string naming another identity gets a credential of its own, by design).
+      {
+        AZURE_CLIENT_ID: undefined,
+        AzureWebJobsStorage__clientId: STORAGE_CLIENT_ID,
+        APPLICATIONINSIGHTS_AUTHENTICATION_STRING: `ClientId=${STORAGE_CLIENT_ID};Authorization=AAD`,
+      },
       STORAGE_CLIENT_ID,
     ],
   ])('a keyless app builds one credential for the managed identity of %s', (_name, over, clientId) => {
