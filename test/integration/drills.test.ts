@@ -8,7 +8,7 @@
  */
 import { BlobServiceClient } from '@azure/storage-blob';
 import { VirtualClock } from '../../dev/clock';
-import type { DrillRunSummary } from '../../src/drills/contracts';
+import { S0_ANALYZE_RPS, type DrillRunSummary } from '../../src/drills/contracts';
 import { DrillRepository } from '../../src/ledger/drills';
 import { QUIET_STACK, useLocalStack } from '../support/stack';
 import {
@@ -170,6 +170,45 @@ describe.each(API_VERSIONS)('restore drills, %s (local host + Azurite + emulator
     expect(record?.comparedWithRecordedSource).toBe(true);
     expect(Date.parse(record!.sourceResultAt!)).toBeLessThan(Date.parse(record!.at));
     emulator.setAnalyze(SOURCE, {});
+  });
+
+  it('many drills at once: analyze POSTs to one resource stay within the analyze rate in every 1 s window, no 429', async () => {
+    const emulator = stack.emulator!;
+    const container = BlobServiceClient.fromConnectionString(stack.env.AzureWebJobsStorage!).getContainerClient(
+      'drill-samples',
+    );
+    const plain = itemsOf(emulator, SOURCE)
+      .filter((m) => m.ready && !m.composed && !m.modelId.startsWith('classifier:'))
+      .map((m) => m.modelId);
+    const models = plain.filter((id) => drilled.includes(id) || others.includes(id));
+    const extra = models.filter((id) => !drilled.includes(id));
+    for (const id of models) await container.getBlockBlobClient(`${id}/sample.pdf`).uploadData(SAMPLE);
+    // The later tests count on two samples only.
+    const removeExtra = () => Promise.all(extra.map((id) => container.deleteBlob(`${id}/sample.pdf`)));
+    // Runs side by side, each with a window of up to DR_MAX_PARALLEL (4) models analyzing the source at once:
+    // together well over S0_ANALYZE_RPS POSTs to the source in the same instant without pacing.
+    const runs = Math.ceil((2 * S0_ANALYZE_RPS) / Math.min(4, models.length));
+    const from = emulator.requestLog.length;
+    const ids = await Promise.all(
+      Array.from({ length: runs }, () =>
+        stack.host.durable.startNew('drillModels', { input: { trigger: 'local', models, regions: ['eastus'] } }),
+      ),
+    );
+    const statuses = await Promise.all(ids.map((id) => stack.host.durable.waitForInstance(id))).finally(removeExtra);
+    for (const st of statuses) {
+      expect(st.runtimeStatus).toBe('Completed');
+      expect((st.output as DrillRunSummary).totals).toMatchObject({ passed: models.length, failed: 0 });
+    }
+    const analyzeLog = emulator.requestLog.slice(from).filter((r) => r.call === 'analyze');
+    expect(analyzeLog.filter((r) => r.status === 429)).toEqual([]);
+    for (const resource of [SOURCE, TARGETS.eastus]) {
+      const times = analyzeLog.filter((r) => r.resource === resource).map((r) => r.time);
+      expect(times).toHaveLength(runs * models.length);
+      const busiest = Math.max(...times.map((t) => times.filter((u) => u >= t && u < t + 1000).length));
+      expect(busiest).toBeLessThanOrEqual(S0_ANALYZE_RPS);
+      // Pacing, not idling: the busiest second is (nearly) full.
+      expect(busiest).toBeGreaterThanOrEqual(S0_ANALYZE_RPS - 1);
+    }
   });
 
   it('stays within DR_DRILL_MAX_PAGES: pairs beyond it are skipped, not failed', async () => {
