@@ -8,6 +8,7 @@
  */
 import { BlobServiceClient } from '@azure/storage-blob';
 import { VirtualClock } from '../../dev/clock';
+import { renderReport } from '../../dev/local';
 import { S0_ANALYZE_RPS, type DrillRunSummary } from '../../src/drills/contracts';
 import { DrillRepository } from '../../src/ledger/drills';
 import { QUIET_STACK, useLocalStack } from '../support/stack';
@@ -57,6 +58,17 @@ describe.each(API_VERSIONS)('restore drills, %s (local host + Azurite + emulator
       throw new Error(`drill ${id} ${status.runtimeStatus}: ${JSON.stringify(status.output)}`);
     return status.output as DrillRunSummary;
   }
+
+  const escapeRe = (t: string): string => t.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  /** The row of a model in the readiness table `npm run local` prints for this report. */
+  const tableLine = (report: Record<string, unknown>, modelId: string): string | undefined => {
+    const body = report as unknown as Parameters<typeof renderReport>[0];
+    const row = body.rows.find((r) => r.sourceModelId === modelId);
+    const label = row?.sourceModelName ? `${row.sourceModelName} (${modelId.slice(0, 8)})` : modelId;
+    return renderReport(body)
+      .split('\n')
+      .find((l) => l.startsWith(`${label}  `));
+  };
 
   const pair = (s: DrillRunSummary, model: string, region: string) =>
     s.pairs.find((p) => p.sourceModelId === model && p.region === region);
@@ -137,6 +149,15 @@ describe.each(API_VERSIONS)('restore drills, %s (local host + Azurite + emulator
     });
     expect(row.cells.westeurope.lastDrill).toMatchObject({ outcome: 'passed' });
     expect(rows.find((r) => r.sourceModelId === others[0])?.cells.eastus.lastDrill).toBeUndefined();
+    // The readiness table of `npm run local` shows the same, after the copy's age; nothing without a drill.
+    const field = (row.cells.eastus.lastDrill as { differences: Array<{ field: string }> }).differences[0].field;
+    const line = tableLine(report.json, drilled[0]);
+    expect(line).toMatch(
+      new RegExp(
+        `ok \\S+ ago · drill MISMATCH \\(fields: ${escapeRe(field)}\\) \\S+ ago( \\[\\w+\\])?\\s+ok \\S+ ago · drill passed \\S+ ago`,
+      ),
+    );
+    expect(tableLine(report.json, others[0])).not.toContain('drill');
     const replicas = await http('GET', `models/${encodeURIComponent(drilled[0])}/replicas`);
     const list = replicas.json.replicas as Array<{ region: string; lastDrill: { outcome: string } | null }>;
     expect(list.find((r) => r.region === 'eastus')?.lastDrill?.outcome).toBe('mismatch');
@@ -157,6 +178,11 @@ describe.each(API_VERSIONS)('restore drills, %s (local host + Azurite + emulator
       expect(pair(summary, id, 'eastus')?.outcome).toBe('passed');
     }
     emulator.setAnalyze(TARGETS.westeurope, {});
+    const report = (await http('GET', 'report')).json;
+    for (const id of drilled)
+      expect(tableLine(report, id)).toMatch(
+        /· drill passed \S+ ago\s+ok \S+ ago · drill failed InvalidContent \S+ ago( \[\w+\])?$/,
+      );
   });
 
   it('with the source region down, the replicas are compared with the last recorded source result', async () => {
