@@ -26,6 +26,7 @@ import type { RunSummary, RunProgress, CopyOutcome } from '../src/replication/co
 import type { ReadinessReport } from '../src/ledger/readiness';
 import { probeCustomVisionContainers } from '../src/activities/customVisionNotifications';
 import type { ReportHealth } from '../src/health/ledger';
+import type { LastDrill } from '../src/drills/reportView';
 import { defaultStackResources, startLocalStack, type LocalStack } from './stack';
 import { drillDemo } from './localDrills';
 import type { LogEntry } from './host';
@@ -255,7 +256,6 @@ async function main(): Promise<number> {
   }
   const summary = final.runtimeStatus === 'Completed' ? (final.output as RunSummary | undefined) : undefined;
   const cv = stack.customVision ? await customVisionDemo(stack, out) : undefined;
-  const report = await readReport(stack);
   if (summary) {
     const t = summary.totals;
     out(
@@ -263,15 +263,17 @@ async function main(): Promise<number> {
         `${summary.invalidModels.length ? `; ${summary.invalidModels.length} invalid model(s) not copyable` : ''}${summary.creatingModels.length ? `; ${summary.creatingModels.length} still creating` : ''}`,
     );
   }
-  out('');
-  if (report) out(renderReport(report));
-  if (cv) out(`\n${renderBackups(cv)}`);
   const drills = await drillDemo(
     stack,
     [...new Set(summary?.copies.map((c) => c.sourceModelId) ?? [])],
     out,
     keyHeaders(),
   );
+  // Read after the drills, so that the table and the JSON show each pair's last drill.
+  const report = await readReport(stack);
+  out('');
+  if (report) out(renderReport(report));
+  if (cv) out(`\n${renderBackups(cv)}`);
   if (args.json)
     process.stdout.write(
       `${JSON.stringify({ summary, report, ...(cv ? { customVision: cv } : {}), ...(drills ? { drills } : {}) })}\n`,
@@ -376,20 +378,23 @@ function clearLine(): void {
 }
 
 /**
- * The readiness matrix as a text table: model × region, with the age of the last verified copy
- * and, when the report carries the health model (`health`), a pair's health when it is not
+ * The readiness matrix as a text table: model × region, with the age of the last verified copy,
+ * the pair's last drill when the report carries one (`lastDrill`), and, when the report carries the health model (`health`), a pair's health when it is not
  * healthy, a health row per region (with the oldest copy's age) and the app's health.
  */
 export function renderReport(report: ReadinessReport & { health?: ReportHealth }): string {
   const regions = report.regions;
   const health = report.health;
+  // Drill ages are counted from the report's own time (the table is a snapshot of it).
+  const generated = Date.parse(report.generatedAt);
+  const now = Number.isFinite(generated) ? generated : undefined;
   const pairHealth = (modelId: string, region: string): string => {
     const p = health?.pairs.find((x) => x.sourceModelId === modelId && x.region === region);
     return p && p.health !== 'healthy' ? ` [${p.health}]` : '';
   };
   const rows = report.rows.map((r) => [
     r.sourceModelName ? `${r.sourceModelName} (${r.sourceModelId.slice(0, 8)})` : r.sourceModelId,
-    ...regions.map((region) => `${cellText(r.cells[region])}${pairHealth(r.sourceModelId, region)}`),
+    ...regions.map((region) => `${cellText(r.cells[region], now)}${pairHealth(r.sourceModelId, region)}`),
   ]);
   if (health)
     rows.push([
@@ -430,8 +435,27 @@ export function renderReport(report: ReadinessReport & { health?: ReportHealth }
   return lines.join('\n');
 }
 
-function cellText(c: ReadinessReport['rows'][number]['cells'][string] | undefined): string {
+type ReportCell = ReadinessReport['rows'][number]['cells'][string] & { lastDrill?: LastDrill };
+
+/** The copy's state, then the pair's last drill when there is one (`· drill passed 1m ago`). */
+export function cellText(c: ReportCell | undefined, nowMs?: number): string {
   if (!c) return '-';
+  return `${copyText(c)}${c.lastDrill ? ` · ${drillText(c.lastDrill, nowMs)}` : ''}`;
+}
+
+function drillText(d: LastDrill, nowMs: number | undefined): string {
+  const at = Date.parse(d.at);
+  const when =
+    nowMs !== undefined && Number.isFinite(at) ? ` ${age(Math.max(0, Math.round((nowMs - at) / 1000)))}` : '';
+  if (d.outcome === 'passed') return `drill passed${when}`;
+  if (d.outcome === 'mismatch') {
+    const fields = [...new Set((d.differences ?? []).map((x) => x.field ?? 'docType'))];
+    return `drill MISMATCH${fields.length ? ` (fields: ${fields.join(', ')})` : ''}${when}`;
+  }
+  return `drill failed${d.reason?.code ? ` ${d.reason.code}` : ''}${when}`;
+}
+
+function copyText(c: ReadinessReport['rows'][number]['cells'][string]): string {
   if (c.status === 'replicated') return `ok ${age(c.ageSeconds)}${c.lastError ? ' (last retry failed)' : ''}`;
   if (c.status === 'failed') return `FAILED${c.lastError?.code ? ` ${c.lastError.code}` : ''}`;
   if (c.status === 'inProgress') return 'in progress';

@@ -55,6 +55,8 @@ export interface StartAnalyzeInput {
 export type StartAnalyzeOutput =
   | { kind: 'started'; operationLocation: string; retryAfterMs?: number }
   | { kind: 'throttled'; retryAfterMs: number }
+  /** Paced: no analyze slot on the resource yet; call again after `waitMs` (the same call gets the same slot). */
+  | { kind: 'wait'; waitMs: number }
   | { kind: 'failed'; reason: DrillReason; transient: boolean };
 
 export interface PollAnalyzeInput {
@@ -120,3 +122,11 @@ export interface DrillRunSummary {
 export const DRILL_POLL = { maxPolls: 120, defaultWaitMs: 2000, maxWaitMs: 60_000 } as const;
 /** Throttled starts are retried (after Retry-After) at most this many times. */
 export const DRILL_MAX_THROTTLED_STARTS = 10;
+/** Paced starts wait for their slot at most this many times (a slot is reserved on the first ask, so one wait is the norm). */
+export const DRILL_MAX_PACED_WAITS = 20;
+/**
+ * The analyze rate per resource the drills pace their analyze POSTs at: the S0 tier allows 15
+ * transactions per second for analyze ("Service quotas and limits", Azure AI Document
+ * Intelligence, learn.microsoft.com/azure/ai-services/document-intelligence/service-limits).
+ */
+export const S0_ANALYZE_RPS = 15;

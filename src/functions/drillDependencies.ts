@@ -1,8 +1,9 @@
 /**
  * The restore drills' dependencies: the sample container (`DR_DRILL_SAMPLES_URL`, by the same
  * credential rules as the other containers: its SAS, else the `AzureWebJobsStorage`
- * connection's credential when on the same account, else the app's Azure credential) and one
- * analyze client per resource (the same keys / credential as the copy clients).
+ * connection's credential when on the same account, else the app's Azure credential), one
+ * analyze client per resource (the same keys / credential as the copy clients) and the pacer of
+ * analyze POSTs per resource (S0_ANALYZE_RPS).
  */
 import type { TokenCredential } from '@azure/identity';
 import { resolveSecret, type CredentialRef, type ModelResource, type Settings } from '../config';
@@ -12,6 +13,8 @@ import { AnalyzeClient, type AnalyzeApi } from '../formRecognizer/analyzeClient'
 import type { FormRecognizerCredential } from '../formRecognizer';
 import type { Ledger } from '../ledger/connect';
 import { DrillRepository } from '../ledger/drills';
+import { ManagementPacer } from '../replication/pacing';
+import { S0_ANALYZE_RPS } from '../drills/contracts';
 import type { AppRuntime } from './dependencies';
 
 export function createDrillDeps(
@@ -42,6 +45,8 @@ export function createDrillDeps(
   const deps: DrillDeps = {
     settings,
     clock,
+    // One pacer per app instance: every drill run of this instance shares the analyze rate per resource.
+    analyzePacer: new ManagementPacer(S0_ANALYZE_RPS),
     analyzer(at) {
       if (at.kind === 'source') return client('source', settings.source);
       const target = settings.targets.find((t) => t.region === at.region);

@@ -3,12 +3,14 @@
  * keeps the run within `DR_DRILL_MAX_PAGES`, and drills the models in windows of bounded
  * parallelism through one `drillModel` sub-orchestration each; one failed drill never aborts
  * the run. `drillModel` analyzes the sample with the source model once and with every replica,
+ * waits on a durable timer when the analyze pacer has no slot yet (S0_ANALYZE_RPS per resource),
  * polls each analyze with durable timers (honouring Retry-After), and records the outcomes
  * (compared with the last recorded source result when the source could not be analyzed).
  */
 import type { OrchestrationContext, Task } from 'durable-functions';
 import { callActivity, inputOf, orchestratorTask, resultOf } from '../durable/call';
 import {
+  DRILL_MAX_PACED_WAITS,
   DRILL_MAX_THROTTLED_STARTS,
   DRILL_POLL,
   type AnalyzeEnd,
@@ -101,7 +103,10 @@ export function* drillModelsOrchestrator(context: OrchestrationContext): Generat
   return summary;
 }
 
-/** One analyze, from start to end: throttled starts wait Retry-After, polls wait Retry-After (durable timers). */
+/**
+ * One analyze, from start to end: paced starts wait for their slot, throttled starts wait
+ * Retry-After, polls wait Retry-After (durable timers).
+ */
 function* analyze(
   context: OrchestrationContext,
   runId: string,
@@ -110,10 +115,19 @@ function* analyze(
   modelId: string,
 ): Generator<Task, { end: AnalyzeEnd; pages: number }, unknown> {
   let started;
-  for (let attempt = 0; ; attempt++) {
+  for (let attempt = 0, paced = 0; ;) {
     started = yield* callActivity(context, DrillActivities.startAnalyze, { runId, sample, at, modelId });
+    if (started.kind === 'wait') {
+      // Paced at the analyze rate: wait exactly for the reserved slot (a durable timer, no sleeping activity).
+      if (++paced > DRILL_MAX_PACED_WAITS)
+        return { end: { kind: 'failed', reason: { code: 'Paced', message: 'no analyze slot came free' } }, pages: 0 };
+      yield context.df.createTimer(
+        addMs(context.df.currentUtcDateTime, Math.min(DRILL_POLL.maxWaitMs, Math.max(1, started.waitMs))),
+      );
+      continue;
+    }
     if (started.kind !== 'throttled') break;
-    if (attempt >= DRILL_MAX_THROTTLED_STARTS)
+    if (attempt++ >= DRILL_MAX_THROTTLED_STARTS)
       return { end: { kind: 'failed', reason: { code: '429', message: 'analyze stayed throttled' } }, pages: 0 };
     yield context.df.createTimer(addMs(context.df.currentUtcDateTime, waitOf(started.retryAfterMs)));
   }
@@ -141,7 +155,8 @@ function* analyze(
 export function* drillModelOrchestrator(context: OrchestrationContext): Generator<Task, DrillModelOutput, unknown> {
   const { runId, model } = inputOf(context, DrillOrchestrators.model);
   // The source model is analyzed once per run, then each replica; one at a time per model
-  // (the run's window bounds the models in flight, so analyze posts stay within the rate).
+  // (the run's window bounds the models in flight; the start activity paces the analyze POSTs
+  // per resource at the service's analyze rate, across runs).
   const source = yield* analyze(context, runId, model.sample, { kind: 'source' }, model.sourceModelId);
   let pagesAnalyzed = source.pages;
   const replicas: Array<{ region: string; targetModelId: string; end: AnalyzeEnd }> = [];

@@ -8,7 +8,8 @@
  */
 import { BlobServiceClient } from '@azure/storage-blob';
 import { VirtualClock } from '../../dev/clock';
-import type { DrillRunSummary } from '../../src/drills/contracts';
+import { renderReport } from '../../dev/local';
+import { S0_ANALYZE_RPS, type DrillRunSummary } from '../../src/drills/contracts';
 import { DrillRepository } from '../../src/ledger/drills';
 import { QUIET_STACK, useLocalStack } from '../support/stack';
 import {
@@ -57,6 +58,17 @@ describe.each(API_VERSIONS)('restore drills, %s (local host + Azurite + emulator
       throw new Error(`drill ${id} ${status.runtimeStatus}: ${JSON.stringify(status.output)}`);
     return status.output as DrillRunSummary;
   }
+
+  const escapeRe = (t: string): string => t.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  /** The row of a model in the readiness table `npm run local` prints for this report. */
+  const tableLine = (report: Record<string, unknown>, modelId: string): string | undefined => {
+    const body = report as unknown as Parameters<typeof renderReport>[0];
+    const row = body.rows.find((r) => r.sourceModelId === modelId);
+    const label = row?.sourceModelName ? `${row.sourceModelName} (${modelId.slice(0, 8)})` : modelId;
+    return renderReport(body)
+      .split('\n')
+      .find((l) => l.startsWith(`${label}  `));
+  };
 
   const pair = (s: DrillRunSummary, model: string, region: string) =>
     s.pairs.find((p) => p.sourceModelId === model && p.region === region);
@@ -137,6 +149,15 @@ describe.each(API_VERSIONS)('restore drills, %s (local host + Azurite + emulator
     });
     expect(row.cells.westeurope.lastDrill).toMatchObject({ outcome: 'passed' });
     expect(rows.find((r) => r.sourceModelId === others[0])?.cells.eastus.lastDrill).toBeUndefined();
+    // The readiness table of `npm run local` shows the same, after the copy's age; nothing without a drill.
+    const field = (row.cells.eastus.lastDrill as { differences: Array<{ field: string }> }).differences[0].field;
+    const line = tableLine(report.json, drilled[0]);
+    expect(line).toMatch(
+      new RegExp(
+        `ok \\S+ ago · drill MISMATCH \\(fields: ${escapeRe(field)}\\) \\S+ ago( \\[\\w+\\])?\\s+ok \\S+ ago · drill passed \\S+ ago`,
+      ),
+    );
+    expect(tableLine(report.json, others[0])).not.toContain('drill');
     const replicas = await http('GET', `models/${encodeURIComponent(drilled[0])}/replicas`);
     const list = replicas.json.replicas as Array<{ region: string; lastDrill: { outcome: string } | null }>;
     expect(list.find((r) => r.region === 'eastus')?.lastDrill?.outcome).toBe('mismatch');
@@ -157,6 +178,11 @@ describe.each(API_VERSIONS)('restore drills, %s (local host + Azurite + emulator
       expect(pair(summary, id, 'eastus')?.outcome).toBe('passed');
     }
     emulator.setAnalyze(TARGETS.westeurope, {});
+    const report = (await http('GET', 'report')).json;
+    for (const id of drilled)
+      expect(tableLine(report, id)).toMatch(
+        /· drill passed \S+ ago\s+ok \S+ ago · drill failed InvalidContent \S+ ago( \[\w+\])?$/,
+      );
   });
 
   it('with the source region down, the replicas are compared with the last recorded source result', async () => {
@@ -170,6 +196,45 @@ describe.each(API_VERSIONS)('restore drills, %s (local host + Azurite + emulator
     expect(record?.comparedWithRecordedSource).toBe(true);
     expect(Date.parse(record!.sourceResultAt!)).toBeLessThan(Date.parse(record!.at));
     emulator.setAnalyze(SOURCE, {});
+  });
+
+  it('many drills at once: analyze POSTs to one resource stay within the analyze rate in every 1 s window, no 429', async () => {
+    const emulator = stack.emulator!;
+    const container = BlobServiceClient.fromConnectionString(stack.env.AzureWebJobsStorage!).getContainerClient(
+      'drill-samples',
+    );
+    const plain = itemsOf(emulator, SOURCE)
+      .filter((m) => m.ready && !m.composed && !m.modelId.startsWith('classifier:'))
+      .map((m) => m.modelId);
+    const models = plain.filter((id) => drilled.includes(id) || others.includes(id));
+    const extra = models.filter((id) => !drilled.includes(id));
+    for (const id of models) await container.getBlockBlobClient(`${id}/sample.pdf`).uploadData(SAMPLE);
+    // The later tests count on two samples only.
+    const removeExtra = () => Promise.all(extra.map((id) => container.deleteBlob(`${id}/sample.pdf`)));
+    // Runs side by side, each with a window of up to DR_MAX_PARALLEL (4) models analyzing the source at once:
+    // together well over S0_ANALYZE_RPS POSTs to the source in the same instant without pacing.
+    const runs = Math.ceil((2 * S0_ANALYZE_RPS) / Math.min(4, models.length));
+    const from = emulator.requestLog.length;
+    const ids = await Promise.all(
+      Array.from({ length: runs }, () =>
+        stack.host.durable.startNew('drillModels', { input: { trigger: 'local', models, regions: ['eastus'] } }),
+      ),
+    );
+    const statuses = await Promise.all(ids.map((id) => stack.host.durable.waitForInstance(id))).finally(removeExtra);
+    for (const st of statuses) {
+      expect(st.runtimeStatus).toBe('Completed');
+      expect((st.output as DrillRunSummary).totals).toMatchObject({ passed: models.length, failed: 0 });
+    }
+    const analyzeLog = emulator.requestLog.slice(from).filter((r) => r.call === 'analyze');
+    expect(analyzeLog.filter((r) => r.status === 429)).toEqual([]);
+    for (const resource of [SOURCE, TARGETS.eastus]) {
+      const times = analyzeLog.filter((r) => r.resource === resource).map((r) => r.time);
+      expect(times).toHaveLength(runs * models.length);
+      const busiest = Math.max(...times.map((t) => times.filter((u) => u >= t && u < t + 1000).length));
+      expect(busiest).toBeLessThanOrEqual(S0_ANALYZE_RPS);
+      // Pacing, not idling: the busiest second is (nearly) full.
+      expect(busiest).toBeGreaterThanOrEqual(S0_ANALYZE_RPS - 1);
+    }
   });
 
   it('stays within DR_DRILL_MAX_PAGES: pairs beyond it are skipped, not failed', async () => {

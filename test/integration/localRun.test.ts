@@ -53,6 +53,13 @@ describe('npm run local', () => {
     // Restore drills after the replication: two seeded samples, each analyzed at the source and in both regions.
     expect(last.drills.totals).toMatchObject({ passed: 4, mismatch: 0, failed: 0, noSample: 3 });
     expect(last.drills.pagesAnalyzed).toBe(12);
+    // The readiness table (on stderr with --json) is printed after the drills: each drilled pair shows its last
+    // drill next to the copy's age; the pairs of models without a sample show none.
+    const table = stderr.slice(stderr.indexOf('DR readiness ('));
+    const modelRows = table.split('\n').filter((l) => /\bok \d+s ago/.test(l));
+    expect(modelRows).toHaveLength(5);
+    expect(modelRows.filter((l) => /(ok \d+s ago · drill passed \d+s ago\s+){2}/.test(`${l} `))).toHaveLength(2);
+    expect(modelRows.filter((l) => !l.includes('drill'))).toHaveLength(3);
     expect(last.customVision.backups.every((b) => b.replica?.verified === true && !b.location.includes('?'))).toBe(
       true,
     );

@@ -29,6 +29,7 @@ import { MAX_SAMPLE_BYTES, estimatePages, sampleContentType } from '../../drills
 import type { ActivityHandlers } from '../../durable/register';
 import type { Ledger } from '../../ledger/connect';
 import type { DrillRecord, DrillRepository } from '../../ledger/drills';
+import type { ManagementPacer } from '../../replication/pacing';
 import type { Clock } from '../../runtime/clock';
 
 export const SAMPLES_SETTING = 'DR_DRILL_SAMPLES_URL';
@@ -39,6 +40,12 @@ export interface DrillDeps {
   /** The sample container (absent: drills are off). */
   samples?: ContainerClient;
   analyzer(at: AnalyzeTarget): AnalyzeApi;
+  /**
+   * Paces analyze POSTs per resource at the service's analyze rate (one per app instance;
+   * src/replication/pacing.ts): a start with no free slot returns `wait` and the orchestration
+   * waits on a durable timer. 429 + Retry-After stays the backstop and holds the resource off.
+   */
+  analyzePacer: ManagementPacer;
   ledger(): Promise<Ledger>;
   drills(): Promise<DrillRepository>;
 }
@@ -77,6 +84,11 @@ async function readSample(samples: ContainerClient, name: string): Promise<Uint8
   if ((props.contentLength ?? 0) > MAX_SAMPLE_BYTES)
     throw new DrillResultError(`the sample is larger than ${MAX_SAMPLE_BYTES} bytes`);
   return blob.downloadToBuffer();
+}
+
+/** The pacer's resource name for an analyze target (one resource per configured source / region). */
+function resourceOf(at: AnalyzeTarget): string {
+  return at.kind === 'source' ? 'source' : `region:${at.region}`;
 }
 
 function isoNow(clock: Clock): string {
@@ -143,12 +155,21 @@ export function createDrillActivities(deps: DrillDeps): DrillActivityHandlers {
           transient: false,
         };
       const contentType = sampleContentType(input.sample) ?? 'application/octet-stream';
+      const resource = resourceOf(input.at);
+      // The same analyze (run, target, model, sample) asks again after its wait and gets the slot reserved for it.
+      const key = `${input.runId}\u0000${resource}\u0000${input.modelId}\u0000${input.sample}`;
+      const pace = deps.analyzePacer.acquire(key, [resource], deps.clock.now());
+      if (!pace.go) return { kind: 'wait', waitMs: pace.waitMs };
       try {
         const bytes = await readSample(samples, input.sample);
         const started = await deps.analyzer(input.at).startAnalyze(input.modelId, { bytes, contentType });
         return { kind: 'started', ...started };
       } catch (e) {
-        if (e instanceof ThrottledError) return { kind: 'throttled', retryAfterMs: e.retryAfterMs ?? 1000 };
+        if (e instanceof ThrottledError) {
+          const retryAfterMs = e.retryAfterMs ?? 1000;
+          deps.analyzePacer.holdOff(resource, deps.clock.now() + retryAfterMs);
+          return { kind: 'throttled', retryAfterMs };
+        }
         return { kind: 'failed', ...reasonOf(e) };
       }
     },
