@@ -14,7 +14,30 @@ import { addMs, batchInstanceId, batchLayout, chunk, freeLane, mergeListings } f
 import { Activities, Orchestrators } from '../replication/registry';
 import { slidingWindow } from './slidingWindow';
 
+/**
+ * A run that fails as a whole (an activity out of retries, a bug) is told to telemetry before the
+ * orchestration fails, so the failed-run alert fires and not only the dead man's switch.
+ */
 export function* replicateModelsOrchestrator(context: OrchestrationContext): Generator<Task, RunSummary, unknown> {
+  const input = inputOf(context, Orchestrators.replicate) ?? { trigger: 'http' };
+  const startedAt = context.df.currentUtcDateTime.toISOString();
+  try {
+    return yield* replicateModels(context);
+  } catch (e) {
+    if (!input.dryRun) {
+      const error = (e instanceof Error ? e.message : String(e)).split('\n')[0]?.slice(0, 300) ?? 'failed';
+      yield* callActivity(context, Activities.reportRunFailed, {
+        runId: context.df.instanceId,
+        trigger: input.trigger,
+        startedAt,
+        error,
+      });
+    }
+    throw e;
+  }
+}
+
+function* replicateModels(context: OrchestrationContext): Generator<Task, RunSummary, unknown> {
   const input = inputOf(context, Orchestrators.replicate) ?? { trigger: 'http' };
   const runId = context.df.instanceId;
   const startedAt = context.df.currentUtcDateTime.toISOString();

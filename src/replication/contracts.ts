@@ -315,6 +315,15 @@ export interface RunProgress {
   batchesDone: number;
 }
 
+/** A run that failed as a whole (its orchestration threw): told to telemetry as `ModelDr.RunCompleted` outcome failed. */
+export interface RunFailedInput {
+  runId: string;
+  trigger: RunTrigger;
+  startedAt: string;
+  /** The failure's first line, as the orchestration saw it (already redacted when it came from an activity). */
+  error: string;
+}
+
 export interface RunSummary {
   runId: string;
   trigger: RunTrigger;

@@ -6,6 +6,7 @@
  */
 import { defineActivity, defineOrchestrator, type RetryPolicy } from '../durable/define';
 import type {
+  RunFailedInput,
   BatchInput,
   BatchResult,
   CheckCopyInput,
@@ -69,6 +70,8 @@ export const Activities = {
   discardTarget: defineActivity<DiscardTargetInput, { deleted: boolean }>('discardTarget', { retry: DISCARD_RETRY }),
   recordCopyFailure: defineActivity<RecordFailureInput, void>('recordCopyFailure', { retry: COPY_STEP_RETRY }),
   saveRunReport: defineActivity<RunSummary, void>('saveRunReport', { retry: IO_RETRY }),
+  /** A run that failed as a whole: `ModelDr.RunCompleted` with outcome failed (the alert rules' failed-run branch). */
+  reportRunFailed: defineActivity<RunFailedInput, void>('reportRunFailed', { retry: IO_RETRY }),
   /**
    * `scope: 'earlierRuns'`: blank target models left by runs that are over (start of a run);
    * `scope: 'thisRun'`: the run's own leftovers, once all its copies are settled (end of a run).

@@ -109,4 +109,27 @@ describe('replicateModels orchestrator (fake activities, virtual clock)', () => 
       },
     ]);
   });
+
+  it('a run that fails as a whole is reported (reportRunFailed) before the orchestration fails', async () => {
+    const h = await startFakeHost({
+      loadRunConfig: async () => config(3, 50),
+      sweepBlankModels: async () => ({ deleted: 0 }),
+      listSourceModels: async () => {
+        throw new Error('the source listing keeps failing');
+      },
+      reportRunFailed: async () => undefined,
+    });
+    const id = await h.host.durable.startNew(Orchestrators.replicate.name, { input: { trigger: 'local' } });
+    const status = await h.host.durable.waitForInstance(id);
+    await h.close();
+    expect(status.runtimeStatus).toBe('Failed');
+    const reported = h.calls.filter((c) => c.name === 'reportRunFailed');
+    expect(reported).toHaveLength(1);
+    expect(reported[0]?.input).toMatchObject({
+      runId: id,
+      trigger: 'local',
+      error: expect.stringContaining('the source listing keeps failing'),
+    });
+    expect(h.calls.some((c) => c.name === 'saveRunReport')).toBe(false);
+  });
 });

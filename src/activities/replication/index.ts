@@ -10,7 +10,7 @@ import { checkCopy, finishCopy, recordCopyFailure, startCopy } from './copy';
 import type { ReplicationDeps } from './deps';
 import { listSourceModels, loadRunConfig } from './listing';
 import { planReplication } from './planning';
-import { saveRunReport } from './report';
+import { reportRunFailed, saveRunReport } from './report';
 
 export type ReplicationActivities = ActivityHandlers<typeof Activities>;
 
@@ -25,6 +25,7 @@ export function createReplicationActivities(deps: ReplicationDeps): ReplicationA
     discardTarget: (input) => discardTarget(deps, input),
     recordCopyFailure: (input) => recordCopyFailure(deps, input),
     saveRunReport: (input) => saveRunReport(deps, input),
+    reportRunFailed: (input) => reportRunFailed(deps, input),
     sweepBlankModels: (input, context) => sweepBlankModels(deps, input, context),
   };
 }

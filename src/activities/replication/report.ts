@@ -6,7 +6,7 @@
  */
 import { assessHealthFromLedger } from '../../health/ledger';
 import type { RunPair, RunReport } from '../../ledger/runReports';
-import type { RunSummary } from '../../replication/contracts';
+import type { RunFailedInput, RunSummary } from '../../replication/contracts';
 import { emitReplicaHealth, emitRunCompleted, type RunCounts } from '../../telemetry/emit';
 import type { ReplicationDeps } from './deps';
 
@@ -29,6 +29,24 @@ export async function saveRunReport(deps: ReplicationDeps, summary: RunSummary):
     nowMs: deps.clock.now(),
   });
   emitReplicaHealth(t, app.replicas, summary.runId);
+}
+
+/** A run that failed as a whole (its orchestration threw): `ModelDr.RunCompleted` with outcome failed. */
+export async function reportRunFailed(deps: ReplicationDeps, input: RunFailedInput): Promise<void> {
+  const t = deps.telemetry;
+  if (!t.enabled) return;
+  emitRunCompleted(t, {
+    runId: input.runId,
+    trigger: input.trigger,
+    apiVersion: deps.settings.apiVersion,
+    copied: 0,
+    alreadyReplicated: 0,
+    failed: 0,
+    unverified: 0,
+    invalid: 0,
+    durationMs: deps.clock.now() - Date.parse(input.startedAt),
+    runFailed: true,
+  });
 }
 
 /**
