@@ -49,7 +49,10 @@ class LedgerDashboard {
       replicas: async () => (await this.views()).replicas.refresh(),
       latestRuns: async (n) => (await this.views()).runs.latest(n),
       now: () => deps.clock.now(),
-      health: { rpoHours: deps.health.rpoHours, unverifiedRegions: (runId) => this.unverifiedRegions(client, runId) },
+      health: {
+        rpoHours: deps.settings.health.rpoHours,
+        unverifiedRegions: (runId) => this.unverifiedRegions(client, runId),
+      },
     };
   }
 

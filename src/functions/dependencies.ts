@@ -20,7 +20,6 @@ import {
   type ModelResource,
   type Settings,
 } from '../config';
-import { loadHealthSettings, type HealthSettings } from '../config/health';
 import {
   BACKUP_CONTAINER_SETTING,
   CustomVisionBackup,
@@ -70,8 +69,6 @@ export interface AppRuntime {
 /** One app instance's dependencies. Lifetime: the app instance (in production, the process). */
 export interface AppDependencies {
   settings: Settings;
-  /** The RPO (`DR_RPO_HOURS`) the health states are judged against. */
-  health: HealthSettings;
   clock: Clock;
   /** Events and metrics (a no-op when `APPLICATIONINSIGHTS_CONNECTION_STRING` is not set). */
   telemetry: Telemetry;
@@ -106,7 +103,6 @@ export const CV_STORAGE_RETRY: NonNullable<StoragePipelineOptions['retryOptions'
 /** Throws a ConfigurationError naming every wrong setting (the app then does not start). */
 export function createAppDependencies(runtime: AppRuntime): AppDependencies {
   const settings = loadSettings(runtime.env);
-  const health = loadHealthSettings(runtime.env);
   // The app's one Azure credential (its managed identity), built on first use.
   const credential = runtime.credential ?? azureCredentialProvider(settings);
   const telemetry = runtime.telemetry ?? createAppTelemetry(runtime.env, credential);
@@ -123,7 +119,6 @@ export function createAppDependencies(runtime: AppRuntime): AppDependencies {
   const drills = createDrillDeps(settings, runtime, credential, replication.ledger);
   return {
     settings,
-    health,
     clock: runtime.clock,
     telemetry,
     replication,
