@@ -22,6 +22,22 @@ export function activityTask<I, O>(context: OrchestrationContext, def: ActivityD
   return task as TypedTask<O>;
 }
 
+/**
+ * Schedules one attempt of the activity, without its retry policy: for a caller that retries
+ * itself (see `retryDelayFor`). A retrying task inside `Task.any` that fails its last attempt
+ * never completes the `Task.any` in durable-functions 3.x, so chains of tasks raced with
+ * `Task.any` retry by hand.
+ */
+export function activityAttempt<I, O>(context: OrchestrationContext, def: ActivityDef<I, O>, input: I): TypedTask<O> {
+  return context.df.callActivity(def.name, input) as TypedTask<O>;
+}
+
+/** The wait before attempt `attempt + 1` under `policy`, or undefined when `attempt` was the last. */
+export function retryDelayFor(policy: RetryPolicy, attempt: number): number | undefined {
+  if (attempt >= policy.maxAttempts) return undefined;
+  return Math.min(policy.maxRetryIntervalMs, policy.firstRetryIntervalMs * policy.backoffCoefficient ** (attempt - 1));
+}
+
 /** Calls the activity and returns its result (throws what the activity threw, after its retries). */
 export function* callActivity<I, O>(
   context: OrchestrationContext,

@@ -36,7 +36,7 @@ import { createCopyClient, type CopyApi, type FormRecognizerCredential } from '.
 import { createLedgerContainerClient, ledgerConnectionFromSettings, openLedger, type Ledger } from '../ledger/connect';
 import { CustomVisionRecordRepository } from '../ledger/customVisionRecords';
 import { RejectedNotificationRepository } from '../ledger/rejectedNotifications';
-import { ManagementPacer } from '../replication/pacing';
+import { listPacerFor, ManagementPacer } from '../replication/pacing';
 import { publicOrigin } from '../http/publicUrl';
 import type { Clock } from '../runtime/clock';
 import { createCustomVisionActivities, type CustomVisionActivities } from '../activities/customVisionBackup';
@@ -187,7 +187,7 @@ function createReplicationDeps(
     clock,
     telemetry,
     pacer: new ManagementPacer(settings.pacing.managementRequestsPerSecond),
-    listPacer: new ManagementPacer(2 * settings.pacing.managementRequestsPerSecond),
+    listPacer: listPacerFor(settings.pacing.managementRequestsPerSecond),
     heldAuthorizations: inMemoryHeldAuthorizations(),
     unissuedFailures: inMemoryFailureCounts(),
     ledger(): Promise<Ledger> {

@@ -13,6 +13,7 @@ import { createAzureCredential } from '../common/credential';
 import { resolveSecret, type Env, type Settings } from '../config';
 import type { Clock, DocumentStoreOptions } from './documentStore';
 import { CopyIntentRepository } from './copyIntents';
+import { ListingScratch } from './listingScratch';
 import { PendingTargetRepository } from './pendingTargets';
 import { ReplicaRepository } from './replicas';
 import { RunLeaseRepository } from './runLease';
@@ -54,6 +55,8 @@ export interface Ledger {
   readonly runReports: RunReportRepository;
   readonly runLease: RunLeaseRepository;
   readonly copyIntents: CopyIntentRepository;
+  /** A run's listings of the source and the targets, read by planning. */
+  readonly listings: ListingScratch;
 }
 
 export interface OpenLedgerOptions extends DocumentStoreOptions {
@@ -72,5 +75,6 @@ export async function openLedger(container: ContainerClient, options: OpenLedger
     runReports: new RunReportRepository(container, options),
     runLease: new RunLeaseRepository(container, options),
     copyIntents: new CopyIntentRepository(container, options),
+    listings: new ListingScratch(container),
   };
 }

@@ -7,12 +7,19 @@
  * then with a reason. Progress is in the custom status.
  */
 import type { OrchestrationContext, Task } from 'durable-functions';
-import { callActivity, inputOf, orchestratorTask, resultOf } from '../durable/call';
-import type { CopyOutcome, PairRef, Plan, PlanInput, RunProgress, RunSummary } from '../replication/contracts';
-import { copyPhases } from '../replication/items';
-import { addMs, batchInstanceId, batchLayout, chunk, freeLane, mergeListings } from '../replication/policy';
+import {
+  activityAttempt,
+  callActivity,
+  inputOf,
+  orchestratorTask,
+  resultOf,
+  retryDelayFor,
+  type TypedTask,
+} from '../durable/call';
+import type { CopyOutcome, ListingProgress, PairRef, RunProgress, RunSummary } from '../replication/contracts';
+import { addMs, batchInstanceId, batchLayout, chunk, freeLane } from '../replication/policy';
 import { Activities, Orchestrators } from '../replication/registry';
-import { slidingWindow } from './slidingWindow';
+import { isSettled, slidingWindow } from './slidingWindow';
 
 /**
  * A run that fails as a whole (an activity out of retries, a bug) is told to telemetry before the
@@ -55,52 +62,39 @@ function* replicateModels(context: OrchestrationContext): Generator<Task, RunSum
   const config = yield* callActivity(context, Activities.loadRunConfig, { regions: input.regions });
   // Blank target models left by an earlier run that died mid-copy are deleted first.
   if (!input.dryRun) yield* callActivity(context, Activities.sweepBlankModels, { runId, scope: 'earlierRuns' });
-  let listing = yield* callActivity(context, Activities.listSourceModels, { models: input.models });
-  // A long listing pauses to respect the service's list rate and resumes where it stopped.
-  while (listing.resume) {
+  // A long listing pauses to respect the service's list rate and resumes where it stopped. The
+  // items go to the ledger's listing scratch, not into this history.
+  for (
+    let listing = yield* callActivity(context, Activities.listSourceModels, { runId, models: input.models });
+    listing.resume;
+  ) {
     yield context.df.createTimer(addMs(context.df.currentUtcDateTime, Math.max(1, listing.resume.retryAfterMs)));
-    const more = yield* callActivity(context, Activities.listSourceModels, {
+    listing = yield* callActivity(context, Activities.listSourceModels, {
+      runId,
       models: input.models,
       from: listing.resume.from,
     });
-    listing = mergeListings(listing, more, input.models);
   }
 
   progress.phase = 'planning';
   context.df.setCustomStatus(progress);
-  // One region at a time, each with its own retries: a target that cannot be listed never
-  // fails the run (nor uses up another region's retries); its pairs are planned from the
-  // ledger alone and the copies themselves meet the target's trouble pair by pair.
-  const plan: Plan = { toCopy: [], alreadyReplicated: [], stale: [] };
-  for (const region of config.regions) {
-    const planInput: PlanInput = {
-      runId,
-      models: listing.ready,
-      regions: [region],
-      ...(input.dryRun ? {} : { recordVerified: true }),
-    };
-    let regionPlan: Plan;
-    try {
-      regionPlan = yield* callActivity(context, Activities.planReplication, planInput);
-    } catch (e) {
-      regionPlan = yield* callActivity(context, Activities.planReplication, { ...planInput, ledgerOnly: true });
-      const reason = e instanceof Error ? e.message.split('\n')[0].slice(0, 500) : 'listing failed';
-      (plan.unverifiedRegions ??= []).push({
-        region,
-        reason: `target models could not be listed; planned from the ledger: ${reason}`,
-      });
-    }
-    plan.toCopy.push(...regionPlan.toCopy);
-    plan.alreadyReplicated.push(...regionPlan.alreadyReplicated);
-    plan.stale.push(...regionPlan.stale);
-    if (regionPlan.unverified) (plan.unverified ??= []).push(...regionPlan.unverified);
-  }
+  // Every target is listed at once, each at its own pace; a target that cannot be listed never
+  // fails the run (nor holds up another region): its pairs are planned from the ledger alone and
+  // the copies themselves meet the target's trouble pair by pair.
+  const unlisted = yield* listTargets(context, runId, config.regions);
+  const plan = yield* callActivity(context, Activities.planReplication, {
+    runId,
+    regions: config.regions,
+    ...(input.models ? { models: input.models } : {}),
+    ...(unlisted.length > 0 ? { unlisted } : {}),
+    ...(input.dryRun ? { dryRun: true } : { recordVerified: true }),
+  });
 
   const outcomes: CopyOutcome[] = [];
   if (!input.dryRun && plan.toCopy.length > 0) {
     // Items referenced by id go first (classifiers → plain models → composed models, see
     // replication/items.ts); each phase ends before the next starts. One phase for v2.
-    const phases = copyPhases(plan.toCopy, listing.ready).map((pairs) => ({
+    const phases = splitPhases(plan.toCopy, plan.phaseSizes).map((pairs) => ({
       pairs,
       layout: batchLayout(pairs.length, config.maxParallel, config.batchSize),
     }));
@@ -170,11 +164,11 @@ function* replicateModels(context: OrchestrationContext): Generator<Task, RunSum
     regions: config.regions,
     filters: { models: input.models, regions: input.regions },
     totals: {
-      readyModels: listing.ready.length,
-      pairs: listing.ready.length * config.regions.length,
+      readyModels: plan.readyModels,
+      pairs: plan.readyModels * config.regions.length,
       planned: plan.toCopy.length,
       copied: copied.length,
-      alreadyReplicated: plan.alreadyReplicated.length + foundInTarget.length,
+      alreadyReplicated: plan.alreadyReplicatedCount + foundInTarget.length,
       failed: failed.length,
       unverified: plan.unverified?.length ?? 0,
     },
@@ -196,9 +190,9 @@ function* replicateModels(context: OrchestrationContext): Generator<Task, RunSum
       targetModelId: o.targetModelId ?? '',
     })),
     unverified: (plan.unverified ?? []).map((u) => ({ ...u, reason: unverifiedReason(u.region) })),
-    invalidModels: listing.invalid,
-    creatingModels: listing.creating,
-    notFoundModels: listing.notFound,
+    invalidModels: plan.invalid,
+    creatingModels: plan.creating,
+    notFoundModels: plan.notFound,
     unknownRegions: config.unknownRegions,
     ...(plan.unverifiedRegions ? { unverifiedRegions: plan.unverifiedRegions } : {}),
   };
@@ -222,4 +216,71 @@ function failedPairs(pairs: PairRef[], outcomes: CopyOutcome[], message: string,
       startedAt: when,
       finishedAt: when,
     }));
+}
+
+/** `toCopy` cut into its consecutive phases. */
+function splitPhases(pairs: PairRef[], sizes: readonly number[]): PairRef[][] {
+  const out: PairRef[][] = [];
+  let at = 0;
+  for (const n of sizes) {
+    if (n > 0) out.push(pairs.slice(at, at + n));
+    at += n;
+  }
+  if (at < pairs.length) out.push(pairs.slice(at));
+  return out;
+}
+
+/**
+ * Lists every region's target into the listing scratch, all at once: each region's listing is a
+ * chain of activity calls (a burst of pages each) and durable timers (the list rate's pauses,
+ * and the back-off of the activity's retry policy, applied here: see `activityAttempt`).
+ * Returns the regions whose listing failed (out of retries), with the reason.
+ */
+function* listTargets(
+  context: OrchestrationContext,
+  runId: string,
+  regions: readonly string[],
+): Generator<Task, Array<{ region: string; reason: string }>, unknown> {
+  const def = Activities.listTargetModels;
+  const failed: Array<{ region: string; reason: string }> = [];
+  type Step = { region: string; task: Task; listing?: TypedTask<ListingProgress>; from?: string; attempt: number };
+  const list = (region: string, from: string | undefined, attempt: number): Step => {
+    const listing = activityAttempt(context, def, { runId, region, ...(from !== undefined ? { from } : {}) });
+    return { region, task: listing, listing, attempt, ...(from !== undefined ? { from } : {}) };
+  };
+  const pause = (region: string, from: string | undefined, attempt: number, ms: number): Step => ({
+    region,
+    task: context.df.createTimer(addMs(context.df.currentUtcDateTime, Math.max(1, ms))),
+    attempt,
+    ...(from !== undefined ? { from } : {}),
+  });
+  let pending: Step[] = regions.map((r) => list(r, undefined, 1));
+  while (pending.length > 0) {
+    // Task.any over tasks already complete never resolves (see slidingWindow.ts): wait only when none is.
+    if (!pending.some((p) => isSettled(p.task))) yield context.df.Task.any(pending.map((p) => p.task));
+    const next: Step[] = [];
+    for (const step of pending) {
+      if (!isSettled(step.task)) {
+        next.push(step);
+      } else if (!step.listing) {
+        next.push(list(step.region, step.from, step.attempt)); // a pause is over
+      } else if (step.task.isFaulted) {
+        const delay = def.retry ? retryDelayFor(def.retry, step.attempt) : undefined;
+        if (delay !== undefined) {
+          next.push(pause(step.region, step.from, step.attempt + 1, delay));
+        } else {
+          const e = step.task.result;
+          failed.push({
+            region: step.region,
+            reason: (e instanceof Error ? e.message.split('\n')[0] : 'listing failed').slice(0, 500),
+          });
+        }
+      } else {
+        const resume = resultOf(step.listing).resume;
+        if (resume) next.push(pause(step.region, resume.from, 1, resume.retryAfterMs));
+      }
+    }
+    pending = next;
+  }
+  return failed;
 }

@@ -39,14 +39,23 @@ export function* slidingWindow<T, K extends Task>(
     // Task.any over tasks that are already complete never resolves in durable-functions
     // 3.x (the compound task only listens for future completions), so harvest finished
     // tasks first and only wait when every task in the window is still running.
-    if (![...running.keys()].some((t) => t.isCompleted)) {
+    if (![...running.keys()].some(isSettled)) {
       yield context.df.Task.any([...running.keys()]);
     }
     for (const [task, r] of [...running]) {
-      if (!task.isCompleted) continue;
+      if (!isSettled(task)) continue;
       running.delete(task);
       spec.settle(task, r.item, r.index);
     }
     spec.afterRound?.();
   }
+}
+
+/**
+ * Done, successfully or not. In durable-functions 3.x `isCompleted` is false for a faulted task
+ * (`isFaulted` is true instead): harvesting by `isCompleted` alone would never settle a failed
+ * task, and a `Task.any` over it never resolves.
+ */
+export function isSettled(task: Task): boolean {
+  return task.isCompleted || task.isFaulted;
 }

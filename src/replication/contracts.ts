@@ -98,23 +98,38 @@ export interface SourceItem {
 }
 
 export interface ListSourceInput {
+  /** The run: its listing is written to the ledger's listing scratch (see ledger/listingScratch.ts), not returned. */
+  runId: string;
   models?: string[];
   /** Continue a listing from this page (`nextLink`) after a pacing or throttling pause. */
   from?: string;
 }
 
-export interface SourceListing {
-  ready: SourceItem[];
-  invalid: SourceItem[];
-  creating: SourceItem[];
-  /** Model ids the run's filter asked for that the source does not have (complete listings only). */
-  notFound: string[];
+export interface ListTargetInput {
+  runId: string;
+  region: string;
+  /** Continue a listing from this page (`nextLink`) after a pacing or throttling pause. */
+  from?: string;
+}
+
+/**
+ * How far a listing got. The listed items themselves are in the ledger's listing scratch,
+ * read once by planning: thousands of model ids never travel through durable history.
+ */
+export interface ListingProgress {
+  /** Items this call listed. */
+  listed: number;
+  /** Pages this call read. */
+  pages: number;
   /**
    * The listing stopped early to respect the service's list rate (paced, or throttled):
-   * wait `retryAfterMs` (a durable timer), then list again `from` this page and merge.
+   * wait `retryAfterMs` (a durable timer), then list again `from` this page.
    */
   resume?: { from?: string; retryAfterMs: number };
 }
+
+/** One model (or classifier) seen in a target's listing: `[item id, status]`. */
+export type TargetListingEntry = [string, string];
 
 export interface PairRef {
   sourceModelId: string;
@@ -123,25 +138,35 @@ export interface PairRef {
 
 export interface PlanInput {
   runId: string;
-  models: SourceItem[];
+  /** The regions to plan (the run's). */
   regions: string[];
+  /** The run's model filter (for `notFound`). */
+  models?: string[];
   /**
-   * Plan from the ledger alone, without listing the targets (used for a region whose
-   * listing kept failing): a recorded replica counts as replicated, unverified.
+   * Regions whose target listing failed (out of retries): planned from the ledger alone, a
+   * recorded replica counting as replicated but unverified, with this reason.
    */
-  ledgerOnly?: boolean;
+  unlisted?: Array<{ region: string; reason: string }>;
   /**
-   * Record the copies seen ready in a target's listing as verified now (`lastVerifiedAt`, which
-   * the health model ages). Off for a dry run, which changes nothing.
+   * Record the copies seen ready in a target's listing as verified now (one verification
+   * document per region, which the health model ages). Off for a dry run, which changes nothing.
    */
   recordVerified?: boolean;
+  /** A dry run: `alreadyReplicated` lists the pairs (a real run only counts them). */
+  dryRun?: boolean;
 }
 
 export interface Plan {
-  /** Pairs that need a copy (in the order the run copies them: see `copyPhases`). */
+  /** Ready items in the source (after the run's filter). */
+  readyModels: number;
+  /** Pairs that need a copy, in the order the run copies them (see `copyPhases`). */
   toCopy: PairRef[];
+  /** Lengths of the consecutive phases of `toCopy` (classifiers → plain models → composed models). */
+  phaseSizes: number[];
   /** Pairs whose replica is recorded and still present and ready in the target. */
-  alreadyReplicated: Array<PairRef & { targetModelId: string }>;
+  alreadyReplicatedCount: number;
+  /** Those pairs, listed in a dry run only (a real run's history holds counts, the report the rest). */
+  alreadyReplicated?: Array<PairRef & { targetModelId: string }>;
   /** Pairs the ledger called replicated whose target model is gone or not ready (they are in `toCopy`). */
   stale: Array<PairRef & { targetModelId: string; found: string }>;
   /** Regions whose models could not be listed: planned from the ledger alone, with the reason. */
@@ -151,6 +176,12 @@ export interface Plan {
    * verified this run (never counted as replicated), with the time of their last verification.
    */
   unverified?: Array<PairRef & { targetModelId: string; lastVerifiedAt?: string }>;
+  /** Source items that cannot be copied (invalid, v2-era, expired), with the reason. */
+  invalid: SourceItem[];
+  /** Source items still being created. */
+  creating: SourceItem[];
+  /** Model ids the run's filter asked for that the source does not have. */
+  notFound: string[];
 }
 
 /** Why something failed, in words a person can act on. Never holds a secret. */

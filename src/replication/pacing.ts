@@ -111,3 +111,63 @@ function insertSorted(list: number[], value: number): void {
   while (i > 0 && list[i - 1] > value) i -= 1;
   list.splice(i, 0, value);
 }
+
+/**
+ * Pacing of list pages per resource: at most `limit` requests in any window of `windowMs`
+ * (S0: 10 list requests per second). A listing is one request after the other (each page's
+ * `nextLink` comes from the one before), so unlike management calls there is nothing to
+ * reserve: a listing takes up to `limit` pages at once, then returns with the wait until the
+ * oldest of them leaves the window, and the orchestration resumes it after a durable timer.
+ * Bursts instead of evenly spaced slots: one activity call per `limit` pages, not per page.
+ *
+ * The window is a little longer than the service's (`windowMs` default 1 100 ms for a 1 s
+ * limit), so latency between here and the service never lets a burst exceed the limit there.
+ * Per process, like {@link ManagementPacer}; a 429's Retry-After (`holdOff`) is the backstop.
+ *
+ * Pure: no clock, no I/O — callers pass times in.
+ */
+export class WindowPacer {
+  /** Per resource: times of the requests in the current window (ascending). */
+  private readonly recent = new Map<string, number[]>();
+  private readonly heldUntil = new Map<string, number>();
+
+  constructor(
+    readonly limit: number,
+    readonly windowMs = 1100,
+  ) {
+    if (!Number.isInteger(limit) || limit < 1) throw new RangeError(`limit must be an integer ≥ 1, got ${limit}`);
+    if (!(windowMs > 0)) throw new RangeError(`windowMs must be > 0, got ${windowMs}`);
+  }
+
+  /** May a request on `resource` go at `nowMs`? Go (and it is counted), or how long to wait. */
+  take(resource: string, nowMs: number): PaceDecision {
+    const held = this.heldUntil.get(resource);
+    if (held !== undefined) {
+      if (held > nowMs) return { go: false, waitMs: Math.ceil(held - nowMs) };
+      this.heldUntil.delete(resource);
+    }
+    const times = (this.recent.get(resource) ?? []).filter((t) => t > nowMs - this.windowMs);
+    if (times.length >= this.limit) {
+      this.recent.set(resource, times);
+      return { go: false, waitMs: Math.max(1, Math.ceil(times[times.length - this.limit] + this.windowMs - nowMs)) };
+    }
+    times.push(nowMs);
+    this.recent.set(resource, times);
+    return { go: true };
+  }
+
+  /** The service said 429 with Retry-After: no request on `resource` before `untilMs`. */
+  holdOff(resource: string, untilMs: number): void {
+    this.heldUntil.set(resource, Math.max(this.heldUntil.get(resource) ?? 0, untilMs));
+  }
+}
+
+/**
+ * The list pacer for `DR_MANAGEMENT_RPS` = `rps`: 2 × rps list pages a second (S0: list 10/s,
+ * management 5/s), taken in bursts of up to that many, with a 10 % longer window as margin.
+ */
+export function listPacerFor(rps: number): WindowPacer {
+  const perSecond = 2 * rps;
+  const limit = Math.max(1, Math.round(perSecond));
+  return new WindowPacer(limit, Math.ceil(((1000 * limit) / perSecond) * 1.1));
+}

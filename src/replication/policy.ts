@@ -2,7 +2,7 @@
  * Pure, deterministic decisions of the replication orchestrators: polling intervals,
  * batching and instance ids. No I/O, no clock: callers pass times in.
  */
-import type { CopyPolicy, PairRef, SourceListing } from './contracts';
+import type { CopyPolicy, PairRef } from './contracts';
 import { boundedInstanceId } from './instanceIds';
 
 export const DEFAULT_COPY_POLICY: CopyPolicy = {
@@ -87,22 +87,6 @@ export function batchLayout(
   );
   const perBatch = Math.max(1, Math.min(batchSize, Math.floor(maxParallel / concurrentBatches)));
   return { batches, concurrentBatches, perBatch };
-}
-
-/** Appends a later part of a paced / resumed source listing; `notFound` is judged on the whole. */
-export function mergeListings(earlier: SourceListing, later: SourceListing, wanted?: readonly string[]): SourceListing {
-  const merged: SourceListing = {
-    ready: [...earlier.ready, ...later.ready],
-    invalid: [...earlier.invalid, ...later.invalid],
-    creating: [...earlier.creating, ...later.creating],
-    notFound: [],
-    ...(later.resume ? { resume: later.resume } : {}),
-  };
-  if (wanted && !later.resume) {
-    const seen = new Set([...merged.ready, ...merged.invalid, ...merged.creating].map((m) => m.modelId));
-    merged.notFound = wanted.filter((id) => !seen.has(id));
-  }
-  return merged;
 }
 
 export function addMs(date: Date, ms: number): Date {

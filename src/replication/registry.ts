@@ -16,7 +16,9 @@ import type {
   DiscardTargetInput,
   FinishCopyInput,
   FinishCopyResult,
+  ListingProgress,
   ListSourceInput,
+  ListTargetInput,
   LoadRunConfigInput,
   Plan,
   PlanInput,
@@ -24,7 +26,6 @@ import type {
   RunConfig,
   RunInput,
   RunSummary,
-  SourceListing,
   StartCopyInput,
   StartCopyResult,
   SweepInput,
@@ -62,7 +63,10 @@ export const IO_RETRY: RetryPolicy = {
 export const Activities = {
   /** Reads settings only: a failure is a configuration problem, not retried. */
   loadRunConfig: defineActivity<LoadRunConfigInput, RunConfig>('loadRunConfig'),
-  listSourceModels: defineActivity<ListSourceInput, SourceListing>('listSourceModels', { retry: IO_RETRY }),
+  /** A burst of the source's pages into the listing scratch (ledger/listingScratch.ts); resumed after the list rate's pause. */
+  listSourceModels: defineActivity<ListSourceInput, ListingProgress>('listSourceModels', { retry: IO_RETRY }),
+  /** The same for a target (what planning compares the ledger with); a region out of retries is planned from the ledger. */
+  listTargetModels: defineActivity<ListTargetInput, ListingProgress>('listTargetModels', { retry: IO_RETRY }),
   planReplication: defineActivity<PlanInput, Plan>('planReplication', { retry: IO_RETRY }),
   startCopy: defineActivity<StartCopyInput, StartCopyResult>('startCopy', { retry: COPY_STEP_RETRY }),
   checkCopy: defineActivity<CheckCopyInput, CheckCopyResult>('checkCopy', { retry: COPY_STEP_RETRY }),

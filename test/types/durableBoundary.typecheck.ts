@@ -57,12 +57,12 @@ export function* outputMisuse(context: OrchestrationContext): Generator<Task, vo
   // @ts-expect-error operationLocation exists only on the 'started' variant
   void started.operationLocation;
 
-  const plan = yield* callActivity(context, Activities.planReplication, { runId: 'r', models: [], regions: [] });
+  const plan = yield* callActivity(context, Activities.planReplication, { runId: 'r', regions: [] });
   // @ts-expect-error a misspelled output field
   void plan.toCopyPairs;
 
-  // @ts-expect-error an output used as another type (a number where the listing's items are)
-  const n: number = (yield* callActivity(context, Activities.listSourceModels, {})).ready;
+  // @ts-expect-error an output used as another type (a string where the listing's count is)
+  const n: string = (yield* callActivity(context, Activities.listSourceModels, { runId: 'r' })).listed;
   void n;
 
   const batch = yield* callOrchestrator(context, Orchestrators.batch, {

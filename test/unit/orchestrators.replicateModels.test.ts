@@ -59,16 +59,17 @@ async function run(models: number, runConfig: RunConfig, fakes: FakeActivities):
   const h = await startFakeHost({
     loadRunConfig: async () => runConfig,
     sweepBlankModels: async () => ({ deleted: 0 }),
-    listSourceModels: async () => ({
-      ready: ids.map((modelId) => ({ modelId, status: 'ready' as const })),
+    listSourceModels: async () => ({ listed: ids.length, pages: 1 }),
+    listTargetModels: async () => ({ listed: 0, pages: 1 }),
+    planReplication: async (p) => ({
+      readyModels: ids.length,
+      toCopy: ids.flatMap((sourceModelId) => p.regions.map((region) => ({ sourceModelId, region }))),
+      phaseSizes: [ids.length * p.regions.length],
+      alreadyReplicatedCount: 0,
+      stale: [],
       invalid: [],
       creating: [],
       notFound: [],
-    }),
-    planReplication: async (p) => ({
-      toCopy: p.models.flatMap((m) => p.regions.map((region) => ({ sourceModelId: m.modelId, region }))),
-      alreadyReplicated: [],
-      stale: [],
     }),
     saveRunReport: async () => undefined,
     ...fakes,
@@ -110,6 +111,20 @@ describe('replicateModels orchestrator (fake activities, virtual clock)', () => 
     ]);
   });
 
+  it('a copy orchestration that fails outright settles as that pair failed (a faulted task is not "completed")', async () => {
+    const c = copies();
+    const startCopy = c.fakes.startCopy!;
+    const summary = await run(6, config(3, 50), {
+      ...c.fakes,
+      startCopy: async (i, ctx) => {
+        if (i.sourceModelId === 'model-2') throw new Error('the ledger is gone');
+        return startCopy(i, ctx);
+      },
+    });
+    expect(summary.totals).toMatchObject({ planned: 6, copied: 5, failed: 1 });
+    expect(summary.failures[0]).toMatchObject({ sourceModelId: 'model-2', reason: { kind: 'internal' } });
+  });
+
   it('a run that fails as a whole is reported (reportRunFailed) before the orchestration fails', async () => {
     const h = await startFakeHost({
       loadRunConfig: async () => config(3, 50),
@@ -131,5 +146,65 @@ describe('replicateModels orchestrator (fake activities, virtual clock)', () => 
       error: expect.stringContaining('the source listing keeps failing'),
     });
     expect(h.calls.some((c) => c.name === 'saveRunReport')).toBe(false);
+  });
+
+  it('lists every target at once, each resumed after its pause, and plans once with the failed region named', async () => {
+    const twoRegions = { ...config(3, 50), regions: ['eastus', 'westeurope', 'japaneast'] };
+    const h = await startFakeHost({
+      loadRunConfig: async () => twoRegions,
+      sweepBlankModels: async () => ({ deleted: 0 }),
+      // The source: 3 bursts, paused 1 s between them.
+      listSourceModels: async (i) =>
+        i.from === 'p3'
+          ? { listed: 10, pages: 1 }
+          : { listed: 100, pages: 10, resume: { from: i.from === 'p2' ? 'p3' : 'p2', retryAfterMs: 1000 } },
+      listTargetModels: async (i) => {
+        if (i.region === 'japaneast') throw new Error('japaneast: 503 ServiceUnavailable');
+        if (i.region === 'eastus' && i.from === undefined)
+          return { listed: 300, pages: 10, resume: { from: 'e2', retryAfterMs: 1100 } };
+        return { listed: 5, pages: 1 };
+      },
+      planReplication: async (p) => ({
+        readyModels: 210,
+        toCopy: [],
+        phaseSizes: [],
+        alreadyReplicatedCount: 210 * p.regions.length,
+        stale: [],
+        invalid: [],
+        creating: [],
+        notFound: [],
+      }),
+      saveRunReport: async () => undefined,
+    });
+    const id = await h.host.durable.startNew(Orchestrators.replicate.name, { input: { trigger: 'local' } });
+    const status = await h.host.durable.waitForInstance(id);
+    await h.close();
+    expect(status.runtimeStatus).toBe('Completed');
+    const names = h.calls.map((c) => c.name);
+    expect(names.filter((n) => n === 'listSourceModels')).toHaveLength(3);
+    // eastus twice (resumed from its cursor), westeurope once, japaneast through its retries.
+    const targets = h.calls
+      .filter((c) => c.name === 'listTargetModels')
+      .map((c) => c.input as { region: string; from?: string });
+    expect(targets.filter((t) => t.region === 'eastus')).toEqual([
+      { runId: id, region: 'eastus' },
+      { runId: id, region: 'eastus', from: 'e2' },
+    ]);
+    expect(targets.filter((t) => t.region === 'westeurope')).toHaveLength(1);
+    expect(targets.filter((t) => t.region === 'japaneast').length).toBeGreaterThan(1);
+    // One planning call for every region: the failed region is named with its reason, and the
+    // input carries no model list (the items are in the listing scratch).
+    const plans = h.calls.filter((c) => c.name === 'planReplication');
+    expect(plans).toHaveLength(1);
+    expect(plans[0]?.input).toEqual({
+      runId: id,
+      regions: ['eastus', 'westeurope', 'japaneast'],
+      unlisted: [{ region: 'japaneast', reason: expect.stringContaining('503 ServiceUnavailable') }],
+      recordVerified: true,
+    });
+    // Planning comes after the last listing.
+    expect(names.lastIndexOf('listTargetModels')).toBeLessThan(names.indexOf('planReplication'));
+    const summary = status.output as RunSummary;
+    expect(summary.totals).toMatchObject({ readyModels: 210, pairs: 630, planned: 0, alreadyReplicated: 630 });
   });
 });

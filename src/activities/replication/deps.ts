@@ -7,7 +7,7 @@
 import type { Settings, TargetSettings } from '../../config';
 import type { CopyApi } from '../../formRecognizer';
 import type { Ledger } from '../../ledger/connect';
-import type { ManagementPacer } from '../../replication/pacing';
+import type { ManagementPacer, WindowPacer } from '../../replication/pacing';
 import type { Clock } from '../../runtime/clock';
 import type { Telemetry } from '../../telemetry/telemetry';
 import type { HeldAuthorization } from '../copyFamily';
@@ -25,8 +25,8 @@ export interface ReplicationDeps {
   ledger(): Promise<Ledger>;
   /** Paces management calls per resource at `DR_MANAGEMENT_RPS` (see replication/pacing.ts). */
   pacer: ManagementPacer;
-  /** Paces list pages per resource at 2 × `DR_MANAGEMENT_RPS` (S0: list 10/s, management 5/s). */
-  listPacer: ManagementPacer;
+  /** Paces list pages per resource at 2 × `DR_MANAGEMENT_RPS` a second, in bursts (S0: list 10/s, management 5/s). */
+  listPacer: WindowPacer;
   clock: Clock;
   /** Events and metrics; emitted from activities only (never from orchestrators: they replay). */
   telemetry: Telemetry;

@@ -8,7 +8,7 @@ import type { Activities } from '../../replication/registry';
 import { discardTarget, sweepBlankModels } from './cleanup';
 import { checkCopy, finishCopy, recordCopyFailure, startCopy } from './copy';
 import type { ReplicationDeps } from './deps';
-import { listSourceModels, loadRunConfig } from './listing';
+import { listSourceModels, listTargetModels, loadRunConfig } from './listing';
 import { planReplication } from './planning';
 import { reportRunFailed, saveRunReport } from './report';
 
@@ -18,6 +18,7 @@ export function createReplicationActivities(deps: ReplicationDeps): ReplicationA
   return {
     loadRunConfig: (input) => loadRunConfig(deps, input),
     listSourceModels: (input) => listSourceModels(deps, input),
+    listTargetModels: (input) => listTargetModels(deps, input),
     planReplication: (input) => planReplication(deps, input),
     startCopy: (input, context) => startCopy(deps, input, context),
     checkCopy: (input) => checkCopy(deps, input),

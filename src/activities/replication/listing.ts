@@ -2,20 +2,22 @@
  * Listing: the run's configuration and the source's copyable items (models and, 2024-11-30,
  * classifiers), paced like management calls and resumable after a pause.
  */
-import type { DocumentModelsClient } from '../../formRecognizer';
+import type { CopyApi, DocumentModelsClient, ModelPage } from '../../formRecognizer';
 import { isFormRecognizerError } from '../../formRecognizer';
 import { copyability } from '../../formRecognizer/modelFacts';
 import type {
+  ListingProgress,
   ListSourceInput,
+  ListTargetInput,
   LoadRunConfigInput,
   RunConfig,
   SourceItem,
-  SourceListing,
+  TargetListingEntry,
 } from '../../replication/contracts';
 import { classifierItemId } from '../../replication/items';
 import { DEFAULT_COPY_POLICY } from '../../replication/policy';
 import { supportsClassifiers } from '../copyFamily';
-import type { ReplicationDeps } from './deps';
+import { targetOf, type ReplicationDeps } from './deps';
 
 /** Pairs per batch orchestration: bounds the history any one orchestration replays. */
 export const BATCH_SIZE = 50;
@@ -43,22 +45,26 @@ export async function loadRunConfig(deps: ReplicationDeps, input: LoadRunConfigI
   };
 }
 
-export async function listSourceModels(deps: ReplicationDeps, input: ListSourceInput): Promise<SourceListing> {
-  const { source, listPacer, clock } = deps;
+/** The listing scratch's names (see ledger/listingScratch.ts). */
+export const SOURCE_LISTING = 'source';
+export const targetListing = (region: string): string => `target-${region}`;
+
+/**
+ * Lists the source's items (models and, 2024-11-30, classifiers) into the listing scratch, up to
+ * the list rate's burst of pages per call. Decided from each model's own fields, never by
+ * trying: `prebuilt-*` models (v3.1/v4 list them) belong to the service and are skipped; a
+ * v2-era model in a v3/v4 listing and an expired one are kept as not copyable, with the reason.
+ */
+export async function listSourceModels(deps: ReplicationDeps, input: ListSourceInput): Promise<ListingProgress> {
+  const { source, clock } = deps;
   const wanted = input.models ? new Set(input.models) : undefined;
-  const listing: SourceListing = { ready: [], invalid: [], creating: [], notFound: [] };
-  const seen = new Set<string>();
-  // Pages are paced like management calls (the list limit is 10/s on S0): a listing of
-  // thousands of models pauses between bursts — with a durable timer, not here — and
-  // resumes from the page it stopped at.
-  let from = input.from;
+  const items: SourceItem[] = [];
   // Classifiers (2024-11-30) are few: listed once, at the start of a listing.
-  if (from === undefined && supportsClassifiers(source)) {
+  if (input.from === undefined && supportsClassifiers(source)) {
     for await (const c of (source as DocumentModelsClient).listClassifiers()) {
       const modelId = classifierItemId(c.classifierId);
       if (wanted && !wanted.has(modelId)) continue;
-      seen.add(modelId);
-      listing.ready.push({
+      items.push({
         modelId,
         status: 'ready',
         lastUpdatedDateTime: c.lastUpdatedDateTime,
@@ -66,25 +72,10 @@ export async function listSourceModels(deps: ReplicationDeps, input: ListSourceI
       });
     }
   }
-  for (;;) {
-    const paced = listPacer.acquire(`list\n${from ?? ''}`, [source.resourceId], clock.now());
-    if (!paced.go)
-      return { ...listing, resume: { ...(from !== undefined ? { from } : {}), retryAfterMs: paced.waitMs } };
-    let page;
-    try {
-      page = await source.listModelsPage(from);
-    } catch (e) {
-      if (!isFormRecognizerError(e) || e.kind !== 'throttled') throw e;
-      const retryAfterMs = e.retryAfterMs ?? 1000;
-      listPacer.holdOff(source.resourceId, clock.now() + retryAfterMs);
-      return { ...listing, resume: { ...(from !== undefined ? { from } : {}), retryAfterMs } };
-    }
-    for (const m of page.models) {
+  return pageInto(deps, SOURCE_LISTING, input, source, items, (models) => {
+    const out: SourceItem[] = [];
+    for (const m of models) {
       if (wanted && !wanted.has(m.modelId)) continue;
-      seen.add(m.modelId);
-      // Decided from the model's own fields, never by trying: `prebuilt-*` models (v3.1/v4 list
-      // them) belong to the service and are skipped; a v2-era model in a v3/v4 listing and an
-      // expired one are reported as not copyable, with the reason, like invalid ones.
       const verdict = copyability(m, deps.settings.apiVersion, clock.now());
       if (!verdict.copyable && verdict.reason === 'prebuilt') continue;
       const info: SourceItem = {
@@ -101,11 +92,73 @@ export async function listSourceModels(deps: ReplicationDeps, input: ListSourceI
         ...(m.componentModelIds ?? []),
       ];
       if (dependsOn.length > 0) info.dependsOn = dependsOn;
-      listing[info.status].push(info);
+      out.push(info);
     }
+    return out;
+  });
+}
+
+/**
+ * Lists a target's items (`[id, status]`; 2024-11-30 classifiers as `classifier:<id>`) into the
+ * listing scratch, paced like the source's: planning compares them with the ledger. A 429
+ * pauses the listing (resumed after Retry-After), never fails it.
+ */
+export async function listTargetModels(deps: ReplicationDeps, input: ListTargetInput): Promise<ListingProgress> {
+  const target = targetOf(deps, input.region);
+  const items: TargetListingEntry[] = [];
+  if (input.from === undefined && supportsClassifiers(target.client)) {
+    for await (const c of (target.client as DocumentModelsClient).listClassifiers())
+      items.push([classifierItemId(c.classifierId), 'ready']);
+  }
+  return pageInto(deps, targetListing(input.region), input, target.client, items, (models) =>
+    models.map((m): TargetListingEntry => [m.modelId, m.status]),
+  );
+}
+
+/**
+ * Pages through `client`'s models from `input.from` while the list pacer allows (a burst), and
+ * appends what it read to the scratch `name` in one request; returns where to resume, if not done.
+ */
+async function pageInto<T>(
+  deps: ReplicationDeps,
+  name: string,
+  input: { runId: string; from?: string },
+  client: CopyApi,
+  items: T[],
+  convert: (models: ModelPage['models']) => T[],
+): Promise<ListingProgress> {
+  const { listPacer, clock } = deps;
+  const scratch = (await deps.ledger()).listings;
+  if (input.from === undefined) await scratch.begin(name, input.runId);
+  let from = input.from;
+  let pages = 0;
+  let resume: ListingProgress['resume'];
+  for (;;) {
+    const paced = listPacer.take(client.resourceId, clock.now());
+    if (!paced.go) {
+      resume = { ...(from !== undefined ? { from } : {}), retryAfterMs: paced.waitMs };
+      break;
+    }
+    let page: ModelPage;
+    try {
+      page = await client.listModelsPage(from);
+    } catch (e) {
+      if (!isFormRecognizerError(e) || e.kind !== 'throttled') throw e;
+      const retryAfterMs = e.retryAfterMs ?? 1000;
+      listPacer.holdOff(client.resourceId, clock.now() + retryAfterMs);
+      resume = { ...(from !== undefined ? { from } : {}), retryAfterMs };
+      break;
+    }
+    pages += 1;
+    items.push(...convert(page.models));
     if (!page.nextLink) break;
     from = page.nextLink;
   }
-  if (wanted && input.from === undefined) listing.notFound = [...wanted].filter((id) => !seen.has(id));
-  return listing;
+  if (pages > 0 || items.length > 0 || !resume)
+    await scratch.append(name, {
+      ...(input.from !== undefined ? { from: input.from } : {}),
+      ...(resume ? (resume.from !== undefined ? { next: resume.from } : {}) : { done: true }),
+      items,
+    });
+  return { listed: items.length, pages, ...(resume ? { resume } : {}) };
 }

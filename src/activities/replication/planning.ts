@@ -1,26 +1,66 @@
 /**
- * Planning: which (item, region) pairs need a copy, from the ledger and the targets' listings.
+ * Planning: which (item, region) pairs need a copy, from the run's listings (the source's and
+ * each target's, in the listing scratch) and the ledger — all regions at once, reading the
+ * ledger once.
+ *
+ * Cost, whatever the number of pairs: one download per listing, one listing of the replica
+ * records (with their metadata: see ledger/documentStore.ts), one verification document
+ * written per region. Its output holds counts and the pairs to copy, not every pair already
+ * replicated (a dry run lists those too): the run's report has the rest.
  */
-import type { Plan, PlanInput } from '../../replication/contracts';
-import { listItemIds } from '../copyFamily';
+import type { ModelReplicaRecord } from '../../ledger/replicas';
+import type { Plan, PlanInput, SourceItem, TargetListingEntry } from '../../replication/contracts';
+import { copyPhases } from '../../replication/items';
+import { SOURCE_LISTING, targetListing } from './listing';
 import { targetOf, type ReplicationDeps } from './deps';
 
-/**
- * Compares the source's ready models with the ledger and, cheaply (one listing per
- * region), with the targets: a recorded replica whose model is gone or not ready in the
- * target is copied again; one that is there and ready is verified again (`lastVerifiedAt`).
- */
 export async function planReplication(deps: ReplicationDeps, input: PlanInput): Promise<Plan> {
   const ledger = await deps.ledger();
-  const records = new Map((await ledger.replicas.listAll()).map((r) => [`${r.region}\n${r.sourceModelId}`, r]));
-  const plan: Plan = { toCopy: [], alreadyReplicated: [], stale: [] };
+  const source = await ledger.listings.read(SOURCE_LISTING, input.runId, isSourceItem);
+  // The orchestration plans only after the source's listing is complete: anything else is a bug
+  // or a lost scratch blob, and planning from part of the source would report models missing.
+  if (!source.complete)
+    throw new Error(`the source listing of run ${input.runId} is not complete in the ledger (${source.reason})`);
+  const byId = new Map<string, SourceItem>();
+  for (const item of source.items) byId.set(item.modelId, item);
+  const items = [...byId.values()];
+  const ready = items.filter((m) => m.status === 'ready');
+  const plan: Plan = {
+    readyModels: ready.length,
+    toCopy: [],
+    phaseSizes: [],
+    alreadyReplicatedCount: 0,
+    ...(input.dryRun ? { alreadyReplicated: [] } : {}),
+    stale: [],
+    invalid: items.filter((m) => m.status === 'invalid'),
+    creating: items.filter((m) => m.status === 'creating'),
+    notFound: input.models ? input.models.filter((id) => !byId.has(id)) : [],
+  };
+  // The ledger once for every region (one listing per 5 000 records).
+  const records = new Map<string, ModelReplicaRecord>();
+  for (const r of await ledger.replicas.listAll()) records.set(`${r.region}\n${r.sourceModelId}`, r);
+  const toCopy: Plan['toCopy'] = [];
+  const verifiedAt = new Date(deps.clock.now()).toISOString();
   for (const region of input.regions) {
     const target = targetOf(deps, region);
     let present: Map<string, string> | undefined;
-    if (!input.ledgerOnly) {
-      present = await listItemIds(target.client);
+    const unlisted = input.unlisted?.find((u) => u.region === region);
+    if (unlisted) {
+      (plan.unverifiedRegions ??= []).push({
+        region,
+        reason: `target models could not be listed; planned from the ledger: ${unlisted.reason}`,
+      });
+    } else {
+      const listing = await ledger.listings.read(targetListing(region), input.runId, isTargetEntry);
+      if (listing.complete) present = new Map(listing.items);
+      else
+        (plan.unverifiedRegions ??= []).push({
+          region,
+          reason: `target models could not be listed; planned from the ledger: the run's listing of ${region} is ${listing.reason === 'incomplete' ? 'incomplete' : 'missing'}`,
+        });
     }
-    for (const model of input.models) {
+    const verified: Record<string, string> = {};
+    for (const model of ready) {
       const pair = { sourceModelId: model.modelId, region };
       const record = records.get(`${region}\n${model.modelId}`);
       const targetModelId = record?.targetModelId;
@@ -42,16 +82,55 @@ export async function planReplication(deps: ReplicationDeps, input: PlanInput): 
         }
         const found = present ? present.get(targetModelId) : record.state;
         if (found === 'ready') {
-          plan.alreadyReplicated.push({ ...pair, targetModelId });
-          // Seen ready in the target's own listing: the copy is verified now (the health model ages
-          // copies from `lastVerifiedAt`). Planned from the ledger alone, it is not.
-          if (present && input.recordVerified) await ledger.replicas.markVerified({ ...pair, targetModelId });
+          plan.alreadyReplicatedCount += 1;
+          plan.alreadyReplicated?.push({ ...pair, targetModelId });
+          // Seen ready in the target's own listing: verified now (the health model ages copies
+          // from it). Planned from the ledger alone, it is not.
+          if (present) verified[model.modelId] = targetModelId;
           continue;
         }
         plan.stale.push({ ...pair, targetModelId, found: found ?? 'missing' });
       }
-      plan.toCopy.push(pair);
+      toCopy.push(pair);
     }
+    // One write per region records every copy this listing showed ready (not one per pair).
+    if (present && input.recordVerified)
+      await ledger.verifications.record({
+        region,
+        targetResourceId: target.settings.resourceId,
+        runId: input.runId,
+        verifiedAt,
+        pairs: verified,
+      });
   }
+  const phases = copyPhases(toCopy, ready);
+  plan.toCopy = phases.flat();
+  plan.phaseSizes = phases.map((p) => p.length);
   return plan;
+}
+
+const NOT_COPYABLE = new Set(['prebuilt', 'invalid', 'createdWithV2', 'expired']);
+
+function isSourceItem(v: unknown): v is SourceItem {
+  if (typeof v !== 'object' || v === null || Array.isArray(v)) return false;
+  const m = v as Record<string, unknown>;
+  const optionalString = (x: unknown): boolean => x === undefined || typeof x === 'string';
+  return (
+    typeof m.modelId === 'string' &&
+    m.modelId !== '' &&
+    (m.status === 'ready' || m.status === 'invalid' || m.status === 'creating') &&
+    optionalString(m.modelName) &&
+    optionalString(m.lastUpdatedDateTime) &&
+    (m.isComposed === undefined || typeof m.isComposed === 'boolean') &&
+    (m.dependsOn === undefined || (Array.isArray(m.dependsOn) && m.dependsOn.every((d) => typeof d === 'string'))) &&
+    (m.notCopyable === undefined ||
+      (typeof m.notCopyable === 'object' &&
+        m.notCopyable !== null &&
+        NOT_COPYABLE.has(String((m.notCopyable as Record<string, unknown>).reason)) &&
+        typeof (m.notCopyable as Record<string, unknown>).message === 'string'))
+  );
+}
+
+function isTargetEntry(v: unknown): v is TargetListingEntry {
+  return Array.isArray(v) && v.length === 2 && typeof v[0] === 'string' && v[0] !== '' && typeof v[1] === 'string';
 }
