@@ -17,6 +17,7 @@ import { PendingTargetRepository } from './pendingTargets';
 import { ReplicaRepository } from './replicas';
 import { RunLeaseRepository } from './runLease';
 import { RunReportRepository } from './runReports';
+import { VerificationRepository } from './verifications';
 
 export type LedgerConnection =
   | { connectionString: string }
@@ -54,6 +55,8 @@ export interface Ledger {
   readonly runReports: RunReportRepository;
   readonly runLease: RunLeaseRepository;
   readonly copyIntents: CopyIntentRepository;
+  /** Region verification documents; `replicas.listAll` / `listForModel` apply them. */
+  readonly verifications: VerificationRepository;
 }
 
 export interface OpenLedgerOptions extends DocumentStoreOptions {
@@ -65,9 +68,11 @@ export interface OpenLedgerOptions extends DocumentStoreOptions {
 /** The repositories over one container (created if missing). */
 export async function openLedger(container: ContainerClient, options: OpenLedgerOptions = {}): Promise<Ledger> {
   if (options.createIfMissing ?? true) await container.createIfNotExists();
+  const verifications = new VerificationRepository(container, options);
   return {
     container,
-    replicas: new ReplicaRepository(container, options),
+    replicas: new ReplicaRepository(container, options, verifications),
+    verifications,
     pendingTargets: new PendingTargetRepository(container, options),
     runReports: new RunReportRepository(container, options),
     runLease: new RunLeaseRepository(container, options),
