@@ -17,10 +17,17 @@ export interface CountingProxy {
   /** `AzuriteInstance.connectionString` with the blob endpoint pointing at the proxy. */
   connectionString: string;
   count(kind?: RequestKind): number;
-  /** Every counted request since the last reset, e.g. `GET /devstoreaccount1/c/replicas/a.json`. */
-  readonly requests: readonly { kind: RequestKind; method: string; path: string }[];
+  /** Every counted request since the last reset: its kind, method, path and query (`?comp=list&prefix=…`). */
+  readonly requests: readonly CountedRequest[];
   reset(): void;
   stop(): Promise<void>;
+}
+
+export interface CountedRequest {
+  kind: RequestKind;
+  method: string;
+  path: string;
+  query: URLSearchParams;
 }
 
 export function kindOf(method: string, url: URL): RequestKind {
@@ -35,12 +42,12 @@ export function kindOf(method: string, url: URL): RequestKind {
 
 export async function startCountingProxy(azurite: AzuriteInstance): Promise<CountingProxy> {
   const target = new URL(azurite.blobEndpoint);
-  const requests: { kind: RequestKind; method: string; path: string }[] = [];
+  const requests: CountedRequest[] = [];
   const agent = new http.Agent({ keepAlive: true });
   const server = http.createServer((req, res) => {
     const url = new URL(req.url ?? '/', 'http://proxy');
     const method = req.method ?? 'GET';
-    requests.push({ kind: kindOf(method, url), method, path: url.pathname });
+    requests.push({ kind: kindOf(method, url), method, path: url.pathname, query: url.searchParams });
     const upstream = http.request(
       { host: target.hostname, port: target.port, method, path: req.url, headers: req.headers, agent },
       (answer) => {
