@@ -18,6 +18,7 @@ import { PendingTargetRepository } from './pendingTargets';
 import { ReplicaRepository } from './replicas';
 import { RunLeaseRepository } from './runLease';
 import { RunReportRepository } from './runReports';
+import { VerificationRepository } from './verifications';
 
 export type LedgerConnection =
   | { connectionString: string }
@@ -57,6 +58,8 @@ export interface Ledger {
   readonly copyIntents: CopyIntentRepository;
   /** A run's listings of the source and the targets, read by planning. */
   readonly listings: ListingScratch;
+  /** Region verification documents; `replicas.listAll` / `listForModel` apply them. */
+  readonly verifications: VerificationRepository;
 }
 
 export interface OpenLedgerOptions extends DocumentStoreOptions {
@@ -68,9 +71,11 @@ export interface OpenLedgerOptions extends DocumentStoreOptions {
 /** The repositories over one container (created if missing). */
 export async function openLedger(container: ContainerClient, options: OpenLedgerOptions = {}): Promise<Ledger> {
   if (options.createIfMissing ?? true) await container.createIfNotExists();
+  const verifications = new VerificationRepository(container, options);
   return {
     container,
-    replicas: new ReplicaRepository(container, options),
+    replicas: new ReplicaRepository(container, options, verifications),
+    verifications,
     pendingTargets: new PendingTargetRepository(container, options),
     runReports: new RunReportRepository(container, options),
     runLease: new RunLeaseRepository(container, options),

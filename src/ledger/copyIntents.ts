@@ -40,6 +40,7 @@ export const isCopyIntent = (v: unknown): v is CopyIntent =>
 export const COPY_INTENT_DOCUMENT: DocumentType<CopyIntent> = {
   kind: 'copyIntent',
   schemaVersion: 1,
+  inlineInListing: true,
   isData: isCopyIntent,
 };
 

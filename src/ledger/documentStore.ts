@@ -5,8 +5,12 @@
  * envelope and the data (type guard) and fail with a typed error naming the key; writes are
  * conditional (ETag) so concurrent writers never lose an update; values are checked for
  * secrets before they are written.
+ *
+ * A type marked `inlineInListing` also keeps a copy of its envelope in the blob's metadata, so
+ * `list` reads a whole page of documents (5000) from one listing instead of one GET each.
  */
-import type { ContainerClient } from '@azure/storage-blob';
+import { createHash } from 'node:crypto';
+import type { BlobItem, ContainerClient } from '@azure/storage-blob';
 import {
   LedgerConflictError,
   LedgerCorruptDocumentError,
@@ -31,7 +35,22 @@ export interface DocumentType<T> {
   isData(data: unknown): data is T;
   /** Converts `data` written by an older schema version to the current shape (validated afterwards). */
   upgrade?(data: unknown, fromVersion: number): unknown;
+  /**
+   * Every write also stores the envelope (base64url) in the blob's metadata (`doc`) when it fits
+   * (`MAX_INLINE_DOCUMENT_CHARS`), and `list` reads documents from one listing with metadata
+   * instead of one GET each. For small, frequently listed documents.
+   */
+  readonly inlineInListing?: boolean;
 }
+
+/**
+ * Longest inline copy kept in metadata, in base64url characters (≈ 3 KB of JSON). Azure allows
+ * 8 KB of metadata per blob (names and values together), and every GET of the blob returns it
+ * as response headers (Node refuses more than 16 KB of headers): half the limit leaves room for
+ * the other metadata and headers. A larger document is written without it and read with GET.
+ */
+export const MAX_INLINE_DOCUMENT_CHARS = 4096;
+const INLINE_METADATA = 'doc';
 
 export interface Envelope<T> {
   schemaVersion: number;
@@ -117,6 +136,13 @@ export class DocumentStore<T> {
 
   /** The document at `key`, or undefined when there is none. */
   async get(key: string): Promise<StoredDocument<T> | undefined> {
+    return (await this.read(key))?.doc;
+  }
+
+  /** `get`, with what a backfill of the inline copy needs: the stored text and metadata. */
+  private async read(
+    key: string,
+  ): Promise<{ doc: StoredDocument<T>; text: string; version: number; metadata: Record<string, string> } | undefined> {
     assertValidKey(key);
     let response;
     try {
@@ -131,9 +157,9 @@ export class DocumentStore<T> {
       throw err;
     }
     const text = await readBody(response.readableStreamBody);
-    const doc = this.decode(key, text, response.etag);
+    const { doc, version } = this.decodeEnvelope(key, text, response.etag);
     this.remember(key, doc.value, doc.etag);
-    return doc;
+    return { doc, text, version, metadata: response.metadata ?? {} };
   }
 
   /** Writes `value` only if no document exists at `key`. */
@@ -238,33 +264,118 @@ export class DocumentStore<T> {
     }
   }
 
-  /** Keys (with ETags) under `prefix`, in lexicographic order, across all pages. Nothing is downloaded. */
+  /**
+   * Keys (with ETags, in the form `get` returns them) under `prefix`, in lexicographic order,
+   * across all pages. Nothing is downloaded.
+   */
   async *listKeys(prefix: string, options: ListOptions = {}): AsyncIterableIterator<{ key: string; etag: string }> {
     assertValidPrefix(prefix);
     const pages = this.container
       .listBlobsFlat({ prefix })
       .byPage(options.pageSize ? { maxPageSize: options.pageSize } : {});
     for await (const page of pages) {
-      for (const item of page.segment.blobItems) yield { key: item.name, etag: item.properties.etag ?? '' };
+      for (const item of page.segment.blobItems) yield { key: item.name, etag: quoteEtag(item.properties.etag) };
     }
   }
 
   /**
    * Documents under `prefix`, in key order, across all pages. A document deleted between
    * listing and reading is skipped; a corrupt one throws (naming its key).
+   *
+   * For an `inlineInListing` type the listing carries the documents (one request per 5000):
+   * each inline copy is validated like a read (and must match the blob's Content-MD5 when
+   * the listing gives one); a blob without a valid copy (written before, too large, tampered
+   * with) is read with GET and, when it fits, its copy is written back (best effort, If-Match)
+   * so the next listing needs no GET.
    */
   async *list(prefix: string, options: ListOptions = {}): AsyncIterableIterator<StoredDocument<T>> {
-    let batch: string[] = [];
-    const flush = async (): Promise<StoredDocument<T>[]> => {
-      const docs = await Promise.all(batch.map((k) => this.get(k)));
-      batch = [];
-      return docs.filter((d): d is StoredDocument<T> => d !== undefined);
-    };
-    for await (const { key } of this.listKeys(prefix, options)) {
-      batch.push(key);
-      if (batch.length >= this.readConcurrency) yield* await flush();
+    if (!this.type.inlineInListing) {
+      let batch: string[] = [];
+      const flush = async (): Promise<StoredDocument<T>[]> => {
+        const docs = await Promise.all(batch.map((k) => this.get(k)));
+        batch = [];
+        return docs.filter((d): d is StoredDocument<T> => d !== undefined);
+      };
+      for await (const { key } of this.listKeys(prefix, options)) {
+        batch.push(key);
+        if (batch.length >= this.readConcurrency) yield* await flush();
+      }
+      yield* await flush();
+      return;
     }
-    yield* await flush();
+    assertValidPrefix(prefix);
+    // In key order: documents from the listing, and keys still to read (at most `readConcurrency` at once).
+    let pending: (StoredDocument<T> | string)[] = [];
+    let toRead = 0;
+    const flush = async (): Promise<StoredDocument<T>[]> => {
+      const slots = pending;
+      pending = [];
+      toRead = 0;
+      const read = await Promise.all(
+        slots.map((s) => (typeof s === 'string' ? this.readAndBackfill(s) : Promise.resolve(s))),
+      );
+      return read.filter((d): d is StoredDocument<T> => d !== undefined);
+    };
+    const pages = this.container
+      .listBlobsFlat({ prefix, includeMetadata: true })
+      .byPage(options.pageSize ? { maxPageSize: options.pageSize } : {});
+    for await (const page of pages) {
+      for (const item of page.segment.blobItems) {
+        const doc = this.fromListing(item);
+        if (doc && pending.length === 0) {
+          yield doc;
+          continue;
+        }
+        pending.push(doc ?? item.name);
+        if (!doc && ++toRead >= this.readConcurrency) yield* await flush();
+      }
+      if (pending.length > 0) yield* await flush(); // at most one page held
+    }
+  }
+
+  /** The document carried by a listing item's metadata, or undefined when there is no valid, matching copy. */
+  private fromListing(item: BlobItem): StoredDocument<T> | undefined {
+    const inline = item.metadata?.[INLINE_METADATA];
+    const etag = item.properties.etag;
+    if (typeof inline !== 'string' || !/^[A-Za-z0-9_-]+$/.test(inline) || !etag) return undefined;
+    const bytes = Buffer.from(inline, 'base64url');
+    const md5 = item.properties.contentMD5;
+    if (md5 && md5.length > 0 && !createHash('md5').update(bytes).digest().equals(Buffer.from(md5))) return undefined;
+    let doc: StoredDocument<T>;
+    try {
+      doc = this.decodeEnvelope(item.name, bytes.toString('utf8'), quoteEtag(etag)).doc;
+    } catch {
+      return undefined; // never trusted: the blob itself is read (and throws if it is the corrupt one)
+    }
+    this.remember(item.name, doc.value, doc.etag);
+    return doc;
+  }
+
+  /** Reads a listed document with GET and writes its inline copy back (once, best effort). */
+  private async readAndBackfill(key: string): Promise<StoredDocument<T> | undefined> {
+    const read = await this.read(key);
+    if (!read) return undefined;
+    const inline = Buffer.from(read.text, 'utf8').toString('base64url');
+    if (inline.length > MAX_INLINE_DOCUMENT_CHARS) return read.doc;
+    // Set Blob Metadata replaces all metadata (kept: kind, schemaversion and any other) and the
+    // ETag (the content stays): If-Match the ETag read, so a concurrent write is never overwritten.
+    const metadata = {
+      ...read.metadata,
+      kind: this.type.kind,
+      schemaversion: String(read.version),
+      [INLINE_METADATA]: inline,
+    };
+    this.known.delete(key);
+    try {
+      const response = await this.container
+        .getBlobClient(key)
+        .setMetadata(metadata, { conditions: { ifMatch: read.doc.etag } });
+      if (!response.etag) return read.doc;
+      this.remember(key, read.doc.value, response.etag);
+      return { ...read.doc, etag: response.etag };
+    } catch {
+      return read.doc; // changed meanwhile (412) or refused: the next listing reads it again
+    }
   }
 
   /** Remembers a document as last seen (most recently used last; the oldest is forgotten beyond the limit). */
@@ -299,16 +410,25 @@ export class DocumentStore<T> {
       data: value,
     };
     const body = JSON.stringify(envelope);
+    const metadata: Record<string, string> = { kind: this.type.kind, schemaversion: String(this.type.schemaVersion) };
+    if (this.type.inlineInListing) {
+      const inline = Buffer.from(body, 'utf8').toString('base64url');
+      if (inline.length <= MAX_INLINE_DOCUMENT_CHARS) metadata[INLINE_METADATA] = inline;
+    }
     const response = await this.container.getBlockBlobClient(key).upload(body, Buffer.byteLength(body), {
       conditions,
       blobHTTPHeaders: { blobContentType: 'application/json; charset=utf-8' },
-      metadata: { kind: this.type.kind, schemaversion: String(this.type.schemaVersion) },
+      metadata,
     });
     if (!response.etag) throw new LedgerError(`Blob service returned no ETag for "${key}"`, key);
     return response.etag;
   }
 
-  private decode(key: string, text: string, etag: string | undefined): StoredDocument<T> {
+  private decodeEnvelope(
+    key: string,
+    text: string,
+    etag: string | undefined,
+  ): { doc: StoredDocument<T>; version: number } {
     let parsed: unknown;
     try {
       parsed = JSON.parse(text);
@@ -335,12 +455,18 @@ export class DocumentStore<T> {
     if (!this.type.isData(data))
       throw new LedgerCorruptDocumentError(key, `data is not a valid ${this.type.kind} (schema version ${version})`);
     if (!etag) throw new LedgerError(`Blob service returned no ETag for "${key}"`, key);
-    return { key, value: deepFreeze(data), etag, updatedAt };
+    return { doc: { key, value: deepFreeze(data), etag, updatedAt }, version };
   }
 }
 
 /** A remembered document: its value and ETag, or that there was none. */
 type Known<T> = { present: true; value: T; etag: string } | { present: false };
+
+/** A listing gives ETags unquoted (`0x8D…`), responses quoted (`"0x8D…"`): the quoted form, as `get` returns it. */
+function quoteEtag(etag: string | undefined): string {
+  if (!etag) return '';
+  return etag.startsWith('"') || etag.startsWith('W/') ? etag : `"${etag}"`;
+}
 
 function statusOf(err: unknown): number | undefined {
   return isRecord(err) && typeof err.statusCode === 'number' ? err.statusCode : undefined;

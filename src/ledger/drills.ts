@@ -57,6 +57,7 @@ const isResult = (v: unknown): v is DrillResult =>
 export const DRILL_DOCUMENT: DocumentType<DrillRecord> = {
   kind: 'drill',
   schemaVersion: 1,
+  inlineInListing: true,
   isData: (v): v is DrillRecord =>
     hasShape<DrillRecord>(v, {
       sourceModelId: isNonEmptyString,

@@ -4,6 +4,7 @@ export * from './secretGuard';
 export * from './guards';
 export * from './documentStore';
 export * from './replicas';
+export * from './verifications';
 export * from './pendingTargets';
 export * from './runReports';
 export * from './readiness';

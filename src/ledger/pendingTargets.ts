@@ -46,6 +46,7 @@ export const isPendingTarget = (v: unknown): v is PendingTarget =>
 export const PENDING_TARGET_DOCUMENT: DocumentType<PendingTarget> = {
   kind: 'pendingTarget',
   schemaVersion: 1,
+  inlineInListing: true,
   isData: isPendingTarget,
 };
 

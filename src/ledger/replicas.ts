@@ -6,12 +6,18 @@
  *
  * All marks are idempotent per run id (activities are retried at least once), and a failure
  * never hides a verified copy of the same source model version.
+ *
+ * Each record carries its blob's whole envelope in its metadata (`inlineInListing`), so
+ * `listAll` costs one listing request per 5000 records, not one GET per record. Later
+ * verifications of many pairs at once live in the region documents (verifications.ts): the
+ * listing readers apply them, `get` does not.
  */
 import type { ContainerClient } from '@azure/storage-blob';
 import { DocumentStore, type DocumentStoreOptions, type DocumentType } from './documentStore';
 import { hasShape, isCount, isIsoDate, isNonEmptyString, isRecord, isString, oneOf, optional } from './guards';
 import { decodeKeySegment, ledgerKey } from './keys';
 import { redactSecrets } from './secretGuard';
+import { applyVerifications, VerificationRepository } from './verifications';
 
 export const REPLICA_STATES = ['replicated', 'failed', 'inProgress'] as const;
 export type ReplicaState = (typeof REPLICA_STATES)[number];
@@ -39,7 +45,10 @@ export interface ModelReplicaRecord {
    * `inProgress`: a copy is running and no verified copy of this version exists; `failed`: the last attempt failed.
    */
   state: ReplicaState;
-  /** When the copy was last verified `ready` in the target. */
+  /**
+   * When the copy was last verified `ready` in the target: as stored by the marks, or (from
+   * `listAll` / `listForModel`) the later region verification naming this copy.
+   */
   lastVerifiedAt?: string;
   lastAttemptAt: string;
   lastRunId: string;
@@ -102,6 +111,7 @@ export const isModelReplicaRecord = (v: unknown): v is ModelReplicaRecord =>
 export const REPLICA_DOCUMENT: DocumentType<ModelReplicaRecord> = {
   kind: 'replica',
   schemaVersion: 1,
+  inlineInListing: true,
   isData: isModelReplicaRecord,
 };
 
@@ -109,10 +119,13 @@ const MAX_ERROR_MESSAGE = 2000;
 
 export class ReplicaRepository {
   readonly store: DocumentStore<ModelReplicaRecord>;
+  /** The region verification documents the listing readers apply (the ledger's own, when opened by `openLedger`). */
+  readonly verifications: VerificationRepository;
   private readonly now: () => number;
 
-  constructor(container: ContainerClient, options: DocumentStoreOptions = {}) {
+  constructor(container: ContainerClient, options: DocumentStoreOptions = {}, verifications?: VerificationRepository) {
     this.store = new DocumentStore(container, REPLICA_DOCUMENT, options);
+    this.verifications = verifications ?? new VerificationRepository(container, options);
     const clock = options.clock;
     this.now = clock ? () => clock.now() : () => Date.now();
   }
@@ -121,17 +134,40 @@ export class ReplicaRepository {
     return ledgerKey(['replicas', sourceModelId, region], '.json');
   }
 
+  /**
+   * The pair's record as stored, without the region verifications (its `lastVerifiedAt` is the
+   * marks' own): what the copy flow's read-modify-write decisions are based on. Readers that
+   * show or judge ages use `listForModel` / `listAll`.
+   */
   async get(sourceModelId: string, region: string): Promise<ModelReplicaRecord | undefined> {
     return (await this.store.get(ReplicaRepository.key(sourceModelId, region)))?.value;
   }
 
-  /** Every region's record of one source model. */
+  /**
+   * Every region's record of one source model, with the region verifications applied
+   * (`applyVerifications`): one listing, plus one GET per region it has a record in.
+   */
   async listForModel(sourceModelId: string): Promise<ModelReplicaRecord[]> {
-    return this.collect(`${ledgerKey(['replicas', sourceModelId])}/`);
+    return this.withVerifications(await this.collect(`${ledgerKey(['replicas', sourceModelId])}/`));
   }
 
+  /**
+   * Every record, with the region verifications applied (`applyVerifications`): one listing
+   * request per 5000 records (a record without its inline copy is read with GET, once), and,
+   * at the same time, one listing of `verifications/` plus one GET per region document.
+   */
   async listAll(): Promise<ModelReplicaRecord[]> {
-    return this.collect('replicas/');
+    const [records, verifications] = await Promise.all([this.collect('replicas/'), this.verifications.listAll()]);
+    return applyVerifications(records, verifications);
+  }
+
+  /**
+   * The records (e.g. read from `store` directly) with their regions' verifications applied:
+   * one GET per distinct region of the records.
+   */
+  async withVerifications(records: readonly ModelReplicaRecord[]): Promise<ModelReplicaRecord[]> {
+    if (records.length === 0) return [];
+    return applyVerifications(records, await this.verifications.forRegions(records.map((r) => r.region)));
   }
 
   /** Removes a pair's record (e.g. the source model was deleted). */
@@ -210,28 +246,6 @@ export class ReplicaRepository {
       if (current && sameCopy(current, failure)) return base;
       return { ...supersede(base, current), state: 'failed' };
     });
-  }
-
-  /**
-   * A run saw the recorded copy (`targetModelId`) ready in its target: refreshes
-   * `lastVerifiedAt`, nothing else (no attempt counted). A record in another state, or about
-   * another target model, is left alone. Undefined when there is no record.
-   */
-  async markVerified(seen: {
-    sourceModelId: string;
-    region: string;
-    targetModelId: string;
-    verifiedAt?: Date | string;
-  }): Promise<MarkResult | undefined> {
-    const verifiedAt = seen.verifiedAt === undefined ? this.isoNow() : new Date(seen.verifiedAt).toISOString();
-    const key = ReplicaRepository.key(seen.sourceModelId, seen.region);
-    const result = await this.store.update(key, (current) => {
-      if (!current || current.state !== 'replicated' || current.targetModelId !== seen.targetModelId) return current;
-      if (current.lastVerifiedAt !== undefined && Date.parse(current.lastVerifiedAt) >= Date.parse(verifiedAt))
-        return current;
-      return { ...current, lastVerifiedAt: verifiedAt };
-    });
-    return result.value ? { record: result.value, changed: result.changed } : undefined;
   }
 
   private async apply(

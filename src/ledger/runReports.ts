@@ -135,6 +135,7 @@ export const RUN_REPORT_DOCUMENT: DocumentType<RunReport> = {
 const RUN_INDEX_DOCUMENT: DocumentType<RunIndexEntry> = {
   kind: 'runIndexEntry',
   schemaVersion: 1,
+  inlineInListing: true,
   isData: (v: unknown): v is RunIndexEntry =>
     hasShape<RunIndexEntry>(v, { runId: isNonEmptyString, startedAt: isIsoDate }),
 };

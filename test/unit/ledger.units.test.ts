@@ -1,5 +1,7 @@
 import {
+  applyVerifications,
   buildReadinessReport,
+  isRegionVerification,
   decodeKeySegment,
   encodeKeySegment,
   findSecret,
@@ -276,5 +278,78 @@ describe('buildReadinessReport', () => {
       notCopyable: [],
       orphanRecords: [],
     });
+  });
+});
+
+describe('applyVerifications', () => {
+  const rid = '/subscriptions/s/resourceGroups/rg/providers/Microsoft.CognitiveServices/accounts/tgt';
+  const rec = (sourceModelId: string, over: Partial<ModelReplicaRecord> = {}): ModelReplicaRecord => ({
+    sourceModelId,
+    region: 'eastus2',
+    targetResourceId: rid,
+    targetModelId: `t-${sourceModelId}`,
+    state: 'replicated',
+    lastVerifiedAt: '2026-03-01T00:00:00.000Z',
+    lastAttemptAt: '2026-03-01T00:00:00.000Z',
+    lastRunId: 'run-1',
+    attempts: 1,
+    ...over,
+  });
+  const doc = (verifiedAt: string, pairs: [string, string][], targetResourceId = rid.toUpperCase()) => ({
+    region: 'eastus2',
+    targetResourceId,
+    runId: 'run-2',
+    verifiedAt,
+    pairs,
+  });
+
+  it('takes the later of the record and the latest document of its region naming its copy; leaves the rest alone', () => {
+    // Prepare
+    const records = [
+      rec('a'),
+      rec('b'),
+      rec('c', { region: 'westus3' }),
+      rec('d', { lastVerifiedAt: '2026-03-09T00:00:00Z' }),
+    ];
+    const docs = [
+      doc('2026-03-02T00:00:00Z', [['a', 't-a']]),
+      doc('2026-03-05T00:00:00+00:00', [
+        ['a', 't-a'],
+        ['b', 't-other'],
+        ['c', 't-c'],
+        ['d', 't-d'],
+      ]),
+    ];
+    // Act
+    const out = applyVerifications(records, docs);
+    // Assess
+    expect(out.map((r) => r.lastVerifiedAt)).toEqual([
+      '2026-03-05T00:00:00.000Z',
+      '2026-03-01T00:00:00.000Z',
+      '2026-03-01T00:00:00.000Z',
+      '2026-03-09T00:00:00Z',
+    ]);
+    expect(out.slice(1)).toEqual(records.slice(1));
+    expect(out[1]).toBe(records[1]);
+    expect(Object.isFrozen(out[0])).toBe(true);
+    expect(records[0].lastVerifiedAt).toBe('2026-03-01T00:00:00.000Z');
+  });
+
+  it('isRegionVerification wants unique, non-empty, bounded pairs', () => {
+    const ok = doc('2026-03-05T00:00:00Z', [['a', 't-a']]);
+    expect(isRegionVerification(ok)).toBe(true);
+    expect(
+      isRegionVerification({
+        ...ok,
+        pairs: [
+          ['a', 't-a'],
+          ['a', 't-b'],
+        ],
+      }),
+    ).toBe(false);
+    expect(isRegionVerification({ ...ok, pairs: [['a']] })).toBe(false);
+    expect(isRegionVerification({ ...ok, pairs: { a: 't-a' } })).toBe(false);
+    expect(isRegionVerification({ ...ok, region: '' })).toBe(false);
+    expect(isRegionVerification({ ...ok, verifiedAt: 'yesterday' })).toBe(false);
   });
 });
