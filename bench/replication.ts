@@ -1,11 +1,15 @@
 /**
  * The real replication orchestration (local host + Azurite + emulator with S0 rate
  * limits, one virtual clock) on one scenario, and the figures read back from the
- * emulator's schedule and request log and from the durable histories.
+ * emulator's schedule and request log, the storage counting proxy and the durable
+ * histories. `runOrchestrated` is the first full sync on a fresh emulator and ledger;
+ * `runAgain` runs once more on the same stack (same emulator, same ledger): the
+ * steady-state runs.
  */
 import type { FormRecognizerEmulator, RequestLogEntry } from '../dev/emulators/formRecognizer';
-import { EventType, type HistoryEvent } from '../dev/host';
+import { EventType, type HistoryEvent, type InstanceStatus } from '../dev/host';
 import type { LocalStack } from '../dev/stack';
+import { diffStorageCounts, type StorageCounts, type StorageCountingProxy } from '../dev/storageCountingProxy';
 import type { CheckCopyResult, RunSummary } from '../src/replication/contracts';
 import { emulatorOptionsFor, lowerBoundMs, resourcesFor, SOURCE_NAME, type Scenario } from './scenario';
 import { mean, percentile } from './stats';
@@ -28,13 +32,37 @@ export interface HistoryFigures {
   episodes: number;
 }
 
-export interface OrchestratedResult {
+/** Activities of one run, from the durable histories of all its instances. */
+export interface ActivityFigures {
+  /** Activity executions the host ran during the run (its own counter). */
+  executions: number;
+  /** TaskScheduled events: every attempt of every activity call, retries included. */
+  scheduled: number;
+  /** TaskFailed events: attempts that threw (each retried, or the call failed). */
+  failed: number;
+  byName: Record<string, { scheduled: number; failed: number }>;
+}
+
+/** One replication run: what it cost and what it did. */
+export interface RunFigures {
+  runId: string;
   summary: RunSummary;
   startMs: number;
+  /** The orchestration's last update (virtual). */
   endMs: number;
+  virtualMs: number;
+  realMs: number;
+  /** Service requests of this run (emulator request log), by kind. */
+  requests: RequestFigures;
+  /** Blob storage requests of this run (counting proxy); absent without a proxy. */
+  storage?: StorageCounts;
+  activities: ActivityFigures;
+  instances: number;
+}
+
+export interface OrchestratedResult extends RunFigures {
   lowerBoundMs: number;
   durations: number[];
-  requests: RequestFigures;
   pollsPerCopy: number[];
   detectionLatencyMs: number[];
   history: HistoryFigures;
@@ -55,19 +83,98 @@ export function requestFigures(log: readonly RequestLogEntry[]): RequestFigures 
   return { total: log.length, byKind, throttled, throttledByKind };
 }
 
-/** Runs one scenario on a (reset) stack: fresh emulator and ledger, same loaded app and clock. */
-export async function runOrchestrated(stack: LocalStack, scenario: Scenario): Promise<OrchestratedResult> {
-  const emulator: FormRecognizerEmulator = await stack.reset({
-    resources: resourcesFor(scenario),
-    emulator: emulatorOptionsFor(scenario),
-  });
+/**
+ * One run on the stack as it is (its emulator and ledger), started as the benchmark always
+ * starts runs (`replicateModels`, trigger local), with the figures of this run only: request
+ * log and storage counts since it started. The caller reads the instances' histories and
+ * then purges them (`purgeRun`).
+ */
+async function runOnce(
+  stack: LocalStack,
+  emulator: FormRecognizerEmulator,
+  storage: StorageCountingProxy | undefined,
+): Promise<{ figures: RunFigures; instances: InstanceStatus[] }> {
+  const logFrom = emulator.requestLog.length;
+  const storageBefore = storage?.snapshot();
+  const executionsBefore = stack.host.stats().activityExecutions;
   const startMs = stack.clock.now();
+  const realStart = performance.now();
   const runId = await stack.host.durable.startNew('replicateModels', { input: { trigger: 'local' } });
   const status = await stack.host.durable.waitForInstance(runId, { timeoutMs: 30 * 60_000 });
+  const realMs = performance.now() - realStart;
   if (status.runtimeStatus !== 'Completed')
     throw new Error(`run ${runId} ended ${status.runtimeStatus}: ${JSON.stringify(status.output)}`);
   const summary = status.output as RunSummary;
   const endMs = Date.parse(status.lastUpdatedTime);
+  const storageCounts = storage && storageBefore ? diffStorageCounts(storage.snapshot(), storageBefore) : undefined;
+  const instances = stack.host.durable.list({ instanceIdPrefix: runId });
+  const activities: ActivityFigures = {
+    executions: stack.host.stats().activityExecutions - executionsBefore,
+    scheduled: 0,
+    failed: 0,
+    byName: {},
+  };
+  for (const inst of instances) {
+    const names = new Map<number, string>();
+    for (const e of stack.host.durable.history(inst.instanceId)) {
+      if (e.EventType === EventType.TaskScheduled) {
+        const name = String(e.Name);
+        names.set(e.EventId, name);
+        activities.scheduled += 1;
+        (activities.byName[name] ??= { scheduled: 0, failed: 0 }).scheduled += 1;
+      } else if (e.EventType === EventType.TaskFailed) {
+        const name = names.get(Number(e.TaskScheduledId)) ?? '?';
+        activities.failed += 1;
+        (activities.byName[name] ??= { scheduled: 0, failed: 0 }).failed += 1;
+      }
+    }
+  }
+  return {
+    figures: {
+      runId,
+      summary,
+      startMs,
+      endMs,
+      virtualMs: endMs - startMs,
+      realMs,
+      requests: requestFigures(emulator.requestLog.slice(logFrom)),
+      ...(storageCounts ? { storage: storageCounts } : {}),
+      activities,
+      instances: instances.length,
+    },
+    instances,
+  };
+}
+
+/** Frees the host's memory of a run (its durable histories); the ledger keeps what it wrote. */
+function purgeRun(stack: LocalStack, instances: readonly InstanceStatus[]): void {
+  for (const inst of instances) stack.host.durable.purge(inst.instanceId);
+}
+
+/**
+ * Runs once more on the stack's current emulator and ledger (after `runOrchestrated`, or
+ * after changing the source with `emulator.upsertModel`): a steady-state run.
+ */
+export async function runAgain(stack: LocalStack, storage?: StorageCountingProxy): Promise<RunFigures> {
+  const emulator = stack.emulator;
+  if (!emulator) throw new Error('the stack has no emulator (run runOrchestrated first)');
+  const { figures, instances } = await runOnce(stack, emulator, storage);
+  purgeRun(stack, instances);
+  return figures;
+}
+
+/** Runs one scenario on a (reset) stack: fresh emulator and ledger, same loaded app and clock. */
+export async function runOrchestrated(
+  stack: LocalStack,
+  scenario: Scenario,
+  storage?: StorageCountingProxy,
+): Promise<OrchestratedResult> {
+  const emulator: FormRecognizerEmulator = await stack.reset({
+    resources: resourcesFor(scenario),
+    emulator: emulatorOptionsFor(scenario),
+  });
+  const { figures, instances } = await runOnce(stack, emulator, storage);
+  const { startMs, summary } = figures;
 
   const operations = emulator.operations(SOURCE_NAME);
   const { lowerBoundMs: lb, durations } = lowerBoundMs(startMs, operations, scenario.rateLimits.management);
@@ -85,7 +192,6 @@ export async function runOrchestrated(stack: LocalStack, scenario: Scenario): Pr
     longestHistory: { instanceId: '', events: 0 },
     episodes: 0,
   };
-  const instances = stack.host.durable.list({ instanceIdPrefix: runId });
   for (const inst of instances) {
     const events = stack.host.durable.history(inst.instanceId);
     history.instances += 1;
@@ -108,10 +214,9 @@ export async function runOrchestrated(stack: LocalStack, scenario: Scenario): Pr
   history.eventsReplayedPerCopy = history.eventsReplayed / copies;
   for (const k of Object.keys(history.perCopyByOrchestrator)) history.perCopyByOrchestrator[k] /= copies;
 
-  const requests = requestFigures(emulator.requestLog);
   // Free the host's memory of this run before the next one.
-  for (const inst of instances) stack.host.durable.purge(inst.instanceId);
-  return { summary, startMs, endMs, lowerBoundMs: lb, durations, requests, pollsPerCopy, detectionLatencyMs, history };
+  purgeRun(stack, instances);
+  return { ...figures, lowerBoundMs: lb, durations, pollsPerCopy, detectionLatencyMs, history };
 }
 
 /** The replay engine is handed the whole history at every episode: Σ (events before the episode + the 2 new ones). */

@@ -1,18 +1,30 @@
 /**
- * `npm run bench` — a full DR sync at scale against the service's rate limits, side by
- * side with the sequential approach.
+ * `npm run bench` — a full DR sync at scale against the service's rate limits, the
+ * steady state after it, and the approaches people use instead.
  *
  * For each size (models × regions): the app's real replication orchestration on the
  * local host (Azurite + Form Recognizer emulator with S0 rate limits, copy durations
  * drawn per pair from a seeded 5–25 s distribution, one virtual clock shared by host and
- * emulator), then the sequential approach (one copy at a time, poll every 5 s) against
- * an identical emulator. Then a Custom Vision burst through the queue function.
+ * emulator) — the first full sync; with `--steady`, two no-op runs right after it
+ * (nothing changed) and an incremental run (about 1 % of the source models changed or
+ * new); then, each against an identical emulator on its own virtual clock, the
+ * competitor baseline (a promise pool of C copies in flight, poll every 5 s, retry 429
+ * after Retry-After, no pacing, no ledger) and the sequential approach (one copy at a
+ * time, poll every 5 s). Then a Custom Vision burst through the queue function.
+ *
+ * Storage requests are counted at the HTTP level by a counting proxy in front of
+ * Azurite's blob endpoint (dev/storageCountingProxy.ts: the ledger is blob storage);
+ * queue and table go direct, and durable state (histories, timers) is the local host's
+ * in-memory store: neither is counted.
  *
  *   --sizes 100x2,1000x3   sizes to run (default 100x2: the whole bench in under a minute)
  *   --parallel N           DR_MAX_PARALLEL for the run (default 256)
  *   --rps X                DR_MANAGEMENT_RPS for the run (default 5, the S0 limit)
  *   --activities N         activities the host runs at once (default 64)
- *   --seed N               seed of the model ids and copy durations
+ *   --seed N               seed of the model ids, copy durations and incremental changes
+ *   --steady               also the no-op runs (×2) and the incremental run after the first sync
+ *   --baseline 16,64       promise-pool sizes of the competitor baseline (default 16,64)
+ *   --no-baseline          skip the competitor baseline
  *   --cv N                 Custom Vision notifications in the burst (default 1000; 0 = skip)
  *   --no-sequential        skip the sequential baseline
  *   --markdown             also print the summary as a Markdown table
@@ -20,11 +32,27 @@
  */
 import { execFile } from 'node:child_process';
 import path from 'node:path';
+import { startAzurite, type AzuriteInstance } from '../dev/azurite';
 import { VirtualClock } from '../dev/clock';
+import {
+  startStorageCountingProxy,
+  storageConnectionStringVia,
+  type StorageCounts,
+  type StorageCountingProxy,
+} from '../dev/storageCountingProxy';
 import type { CvBurstFigures } from './customVision';
 import { startLocalStack, type LocalStack } from '../dev/stack';
-import { pollFigures, runOrchestrated, requestFigures, type OrchestratedResult } from './replication';
-import { DEFAULT_SCENARIO, label, type Scenario } from './scenario';
+import { runBaseline, type BaselineResult } from './baseline';
+import {
+  pollFigures,
+  runAgain,
+  runOrchestrated,
+  requestFigures,
+  type OrchestratedResult,
+  type RequestFigures,
+  type RunFigures,
+} from './replication';
+import { DEFAULT_SCENARIO, incrementalChange, label, SOURCE_NAME, type Scenario } from './scenario';
 import { runSequential, type SequentialResult } from './sequential';
 import {
   childPids,
@@ -47,6 +75,9 @@ interface Args {
   activities: number;
   seed: number;
   cv: number;
+  steady: boolean;
+  /** Pool sizes of the competitor baseline; empty = skipped. */
+  baseline: number[];
   sequential: boolean;
   markdown: boolean;
   json: boolean;
@@ -55,7 +86,7 @@ interface Args {
 function usage(message?: string): never {
   if (message) process.stderr.write(`${message}\n`);
   process.stderr.write(
-    'usage: npm run bench -- [--sizes 100x2,1000x3] [--parallel N] [--rps X] [--activities N] [--seed N] [--cv N] [--no-sequential] [--markdown] [--json]\n',
+    'usage: npm run bench -- [--sizes 100x2,1000x3] [--parallel N] [--rps X] [--activities N] [--seed N] [--steady] [--baseline 16,64 | --no-baseline] [--cv N] [--no-sequential] [--markdown] [--json]\n',
   );
   process.exit(message ? 2 : 0);
 }
@@ -68,6 +99,8 @@ function parseArgs(argv: string[]): Args {
     activities: 64,
     seed: DEFAULT_SCENARIO.seed,
     cv: 1000,
+    steady: false,
+    baseline: [16, 64],
     sequential: true,
     markdown: false,
     json: false,
@@ -87,6 +120,11 @@ function parseArgs(argv: string[]): Args {
     else if (a === '--activities') args.activities = num(a, argv[++i], 1, 1000);
     else if (a === '--seed') args.seed = num(a, argv[++i], 0, 2 ** 31);
     else if (a === '--cv') args.cv = num(a, argv[++i], 0, 100_000);
+    else if (a === '--steady') args.steady = true;
+    else if (a === '--baseline') {
+      const list = argv[++i] ?? '';
+      args.baseline = list.split(',').map((c) => Math.floor(num('--baseline', c.trim(), 1, 1024)));
+    } else if (a === '--no-baseline') args.baseline = [];
     else if (a === '--no-sequential') args.sequential = false;
     else if (a === '--markdown') args.markdown = true;
     else if (a === '--json') args.json = true;
@@ -101,12 +139,23 @@ function parseArgs(argv: string[]): Args {
   return args;
 }
 
+/** One steady-state run after the first sync. */
+interface SteadyRun {
+  label: string;
+  run: RunFigures;
+  resources: ResourceFigures;
+  /** Incremental run: how the source changed before it. */
+  change?: { changed: number; added: number };
+}
+
 interface SizeFigures {
   size: string;
   scenario: Scenario;
   run: OrchestratedResult;
   resources: ResourceFigures;
-  sequential?: SequentialResult & { resources: ResourceFigures };
+  steady?: { noop: SteadyRun[]; incremental: SteadyRun };
+  baseline: Array<BaselineResult & { resources: ResourceFigures }>;
+  sequential?: SequentialResult & { resources: ResourceFigures; requests: RequestFigures };
 }
 
 const out = (s = ''): void => {
@@ -120,37 +169,67 @@ async function main(): Promise<void> {
   out(
     `ai-model-dr benchmark — Node ${process.version}, ${(await import('node:os')).cpus().length} CPU(s); DR_MAX_PARALLEL=${args.parallel}, DR_MANAGEMENT_RPS=${args.rps}; S0 limits: 5 management/s, 50 GET/s per resource; copies ${DEFAULT_SCENARIO.copyMinMs / 1000}–${DEFAULT_SCENARIO.copyMaxMs / 1000} s (seed ${args.seed})`,
   );
-  const stack: LocalStack = await startLocalStack({
-    clock,
-    env,
-    logger: () => undefined,
-    host: { timerSchedules: false, queueListeners: false, crossCheck: false, maxConcurrentActivities: args.activities },
-  });
+  out(
+    'storage: blob requests counted at the HTTP level (a counting proxy in front of Azurite: the ledger); queue/table not counted; durable state is the local host in-memory store (not counted)',
+  );
+  let azurite: AzuriteInstance | undefined;
+  let proxy: StorageCountingProxy | undefined;
+  let stack: LocalStack | undefined;
   const figures: SizeFigures[] = [];
   try {
+    azurite = await startAzurite();
+    proxy = await startStorageCountingProxy(azurite.blobEndpoint);
+    stack = await startLocalStack({
+      clock,
+      env,
+      storageConnectionString: storageConnectionStringVia(azurite, proxy),
+      logger: () => undefined,
+      host: {
+        timerSchedules: false,
+        queueListeners: false,
+        crossCheck: false,
+        maxConcurrentActivities: args.activities,
+      },
+    });
     for (const size of args.sizes) {
       const scenario: Scenario = { ...DEFAULT_SCENARIO, seed: args.seed, ...size };
       const name = label(scenario);
       out(`\n== ${name}: ${scenario.models * scenario.regions} copies`);
       const meter = new ResourceMeter(childPids);
       meter.start();
-      const run = await runOrchestrated(stack, scenario);
+      const run = await runOrchestrated(stack, scenario, proxy);
       const resources = meter.stop();
-      const entry: SizeFigures = { size: name, scenario, run, resources };
+      const entry: SizeFigures = { size: name, scenario, run, resources, baseline: [] };
       printRun(entry);
+      if (args.steady) {
+        entry.steady = await runSteady(stack, proxy, scenario);
+        printSteadyTable(entry);
+      }
+      for (const concurrency of args.baseline) {
+        const baseMeter = new ResourceMeter();
+        baseMeter.start();
+        const base = await runBaseline(scenario, run.startMs, concurrency);
+        const baseResources = baseMeter.stop();
+        await base.emulator.close();
+        const { emulator: _closed, ...result } = base;
+        entry.baseline.push({ ...result, resources: baseResources });
+        printBaseline(entry, entry.baseline[entry.baseline.length - 1]);
+      }
       if (args.sequential) {
         const seqMeter = new ResourceMeter();
         seqMeter.start();
         const seq = await runSequential(scenario, run.startMs);
         const seqResources = seqMeter.stop();
         await seq.emulator.close();
-        entry.sequential = { ...seq, resources: seqResources };
+        entry.sequential = { ...seq, resources: seqResources, requests: requestFigures(seq.emulator.requestLog) };
         printSequential(entry);
       }
       figures.push(entry);
     }
   } finally {
-    await stack.close();
+    await stack?.close();
+    await proxy?.close();
+    await azurite?.stop();
   }
 
   let cv: CvBurstFigures | undefined;
@@ -163,10 +242,39 @@ async function main(): Promise<void> {
   }
 
   out('\n== summary');
-  const { header, rows } = summaryTable(figures);
+  const { header, rows } = summaryTable(figures, args);
   out(table(header, rows));
   if (args.markdown) out(`\n${markdownTable(header, rows)}`);
   if (args.json) out(JSON.stringify({ args, sizes: figures.map(jsonOf), customVision: cv }));
+}
+
+/** Two no-op runs right after the first sync, then one after ~1 % of the source changed. */
+async function runSteady(
+  stack: LocalStack,
+  proxy: StorageCountingProxy,
+  scenario: Scenario,
+): Promise<{ noop: SteadyRun[]; incremental: SteadyRun }> {
+  const measured = async (label: string, change?: SteadyRun['change']): Promise<SteadyRun> => {
+    const meter = new ResourceMeter(childPids);
+    meter.start();
+    const run = await runAgain(stack, proxy);
+    const entry: SteadyRun = { label, run, resources: meter.stop(), ...(change ? { change } : {}) };
+    printSteady(entry);
+    return entry;
+  };
+  const noop = [await measured('no-op #1'), await measured('no-op #2')];
+  const emulator = stack.emulator;
+  if (!emulator) throw new Error('no emulator on the stack');
+  const sourceIds = emulator
+    .models(SOURCE_NAME)
+    .filter((m) => m.status === 'ready')
+    .map((m) => m.modelId);
+  const { changed, added } = incrementalChange(scenario, sourceIds);
+  for (const modelId of changed) emulator.upsertModel(SOURCE_NAME, { modelId });
+  for (const m of added)
+    emulator.upsertModel(SOURCE_NAME, { ...m, createdDateTime: new Date(stack.clock.now()).toISOString() });
+  const incremental = await measured('incremental', { changed: changed.length, added: added.length });
+  return { noop, incremental };
 }
 
 /** The burst runs in a child process (the local host loads the app once per process). */
@@ -190,21 +298,53 @@ function runCvBurst(count: number): Promise<CvBurstFigures> {
   });
 }
 
+const sorted = (counts: Record<string, number>): Array<[string, number]> =>
+  Object.entries(counts).sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1));
+
+function kindsText(req: RequestFigures): string {
+  return sorted(req.byKind)
+    .map(([k, n]) => `${k} ${n}${req.throttledByKind[k] ? ` (${req.throttledByKind[k]} × 429)` : ''}`)
+    .join(', ');
+}
+
+function storageText(st: StorageCounts | undefined): string {
+  if (!st) return '—';
+  const classes = sorted(st.byClass)
+    .map(([k, n]) => `${k} ${n}`)
+    .join(', ');
+  const statuses = sorted(st.byStatus)
+    .filter(([k]) => !k.startsWith('2'))
+    .map(([k, n]) => `${n} × ${k}`)
+    .join(', ');
+  const containers = Object.keys(st.byContainer).length;
+  return `${st.total}${classes ? `: ${classes}` : ''}${statuses ? `; ${statuses}` : ''}${containers > 1 ? `; ${containers} containers` : ''}`;
+}
+
+function activitiesText(run: RunFigures): string {
+  const a = run.activities;
+  const names = sorted(Object.fromEntries(Object.entries(a.byName).map(([k, v]) => [k, v.scheduled])))
+    .map(([k, n]) => `${k} ${n}${a.byName[k].failed ? ` (${a.byName[k].failed} failed)` : ''}`)
+    .join(', ');
+  return `${a.executions} executions, ${a.scheduled} scheduled (${names}); ${a.failed} failed attempts`;
+}
+
+function resourcesText(r: ResourceFigures): string {
+  return `real ${fmtSeconds(r.wallMs)}, CPU ${fmtSeconds(r.cpuMs)}${r.childCpuMs !== undefined ? ` (+ Azurite ${fmtSeconds(r.childCpuMs)})` : ''}, peak RSS ${r.peakRssMb.toFixed(0)} MB, heap ${r.peakHeapMb.toFixed(0)} MB`;
+}
+
 function printRun(f: SizeFigures): void {
   const r = f.run;
   const makespan = r.endMs - r.startMs;
   const lb = r.lowerBoundMs - r.startMs;
   const t = r.summary.totals;
   const req = r.requests;
-  const kinds = Object.entries(req.byKind)
-    .sort((a, b) => b[1] - a[1])
-    .map(([k, n]) => `${k} ${n}${req.throttledByKind[k] ? ` (${req.throttledByKind[k]} × 429)` : ''}`)
-    .join(', ');
   const polls = pollFigures(r.pollsPerCopy);
   out(
     `orchestrated: ${t.copied} copied, ${t.failed} failed; makespan ${fmtDuration(makespan)} (virtual), lower bound ${fmtDuration(lb)}, ratio ${fmtRatio(makespan / lb)}`,
   );
-  out(`  requests ${req.total}: ${kinds}; 429s ${req.throttled} (${fmtPercent(req.throttled / req.total)})`);
+  out(`  requests ${req.total}: ${kindsText(req)}; 429s ${req.throttled} (${fmtPercent(req.throttled / req.total)})`);
+  out(`  storage requests ${storageText(r.storage)}`);
+  out(`  activities ${activitiesText(r)}`);
   out(
     `  polls per copy mean ${polls.mean.toFixed(2)}, p95 ${polls.p95}; detection latency p50 ${fmtSeconds(percentile(r.detectionLatencyMs, 50))}, p95 ${fmtSeconds(percentile(r.detectionLatencyMs, 95))}, max ${fmtSeconds(Math.max(...r.detectionLatencyMs))}`,
   );
@@ -214,8 +354,73 @@ function printRun(f: SizeFigures): void {
   out(
     `  history: ${r.history.instances} instances, ${r.history.episodes} episodes, ${r.history.eventsReplayed} events replayed = ${r.history.eventsReplayedPerCopy.toFixed(0)} per copy (${per}); longest ${r.history.longestHistory.events} events (${r.history.longestHistory.instanceId})`,
   );
+  out(`  ${resourcesText(f.resources)}`);
+}
+
+function printSteady(s: SteadyRun): void {
+  const r = s.run;
+  const t = r.summary.totals;
+  const change = s.change ? ` (source: ${s.change.changed} changed, ${s.change.added} new)` : '';
   out(
-    `  real ${fmtSeconds(f.resources.wallMs)}, CPU ${fmtSeconds(f.resources.cpuMs)}${f.resources.childCpuMs !== undefined ? ` (+ Azurite ${fmtSeconds(f.resources.childCpuMs)})` : ''}, peak RSS ${f.resources.peakRssMb.toFixed(0)} MB, heap ${f.resources.peakHeapMb.toFixed(0)} MB`,
+    `${s.label}${change}: ${t.copied} copied, ${t.failed} failed, ${t.alreadyReplicated} already replicated, ${t.unverified} unverified (planned ${t.planned} of ${t.pairs}); virtual ${fmtDuration(r.virtualMs)}, real ${fmtSeconds(r.realMs)}`,
+  );
+  out(`  service requests ${r.requests.total}: ${kindsText(r.requests) || 'none'}; 429s ${r.requests.throttled}`);
+  out(`  storage requests ${storageText(r.storage)}`);
+  out(`  activities ${activitiesText(r)}`);
+  out(`  ${resourcesText(s.resources)}`);
+}
+
+function storageClass(st: StorageCounts | undefined, cls: string): string {
+  return st ? String(st.byClass[cls] ?? 0) : '—';
+}
+
+/** First sync and the steady runs of one size side by side. */
+function printSteadyTable(f: SizeFigures): void {
+  if (!f.steady) return;
+  const runs: Array<{ label: string; run: RunFigures; resources: ResourceFigures }> = [
+    { label: 'first sync', run: f.run, resources: f.resources },
+    ...f.steady.noop,
+    f.steady.incremental,
+  ];
+  const classes = [...new Set(runs.flatMap((r) => Object.keys(r.run.storage?.byClass ?? {})))].sort();
+  const col = (fn: (r: RunFigures, res: ResourceFigures) => string): string[] =>
+    runs.map((r) => fn(r.run, r.resources));
+  const rows: string[][] = [
+    ['copied / failed', ...col((r) => `${r.summary.totals.copied} / ${r.summary.totals.failed}`)],
+    [
+      'planned / already replicated',
+      ...col((r) => `${r.summary.totals.planned} / ${r.summary.totals.alreadyReplicated}`),
+    ],
+    ['service requests', ...col((r) => String(r.requests.total))],
+    ...['list', 'authorize', 'copy', 'copyResult', 'getModel', 'deleteModel'].map((k) => [
+      `  ${k}`,
+      ...col((r) => String(r.requests.byKind[k] ?? 0)),
+    ]),
+    ['429 responses', ...col((r) => String(r.requests.throttled))],
+    ['storage requests (blob)', ...col((r) => (r.storage ? String(r.storage.total) : '—'))],
+    ...classes.map((c) => [`  ${c}`, ...col((r) => storageClass(r.storage, c))]),
+    ['activity executions', ...col((r) => String(r.activities.executions))],
+    ['activity failed attempts', ...col((r) => String(r.activities.failed))],
+    ['virtual time', ...col((r) => fmtDuration(r.virtualMs))],
+    ['real time', ...col((r) => fmtSeconds(r.realMs))],
+    [
+      'CPU (this process / Azurite)',
+      ...col(
+        (_, res) => `${fmtSeconds(res.cpuMs)} / ${res.childCpuMs !== undefined ? fmtSeconds(res.childCpuMs) : '—'}`,
+      ),
+    ],
+  ];
+  out(`\nsteady state, ${f.size}:`);
+  out(table(['figure', ...runs.map((r) => r.label)], rows));
+}
+
+function printBaseline(f: SizeFigures, b: SizeFigures['baseline'][number]): void {
+  const makespan = b.endMs - b.startMs;
+  const failedBy = sorted(b.failedBy)
+    .map(([k, n]) => `${k} ${n}`)
+    .join(', ');
+  out(
+    `baseline C=${b.concurrency}: ${b.copies} copied, ${b.failed} failed${failedBy ? ` (${failedBy})` : ''}; makespan ${fmtDuration(makespan)} (virtual) = ${fmtRatio(makespan / (f.run.endMs - f.run.startMs))} ours; ${b.requests.total} requests, 429s ${b.requests.throttled} (${fmtPercent(b.requests.throttled / b.requests.total)}); real ${fmtSeconds(b.resources.wallMs)}, CPU ${fmtSeconds(b.resources.cpuMs)}`,
   );
 }
 
@@ -223,13 +428,12 @@ function printSequential(f: SizeFigures): void {
   const s = f.sequential;
   if (!s) return;
   const makespan = s.endMs - s.startMs;
-  const req = requestFigures(s.emulator.requestLog);
   out(
-    `sequential:   ${s.copies} copied, ${s.failed} failed; makespan ${fmtDuration(makespan)} (virtual) = ${fmtRatio(makespan / (f.run.endMs - f.run.startMs), 1)} ours; ${req.total} requests, 429s ${req.throttled}; real ${fmtSeconds(s.resources.wallMs)}, CPU ${fmtSeconds(s.resources.cpuMs)}`,
+    `sequential:   ${s.copies} copied, ${s.failed} failed; makespan ${fmtDuration(makespan)} (virtual) = ${fmtRatio(makespan / (f.run.endMs - f.run.startMs), 1)} ours; ${s.requests.total} requests, 429s ${s.requests.throttled}; real ${fmtSeconds(s.resources.wallMs)}, CPU ${fmtSeconds(s.resources.cpuMs)}`,
   );
 }
 
-function summaryTable(figures: SizeFigures[]): { header: string[]; rows: string[][] } {
+function summaryTable(figures: SizeFigures[], args: Args): { header: string[]; rows: string[][] } {
   const header = ['figure', ...figures.map((f) => f.size)];
   const col = (fn: (f: SizeFigures) => string): string[] => figures.map(fn);
   const makespan = (f: SizeFigures): number => f.run.endMs - f.run.startMs;
@@ -240,6 +444,27 @@ function summaryTable(figures: SizeFigures[]): { header: string[]; rows: string[
     ['makespan (virtual)', ...col((f) => fmtDuration(makespan(f)))],
     ['lower bound', ...col((f) => fmtDuration(lb(f)))],
     ['makespan / lower bound', ...col((f) => fmtRatio(makespan(f) / lb(f)))],
+  ];
+  for (const c of args.baseline) {
+    const base = (f: SizeFigures): SizeFigures['baseline'][number] | undefined =>
+      f.baseline.find((b) => b.concurrency === c);
+    const baseMs = (f: SizeFigures): number => {
+      const b = base(f);
+      return b ? b.endMs - b.startMs : NaN;
+    };
+    rows.push(
+      [`baseline C=${c} makespan`, ...col((f) => fmtDuration(baseMs(f)))],
+      [`  / ours`, ...col((f) => fmtRatio(baseMs(f) / makespan(f)))],
+      [
+        `  429s / failed pairs`,
+        ...col((f) => {
+          const b = base(f);
+          return b ? `${b.requests.throttled} / ${b.failed}` : '—';
+        }),
+      ],
+    );
+  }
+  rows.push(
     ['sequential makespan', ...col((f) => fmtDuration(seq(f)))],
     ['sequential / ours', ...col((f) => fmtRatio(seq(f) / makespan(f), 1))],
     ['requests', ...col((f) => String(f.run.requests.total))],
@@ -255,6 +480,7 @@ function summaryTable(figures: SizeFigures[]): { header: string[]; rows: string[
       '429 responses (share)',
       ...col((f) => `${f.run.requests.throttled} (${fmtPercent(f.run.requests.throttled / f.run.requests.total)})`),
     ],
+    ['storage requests (blob)', ...col((f) => (f.run.storage ? String(f.run.storage.total) : '—'))],
     [
       'polls per copy mean / p95',
       ...col((f) => `${mean(f.run.pollsPerCopy).toFixed(2)} / ${percentile(f.run.pollsPerCopy, 95)}`),
@@ -272,28 +498,105 @@ function summaryTable(figures: SizeFigures[]): { header: string[]; rows: string[
     ['CPU (this process)', ...col((f) => fmtSeconds(f.resources.cpuMs))],
     ['CPU (Azurite)', ...col((f) => (f.resources.childCpuMs !== undefined ? fmtSeconds(f.resources.childCpuMs) : '—'))],
     ['peak RSS / heap', ...col((f) => `${f.resources.peakRssMb.toFixed(0)} / ${f.resources.peakHeapMb.toFixed(0)} MB`)],
-  ];
+  );
+  if (args.steady) {
+    const noop = (f: SizeFigures, i: number): RunFigures | undefined => f.steady?.noop[i]?.run;
+    const inc = (f: SizeFigures): RunFigures | undefined => f.steady?.incremental.run;
+    const costs = (r: RunFigures | undefined): string =>
+      r ? `${r.requests.total} / ${r.storage ? r.storage.total : '—'}` : '—';
+    const times = (r: RunFigures | undefined): string =>
+      r ? `${fmtDuration(r.virtualMs)} / ${fmtSeconds(r.realMs)}` : '—';
+    rows.push(
+      ['no-op #1: service / storage requests', ...col((f) => costs(noop(f, 0)))],
+      ['no-op #2: service / storage requests', ...col((f) => costs(noop(f, 1)))],
+      [
+        'no-op: 429s / failed activity attempts',
+        ...col((f) => {
+          const r = noop(f, 1);
+          return r ? `${r.requests.throttled} / ${r.activities.failed}` : '—';
+        }),
+      ],
+      ['no-op #2: virtual / real time', ...col((f) => times(noop(f, 1)))],
+      [
+        'incremental: changed + new → copied',
+        ...col((f) => {
+          const s = f.steady?.incremental;
+          return s?.change
+            ? `${s.change.changed} + ${s.change.added} → ${s.run.summary.totals.copied} (${s.run.summary.totals.failed} failed)`
+            : '—';
+        }),
+      ],
+      ['incremental: service / storage requests', ...col((f) => costs(inc(f)))],
+      ['incremental: virtual / real time', ...col((f) => times(inc(f)))],
+    );
+  }
   return { header, rows };
+}
+
+function runJson(r: RunFigures, resources: ResourceFigures): Record<string, unknown> {
+  return {
+    runId: r.runId,
+    totals: r.summary.totals,
+    failedPairs: r.summary.failures.length,
+    // The first 20 (a run where everything fails would print thousands).
+    failures: r.summary.failures.slice(0, 20),
+    virtualMs: r.virtualMs,
+    realMs: r.realMs,
+    requests: r.requests,
+    storage: r.storage,
+    activities: r.activities,
+    instances: r.instances,
+    resources,
+  };
 }
 
 function jsonOf(f: SizeFigures): Record<string, unknown> {
   const r = f.run;
   return {
     size: f.size,
-    makespanMs: r.endMs - r.startMs,
-    lowerBoundMs: r.lowerBoundMs - r.startMs,
-    sequentialMakespanMs: f.sequential ? f.sequential.endMs - f.sequential.startMs : undefined,
-    totals: r.summary.totals,
-    requests: r.requests,
-    polls: pollFigures(r.pollsPerCopy),
-    detectionLatencyMs: {
-      p50: percentile(r.detectionLatencyMs, 50),
-      p95: percentile(r.detectionLatencyMs, 95),
-      max: Math.max(...r.detectionLatencyMs),
+    models: f.scenario.models,
+    regions: f.scenario.regions,
+    firstSync: {
+      ...runJson(r, f.resources),
+      makespanMs: r.endMs - r.startMs,
+      lowerBoundMs: r.lowerBoundMs - r.startMs,
+      polls: pollFigures(r.pollsPerCopy),
+      detectionLatencyMs: {
+        p50: percentile(r.detectionLatencyMs, 50),
+        p95: percentile(r.detectionLatencyMs, 95),
+        max: Math.max(...r.detectionLatencyMs),
+      },
+      history: r.history,
     },
-    history: r.history,
-    resources: f.resources,
-    sequentialResources: f.sequential?.resources,
+    steady: f.steady
+      ? {
+          noop: f.steady.noop.map((s) => runJson(s.run, s.resources)),
+          incremental: {
+            change: f.steady.incremental.change,
+            ...runJson(f.steady.incremental.run, f.steady.incremental.resources),
+          },
+        }
+      : null,
+    baseline: f.baseline.map((b) => ({
+      concurrency: b.concurrency,
+      makespanMs: b.endMs - b.startMs,
+      ratioToOurs: (b.endMs - b.startMs) / (r.endMs - r.startMs),
+      copies: b.copies,
+      failed: b.failed,
+      failedBy: b.failedBy,
+      throttled: b.requests.throttled,
+      requests: b.requests,
+      resources: b.resources,
+    })),
+    sequential: f.sequential
+      ? {
+          makespanMs: f.sequential.endMs - f.sequential.startMs,
+          copies: f.sequential.copies,
+          failed: f.sequential.failed,
+          requests: f.sequential.requests,
+          resources: f.sequential.resources,
+        }
+      : null,
   };
 }
 

@@ -60,6 +60,32 @@ export function resourcesFor(s: Scenario): ResourceSpec[] {
   ];
 }
 
+/**
+ * The incremental change of a steady-state run: about 1 % of the source's models, half
+ * changed (retrained: a new `lastUpdatedDateTime`), half new — at least one of each. Which
+ * models change and the new ids follow from the seed.
+ */
+export function incrementalChange(
+  s: Scenario,
+  sourceModelIds: readonly string[],
+): { changed: string[]; added: Array<{ modelId: string; modelName: string }> } {
+  const half = Math.max(1, Math.round(s.models * 0.005));
+  const rng = seededRandom(s.seed ^ 0x5eed);
+  const ids = [...sourceModelIds];
+  const changed: string[] = [];
+  for (let i = 0; i < Math.min(half, ids.length); i++) {
+    const j = i + Math.floor(rng() * (ids.length - i));
+    [ids[i], ids[j]] = [ids[j], ids[i]];
+    changed.push(ids[i]);
+  }
+  const hex = (n: number): string => Array.from({ length: n }, () => Math.floor(rng() * 16).toString(16)).join('');
+  const added = Array.from({ length: half }, (_, i) => ({
+    modelId: `${hex(8)}-${hex(4)}-4${hex(3)}-b${hex(3)}-${hex(12)}`,
+    modelName: `bench-model-new-${String(i).padStart(5, '0')}`,
+  }));
+  return { changed, added };
+}
+
 export function emulatorOptionsFor(s: Scenario): Omit<FormRecognizerEmulatorOptions, 'resources' | 'clock'> {
   return { rateLimits: s.rateLimits, copyDurationMs: pairDurationMs(s.seed, s.copyMinMs, s.copyMaxMs) };
 }

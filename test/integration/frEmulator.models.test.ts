@@ -120,6 +120,28 @@ describe('Form Recognizer emulator — models and auth', () => {
     expect(res.modelInfo).toMatchObject({ modelName: 'late', attributes: { isComposed: true } });
   });
 
+  it('upsertModel changes an existing model (lastUpdatedDateTime now, other fields kept) or adds a new one', async () => {
+    // Prepare
+    const before = emu.models('big')[5]!;
+    clock.advance(3_600_000);
+    // Act
+    const changed = emu.upsertModel('big', { modelId: before.modelId });
+    const renamed = emu.upsertModel('big', { modelId: before.modelId, modelName: 'retrained' });
+    const added = emu.upsertModel('big', { modelId: 'ffffffff-0000-4000-8000-000000000000', modelName: 'new' });
+    // Assess
+    expect(changed).toEqual({ ...before, lastUpdatedDateTime: '2026-03-01T13:00:00.000Z' });
+    expect(renamed.modelName).toBe('retrained');
+    expect(renamed.createdDateTime).toBe(before.createdDateTime);
+    expect(added).toMatchObject({ modelName: 'new', status: 'ready', lastUpdatedDateTime: '2026-03-01T13:00:00.000Z' });
+    expect(emu.models('big')).toHaveLength(72);
+    const res = json<{ modelInfo: { modelName: string; lastUpdatedDateTime: string } }>(
+      await send(emu.resource('big'), 'GET', `/${before.modelId}`),
+    );
+    expect(res.modelInfo).toMatchObject({ modelName: 'retrained', lastUpdatedDateTime: '2026-03-01T13:00:00.000Z' });
+    const blank = json<{ modelId: string }>(await send(emu.resource('empty'), 'POST', '/copyAuthorization')).modelId;
+    expect(() => emu.upsertModel('empty', { modelId: blank })).toThrow(/blank authorized model/);
+  });
+
   it.each<{ name: string; headers: Record<string, string>; status: number; message?: RegExp; credential: string }>([
     { name: 'missing key', headers: {}, status: 401, message: /missing subscription key/, credential: 'none' },
     {

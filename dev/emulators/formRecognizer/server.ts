@@ -89,6 +89,8 @@ export interface FormRecognizerEmulator {
   /** Models of a resource at the clock's now, including blank authorized ones. */
   models(resourceName: string): ModelView[];
   addModel(resourceName: string, seed: ModelSeed): ModelView;
+  /** Adds the model, or changes the one with the seed's id (fields given replace, `lastUpdatedDateTime` defaults to now). */
+  upsertModel(resourceName: string, seed: ModelSeed): ModelView;
   /** Copy operations started on a (source) resource. */
   operations(resourceName: string): CopyOperationView[];
   /** v3.1/v4: document models of a resource (prebuilt ones included, flagged). */
@@ -344,6 +346,7 @@ export async function startFormRecognizerEmulator(
         .map(modelView)
         .sort((a, b) => (a.modelId < b.modelId ? -1 : a.modelId > b.modelId ? 1 : 0)),
     addModel: (name, seed) => modelView(state.addModel(name, seed, clock.now())),
+    upsertModel: (name, seed) => modelView(state.upsertModel(name, seed, clock.now())),
     operations(name) {
       const r = settled(name);
       const now = clock.now();

@@ -67,6 +67,40 @@ export class EmulatorState {
     return m;
   }
 
+  /**
+   * Adds the model, or changes the one with the seed's id (a retrained source model): the
+   * seed's fields replace the model's, `lastUpdatedDateTime` defaults to `now`, the rest stays.
+   */
+  upsertModel(resourceName: string, seed: ModelSeed, now: number): StoredModel {
+    const r = this.resource(resourceName);
+    const prev = seed.modelId === undefined ? undefined : r.models.get(seed.modelId);
+    if (!prev) return this.addModel(resourceName, seed, now);
+    if (prev.blank) throw new Error(`model '${prev.modelId}' in '${resourceName}' is a blank authorized model`);
+    const from = storedModelFromSeed(
+      {
+        createdDateTime: new Date(prev.createdMs).toISOString(),
+        lastUpdatedDateTime: new Date(now).toISOString(),
+        ...seed,
+      },
+      now,
+    );
+    const next: StoredModel = {
+      ...prev,
+      createdMs: from.createdMs,
+      lastUpdatedMs: from.lastUpdatedMs,
+      ...(seed.status !== undefined ? { status: seed.status } : {}),
+      ...(seed.modelName !== undefined ? { modelName: seed.modelName } : {}),
+      ...(seed.isComposed !== undefined || seed.composedTrainResults !== undefined
+        ? { isComposed: from.isComposed }
+        : {}),
+      ...(seed.trainResult !== undefined ? { trainResult: seed.trainResult } : {}),
+      ...(seed.composedTrainResults !== undefined ? { composedTrainResults: seed.composedTrainResults } : {}),
+      ...(seed.keys !== undefined ? { keys: seed.keys } : {}),
+    };
+    r.models.set(next.modelId, next);
+    return next;
+  }
+
   /** Applies every operation that completed at or before `now`, in completion order. */
   settle(now: number): void {
     const due = [...this.pending].filter((op) => op.completeMs <= now).sort((a, b) => a.completeMs - b.completeMs);
