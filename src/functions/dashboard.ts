@@ -36,7 +36,7 @@ class LedgerDashboard {
     if (this.snapshot?.ledger !== ledger)
       this.snapshot = {
         ledger,
-        replicas: new ReplicaSnapshot(ledger.replicas.store),
+        replicas: new ReplicaSnapshot(ledger.replicas),
         runs: new RunViewCache(ledger.runReports),
       };
     return this.snapshot;

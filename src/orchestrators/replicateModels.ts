@@ -102,7 +102,8 @@ function* replicateModels(context: OrchestrationContext): Generator<Task, RunSum
     Object.assign(progress, { phase: 'copying', total: plan.toCopy.length, batches: batches.length });
     context.df.setCustomStatus(progress);
 
-    // Each batch in flight holds `perBatch` of the run's `maxParallel` lanes (copy start slots).
+    // Each batch in flight holds `perBatch` of the phase's `concurrentBatches × perBatch` lanes (copy start
+    // slots, see CopySlot): only lanes some batch can hold, so no slot of the lane period goes unused.
     const position = new Map<number, number>();
     yield* slidingWindow(context, {
       items: batches,
@@ -114,7 +115,7 @@ function* replicateModels(context: OrchestrationContext): Generator<Task, RunSum
         const at = freeLane(position.values(), concurrentBatches);
         position.set(index, at);
         const slots = config.managementIntervalMs
-          ? { base: at * perBatch, lanes: config.maxParallel, intervalMs: config.managementIntervalMs }
+          ? { base: at * perBatch, lanes: concurrentBatches * perBatch, intervalMs: config.managementIntervalMs }
           : undefined;
         return orchestratorTask(
           context,

@@ -343,17 +343,29 @@ describe('ledger listings with inline documents (Azurite, requests counted on th
     expect(firstTwo).toEqual([records[0].sourceModelId, records[1].sourceModelId]);
   });
 
-  it("lets the dashboard's ReplicaSnapshot see an unchanged record by its listed ETag: a second refresh reads no blob", async () => {
+  it("lets the dashboard's ReplicaSnapshot refresh by listing only: records inline, unchanged verification documents not read again", async () => {
     // Prepare
     const records = Array.from({ length: 5 }, (_, i) => record(i));
     await writeAll(new DocumentStore(direct, REPLICA_DOCUMENT, { clock }), records);
-    const snapshot = new ReplicaSnapshot(new DocumentStore(counted, REPLICA_DOCUMENT, { clock }));
-    await snapshot.refresh();
+    const replicas = new ReplicaRepository(counted, { clock });
+    await replicas.verifications.record({
+      region: records[0].region,
+      targetResourceId: records[0].targetResourceId,
+      runId: 'run-v',
+      verifiedAt: '2026-05-01T12:00:00.000Z',
+      pairs: { [records[0].sourceModelId]: records[0].targetModelId ?? '' },
+    });
+    const snapshot = new ReplicaSnapshot(replicas);
+    const first = await snapshot.refresh();
     proxy.reset();
     // Act
     const again = await snapshot.refresh();
-    // Assess
+    // Assess: the same answer (the region document applied), from two listings and no read
+    expect(again).toBe(first);
     expect(again).toHaveLength(5);
-    expect(proxy.requests.map((q) => q.kind)).toEqual(['list']);
+    expect(again.find((r) => r.sourceModelId === records[0].sourceModelId)?.lastVerifiedAt).toBe(
+      '2026-05-01T12:00:00.000Z',
+    );
+    expect(proxy.requests.map((q) => q.kind)).toEqual(['list', 'list']);
   });
 });

@@ -67,8 +67,11 @@ describe('batching', () => {
     [10, 4, 50, { batches: 1, concurrentBatches: 1, perBatch: 4 }],
     [3000, 4, 50, { batches: 60, concurrentBatches: 2, perBatch: 2 }],
     [3000, 1, 50, { batches: 60, concurrentBatches: 1, perBatch: 1 }],
-    [3000, 100, 50, { batches: 60, concurrentBatches: 3, perBatch: 33 }],
-    [3000, 128, 50, { batches: 60, concurrentBatches: 4, perBatch: 32 }],
+    [3000, 100, 50, { batches: 60, concurrentBatches: 2, perBatch: 50 }],
+    [3000, 99, 50, { batches: 60, concurrentBatches: 3, perBatch: 33 }],
+    [3000, 128, 50, { batches: 60, concurrentBatches: 2, perBatch: 50 }],
+    [3000, 256, 50, { batches: 60, concurrentBatches: 5, perBatch: 50 }],
+    [120, 256, 50, { batches: 3, concurrentBatches: 3, perBatch: 50 }],
     [60, 100, 50, { batches: 2, concurrentBatches: 2, perBatch: 50 }],
     [20, 100, 50, { batches: 1, concurrentBatches: 1, perBatch: 50 }],
   ])('%p pairs, %p in flight, batches of %p → %p', (pairs, maxParallel, batchSize, expected) => {

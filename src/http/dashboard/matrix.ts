@@ -2,38 +2,37 @@
  * The dashboard's matrix: the readiness report (the same cells as `GET /api/report`),
  * filtered and cut into pages of whole model rows.
  *
- * Replica records are one blob per pair, so reading all of them on every refresh would
- * cost one blob read per pair (40 000 at 5 000 models × 8 regions). `ReplicaSnapshot`
- * keeps the records it has read with their ETags and, on each refresh, lists the keys
- * (5 000 names per listing page) and reads only the blobs that are new or changed.
+ * Replica records are one blob per pair, each listed with its document inline, so a refresh
+ * costs one listing per 5 000 records (not one read per pair: 40 000 at 5 000 models × 8
+ * regions), plus the region verification documents that changed since the last refresh.
  */
 import type { Health, HealthReason, RegionHealth, ReplicaHealthReport } from '../../health';
 import { worst } from '../../health';
-import type { DocumentStore } from '../../ledger/documentStore';
 import {
   type ReadinessCell,
   type ReadinessReport,
   type ReadinessRow,
   type SourceModelInfo,
 } from '../../ledger/readiness';
-import type { ModelReplicaRecord } from '../../ledger/replicas';
+import type { ModelReplicaRecord, ReplicaRepository } from '../../ledger/replicas';
+import { applyVerifications, type RegionVerification } from '../../ledger/verifications';
 import { encodeCursor, type MatrixQuery } from './query';
 import type { RunView } from './runs';
 
-const READ_CONCURRENCY = 16;
 /** Failed pairs' model ids handed to the page for "re-run the failed pairs" (POST /api/replications takes ≤ 5000). */
 const MAX_FAILED_MODELS = 5000;
 const MAX_NOT_COPYABLE = 100;
 
 export class ReplicaSnapshot {
-  private readonly records = new Map<string, { etag: string; record: ModelReplicaRecord }>();
   private inflight: Promise<ModelReplicaRecord[]> | undefined;
   /** The last answer: returned again (the same array) while nothing changed, so callers can memoize on it. */
-  private last: ModelReplicaRecord[] | undefined;
+  private last: { fingerprint: string; records: ModelReplicaRecord[] } | undefined;
+  /** Region verification documents as last read, by key, with their ETags (they are large: read only when changed). */
+  private readonly verifications = new Map<string, { etag: string; value: RegionVerification }>();
 
-  constructor(private readonly store: DocumentStore<ModelReplicaRecord>) {}
+  constructor(private readonly replicas: ReplicaRepository) {}
 
-  /** All replica records, reading only what changed since the last refresh (concurrent callers share one). */
+  /** All replica records, as `GET /api/report` sees them (concurrent callers share one refresh). */
   refresh(): Promise<ModelReplicaRecord[]> {
     this.inflight ??= this.sync().finally(() => {
       this.inflight = undefined;
@@ -42,31 +41,29 @@ export class ReplicaSnapshot {
   }
 
   private async sync(): Promise<ModelReplicaRecord[]> {
+    // One listing per 5 000 records (each carries its document inline: see ledger/documentStore.ts).
+    const docs: Array<{ etag: string; value: ModelReplicaRecord }> = [];
+    for await (const d of this.replicas.store.list('replicas/')) docs.push(d);
+    const store = this.replicas.verifications.store;
     const seen = new Set<string>();
-    const toRead: string[] = [];
-    for await (const { key, etag } of this.store.listKeys('replicas/')) {
+    for await (const { key, etag } of store.listKeys('verifications/')) {
       seen.add(key);
-      if (this.records.get(key)?.etag !== etag) toRead.push(key);
+      if (this.verifications.get(key)?.etag === etag) continue;
+      const doc = await store.get(key);
+      if (doc) this.verifications.set(key, { etag: doc.etag, value: doc.value });
+      else this.verifications.delete(key);
     }
-    let changed = toRead.length > 0;
-    for (const key of [...this.records.keys()])
-      if (!seen.has(key)) {
-        this.records.delete(key);
-        changed = true;
-      }
-    if (!changed && this.last) return this.last;
-    let next = 0;
-    const worker = async (): Promise<void> => {
-      while (next < toRead.length) {
-        const key = toRead[next++];
-        const doc = await this.store.get(key);
-        if (doc) this.records.set(key, { etag: doc.etag, record: doc.value });
-        else this.records.delete(key);
-      }
-    };
-    await Promise.all(Array.from({ length: Math.min(READ_CONCURRENCY, toRead.length) }, worker));
-    this.last = [...this.records.values()].map((v) => v.record);
-    return this.last;
+    for (const key of [...this.verifications.keys()]) if (!seen.has(key)) this.verifications.delete(key);
+    const fingerprint = [...docs.map((d) => d.etag), '|', ...[...this.verifications.values()].map((v) => v.etag)].join(
+      ',',
+    );
+    if (this.last?.fingerprint === fingerprint) return this.last.records;
+    const records = applyVerifications(
+      docs.map((d) => d.value),
+      [...this.verifications.values()].map((v) => v.value),
+    );
+    this.last = { fingerprint, records };
+    return records;
   }
 }
 
