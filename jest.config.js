@@ -8,6 +8,7 @@ module.exports = {
     '^.+\\.ts$': ['ts-jest', { diagnostics: false }],
   },
   testTimeout: 60000,
+  setupFiles: ['<rootDir>/test/support/jestEnv.cjs'],
   // The local host (dev/host) stands in for the module the Functions worker injects, so that
   // @azure/functions registrations are captured under jest (see docs/local-host.md).
   moduleNameMapper: { '^@azure/functions-core$': '<rootDir>/dev/host/functionsCore.ts' },

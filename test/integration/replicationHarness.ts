@@ -188,11 +188,18 @@ export async function ledgerOf(stack: LocalStack): Promise<Ledger> {
   return openLedger(createLedgerContainerClient({ connectionString: storage }, container));
 }
 
-/** Every blob of the ledger container, as text. */
-export async function ledgerBlobs(stack: LocalStack): Promise<Map<string, string>> {
+/**
+ * Every blob of the ledger container, as text; `records: true` leaves out the run's listing
+ * scratch (`scratch/`: working state a dry run writes too, replaced by the next run's).
+ */
+export async function ledgerBlobs(
+  stack: LocalStack,
+  options: { records?: boolean } = {},
+): Promise<Map<string, string>> {
   const ledger = await ledgerOf(stack);
   const out = new Map<string, string>();
   for await (const b of ledger.container.listBlobsFlat()) {
+    if (options.records && b.name.startsWith('scratch/')) continue;
     const buffer = await ledger.container.getBlobClient(b.name).downloadToBuffer();
     out.set(b.name, buffer.toString('utf8'));
   }
