@@ -88,7 +88,10 @@ function bump(map: Record<string, number>, key: string, n = 1): void {
  * (e.g. Azurite's `http://127.0.0.1:10000/devstoreaccount1`; only its origin is used,
  * request paths are forwarded as received).
  */
-export async function startStorageCountingProxy(upstreamBlobEndpoint: string): Promise<StorageCountingProxy> {
+export async function startStorageCountingProxy(
+  upstreamBlobEndpoint: string,
+  options: { onRequest?: (request: { method: string; url: string; class: StorageRequestClass }) => void } = {},
+): Promise<StorageCountingProxy> {
   const upstream = new URL(upstreamBlobEndpoint);
   if (upstream.protocol !== 'http:')
     throw new Error('the counting proxy forwards to an http:// (Azurite) endpoint only');
@@ -106,6 +109,7 @@ export async function startStorageCountingProxy(upstreamBlobEndpoint: string): P
     bump(c.byClass, cls);
     bump(c.byContainer, container);
     bump((c.byContainerClass[container] ??= {}), cls);
+    options.onRequest?.({ method, url, class: cls });
 
     const forward = httpRequest(
       {

@@ -1,4 +1,4 @@
-import { ManagementPacer } from '../../src/replication/pacing';
+import { listPacerFor, ManagementPacer, WindowPacer } from '../../src/replication/pacing';
 
 describe('ManagementPacer (virtual times)', () => {
   const T = 1_000_000;
@@ -71,5 +71,48 @@ describe('ManagementPacer (virtual times)', () => {
 
   it('rejects a non-positive rate', () => {
     expect(() => new ManagementPacer(0)).toThrow(RangeError);
+  });
+});
+
+describe('WindowPacer (list pages, virtual times)', () => {
+  const T = 2_000_000;
+
+  it('lets a burst of `limit` go at once, then waits until the oldest leaves the window', () => {
+    const pacer = new WindowPacer(10, 1100);
+    for (let i = 0; i < 10; i++) expect(pacer.take('src', T)).toEqual({ go: true });
+    expect(pacer.take('src', T)).toEqual({ go: false, waitMs: 1100 });
+    expect(pacer.take('src', T + 600)).toEqual({ go: false, waitMs: 500 });
+    // Another resource has its own window.
+    expect(pacer.take('tgt', T)).toEqual({ go: true });
+    // When the window has slid past the burst, a whole new burst goes.
+    for (let i = 0; i < 10; i++) expect(pacer.take('src', T + 1100)).toEqual({ go: true });
+    expect(pacer.take('src', T + 1100).go).toBe(false);
+  });
+
+  it('never lets more than `limit` requests into any window, whatever the arrival pattern', () => {
+    const pacer = new WindowPacer(10, 1100);
+    const sent: number[] = [];
+    let t = T;
+    for (let i = 0; i < 500; i++) {
+      const d = pacer.take('src', t);
+      if (d.go) sent.push(t);
+      t += d.go ? [0, 7, 130, 1, 0, 290][i % 6] : d.waitMs;
+    }
+    for (const at of sent) expect(sent.filter((s) => s >= at && s < at + 1100).length).toBeLessThanOrEqual(10);
+    expect(sent.length).toBeGreaterThan(100);
+  });
+
+  it("holds a resource off until a 429's Retry-After", () => {
+    const pacer = new WindowPacer(10, 1100);
+    pacer.holdOff('src', T + 3000);
+    expect(pacer.take('src', T)).toEqual({ go: false, waitMs: 3000 });
+    expect(pacer.take('src', T + 3000)).toEqual({ go: true });
+  });
+
+  it('paces DR_MANAGEMENT_RPS × 2 pages a second: 10 per 1.1 s at 5, 1 per 5.5 s at 0.1', () => {
+    expect(listPacerFor(5)).toMatchObject({ limit: 10, windowMs: 1100 });
+    expect(listPacerFor(4)).toMatchObject({ limit: 8, windowMs: 1100 });
+    expect(listPacerFor(0.1)).toMatchObject({ limit: 1, windowMs: 5500 });
+    expect(() => new WindowPacer(0)).toThrow(RangeError);
   });
 });
