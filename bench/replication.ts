@@ -10,6 +10,7 @@ import type { FormRecognizerEmulator, RequestLogEntry } from '../dev/emulators/f
 import { EventType, type HistoryEvent, type InstanceStatus } from '../dev/host';
 import type { LocalStack } from '../dev/stack';
 import { diffStorageCounts, type StorageCounts, type StorageCountingProxy } from '../dev/storageCountingProxy';
+import { createLedgerContainerClient, openLedger, ReplicaRepository, type ModelReplicaRecord } from '../src/ledger';
 import type { CheckCopyResult, RunSummary } from '../src/replication/contracts';
 import { emulatorOptionsFor, lowerBoundMs, resourcesFor, SOURCE_NAME, type Scenario } from './scenario';
 import { mean, percentile } from './stats';
@@ -255,4 +256,64 @@ function copyFigures(events: readonly HistoryEvent[]): { polls: number; succeede
 
 export function pollFigures(polls: number[]): { mean: number; p95: number } {
   return { mean: mean(polls), p95: percentile(polls, 95) };
+}
+
+/**
+ * A size's steady state without its first full sync: the stack reset to the scenario with every
+ * target already holding a ready copy of every source model, and the ledger holding the replica
+ * record of every pair (written directly, one create each, before any run). What a first sync
+ * leaves behind, for the sizes where a first sync on Azurite takes too long here (its in-memory
+ * store scans the account's blobs on every request). Returns the emulator.
+ */
+export async function seedReplicated(stack: LocalStack, scenario: Scenario): Promise<FormRecognizerEmulator> {
+  const base = resourcesFor(scenario);
+  const source = base[0];
+  const sourceModels = source.models ?? [];
+  const copyId = (i: number, r: number): string =>
+    `c0${String(r).padStart(6, '0')}-0000-4000-a000-${String(i).padStart(12, '0')}`;
+  const resources = base.map((spec, r) =>
+    r === 0
+      ? spec
+      : {
+          ...spec,
+          models: sourceModels.map((m, i) => ({ ...m, modelId: copyId(i, r) })),
+        },
+  );
+  const emulator = await stack.reset({ resources, emulator: emulatorOptionsFor(scenario) });
+  const storage = stack.env.AzureWebJobsStorage;
+  if (!storage) throw new Error('stack has no AzureWebJobsStorage');
+  const ledger = await openLedger(
+    createLedgerContainerClient({ connectionString: storage }, stack.env.DR_LEDGER_CONTAINER ?? 'model-dr'),
+    { clock: stack.clock },
+  );
+  const now = new Date(stack.clock.now()).toISOString();
+  const versions = new Map(emulator.models(SOURCE_NAME).map((m) => [m.modelId, m.lastUpdatedDateTime]));
+  const records: ModelReplicaRecord[] = [];
+  resources.slice(1).forEach((target, k) => {
+    const resourceId = emulator.resource(target.name).resourceId;
+    sourceModels.forEach((m, i) =>
+      records.push({
+        sourceModelId: m.modelId ?? '',
+        ...(m.modelName !== undefined ? { sourceModelName: m.modelName } : {}),
+        ...(versions.get(m.modelId ?? '') !== undefined ? { sourceModelVersion: versions.get(m.modelId ?? '') } : {}),
+        region: target.region,
+        targetResourceId: resourceId,
+        targetModelId: copyId(i, k + 1),
+        state: 'replicated',
+        lastVerifiedAt: now,
+        lastAttemptAt: now,
+        lastRunId: 'seeded',
+        attempts: 1,
+      }),
+    );
+  });
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < records.length) {
+      const r = records[next++];
+      await ledger.replicas.store.create(ReplicaRepository.key(r.sourceModelId, r.region), r);
+    }
+  };
+  await Promise.all(Array.from({ length: 16 }, worker));
+  return emulator;
 }

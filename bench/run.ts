@@ -23,6 +23,7 @@
  *   --activities N         activities the host runs at once (default 64)
  *   --seed N               seed of the model ids, copy durations and incremental changes
  *   --steady               also the no-op runs (×2) and the incremental run after the first sync
+ *   --seeded-above N       sizes with more than N models start from a seeded replicated state (no first sync)
  *   --baseline 16,64       promise-pool sizes of the competitor baseline (default 16,64)
  *   --no-baseline          skip the competitor baseline
  *   --cv N                 Custom Vision notifications in the burst (default 1000; 0 = skip)
@@ -48,6 +49,7 @@ import {
   runAgain,
   runOrchestrated,
   requestFigures,
+  seedReplicated,
   type OrchestratedResult,
   type RequestFigures,
   type RunFigures,
@@ -76,6 +78,8 @@ interface Args {
   seed: number;
   cv: number;
   steady: boolean;
+  /** Sizes with more models than this start from a seeded replicated state (no first sync). */
+  seededAbove: number;
   /** Pool sizes of the competitor baseline; empty = skipped. */
   baseline: number[];
   sequential: boolean;
@@ -86,7 +90,7 @@ interface Args {
 function usage(message?: string): never {
   if (message) process.stderr.write(`${message}\n`);
   process.stderr.write(
-    'usage: npm run bench -- [--sizes 100x2,1000x3] [--parallel N] [--rps X] [--activities N] [--seed N] [--steady] [--baseline 16,64 | --no-baseline] [--cv N] [--no-sequential] [--markdown] [--json]\n',
+    'usage: npm run bench -- [--sizes 100x2,1000x3] [--parallel N] [--rps X] [--activities N] [--seed N] [--steady] [--seeded-above N] [--baseline 16,64 | --no-baseline] [--cv N] [--no-sequential] [--markdown] [--json]\n',
   );
   process.exit(message ? 2 : 0);
 }
@@ -100,6 +104,7 @@ function parseArgs(argv: string[]): Args {
     seed: DEFAULT_SCENARIO.seed,
     cv: 1000,
     steady: false,
+    seededAbove: Infinity,
     baseline: [16, 64],
     sequential: true,
     markdown: false,
@@ -121,7 +126,10 @@ function parseArgs(argv: string[]): Args {
     else if (a === '--seed') args.seed = num(a, argv[++i], 0, 2 ** 31);
     else if (a === '--cv') args.cv = num(a, argv[++i], 0, 100_000);
     else if (a === '--steady') args.steady = true;
-    else if (a === '--baseline') {
+    else if (a === '--seeded-above') {
+      args.seededAbove = num(a, argv[++i], 0, 1_000_000);
+      args.steady = true;
+    } else if (a === '--baseline') {
       const list = argv[++i] ?? '';
       args.baseline = list.split(',').map((c) => Math.floor(num('--baseline', c.trim(), 1, 1024)));
     } else if (a === '--no-baseline') args.baseline = [];
@@ -158,6 +166,16 @@ interface SizeFigures {
   sequential?: SequentialResult & { resources: ResourceFigures; requests: RequestFigures };
 }
 
+/** A size measured from a seeded replicated state (`--seeded-above`): its steady runs and the baselines. */
+interface SeededFigures {
+  size: string;
+  scenario: Scenario;
+  seeding: ResourceFigures & { records: number };
+  steady: { noop: SteadyRun[]; incremental: SteadyRun };
+  baseline: Array<BaselineResult & { resources: ResourceFigures }>;
+  sequential?: SequentialResult & { resources: ResourceFigures; requests: RequestFigures };
+}
+
 const out = (s = ''): void => {
   process.stdout.write(`${s}\n`);
 };
@@ -176,6 +194,7 @@ async function main(): Promise<void> {
   let proxy: StorageCountingProxy | undefined;
   let stack: LocalStack | undefined;
   const figures: SizeFigures[] = [];
+  const seeded: SeededFigures[] = [];
   try {
     azurite = await startAzurite();
     proxy = await startStorageCountingProxy(azurite.blobEndpoint);
@@ -195,6 +214,10 @@ async function main(): Promise<void> {
       const scenario: Scenario = { ...DEFAULT_SCENARIO, seed: args.seed, ...size };
       const name = label(scenario);
       out(`\n== ${name}: ${scenario.models * scenario.regions} copies`);
+      if (scenario.models > args.seededAbove) {
+        seeded.push(await runSeeded(stack, proxy, scenario, args));
+        continue;
+      }
       const meter = new ResourceMeter(childPids);
       meter.start();
       const run = await runOrchestrated(stack, scenario, proxy);
@@ -245,7 +268,21 @@ async function main(): Promise<void> {
   const { header, rows } = summaryTable(figures, args);
   out(table(header, rows));
   if (args.markdown) out(`\n${markdownTable(header, rows)}`);
-  if (args.json) out(JSON.stringify({ args, sizes: figures.map(jsonOf), customVision: cv }));
+  if (seeded.length > 0) {
+    out('\n== seeded sizes (steady state from a seeded replicated state; no first sync)');
+    const t = seededTable(seeded);
+    out(table(t.header, t.rows));
+    if (args.markdown) out(`\n${markdownTable(t.header, t.rows)}`);
+  }
+  if (args.json)
+    out(
+      JSON.stringify({
+        args: { ...args, seededAbove: Number.isFinite(args.seededAbove) ? args.seededAbove : null },
+        sizes: figures.map(jsonOf),
+        seededSizes: seeded.map(seededJson),
+        customVision: cv,
+      }),
+    );
 }
 
 /** Two no-op runs right after the first sync, then one after ~1 % of the source changed. */
@@ -607,3 +644,132 @@ main().then(
     process.exit(1);
   },
 );
+
+/**
+ * A size from a seeded replicated state: every target already holds a ready copy of every
+ * source model and the ledger the record of every pair (bench/replication.ts `seedReplicated`);
+ * then the two no-op runs, the incremental run, the baselines and the sequential script.
+ */
+async function runSeeded(
+  stack: LocalStack,
+  proxy: StorageCountingProxy,
+  scenario: Scenario,
+  args: Args,
+): Promise<SeededFigures> {
+  out(
+    `first sync: not run — seeded instead (every target holds a ready copy of every model, the ledger a record of every pair, written directly)`,
+  );
+  const meter = new ResourceMeter(childPids);
+  meter.start();
+  await seedReplicated(stack, scenario);
+  const seeding = { ...meter.stop(), records: scenario.models * scenario.regions };
+  out(`  seeded ${seeding.records} records in ${fmtSeconds(seeding.wallMs)} real`);
+  const steady = await runSteady(stack, proxy, scenario);
+  const entry: SeededFigures = { size: label(scenario), scenario, seeding, steady, baseline: [] };
+  for (const concurrency of args.baseline) {
+    const baseMeter = new ResourceMeter();
+    baseMeter.start();
+    const base = await runBaseline(scenario, stack.clock.now(), concurrency);
+    const baseResources = baseMeter.stop();
+    await base.emulator.close();
+    const { emulator: _closed, ...result } = base;
+    entry.baseline.push({ ...result, resources: baseResources });
+    const b = entry.baseline[entry.baseline.length - 1];
+    out(
+      `baseline C=${b.concurrency}: ${b.copies} copied, ${b.failed} failed; makespan ${fmtDuration(b.endMs - b.startMs)} (virtual); ${b.requests.total} requests, 429s ${b.requests.throttled} (${fmtPercent(b.requests.throttled / b.requests.total)}); real ${fmtSeconds(b.resources.wallMs)}`,
+    );
+  }
+  if (args.sequential) {
+    const seqMeter = new ResourceMeter();
+    seqMeter.start();
+    const seq = await runSequential(scenario, stack.clock.now());
+    const seqResources = seqMeter.stop();
+    await seq.emulator.close();
+    entry.sequential = { ...seq, resources: seqResources, requests: requestFigures(seq.emulator.requestLog) };
+    out(
+      `sequential:   ${seq.copies} copied, ${seq.failed} failed; makespan ${fmtDuration(seq.endMs - seq.startMs)} (virtual); real ${fmtSeconds(seqResources.wallMs)}`,
+    );
+  }
+  return entry;
+}
+
+function seededTable(all: SeededFigures[]): { header: string[]; rows: string[][] } {
+  const col = (fn: (f: SeededFigures) => string): string[] => all.map(fn);
+  const costs = (r: RunFigures): string => `${r.requests.total} / ${r.storage ? r.storage.total : '—'}`;
+  const rows: string[][] = [
+    ['records seeded (real time)', ...col((f) => `${f.seeding.records} (${fmtSeconds(f.seeding.wallMs)})`)],
+    ...[0, 1].map((i) => [`no-op #${i + 1}: service / storage requests`, ...col((f) => costs(f.steady.noop[i].run))]),
+    [
+      'no-op: 429s / failed activity attempts',
+      ...col((f) =>
+        [
+          f.steady.noop.reduce((n, s) => n + s.run.requests.throttled, 0),
+          f.steady.noop.reduce((n, s) => n + s.run.activities.failed, 0),
+        ].join(' / '),
+      ),
+    ],
+    ...[0, 1].map((i) => [
+      `no-op #${i + 1}: virtual / real time`,
+      ...col((f) => `${fmtSeconds(f.steady.noop[i].run.virtualMs)} / ${fmtSeconds(f.steady.noop[i].run.realMs)}`),
+    ]),
+    [
+      'incremental: changed + new → copied',
+      ...col((f) => {
+        const s = f.steady.incremental;
+        const t = s.run.summary.totals;
+        return `${s.change?.changed ?? 0} + ${s.change?.added ?? 0} → ${t.copied} (${t.failed} failed)`;
+      }),
+    ],
+    ['incremental: service / storage requests', ...col((f) => costs(f.steady.incremental.run))],
+    [
+      'incremental: virtual / real time',
+      ...col(
+        (f) => `${fmtSeconds(f.steady.incremental.run.virtualMs)} / ${fmtSeconds(f.steady.incremental.run.realMs)}`,
+      ),
+    ],
+    ...all[0].baseline.map((_, k) => [
+      `baseline C=${all[0].baseline[k].concurrency}: makespan / 429s / failed`,
+      ...col((f) => {
+        const b = f.baseline[k];
+        return b ? `${fmtDuration(b.endMs - b.startMs)} / ${b.requests.throttled} / ${b.failed}` : '—';
+      }),
+    ]),
+    [
+      'sequential makespan',
+      ...col((f) => (f.sequential ? fmtDuration(f.sequential.endMs - f.sequential.startMs) : '—')),
+    ],
+  ];
+  return { header: ['figure', ...all.map((f) => f.size)], rows };
+}
+
+function seededJson(f: SeededFigures): Record<string, unknown> {
+  return {
+    size: f.size,
+    models: f.scenario.models,
+    regions: f.scenario.regions,
+    firstSync: null,
+    seeding: f.seeding,
+    steady: {
+      noop: f.steady.noop.map((s) => runJson(s.run, s.resources)),
+      incremental: {
+        change: f.steady.incremental.change,
+        ...runJson(f.steady.incremental.run, f.steady.incremental.resources),
+      },
+    },
+    baseline: f.baseline.map((b) => ({
+      concurrency: b.concurrency,
+      makespanMs: b.endMs - b.startMs,
+      copies: b.copies,
+      failed: b.failed,
+      requests: b.requests,
+      resources: b.resources,
+    })),
+    sequential: f.sequential
+      ? {
+          makespanMs: f.sequential.endMs - f.sequential.startMs,
+          copies: f.sequential.copies,
+          failed: f.sequential.failed,
+        }
+      : null,
+  };
+}
