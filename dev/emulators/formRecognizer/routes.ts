@@ -2,6 +2,7 @@
  * Routes of the v2.0 / v2.1 custom-model API and their handlers. Handlers are plain
  * functions of (state, request) → Reply; the server adds auth, faults, rate limits and the log.
  */
+import { firstAfter, sortedKeys } from './sortedIds';
 import { EmulatorState, errors, iso, type ResourceState, type StoredModel } from './state';
 import { errorReply, json, type Reply } from './reply';
 import type { ApiVersion, CallKind } from './types';
@@ -91,12 +92,12 @@ export function listModels(r: ResourceState, route: Route, url: URL, endpoint: s
     after = decodePageToken(token);
     if (after === undefined) return errorReply(400, { code: '1001', message: "The 'nextLink' parameter is invalid." });
   }
-  const sorted = [...r.models.values()].sort((a, b) => (a.modelId < b.modelId ? -1 : a.modelId > b.modelId ? 1 : 0));
-  const rest = after === undefined ? sorted : sorted.filter((m) => m.modelId > after);
-  const page = rest.slice(0, pageSize);
+  const ids = sortedKeys(r.models, (m) => m.modelId);
+  const from = firstAfter(ids, after);
+  const page = ids.slice(from, from + pageSize).map((id) => r.models.get(id)!);
   const last = page[page.length - 1];
   const nextLink =
-    rest.length > pageSize && last
+    ids.length - from > pageSize && last
       ? `${modelsUrl(endpoint, route.version)}?nextLink=${encodeURIComponent(encodePageToken(last.modelId))}`
       : '';
   return json(200, { modelList: page.map((m) => modelInfo(m, route.version)), nextLink });

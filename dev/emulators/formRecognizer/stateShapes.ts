@@ -3,6 +3,7 @@
  * authorizations and operations, resource configuration, seeds, views and the copy request
  * parser. The state machine itself is in state.ts.
  */
+import { VersionedMap } from './sortedIds';
 import { randomUUID } from 'node:crypto';
 import { member, type RawJson, stringMember } from './rawJson';
 import type {
@@ -121,7 +122,7 @@ export interface ResourceConfig {
 }
 
 export class ResourceState {
-  readonly models = new Map<string, StoredModel>();
+  readonly models = new VersionedMap<string, StoredModel>();
   readonly operations = new Map<string, CopyOperation>();
   constructor(readonly config: ResourceConfig) {}
 }
