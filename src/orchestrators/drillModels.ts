@@ -9,6 +9,7 @@
  */
 import type { OrchestrationContext, Task } from 'durable-functions';
 import { callActivity, inputOf, orchestratorTask, resultOf } from '../durable/call';
+import { isSettled } from './slidingWindow';
 import {
   DRILL_MAX_PACED_WAITS,
   DRILL_MAX_THROTTLED_STARTS,
@@ -58,11 +59,9 @@ export function* drillModelsOrchestrator(context: OrchestrationContext): Generat
     const tasks = window.map((model, j) =>
       orchestratorTask(context, DrillOrchestrators.model, { runId, model }, `${runId}:m${i + j}`),
     );
-    try {
-      yield context.df.Task.all(tasks);
-    } catch {
-      // settled below, one by one
-    }
+    // Every drill of the window settles before any is read: `Task.all` fails fast on the first
+    // failed one, which would report siblings still running as failed (they may pass).
+    while (tasks.some((t) => !isSettled(t))) yield context.df.Task.any(tasks.filter((t) => !isSettled(t)));
     window.forEach((model, j) => {
       const t = tasks[j];
       if (t.isCompleted && !t.isFaulted) {

@@ -103,6 +103,30 @@ describe('drillModels orchestration (fake activities, virtual clock)', () => {
     );
   }, 60_000);
 
+  it('a drill that fails early never takes a still-running sibling down with it: each pair gets its own outcome', async () => {
+    let polls = 0;
+    await withHost(
+      {
+        planDrills: () => plan(),
+        // a's start keeps throwing (its orchestration fails after the retries); b's analyze runs long.
+        startAnalyze: (i) => {
+          if (i.modelId === 'a') throw new Error('start keeps failing');
+          return { kind: 'started', operationLocation: `https://x/analyzeResults/${i.modelId}` };
+        },
+        pollAnalyze: () =>
+          ++polls <= 60 ? { kind: 'running', retryAfterMs: 5000 } : { kind: 'succeeded', result: RESULT },
+        recordDrills: (i) => passed(i),
+      },
+      async ({ host }) => {
+        const s = await runDrills(host);
+        expect(s.pairs).toEqual([
+          expect.objectContaining({ sourceModelId: 'a', outcome: 'failed' }),
+          { sourceModelId: 'b', region: 'eastus', outcome: 'passed' },
+        ]);
+      },
+    );
+  }, 60_000);
+
   it('a throttled start waits its Retry-After; polls wait the service Retry-After', async () => {
     let throttledOnce = false;
     let polls = 0;
