@@ -11,10 +11,11 @@
  * the earliest wake-up and those workers resume (in the order they went to sleep).
  */
 import { VirtualClock } from '../dev/clock';
-import { startFormRecognizerEmulator, type FormRecognizerEmulator } from '../dev/emulators/formRecognizer';
-import { FormRecognizerV2Client, ThrottledError, isFormRecognizerError } from '../src/formRecognizer';
+import type { FormRecognizerEmulator } from '../dev/emulators/formRecognizer';
+import { ThrottledError, isFormRecognizerError } from '../src/formRecognizer';
 import { requestFigures, type RequestFigures } from './replication';
-import { emulatorOptionsFor, resourcesFor, SOURCE_NAME, type Scenario } from './scenario';
+import type { Scenario } from './scenario';
+import { startScriptStack } from './scriptStack';
 
 export const BASELINE_POLL_MS = 5_000;
 /** Retries of one request answered 429 before the pair is given up. */
@@ -88,25 +89,8 @@ export async function runBaseline(
   startAt: number,
   concurrency: number,
 ): Promise<BaselineResult & { emulator: FormRecognizerEmulator }> {
-  const clock = new VirtualClock(startAt);
+  const { clock, emulator, source, targets } = await startScriptStack(scenario, startAt);
   const scheduler = new VirtualScheduler(clock);
-  const emulator = await startFormRecognizerEmulator({
-    ...emulatorOptionsFor(scenario),
-    resources: resourcesFor(scenario),
-    clock,
-  });
-  const client = (name: string): FormRecognizerV2Client => {
-    const r = emulator.resource(name);
-    return new FormRecognizerV2Client({
-      endpoint: r.endpoint,
-      region: r.region,
-      resourceId: r.resourceId,
-      credential: { key: r.key },
-      now: () => clock.now(),
-    });
-  };
-  const source = client(SOURCE_NAME);
-  const targets = emulator.resources.slice(1).map((r) => client(r.name));
   const startMs = clock.now();
   let copies = 0;
   let throttled = 0;

@@ -161,9 +161,9 @@ interface SizeFigures {
   scenario: Scenario;
   run: OrchestratedResult;
   resources: ResourceFigures;
-  steady?: { noop: SteadyRun[]; incremental: SteadyRun };
-  baseline: Array<BaselineResult & { resources: ResourceFigures }>;
-  sequential?: SequentialResult & { resources: ResourceFigures; requests: RequestFigures };
+  steady?: SteadyFigures;
+  baseline: MeasuredBaseline[];
+  sequential?: MeasuredSequential;
 }
 
 /** A size measured from a seeded replicated state (`--seeded-above`): its steady runs and the baselines. */
@@ -171,9 +171,9 @@ interface SeededFigures {
   size: string;
   scenario: Scenario;
   seeding: ResourceFigures & { records: number };
-  steady: { noop: SteadyRun[]; incremental: SteadyRun };
-  baseline: Array<BaselineResult & { resources: ResourceFigures }>;
-  sequential?: SequentialResult & { resources: ResourceFigures; requests: RequestFigures };
+  steady: SteadyFigures;
+  baseline: MeasuredBaseline[];
+  sequential?: MeasuredSequential;
 }
 
 const out = (s = ''): void => {
@@ -228,24 +228,14 @@ async function main(): Promise<void> {
         entry.steady = await runSteady(stack, proxy, scenario);
         printSteadyTable(entry);
       }
+      const ours = run.endMs - run.startMs;
       for (const concurrency of args.baseline) {
-        const baseMeter = new ResourceMeter();
-        baseMeter.start();
-        const base = await runBaseline(scenario, run.startMs, concurrency);
-        const baseResources = baseMeter.stop();
-        await base.emulator.close();
-        const { emulator: _closed, ...result } = base;
-        entry.baseline.push({ ...result, resources: baseResources });
-        printBaseline(entry, entry.baseline[entry.baseline.length - 1]);
+        entry.baseline.push(await measureBaseline(scenario, run.startMs, concurrency));
+        printBaseline(entry.baseline[entry.baseline.length - 1], ours);
       }
       if (args.sequential) {
-        const seqMeter = new ResourceMeter();
-        seqMeter.start();
-        const seq = await runSequential(scenario, run.startMs);
-        const seqResources = seqMeter.stop();
-        await seq.emulator.close();
-        entry.sequential = { ...seq, resources: seqResources, requests: requestFigures(seq.emulator.requestLog) };
-        printSequential(entry);
+        entry.sequential = await measureSequential(scenario, run.startMs);
+        printSequential(entry.sequential, ours);
       }
       figures.push(entry);
     }
@@ -286,11 +276,7 @@ async function main(): Promise<void> {
 }
 
 /** Two no-op runs right after the first sync, then one after ~1 % of the source changed. */
-async function runSteady(
-  stack: LocalStack,
-  proxy: StorageCountingProxy,
-  scenario: Scenario,
-): Promise<{ noop: SteadyRun[]; incremental: SteadyRun }> {
+async function runSteady(stack: LocalStack, proxy: StorageCountingProxy, scenario: Scenario): Promise<SteadyFigures> {
   const measured = async (label: string, change?: SteadyRun['change']): Promise<SteadyRun> => {
     const meter = new ResourceMeter(childPids);
     meter.start();
@@ -451,22 +437,48 @@ function printSteadyTable(f: SizeFigures): void {
   out(table(['figure', ...runs.map((r) => r.label)], rows));
 }
 
-function printBaseline(f: SizeFigures, b: SizeFigures['baseline'][number]): void {
+type MeasuredBaseline = BaselineResult & { resources: ResourceFigures };
+type MeasuredSequential = SequentialResult & { resources: ResourceFigures; requests: RequestFigures };
+
+/** The competitor baseline with `concurrency` copies in flight, on its own emulator and clock from `startMs`. */
+async function measureBaseline(scenario: Scenario, startMs: number, concurrency: number): Promise<MeasuredBaseline> {
+  const meter = new ResourceMeter();
+  meter.start();
+  const base = await runBaseline(scenario, startMs, concurrency);
+  const resources = meter.stop();
+  await base.emulator.close();
+  const { emulator: _closed, ...result } = base;
+  return { ...result, resources };
+}
+
+/** The sequential script, on its own emulator and clock from `startMs`. */
+async function measureSequential(scenario: Scenario, startMs: number): Promise<MeasuredSequential> {
+  const meter = new ResourceMeter();
+  meter.start();
+  const seq = await runSequential(scenario, startMs);
+  const resources = meter.stop();
+  await seq.emulator.close();
+  return { ...seq, resources, requests: requestFigures(seq.emulator.requestLog) };
+}
+
+/** `= N× ours` when our makespan of the size is known (not for a seeded size). */
+const versusOurs = (makespanMs: number, oursMs: number | undefined, digits?: number): string =>
+  oursMs === undefined ? '' : ` = ${fmtRatio(makespanMs / oursMs, digits)} ours`;
+
+function printBaseline(b: MeasuredBaseline, oursMs?: number): void {
   const makespan = b.endMs - b.startMs;
   const failedBy = sorted(b.failedBy)
     .map(([k, n]) => `${k} ${n}`)
     .join(', ');
   out(
-    `baseline C=${b.concurrency}: ${b.copies} copied, ${b.failed} failed${failedBy ? ` (${failedBy})` : ''}; makespan ${fmtDuration(makespan)} (virtual) = ${fmtRatio(makespan / (f.run.endMs - f.run.startMs))} ours; ${b.requests.total} requests, 429s ${b.requests.throttled} (${fmtPercent(b.requests.throttled / b.requests.total)}); real ${fmtSeconds(b.resources.wallMs)}, CPU ${fmtSeconds(b.resources.cpuMs)}`,
+    `baseline C=${b.concurrency}: ${b.copies} copied, ${b.failed} failed${failedBy ? ` (${failedBy})` : ''}; makespan ${fmtDuration(makespan)} (virtual)${versusOurs(makespan, oursMs)}; ${b.requests.total} requests, 429s ${b.requests.throttled} (${fmtPercent(b.requests.throttled / b.requests.total)}); real ${fmtSeconds(b.resources.wallMs)}, CPU ${fmtSeconds(b.resources.cpuMs)}`,
   );
 }
 
-function printSequential(f: SizeFigures): void {
-  const s = f.sequential;
-  if (!s) return;
+function printSequential(s: MeasuredSequential, oursMs?: number): void {
   const makespan = s.endMs - s.startMs;
   out(
-    `sequential:   ${s.copies} copied, ${s.failed} failed; makespan ${fmtDuration(makespan)} (virtual) = ${fmtRatio(makespan / (f.run.endMs - f.run.startMs), 1)} ours; ${s.requests.total} requests, 429s ${s.requests.throttled}; real ${fmtSeconds(s.resources.wallMs)}, CPU ${fmtSeconds(s.resources.cpuMs)}`,
+    `sequential:   ${s.copies} copied, ${s.failed} failed; makespan ${fmtDuration(makespan)} (virtual)${versusOurs(makespan, oursMs, 1)}; ${s.requests.total} requests, 429s ${s.requests.throttled}; real ${fmtSeconds(s.resources.wallMs)}, CPU ${fmtSeconds(s.resources.cpuMs)}`,
   );
 }
 
@@ -536,38 +548,48 @@ function summaryTable(figures: SizeFigures[], args: Args): { header: string[]; r
     ['CPU (Azurite)', ...col((f) => (f.resources.childCpuMs !== undefined ? fmtSeconds(f.resources.childCpuMs) : '—'))],
     ['peak RSS / heap', ...col((f) => `${f.resources.peakRssMb.toFixed(0)} / ${f.resources.peakHeapMb.toFixed(0)} MB`)],
   );
-  if (args.steady) {
-    const noop = (f: SizeFigures, i: number): RunFigures | undefined => f.steady?.noop[i]?.run;
-    const inc = (f: SizeFigures): RunFigures | undefined => f.steady?.incremental.run;
-    const costs = (r: RunFigures | undefined): string =>
-      r ? `${r.requests.total} / ${r.storage ? r.storage.total : '—'}` : '—';
-    const times = (r: RunFigures | undefined): string =>
-      r ? `${fmtDuration(r.virtualMs)} / ${fmtSeconds(r.realMs)}` : '—';
-    rows.push(
-      ['no-op #1: service / storage requests', ...col((f) => costs(noop(f, 0)))],
-      ['no-op #2: service / storage requests', ...col((f) => costs(noop(f, 1)))],
-      [
-        'no-op: 429s / failed activity attempts',
-        ...col((f) => {
-          const r = noop(f, 1);
-          return r ? `${r.requests.throttled} / ${r.activities.failed}` : '—';
-        }),
-      ],
-      ['no-op #2: virtual / real time', ...col((f) => times(noop(f, 1)))],
-      [
-        'incremental: changed + new → copied',
-        ...col((f) => {
-          const s = f.steady?.incremental;
-          return s?.change
-            ? `${s.change.changed} + ${s.change.added} → ${s.run.summary.totals.copied} (${s.run.summary.totals.failed} failed)`
-            : '—';
-        }),
-      ],
-      ['incremental: service / storage requests', ...col((f) => costs(inc(f)))],
-      ['incremental: virtual / real time', ...col((f) => times(inc(f)))],
-    );
-  }
+  if (args.steady) rows.push(...steadyRows(col, (f) => f.steady));
   return { header, rows };
+}
+
+type SteadyFigures = { noop: SteadyRun[]; incremental: SteadyRun };
+
+/** The steady-state rows of a summary table (both no-op runs, then the incremental run); '—' where a column has none. */
+function steadyRows<F>(
+  col: (fn: (f: F) => string) => string[],
+  steadyOf: (f: F) => SteadyFigures | undefined,
+): string[][] {
+  const noop = (f: F, i: number): RunFigures | undefined => steadyOf(f)?.noop[i]?.run;
+  const inc = (f: F): RunFigures | undefined => steadyOf(f)?.incremental.run;
+  const costs = (r: RunFigures | undefined): string =>
+    r ? `${r.requests.total} / ${r.storage ? r.storage.total : '—'}` : '—';
+  const times = (r: RunFigures | undefined): string =>
+    r ? `${fmtDuration(r.virtualMs)} / ${fmtSeconds(r.realMs)}` : '—';
+  const sum = (f: F, of: (r: RunFigures) => number): number =>
+    (steadyOf(f)?.noop ?? []).reduce((n, s) => n + of(s.run), 0);
+  return [
+    ['no-op #1: service / storage requests', ...col((f) => costs(noop(f, 0)))],
+    ['no-op #2: service / storage requests', ...col((f) => costs(noop(f, 1)))],
+    [
+      'no-op: 429s / failed activity attempts',
+      ...col((f) =>
+        steadyOf(f) ? `${sum(f, (r) => r.requests.throttled)} / ${sum(f, (r) => r.activities.failed)}` : '—',
+      ),
+    ],
+    ['no-op #1: virtual / real time', ...col((f) => times(noop(f, 0)))],
+    ['no-op #2: virtual / real time', ...col((f) => times(noop(f, 1)))],
+    [
+      'incremental: changed + new → copied',
+      ...col((f) => {
+        const s = steadyOf(f)?.incremental;
+        return s?.change
+          ? `${s.change.changed} + ${s.change.added} → ${s.run.summary.totals.copied} (${s.run.summary.totals.failed} failed)`
+          : '—';
+      }),
+    ],
+    ['incremental: service / storage requests', ...col((f) => costs(inc(f)))],
+    ['incremental: virtual / real time', ...col((f) => times(inc(f)))],
+  ];
 }
 
 function runJson(r: RunFigures, resources: ResourceFigures): Record<string, unknown> {
@@ -667,66 +689,21 @@ async function runSeeded(
   const steady = await runSteady(stack, proxy, scenario);
   const entry: SeededFigures = { size: label(scenario), scenario, seeding, steady, baseline: [] };
   for (const concurrency of args.baseline) {
-    const baseMeter = new ResourceMeter();
-    baseMeter.start();
-    const base = await runBaseline(scenario, stack.clock.now(), concurrency);
-    const baseResources = baseMeter.stop();
-    await base.emulator.close();
-    const { emulator: _closed, ...result } = base;
-    entry.baseline.push({ ...result, resources: baseResources });
-    const b = entry.baseline[entry.baseline.length - 1];
-    out(
-      `baseline C=${b.concurrency}: ${b.copies} copied, ${b.failed} failed; makespan ${fmtDuration(b.endMs - b.startMs)} (virtual); ${b.requests.total} requests, 429s ${b.requests.throttled} (${fmtPercent(b.requests.throttled / b.requests.total)}); real ${fmtSeconds(b.resources.wallMs)}`,
-    );
+    entry.baseline.push(await measureBaseline(scenario, stack.clock.now(), concurrency));
+    printBaseline(entry.baseline[entry.baseline.length - 1]);
   }
   if (args.sequential) {
-    const seqMeter = new ResourceMeter();
-    seqMeter.start();
-    const seq = await runSequential(scenario, stack.clock.now());
-    const seqResources = seqMeter.stop();
-    await seq.emulator.close();
-    entry.sequential = { ...seq, resources: seqResources, requests: requestFigures(seq.emulator.requestLog) };
-    out(
-      `sequential:   ${seq.copies} copied, ${seq.failed} failed; makespan ${fmtDuration(seq.endMs - seq.startMs)} (virtual); real ${fmtSeconds(seqResources.wallMs)}`,
-    );
+    entry.sequential = await measureSequential(scenario, stack.clock.now());
+    printSequential(entry.sequential);
   }
   return entry;
 }
 
 function seededTable(all: SeededFigures[]): { header: string[]; rows: string[][] } {
   const col = (fn: (f: SeededFigures) => string): string[] => all.map(fn);
-  const costs = (r: RunFigures): string => `${r.requests.total} / ${r.storage ? r.storage.total : '—'}`;
   const rows: string[][] = [
     ['records seeded (real time)', ...col((f) => `${f.seeding.records} (${fmtSeconds(f.seeding.wallMs)})`)],
-    ...[0, 1].map((i) => [`no-op #${i + 1}: service / storage requests`, ...col((f) => costs(f.steady.noop[i].run))]),
-    [
-      'no-op: 429s / failed activity attempts',
-      ...col((f) =>
-        [
-          f.steady.noop.reduce((n, s) => n + s.run.requests.throttled, 0),
-          f.steady.noop.reduce((n, s) => n + s.run.activities.failed, 0),
-        ].join(' / '),
-      ),
-    ],
-    ...[0, 1].map((i) => [
-      `no-op #${i + 1}: virtual / real time`,
-      ...col((f) => `${fmtSeconds(f.steady.noop[i].run.virtualMs)} / ${fmtSeconds(f.steady.noop[i].run.realMs)}`),
-    ]),
-    [
-      'incremental: changed + new → copied',
-      ...col((f) => {
-        const s = f.steady.incremental;
-        const t = s.run.summary.totals;
-        return `${s.change?.changed ?? 0} + ${s.change?.added ?? 0} → ${t.copied} (${t.failed} failed)`;
-      }),
-    ],
-    ['incremental: service / storage requests', ...col((f) => costs(f.steady.incremental.run))],
-    [
-      'incremental: virtual / real time',
-      ...col(
-        (f) => `${fmtSeconds(f.steady.incremental.run.virtualMs)} / ${fmtSeconds(f.steady.incremental.run.realMs)}`,
-      ),
-    ],
+    ...steadyRows(col, (f) => f.steady),
     ...all[0].baseline.map((_, k) => [
       `baseline C=${all[0].baseline[k].concurrency}: makespan / 429s / failed`,
       ...col((f) => {

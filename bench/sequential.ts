@@ -6,10 +6,10 @@
  * A plain script over our `FormRecognizerV2Client` against its own emulator on its own
  * virtual clock: instead of sleeping 5 s it advances the clock by 5 s.
  */
-import { VirtualClock } from '../dev/clock';
-import { startFormRecognizerEmulator, type FormRecognizerEmulator } from '../dev/emulators/formRecognizer';
-import { FormRecognizerV2Client, ThrottledError, isFormRecognizerError } from '../src/formRecognizer';
-import { emulatorOptionsFor, resourcesFor, SOURCE_NAME, type Scenario } from './scenario';
+import type { FormRecognizerEmulator } from '../dev/emulators/formRecognizer';
+import { ThrottledError, isFormRecognizerError } from '../src/formRecognizer';
+import type { Scenario } from './scenario';
+import { startScriptStack } from './scriptStack';
 
 export const SEQUENTIAL_POLL_MS = 5_000;
 
@@ -22,24 +22,7 @@ export interface SequentialResult {
 }
 
 export async function runSequential(scenario: Scenario, startAt: number): Promise<SequentialResult> {
-  const clock = new VirtualClock(startAt);
-  const emulator = await startFormRecognizerEmulator({
-    ...emulatorOptionsFor(scenario),
-    resources: resourcesFor(scenario),
-    clock,
-  });
-  const client = (name: string): FormRecognizerV2Client => {
-    const r = emulator.resource(name);
-    return new FormRecognizerV2Client({
-      endpoint: r.endpoint,
-      region: r.region,
-      resourceId: r.resourceId,
-      credential: { key: r.key },
-      now: () => clock.now(),
-    });
-  };
-  const source = client(SOURCE_NAME);
-  const targets = emulator.resources.slice(1).map((r) => client(r.name));
+  const { clock, emulator, source, targets } = await startScriptStack(scenario, startAt);
   const startMs = clock.now();
   let copies = 0;
   let failed = 0;
