@@ -22,6 +22,7 @@ import {
 import { isIsoDate, isRecord } from './guards';
 import { assertValidKey, assertValidPrefix } from './keys';
 import { findSecret } from './secretGuard';
+import { readStreamText } from './streams';
 import { systemClock, type Clock } from '../runtime/clock';
 
 export { systemClock, type Clock } from '../runtime/clock';
@@ -156,7 +157,7 @@ export class DocumentStore<T> {
       }
       throw err;
     }
-    const text = await readBody(response.readableStreamBody);
+    const text = await readStreamText(response.readableStreamBody);
     const { doc, version } = this.decodeEnvelope(key, text, response.etag);
     this.remember(key, doc.value, doc.etag);
     return { doc, text, version, metadata: response.metadata ?? {} };
@@ -479,13 +480,6 @@ function isContainerMissing(err: unknown): boolean {
 function isConflict(err: unknown): boolean {
   const status = statusOf(err);
   return status === 409 || status === 412;
-}
-
-async function readBody(stream: NodeJS.ReadableStream | undefined): Promise<string> {
-  if (!stream) return '';
-  const chunks: Buffer[] = [];
-  for await (const chunk of stream) chunks.push(typeof chunk === 'string' ? Buffer.from(chunk) : chunk);
-  return Buffer.concat(chunks).toString('utf8');
 }
 
 function delay(ms: number): Promise<void> {

@@ -20,9 +20,10 @@
  */
 import type { ContainerClient } from '@azure/storage-blob';
 import { LedgerError, LedgerSecretError } from './errors';
-import { isRecord } from './guards';
+import { arrayOf, hasShape, isBoolean, isRecord, isString, optional } from './guards';
 import { ledgerKey } from './keys';
 import { findSecret } from './secretGuard';
+import { readStreamText } from './streams';
 
 /** 64 MiB: about 300 000 listed models at ~200 bytes each. */
 export const MAX_LISTING_BYTES = 64 * 2 ** 20;
@@ -87,7 +88,7 @@ export class ListingScratch {
       return { complete: false, reason: 'otherRun', items: [] };
     if ((response.contentLength ?? 0) > MAX_LISTING_BYTES)
       throw new LedgerError(`listing of ${response.contentLength} bytes exceeds ${MAX_LISTING_BYTES}`, key);
-    const text = await readCapped(response.readableStreamBody, key);
+    const text = await readStreamText(response.readableStreamBody, { maxBytes: MAX_LISTING_BYTES, key });
     const byCursor = new Map<string, ListingChunk<T>>();
     for (const line of text.split('\n')) {
       if (line === '') continue;
@@ -115,25 +116,11 @@ export class ListingScratch {
 }
 
 function isChunk<T>(v: unknown, isItem: (v: unknown) => v is T): v is ListingChunk<T> {
-  return (
-    isRecord(v) &&
-    typeof v.from === 'string' &&
-    (v.next === undefined || typeof v.next === 'string') &&
-    (v.done === undefined || typeof v.done === 'boolean') &&
-    Array.isArray(v.items) &&
-    v.items.every(isItem)
-  );
-}
-
-async function readCapped(stream: NodeJS.ReadableStream | undefined, key: string): Promise<string> {
-  if (!stream) return '';
-  const chunks: Buffer[] = [];
-  let total = 0;
-  for await (const chunk of stream) {
-    const b = typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
-    total += b.length;
-    if (total > MAX_LISTING_BYTES) throw new LedgerError(`listing exceeds ${MAX_LISTING_BYTES} bytes`, key);
-    chunks.push(b);
-  }
-  return Buffer.concat(chunks).toString('utf8');
+  // `from` is always written (the first page's cursor as ''), so it is required here.
+  return hasShape<ListingChunk<T>>(v, {
+    from: isString,
+    next: optional(isString),
+    done: optional(isBoolean),
+    items: arrayOf(isItem),
+  });
 }

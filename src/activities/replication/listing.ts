@@ -5,6 +5,7 @@
 import type { CopyApi, DocumentModelsClient, ModelPage } from '../../formRecognizer';
 import { isFormRecognizerError } from '../../formRecognizer';
 import { copyability } from '../../formRecognizer/modelFacts';
+import { arrayOf, hasShape, isBoolean, isNonEmptyString, isString, oneOf, optional } from '../../ledger/guards';
 import type {
   ListingProgress,
   ListSourceInput,
@@ -48,6 +49,26 @@ export async function loadRunConfig(deps: ReplicationDeps, input: LoadRunConfigI
 /** The listing scratch's names (see ledger/listingScratch.ts). */
 export const SOURCE_LISTING = 'source';
 export const targetListing = (region: string): string => `target-${region}`;
+
+/** The items of the scratch's listings, as planning reads them back (written by the activities below). */
+export const isSourceItem = (v: unknown): v is SourceItem =>
+  hasShape<SourceItem>(v, {
+    modelId: isNonEmptyString,
+    modelName: optional(isString),
+    status: oneOf(['ready', 'invalid', 'creating'] as const),
+    isComposed: optional(isBoolean),
+    lastUpdatedDateTime: optional(isString),
+    dependsOn: optional(arrayOf(isString)),
+    notCopyable: optional((n: unknown): n is NonNullable<SourceItem['notCopyable']> =>
+      hasShape<NonNullable<SourceItem['notCopyable']>>(n, {
+        reason: oneOf(['prebuilt', 'invalid', 'createdWithV2', 'expired'] as const),
+        message: isString,
+      }),
+    ),
+  });
+
+export const isTargetEntry = (v: unknown): v is TargetListingEntry =>
+  Array.isArray(v) && v.length === 2 && isNonEmptyString(v[0]) && isString(v[1]);
 
 /**
  * Lists the source's items (models and, 2024-11-30, classifiers) into the listing scratch, up to

@@ -9,9 +9,9 @@
  * replicated (a dry run lists those too): the run's report has the rest.
  */
 import type { ModelReplicaRecord } from '../../ledger/replicas';
-import type { Plan, PlanInput, SourceItem, TargetListingEntry } from '../../replication/contracts';
+import type { Plan, PlanInput, SourceItem } from '../../replication/contracts';
 import { copyPhases } from '../../replication/items';
-import { SOURCE_LISTING, targetListing } from './listing';
+import { isSourceItem, isTargetEntry, SOURCE_LISTING, targetListing } from './listing';
 import { targetOf, type ReplicationDeps } from './deps';
 
 export async function planReplication(deps: ReplicationDeps, input: PlanInput): Promise<Plan> {
@@ -107,30 +107,4 @@ export async function planReplication(deps: ReplicationDeps, input: PlanInput): 
   plan.toCopy = phases.flat();
   plan.phaseSizes = phases.map((p) => p.length);
   return plan;
-}
-
-const NOT_COPYABLE = new Set(['prebuilt', 'invalid', 'createdWithV2', 'expired']);
-
-function isSourceItem(v: unknown): v is SourceItem {
-  if (typeof v !== 'object' || v === null || Array.isArray(v)) return false;
-  const m = v as Record<string, unknown>;
-  const optionalString = (x: unknown): boolean => x === undefined || typeof x === 'string';
-  return (
-    typeof m.modelId === 'string' &&
-    m.modelId !== '' &&
-    (m.status === 'ready' || m.status === 'invalid' || m.status === 'creating') &&
-    optionalString(m.modelName) &&
-    optionalString(m.lastUpdatedDateTime) &&
-    (m.isComposed === undefined || typeof m.isComposed === 'boolean') &&
-    (m.dependsOn === undefined || (Array.isArray(m.dependsOn) && m.dependsOn.every((d) => typeof d === 'string'))) &&
-    (m.notCopyable === undefined ||
-      (typeof m.notCopyable === 'object' &&
-        m.notCopyable !== null &&
-        NOT_COPYABLE.has(String((m.notCopyable as Record<string, unknown>).reason)) &&
-        typeof (m.notCopyable as Record<string, unknown>).message === 'string'))
-  );
-}
-
-function isTargetEntry(v: unknown): v is TargetListingEntry {
-  return Array.isArray(v) && v.length === 2 && typeof v[0] === 'string' && v[0] !== '' && typeof v[1] === 'string';
 }
