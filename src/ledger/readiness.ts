@@ -3,6 +3,7 @@
  * and the configured regions to a model × region matrix.
  */
 import type { ReplicaError, ModelReplicaRecord } from './replicas';
+import { pairKey } from '../common/pairs';
 
 export interface SourceModelInfo {
   modelId: string;
@@ -166,10 +167,6 @@ function toCell(record: ModelReplicaRecord | undefined, model: SourceModelInfo, 
       cell.ageSeconds = Math.max(0, Math.floor((nowMs - Date.parse(record.lastVerifiedAt)) / 1000));
   }
   return cell;
-}
-
-function pairKey(modelId: string, region: string): string {
-  return `${modelId}\u0000${region}`;
 }
 
 function compare(a: string, b: string): number {

@@ -2,10 +2,7 @@
  * What a run copies: models and (v4, 2024-11-30) classifiers, in the order their references
  * need. Pure and deterministic: orchestrators import this module.
  *
- * Item ids: a model is named by its model id; a classifier by `classifier:<classifierId>`.
- * Model and classifier ids match `^[a-zA-Z0-9][a-zA-Z0-9._~-]{1,63}$` (v4) or are UUIDs (v2),
- * so `:` never occurs in one and the two namespaces cannot collide — in the ledger, in
- * reports and in instance ids.
+ * Item ids and pair keys are owned by src/common/pairs.ts (re-exported here).
  *
  * Order (docs/v4.md, "Composed models and classifiers"): a v4 composed model references its
  * classifier and its component models **by id**, and its copy keeps those ids, so they must
@@ -14,21 +11,9 @@
  * 2023-07-31 have no classifiers and no id references, so they run one phase).
  */
 import type { PairRef, SourceItem } from './contracts';
+import { parseItemId } from '../common/pairs';
 
-export const CLASSIFIER_PREFIX = 'classifier:';
-
-export type ItemKind = 'model' | 'classifier';
-
-export function classifierItemId(classifierId: string): string {
-  return `${CLASSIFIER_PREFIX}${classifierId}`;
-}
-
-/** The kind of an item id and the id the service knows it by. */
-export function parseItemId(itemId: string): { kind: ItemKind; id: string } {
-  return itemId.startsWith(CLASSIFIER_PREFIX)
-    ? { kind: 'classifier', id: itemId.slice(CLASSIFIER_PREFIX.length) }
-    : { kind: 'model', id: itemId };
-}
+export { CLASSIFIER_PREFIX, classifierItemId, parseItemId, type ItemKind } from '../common/pairs';
 
 /** 0 classifiers, 1 models that reference nothing, 2 models that reference other items by id. */
 export function copyPhaseOf(item: Pick<SourceItem, 'modelId' | 'dependsOn'>): 0 | 1 | 2 {

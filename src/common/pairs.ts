@@ -1,0 +1,68 @@
+/**
+ * The identity of what the app copies, in one place: the **item id** (a model, or a classifier
+ * written `classifier:<id>`) and the **pair** (an item and one target region). Every map, cache,
+ * ledger key and report that names an item or a pair builds it here, so one pair is never
+ * spelled two ways (`${region}\n${id}` in one module, `${id}\u0000${region}` in another).
+ *
+ * Pure and deterministic (no Node built-ins, no I/O): orchestrators import it.
+ *
+ * Item ids: a model is named by its model id; a classifier by `classifier:<classifierId>`.
+ * Model and classifier ids match `^[a-zA-Z0-9][a-zA-Z0-9._~-]{1,63}$` (v3/v4) or are UUIDs (v2),
+ * so `:` never occurs in one and the two namespaces cannot collide — in the ledger, in reports
+ * and in instance ids. The stored and reported field keeps the historical name `sourceModelId`
+ * (docs/architecture.md, glossary) and holds an item id.
+ */
+
+export const CLASSIFIER_PREFIX = 'classifier:';
+
+export type ItemKind = 'model' | 'classifier';
+
+/** The item id of a classifier. */
+export function classifierItemId(classifierId: string): string {
+  return `${CLASSIFIER_PREFIX}${classifierId}`;
+}
+
+/** The item id of a model or a classifier, by kind. */
+export function itemIdOf(kind: ItemKind, id: string): string {
+  return kind === 'classifier' ? classifierItemId(id) : id;
+}
+
+/** The kind of an item id and the id the service knows it by. */
+export function parseItemId(itemId: string): { kind: ItemKind; id: string } {
+  return itemId.startsWith(CLASSIFIER_PREFIX)
+    ? { kind: 'classifier', id: itemId.slice(CLASSIFIER_PREFIX.length) }
+    : { kind: 'model', id: itemId };
+}
+
+/** A pair as the stored records and reports name it. */
+export interface PairIdentity {
+  /** The item id (historical field name, see above). */
+  sourceModelId: string;
+  region: string;
+}
+
+/**
+ * The in-memory key of a pair, for maps and sets. NUL never occurs in an item id or a region
+ * (both are validated where they enter), so the key is unambiguous and `parsePairKey` inverts it.
+ * Not a ledger key: the ledger's blob names are built with `ledgerKey` (src/ledger/keys.ts)
+ * from `pairSegments`.
+ */
+export type PairKey = string & { readonly __pairKey: unique symbol };
+
+export function pairKey(itemId: string, region: string): PairKey {
+  return `${itemId}\u0000${region}` as PairKey;
+}
+
+export function pairKeyOf(pair: PairIdentity): PairKey {
+  return pairKey(pair.sourceModelId, pair.region);
+}
+
+export function parsePairKey(key: PairKey): PairIdentity {
+  const i = key.indexOf('\u0000');
+  return { sourceModelId: key.slice(0, i), region: key.slice(i + 1) };
+}
+
+/** The segments a per-pair ledger document is stored under: `{prefix}/{itemId}/{region}`. */
+export function pairSegments(prefix: string, pair: PairIdentity): [string, string, string] {
+  return [prefix, pair.sourceModelId, pair.region];
+}
