@@ -86,7 +86,8 @@ export type ExportSpecCheck = { ok: true; specs: ExportSpec[] } | { ok: false; m
 
 /**
  * Validates a configured export list (e.g. `CV_EXPORT_PLATFORMS` parsed into pairs):
- * canonical casing, flavor belongs to its platform, no duplicate (case-insensitive).
+ * canonical casing, flavor belongs to its platform, no duplicate (case-insensitive), no platform
+ * both without a flavor and with one.
  */
 export function normalizeExportSpecs(
   input: readonly { platform: string; flavor?: string | undefined }[],
@@ -115,6 +116,16 @@ export function normalizeExportSpecs(
       return { ok: false, message: `${settingName}: ${exportLabel({ platform, flavor })} is listed twice` };
     seen.add(key);
     out.push(flavor ? { platform, flavor } : { platform });
+  }
+  // A platform without a flavor is exported in the service's default flavor: listed beside one of
+  // its flavors, the two exports would be written to one blob, one over the other.
+  for (const bare of out.filter((s) => !s.flavor)) {
+    const flavored = out.find((s) => s.platform === bare.platform && s.flavor);
+    if (flavored)
+      return {
+        ok: false,
+        message: `${settingName}: ${bare.platform} is listed both without a flavor and as ${bare.platform}:${flavored.flavor}; both exports would be written to one blob: name each flavor you want (e.g. ${bare.platform}:${FLAVORS_BY_PLATFORM[bare.platform][0] ?? flavored.flavor},${bare.platform}:${flavored.flavor})`,
+      };
   }
   return { ok: true, specs: out };
 }

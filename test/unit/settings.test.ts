@@ -700,6 +700,12 @@ describe('loadSettings', () => {
       ['CoreML:Lite', /'Lite' is not a flavor of CoreML \(CoreMLFloat16\)/],
       ['VAIDK:Linux', /'Linux' is not a flavor of VAIDK \(none\)/],
       ['ONNX,onnx', /ONNX is listed twice/],
+      // Without a flavor is the default flavor: both exports would land on one blob (issue 22, item 9).
+      [
+        'TensorFlow,tensorflow:tensorflowlite',
+        /TensorFlow is listed both without a flavor and as TensorFlow:TensorFlowLite/,
+      ],
+      ['onnx:onnx12, ONNX', /ONNX is listed both without a flavor and as ONNX:ONNX12/],
       ['TensorFlow:TensorFlowLite:x', /not an export platform/],
     ])('CV_EXPORT_PLATFORMS rejects %s', (value, message) => {
       const err = loadError(validEnv({ CV_EXPORT_PLATFORMS: value }));
