@@ -147,7 +147,7 @@ export const DOCUMENTED_ERROR_CODES: readonly DocumentedErrorCode[] = [
     kind: 'authorizationRenewal',
     reason: 'authorizationInvalid',
     meaning:
-      'v2: invalid authorization claims, or (recorded) a wrong target region with the "Could not retrieve authorization metadata" text',
+      'v2: "missing or invalid authorization claims"; the "could not retrieve authorization metadata" text: authorizationReused',
   },
   {
     code: '2024',

@@ -67,6 +67,52 @@ describe('the documented error-code table (docs/client.md ⇄ errorCodes.ts)', (
   );
 });
 
+describe('issue 22 item 10: one answer for a reused authorization and a wrong region (docs/client.md ⇄ classifier)', () => {
+  function messageRows(): string[][] {
+    const m = /<!-- operation-messages:begin -->([\s\S]*?)<!-- operation-messages:end -->/.exec(DOC);
+    if (!m?.[1]) throw new Error('docs/client.md has no operation-messages table');
+    return m[1]
+      .split('\n')
+      .filter((l) => l.startsWith('|'))
+      .slice(2)
+      .map((l) =>
+        l
+          .split('|')
+          .slice(1, -1)
+          .map((c) => c.trim().replace(/^`|`$/g, '')),
+      );
+  }
+
+  it('every documented v2 operation message is classified with the reason the doc gives', () => {
+    const rows = messageRows();
+    expect(rows.length).toBeGreaterThanOrEqual(3);
+    for (const [code, message, reason] of rows) {
+      const e = classifyCopyFailure([{ code, message }]);
+      expect({ code, message, reason: e.reason, kind: e.kind }).toEqual({
+        code,
+        message,
+        reason,
+        kind: 'authorizationRenewal',
+      });
+    }
+  });
+
+  it('AuthorizationError with the recorded wrong-region text is authorizationReused, never documented as authorizationInvalid', () => {
+    const e = classifyCopyFailure([
+      {
+        code: 'AuthorizationError',
+        message:
+          'Could not retrieve authorization metadata. If this issue persists use a different target model to copy into.',
+      },
+    ]);
+    expect(e.reason).toBe('authorizationReused');
+    // The kind table's renewal row must not attribute the wrong region to authorizationInvalid.
+    const renewal = DOC.split('\n').find((l) => l.startsWith('| `authorizationRenewal`')) ?? '';
+    expect(renewal).not.toMatch(/authorizationInvalid`\), which includes a well-formed but wrong region/);
+    expect(renewal).toMatch(/wrong region\*\* \(`authorizationReused`/);
+  });
+});
+
 describe('fact 3: quota and limit errors are permanent', () => {
   const limit = flattenServiceError({
     code: 'InvalidRequest',
