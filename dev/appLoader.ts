@@ -8,6 +8,7 @@ import path from 'node:path';
 import type { Clock } from './clock';
 import type * as Wiring from '../src/functions/app';
 import type { Telemetry } from '../src/telemetry/telemetry';
+import type { DurableStoreIdentity } from '../src/ledger/runLease';
 
 const APP_WIRING = path.join(__dirname, '..', 'src', 'functions', 'app');
 
@@ -23,6 +24,8 @@ export interface AppLoader {
 export interface AppLoaderOptions {
   /** The app's telemetry (e.g. a `MemoryTelemetry` a test reads); default: built from the settings (off unless configured). */
   telemetry?: Telemetry;
+  /** The durable store the app starts runs in (the local host's: a process store, dev/runLeaseKeeper.ts). */
+  durableStore?: DurableStoreIdentity;
 }
 
 export function createAppLoader(clock: Clock, options: AppLoaderOptions = {}): AppLoader {
@@ -41,6 +44,7 @@ export function createAppLoader(clock: Clock, options: AppLoaderOptions = {}): A
         env: { ...process.env },
         clock,
         ...(options.telemetry ? { telemetry: options.telemetry } : {}),
+        ...(options.durableStore ? { durableStore: options.durableStore } : {}),
       });
     },
     current() {

@@ -12,7 +12,8 @@
  * Settings come from the environment, then `local.settings.json` (`Values`).
  *   --once   exit when the run ends: 0 every pair verified, 1 any failed or unverified (or the run
  *            ended Failed), 2 configuration error (also a Custom Vision container that the start-up
- *            probe cannot reach, named by its setting)
+ *            probe cannot reach, named by its setting), 3 no run started: the run lease names a live run
+ *            of another process on the same storage (the message names it)
  *   --json   print the run summary and the readiness report as one JSON document on the last line
  *            (in every outcome; a run that did not complete: `runtimeStatus` and `error`)
  *   --refuse-neural REGION   (emulated, v3.1/v4) the REGION target refuses neural models with the
@@ -30,6 +31,10 @@ import type { LastDrill } from '../src/drills/reportView';
 import { defaultStackResources, startLocalStack, type LocalStack } from './stack';
 import { drillDemo } from './localDrills';
 import type { LogEntry } from './host';
+import { describeLeaseHolder } from '../src/ledger/runLease';
+
+/** `--once` exit code: no run was started, the run lease names a live run of another process (README, docs/local-host.md). */
+const EXIT_LEASE_HELD = 3;
 
 interface Args {
   once: boolean;
@@ -203,18 +208,27 @@ async function main(): Promise<number> {
       : `  no function keys: every route is open, like func start; listening on ${stack.host.baseUrl} (loopback) only`,
   );
 
-  // Fire the schedule once and follow the run it starts.
-  const started = new Promise<string>((resolve) => {
-    const listener = (e: { type: string; name?: string; instanceId?: string }): void => {
-      if (e.type === 'instanceStarted' && e.name === 'replicateModels' && e.instanceId) {
-        stack.host.events.off('instanceStarted', listener);
-        resolve(e.instanceId);
-      }
-    };
-    stack.host.events.on('instanceStarted', listener);
-  });
+  // Fire the schedule once and follow the run it starts. The schedule skips its start when the
+  // run lease names a live run of another process on the same storage: then there is no run to
+  // follow (this process's durable store holds only its own runs), never a wait.
   await stack.host.timers.fire('replicationSchedule');
-  const runId = await started;
+  const runId = stack.host.durable.list().find((s) => s.name === 'replicateModels' && !s.parentInstanceId)?.instanceId;
+  if (runId === undefined) {
+    const holder = await (await stack.app.current().replication.ledger()).runLease.get();
+    const message = `no replication run started: the run lease (locks/replication-run.json) is held by ${holder ? describeLeaseHolder(holder) : 'another run'}, live in another process on this storage; try again when it ends`;
+    err(message);
+    if (args.once) {
+      if (args.json)
+        process.stdout.write(
+          `${JSON.stringify({ runId: null, runtimeStatus: 'NotStarted', error: message, leaseHolder: holder ?? null })}\n`,
+        );
+      return stop(EXIT_LEASE_HELD);
+    }
+    out(
+      `\nserving ${stack.host.baseUrl}/api — dashboard ${dashboardUrl(stack.host.baseUrl, localKey)} — Ctrl-C to stop`,
+    );
+    return new Promise<number>(() => undefined);
+  }
   out(`replication run ${runId} started`);
 
   let done = 0;

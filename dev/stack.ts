@@ -31,6 +31,7 @@ import {
 import { DEV_ACCOUNT, DEV_KEY } from './azurite';
 import type { Telemetry } from '../src/telemetry/telemetry';
 import { createAppLoader, type AppLoader } from './appLoader';
+import { keepRunLeases, processDurableStore } from './runLeaseKeeper';
 
 /** The app's `DR_API_VERSION` values (src/common/apiVersions.ts). */
 export type StackApiVersion = ApiVersion;
@@ -187,7 +188,12 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       ...options.env,
       ...(options.apiVersion ? { DR_API_VERSION: options.apiVersion } : {}),
     };
-    const app = createAppLoader(clock, options.telemetry ? { telemetry: options.telemetry } : {});
+    // The local host keeps its instances in this process: runs start in a process store, whose
+    // run lease this process renews while a run lives and gives up when it ends (dev/runLeaseKeeper.ts).
+    const app = createAppLoader(clock, {
+      ...(options.telemetry ? { telemetry: options.telemetry } : {}),
+      durableStore: processDurableStore(),
+    });
     const host = await createLocalHost({
       httpPort: 0,
       hostJson: HOST_JSON,
@@ -199,6 +205,12 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       storageConnectionString: storage,
     });
     cleanups.push(() => host.close());
+    const leaseKeeper = keepRunLeases(
+      host.events,
+      'replicateModels',
+      async () => (await app.current().replication.ledger()).runLease,
+    );
+    cleanups.push(() => leaseKeeper.close());
     // Settings a reset overrode (`next.env`): the next reset puts them back, so one test's
     // overrides never leak into the next test's "fresh" stack.
     const baseEnv = { ...env };

@@ -34,6 +34,7 @@ import { QueueServiceClient } from '@azure/storage-queue';
 import type { ReplayQueues } from '../activities/customVisionReplay';
 import { createCopyClient, type CopyApi, type FormRecognizerCredential } from '../formRecognizer';
 import { createLedgerContainerClient, ledgerConnectionFromSettings, openLedger, type Ledger } from '../ledger/connect';
+import type { DurableStoreIdentity } from '../ledger/runLease';
 import { CustomVisionRecordRepository } from '../ledger/customVisionRecords';
 import { RejectedNotificationRepository } from '../ledger/rejectedNotifications';
 import { listPacerFor, ManagementPacer } from '../replication/pacing';
@@ -64,6 +65,12 @@ export interface AppRuntime {
   telemetry?: Telemetry;
   /** The app's Azure credential getter (src/common/credential.ts); absent → built here from the settings. */
   credential?: () => TokenCredential;
+  /**
+   * The durable store this app instance starts runs in, written into the run lease. Absent →
+   * the task hub (`taskHub:<DR_TASK_HUB>`), shared by every instance of a deployment. A host
+   * that keeps its instances in its own memory (the local host) passes a process store.
+   */
+  durableStore?: DurableStoreIdentity;
 }
 
 /** One app instance's dependencies. Lifetime: the app instance (in production, the process). */
@@ -77,6 +84,8 @@ export interface AppDependencies {
   /** The origin of the app's own absolute URLs, from `WEBSITE_HOSTNAME` (undefined: answer relative URLs). */
   publicOrigin: string | undefined;
   drills: DrillDeps;
+  /** The durable store runs start in (see {@link AppRuntime.durableStore}). */
+  durableStore: DurableStoreIdentity;
   /** The activities over these dependencies (bound to the registries by `registerApp`). */
   activities: {
     replication: ReplicationActivities;
@@ -125,6 +134,7 @@ export function createAppDependencies(runtime: AppRuntime): AppDependencies {
     customVision,
     publicOrigin: publicOrigin(runtime.env),
     drills,
+    durableStore: runtime.durableStore ?? { id: `taskHub:${settings.taskHub}`, processLocal: false },
     activities: {
       replication: createReplicationActivities(replication),
       customVision: createCustomVisionActivities(customVision),

@@ -8,6 +8,7 @@ import * as df from 'durable-functions';
 import { parseReplicationRequest } from '../http/replicationRequest';
 import { echo, invalidRequestBody, readBodyText, tooLargeBody } from '../http/limits';
 import { LedgerKeyError } from '../ledger/errors';
+import { describeLeaseHolder, holderMayBeLive, type RunLease } from '../ledger/runLease';
 import { assessHealthFromLedger, reportHealth, type LedgerHealth, type ReportHealth } from '../health/ledger';
 import { healthHttpResponse } from '../health/health';
 import type { ReadinessReport } from '../ledger/readiness';
@@ -37,18 +38,17 @@ export async function runningReplication(client: df.DurableClient): Promise<df.D
   return running.find((s) => s.name === Orchestrators.replicate.name);
 }
 
-/** How long a lease may name a run whose instance does not exist yet (its starter is between lease and start). */
-const STARTING_GRACE_MS = 5 * 60_000;
-
-type StartOutcome = { started: true; id: string } | { started: false; running: string };
+type StartOutcome = { started: true; id: string } | { started: false; running: string; holder: RunLease };
 
 /**
  * Starts a replication run, unless one is in progress: runs are singletons (two runs would copy
  * the same pairs twice). The timer, HTTP and dry runs all go through the ledger's run lease: a
  * conditional write (ETag) names the one run allowed to start, so of any number of concurrent
  * starters exactly one starts a run and the others are told which one is running. The lease is
- * free again once the run it names is no longer running (Completed, Failed, Terminated), or never
- * started within STARTING_GRACE_MS.
+ * free again once the run it names is over: by its durable status when this app's durable store
+ * knows it (Completed, Failed, Terminated), else by its run report, else by the lease itself
+ * (`holderMayBeLive`: a process store's run lives while its process renews the lease; a run of
+ * this store that never started is free after a grace period).
  */
 async function startSingletonRun(
   deps: AppDependencies,
@@ -58,12 +58,18 @@ async function startSingletonRun(
 ): Promise<StartOutcome> {
   const id = newRunId(trigger, deps.clock.now());
   const ledger = await deps.replication.ledger();
-  const lease = await ledger.runLease.acquire(id, trigger, async (holder) => {
-    const status = await findInstanceStatus(client, holder.runId);
-    if (!status) return deps.clock.now() - Date.parse(holder.acquiredAt) < STARTING_GRACE_MS;
-    return RUNNING.includes(status.runtimeStatus);
-  });
-  if (!lease.acquired) return { started: false, running: lease.holder.runId };
+  const lease = await ledger.runLease.acquire(
+    id,
+    trigger,
+    async (holder) => {
+      const status = await findInstanceStatus(client, holder.runId);
+      if (status) return RUNNING.includes(status.runtimeStatus);
+      if (await ledger.runReports.get(holder.runId)) return false;
+      return holderMayBeLive(holder, deps.durableStore, deps.clock.now());
+    },
+    deps.durableStore,
+  );
+  if (!lease.acquired) return { started: false, running: lease.holder.runId, holder: lease.holder };
   try {
     await client.startNew(Orchestrators.replicate.name, { instanceId: id, input });
   } catch (e) {
@@ -93,7 +99,9 @@ export function registerReplicationFunctions(current: () => AppDependencies): vo
       const input: RunInput = { trigger: 'schedule' };
       const outcome = await startSingletonRun(current(), client, 'schedule', input);
       if (!outcome.started) {
-        context.log(`replication run ${outcome.running} is still in progress: this scheduled run is skipped`);
+        context.log(
+          `replication run lease held by ${describeLeaseHolder(outcome.holder)}: this scheduled run is skipped`,
+        );
         return;
       }
       const id = outcome.id;
