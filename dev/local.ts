@@ -4,7 +4,8 @@
  *  - storage: Azurite in memory on free ports, unless `AzureWebJobsStorage` is set;
  *  - models: the Form Recognizer emulator (a seeded westus2 source, empty eastus and
  *    westeurope targets), unless `DR_SOURCE_ENDPOINT` is set — then the configured
- *    resources, emulated or real;
+ *    resources, emulated or real — then no demo runs (no made-up drill samples, no Custom
+ *    Vision training): drills only with the user's own `DR_DRILL_SAMPLES_URL`;
  *  - the app's functions in the local host on the real clock, HTTP on
  *    http://localhost:7071/api (`--port`), the replication schedule fired once, live
  *    progress, the readiness report; then it serves until Ctrl-C.
@@ -133,6 +134,10 @@ async function main(): Promise<number> {
   const localKey = process.env.DR_LOCAL_FUNCTION_KEY ?? fileValues.DR_LOCAL_FUNCTION_KEY;
   if (localKey) process.env.DR_LOCAL_FUNCTION_KEY = localKey;
   const useAzurite = !storage || storage === 'UseDevelopmentStorage=true';
+  // The demos need the emulated models and the in-memory Azurite; drills with the user's own
+  // samples (DR_DRILL_SAMPLES_URL) run against whatever is configured, and nothing is seeded then.
+  const demos = useAzurite && !configured;
+  const drillDemoSeeded = demos && !(process.env.DR_DRILL_SAMPLES_URL ?? fileValues.DR_DRILL_SAMPLES_URL);
 
   const logs: LogEntry[] = [];
   const logger = (e: LogEntry): void => {
@@ -149,8 +154,10 @@ async function main(): Promise<number> {
       useConfiguredResources: configured,
       ...(stackVersion ? { apiVersion: stackVersion } : {}),
       ...(resources ? { resources } : {}),
-      customVision: useAzurite && !cvConfigured,
-      drills: useAzurite && !(process.env.DR_DRILL_SAMPLES_URL ?? fileValues.DR_DRILL_SAMPLES_URL),
+      // Demos (the Custom Vision training, the made-up drill samples) run only against the
+      // emulators: with configured resources nothing is sent that the user did not configure.
+      customVision: demos && !cvConfigured,
+      drills: drillDemoSeeded,
       ...(useAzurite ? {} : { storageConnectionString: storage }),
       env: { ...env, ...(useAzurite ? { AzureWebJobsStorage: undefined } : {}) },
       // Loopback only: without keys every route is open, so nothing beyond this machine may reach it.
@@ -282,6 +289,7 @@ async function main(): Promise<number> {
     [...new Set(summary?.copies.map((c) => c.sourceModelId) ?? [])],
     out,
     keyHeaders(),
+    drillDemoSeeded ? 2 : 0,
   );
   // Read after the drills, so that the table and the JSON show each pair's last drill.
   const report = await readReport(stack);

@@ -1,7 +1,9 @@
 /**
- * `npm run local`: restore drills after the replication. Seeds a sample for some models into
- * the Azurite sample container (`DR_DRILL_SAMPLES_URL` of a `drills: true` stack), starts a drill
- * run over `POST /api/drills`, follows it and prints one line per drilled pair.
+ * `npm run local`: restore drills after the replication. The demo (emulated models, a
+ * `drills: true` stack) seeds a made-up sample for `seedCount` models into its in-memory Azurite
+ * sample container; with the user's own `DR_DRILL_SAMPLES_URL` (`seedCount` 0) nothing is
+ * seeded. Then it starts a drill run over `POST /api/drills`, follows it and prints one line per
+ * drilled pair.
  */
 import { BlobServiceClient } from '@azure/storage-blob';
 import type { DrillRunSummary } from '../src/drills/contracts';
@@ -17,12 +19,18 @@ export async function drillDemo(
   headers: Record<string, string> = {},
   seedCount = 2,
 ): Promise<DrillRunSummary | undefined> {
-  const storage = stack.azurite?.connectionString ?? stack.env.AzureWebJobsStorage;
-  if (!stack.env.DR_DRILL_SAMPLES_URL || !storage) return undefined;
-  const container = BlobServiceClient.fromConnectionString(storage).getContainerClient(DRILL_SAMPLES_CONTAINER);
-  await container.createIfNotExists();
-  const seeded = modelIds.filter((id) => !id.startsWith('classifier:')).slice(0, seedCount);
-  for (const id of seeded) await container.getBlockBlobClient(`${id}/sample.pdf`).uploadData(SAMPLE);
+  // The app's own settings (the environment and local.settings.json, as the host applied them).
+  if (!stack.app.current().settings.drills.samples) return undefined;
+  if (seedCount > 0) {
+    // Only into the demo's own in-memory Azurite: never into storage the user configured.
+    if (!stack.azurite) throw new Error('the drill demo seeds samples only into the in-memory Azurite');
+    const container = BlobServiceClient.fromConnectionString(stack.azurite.connectionString).getContainerClient(
+      DRILL_SAMPLES_CONTAINER,
+    );
+    await container.createIfNotExists();
+    const seeded = modelIds.filter((id) => !id.startsWith('classifier:')).slice(0, seedCount);
+    for (const id of seeded) await container.getBlockBlobClient(`${id}/sample.pdf`).uploadData(SAMPLE);
+  }
   const res = await fetch(`${stack.host.baseUrl}/api/drills`, { method: 'POST', body: '{}', headers });
   if (res.status !== 202) {
     out(`drills: POST /api/drills answered ${res.status}`);
