@@ -158,6 +158,8 @@ async function main(): Promise<number> {
       // emulators: with configured resources nothing is sent that the user did not configure.
       customVision: demos && !cvConfigured,
       drills: drillDemoSeeded,
+      // Other processes may share this storage: they must see this process's run as live, then free.
+      keepRunLease: true,
       ...(useAzurite ? {} : { storageConnectionString: storage }),
       env: { ...env, ...(useAzurite ? { AzureWebJobsStorage: undefined } : {}) },
       // Loopback only: without keys every route is open, so nothing beyond this machine may reach it.

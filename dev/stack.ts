@@ -68,6 +68,12 @@ export interface LocalStackOptions {
    * in a backup container and whose notifications go to the app's queue, plus a replica
    * container; the CV_* settings point at them.
    */
+  /**
+   * Renew the run lease of this process's runs while they live and give it up when they end
+   * (dev/runLeaseKeeper.ts): for processes that share storage with others (`npm run local`).
+   * Off by default: a test's storage requests stay exactly the app's.
+   */
+  keepRunLease?: boolean;
   /** Restore drills (needs Azurite): `DR_DRILL_SAMPLES_URL` points at an Azurite container `drill-samples`. */
   drills?: boolean;
   customVision?:
@@ -205,12 +211,14 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       storageConnectionString: storage,
     });
     cleanups.push(() => host.close());
-    const leaseKeeper = keepRunLeases(
-      host.events,
-      'replicateModels',
-      async () => (await app.current().replication.ledger()).runLease,
-    );
-    cleanups.push(() => leaseKeeper.close());
+    if (options.keepRunLease) {
+      const leaseKeeper = keepRunLeases(
+        host.events,
+        'replicateModels',
+        async () => (await app.current().replication.ledger()).runLease,
+      );
+      cleanups.push(() => leaseKeeper.close());
+    }
     // Settings a reset overrode (`next.env`): the next reset puts them back, so one test's
     // overrides never leak into the next test's "fresh" stack.
     const baseEnv = { ...env };
