@@ -16,7 +16,7 @@ import {
   retryDelayFor,
   type TypedTask,
 } from '../durable/call';
-import type { CopyOutcome, ListingProgress, PairRef, RunProgress, RunSummary } from '../replication/contracts';
+import type { CopyOutcome, ListingProgress, PairRef, Plan, RunProgress, RunSummary } from '../replication/contracts';
 import { addMs, batchInstanceId, batchLayout, chunk, freeLane } from '../replication/policy';
 import { Activities, Orchestrators } from '../replication/registry';
 import { isSettled, slidingWindow } from './slidingWindow';
@@ -145,6 +145,8 @@ function* replicateModels(context: OrchestrationContext): Generator<Task, RunSum
     });
   }
 
+  // Pairs planning found no room for in their target (recorded failed by planning).
+  if (!input.dryRun) outcomes.push(...targetFullOutcomes(plan, context.df.currentUtcDateTime.toISOString()));
   progress.phase = 'reporting';
   context.df.setCustomStatus(progress);
   // Every copy is settled: blank target models this run could not delete on the way go now.
@@ -202,6 +204,20 @@ function* replicateModels(context: OrchestrationContext): Generator<Task, RunSum
   progress.phase = 'done';
   context.df.setCustomStatus(progress);
   return summary;
+}
+
+/** The pairs planning ended as `targetFull`, as failed outcomes (the code and the numbers in the reason). */
+function targetFullOutcomes(plan: Plan, when: string): CopyOutcome[] {
+  return (plan.targetFull ?? []).map((p) => ({
+    sourceModelId: p.sourceModelId,
+    region: p.region,
+    outcome: 'failed',
+    reason: { kind: 'permanent', code: 'targetFull', message: p.message },
+    attempts: 0,
+    discarded: 0,
+    startedAt: when,
+    finishedAt: when,
+  }));
 }
 
 /** The pairs of a failed batch that have no outcome yet, as failed. */

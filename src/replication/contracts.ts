@@ -182,6 +182,15 @@ export interface Plan {
   creating: SourceItem[];
   /** Model ids the run's filter asked for that the source does not have. */
   notFound: string[];
+  /** Pairs not copied because their target holds its limit of models (`targetFull`; activities/replication/room.ts). */
+  targetFull?: TargetFullPair[];
+}
+
+/** A pair whose target has no room for its copy: the target's model `count` and `limit` when planned. */
+export interface TargetFullPair extends PairRef {
+  count: number;
+  limit: number;
+  message: string;
 }
 
 /** Why something failed, in words a person can act on. Never holds a secret. */

@@ -113,7 +113,15 @@ export function authorize(
   route: Route,
   endpoint: string,
   now: number,
-): { reply: Reply; modelId: string } {
+): { reply: Reply; modelId?: string } {
+  // At its limit a resource takes no new model, and an authorization creates one (blank) [inf].
+  if (r.config.enforceModelLimit && r.models.size >= r.config.modelLimit)
+    return {
+      reply: errorReply(400, {
+        code: 'ModelLimitExceeded',
+        message: `The resource holds ${r.models.size} custom models; its limit is ${r.config.modelLimit}. Delete models before creating new ones.`,
+      }),
+    };
   const { authorization, body } = state.authorize(r.config.name, now);
   return {
     modelId: authorization.modelId,

@@ -119,6 +119,7 @@ export interface ResourceConfig {
   tamperedAuthorization: TamperedAuthorizationBehaviour;
   resourceId: string;
   modelLimit: number;
+  enforceModelLimit: boolean;
 }
 
 export class ResourceState {
@@ -171,6 +172,7 @@ export function resourceConfig(spec: ResourceSpec): ResourceConfig {
     tamperedAuthorization: spec.tamperedAuthorization ?? 'reject',
     resourceId: spec.resourceId ?? defaultResourceId(spec.name),
     modelLimit: spec.modelLimit ?? 5000,
+    enforceModelLimit: spec.enforceModelLimit ?? false,
   };
 }
 

@@ -120,6 +120,12 @@ export interface ResourceSpec {
   resourceId?: string;
   /** `limit` reported by `?op=summary`; default 5000 (S0). */
   modelLimit?: number;
+  /**
+   * v2.1: refuse a `copyAuthorization` (which creates a model) when the resource already holds
+   * `modelLimit` models, blank ones included: 400 `ModelLimitExceeded` [inf: the service's answer
+   * at its limit is not documented]. Default false (only the summary reports the limit).
+   */
+  enforceModelLimit?: boolean;
   /** v3.1/v4 `GET /info` `customDocumentModels.limit`; default 20000 (recorded). */
   documentModelLimit?: number;
   /** v3.1/v4 `GET /info` `customNeuralDocumentModelBuilds.quota`; default 20 [inf]. */

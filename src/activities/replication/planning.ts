@@ -13,6 +13,7 @@ import type { Plan, PlanInput, SourceItem } from '../../replication/contracts';
 import { copyPhases } from '../../replication/items';
 import { isSourceItem, isTargetEntry, SOURCE_LISTING, targetListing } from './listing';
 import { targetOf, type ReplicationDeps } from './deps';
+import { withoutFullTargets } from './room';
 
 export async function planReplication(deps: ReplicationDeps, input: PlanInput): Promise<Plan> {
   const ledger = await deps.ledger();
@@ -103,7 +104,10 @@ export async function planReplication(deps: ReplicationDeps, input: PlanInput): 
         pairs: verified,
       });
   }
-  const phases = copyPhases(toCopy, ready);
+  // A target at its model limit takes no copy: those pairs fail now, named, with the numbers.
+  const room = await withoutFullTargets(deps, ledger, input, toCopy);
+  if (room.targetFull.length > 0) plan.targetFull = room.targetFull;
+  const phases = copyPhases(room.toCopy, ready);
   plan.toCopy = phases.flat();
   plan.phaseSizes = phases.map((p) => p.length);
   return plan;
