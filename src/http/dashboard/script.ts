@@ -290,7 +290,7 @@ export const DASHBOARD_SCRIPT = String.raw`
     var rerun = $('rerun-failed');
     rerun.disabled = d.failedPairs.count === 0;
     rerun.textContent = 'Re-run failed pairs (' + d.failedPairs.count + ')';
-    var nc = d.notCopyable.map(function (m) { return (m.modelName || m.modelId) + ' (' + m.status + ')'; });
+    var nc = d.notCopyable.map(function (m) { return (m.modelName || m.modelId) + ' (' + m.status + (m.reason ? ': ' + m.reason : '') + ')'; });
     $('not-copyable').textContent = nc.length ? 'Not copyable: ' + nc.join(', ') + (d.notCopyableTotal > nc.length ? ' \u2026' : '') : '';
     $('data-time').textContent = 'Data as of ' + iso(d.generatedAt) + (d.lastRun ? ' \u00B7 last run ' + d.lastRun.runId + ' finished ' + iso(d.lastRun.finishedAt) : '');
   }
