@@ -80,7 +80,7 @@ describe('pair identity (src/common/pairs.ts)', () => {
     expect(created[0]).toMatch(/^copy-intents\/eastus\/run-1\/m~2F1\/2-0-[0-9a-f-]{36}\.json$/);
   });
 
-  it('no file in src/ spells a pair key or a per-pair ledger key by hand', () => {
+  it('no file in src/ spells a pair key, a per-pair ledger key or a classifier item id by hand', () => {
     const perPairLedgerKey = /ledgerKey\(\s*\[\s*'(?:replicas|drills|copy-intents)'\s*,/;
     const offenders: string[] = [];
     for (const f of files('src')) {
@@ -88,6 +88,9 @@ describe('pair identity (src/common/pairs.ts)', () => {
       const text = readFileSync(path.join(root, f), 'utf8');
       for (const m of text.matchAll(JOINED)) if (spellsPair(m[1], m[2])) offenders.push(`${f}: ${m[0]}`);
       if (perPairLedgerKey.test(text)) offenders.push(`${f}: ${perPairLedgerKey.exec(text)?.[0]}`);
+      // Item ids too: a classifier's item id is `classifierItemId(id)` / `itemIdOf(kind, id)`.
+      for (const m of text.matchAll(/`classifier:\$\{|'classifier:'|startsWith\('classifier:/g))
+        offenders.push(`${f}: ${m[0]}`);
     }
     expect(offenders).toEqual([]);
   });
