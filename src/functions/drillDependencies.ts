@@ -12,7 +12,7 @@ import type { DrillDeps } from '../activities/drills';
 import { AnalyzeClient, type AnalyzeApi } from '../formRecognizer/analyzeClient';
 import type { FormRecognizerCredential } from '../formRecognizer';
 import type { Ledger } from '../ledger/connect';
-import { DrillRepository } from '../ledger/drills';
+import type { DrillRepository } from '../ledger/drills';
 import { ManagementPacer } from '../replication/pacing';
 import { S0_ANALYZE_RPS } from '../drills/contracts';
 import type { AppRuntime } from './dependencies';
@@ -41,7 +41,6 @@ export function createDrillDeps(
     return c;
   };
   const samplesAt = settings.drills.samples;
-  let drills: Promise<DrillRepository> | undefined;
   const deps: DrillDeps = {
     settings,
     clock,
@@ -54,14 +53,9 @@ export function createDrillDeps(
       return client(`region:${at.region}`, target);
     },
     ledger,
-    drills() {
-      drills ??= ledger()
-        .then((l) => new DrillRepository(l.container, { clock }))
-        .catch((e: unknown) => {
-          drills = undefined;
-          throw e;
-        });
-      return drills;
+    // The ledger's own drill repository: the read model (src/readModel) reads the same records.
+    async drills(): Promise<DrillRepository> {
+      return (await ledger()).drills;
     },
   };
   if (samplesAt) {

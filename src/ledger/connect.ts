@@ -13,6 +13,7 @@ import { createAzureCredential } from '../common/credential';
 import { resolveSecret, type Env, type Settings } from '../config';
 import type { Clock, DocumentStoreOptions } from './documentStore';
 import { CopyIntentRepository } from './copyIntents';
+import { DrillRepository } from './drills';
 import { ListingScratch } from './listingScratch';
 import { PendingTargetRepository } from './pendingTargets';
 import { ReplicaRepository } from './replicas';
@@ -60,6 +61,8 @@ export interface Ledger {
   readonly listings: ListingScratch;
   /** Region verification documents; `replicas.listAll` / `listForModel` apply them. */
   readonly verifications: VerificationRepository;
+  /** Restore-drill records (the last drill per pair; the read model shows and judges them). */
+  readonly drills: DrillRepository;
 }
 
 export interface OpenLedgerOptions extends DocumentStoreOptions {
@@ -81,5 +84,6 @@ export async function openLedger(container: ContainerClient, options: OpenLedger
     runLease: new RunLeaseRepository(container, options),
     copyIntents: new CopyIntentRepository(container, options),
     listings: new ListingScratch(container),
+    drills: new DrillRepository(container, options),
   };
 }

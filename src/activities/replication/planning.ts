@@ -9,6 +9,7 @@
  * replicated (a dry run lists those too): the run's report has the rest.
  */
 import type { ModelReplicaRecord } from '../../ledger/replicas';
+import { pairKeyOf, type PairKey } from '../../common/pairs';
 import type { Plan, PlanInput, SourceItem } from '../../replication/contracts';
 import { copyPhases } from '../../replication/items';
 import { isSourceItem, isTargetEntry, SOURCE_LISTING, targetListing } from './listing';
@@ -38,8 +39,8 @@ export async function planReplication(deps: ReplicationDeps, input: PlanInput): 
     notFound: input.models ? input.models.filter((id) => !byId.has(id)) : [],
   };
   // The ledger once for every region (one listing per 5 000 records).
-  const records = new Map<string, ModelReplicaRecord>();
-  for (const r of await ledger.replicas.listAll()) records.set(`${r.region}\n${r.sourceModelId}`, r);
+  const records = new Map<PairKey, ModelReplicaRecord>();
+  for (const r of await ledger.replicas.listAll()) records.set(pairKeyOf(r), r);
   const toCopy: Plan['toCopy'] = [];
   const verifiedAt = new Date(deps.clock.now()).toISOString();
   for (const region of input.regions) {
@@ -63,7 +64,7 @@ export async function planReplication(deps: ReplicationDeps, input: PlanInput): 
     const verified: Record<string, string> = {};
     for (const model of ready) {
       const pair = { sourceModelId: model.modelId, region };
-      const record = records.get(`${region}\n${model.modelId}`);
+      const record = records.get(pairKeyOf(pair));
       const targetModelId = record?.targetModelId;
       const sameResource = record?.targetResourceId.toLowerCase() === target.settings.resourceId.toLowerCase();
       const sameVersion =
