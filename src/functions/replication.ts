@@ -7,6 +7,7 @@ import { app, type HttpRequest, type HttpResponseInit, type InvocationContext, t
 import * as df from 'durable-functions';
 import { parseReplicationRequest } from '../http/replicationRequest';
 import { echo, invalidRequestBody, readBodyText, tooLargeBody } from '../http/limits';
+import { refuseCrossSiteRequest } from '../http/requestGate';
 import { LedgerKeyError } from '../ledger/errors';
 import { assessHealthFromLedger, reportHealth, type LedgerHealth, type ReportHealth } from '../health/ledger';
 import { healthHttpResponse } from '../health/health';
@@ -114,6 +115,8 @@ export function registerReplicationFunctions(current: () => AppDependencies): vo
       current,
       'http:startReplication',
       async (request: HttpRequest, client: df.DurableClient, context: InvocationContext): Promise<HttpResponseInit> => {
+        const refused = refuseCrossSiteRequest(request, current().publicOrigin);
+        if (refused) return refused;
         const services = current().replication;
         const body = await readBodyText(request);
         if (!body.ok) return json(413, tooLargeBody());
