@@ -16,6 +16,16 @@ import type { AppDependencies } from './dependencies';
 import { findInstanceStatus } from './durableStatus';
 import { runningReplication } from './replication';
 import { currentRun } from './runStatus';
+import { guardHttp } from './configurationErrors';
+import { readOnlyMarks, type LedgerRead } from '../ledger/access';
+
+/** A dashboard answer read from the secondary endpoint carries `ledgerReadOnly: true` and the reason. */
+function markedReadOnly(read: LedgerRead<HttpResponseInit>): HttpResponseInit {
+  const response = read.value;
+  const body = response.jsonBody as unknown;
+  if (!read.readOnly || !body || typeof body !== 'object' || Array.isArray(body)) return response;
+  return { ...response, jsonBody: { ...body, ...readOnlyMarks(read.readOnly) } };
+}
 
 /** Finished runs whose unverified regions are remembered (their output does not change). */
 const KEPT_UNVERIFIED = 64;
@@ -31,8 +41,8 @@ class LedgerDashboard {
 
   constructor(private readonly deps: AppDependencies) {}
 
-  private async views(): Promise<{ replicas: ReplicaSnapshot; runs: RunViewCache }> {
-    const ledger = await this.deps.replication.ledger();
+  private views(ledger: Ledger): { replicas: ReplicaSnapshot; runs: RunViewCache } {
+    // One snapshot per ledger: the primary's, or the secondary's while the primary is down.
     if (this.snapshot?.ledger !== ledger)
       this.snapshot = {
         ledger,
@@ -42,12 +52,13 @@ class LedgerDashboard {
     return this.snapshot;
   }
 
-  source(client: df.DurableClient): DashboardSource {
+  /** What the handlers read, from `ledger` (the one the access layer chose for this request). */
+  source(client: df.DurableClient, ledger: Ledger): DashboardSource {
     const deps = this.deps;
     return {
       regions: () => deps.settings.targets.map((t) => t.region),
-      replicas: async () => (await this.views()).replicas.refresh(),
-      latestRuns: async (n) => (await this.views()).runs.latest(n),
+      replicas: async () => this.views(ledger).replicas.refresh(),
+      latestRuns: async (n) => this.views(ledger).runs.latest(n),
       now: () => deps.clock.now(),
       health: {
         rpoHours: deps.settings.health.rpoHours,
@@ -97,17 +108,35 @@ export function registerDashboardFunctions(current: () => AppDependencies): void
     route: 'dashboard/data',
     methods: ['GET'],
     authLevel: 'function',
-    handler: async (request: HttpRequest, client: df.DurableClient): Promise<HttpResponseInit> =>
-      dashboardData(request.query, dashboard().source(client)),
+    handler: guardHttp(
+      current,
+      'http:getDashboardData',
+      async (request: HttpRequest, client: df.DurableClient): Promise<HttpResponseInit> =>
+        markedReadOnly(
+          await current()
+            .ledgerAccess()
+            .read((ledger) => dashboardData(request.query, dashboard().source(client, ledger))),
+        ),
+    ),
   });
 
   df.app.client.http('listReplications', {
     route: 'replications',
     methods: ['GET'],
     authLevel: 'function',
-    handler: async (request: HttpRequest, client: df.DurableClient): Promise<HttpResponseInit> =>
-      listRuns(request.query, dashboard().source(client), async () =>
-        currentRun(client, await runningReplication(client)),
-      ),
+    handler: guardHttp(
+      current,
+      'http:listReplications',
+      async (request: HttpRequest, client: df.DurableClient): Promise<HttpResponseInit> =>
+        markedReadOnly(
+          await current()
+            .ledgerAccess()
+            .read((ledger) =>
+              listRuns(request.query, dashboard().source(client, ledger), async () =>
+                currentRun(client, await runningReplication(client)),
+              ),
+            ),
+        ),
+    ),
   });
 }

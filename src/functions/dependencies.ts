@@ -33,7 +33,14 @@ import { azureCredentialOptions, azureCredentialProvider, createAzureCredential 
 import { QueueServiceClient } from '@azure/storage-queue';
 import type { ReplayQueues } from '../activities/customVisionReplay';
 import { createCopyClient, type CopyApi, type FormRecognizerCredential } from '../formRecognizer';
-import { createLedgerContainerClient, ledgerConnectionFromSettings, openLedger, type Ledger } from '../ledger/connect';
+import {
+  createLedgerAccess,
+  createLedgerContainerClient,
+  ledgerConnectionFromSettings,
+  openLedger,
+  type Ledger,
+} from '../ledger/connect';
+import type { LedgerAccess } from '../ledger/access';
 import { CustomVisionRecordRepository } from '../ledger/customVisionRecords';
 import { RejectedNotificationRepository } from '../ledger/rejectedNotifications';
 import { listPacerFor, ManagementPacer } from '../replication/pacing';
@@ -77,6 +84,12 @@ export interface AppDependencies {
   /** The origin of the app's own absolute URLs, from `WEBSITE_HOSTNAME` (undefined: answer relative URLs). */
   publicOrigin: string | undefined;
   drills: DrillDeps;
+  /**
+   * The ledger on the HTTP read paths (report, health, dashboard, replicas lookup): bounded
+   * time, the secondary endpoint while the primary is down, and the "can write?" check of
+   * whatever starts work (src/ledger/access.ts). Built on first use (the connection is read then).
+   */
+  ledgerAccess(): LedgerAccess;
   /** The activities over these dependencies (bound to the registries by `registerApp`). */
   activities: {
     replication: ReplicationActivities;
@@ -117,6 +130,7 @@ export function createAppDependencies(runtime: AppRuntime): AppDependencies {
     observe,
   );
   const drills = createDrillDeps(settings, runtime, credential, replication.ledger);
+  let ledgerAccess: LedgerAccess | undefined;
   return {
     settings,
     clock: runtime.clock,
@@ -125,6 +139,13 @@ export function createAppDependencies(runtime: AppRuntime): AppDependencies {
     customVision,
     publicOrigin: publicOrigin(runtime.env),
     drills,
+    ledgerAccess: () =>
+      (ledgerAccess ??= createLedgerAccess(
+        ledgerConnectionFromSettings(settings, runtime.env, credential),
+        settings.ledgerContainer,
+        settings.ledgerSecondaryBlobUrl,
+        runtime.clock,
+      )),
     activities: {
       replication: createReplicationActivities(replication),
       customVision: createCustomVisionActivities(customVision),

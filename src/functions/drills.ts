@@ -118,6 +118,10 @@ export function registerDrillFunctions(current: () => AppDependencies): void {
         deps.settings.targets.map((t) => t.region),
       );
       if (!parsed.ok) return json(400, { error: 'invalid request', problems: parsed.problems });
+      // A drill records its outcomes in the ledger: with the storage's primary endpoint down it starts nothing.
+      const storage = await deps.ledgerAccess().writeRefusal();
+      if (storage !== undefined)
+        return json(503, { error: `drill run not started: ${storage}`, ledgerReadOnly: true }, { 'Retry-After': '30' });
       const input: DrillRunInput = { trigger: 'http', ...parsed.value };
       const id = await client.startNew(DrillOrchestrators.run.name, {
         instanceId: newDrillId('http', deps.clock.now()),

@@ -25,6 +25,12 @@ import { instanceIdProblem } from '../replication/instanceIds';
 import { liveRunProgress } from './runStatus';
 import { json } from './httpResponse';
 import { lastDrillOf, withLastDrills } from '../drills/reportView';
+import type { Ledger } from '../ledger/connect';
+import { DrillRepository } from '../ledger/drills';
+import { CustomVisionRecordRepository } from '../ledger/customVisionRecords';
+import { readOnlyMarks, type LedgerRead, type LedgerReadOnly } from '../ledger/access';
+import { LedgerUnavailableError } from '../ledger/errors';
+import type { AppHealth } from '../health/health';
 
 const RUNNING = [
   df.OrchestrationRuntimeStatus.Running,
@@ -41,7 +47,8 @@ export async function runningReplication(client: df.DurableClient): Promise<df.D
 /** How long a lease may name a run whose instance does not exist yet (its starter is between lease and start). */
 const STARTING_GRACE_MS = 5 * 60_000;
 
-type StartOutcome = { started: true; id: string } | { started: false; running: string };
+type StartOutcome =
+  { started: true; id: string } | { started: false; running: string } | { started: false; refused: string };
 
 /**
  * Starts a replication run, unless one is in progress: runs are singletons (two runs would copy
@@ -57,6 +64,9 @@ async function startSingletonRun(
   trigger: string,
   input: RunInput,
 ): Promise<StartOutcome> {
+  // A run writes the ledger from its first step: with the storage's primary endpoint down it starts nothing.
+  const refused = await deps.ledgerAccess().writeRefusal();
+  if (refused !== undefined) return { started: false, refused };
   const id = newRunId(trigger, deps.clock.now());
   const ledger = await deps.replication.ledger();
   const lease = await ledger.runLease.acquire(id, trigger, async (holder) => {
@@ -94,7 +104,8 @@ export function registerReplicationFunctions(current: () => AppDependencies): vo
       const input: RunInput = { trigger: 'schedule' };
       const outcome = await startSingletonRun(current(), client, 'schedule', input);
       if (!outcome.started) {
-        context.log(`replication run ${outcome.running} is still in progress: this scheduled run is skipped`);
+        if ('refused' in outcome) context.warn(`scheduled replication run not started: ${outcome.refused}`);
+        else context.log(`replication run ${outcome.running} is still in progress: this scheduled run is skipped`);
         return;
       }
       const id = outcome.id;
@@ -127,6 +138,12 @@ export function registerReplicationFunctions(current: () => AppDependencies): vo
         if (!parsed.ok) return json(400, invalidRequestBody(parsed.problems));
         const input: RunInput = { trigger: 'http', ...parsed.value };
         const outcome = await startSingletonRun(current(), client, parsed.value.dryRun ? 'dryrun' : 'http', input);
+        if (!outcome.started && 'refused' in outcome)
+          return json(
+            503,
+            { error: `replication run not started: ${outcome.refused}`, ledgerReadOnly: true },
+            { 'Retry-After': '30' },
+          );
         if (!outcome.started) {
           return json(409, {
             error: `replication run ${outcome.running} is in progress; try again when it ends`,
@@ -185,20 +202,21 @@ export function registerReplicationFunctions(current: () => AppDependencies): vo
     handler: guardHttp(current, 'http:getModelReplicas', async (request: HttpRequest): Promise<HttpResponseInit> => {
       const sourceModelId = request.params.sourceModelId ?? '';
       const services = current().replication;
-      const ledger = await services.ledger();
-      let records: Awaited<ReturnType<typeof ledger.replicas.listForModel>>;
+      let read: LedgerRead<Awaited<ReturnType<typeof readReplicas>>>;
       try {
-        records = await ledger.replicas.listForModel(sourceModelId);
+        read = await current()
+          .ledgerAccess()
+          .read((ledger) => readReplicas(ledger, sourceModelId, current()));
       } catch (e) {
         // An id no ledger key can be built from (e.g. longer than a blob name allows) is the caller's error.
         if (e instanceof LedgerKeyError)
           return json(400, invalidRequestBody([`sourceModelId: not a model id (${sourceModelId.length} characters)`]));
         throw e;
       }
+      const { records, drillRecords } = read.value;
+      const marks = readOnlyMarks(read.readOnly);
       const byRegion = new Map(records.map((r) => [r.region, r]));
-      const drills = new Map(
-        (await (await current().drills.drills()).listForModel(sourceModelId)).map((d) => [d.region, d]),
-      );
+      const drills = new Map(drillRecords.map((d) => [d.region, d]));
       const nowMs = current().clock.now();
       const replicas = services.settings.targets.map((t) => {
         const r = byRegion.get(t.region);
@@ -219,12 +237,14 @@ export function registerReplicationFunctions(current: () => AppDependencies): vo
           sourceModelId: echo(sourceModelId),
           error: `no replica recorded for model '${echo(sourceModelId)}'`,
           replicas,
+          ...marks,
         });
       return json(200, {
         sourceModelId,
         sourceModelName: records.find((r) => r.sourceModelName)?.sourceModelName ?? null,
         source: { region: services.settings.source.region, endpoint: services.settings.source.endpoint },
         replicas,
+        ...marks,
       });
     }),
   });
@@ -233,9 +253,11 @@ export function registerReplicationFunctions(current: () => AppDependencies): vo
     route: 'report',
     methods: ['GET'],
     authLevel: 'function',
-    handler: guardHttp(current, 'http:getReadinessReport', async (): Promise<HttpResponseInit> =>
-      json(200, await readinessReport(current())),
-    ),
+    handler: guardHttp(current, 'http:getReadinessReport', async (): Promise<HttpResponseInit> => {
+      const deps = current();
+      const read = await deps.ledgerAccess().read((ledger) => readinessReport(deps, ledger));
+      return json(200, { ...read.value, ...readOnlyMarks(read.readOnly) });
+    }),
   });
 
   // For probes and uptime checks, which cannot send a function key: anonymous, so the body is
@@ -249,8 +271,28 @@ export function registerReplicationFunctions(current: () => AppDependencies): vo
       current,
       'http:getHealth',
       async (request: HttpRequest): Promise<HttpResponseInit> => {
-        const { status, body } = healthHttpResponse((await ledgerHealth(current())).app);
-        return request.method === 'HEAD' ? { status, headers: { 'Cache-Control': 'no-store' } } : json(status, body);
+        const deps = current();
+        let answer: { status: number; body: unknown };
+        try {
+          const read = await deps.ledgerAccess().read((ledger) => ledgerHealth(deps, ledger));
+          const app = read.readOnly ? readOnlyHealth(read.value.app) : read.value.app;
+          const { status, body } = healthHttpResponse(app);
+          answer = { status, body: { ...body, ...(read.readOnly ? ANONYMOUS_READ_ONLY : {}) } };
+        } catch (e) {
+          if (!(e instanceof LedgerUnavailableError)) throw e;
+          // Anonymous: the problem's kind, never an endpoint or an error text (those are in the keyed routes' 503s).
+          answer = {
+            status: 503,
+            body: {
+              health: 'unhealthy',
+              generatedAt: new Date(deps.clock.now()).toISOString(),
+              reasons: [LEDGER_PROBLEM_TEXT[e.kind]],
+            },
+          };
+        }
+        return request.method === 'HEAD'
+          ? { status: answer.status, headers: { 'Cache-Control': 'no-store' } }
+          : json(answer.status, answer.body);
       },
       { status: 503, anonymous: true },
     ),
@@ -265,8 +307,9 @@ export function registerReplicationFunctions(current: () => AppDependencies): vo
  */
 export async function readinessReport(
   deps: AppDependencies,
+  ledger: Ledger,
 ): Promise<ReadinessReport & { lastRun?: { runId: string; finishedAt: string }; health: ReportHealth }> {
-  const { readiness, lastRun, app } = await ledgerHealth(deps);
+  const { readiness, lastRun, app } = await ledgerHealth(deps, ledger);
   return {
     ...readiness,
     ...(lastRun ? { lastRun: { runId: lastRun.runId, finishedAt: lastRun.finishedAt } } : {}),
@@ -274,17 +317,69 @@ export async function readinessReport(
   };
 }
 
-/** The app's health from the ledger (no service call): replicas, the last run's unverified regions, Custom Vision backups. */
-export async function ledgerHealth(deps: AppDependencies): Promise<LedgerHealth> {
+/**
+ * The app's health from the ledger (no service call): replicas, the last run's unverified regions,
+ * Custom Vision backups; every document read from `ledger` (the primary's, or the secondary's).
+ */
+export async function ledgerHealth(deps: AppDependencies, ledger: Ledger): Promise<LedgerHealth> {
   const cv = deps.customVision;
-  const drills = await (await deps.drills.drills()).listAll();
+  const options = { clock: deps.clock };
+  const drills = await new DrillRepository(ledger.container, options).listAll();
   return assessHealthFromLedger({
-    ledger: await deps.replication.ledger(),
+    ledger,
     regions: deps.settings.targets.map((t) => t.region),
     rpoHours: deps.settings.health.rpoHours,
     nowMs: deps.clock.now(),
-    ...(cv.settings.backupContainer ? { customVision: { settings: cv.settings, records: cv.records } } : {}),
+    ...(cv.settings.backupContainer
+      ? {
+          customVision: {
+            settings: cv.settings,
+            records: async () => new CustomVisionRecordRepository(ledger.container, options),
+          },
+        }
+      : {}),
     // The last drill of each pair (restore drills): shown in the report, and judged by the health model.
     decorate: (readiness) => withLastDrills(readiness, drills),
   });
 }
+
+/** A model's replica records and last drills, from one ledger. */
+async function readReplicas(
+  ledger: Ledger,
+  sourceModelId: string,
+  deps: AppDependencies,
+): Promise<{
+  records: Awaited<ReturnType<Ledger['replicas']['listForModel']>>;
+  drillRecords: Awaited<ReturnType<DrillRepository['listForModel']>>;
+}> {
+  const records = await ledger.replicas.listForModel(sourceModelId);
+  const drillRecords = await new DrillRepository(ledger.container, { clock: deps.clock }).listForModel(sourceModelId);
+  return { records, drillRecords };
+}
+
+/** What `/api/health` says of a storage problem (anonymous: no endpoint, no error text). */
+const LEDGER_PROBLEM_TEXT: Record<LedgerUnavailableError['kind'], string> = {
+  unreachable: 'ledger storage: cannot be reached (primary endpoint, and no secondary answered): health unknown',
+  containerMissing:
+    'ledger storage: the ledger container was missing (re-created empty, or it could not be): health unknown',
+};
+
+const READ_ONLY_TEXT =
+  'ledger storage: the primary endpoint cannot be reached; read from the secondary endpoint (read-only: runs cannot start)';
+
+const ANONYMOUS_READ_ONLY: { ledgerReadOnly: true; ledgerReadOnlyReason: string } = {
+  ledgerReadOnly: true,
+  ledgerReadOnlyReason: READ_ONLY_TEXT,
+};
+
+/** Health read from the secondary: at best degraded (nothing can be copied or recorded), with the reason first. */
+function readOnlyHealth(app: AppHealth): AppHealth {
+  return {
+    ...app,
+    health: app.health === 'healthy' ? 'degraded' : app.health,
+    reasons: [READ_ONLY_TEXT, ...app.reasons],
+    replicas: { ...app.replicas, summary: [READ_ONLY_TEXT, ...app.replicas.summary] },
+  };
+}
+
+export type { LedgerReadOnly };
