@@ -21,13 +21,7 @@ import { parseDrills } from './drills';
 import { parseApiVersion, parseMaxParallel, parsePacing, parseSchedule } from './pacing';
 import { SettingsReader, deepFreeze } from './reader';
 import { parseSource, parseTargets } from './resources';
-import {
-  parseIdentity,
-  parseLedgerContainer,
-  parseLedgerSecondary,
-  parseStorage,
-  parseTaskHub,
-} from './storage';
+import { parseIdentity, parseLedgerContainer, parseLedgerSecondary, parseStorage, parseTaskHub } from './storage';
 import type { Env, Settings } from './types';
 
 /**
