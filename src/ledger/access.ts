@@ -6,8 +6,9 @@
  *
  * - Reads (`read`) go to the primary endpoint with short storage retries
  *   ({@link LEDGER_READ_RETRY}; the SDK's default — 4 tries, 4 s exponential back-off — takes
- *   ~16 s to give up on a refused connection) under a real-time deadline
- *   ({@link LEDGER_READ_DEADLINE_MS}). When the primary cannot be reached (connection refused,
+ *   ~16 s to give up on a refused connection), after a probe of the container (one request,
+ *   reused for {@link PROBE_REUSE_MS}) under a real-time deadline ({@link LEDGER_READ_DEADLINE_MS});
+ *   the read itself has a backstop of {@link READ_BACKSTOP_MS}. When the primary cannot be reached (connection refused,
  *   reset, DNS failure, timeout, 5xx) and a secondary is configured, the same read runs there
  *   and its answer is marked read-only with the reason; the primary is then left alone for
  *   {@link PRIMARY_RECHECK_MS}. Without a secondary, or when it fails too, the read throws
@@ -36,6 +37,12 @@ export const LEDGER_READ_RETRY: NonNullable<StoragePipelineOptions['retryOptions
 
 /** A ledger read on an HTTP path has an answer within this (real time): probes usually time out after 5–10 s. */
 export const LEDGER_READ_DEADLINE_MS = 4000;
+
+/** A successful probe of the primary is trusted this long (reads then skip it). */
+export const PROBE_REUSE_MS = 10_000;
+
+/** A whole read (which may list thousands of documents) gives up after this (real time): a backstop for a storage that stops answering mid-read. */
+export const READ_BACKSTOP_MS = 30_000;
 
 /** After the primary failed, reads go straight to the secondary for this long (then the primary is tried again). */
 export const PRIMARY_RECHECK_MS = 30_000;
@@ -137,6 +144,7 @@ export class LedgerAccess {
   private readonly primaryLedger: Promise<Ledger>;
   private readonly secondaryLedger: Promise<Ledger> | undefined;
   private primaryDown: { at: number; detail: string } | undefined;
+  private lastProbeOk: number | undefined;
 
   constructor(private readonly opts: LedgerAccessOptions) {
     // Read paths never create anything: opening is only building the repositories.
@@ -156,12 +164,14 @@ export class LedgerAccess {
     let detail = this.recentOutage();
     if (detail === undefined) {
       try {
-        const value = await this.bounded(async () => fn(await this.primaryLedger));
+        await this.probePrimary();
+        const value = await this.bounded(async () => fn(await this.primaryLedger), READ_BACKSTOP_MS);
         this.primaryDown = undefined;
         return { value };
       } catch (e) {
         const problem = storageProblemOf(e);
         if (!problem) throw e;
+        this.lastProbeOk = undefined;
         if (problem.kind === 'containerMissing') throw await this.recreated(e);
         detail = problem.detail;
         this.primaryDown = { at: this.opts.clock.now(), detail };
@@ -175,7 +185,7 @@ export class LedgerAccess {
       );
     const secondary = this.secondaryLedger;
     try {
-      const value = await this.bounded(async () => fn(await secondary));
+      const value = await this.bounded(async () => fn(await secondary), READ_BACKSTOP_MS);
       return { value, readOnly: { reason: `${primary}: read from the secondary endpoint; the ledger is read-only` } };
     } catch (e) {
       const problem = storageProblemOf(e);
@@ -199,6 +209,7 @@ export class LedgerAccess {
       try {
         await this.bounded(() => this.opts.primary.getProperties());
         this.primaryDown = undefined;
+        this.lastProbeOk = this.opts.clock.now();
         return undefined;
       } catch (e) {
         const problem = storageProblemOf(e);
@@ -215,6 +226,18 @@ export class LedgerAccess {
       `the ledger storage's primary endpoint cannot be reached (${detail}): nothing that writes to the ledger can run ` +
       `until it is back${this.secondaryLedger ? ' (reads are served from the secondary endpoint, read-only)' : ''}`
     );
+  }
+
+  /**
+   * One bounded request (the container's properties) tells whether the primary answers, at most
+   * once per PROBE_REUSE_MS: a large read (the dashboard's first listing at 5 000 × 8) then runs
+   * without the short deadline, which is for a storage that does not answer at all.
+   */
+  private async probePrimary(): Promise<void> {
+    const now = this.opts.clock.now();
+    if (this.lastProbeOk !== undefined && now >= this.lastProbeOk && now - this.lastProbeOk < PROBE_REUSE_MS) return;
+    await this.bounded(() => this.opts.primary.getProperties());
+    this.lastProbeOk = now;
   }
 
   /** The outage seen on the primary within PRIMARY_RECHECK_MS, when a secondary can answer instead. */
@@ -245,9 +268,11 @@ export class LedgerAccess {
     );
   }
 
-  /** `fn`, or a DeadlineError after LEDGER_READ_DEADLINE_MS of real time (the storage call is left to finish). */
-  private async bounded<T>(fn: () => Promise<T>): Promise<T> {
-    const ms = this.opts.deadlineMs ?? LEDGER_READ_DEADLINE_MS;
+  /** `fn`, or a DeadlineError after `ms` (default LEDGER_READ_DEADLINE_MS) of real time (the storage call is left to finish). */
+  private async bounded<T>(
+    fn: () => Promise<T>,
+    ms: number = this.opts.deadlineMs ?? LEDGER_READ_DEADLINE_MS,
+  ): Promise<T> {
     let timer: NodeJS.Timeout | undefined;
     const work = fn();
     work.catch(() => undefined); // a late failure after the deadline is not unhandled

@@ -125,6 +125,7 @@ describe('ledger primary down, a secondary holding a copy: reads answer from it 
   const stack = useLocalStack(() => ({
     ...QUIET_STACK,
     clock,
+    drills: true,
     env: { DR_LEDGER_SECONDARY_BLOB_URL: secondary!.blobEndpoint },
   }));
 
@@ -193,7 +194,8 @@ describe('ledger primary down, a secondary holding a copy: reads answer from it 
       ),
     });
     const drill = await call(stack, 'POST', '/api/drills', {});
-    expect([503, 409]).toContain(drill.status); // 409: drills are off in this stack (no samples) — checked first
+    expect(drill.status).toBe(503);
+    expect(drill.body.error).toMatch(/drill run not started: the ledger storage's primary endpoint cannot be reached/);
     expect(stack.host.durable.list().length).toBe(before);
   });
 });
