@@ -31,7 +31,11 @@ export async function drillDemo(
     const seeded = modelIds.filter((id) => !id.startsWith('classifier:')).slice(0, seedCount);
     for (const id of seeded) await container.getBlockBlobClient(`${id}/sample.pdf`).uploadData(SAMPLE);
   }
-  const res = await fetch(`${stack.host.baseUrl}/api/drills`, { method: 'POST', body: '{}', headers });
+  const res = await fetch(`${stack.host.baseUrl}/api/drills`, {
+    method: 'POST',
+    body: '{}',
+    headers: { ...headers, 'Content-Type': 'application/json' },
+  });
   if (res.status !== 202) {
     out(`drills: POST /api/drills answered ${res.status}`);
     return undefined;

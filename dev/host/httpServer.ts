@@ -84,11 +84,14 @@ export interface HttpServerOptions {
   hostname: string;
   port: number;
   routePrefix: string;
-  /** `public`: functions and management API; `rpc`: only the client's `/durabletask/` API, keyless (loopback). */
+  /**
+   * `public`: functions and management API; `rpc`: only the client's `/durabletask/` API (loopback), under
+   * `/<system key>/durabletask/` (the client data's `rpcBaseUrl`) or with the system key presented.
+   */
   role: 'public' | 'rpc';
   /** authLevel function/admin routes need it (`code` or `x-functions-key`). */
   functionKey?: string;
-  /** Management routes on the public port need it. */
+  /** Management routes need it (on the public port; on the RPC listener, always). */
   systemKey?: string;
   /** Bodies larger than this are refused with 413. Default {@link DEFAULT_MAX_BODY_BYTES}. */
   maxBodyBytes?: number;
@@ -116,7 +119,7 @@ export class LocalHttpServer {
           this.opts.deps.logger({
             level: 'error',
             category: 'host',
-            message: `HTTP ${req.method} ${(req.url ?? '').split('?')[0]} failed: ${errorMessage(err)}`, // no query: it may hold a key
+            message: `HTTP ${req.method} ${this.loggablePath(req.url)} failed: ${errorMessage(err)}`,
             time: new Date(this.opts.deps.now()).toISOString(),
           });
           if (!res.headersSent) res.writeHead(500);
@@ -167,7 +170,23 @@ export class LocalHttpServer {
     });
   }
 
+  /** A request's path for a log line: no query (it may hold a key), and no system key in the path (the RPC base). */
+  private loggablePath(target: string | undefined): string {
+    const path = (target ?? '').split('?')[0];
+    const key = this.opts.systemKey;
+    return key ? path.split(encodeURIComponent(key)).join('***') : path;
+  }
+
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    // DNS rebinding: a page on another site whose name resolves to 127.0.0.1 reaches this port with its own
+    // name as Host. Only the names this host listens on are served (checked before the body is read).
+    if (!this.hostAllowed(req.headers.host)) {
+      req.resume();
+      reply(res, 421, {
+        error: `Misdirected Request: the Host header must name this local host (${this.allowedHostNames().join(', ')})`,
+      });
+      return;
+    }
     const body = await readBody(req, this.opts.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES);
     if (body === 'tooLarge') {
       reply(res, 413, { error: `request body over ${this.opts.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES} bytes` });
@@ -188,25 +207,38 @@ export class LocalHttpServer {
       return;
     }
 
+    // The RPC listener's base URL carries the system key as its first segment (the durable client cannot send
+    // a header or a query there): `/<key>/durabletask/…`.
+    let pathname = url.pathname;
+    let keyInPath = false;
+    const rpcKeyPrefix = this.opts.systemKey !== undefined ? `/${encodeURIComponent(this.opts.systemKey)}` : undefined;
+    if (this.opts.role === 'rpc' && rpcKeyPrefix !== undefined && pathname.startsWith(`${rpcKeyPrefix}/`)) {
+      pathname = pathname.slice(rpcKeyPrefix.length);
+      keyInPath = true;
+    }
     for (const [prefix, isWebhook] of [
       [WEBHOOK_PREFIX, true],
       [RPC_PREFIX, false],
     ] as const) {
-      if (url.pathname.startsWith(prefix) || url.pathname === prefix.slice(0, -1)) {
-        // The RPC listener serves only the client's /durabletask/ API, without a key (as the
-        // extension's loopback endpoint does); on the public port every management route
-        // needs the system key whenever one is configured.
+      if (pathname.startsWith(prefix) || pathname === prefix.slice(0, -1)) {
+        // The RPC listener serves only the client's /durabletask/ API; every management route, on either
+        // listener, needs the system key whenever one is configured (the RPC listener exists only then).
         if (this.opts.role === 'rpc' && isWebhook) break;
-        const systemKey = this.opts.role === 'rpc' ? undefined : this.opts.systemKey;
-        if (systemKey !== undefined && presentedKey(url, headers) !== systemKey) {
+        const systemKey = this.opts.systemKey;
+        if (systemKey !== undefined && !keyInPath && presentedKey(url, headers) !== systemKey) {
           reply(res, 401, {
             error: 'A valid system key is required (code query parameter or x-functions-key header).',
           });
           return;
         }
-        const rest = url.pathname.slice(prefix.length);
+        const refused = crossSiteRefusal(method, headers, body.length, url);
+        if (refused) {
+          reply(res, refused.status, { error: refused.error });
+          return;
+        }
+        const rest = pathname.slice(prefix.length);
         const r = await management.handle(method, rest, url.searchParams, headers, body.toString('utf8'), {
-          keyInUrls: systemKey !== undefined,
+          keyInUrls: systemKey !== undefined && this.opts.role === 'public',
         });
         const out = r.body === undefined ? '' : JSON.stringify(r.body);
         res.writeHead(r.status, {
@@ -218,12 +250,14 @@ export class LocalHttpServer {
       }
     }
     if (this.opts.role === 'rpc') {
-      res.writeHead(404).end();
+      // Nothing but the keyed client API here: without the key, not even whether a path exists.
+      if (this.opts.systemKey !== undefined && !keyInPath && presentedKey(url, headers) !== this.opts.systemKey)
+        reply(res, 401, { error: 'A valid system key is required.' });
+      else res.writeHead(404).end();
       return;
     }
 
     const prefix = this.opts.routePrefix ? `/${this.opts.routePrefix.replace(/^\/+|\/+$/g, '')}` : '';
-    const pathname = url.pathname;
     if (
       prefix &&
       !(
@@ -248,6 +282,21 @@ export class LocalHttpServer {
       return;
     }
     res.writeHead(404).end();
+  }
+
+  /** The host names this host answers to: the loopback names, and the one it was told to listen on. */
+  private allowedHostNames(): string[] {
+    const own = this.opts.hostname.includes(':') ? `[${this.opts.hostname}]` : this.opts.hostname;
+    return [...new Set(['127.0.0.1', 'localhost', '[::1]', own.toLowerCase()])];
+  }
+
+  /** No Host header (HTTP/1.0) is this host; else its name (port aside) must be one {@link allowedHostNames} lists. */
+  private hostAllowed(host: string | undefined): boolean {
+    if (host === undefined) return true;
+    const m = /^(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9._~-]+)(?::\d{1,5})?$/.exec(host.trim());
+    if (!m) return true; // malformed: parseTarget answers 400
+    const name = m[1].toLowerCase().replace(/\.$/, '');
+    return this.allowedHostNames().includes(name);
   }
 
   private async invoke(
@@ -368,6 +417,49 @@ function readBody(req: IncomingMessage, limit: number): Promise<Buffer | 'tooLar
 
 function reply(res: ServerResponse, status: number, body: unknown): void {
   res.writeHead(status, { 'Content-Type': 'application/json; charset=utf-8' }).end(JSON.stringify(body));
+}
+
+/**
+ * The management API's cross-site refusal (the app's routes make their own, src/http/requestGate.ts): an
+ * `Origin` that is not this host's own (a page on another site, or `null`) → 403; a state-changing request
+ * with a body that is not declared `application/json` (a form or `text/plain` post, which a browser sends
+ * cross-site without asking) → 415.
+ */
+function crossSiteRefusal(
+  method: string,
+  headers: Record<string, string>,
+  bodyBytes: number,
+  url: URL,
+): { status: number; error: string } | undefined {
+  const origin = headers.origin;
+  if (origin !== undefined && !sameLoopbackOrigin(origin, url))
+    return { status: 403, error: "Forbidden: the request's Origin is not this host (cross-site requests are refused)" };
+  if (method === 'GET' || method === 'HEAD' || method === 'OPTIONS') return undefined;
+  const type = headers['content-type'];
+  if (type === undefined ? bodyBytes > 0 : !isJsonType(type))
+    return {
+      status: 415,
+      error: 'Unsupported Media Type: a request body must be sent as Content-Type: application/json',
+    };
+  return undefined;
+}
+
+const LOOPBACK_NAMES = new Set(['127.0.0.1', 'localhost', '[::1]']);
+
+/** The Origin is this host (scheme http, same port) under its own name or another loopback name. */
+function sameLoopbackOrigin(origin: string, url: URL): boolean {
+  let o: URL;
+  try {
+    o = new URL(origin);
+  } catch {
+    return false; // `null` and anything else that is not an origin
+  }
+  if (o.protocol !== url.protocol || o.port !== url.port) return false;
+  return o.hostname === url.hostname || (LOOPBACK_NAMES.has(o.hostname) && LOOPBACK_NAMES.has(url.hostname));
+}
+
+function isJsonType(type: string): boolean {
+  return /^application\/json\s*(?:;|$)/i.test(type.trim());
 }
 
 /** The key a request presents: `code` query parameter, else the `x-functions-key` header. */

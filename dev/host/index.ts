@@ -101,8 +101,10 @@ export async function createLocalHost(options: LocalHostOptions): Promise<LocalH
     });
     baseUrl = await server.listen();
     cleanups.push(() => server.close());
-    // With keys, the client's RPC API gets its own loopback listener without a key, like the
-    // extension's local endpoint; without keys it is served on the public port, like func start.
+    // With keys, the client's RPC API gets its own loopback listener, like the extension's local endpoint;
+    // without keys it is served on the public port, like func start. That listener needs the system key too
+    // (any local process can reach a loopback port): the client's base URL carries it as its first path
+    // segment, since the durable client sends no key header or query there.
     let rpcServer: LocalHttpServer | undefined;
     if (systemKey !== undefined) {
       rpcServer = new LocalHttpServer({
@@ -110,11 +112,12 @@ export async function createLocalHost(options: LocalHostOptions): Promise<LocalH
         port: 0,
         role: 'rpc',
         routePrefix,
+        systemKey,
         deps,
         work,
         emit,
       });
-      rpcBaseUrl = `${await rpcServer.listen()}${RPC_PREFIX}`;
+      rpcBaseUrl = `${await rpcServer.listen()}/${encodeURIComponent(systemKey)}${RPC_PREFIX}`;
       const rpc = rpcServer;
       cleanups.push(() => rpc.close());
     }

@@ -21,7 +21,7 @@ import { parseDrills } from './drills';
 import { parseApiVersion, parseMaxParallel, parsePacing, parseSchedule } from './pacing';
 import { SettingsReader, deepFreeze } from './reader';
 import { parseSource, parseTargets } from './resources';
-import { parseIdentity, parseLedgerContainer, parseStorage, parseTaskHub } from './storage';
+import { parseIdentity, parseLedgerContainer, parseLedgerSecondary, parseStorage, parseTaskHub } from './storage';
 import type { Env, Settings } from './types';
 
 /**
@@ -41,6 +41,7 @@ export function loadSettings(env: Env = process.env): Settings {
   const maxParallel = parseMaxParallel(r);
   const pacing = parsePacing(r);
   const ledgerContainer = parseLedgerContainer(r);
+  const ledgerSecondaryBlobUrl = parseLedgerSecondary(r, storage);
   const customVision = parseCustomVision(r);
   const drills = parseDrills(r);
   const identity = parseIdentity(r, storage?.kind === 'identity' ? storage.clientId : undefined);
@@ -61,6 +62,7 @@ export function loadSettings(env: Env = process.env): Settings {
     maxParallel: maxParallel!,
     pacing: pacing!,
     ledgerContainer,
+    ...(ledgerSecondaryBlobUrl !== undefined ? { ledgerSecondaryBlobUrl } : {}),
     customVision: customVision!,
     drills: drills!,
     identity,

@@ -166,6 +166,43 @@ export function parseLedgerContainer(r: SettingsReader): string {
   return ledgerContainer;
 }
 
+const SECONDARY_SETTING = 'DR_LEDGER_SECONDARY_BLOB_URL';
+
+/**
+ * `DR_LEDGER_SECONDARY_BLOB_URL`: the blob endpoint of the ledger storage's secondary location
+ * (RA-GRS / RA-GZRS), read while the primary endpoint cannot be reached. Default: derived from
+ * an Azure account's blob endpoint (`https://<account>.blob.<suffix>` →
+ * `https://<account>-secondary.blob.<suffix>`, the documented secondary endpoint); none for
+ * development storage or a custom endpoint unless set.
+ */
+export function parseLedgerSecondary(r: SettingsReader, storage: StorageSettings | undefined): string | undefined {
+  const raw = r.get(SECONDARY_SETTING);
+  if (raw !== undefined) {
+    const parsed = parseServiceUrl(raw, { allowPath: true });
+    if (typeof parsed === 'string') {
+      r.add(SECONDARY_SETTING, parsed);
+      return undefined;
+    }
+    return parsed.url;
+  }
+  if (r.unresolved(SECONDARY_SETTING) || !storage) return undefined;
+  return secondaryOf(primaryBlobEndpoint(storage));
+}
+
+/** The account's primary blob endpoint, when the settings name one (never for development storage). */
+function primaryBlobEndpoint(storage: StorageSettings): string | undefined {
+  if (storage.kind === 'identity') return storage.blobServiceUri;
+  if (storage.developmentStorage) return undefined;
+  if (storage.blobEndpoint) return storage.blobEndpoint;
+  return storage.accountName ? `https://${storage.accountName}.blob.core.windows.net` : undefined;
+}
+
+/** `https://<account>.blob.<suffix>` → `https://<account>-secondary.blob.<suffix>`; anything else has no known secondary. */
+export function secondaryOf(primary: string | undefined): string | undefined {
+  const m = primary ? /^https:\/\/([a-z0-9]{3,24})\.blob\.([a-z0-9.-]+?)\/?$/.exec(primary) : null;
+  return m ? `https://${m[1]}-secondary.blob.${m[2]}` : undefined;
+}
+
 /**
  * The managed identity from a raw environment (without loading every setting), by the same
  * rule as `loadSettings`: `AZURE_CLIENT_ID`, else `AzureWebJobsStorage__clientId` when no

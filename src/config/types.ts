@@ -108,6 +108,12 @@ export interface Settings {
   readonly maxParallel: number;
   readonly pacing: PacingSettings;
   readonly ledgerContainer: string;
+  /**
+   * The blob endpoint of the ledger storage's secondary (read-access geo-redundant) location, read
+   * while the primary cannot be reached (`DR_LEDGER_SECONDARY_BLOB_URL`, or derived from the
+   * account: `https://<account>-secondary.blob.core.windows.net`); absent: no secondary (Azurite).
+   */
+  readonly ledgerSecondaryBlobUrl?: string;
   readonly customVision: CustomVisionSettings;
   /** Restore drills (`DR_DRILL_*`, src/config/drills.ts); off when `samples` is absent. */
   readonly drills: DrillSettings;

@@ -7,6 +7,7 @@
 import type { HttpResponseInit } from '@azure/functions';
 import { ConfigurationError } from '../config';
 import { emitConfigurationError } from '../telemetry/emit';
+import { ledgerUnavailableReason } from '../ledger/access';
 import type { AppDependencies } from './dependencies';
 
 /** Finds a ConfigurationError in an error or its causes. */
@@ -32,7 +33,8 @@ export function reportConfigurationError(
 /**
  * Wraps an HTTP handler: a ConfigurationError becomes `status` (500 by default) with the
  * setting names and, unless the route is anonymous, the error's message (which never holds a
- * secret), and an event.
+ * secret), and an event. A ledger storage problem (unreachable, container missing) becomes a
+ * 503 naming it (src/ledger/access.ts; an anonymous route says only that the storage failed).
  */
 export function guardHttp<A extends unknown[]>(
   current: () => AppDependencies,
@@ -44,6 +46,8 @@ export function guardHttp<A extends unknown[]>(
     try {
       return await handler(...args);
     } catch (e) {
+      const storage = ledgerUnavailableReason(e);
+      if (storage !== undefined) return ledgerUnavailableResponse(storage, options.anonymous ?? false);
       const config = reportConfigurationError(current, component, e);
       if (!config) throw e;
       return {
@@ -56,5 +60,14 @@ export function guardHttp<A extends unknown[]>(
         headers: { 'Cache-Control': 'no-store' },
       };
     }
+  };
+}
+
+/** The 503 of a route the ledger storage cannot serve now: the problem named (keyed routes), a retry hint. */
+export function ledgerUnavailableResponse(reason: string, anonymous: boolean): HttpResponseInit {
+  return {
+    status: 503,
+    jsonBody: { error: anonymous ? 'ledger storage unavailable' : `ledger storage unavailable: ${reason}` },
+    headers: { 'Cache-Control': 'no-store', 'Retry-After': '30' },
   };
 }

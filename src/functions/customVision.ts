@@ -19,6 +19,7 @@ import { guardHttp, reportConfigurationError } from './configurationErrors';
 import { findInstanceStatus } from './durableStatus';
 import { json } from './httpResponse';
 import { customVisionBackupOrchestrator } from '../orchestrators/customVisionBackup';
+import { refuseCrossSiteRequest } from '../http/requestGate';
 
 const ACTIVE = new Set<string>([
   df.OrchestrationRuntimeStatus.Running,
@@ -130,6 +131,8 @@ export function registerCustomVisionFunctions(current: () => AppDependencies): v
     methods: ['POST'],
     authLevel: 'function',
     handler: async (request: HttpRequest, context: InvocationContext): Promise<HttpResponseInit> => {
+      const refused = refuseCrossSiteRequest(request, current().publicOrigin);
+      if (refused) return refused;
       const parsed = parseReplayRequest(await request.text());
       if (!parsed.ok) return json(400, { error: 'invalid request', problems: parsed.problems });
       const deps = current().customVision;

@@ -14,6 +14,16 @@ import { customVisionInput } from '../readModel/load';
 import type { AppDependencies } from './dependencies';
 import { runningReplication } from './replication';
 import { currentRun } from './runStatus';
+import { guardHttp } from './configurationErrors';
+import { readOnlyMarks, type LedgerRead } from '../ledger/access';
+
+/** A dashboard answer read from the secondary endpoint carries `ledgerReadOnly: true` and the reason. */
+function markedReadOnly(read: LedgerRead<HttpResponseInit>): HttpResponseInit {
+  const response = read.value;
+  const body = response.jsonBody as unknown;
+  if (!read.readOnly || !body || typeof body !== 'object' || Array.isArray(body)) return response;
+  return { ...response, jsonBody: { ...body, ...readOnlyMarks(read.readOnly) } };
+}
 
 /**
  * What the dashboard reads, per app instance and ledger: the replica records through a
@@ -26,8 +36,8 @@ class LedgerDashboard {
 
   constructor(private readonly deps: AppDependencies) {}
 
-  private async views(): Promise<{ ledger: Ledger; replicas: ReplicaSnapshot; runs: RunViewCache }> {
-    const ledger = await this.deps.replication.ledger();
+  private views(ledger: Ledger): { ledger: Ledger; replicas: ReplicaSnapshot; runs: RunViewCache } {
+    // One snapshot per ledger: the primary's, or the secondary's while the primary is down.
     if (this.snapshot?.ledger !== ledger)
       this.snapshot = {
         ledger,
@@ -37,14 +47,15 @@ class LedgerDashboard {
     return this.snapshot;
   }
 
-  source(): DashboardSource {
+  /** What the handlers read, from `ledger` (the one the access layer chose for this request). */
+  source(ledger: Ledger): DashboardSource {
     const deps = this.deps;
     const cv = deps.customVision;
     return {
       regions: () => deps.settings.targets.map((t) => t.region),
-      replicas: async () => (await this.views()).replicas.refresh(),
-      latestRuns: async (n) => (await this.views()).runs.latest(n),
-      drills: async () => (await this.views()).ledger.drills.listAll(),
+      replicas: async () => this.views(ledger).replicas.refresh(),
+      latestRuns: async (n) => this.views(ledger).runs.latest(n),
+      drills: async () => this.views(ledger).ledger.drills.listAll(),
       ...(cv.settings.backupContainer
         ? { customVision: () => customVisionInput({ settings: cv.settings, records: cv.records }) }
         : {}),
@@ -74,15 +85,32 @@ export function registerDashboardFunctions(current: () => AppDependencies): void
     route: 'dashboard/data',
     methods: ['GET'],
     authLevel: 'function',
-    handler: async (request: HttpRequest): Promise<HttpResponseInit> =>
-      dashboardData(request.query, dashboard().source()),
+    handler: guardHttp(current, 'http:getDashboardData', async (request: HttpRequest): Promise<HttpResponseInit> =>
+      markedReadOnly(
+        await current()
+          .ledgerAccess()
+          .read((ledger) => dashboardData(request.query, dashboard().source(ledger))),
+      ),
+    ),
   });
 
   df.app.client.http('listReplications', {
     route: 'replications',
     methods: ['GET'],
     authLevel: 'function',
-    handler: async (request: HttpRequest, client: df.DurableClient): Promise<HttpResponseInit> =>
-      listRuns(request.query, dashboard().source(), async () => currentRun(client, await runningReplication(client))),
+    handler: guardHttp(
+      current,
+      'http:listReplications',
+      async (request: HttpRequest, client: df.DurableClient): Promise<HttpResponseInit> =>
+        markedReadOnly(
+          await current()
+            .ledgerAccess()
+            .read((ledger) =>
+              listRuns(request.query, dashboard().source(ledger), async () =>
+                currentRun(client, await runningReplication(client)),
+              ),
+            ),
+        ),
+    ),
   });
 }

@@ -33,7 +33,14 @@ import { azureCredentialOptions, azureCredentialProvider, createAzureCredential 
 import { QueueServiceClient } from '@azure/storage-queue';
 import type { ReplayQueues } from '../activities/customVisionReplay';
 import { createCopyClient, type CopyApi, type FormRecognizerCredential } from '../formRecognizer';
-import { createLedgerContainerClient, ledgerConnectionFromSettings, openLedger, type Ledger } from '../ledger/connect';
+import {
+  createLedgerAccess,
+  createLedgerContainerClient,
+  ledgerConnectionFromSettings,
+  openLedger,
+  type Ledger,
+} from '../ledger/connect';
+import type { LedgerAccess } from '../ledger/access';
 import type { DurableStoreIdentity } from '../ledger/runLease';
 import { CustomVisionRecordRepository } from '../ledger/customVisionRecords';
 import { RejectedNotificationRepository } from '../ledger/rejectedNotifications';
@@ -86,6 +93,12 @@ export interface AppDependencies {
   drills: DrillDeps;
   /** The durable store runs start in (see {@link AppRuntime.durableStore}). */
   durableStore: DurableStoreIdentity;
+  /**
+   * The ledger on the HTTP read paths (report, health, dashboard, replicas lookup): bounded
+   * time, the secondary endpoint while the primary is down, and the "can write?" check of
+   * whatever starts work (src/ledger/access.ts). Built on first use (the connection is read then).
+   */
+  ledgerAccess(): LedgerAccess;
   /** The activities over these dependencies (bound to the registries by `registerApp`). */
   activities: {
     replication: ReplicationActivities;
@@ -126,6 +139,7 @@ export function createAppDependencies(runtime: AppRuntime): AppDependencies {
     observe,
   );
   const drills = createDrillDeps(settings, runtime, credential, replication.ledger);
+  let ledgerAccess: LedgerAccess | undefined;
   return {
     settings,
     clock: runtime.clock,
@@ -135,6 +149,13 @@ export function createAppDependencies(runtime: AppRuntime): AppDependencies {
     publicOrigin: publicOrigin(runtime.env),
     drills,
     durableStore: runtime.durableStore ?? { id: `taskHub:${settings.taskHub}`, processLocal: false },
+    ledgerAccess: () =>
+      (ledgerAccess ??= createLedgerAccess(
+        ledgerConnectionFromSettings(settings, runtime.env, credential),
+        settings.ledgerContainer,
+        settings.ledgerSecondaryBlobUrl,
+        runtime.clock,
+      )),
     activities: {
       replication: createReplicationActivities(replication),
       customVision: createCustomVisionActivities(customVision),

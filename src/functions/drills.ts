@@ -12,6 +12,7 @@ import { bindActivities, bindOrchestrator } from '../durable/register';
 import { drillModelOrchestrator, drillModelsOrchestrator } from '../orchestrators/drillModels';
 import type { AppDependencies } from './dependencies';
 import { findInstanceStatus } from './durableStatus';
+import { refuseCrossSiteRequest } from '../http/requestGate';
 
 const RUN_ID = /^drill-(schedule|http)-\d{8}T\d{6}Z-[a-z0-9]{6}$/;
 const MAX_LIST = 1000;
@@ -105,6 +106,8 @@ export function registerDrillFunctions(current: () => AppDependencies): void {
       context: InvocationContext,
     ): Promise<HttpResponseInit> => {
       const deps = current();
+      const refused = refuseCrossSiteRequest(request, deps.publicOrigin);
+      if (refused) return refused;
       if (!deps.settings.drills.samples)
         return json(409, {
           error: 'drills are off: DR_DRILL_SAMPLES_URL is not set (configuration)',
@@ -115,6 +118,10 @@ export function registerDrillFunctions(current: () => AppDependencies): void {
         deps.settings.targets.map((t) => t.region),
       );
       if (!parsed.ok) return json(400, { error: 'invalid request', problems: parsed.problems });
+      // A drill records its outcomes in the ledger: with the storage's primary endpoint down it starts nothing.
+      const storage = await deps.ledgerAccess().writeRefusal();
+      if (storage !== undefined)
+        return json(503, { error: `drill run not started: ${storage}`, ledgerReadOnly: true }, { 'Retry-After': '30' });
       const input: DrillRunInput = { trigger: 'http', ...parsed.value };
       const id = await client.startNew(DrillOrchestrators.run.name, {
         instanceId: newDrillId('http', deps.clock.now()),

@@ -7,9 +7,10 @@ import { app, type HttpRequest, type HttpResponseInit, type InvocationContext, t
 import * as df from 'durable-functions';
 import { parseReplicationRequest } from '../http/replicationRequest';
 import { echo, invalidRequestBody, readBodyText, tooLargeBody } from '../http/limits';
+import { refuseCrossSiteRequest } from '../http/requestGate';
 import { LedgerKeyError } from '../ledger/errors';
 import { describeLeaseHolder, holderMayBeLive, type RunLease } from '../ledger/runLease';
-import { healthResponseOf, loadReadModel, reportOf, type ReadModel, type ReportBody } from '../readModel';
+import { loadReadModel, reportOf, type ReadModel, type ReportBody } from '../readModel';
 import { copyModelOrchestrator } from '../orchestrators/copyModel';
 import { replicateBatchOrchestrator } from '../orchestrators/replicateBatch';
 import { replicateModelsOrchestrator } from '../orchestrators/replicateModels';
@@ -23,6 +24,12 @@ import { instanceIdProblem } from '../replication/instanceIds';
 import { liveRunProgress } from './runStatus';
 import { json } from './httpResponse';
 import { lastDrillOf } from '../drills/reportView';
+import type { Ledger } from '../ledger/connect';
+import { CustomVisionRecordRepository } from '../ledger/customVisionRecords';
+import { readOnlyMarks, type LedgerRead, type LedgerReadOnly } from '../ledger/access';
+import { LedgerUnavailableError } from '../ledger/errors';
+import type { AppHealth } from '../health/health';
+import { healthHttpResponse } from '../health/health';
 
 const RUNNING = [
   df.OrchestrationRuntimeStatus.Running,
@@ -36,7 +43,10 @@ export async function runningReplication(client: df.DurableClient): Promise<df.D
   return running.find((s) => s.name === Orchestrators.replicate.name);
 }
 
-type StartOutcome = { started: true; id: string } | { started: false; running: string; holder: RunLease };
+type StartOutcome =
+  | { started: true; id: string }
+  | { started: false; running: string; holder: RunLease }
+  | { started: false; refused: string };
 
 /**
  * Starts a replication run, unless one is in progress: runs are singletons (two runs would copy
@@ -54,6 +64,9 @@ async function startSingletonRun(
   trigger: string,
   input: RunInput,
 ): Promise<StartOutcome> {
+  // A run writes the ledger from its first step: with the storage's primary endpoint down it starts nothing.
+  const refused = await deps.ledgerAccess().writeRefusal();
+  if (refused !== undefined) return { started: false, refused };
   const id = newRunId(trigger, deps.clock.now());
   const ledger = await deps.replication.ledger();
   const lease = await ledger.runLease.acquire(
@@ -97,9 +110,11 @@ export function registerReplicationFunctions(current: () => AppDependencies): vo
       const input: RunInput = { trigger: 'schedule' };
       const outcome = await startSingletonRun(current(), client, 'schedule', input);
       if (!outcome.started) {
-        context.log(
-          `replication run lease held by ${describeLeaseHolder(outcome.holder)}: this scheduled run is skipped`,
-        );
+        if ('refused' in outcome) context.warn(`scheduled replication run not started: ${outcome.refused}`);
+        else
+          context.log(
+            `replication run lease held by ${describeLeaseHolder(outcome.holder)}: this scheduled run is skipped`,
+          );
         return;
       }
       const id = outcome.id;
@@ -120,6 +135,8 @@ export function registerReplicationFunctions(current: () => AppDependencies): vo
       current,
       'http:startReplication',
       async (request: HttpRequest, client: df.DurableClient, context: InvocationContext): Promise<HttpResponseInit> => {
+        const refused = refuseCrossSiteRequest(request, current().publicOrigin);
+        if (refused) return refused;
         const services = current().replication;
         const body = await readBodyText(request);
         if (!body.ok) return json(413, tooLargeBody());
@@ -130,6 +147,12 @@ export function registerReplicationFunctions(current: () => AppDependencies): vo
         if (!parsed.ok) return json(400, invalidRequestBody(parsed.problems));
         const input: RunInput = { trigger: 'http', ...parsed.value };
         const outcome = await startSingletonRun(current(), client, parsed.value.dryRun ? 'dryrun' : 'http', input);
+        if (!outcome.started && 'refused' in outcome)
+          return json(
+            503,
+            { error: `replication run not started: ${outcome.refused}`, ledgerReadOnly: true },
+            { 'Retry-After': '30' },
+          );
         if (!outcome.started) {
           return json(409, {
             error: `replication run ${outcome.running} is in progress; try again when it ends`,
@@ -188,20 +211,21 @@ export function registerReplicationFunctions(current: () => AppDependencies): vo
     handler: guardHttp(current, 'http:getModelReplicas', async (request: HttpRequest): Promise<HttpResponseInit> => {
       const sourceModelId = request.params.sourceModelId ?? '';
       const services = current().replication;
-      const ledger = await services.ledger();
-      let records: Awaited<ReturnType<typeof ledger.replicas.listForModel>>;
+      let read: LedgerRead<Awaited<ReturnType<typeof readReplicas>>>;
       try {
-        records = await ledger.replicas.listForModel(sourceModelId);
+        read = await current()
+          .ledgerAccess()
+          .read((ledger) => readReplicas(ledger, sourceModelId));
       } catch (e) {
         // An id no ledger key can be built from (e.g. longer than a blob name allows) is the caller's error.
         if (e instanceof LedgerKeyError)
           return json(400, invalidRequestBody([`sourceModelId: not a model id (${sourceModelId.length} characters)`]));
         throw e;
       }
+      const { records, drillRecords } = read.value;
+      const marks = readOnlyMarks(read.readOnly);
       const byRegion = new Map(records.map((r) => [r.region, r]));
-      const drills = new Map(
-        (await (await current().drills.drills()).listForModel(sourceModelId)).map((d) => [d.region, d]),
-      );
+      const drills = new Map(drillRecords.map((d) => [d.region, d]));
       const nowMs = current().clock.now();
       const replicas = services.settings.targets.map((t) => {
         const r = byRegion.get(t.region);
@@ -222,12 +246,14 @@ export function registerReplicationFunctions(current: () => AppDependencies): vo
           sourceModelId: echo(sourceModelId),
           error: `no replica recorded for model '${echo(sourceModelId)}'`,
           replicas,
+          ...marks,
         });
       return json(200, {
         sourceModelId,
         sourceModelName: records.find((r) => r.sourceModelName)?.sourceModelName ?? null,
         source: { region: services.settings.source.region, endpoint: services.settings.source.endpoint },
         replicas,
+        ...marks,
       });
     }),
   });
@@ -236,9 +262,11 @@ export function registerReplicationFunctions(current: () => AppDependencies): vo
     route: 'report',
     methods: ['GET'],
     authLevel: 'function',
-    handler: guardHttp(current, 'http:getReadinessReport', async (): Promise<HttpResponseInit> =>
-      json(200, await readinessReport(current())),
-    ),
+    handler: guardHttp(current, 'http:getReadinessReport', async (): Promise<HttpResponseInit> => {
+      const deps = current();
+      const read = await deps.ledgerAccess().read((ledger) => readinessReport(deps, ledger));
+      return json(200, { ...read.value, ...readOnlyMarks(read.readOnly) });
+    }),
   });
 
   // For probes and uptime checks, which cannot send a function key: anonymous, so the body is
@@ -252,8 +280,28 @@ export function registerReplicationFunctions(current: () => AppDependencies): vo
       current,
       'http:getHealth',
       async (request: HttpRequest): Promise<HttpResponseInit> => {
-        const { status, body } = healthResponseOf(await readModel(current()));
-        return request.method === 'HEAD' ? { status, headers: { 'Cache-Control': 'no-store' } } : json(status, body);
+        const deps = current();
+        let answer: { status: number; body: unknown };
+        try {
+          const read = await deps.ledgerAccess().read((ledger) => readModel(deps, ledger));
+          const app = read.readOnly ? readOnlyHealth(read.value.health) : read.value.health;
+          const { status, body } = healthHttpResponse(app);
+          answer = { status, body: { ...body, ...(read.readOnly ? ANONYMOUS_READ_ONLY : {}) } };
+        } catch (e) {
+          if (!(e instanceof LedgerUnavailableError)) throw e;
+          // Anonymous: the problem's kind, never an endpoint or an error text (those are in the keyed routes' 503s).
+          answer = {
+            status: 503,
+            body: {
+              health: 'unhealthy',
+              generatedAt: new Date(deps.clock.now()).toISOString(),
+              reasons: [LEDGER_PROBLEM_TEXT[e.kind]],
+            },
+          };
+        }
+        return request.method === 'HEAD'
+          ? { status: answer.status, headers: { 'Cache-Control': 'no-store' } }
+          : json(answer.status, answer.body);
       },
       { status: 503, anonymous: true },
     ),
@@ -266,17 +314,67 @@ export function registerReplicationFunctions(current: () => AppDependencies): vo
  * read model as `GET /api/report` shows it: each cell with its health and last drill, and the
  * `health` member (per pair, per region, the app, the oldest age; see docs/observability.md).
  */
-export async function readinessReport(deps: AppDependencies): Promise<ReportBody> {
-  return reportOf(await readModel(deps));
+export async function readinessReport(deps: AppDependencies, ledger: Ledger): Promise<ReportBody> {
+  return reportOf(await readModel(deps, ledger));
 }
 
-/** The read model of the app instance's ledger (no service call): src/readModel. */
-export async function readModel(deps: AppDependencies): Promise<ReadModel> {
+/**
+ * The read model (no service call): src/readModel, every document read from `ledger` (the
+ * primary's, or the secondary's while the primary endpoint is down).
+ */
+export async function readModel(deps: AppDependencies, ledger: Ledger): Promise<ReadModel> {
   const cv = deps.customVision;
-  return loadReadModel(await deps.replication.ledger(), {
+  return loadReadModel(ledger, {
     regions: deps.settings.targets.map((t) => t.region),
     rpoHours: deps.settings.health.rpoHours,
     now: deps.clock.now(),
-    ...(cv.settings.backupContainer ? { customVision: { settings: cv.settings, records: cv.records } } : {}),
+    ...(cv.settings.backupContainer
+      ? {
+          customVision: {
+            settings: cv.settings,
+            records: async () => new CustomVisionRecordRepository(ledger.container, { clock: deps.clock }),
+          },
+        }
+      : {}),
   });
 }
+
+/** A model's replica records and last drills, from one ledger. */
+async function readReplicas(
+  ledger: Ledger,
+  sourceModelId: string,
+): Promise<{
+  records: Awaited<ReturnType<Ledger['replicas']['listForModel']>>;
+  drillRecords: Awaited<ReturnType<Ledger['drills']['listForModel']>>;
+}> {
+  const records = await ledger.replicas.listForModel(sourceModelId);
+  const drillRecords = await ledger.drills.listForModel(sourceModelId);
+  return { records, drillRecords };
+}
+
+/** What `/api/health` says of a storage problem (anonymous: no endpoint, no error text). */
+const LEDGER_PROBLEM_TEXT: Record<LedgerUnavailableError['kind'], string> = {
+  unreachable: 'ledger storage: cannot be reached (primary endpoint, and no secondary answered): health unknown',
+  containerMissing:
+    'ledger storage: the ledger container was missing (re-created empty, or it could not be): health unknown',
+};
+
+const READ_ONLY_TEXT =
+  'ledger storage: the primary endpoint cannot be reached; read from the secondary endpoint (read-only: runs cannot start)';
+
+const ANONYMOUS_READ_ONLY: { ledgerReadOnly: true; ledgerReadOnlyReason: string } = {
+  ledgerReadOnly: true,
+  ledgerReadOnlyReason: READ_ONLY_TEXT,
+};
+
+/** Health read from the secondary: at best degraded (nothing can be copied or recorded), with the reason first. */
+function readOnlyHealth(app: AppHealth): AppHealth {
+  return {
+    ...app,
+    health: app.health === 'healthy' ? 'degraded' : app.health,
+    reasons: [READ_ONLY_TEXT, ...app.reasons],
+    replicas: { ...app.replicas, summary: [READ_ONLY_TEXT, ...app.replicas.summary] },
+  };
+}
+
+export type { LedgerReadOnly };

@@ -7,8 +7,10 @@ import {
   BlobServiceClient,
   ContainerClient,
   type AnonymousCredential,
+  type StoragePipelineOptions,
   type StorageSharedKeyCredential,
 } from '@azure/storage-blob';
+import { LEDGER_READ_RETRY, LedgerAccess } from './access';
 import { createAzureCredential } from '../common/credential';
 import { resolveSecret, type Env, type Settings } from '../config';
 import type { Clock, DocumentStoreOptions } from './documentStore';
@@ -25,12 +27,58 @@ export type LedgerConnection =
   | { connectionString: string }
   | { accountUrl: string; credential: TokenCredential | StorageSharedKeyCredential | AnonymousCredential };
 
-export function createLedgerContainerClient(connection: LedgerConnection, containerName: string): ContainerClient {
-  const service =
+export interface LedgerClientOptions {
+  /**
+   * Another blob endpoint of the same account, reached with the connection's credential (the
+   * account key, its SAS, or the identity): the storage's secondary endpoint.
+   */
+  blobEndpoint?: string;
+  /** Pipeline options (e.g. the short retries of the HTTP read paths, access.ts). */
+  pipeline?: StoragePipelineOptions;
+}
+
+export function createLedgerContainerClient(
+  connection: LedgerConnection,
+  containerName: string,
+  options: LedgerClientOptions = {},
+): ContainerClient {
+  const { blobEndpoint, pipeline } = options;
+  let service =
     'connectionString' in connection
-      ? BlobServiceClient.fromConnectionString(connection.connectionString)
-      : new BlobServiceClient(connection.accountUrl, connection.credential);
+      ? BlobServiceClient.fromConnectionString(connection.connectionString, pipeline)
+      : new BlobServiceClient(connection.accountUrl, connection.credential, pipeline);
+  if (blobEndpoint !== undefined) {
+    // A SAS connection string's token rides in the service URL's query; a key or identity is the credential.
+    const sas = new URL(service.url).search;
+    service = new BlobServiceClient(`${blobEndpoint.replace(/\/+$/, '')}${sas}`, service.credential, pipeline);
+  }
   return service.getContainerClient(containerName);
+}
+
+/**
+ * The ledger's HTTP read paths over `connection`: the primary endpoint, and the secondary one
+ * when `secondaryBlobUrl` is given, both with the short retries of access.ts.
+ */
+export function createLedgerAccess(
+  connection: LedgerConnection,
+  containerName: string,
+  secondaryBlobUrl: string | undefined,
+  clock: Clock,
+): LedgerAccess {
+  const pipeline: StoragePipelineOptions = { retryOptions: LEDGER_READ_RETRY };
+  return new LedgerAccess({
+    containerName,
+    clock,
+    primary: createLedgerContainerClient(connection, containerName, { pipeline }),
+    ...(secondaryBlobUrl !== undefined
+      ? {
+          secondary: createLedgerContainerClient(connection, containerName, {
+            pipeline,
+            blobEndpoint: secondaryBlobUrl,
+          }),
+        }
+      : {}),
+  });
 }
 
 /**

@@ -13,6 +13,7 @@ import { createHash } from 'node:crypto';
 import type { BlobItem, ContainerClient } from '@azure/storage-blob';
 import {
   LedgerConflictError,
+  LedgerContainerMissingError,
   LedgerCorruptDocumentError,
   LedgerError,
   LedgerSchemaVersionError,
@@ -393,11 +394,7 @@ export class DocumentStore<T> {
   }
 
   private containerMissing(key: string, cause: unknown): LedgerError {
-    return new LedgerError(
-      `Ledger container "${this.container.containerName}" does not exist (open the ledger with openLedger(), which creates it)`,
-      key,
-      { cause },
-    );
+    return new LedgerContainerMissingError(this.container.containerName, key, { cause });
   }
 
   private async write(key: string, value: T, conditions: { ifMatch?: string; ifNoneMatch?: string }): Promise<string> {

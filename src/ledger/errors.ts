@@ -79,3 +79,36 @@ export class LedgerSecretError extends LedgerError {
     );
   }
 }
+
+/** The ledger's container does not exist (deleted, or the storage account restored without it). */
+export class LedgerContainerMissingError extends LedgerError {
+  override readonly name = 'LedgerContainerMissingError';
+  constructor(
+    readonly containerName: string,
+    key?: string,
+    options?: { cause?: unknown },
+  ) {
+    super(
+      `Ledger container "${containerName}" does not exist (deleted, or the storage account restored without it)`,
+      key,
+      options,
+    );
+  }
+}
+
+/**
+ * The ledger's storage cannot serve the request: its endpoint cannot be reached (refused, timed
+ * out, 5xx), or it cannot take writes now (only the secondary answers). `reason` names the
+ * problem for an operator (never a key); HTTP answers it as 503.
+ */
+export class LedgerUnavailableError extends LedgerError {
+  override readonly name = 'LedgerUnavailableError';
+  constructor(
+    readonly reason: string,
+    /** `unreachable`: no endpoint answered; `containerMissing`: the container was gone (and re-created if it could be). */
+    readonly kind: 'unreachable' | 'containerMissing',
+    options?: { cause?: unknown },
+  ) {
+    super(reason, undefined, options);
+  }
+}

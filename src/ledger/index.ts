@@ -13,3 +13,4 @@ export * from './customVisionRecords';
 export * from './rejectedNotifications';
 export * from './runLease';
 export * from './copyIntents';
+export * from './access';

@@ -41,7 +41,11 @@ describe.each(API_VERSIONS)('restore drills, %s (local host + Azurite + emulator
     path: string,
     body?: string,
   ): Promise<{ status: number; json: Record<string, unknown>; headers: Headers }> {
-    const res = await fetch(`${stack.host.baseUrl}/api/${path}`, { method, body });
+    const res = await fetch(`${stack.host.baseUrl}/api/${path}`, {
+      method,
+      body,
+      headers: body === undefined ? {} : { 'Content-Type': 'application/json' },
+    });
     const text = await res.text();
     responses.push(`${res.status} ${JSON.stringify([...res.headers.entries()])} ${text}`);
     return {

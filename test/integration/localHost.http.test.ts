@@ -241,7 +241,8 @@ describe('local host: HTTP functions, durable client and management API', () => 
       if (k !== 'id') expect(new URL(v).searchParams.get('code')).toBe(SYSTEM_KEY);
     expect(JSON.stringify(payload)).not.toContain(KEY);
 
-    // The real DurableClient still works: its RPC calls go to the keyless loopback listener of the client's API only.
+    // The real DurableClient still works: its RPC calls go to the loopback listener of the client's API only,
+    // whose base URL carries the system key (issue 25, item 4: without it, 401).
     const client = host.durable.client();
     expect((await client.getStatus('keys-2')).runtimeStatus).toBe('Running');
     const rpcBase = host.durable.clientData().rpcBaseUrl;
@@ -249,9 +250,12 @@ describe('local host: HTTP functions, durable client and management API', () => 
     expect(new URL(rpcBase).port).not.toBe(new URL(host.baseUrl).port);
     expect((await fetch(new URL('../api/echo/1', rpcBase))).status).toBe(404); // no functions there
     expect((await fetch(new URL('../runtime/webhooks/durabletask/instances', rpcBase))).status).toBe(404);
+    expect((await fetch(new URL('/durabletask/orchestrators/Waiter/keys-3', rpcBase), { method: 'POST' })).status).toBe(
+      401,
+    );
     const viaRpc = await fetch(new URL('orchestrators/Waiter/keys-3', rpcBase), { method: 'POST' });
     expect(viaRpc.status).toBe(202);
-    expect(await viaRpc.text()).not.toContain(SYSTEM_KEY); // a caller without the key gets URLs without it
+    expect(await viaRpc.text()).not.toContain(SYSTEM_KEY); // the RPC caller gets URLs without the key
     for (const id of ['keys-1', 'keys-2', 'keys-3']) host.durable.terminate(id, 'done');
     await host.runUntilIdle();
   });

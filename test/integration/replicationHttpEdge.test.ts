@@ -50,6 +50,7 @@ describe('replication HTTP API: hostile ids, bodies and Host headers; keys never
     const headers: Record<string, string> = {};
     if (options.host) headers.Host = options.host;
     if (options.key !== null) headers['x-functions-key'] = options.key ?? FUNCTION_KEY;
+    if (options.body !== undefined) headers['Content-Type'] = 'application/json';
     if (options.body !== undefined && !options.chunked)
       headers['Content-Length'] = String(Buffer.byteLength(options.body));
     return new Promise((resolve, reject) => {
@@ -223,20 +224,25 @@ describe('replication HTTP API: hostile ids, bodies and Host headers; keys never
   });
 
   describe('item 6: absolute URLs come from the configured host name, never the Host header', () => {
-    it('Host: evil.example is not reflected in statusUrl or Location (202 and 409), nor by any other route', async () => {
+    it('Host: another name is not reflected in statusUrl or Location (202 and 409), nor by any other route', async () => {
       const emulator = await stack.reset();
+      // The local host serves only its loopback names (a foreign one is a 421, issue 25 item 5); another
+      // loopback name than WEBSITE_HOSTNAME's still must not be reflected.
+      const other = `localhost:${new URL(stack.host.baseUrl).port}`;
       const evil = 'evil.example';
       const expected = `${stack.host.baseUrl}/api/replications/`;
       expect(process.env.WEBSITE_HOSTNAME).toBe(new URL(stack.host.baseUrl).host);
 
-      const started = await send('POST', '/api/replications', { host: evil, body: '{"regions":["eastus"]}' });
+      const started = await send('POST', '/api/replications', { host: other, body: '{"regions":["eastus"]}' });
       expect(started.status).toBe(202);
       const id = started.json.id as string;
       expect(started.json.statusUrl).toBe(`${expected}${encodeURIComponent(id)}`);
       expect(started.headers.location).toBe(started.json.statusUrl);
-      const conflict = await send('POST', '/api/replications', { host: `${evil}:443`, body: '{}' });
+      const conflict = await send('POST', '/api/replications', { host: `localhost`, body: '{}' });
       expect(conflict.status).toBe(409);
       expect(conflict.json.statusUrl).toBe(`${expected}${encodeURIComponent(id)}`);
+      const foreign = await send('POST', '/api/replications', { host: `${evil}:443`, body: '{}' });
+      expect(foreign.status).toBe(421);
 
       const others = [
         `/api/replications/${encodeURIComponent(id)}`,
@@ -247,11 +253,13 @@ describe('replication HTTP API: hostile ids, bodies and Host headers; keys never
         '/api/customvision/backups?projectId=nope',
         '/api/customvision/rejected',
       ];
-      for (const path of others) {
-        const res = await send('GET', path, { host: evil });
-        expect(`${path} ${res.text} ${JSON.stringify(res.headers)}`).not.toContain(evil);
-      }
-      for (const r of [started, conflict]) expect(`${r.text} ${JSON.stringify(r.headers)}`).not.toContain(evil);
+      for (const path of others)
+        for (const host of [other, evil]) {
+          const res = await send('GET', path, { host });
+          expect(`${path} ${res.text} ${JSON.stringify(res.headers)}`).not.toContain(host);
+        }
+      for (const r of [started, conflict, foreign])
+        expect(`${r.text} ${JSON.stringify(r.headers)}`).not.toMatch(new RegExp(`${other}|${evil}`));
       await stack.host.durable.waitForInstance(id);
     });
   });
