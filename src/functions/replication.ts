@@ -9,6 +9,8 @@ import { parseReplicationRequest } from '../http/replicationRequest';
 import { echo, invalidRequestBody, readBodyText, tooLargeBody } from '../http/limits';
 import { refuseCrossSiteRequest } from '../http/requestGate';
 import { LedgerKeyError } from '../ledger/errors';
+import { ledgerKey } from '../ledger/keys';
+import { itemSegments } from '../common/pairs';
 import { describeLeaseHolder, holderMayBeLive, type RunLease } from '../ledger/runLease';
 import { loadReadModel, reportOf, type ReadModel, type ReportBody } from '../readModel';
 import { copyModelOrchestrator } from '../orchestrators/copyModel';
@@ -113,7 +115,7 @@ export function registerReplicationFunctions(current: () => AppDependencies): vo
         if ('refused' in outcome) context.warn(`scheduled replication run not started: ${outcome.refused}`);
         else
           context.log(
-            `replication run lease held by ${describeLeaseHolder(outcome.holder)}: this scheduled run is skipped`,
+            `replication run ${outcome.running} is still in progress (lease held by ${describeLeaseHolder(outcome.holder)}): this scheduled run is skipped`,
           );
         return;
       }
@@ -211,17 +213,18 @@ export function registerReplicationFunctions(current: () => AppDependencies): vo
     handler: guardHttp(current, 'http:getModelReplicas', async (request: HttpRequest): Promise<HttpResponseInit> => {
       const sourceModelId = request.params.sourceModelId ?? '';
       const services = current().replication;
-      let read: LedgerRead<Awaited<ReturnType<typeof readReplicas>>>;
       try {
-        read = await current()
-          .ledgerAccess()
-          .read((ledger) => readReplicas(ledger, sourceModelId));
+        // An id no ledger key can be built from (e.g. longer than a blob name allows) is the caller's
+        // error, told before any storage request.
+        ledgerKey(itemSegments('replicas', sourceModelId));
       } catch (e) {
-        // An id no ledger key can be built from (e.g. longer than a blob name allows) is the caller's error.
         if (e instanceof LedgerKeyError)
           return json(400, invalidRequestBody([`sourceModelId: not a model id (${sourceModelId.length} characters)`]));
         throw e;
       }
+      const read: LedgerRead<Awaited<ReturnType<typeof readReplicas>>> = await current()
+        .ledgerAccess()
+        .read((ledger) => readReplicas(ledger, sourceModelId));
       const { records, drillRecords } = read.value;
       const marks = readOnlyMarks(read.readOnly);
       const byRegion = new Map(records.map((r) => [r.region, r]));
