@@ -25,7 +25,7 @@ import { liveRunProgress } from './runStatus';
 import { json } from './httpResponse';
 import { lastDrillOf, withLastDrills } from '../drills/reportView';
 
-const RUNNING = [
+export const RUNNING = [
   df.OrchestrationRuntimeStatus.Running,
   df.OrchestrationRuntimeStatus.Pending,
   df.OrchestrationRuntimeStatus.ContinuedAsNew,
@@ -38,9 +38,9 @@ export async function runningReplication(client: df.DurableClient): Promise<df.D
 }
 
 /** How long a lease may name a run whose instance does not exist yet (its starter is between lease and start). */
-const STARTING_GRACE_MS = 5 * 60_000;
+export const STARTING_GRACE_MS = 5 * 60_000;
 
-type StartOutcome = { started: true; id: string } | { started: false; running: string };
+type StartOutcome = { started: true; id: string } | { started: false; running: string; trigger: string };
 
 /**
  * Starts a replication run, unless one is in progress: runs are singletons (two runs would copy
@@ -63,7 +63,7 @@ async function startSingletonRun(
     if (!status) return deps.clock.now() - Date.parse(holder.acquiredAt) < STARTING_GRACE_MS;
     return RUNNING.includes(status.runtimeStatus);
   });
-  if (!lease.acquired) return { started: false, running: lease.holder.runId };
+  if (!lease.acquired) return { started: false, running: lease.holder.runId, trigger: lease.holder.trigger };
   try {
     await client.startNew(Orchestrators.replicate.name, { instanceId: id, input });
   } catch (e) {
@@ -73,7 +73,7 @@ async function startSingletonRun(
   return { started: true, id };
 }
 
-function newRunId(trigger: string, nowMs: number): string {
+export function newRunId(trigger: string, nowMs: number): string {
   const stamp = new Date(nowMs)
     .toISOString()
     .replace(/[-:]/g, '')
@@ -117,18 +117,20 @@ export function registerReplicationFunctions(current: () => AppDependencies): vo
         const services = current().replication;
         const body = await readBodyText(request);
         if (!body.ok) return json(413, tooLargeBody());
-        const parsed = parseReplicationRequest(
-          body.text,
-          services.settings.targets.map((t) => t.region),
-        );
+        const parsed = parseReplicationRequest(body.text, [...services.members.keys()]);
         if (!parsed.ok) return json(400, invalidRequestBody(parsed.problems));
         const input: RunInput = { trigger: 'http', ...parsed.value };
         const outcome = await startSingletonRun(current(), client, parsed.value.dryRun ? 'dryrun' : 'http', input);
         if (!outcome.started) {
+          const failover = outcome.trigger === 'failover';
           return json(409, {
-            error: `replication run ${outcome.running} is in progress; try again when it ends`,
+            error: failover
+              ? `failover ${outcome.running} is in progress; no run starts during a failover: try again when it ends`
+              : `replication run ${outcome.running} is in progress; try again when it ends`,
             id: outcome.running,
-            statusUrl: statusPath(request, outcome.running),
+            statusUrl: failover
+              ? `${current().publicOrigin ?? ''}/api/failovers/${encodeURIComponent(outcome.running)}`
+              : statusPath(request, outcome.running),
           });
         }
         const id = outcome.id;
