@@ -28,18 +28,18 @@ export function* failoverOrchestrator(context: OrchestrationContext): Generator<
   };
   const step = (name: string, outcome: string, detail?: string): void => {
     record.steps.push({ name, at: now(), outcome, ...(detail !== undefined ? { detail } : {}) });
-    context.df.setCustomStatus({ status: record.status, steps: record.steps });
+    context.df.setCustomStatus({ status: record.status, steps: [...record.steps] });
   };
   const finish = function* (status: FailoverRecord['status']): Generator<Task, FailoverOutput, unknown> {
     record.status = status;
     record.finishedAt = now();
-    context.df.setCustomStatus({ status, steps: record.steps });
-    yield* callActivity(context, FailoverActivities.saveFailoverRecord, record);
-    return { status, record };
+    context.df.setCustomStatus({ status, steps: [...record.steps] });
+    yield* callActivity(context, FailoverActivities.saveFailoverRecord, snapshot(record));
+    return { status, record: snapshot(record) };
   };
   try {
     step('requested', 'ok', `${input.mode}${input.dryRun ? ' (dry run)' : ''} ${input.from} → ${input.to}`);
-    yield* callActivity(context, FailoverActivities.saveFailoverRecord, record);
+    yield* callActivity(context, FailoverActivities.saveFailoverRecord, snapshot(record));
 
     // Readiness: never the old primary in an unplanned failover.
     const readiness = yield* callActivity(context, FailoverActivities.failoverReadiness, {
@@ -140,4 +140,9 @@ export function* failoverOrchestrator(context: OrchestrationContext): Generator<
     step('error', 'failed', record.error);
     return yield* finish('failed');
   }
+}
+
+/** A copy of the record as it is now: an activity's input must not change after it was scheduled. */
+function snapshot(record: FailoverRecord): FailoverRecord {
+  return { ...record, steps: record.steps.map((s) => ({ ...s })) };
 }

@@ -192,18 +192,17 @@ export interface RunSource {
 
 /**
  * The run's source of a lineage: the primary's client and the lineage's id there — the origin
- * id when the primary is its origin, the lineage key itself at home, else the copy the ledger
- * records in the primary (docs/failover.md).
+ * id when the primary is its origin, else the copy the ledger records in the primary
+ * (docs/failover.md). At home, for a home lineage, no ledger read.
  */
 export async function runSourceOf(deps: ReplicationDeps, runId: string, lineage: string): Promise<RunSource> {
   const roles = await deps.rolesFor(runId);
   const client = roles.source.client;
-  if (roles.primary === roles.home) return { client, itemId: lineage };
   const parsed = parseLineageKey(lineage, roles.home);
-  const sourceRegion = roles.primary;
-  if (parsed.origin === roles.primary) return { client, itemId: parsed.itemId, sourceRegion };
+  const sourceRegion = roles.primary !== roles.home ? { sourceRegion: roles.primary } : {};
+  if (parsed.origin === roles.primary) return { client, itemId: parsed.itemId, ...sourceRegion };
   const record = await (await deps.ledger()).replicas.get(lineage, roles.primary);
   if (record?.targetModelId === undefined)
     throw new Error(`the ledger names no copy of ${lineage} in the primary ${roles.primary}`);
-  return { client, itemId: record.targetModelId, sourceRegion };
+  return { client, itemId: record.targetModelId, ...sourceRegion };
 }

@@ -152,16 +152,15 @@ export async function planReplication(deps: ReplicationDeps, input: PlanInput): 
 }
 
 /**
- * Maps an item id listed by the primary to its lineage key (docs/failover.md): at home the id
- * itself; away from home, the lineage whose record names this id as its copy in the primary, or
- * a lineage born in the primary.
+ * Maps an item id listed by the primary to its lineage key (docs/failover.md): the lineage whose
+ * record names this id as its copy in the primary (after a failback: a model born elsewhere and
+ * copied home), else a lineage born in the primary (at home: the id itself).
  */
 export function lineageMapper(
   primary: string,
   home: string,
   records: readonly ModelReplicaRecord[],
 ): (itemId: string) => string {
-  if (primary === home) return (id) => id;
   const inPrimary = new Map<string, string>();
   for (const r of records)
     if (r.region === primary && r.targetModelId !== undefined && r.state === 'replicated')
