@@ -26,10 +26,9 @@ import path from 'node:path';
 import { SUPPORTED_API_VERSIONS } from '../src/common/apiVersions';
 import { ConfigurationError, loadSettings } from '../src/config';
 import type { RunSummary, RunProgress, CopyOutcome } from '../src/replication/contracts';
-import type { ReadinessReport } from '../src/ledger/readiness';
 import { probeCustomVisionContainers } from '../src/activities/customVisionNotifications';
-import type { ReportHealth } from '../src/health/ledger';
 import type { LastDrill } from '../src/drills/reportView';
+import type { PairView, ReportBody } from '../src/readModel';
 import { defaultStackResources, startLocalStack, type LocalStack } from './stack';
 import { drillDemo } from './localDrills';
 import { outageDemo } from './localOutage';
@@ -299,10 +298,10 @@ async function main(): Promise<number> {
   return new Promise<number>(() => undefined);
 }
 
-async function readReport(stack: LocalStack): Promise<(ReadinessReport & { health?: ReportHealth }) | undefined> {
+async function readReport(stack: LocalStack): Promise<ReportBody | undefined> {
   try {
     const res = await fetch(`${stack.host.baseUrl}/api/report`, { headers: keyHeaders() });
-    return res.ok ? ((await res.json()) as ReadinessReport & { health?: ReportHealth }) : undefined;
+    return res.ok ? ((await res.json()) as ReportBody) : undefined;
   } catch {
     return undefined;
   }
@@ -394,23 +393,20 @@ function clearLine(): void {
 }
 
 /**
- * The readiness matrix as a text table: model × region, with the age of the last verified copy,
- * the pair's last drill when the report carries one (`lastDrill`), and, when the report carries the health model (`health`), a pair's health when it is not
- * healthy, a health row per region (with the oldest copy's age) and the app's health.
+ * The readiness matrix as a text table, rendered from `GET /api/report` (the read model,
+ * src/readModel: the verdicts are its own, the table only prints them): model × region, with
+ * the age of the last verified copy, the pair's last drill (`lastDrill`) and its health when it
+ * is not healthy, a health row per region (with the oldest copy's age) and the app's health.
  */
-export function renderReport(report: ReadinessReport & { health?: ReportHealth }): string {
+export function renderReport(report: ReportBody): string {
   const regions = report.regions;
   const health = report.health;
   // Drill ages are counted from the report's own time (the table is a snapshot of it).
   const generated = Date.parse(report.generatedAt);
   const now = Number.isFinite(generated) ? generated : undefined;
-  const pairHealth = (modelId: string, region: string): string => {
-    const p = health?.pairs.find((x) => x.sourceModelId === modelId && x.region === region);
-    return p && p.health !== 'healthy' ? ` [${p.health}]` : '';
-  };
   const rows = report.rows.map((r) => [
     r.sourceModelName ? `${r.sourceModelName} (${r.sourceModelId.slice(0, 8)})` : r.sourceModelId,
-    ...regions.map((region) => `${cellText(r.cells[region], now)}${pairHealth(r.sourceModelId, region)}`),
+    ...regions.map((region) => cellText(r.cells[region], now)),
   ]);
   if (health)
     rows.push([
@@ -451,12 +447,10 @@ export function renderReport(report: ReadinessReport & { health?: ReportHealth }
   return lines.join('\n');
 }
 
-type ReportCell = ReadinessReport['rows'][number]['cells'][string] & { lastDrill?: LastDrill };
-
-/** The copy's state, then the pair's last drill when there is one (`· drill passed 1m ago`). */
-export function cellText(c: ReportCell | undefined, nowMs?: number): string {
+/** The copy's state, then the pair's last drill when there is one (`· drill passed 1m ago`), then its health when not healthy (`[unhealthy]`). */
+export function cellText(c: PairView | undefined, nowMs?: number): string {
   if (!c) return '-';
-  return `${copyText(c)}${c.lastDrill ? ` · ${drillText(c.lastDrill, nowMs)}` : ''}`;
+  return `${copyText(c)}${c.lastDrill ? ` · ${drillText(c.lastDrill, nowMs)}` : ''}${c.health !== 'healthy' ? ` [${c.health}]` : ''}`;
 }
 
 function drillText(d: LastDrill, nowMs: number | undefined): string {
@@ -471,7 +465,7 @@ function drillText(d: LastDrill, nowMs: number | undefined): string {
   return `drill failed${d.reason?.code ? ` ${d.reason.code}` : ''}${when}`;
 }
 
-function copyText(c: ReadinessReport['rows'][number]['cells'][string]): string {
+function copyText(c: PairView): string {
   if (c.status === 'replicated') return `ok ${age(c.ageSeconds)}${c.lastError ? ' (last retry failed)' : ''}`;
   if (c.status === 'failed') return `FAILED${c.lastError?.code ? ` ${c.lastError.code}` : ''}`;
   if (c.status === 'inProgress') return 'in progress';

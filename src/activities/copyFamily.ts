@@ -26,7 +26,7 @@ import {
 } from '../formRecognizer';
 import type { DocTypeSchema } from '../formRecognizer/types';
 import { referencedComponents } from '../formRecognizer/modelFacts';
-import { parseItemId, type ItemKind } from '../replication/items';
+import { classifierItemId, itemIdOf, parseItemId, type ItemKind } from '../common/pairs';
 import { LINEAGE_TAG_KEYS, MAX_TAG_VALUE, verifyCopy } from '../replication/lineage';
 
 /** What the activities need to know about a model or classifier, either side. */
@@ -152,7 +152,7 @@ export async function missingDependency(
   const missing: Array<{ kind: 'model' | 'classifier'; id: string }> = [];
   for (const ref of referencedComponents({ modelId: source.id, ...source })) {
     if (ref.kind === 'classifier' && !supportsClassifiers(ctx.target)) continue;
-    const itemId = ref.kind === 'classifier' ? `classifier:${ref.id}` : ref.id;
+    const itemId = itemIdOf(ref.kind, ref.id);
     try {
       const found = await getItem(ctx.target, itemId);
       // Present under its id AND our copy of the source's component (a foreign item with that id is not it).
@@ -181,7 +181,7 @@ export async function listItemIds(client: CopyApi): Promise<Map<string, string>>
   for await (const m of client.listModels()) present.set(m.modelId, m.status);
   const classifiers = supportsClassifiers(client) ? documentClient(client) : undefined;
   if (classifiers)
-    for await (const c of classifiers.listClassifiers()) present.set(`classifier:${c.classifierId}`, 'ready');
+    for await (const c of classifiers.listClassifiers()) present.set(classifierItemId(c.classifierId), 'ready');
   return present;
 }
 
@@ -260,7 +260,7 @@ export async function authorizeItem(
     }
     let found: ItemDetails | undefined;
     try {
-      found = await getItem(ctx.target, kind === 'classifier' ? `classifier:${targetId}` : targetId);
+      found = await getItem(ctx.target, itemIdOf(kind, targetId));
     } catch (e) {
       if (!(e instanceof ModelNotFoundError)) throw e;
     }

@@ -62,7 +62,10 @@ export function parsePairKey(key: PairKey): PairIdentity {
   return { sourceModelId: key.slice(0, i), region: key.slice(i + 1) };
 }
 
-/** The segments a per-pair ledger document is stored under: `{prefix}/{itemId}/{region}`. */
+/**
+ * The segments a per-pair ledger document is stored under: `{prefix}/{itemId}/{region}`
+ * (`replicas/…`, `drills/…`). Existing ledgers depend on this order: never change it.
+ */
 export function pairSegments(prefix: string, pair: PairIdentity): [string, string, string] {
   return [prefix, pair.sourceModelId, pair.region];
 }
@@ -94,4 +97,30 @@ export function lineageKey(lineage: Lineage, home: string): string {
 export function parseLineageKey(key: string, home: string): Lineage {
   const i = key.indexOf(LINEAGE_SEPARATOR);
   return i < 0 ? { origin: home, itemId: key } : { origin: key.slice(0, i), itemId: key.slice(i + 1) };
+}
+
+/** The segments every per-pair document of one item is listed under: `{prefix}/{itemId}` (a listing prefix). */
+export function itemSegments(prefix: string, itemId: string): [string, string] {
+  return [prefix, itemId];
+}
+
+/**
+ * The segments of a per-call document of a pair within a run, grouped by region for the
+ * region's cleanup: `{prefix}/{region}/{runId}/{itemId}/{call}` (`copy-intents/…`).
+ */
+export function regionRunPairSegments(
+  prefix: string,
+  runId: string,
+  pair: PairIdentity,
+  call: string,
+): [string, string, string, string, string] {
+  return [prefix, pair.region, runId, pair.sourceModelId, call];
+}
+
+/**
+ * The in-memory key of a pair within one run (per-run caches: held authorizations, failure
+ * counts, pacing slots). Built on `pairKey`, so it never spells the pair itself.
+ */
+export function runPairKey(runId: string, pair: PairIdentity): string {
+  return `${runId}\u0000${pairKeyOf(pair)}`;
 }

@@ -24,23 +24,3 @@ export function lastDrillOf(r: DrillRecord): LastDrill {
     ...(r.comparedWithRecordedSource ? { comparedWithRecordedSource: true } : {}),
   };
 }
-
-/** Adds `lastDrill` to every report cell with a drill record (rows of `{sourceModelId, cells: {region: cell}}`). */
-export function withLastDrills<R extends { rows: Array<{ sourceModelId: string; cells: Record<string, object> }> }>(
-  report: R,
-  drills: readonly DrillRecord[],
-): R {
-  const byPair = new Map(drills.map((d) => [`${d.region}\u0000${d.sourceModelId}`, d]));
-  return {
-    ...report,
-    rows: report.rows.map((row) => ({
-      ...row,
-      cells: Object.fromEntries(
-        Object.entries(row.cells).map(([region, cell]) => {
-          const d = byPair.get(`${region}\u0000${row.sourceModelId}`);
-          return [region, d ? { ...cell, lastDrill: lastDrillOf(d) } : cell];
-        }),
-      ),
-    })),
-  };
-}

@@ -10,28 +10,23 @@ import { dashboardData, dashboardPage, listRuns, type DashboardSource } from '..
 import { ReplicaSnapshot } from '../http/dashboard/matrix';
 import { RunViewCache } from '../http/dashboard/runCache';
 import type { Ledger } from '../ledger/connect';
-import type { RunSummary } from '../replication/contracts';
-import { Orchestrators } from '../replication/registry';
+import { customVisionInput } from '../readModel/load';
 import type { AppDependencies } from './dependencies';
-import { findInstanceStatus } from './durableStatus';
 import { runningReplication } from './replication';
 import { currentRun } from './runStatus';
-
-/** Finished runs whose unverified regions are remembered (their output does not change). */
-const KEPT_UNVERIFIED = 64;
 
 /**
  * What the dashboard reads, per app instance and ledger: the replica records through a
  * snapshot that re-reads only changed blobs, the last runs through a cache of their reports
- * by ETag, and the last run's unverified regions from its orchestration output.
+ * by ETag, the drill records and the Custom Vision records. From them the read model
+ * (src/readModel) is built, as for `GET /api/report` and `/api/health`.
  */
 class LedgerDashboard {
   private snapshot?: { ledger: Ledger; replicas: ReplicaSnapshot; runs: RunViewCache };
-  private readonly unverified = new Map<string, readonly string[]>();
 
   constructor(private readonly deps: AppDependencies) {}
 
-  private async views(): Promise<{ replicas: ReplicaSnapshot; runs: RunViewCache }> {
+  private async views(): Promise<{ ledger: Ledger; replicas: ReplicaSnapshot; runs: RunViewCache }> {
     const ledger = await this.deps.replication.ledger();
     if (this.snapshot?.ledger !== ledger)
       this.snapshot = {
@@ -42,38 +37,20 @@ class LedgerDashboard {
     return this.snapshot;
   }
 
-  source(client: df.DurableClient): DashboardSource {
+  source(): DashboardSource {
     const deps = this.deps;
+    const cv = deps.customVision;
     return {
       regions: () => deps.settings.targets.map((t) => t.region),
       replicas: async () => (await this.views()).replicas.refresh(),
       latestRuns: async (n) => (await this.views()).runs.latest(n),
+      drills: async () => (await this.views()).ledger.drills.listAll(),
+      ...(cv.settings.backupContainer
+        ? { customVision: () => customVisionInput({ settings: cv.settings, records: cv.records }) }
+        : {}),
       now: () => deps.clock.now(),
-      health: {
-        rpoHours: deps.settings.health.rpoHours,
-        unverifiedRegions: (runId) => this.unverifiedRegions(client, runId),
-      },
+      rpoHours: deps.settings.health.rpoHours,
     };
-  }
-
-  /** The regions a finished run could not verify, from its output; none when its history is gone or unreadable. */
-  private async unverifiedRegions(client: df.DurableClient, runId: string): Promise<readonly string[]> {
-    const known = this.unverified.get(runId);
-    if (known) return known;
-    let status: Awaited<ReturnType<typeof findInstanceStatus>>;
-    try {
-      status = await findInstanceStatus(client, runId);
-    } catch {
-      return []; // not remembered: asked again on the next refresh
-    }
-    const output = status?.name === Orchestrators.replicate.name ? (status.output as RunSummary | null) : null;
-    const regions = Array.isArray(output?.unverifiedRegions)
-      ? output.unverifiedRegions.map((u) => u.region).filter((r): r is string => typeof r === 'string')
-      : [];
-    this.unverified.set(runId, regions);
-    while (this.unverified.size > KEPT_UNVERIFIED)
-      this.unverified.delete(this.unverified.keys().next().value as string);
-    return regions;
   }
 }
 
@@ -97,8 +74,8 @@ export function registerDashboardFunctions(current: () => AppDependencies): void
     route: 'dashboard/data',
     methods: ['GET'],
     authLevel: 'function',
-    handler: async (request: HttpRequest, client: df.DurableClient): Promise<HttpResponseInit> =>
-      dashboardData(request.query, dashboard().source(client)),
+    handler: async (request: HttpRequest): Promise<HttpResponseInit> =>
+      dashboardData(request.query, dashboard().source()),
   });
 
   df.app.client.http('listReplications', {
@@ -106,8 +83,6 @@ export function registerDashboardFunctions(current: () => AppDependencies): void
     methods: ['GET'],
     authLevel: 'function',
     handler: async (request: HttpRequest, client: df.DurableClient): Promise<HttpResponseInit> =>
-      listRuns(request.query, dashboard().source(client), async () =>
-        currentRun(client, await runningReplication(client)),
-      ),
+      listRuns(request.query, dashboard().source(), async () => currentRun(client, await runningReplication(client))),
   });
 }

@@ -8,9 +8,7 @@ import * as df from 'durable-functions';
 import { parseReplicationRequest } from '../http/replicationRequest';
 import { echo, invalidRequestBody, readBodyText, tooLargeBody } from '../http/limits';
 import { LedgerKeyError } from '../ledger/errors';
-import { assessHealthFromLedger, reportHealth, type LedgerHealth, type ReportHealth } from '../health/ledger';
-import { healthHttpResponse } from '../health/health';
-import type { ReadinessReport } from '../ledger/readiness';
+import { healthResponseOf, loadReadModel, reportOf, type ReadModel, type ReportBody } from '../readModel';
 import { copyModelOrchestrator } from '../orchestrators/copyModel';
 import { replicateBatchOrchestrator } from '../orchestrators/replicateBatch';
 import { replicateModelsOrchestrator } from '../orchestrators/replicateModels';
@@ -23,7 +21,7 @@ import { findInstanceStatus } from './durableStatus';
 import { instanceIdProblem } from '../replication/instanceIds';
 import { liveRunProgress } from './runStatus';
 import { json } from './httpResponse';
-import { lastDrillOf, withLastDrills } from '../drills/reportView';
+import { lastDrillOf } from '../drills/reportView';
 
 export const RUNNING = [
   df.OrchestrationRuntimeStatus.Running,
@@ -248,7 +246,7 @@ export function registerReplicationFunctions(current: () => AppDependencies): vo
       current,
       'http:getHealth',
       async (request: HttpRequest): Promise<HttpResponseInit> => {
-        const { status, body } = healthHttpResponse((await ledgerHealth(current())).app);
+        const { status, body } = healthResponseOf(await readModel(current()));
         return request.method === 'HEAD' ? { status, headers: { 'Cache-Control': 'no-store' } } : json(status, body);
       },
       { status: 503, anonymous: true },
@@ -258,32 +256,21 @@ export function registerReplicationFunctions(current: () => AppDependencies): vo
 
 /**
  * The readiness report is built from the ledger alone (the last run's view of the source
- * plus the replica records), so it answers even while the source region is down. Its
- * `health` member is the health model's view of it (per pair, per region, the app, the
- * oldest age; see docs/observability.md).
+ * plus the replica records), so it answers even while the source region is down. It is the
+ * read model as `GET /api/report` shows it: each cell with its health and last drill, and the
+ * `health` member (per pair, per region, the app, the oldest age; see docs/observability.md).
  */
-export async function readinessReport(
-  deps: AppDependencies,
-): Promise<ReadinessReport & { lastRun?: { runId: string; finishedAt: string }; health: ReportHealth }> {
-  const { readiness, lastRun, app } = await ledgerHealth(deps);
-  return {
-    ...readiness,
-    ...(lastRun ? { lastRun: { runId: lastRun.runId, finishedAt: lastRun.finishedAt } } : {}),
-    health: reportHealth(app),
-  };
+export async function readinessReport(deps: AppDependencies): Promise<ReportBody> {
+  return reportOf(await readModel(deps));
 }
 
-/** The app's health from the ledger (no service call): replicas, the last run's unverified regions, Custom Vision backups. */
-export async function ledgerHealth(deps: AppDependencies): Promise<LedgerHealth> {
+/** The read model of the app instance's ledger (no service call): src/readModel. */
+export async function readModel(deps: AppDependencies): Promise<ReadModel> {
   const cv = deps.customVision;
-  const drills = await (await deps.drills.drills()).listAll();
-  return assessHealthFromLedger({
-    ledger: await deps.replication.ledger(),
+  return loadReadModel(await deps.replication.ledger(), {
     regions: deps.settings.targets.map((t) => t.region),
     rpoHours: deps.settings.health.rpoHours,
-    nowMs: deps.clock.now(),
+    now: deps.clock.now(),
     ...(cv.settings.backupContainer ? { customVision: { settings: cv.settings, records: cv.records } } : {}),
-    // The last drill of each pair (restore drills): shown in the report, and judged by the health model.
-    decorate: (readiness) => withLastDrills(readiness, drills),
   });
 }

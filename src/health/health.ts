@@ -91,6 +91,12 @@ export interface RegionHealth {
   failed: number;
   stale: number;
   inProgress: number;
+  /** Pairs the last run could not verify (their cell is `unverified`). */
+  unverified: number;
+  /** Pairs whose last restore drill answered differently from the source (unhealthy). */
+  drillMismatch: number;
+  /** Pairs whose last restore drill could not analyze with the copy (degraded). */
+  drillFailed: number;
   /** Pairs without a verified copy of the current version younger than the RPO. */
   overRpo: number;
   /** Age of the oldest verified copy in the region, in seconds. */
@@ -156,6 +162,9 @@ export function assessReplicaHealth(input: ReplicaHealthInput): ReplicaHealthRep
       failed: cells.filter((c) => c.status === 'failed').length,
       stale: cells.filter((c) => c.stale === true).length,
       inProgress: cells.filter((c) => c.status === 'inProgress').length,
+      unverified: cells.filter((c) => c.status === 'unverified').length,
+      drillMismatch: mine.filter((p) => p.reasons.includes('lastDrillMismatch')).length,
+      drillFailed: mine.filter((p) => p.reasons.includes('lastDrillFailed')).length,
       overRpo: mine.filter((p) => p.overRpo).length,
       verifiedInLastRun: !unverified.has(region),
     };
@@ -199,13 +208,13 @@ function assessPair(
       if (byAge) reasons.push(byAge);
     }
     if (cell.lastError) reasons.push('lastAttemptFailed');
-    // The report's cells carry the pair's last restore drill (src/drills/reportView.ts).
-    const drill = (cell as { lastDrill?: { outcome?: string } }).lastDrill?.outcome;
+    // The pair's last restore drill (the read model puts it on the cell): a mismatch is unhealthy.
+    const drill = cell.lastDrill?.outcome;
     if (drill === 'mismatch') reasons.push('lastDrillMismatch');
     else if (drill === 'failed') reasons.push('lastDrillFailed');
   }
   // An `unverified` pair (the run could not see the target: issue 11) is aged like a replicated one, and degraded.
-  if (ctx.unverified || (cell.status as string) === 'unverified') reasons.push('regionUnverified');
+  if (ctx.unverified || cell.status === 'unverified') reasons.push('regionUnverified');
   const out: PairHealth = {
     sourceModelId,
     region,

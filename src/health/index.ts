@@ -1,2 +1,1 @@
 export * from './health';
-export * from './ledger';

@@ -16,6 +16,7 @@ import { CopyIntentRepository } from './copyIntents';
 import { FailoverRepository } from './failovers';
 import { PrimaryRepository } from './primary';
 import { RoutingRepository } from './routing';
+import { DrillRepository } from './drills';
 import { ListingScratch } from './listingScratch';
 import { PendingTargetRepository } from './pendingTargets';
 import { ReplicaRepository } from './replicas';
@@ -68,6 +69,8 @@ export interface Ledger {
   readonly failovers: FailoverRepository;
   /** The routing document clients read (`routing/current.json`). */
   readonly routing: RoutingRepository;
+  /** Restore-drill records (the last drill per pair; the read model shows and judges them). */
+  readonly drills: DrillRepository;
 }
 
 export interface OpenLedgerOptions extends DocumentStoreOptions {
@@ -92,5 +95,6 @@ export async function openLedger(container: ContainerClient, options: OpenLedger
     primary: new PrimaryRepository(container, options),
     failovers: new FailoverRepository(container, options),
     routing: new RoutingRepository(container, options),
+    drills: new DrillRepository(container, options),
   };
 }

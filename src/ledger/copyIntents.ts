@@ -13,6 +13,7 @@ import type { ContainerClient } from '@azure/storage-blob';
 import { DocumentStore, type DocumentStoreOptions, type DocumentType } from './documentStore';
 import { hasShape, isCount, isIsoDate, isNonEmptyString, optional } from './guards';
 import { ledgerKey } from './keys';
+import { regionRunPairSegments } from '../common/pairs';
 
 export interface CopyIntent {
   region: string;
@@ -62,7 +63,7 @@ export class CopyIntentRepository {
   /** Records the intent of one authorize call (a new record per call, even for the same attempt). */
   async add(intent: Omit<CopyIntent, 'startedAt' | 'failedAt'>, call = 0): Promise<RecordedIntent> {
     const key = ledgerKey(
-      ['copy-intents', intent.region, intent.runId, intent.sourceModelId, `${intent.attempt}-${call}-${randomUUID()}`],
+      regionRunPairSegments('copy-intents', intent.runId, intent, `${intent.attempt}-${call}-${randomUUID()}`),
       '.json',
     );
     const record: CopyIntent = { ...intent, startedAt: new Date(this.now()).toISOString() };

@@ -22,6 +22,7 @@ import {
   isCount,
 } from './guards';
 import { ledgerKey } from './keys';
+import { itemSegments, pairSegments } from '../common/pairs';
 import { redactSecrets } from './secretGuard';
 
 export interface DrillRecord {
@@ -99,7 +100,7 @@ export class DrillRepository {
   }
 
   static key(sourceModelId: string, region: string): string {
-    return ledgerKey(['drills', sourceModelId, region], '.json');
+    return ledgerKey(pairSegments('drills', { sourceModelId, region }), '.json');
   }
 
   static sourceKey(sourceModelId: string): string {
@@ -119,7 +120,7 @@ export class DrillRepository {
 
   async listForModel(sourceModelId: string): Promise<DrillRecord[]> {
     const out: DrillRecord[] = [];
-    for await (const d of this.drills.list(`${ledgerKey(['drills', sourceModelId])}/`)) out.push(d.value);
+    for await (const d of this.drills.list(`${ledgerKey(itemSegments('drills', sourceModelId))}/`)) out.push(d.value);
     return out;
   }
 

@@ -3,7 +3,9 @@
  * and the configured regions to a model × region matrix.
  */
 import type { ReplicaError, ModelReplicaRecord } from './replicas';
-import { pairKey } from '../common/pairs';
+import type { DrillRecord } from './drills';
+import { pairKey, pairKeyOf } from '../common/pairs';
+import { lastDrillOf, type LastDrill } from '../drills/reportView';
 
 export interface SourceModelInfo {
   modelId: string;
@@ -36,6 +38,8 @@ export interface ReadinessCell {
   stale?: boolean;
   /** `unverified` cells: why the last run could not verify the copy. */
   reason?: string;
+  /** The pair's last restore drill, when one is recorded (judged by the health model). */
+  lastDrill?: LastDrill;
 }
 
 export interface ReadinessRow {
@@ -81,13 +85,16 @@ export function buildReadinessReport(input: {
   now: number | Date;
   /** Pairs the last run could not verify (its `unverified` pairs), with the reason. */
   unverified?: ReadonlyArray<{ sourceModelId: string; region: string; reason?: string }>;
+  /** The last restore drill of each pair (one record per pair): shown on the pair's cell. */
+  drills?: readonly DrillRecord[];
 }): ReadinessReport {
   const nowMs = typeof input.now === 'number' ? input.now : input.now.getTime();
   const regions = [...new Set(input.regions)];
   const regionSet = new Set(regions);
   const byPair = new Map<string, ModelReplicaRecord>();
-  for (const r of input.replicas) byPair.set(pairKey(r.sourceModelId, r.region), r);
-  const unverified = new Map((input.unverified ?? []).map((u) => [pairKey(u.sourceModelId, u.region), u.reason]));
+  for (const r of input.replicas) byPair.set(pairKeyOf(r), r);
+  const unverified = new Map((input.unverified ?? []).map((u) => [pairKeyOf(u), u.reason]));
+  const drills = new Map((input.drills ?? []).map((d) => [pairKeyOf(d), d]));
 
   const ready = input.sourceModels.filter((m) => m.status === 'ready').sort((a, b) => compare(a.modelId, b.modelId));
   const readyIds = new Set(ready.map((m) => m.modelId));
@@ -106,6 +113,8 @@ export function buildReadinessReport(input: {
         const reason = unverified.get(key);
         if (reason !== undefined) cell.reason = reason;
       }
+      const drill = drills.get(key);
+      if (drill) cell.lastDrill = lastDrillOf(drill);
       cells[region] = cell;
       for (const counts of [byRegion[region], totals]) {
         counts[cell.status]++;
@@ -134,9 +143,7 @@ export function buildReadinessReport(input: {
     }));
 
   const orphanRecords: ReadinessReport['orphanRecords'] = [];
-  for (const r of [...input.replicas].sort((a, b) =>
-    compare(pairKey(a.sourceModelId, a.region), pairKey(b.sourceModelId, b.region)),
-  )) {
+  for (const r of [...input.replicas].sort((a, b) => compare(pairKeyOf(a), pairKeyOf(b)))) {
     if (readyIds.has(r.sourceModelId) && regionSet.has(r.region)) continue;
     if (!knownIds.has(r.sourceModelId) || !regionSet.has(r.region)) {
       const reason = !knownIds.has(r.sourceModelId) ? 'sourceModelGone' : 'regionNotConfigured';

@@ -16,6 +16,7 @@ import type { ContainerClient } from '@azure/storage-blob';
 import { DocumentStore, type DocumentStoreOptions, type DocumentType } from './documentStore';
 import { hasShape, isCount, isIsoDate, isNonEmptyString, isRecord, isString, oneOf, optional } from './guards';
 import { decodeKeySegment, ledgerKey } from './keys';
+import { itemSegments, pairSegments } from '../common/pairs';
 import { redactSecrets } from './secretGuard';
 import { applyVerifications, VerificationRepository } from './verifications';
 
@@ -139,7 +140,7 @@ export class ReplicaRepository {
   }
 
   static key(sourceModelId: string, region: string): string {
-    return ledgerKey(['replicas', sourceModelId, region], '.json');
+    return ledgerKey(pairSegments('replicas', { sourceModelId, region }), '.json');
   }
 
   /**
@@ -156,7 +157,7 @@ export class ReplicaRepository {
    * (`applyVerifications`): one listing, plus one GET per region it has a record in.
    */
   async listForModel(sourceModelId: string): Promise<ModelReplicaRecord[]> {
-    return this.withVerifications(await this.collect(`${ledgerKey(['replicas', sourceModelId])}/`));
+    return this.withVerifications(await this.collect(`${ledgerKey(itemSegments('replicas', sourceModelId))}/`));
   }
 
   /**

@@ -52,7 +52,7 @@ export function emitRunCompleted(t: Telemetry, run: RunCompletedInput): RunOutco
   return outcome;
 }
 
-/** `ModelDr.ReplicaHealth` once per region, and the `modeldr.replica.max_age` / `over_rpo` gauges. */
+/** `ModelDr.ReplicaHealth` once per region (from the read model: the same verdicts as /api/health), and the `modeldr.replica.max_age` / `over_rpo` gauges. */
 export function emitReplicaHealth(t: Telemetry, report: ReplicaHealthReport, runId: string): void {
   for (const r of report.regions) {
     t.trackEvent(EVENTS.replicaHealth, {
@@ -64,6 +64,12 @@ export function emitReplicaHealth(t: Telemetry, report: ReplicaHealthReport, run
       missing: r.missing,
       failed: r.failed,
       stale: r.stale,
+      unverified: r.unverified,
+      drillMismatch: r.drillMismatch,
+      drillFailed: r.drillFailed,
+      healthy: r.healthy,
+      degraded: r.degraded,
+      unhealthy: r.unhealthy,
       maxAgeSeconds: r.maxAgeSeconds ?? 0,
       overRpo: r.overRpo,
       rpoHours: report.rpoHours,

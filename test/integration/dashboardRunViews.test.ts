@@ -60,8 +60,7 @@ describe('dashboard run views (RunViewCache)', () => {
       ['r1', false],
     ]);
     expect(first[1]).toMatchObject({
-      pairModels: ['m1', 'm2'],
-      invalidModels: ['bad'],
+      facts: { pairModels: ['m1', 'm2'], notCopyable: [{ modelId: 'bad', status: 'invalid' }] },
       item: { outcome: 'partial', failuresTotal: 1, failures: [{ kind: 'permanent', code: 'X', message: 'no' }] },
     });
 
@@ -71,7 +70,7 @@ describe('dashboard run views (RunViewCache)', () => {
     await ledger.runReports.save(report('r1', '2026-11-20T00:00:00.000Z', { invalidModels: [] }));
     const after = await cache.latest(10);
     expect(cache.downloads).toBe(3); // only the changed report
-    expect(after[1].invalidModels).toEqual([]);
+    expect(after[1].facts.notCopyable).toEqual([]);
 
     await ledger.runReports.store.delete(RunReportRepository.key('r2'));
     expect((await cache.latest(10)).map((v) => v.runId)).toEqual(['r1']);

@@ -6,7 +6,7 @@ import type { ContainerClient } from '@azure/storage-blob';
 import { useAzurite } from '../support/azurite';
 import { startCountingProxy, type CountingProxy } from '../support/countingProxy';
 import { VirtualClock } from '../../dev/clock';
-import { assessHealthFromLedger } from '../../src/health/ledger';
+import { loadReadModel } from '../../src/readModel';
 import {
   createLedgerContainerClient,
   LedgerValidationError,
@@ -58,8 +58,7 @@ describe('region verification documents (Azurite)', () => {
   async function put(...records: ModelReplicaRecord[]): Promise<void> {
     for (const r of records) await ledger.replicas.store.create(ReplicaRepository.key(r.sourceModelId, r.region), r);
   }
-  const health = (regions = ['eastus2']) =>
-    assessHealthFromLedger({ ledger, regions, rpoHours: 26, nowMs: clock.now() });
+  const health = (regions = ['eastus2']) => loadReadModel(ledger, { regions, rpoHours: 26, now: clock.now() });
 
   describe('record', () => {
     it('writes one document per region, pairs sorted, from an object or entries; the same again writes nothing', async () => {
@@ -191,13 +190,13 @@ describe('region verification documents (Azurite)', () => {
       const forModel = await ledger.replicas.listForModel('m1');
       const raw = await ledger.replicas.get('m1', 'eastus2');
       // Assess
-      expect(before.app.replicas.pairs).toEqual([
+      expect(before.health.replicas.pairs).toEqual([
         expect.objectContaining({ sourceModelId: 'm1', health: 'degraded', ageSeconds: 30 * 3600 }),
       ]);
-      expect(after.app.replicas.pairs).toEqual([
+      expect(after.health.replicas.pairs).toEqual([
         expect.objectContaining({ sourceModelId: 'm1', health: 'healthy', ageSeconds: 3600, overRpo: false }),
       ]);
-      expect(after.app.health).toBe('healthy');
+      expect(after.health.health).toBe('healthy');
       expect(all.map((r) => r.lastVerifiedAt)).toEqual([iso(clock.now() - HOUR)]);
       expect(Object.isFrozen(all[0])).toBe(true);
       expect(forModel).toEqual(all);
@@ -231,7 +230,7 @@ describe('region verification documents (Azurite)', () => {
       // Act
       const result = await health();
       // Assess
-      expect(result.app.replicas.pairs).toEqual([
+      expect(result.health.replicas.pairs).toEqual([
         expect.objectContaining({ sourceModelId: 'm1', health: 'degraded', ageSeconds: 30 * 3600 }),
       ]);
       expect((await ledger.replicas.listAll())[0].lastVerifiedAt).toBe(iso(clock.now() - 30 * HOUR));
@@ -255,10 +254,10 @@ describe('region verification documents (Azurite)', () => {
       const [listedRecord] = await ledger.replicas.listAll();
       // Assess
       expect(listedRecord.lastVerifiedAt).toBeUndefined();
-      expect(result.app.replicas.pairs).toEqual([
+      expect(result.health.replicas.pairs).toEqual([
         expect.objectContaining({ sourceModelId: 'm1', health: expect.not.stringMatching(/^healthy$/) }),
       ]);
-      expect(result.app.replicas.pairs[0].ageSeconds).toBeUndefined();
+      expect(result.health.replicas.pairs[0].ageSeconds).toBeUndefined();
     });
 
     it('read the region documents once per call: listAll = two listings + one GET per region; listForModel = one listing + one GET per region it has', async () => {

@@ -13,7 +13,6 @@ import {
 import type { CvBackupRecord, CvIterationRecord } from '../../src/ledger/customVisionRecords';
 import { buildReadinessReport, type SourceModelInfo } from '../../src/ledger/readiness';
 import type { ModelReplicaRecord } from '../../src/ledger/replicas';
-import { withLastDrills } from '../../src/drills/reportView';
 
 const H = 3600_000;
 const T0 = Date.parse('2026-03-01T00:00:00.000Z');
@@ -364,14 +363,12 @@ describe('restore drills in pair health', () => {
     ['mismatch', 'unhealthy', ['lastDrillMismatch']],
     ['failed', 'degraded', ['lastDrillFailed']],
   ])('a replica whose last drill %s is %s', (outcome, health, reasons) => {
-    const readiness = withLastDrills(
-      buildReadinessReport({
-        sourceModels: [model('m1')],
-        replicas: [replicated('m1', 'westus2', T0)],
-        regions: ['westus2'],
-        now,
-      }),
-      [
+    const readiness = buildReadinessReport({
+      sourceModels: [model('m1')],
+      replicas: [replicated('m1', 'westus2', T0)],
+      regions: ['westus2'],
+      now,
+      drills: [
         {
           sourceModelId: 'm1',
           region: 'westus2',
@@ -383,7 +380,7 @@ describe('restore drills in pair health', () => {
           sample: 'm1/sample.pdf',
         },
       ],
-    );
+    });
     const report = assessReplicaHealth({ readiness, rpoHours: RPO, now });
     expect(report.pairs[0]).toMatchObject({ health, reasons });
   });

@@ -28,6 +28,7 @@ import { DrillResultError, reduceAnalyzeResult, type DrillResult } from '../../d
 import { MAX_SAMPLE_BYTES, estimatePages, sampleContentType } from '../../drills/sample';
 import type { ActivityHandlers } from '../../durable/register';
 import type { Ledger } from '../../ledger/connect';
+import { parseItemId } from '../../common/pairs';
 import type { DrillRecord, DrillRepository } from '../../ledger/drills';
 import type { ManagementPacer } from '../../replication/pacing';
 import type { Clock } from '../../runtime/clock';
@@ -113,7 +114,7 @@ export function createDrillActivities(deps: DrillDeps): DrillActivityHandlers {
         (r) =>
           r.state === 'replicated' &&
           r.targetModelId !== undefined &&
-          !r.sourceModelId.startsWith('classifier:') &&
+          parseItemId(r.sourceModelId).kind === 'model' &&
           regions.has(r.region) &&
           (!wantedRegions || wantedRegions.has(r.region)) &&
           (!wantedModels || wantedModels.has(r.sourceModelId)),

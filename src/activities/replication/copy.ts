@@ -32,7 +32,7 @@ import {
   missingDependency,
 } from '../copyFamily';
 import { discardBlank } from './cleanup';
-import { pairKey, runSourceOf, targetOf, type HeldEntry, type ReplicationDeps } from './deps';
+import { runPairKeyOf, runSourceOf, targetOf, type HeldEntry, type ReplicationDeps } from './deps';
 import { toFailureReason } from './failure';
 import { emitCopyFailed, emitCopyOutcome } from '../../telemetry/emit';
 
@@ -71,7 +71,7 @@ export async function startCopy(
   const paced = input.slotted
     ? { go: true as const }
     : deps.pacer.acquire(
-        `copy\n${input.runId}\n${input.sourceModelId}\n${input.region}\n${input.attempt}`,
+        `copy\u0000${runPairKeyOf(input)}\u0000${input.attempt}`,
         [target.settings.resourceId, src.client.resourceId],
         deps.clock.now(),
       );
@@ -122,7 +122,7 @@ export async function startCopy(
     nowMs: deps.clock.now(),
   };
   deps.heldAuthorizations.dropExpired(deps.clock.now());
-  let held: HeldEntry | undefined = deps.heldAuthorizations.take(pairKey(input));
+  let held: HeldEntry | undefined = deps.heldAuthorizations.take(runPairKeyOf(input));
   if (held?.authorization.expiresWithin(deps.clock.now(), AUTHORIZATION_SAFETY_MARGIN_MS)) {
     log.warn(
       `held copy authorization for ${input.sourceModelId} → ${input.region} expires at ${held.authorization.expiresAt.toISOString()}: taking a fresh one`,
@@ -220,7 +220,7 @@ export async function startCopy(
         countsAsAttempt: true,
       };
     calling = src.client.resourceId;
-    deps.unissuedFailures.clear(pairKey(input));
+    deps.unissuedFailures.clear(runPairKeyOf(input));
     const operation = await held.authorization.start({ allowDegrade: target.settings.allowDegrade });
     await ledger.pendingTargets.update(input.region, held.targetItemId, {
       operationLocation: operation.operationLocation,
@@ -263,7 +263,7 @@ export async function startCopy(
       held !== undefined &&
       (reason.kind === 'throttled' || reason.kind === 'transient') &&
       calling === src.client.resourceId;
-    if (keepForRetry && held) deps.heldAuthorizations.put(pairKey(input), held);
+    if (keepForRetry && held) deps.heldAuthorizations.put(runPairKeyOf(input), held);
     else if (held) await discardBlank(deps, input.region, held.targetItemId).catch(() => undefined);
     log.warn(
       `copy of ${input.sourceModelId} → ${input.region} could not start: ${reason.kind} ${reason.code ?? ''} ${reason.message}`,
@@ -277,7 +277,7 @@ export async function startCopy(
     // after a growing back-off (process-local count; the pair's deadline bounds it in any case).
     const authorized = held !== undefined;
     if (reason.kind !== 'throttled' && !authorized) {
-      const failures = deps.unissuedFailures.increment(pairKey(input));
+      const failures = deps.unissuedFailures.increment(runPairKeyOf(input));
       retryAfterMs = Math.max(retryAfterMs ?? 0, retryDelayMs(DEFAULT_COPY_POLICY, failures));
     }
     return {

@@ -5,6 +5,7 @@
  * composition root (src/functions/dependencies.ts); nothing here is looked up globally.
  */
 import type { Settings, TargetSettings } from '../../config';
+import { runPairKey } from '../../common/pairs';
 import type { CopyApi } from '../../formRecognizer';
 import type { Ledger } from '../../ledger/connect';
 import type { ManagementPacer, WindowPacer } from '../../replication/pacing';
@@ -112,9 +113,9 @@ export function ledgerRoles(
   };
 }
 
-/** A (run, region, item) pair's key in the per-pair state below. */
-export function pairKey(input: { runId: string; sourceModelId: string; region: string }): string {
-  return `${input.runId}\n${input.region}\n${input.sourceModelId}`;
+/** A pair's key within its run, in the per-pair state below (src/common/pairs.ts). */
+export function runPairKeyOf(input: { runId: string; sourceModelId: string; region: string }): string {
+  return runPairKey(input.runId, input);
 }
 
 export interface HeldEntry {

@@ -9,6 +9,7 @@
  * replicated (a dry run lists those too): the run's report has the rest.
  */
 import type { ModelReplicaRecord } from '../../ledger/replicas';
+import { pairKeyOf, type PairKey } from '../../common/pairs';
 import type { Plan, PlanInput, SourceItem } from '../../replication/contracts';
 import { copyPhases } from '../../replication/items';
 import { lineageKey, parseLineageKey } from '../../common/pairs';
@@ -48,8 +49,8 @@ export async function planReplication(deps: ReplicationDeps, input: PlanInput): 
     creating: items.filter((m) => m.status === 'creating'),
     notFound: input.models ? input.models.filter((id) => !byId.has(id)) : [],
   };
-  const records = new Map<string, ModelReplicaRecord>();
-  for (const r of allRecords) records.set(`${r.region}\n${r.sourceModelId}`, r);
+  const records = new Map<PairKey, ModelReplicaRecord>();
+  for (const r of allRecords) records.set(pairKeyOf(r), r);
   const toCopy: Plan['toCopy'] = [];
   const verifiedAt = new Date(deps.clock.now()).toISOString();
   for (const region of input.regions) {
@@ -73,7 +74,7 @@ export async function planReplication(deps: ReplicationDeps, input: PlanInput): 
     const verified: Record<string, string> = {};
     for (const model of ready) {
       const pair = { sourceModelId: model.modelId, region };
-      const record = records.get(`${region}\n${model.modelId}`);
+      const record = records.get(pairKeyOf(pair));
       const lineage = parseLineageKey(model.modelId, roles.home);
       if (lineage.origin === region && !record) {
         // The region is the lineage's origin: it holds the original, under the origin id, with

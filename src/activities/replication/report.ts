@@ -5,7 +5,7 @@
  * activity, because orchestrators replay.
  */
 import { publishRouting } from '../failover';
-import { assessHealthFromLedger } from '../../health/ledger';
+import { loadReadModel } from '../../readModel';
 import type { RunPair, RunReport } from '../../ledger/runReports';
 import type { RunFailedInput, RunSummary } from '../../replication/contracts';
 import { emitReplicaHealth, emitRunCompleted, type RunCounts } from '../../telemetry/emit';
@@ -25,13 +25,13 @@ export async function saveRunReport(deps: ReplicationDeps, summary: RunSummary):
     ...runCounts(summary),
     durationMs: Date.parse(summary.finishedAt) - Date.parse(summary.startedAt),
   });
-  const { app } = await assessHealthFromLedger({
-    ledger,
+  // The same read model as /api/health and the dashboard (drills included): the events cannot disagree with them.
+  const model = await loadReadModel(ledger, {
     regions: deps.settings.targets.map((x) => x.region),
     rpoHours: deps.settings.health.rpoHours,
-    nowMs: deps.clock.now(),
+    now: deps.clock.now(),
   });
-  emitReplicaHealth(t, app.replicas, summary.runId);
+  emitReplicaHealth(t, model.health.replicas, summary.runId);
 }
 
 /** A run that failed as a whole (its orchestration threw): `ModelDr.RunCompleted` with outcome failed. */

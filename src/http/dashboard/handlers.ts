@@ -4,10 +4,10 @@
  * serve them over any source.
  */
 import type { HttpResponseInit } from '@azure/functions';
-import { assessReplicaHealth, type ReplicaHealthReport } from '../../health';
-import { buildReadinessReport, type ReadinessReport } from '../../ledger/readiness';
+import type { DrillRecord } from '../../ledger/drills';
 import type { ModelReplicaRecord } from '../../ledger/replicas';
-import { pageOf, sourceModelsOf } from './matrix';
+import { buildReadModel, type ReadModel, type ReadModelInput } from '../../readModel/model';
+import { pageOf } from './matrix';
 import { DASHBOARD_HEADERS, DASHBOARD_HTML } from './page';
 import { parseMatrixQuery, parseRunsQuery } from './query';
 import type { CurrentRun, RunView } from './runs';
@@ -19,12 +19,12 @@ export interface DashboardSource {
   replicas(): Promise<ModelReplicaRecord[]>;
   /** The `n` most recently started runs, newest first. */
   latestRuns(n: number): Promise<RunView[]>;
+  /** Every drill record (the last drill of each pair). */
+  drills(): Promise<readonly DrillRecord[]>;
+  /** The Custom Vision backup records, when backups are configured. */
+  customVision?(): Promise<NonNullable<ReadModelInput['customVision']>>;
   now(): number;
-  /**
-   * The health model's inputs; without them the matrix shows the readiness states only.
-   * `unverifiedRegions(runId)`: the regions that run could not verify (none when unknown).
-   */
-  health?: { rpoHours: number; unverifiedRegions?(runId: string): Promise<readonly string[]> };
+  rpoHours: number;
 }
 
 function json(status: number, body: unknown): HttpResponseInit {
@@ -45,36 +45,51 @@ export const MATRIX_REUSE_MS = 15_000;
 interface BuiltMatrix {
   inputs: string;
   at: number;
-  report: ReadinessReport;
-  health?: ReplicaHealthReport;
+  model: ReadModel;
 }
 const built = new WeakMap<readonly ModelReplicaRecord[], BuiltMatrix>();
 
-/** `GET /api/dashboard/data?limit=&cursor=&state=&q=`: one page of the matrix with the totals (and health). */
+/**
+ * `GET /api/dashboard/data?limit=&cursor=&state=&q=`: one page of the read model's matrix with
+ * the totals and health — the same model as `GET /api/report` and `/api/health`
+ * (src/readModel), from the dashboard's cached sources.
+ */
 export async function dashboardData(query: URLSearchParams, source: DashboardSource): Promise<HttpResponseInit> {
   const parsed = parseMatrixQuery(query);
   if (!parsed.ok) return json(400, { error: 'invalid request', problems: parsed.problems });
-  const [replicas, latest] = await Promise.all([source.replicas(), source.latestRuns(10)]);
+  const [replicas, latest, drills, customVision] = await Promise.all([
+    source.replicas(),
+    source.latestRuns(10),
+    source.drills(),
+    source.customVision?.(),
+  ]);
   const lastRun = latest.find((r) => !r.dryRun);
   const now = source.now();
   const regions = source.regions();
-  const h = source.health;
-  const unverified = h && lastRun && h.unverifiedRegions ? await h.unverifiedRegions(lastRun.runId) : [];
-  const inputs = JSON.stringify([lastRun?.runId, lastRun?.finishedAt, regions, h?.rpoHours ?? null, unverified]);
+  const inputs = JSON.stringify([
+    lastRun?.runId,
+    lastRun?.finishedAt,
+    lastRun?.facts,
+    regions,
+    source.rpoHours,
+    drills.map((d) => [d.sourceModelId, d.region, d.at, d.outcome]),
+    customVision ?? null,
+  ]);
   let matrix = built.get(replicas);
   if (!matrix || matrix.inputs !== inputs || now < matrix.at || now - matrix.at >= MATRIX_REUSE_MS) {
-    const report = buildReadinessReport({ sourceModels: sourceModelsOf(replicas, lastRun), replicas, regions, now });
-    matrix = { inputs, at: now, report };
-    if (h)
-      matrix.health = assessReplicaHealth({
-        readiness: report,
-        rpoHours: h.rpoHours,
-        unverifiedRegions: unverified,
-        now,
-      });
+    const model = buildReadModel({
+      regions,
+      rpoHours: source.rpoHours,
+      now,
+      replicas,
+      drills,
+      ...(lastRun ? { lastRun: lastRun.facts } : {}),
+      ...(customVision ? { customVision } : {}),
+    });
+    matrix = { inputs, at: now, model };
     built.set(replicas, matrix);
   }
-  return json(200, pageOf(matrix.report, parsed.value, lastRun, matrix.health));
+  return json(200, pageOf(matrix.model, parsed.value));
 }
 
 /** `GET /api/replications?limit=`: the run in progress (live counts) and the last runs from the ledger. */

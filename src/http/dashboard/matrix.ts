@@ -1,23 +1,17 @@
 /**
- * The dashboard's matrix: the readiness report (the same cells as `GET /api/report`),
- * filtered and cut into pages of whole model rows.
+ * The dashboard's matrix: the read model (src/readModel: the same cells, health and last
+ * drills as `GET /api/report`), filtered and cut into pages of whole model rows.
  *
  * Replica records are one blob per pair, each listed with its document inline, so a refresh
  * costs one listing per 5 000 records (not one read per pair: 40 000 at 5 000 models × 8
  * regions), plus the region verification documents that changed since the last refresh.
  */
-import type { Health, HealthReason, RegionHealth, ReplicaHealthReport } from '../../health';
-import { worst } from '../../health';
-import {
-  type ReadinessCell,
-  type ReadinessReport,
-  type ReadinessRow,
-  type SourceModelInfo,
-} from '../../ledger/readiness';
+import type { AppHealth, Health, RegionHealth } from '../../health';
+import type { ReadinessReport } from '../../ledger/readiness';
 import type { ModelReplicaRecord, ReplicaRepository } from '../../ledger/replicas';
 import { applyVerifications, type RegionVerification } from '../../ledger/verifications';
+import type { ModelView, PairView, ReadModel } from '../../readModel/model';
 import { encodeCursor, type MatrixQuery } from './query';
-import type { RunView } from './runs';
 
 /** Failed pairs' model ids handed to the page for "re-run the failed pairs" (POST /api/replications takes ≤ 5000). */
 const MAX_FAILED_MODELS = 5000;
@@ -67,34 +61,9 @@ export class ReplicaSnapshot {
   }
 }
 
-/** The source models as `GET /api/report` knows them: the replica records plus the last run's view. */
-export function sourceModelsOf(
-  replicas: readonly ModelReplicaRecord[],
-  lastRun: RunView | undefined,
-): SourceModelInfo[] {
-  const models = new Map<string, SourceModelInfo>();
-  for (const r of replicas)
-    if (!models.has(r.sourceModelId) || r.sourceModelName)
-      models.set(r.sourceModelId, {
-        modelId: r.sourceModelId,
-        status: 'ready',
-        ...(r.sourceModelName ? { modelName: r.sourceModelName } : {}),
-      });
-  if (lastRun) {
-    for (const id of lastRun.pairModels) if (!models.has(id)) models.set(id, { modelId: id, status: 'ready' });
-    for (const id of lastRun.invalidModels) models.set(id, { modelId: id, status: 'invalid' });
-    for (const id of lastRun.creatingModels) models.set(id, { modelId: id, status: 'creating' });
-  }
-  return [...models.values()];
-}
-
-/** A matrix cell: the readiness cell with its health when the health model is applied. */
-export type MatrixCell = ReadinessCell & { health?: Health; healthReasons?: HealthReason[] };
-export type MatrixRow = Omit<ReadinessRow, 'cells'> & {
-  cells: Record<string, MatrixCell>;
-  /** The worst of the row's cells (with health). */
-  health?: Health;
-};
+/** A matrix cell and row: the read model's (src/readModel), as `GET /api/report` has them. */
+export type MatrixCell = PairView;
+export type MatrixRow = ModelView;
 
 function cellMatches(cell: MatrixCell, state: NonNullable<MatrixQuery['state']>): boolean {
   if (state === 'attention') return cell.status !== 'replicated' || cell.lastError !== undefined;
@@ -133,53 +102,33 @@ export interface MatrixPage {
   notCopyable: ReadinessReport['notCopyable'];
   notCopyableTotal: number;
   lastRun?: { runId: string; finishedAt: string };
-  /** The health model's view (absent when it is not applied): the app's, each region's, the RPO. */
-  health?: MatrixHealth;
+  /** The read model's health: the app's, each region's, the RPO. */
+  health: MatrixHealth;
 }
 
 export interface MatrixHealth {
   health: Health;
   rpoHours: number;
-  byRegion: Record<string, Pick<RegionHealth, 'health' | 'reasons' | 'healthy' | 'degraded' | 'unhealthy' | 'overRpo'>>;
+  byRegion: Record<
+    string,
+    Pick<
+      RegionHealth,
+      'health' | 'reasons' | 'healthy' | 'degraded' | 'unhealthy' | 'overRpo' | 'unverified' | 'drillMismatch'
+    >
+  >;
   /** Pairs per health state, all regions. */
   totals: Record<Health, number>;
   summary: string[];
 }
 
-const rowsWithHealth = new WeakMap<ReplicaHealthReport, MatrixRow[]>();
-
-/** The readiness rows with each cell's health (and the row's, the worst of its cells'); computed once per health report. */
-export function withHealth(rows: readonly ReadinessRow[], health: ReplicaHealthReport): MatrixRow[] {
-  let out = rowsWithHealth.get(health);
-  if (!out) rowsWithHealth.set(health, (out = joinHealth(rows, health)));
-  return out;
-}
-
-function joinHealth(rows: readonly ReadinessRow[], health: ReplicaHealthReport): MatrixRow[] {
-  const byPair = new Map<string, ReplicaHealthReport['pairs'][number]>();
-  for (const p of health.pairs) byPair.set(`${p.sourceModelId}\u0000${p.region}`, p);
-  return rows.map((row) => {
-    const cells: Record<string, MatrixCell> = {};
-    const states: Health[] = [];
-    for (const [region, cell] of Object.entries(row.cells)) {
-      const p = byPair.get(`${row.sourceModelId}\u0000${region}`);
-      if (!p) {
-        cells[region] = cell;
-        continue;
-      }
-      cells[region] = { ...cell, health: p.health, ...(p.reasons.length ? { healthReasons: p.reasons } : {}) };
-      states.push(p.health);
-    }
-    return states.length ? { ...row, cells, health: worst(...states) } : { ...row, cells };
-  });
-}
-
-export function matrixHealth(health: ReplicaHealthReport): MatrixHealth {
+/** The page's health summary: the read model's app health (replicas and Custom Vision backups), per region, per state. */
+export function matrixHealth(app: AppHealth): MatrixHealth {
+  const health = app.replicas;
   const totals: Record<Health, number> = { healthy: 0, degraded: 0, unhealthy: 0 };
   for (const p of health.pairs) totals[p.health]++;
   return {
-    health: health.health,
-    rpoHours: health.rpoHours,
+    health: app.health,
+    rpoHours: app.rpoHours,
     byRegion: Object.fromEntries(
       health.regions.map((r) => [
         r.region,
@@ -190,26 +139,19 @@ export function matrixHealth(health: ReplicaHealthReport): MatrixHealth {
           degraded: r.degraded,
           unhealthy: r.unhealthy,
           overRpo: r.overRpo,
+          unverified: r.unverified,
+          drillMismatch: r.drillMismatch,
         },
       ]),
     ),
     totals,
-    summary: health.summary,
+    summary: app.reasons,
   };
 }
 
-/**
- * A page of the matrix (rows sorted by model id, as the report sorts them), with each
- * cell's health when `health` (the health model over the same report) is given.
- */
-export function pageOf(
-  report: ReadinessReport,
-  query: MatrixQuery,
-  lastRun?: Pick<RunView, 'runId' | 'finishedAt'>,
-  health?: ReplicaHealthReport,
-): MatrixPage {
-  const all: MatrixRow[] = health ? withHealth(report.rows, health) : report.rows;
-  const matching = all.filter((r) => rowMatches(r, query));
+/** A page of the read model's matrix (rows sorted by model id, as the report sorts them). */
+export function pageOf(report: ReadModel, query: MatrixQuery): MatrixPage {
+  const matching = report.rows.filter((r) => rowMatches(r, query));
   let start = 0;
   if (query.after !== undefined) {
     const after = query.after;
@@ -243,10 +185,10 @@ export function pageOf(
     },
     notCopyable: report.notCopyable.slice(0, MAX_NOT_COPYABLE),
     notCopyableTotal: report.notCopyable.length,
+    health: matrixHealth(report.health),
   };
   if (start + rows.length < matching.length && rows.length > 0)
     page.nextCursor = encodeCursor(rows[rows.length - 1].sourceModelId);
-  if (lastRun) page.lastRun = { runId: lastRun.runId, finishedAt: lastRun.finishedAt };
-  if (health) page.health = matrixHealth(health);
+  if (report.lastRun) page.lastRun = report.lastRun;
   return page;
 }

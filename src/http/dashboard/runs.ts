@@ -4,6 +4,7 @@
  */
 import type { RunReport, RunTotals } from '../../ledger/runReports';
 import type { RunProgress } from '../../replication/contracts';
+import { lastRunFactsOf, type LastRunFacts } from '../../readModel/model';
 
 /** The replication run in progress, as the dashboard lists it (built by src/functions/runStatus.ts). */
 export interface CurrentRun {
@@ -81,18 +82,16 @@ export function runListItem(report: RunReport): RunListItem {
 }
 
 /**
- * What the dashboard keeps of a run report: its list item and the run's view of the source
- * (the models it had pairs of, the invalid and creating ones). A report of 40 000 pairs is
- * megabytes; this is the part the page uses, kept per report ETag (see RunViewCache).
+ * What the dashboard keeps of a run report: its list item and the facts the read model takes
+ * from it (src/readModel: the models it had pairs of, the not-copyable ones with why, the pairs
+ * and regions it could not verify). A report of 40 000 pairs is megabytes; this is the part the
+ * page uses, kept per report ETag (see RunViewCache).
  */
 export interface RunView {
   runId: string;
   finishedAt: string;
   dryRun: boolean;
-  /** Distinct source model ids of the run's pairs. */
-  pairModels: string[];
-  invalidModels: string[];
-  creatingModels: string[];
+  facts: LastRunFacts;
   item: RunListItem;
 }
 
@@ -101,9 +100,7 @@ export function runViewOf(report: RunReport): RunView {
     runId: report.runId,
     finishedAt: report.finishedAt,
     dryRun: report.dryRun,
-    pairModels: [...new Set(report.pairs.map((p) => p.sourceModelId))],
-    invalidModels: [...report.invalidModels],
-    creatingModels: [...report.creatingModels],
+    facts: lastRunFactsOf(report),
     item: runListItem(report),
   };
 }

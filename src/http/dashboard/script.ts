@@ -124,8 +124,21 @@ export const DASHBOARD_SCRIPT = String.raw`
     olderThanRpo: 'older than the RPO', olderThanTwiceRpo: 'older than twice the RPO',
     regionUnverified: 'region not verified in the last run', staleSourceVersion: 'holds an older source version',
     copyInProgress: 'copy in progress', lastAttemptFailed: 'last attempt failed (verified copy kept)',
-    missing: 'missing', lastCopyFailed: 'last copy failed'
+    missing: 'missing', lastCopyFailed: 'last copy failed',
+    lastDrillFailed: 'last restore drill failed', lastDrillMismatch: 'last restore drill answered differently'
   };
+  var DRILL_RANK = { passed: 0, failed: 1, mismatch: 2 };
+  function drillText(d) { return 'drill ' + (d.outcome === 'mismatch' ? 'MISMATCH' : d.outcome); }
+  // The row's last drill: the worst of its pairs' last drills (a mismatch anywhere shows), with its region and time.
+  function rowDrill(row, regions) {
+    var best = null;
+    regions.forEach(function (r) {
+      var c = row.cells[r], d = c && c.lastDrill;
+      if (d && (!best || DRILL_RANK[d.outcome] > DRILL_RANK[best.d.outcome] ||
+        (DRILL_RANK[d.outcome] === DRILL_RANK[best.d.outcome] && d.at > best.d.at))) best = { r: r, d: d };
+    });
+    return best;
+  }
   function reasonsText(list) { return (list || []).map(function (r) { return REASONS[r] || r; }).join(', '); }
   function healthText(h) { return h ? (HEALTH[h] || '') + ' ' + h : '-'; }
   function stateLabel(status) { return STATES[status] || ['\u2022', String(status)]; }
@@ -139,6 +152,7 @@ export const DASHBOARD_SCRIPT = String.raw`
     if (c.lastVerifiedAt) lines.push('verified: ' + iso(c.lastVerifiedAt) + ' (' + age(c.ageSeconds) + ' ago)');
     if (c.health) lines.push('health: ' + c.health + (c.healthReasons ? ' (' + reasonsText(c.healthReasons) + ')' : ''));
     if (c.lastError) lines.push('last error: ' + errorText(c.lastError));
+    if (c.lastDrill) lines.push('last drill: ' + c.lastDrill.outcome + ' ' + iso(c.lastDrill.at));
     return lines.join('\n');
   }
   function cellNode(region, c) {
@@ -150,12 +164,16 @@ export const DASHBOARD_SCRIPT = String.raw`
     if (c.status === 'failed' && c.lastError)
       kids.push(el('span', { className: 'muted', text: ' ' + c.lastError.kind + (c.lastError.code ? ' ' + c.lastError.code : '') }));
     if (c.status === 'replicated' && c.lastError) kids.push(el('span', { className: 'muted', text: ' (last retry failed)' }));
+    if (c.lastDrill) kids.push(el('span', { className: 'drill drill-' + c.lastDrill.outcome, text: ' \u00B7 ' + drillText(c.lastDrill) }));
     if (c.health) kids.push(el('span', { className: 'st st-' + c.health, text: ' \u00B7 ' + healthText(c.health) }));
     return el('td', { className: 'cell st-' + c.status + (c.health ? ' h-' + c.health : ''), title: cellTitle(region, c), 'data-region': region,
-      'data-state': c.status, 'data-health': c.health }, kids);
+      'data-state': c.status, 'data-health': c.health, 'data-drill': c.lastDrill ? c.lastDrill.outcome : undefined }, kids);
   }
   function hasHealth(rows) { return rows.some(function (r) { return r.health !== undefined; }); }
-  function hasDrill(rows) { return rows.some(function (r) { return r.lastDrill !== undefined; }); }
+  // The drills are per pair (each cell's lastDrill): the column shows when any pair on the page has one.
+  function hasDrill(rows) {
+    return rows.some(function (r) { return Object.keys(r.cells).some(function (k) { return r.cells[k].lastDrill !== undefined; }); });
+  }
 
   function renderMatrix(d) {
     var table = $('matrix');
@@ -215,7 +233,11 @@ export const DASHBOARD_SCRIPT = String.raw`
     var cells = regions.map(function (r) { return cellNode(r, row.cells[r]); });
     var extra = [];
     if (health) extra.push(el('td', { className: 'st st-' + (row.health || ''), 'data-health': row.health, text: healthText(row.health) }));
-    if (drill) extra.push(el('td', { text: row.lastDrill ? (row.lastDrill.outcome + ' ' + iso(row.lastDrill.at)) : '-' }));
+    if (drill) {
+      var rd = rowDrill(row, regions);
+      extra.push(el('td', { className: rd ? 'drill drill-' + rd.d.outcome : '', 'data-drill': rd ? rd.d.outcome : undefined,
+        text: rd ? drillText(rd.d) + ' (' + rd.r + ') ' + iso(rd.d.at) : '-' }));
+    }
     var body = el('tbody', { className: 'model-row' }, [el('tr', null, [first].concat(cells, extra))]);
     if (open) {
       var lines = regions.map(function (r) {
@@ -225,11 +247,13 @@ export const DASHBOARD_SCRIPT = String.raw`
           el('td', { className: 'st st-' + (c.health || ''), text: c.health ? healthText(c.health) + (c.healthReasons ? ': ' + reasonsText(c.healthReasons) : '') : '-' }),
           el('td', null, [c.targetModelId ? el('code', { text: c.targetModelId }) : '-']),
           el('td', { text: c.lastVerifiedAt ? iso(c.lastVerifiedAt) + ' (' + age(c.ageSeconds) + ' ago)' : '-' }),
-          el('td', { text: errorText(c.lastError) || '-' }), el('td', { className: 'muted', text: c.lastRunId || '' })
+          el('td', { text: errorText(c.lastError) || '-' }),
+          el('td', { text: c.lastDrill ? drillText(c.lastDrill) + ' ' + iso(c.lastDrill.at) : '-' }),
+          el('td', { className: 'muted', text: c.lastRunId || '' })
         ]);
       });
       var inner = el('table', { className: 'inner' }, [
-        el('thead', null, [el('tr', null, ['Region', 'State', 'Health', 'Target model id', 'Last verified', 'Last error', 'Last run']
+        el('thead', null, [el('tr', null, ['Region', 'State', 'Health', 'Target model id', 'Last verified', 'Last error', 'Last drill', 'Last run']
           .map(function (h) { return el('th', { text: h }); }))]),
         el('tbody', null, lines)]);
       body.appendChild(el('tr', { className: 'detail' }, [el('td', { colspan: regions.length + 1 + extra.length }, [inner])]));
@@ -247,6 +271,7 @@ export const DASHBOARD_SCRIPT = String.raw`
       tile(t.models, 'models'), tile(t.readyModels + ' / ' + t.models, 'ready in every region', 'st-replicated'),
       tile(t.replicated, '\u2714 pairs replicated', 'st-replicated'), tile(t.missing, '\u25CB pairs missing', 'st-missing'),
       tile(t.failed, '\u2716 pairs failed', 'st-failed'), tile(t.inProgress, '\u25D4 pairs in progress', 'st-inProgress'),
+      tile(t.unverified || 0, '? pairs unverified', 'st-unverified'),
       tile(t.oldestVerifiedAgeSeconds === undefined ? '-' : age(t.oldestVerifiedAgeSeconds), 'oldest verified copy'));
     $('health-summary').textContent = h && h.summary.length ? h.summary.join(' \u00B7 ') : '';
     reconcile($('regions-body'), d.regions, function (r) { return r; },
@@ -265,7 +290,7 @@ export const DASHBOARD_SCRIPT = String.raw`
     var rerun = $('rerun-failed');
     rerun.disabled = d.failedPairs.count === 0;
     rerun.textContent = 'Re-run failed pairs (' + d.failedPairs.count + ')';
-    var nc = d.notCopyable.map(function (m) { return (m.modelName || m.modelId) + ' (' + m.status + ')'; });
+    var nc = d.notCopyable.map(function (m) { return (m.modelName || m.modelId) + ' (' + m.status + (m.reason ? ': ' + m.reason : '') + ')'; });
     $('not-copyable').textContent = nc.length ? 'Not copyable: ' + nc.join(', ') + (d.notCopyableTotal > nc.length ? ' \u2026' : '') : '';
     $('data-time').textContent = 'Data as of ' + iso(d.generatedAt) + (d.lastRun ? ' \u00B7 last run ' + d.lastRun.runId + ' finished ' + iso(d.lastRun.finishedAt) : '');
   }

@@ -31,6 +31,8 @@ th { background: var(--bg); font-weight: 600; position: sticky; top: 0; }
 .st-inProgress, .st-unverified { color: var(--info); }
 .st-degraded { color: var(--warn); }
 .st-healthy { color: var(--ok); }
+.drill-mismatch { color: var(--bad); font-weight: 600; }
+.drill-failed { color: var(--warn); }
 td.st-failed { background: #fff5f5; }
 td.st-missing { background: #fff8e5; }
 td.h-unhealthy { box-shadow: inset 3px 0 0 var(--bad); }

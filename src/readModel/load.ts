@@ -1,0 +1,66 @@
+/**
+ * Reading the ledger once for the read model: the replica records (region verifications
+ * applied), the last finished run's facts, the drill records and, when backups are configured,
+ * the Custom Vision records — then `buildReadModel`. No service is called: the model answers
+ * even while the source region is down.
+ *
+ * The dashboard keeps its own cached sources (a replica snapshot, run views by ETag) and calls
+ * `buildReadModel` with them; everything else calls `loadReadModel`.
+ */
+import type { CustomVisionSettings } from '../config';
+import type { Ledger } from '../ledger/connect';
+import type { CustomVisionRecordRepository } from '../ledger/customVisionRecords';
+import type { RunReportRepository } from '../ledger/runReports';
+import { buildReadModel, lastRunFactsOf, type LastRunFacts, type ReadModel, type ReadModelInput } from './model';
+
+/** Runs looked at for the last finished run that is not a dry run. */
+const LAST_RUNS_SCANNED = 10;
+
+export interface ReadModelSettings {
+  regions: readonly string[];
+  rpoHours: number;
+  now: number;
+  /** Present when Custom Vision backups are configured (`CV_BACKUP_CONTAINER_URL`). */
+  customVision?: { settings: CustomVisionSettings; records: () => Promise<CustomVisionRecordRepository> };
+}
+
+/** The last finished run that is not a dry run: reports are read newest first, one at a time, until one is found. */
+export async function lastRunFacts(runs: RunReportRepository): Promise<LastRunFacts | undefined> {
+  for (const runId of await runs.latestRunIds(LAST_RUNS_SCANNED)) {
+    const report = await runs.get(runId);
+    if (report && !report.dryRun) return lastRunFactsOf(report);
+  }
+  return undefined;
+}
+
+export async function customVisionInput(
+  cv: NonNullable<ReadModelSettings['customVision']>,
+): Promise<NonNullable<ReadModelInput['customVision']>> {
+  const records = await cv.records();
+  const [backups, iterations] = await Promise.all([records.listBackups(), records.listIterations()]);
+  return {
+    backups,
+    iterations,
+    platforms: cv.settings.exportPlatforms.map((p) => p.platform),
+    requireReplica: cv.settings.replicaContainer !== undefined,
+  };
+}
+
+/** The read model from the ledger (each document read once). */
+export async function loadReadModel(ledger: Ledger, settings: ReadModelSettings): Promise<ReadModel> {
+  const [replicas, lastRun, drills, customVision] = await Promise.all([
+    ledger.replicas.listAll(),
+    lastRunFacts(ledger.runReports),
+    ledger.drills.listAll(),
+    settings.customVision ? customVisionInput(settings.customVision) : undefined,
+  ]);
+  return buildReadModel({
+    regions: settings.regions,
+    rpoHours: settings.rpoHours,
+    now: settings.now,
+    replicas,
+    drills,
+    ...(lastRun ? { lastRun } : {}),
+    ...(customVision ? { customVision } : {}),
+  });
+}

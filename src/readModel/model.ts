@@ -1,0 +1,188 @@
+/**
+ * The one read model (docs/architecture.md, "One read model"): every reader of the app's state
+ * — `GET /api/report`, `GET /api/health`, the dashboard's data, `npm run local`'s table and
+ * `--json`, the `ModelDr.ReplicaHealth` events — takes its readiness, health, last drills,
+ * unverified pairs and not-copyable models from `buildReadModel`, so no two of them can
+ * disagree about a pair.
+ *
+ * Pure and deterministic: from the ledger's state (replica records, the last finished run's
+ * facts, the drill records, the Custom Vision records), the configured regions, the RPO and
+ * the time. The loader (src/readModel/load.ts) reads the ledger once for it.
+ *
+ * Rules every reader inherits:
+ * - a pair is `replicated` only with a verified copy of the current source version that the
+ *   last run did not report `unverified`; a pair the last run could not verify is `unverified`
+ *   (with the run's reason) and degraded;
+ * - the last drill of a pair is on its cell (`lastDrill`); a drill **mismatch** makes the pair
+ *   unhealthy (`lastDrillMismatch`), so its region and the app are unhealthy and
+ *   `GET /api/health` answers 503; a drill that could not analyze makes it degraded;
+ * - models the last run saw invalid or still creating are `notCopyable` (with the reason);
+ * - the app's health is the worst of the pairs' and the Custom Vision backups'.
+ *
+ * Room for more: a kind of pair the app adds later (e.g. a Custom Vision DR project per
+ * region, a DR group's members) comes in as another input and another member of `ReadModel`,
+ * judged here and combined into `health`; the readers render members, they never judge.
+ */
+import { pairKeyOf, type PairIdentity } from '../common/pairs';
+import {
+  assessCustomVisionHealth,
+  assessReplicaHealth,
+  combineHealth,
+  worst,
+  type AppHealth,
+  type CvHealthInput,
+  type Health,
+  type HealthReason,
+  type PairHealth,
+} from '../health/health';
+import type { DrillRecord } from '../ledger/drills';
+import {
+  buildReadinessReport,
+  type ReadinessCell,
+  type ReadinessReport,
+  type ReadinessRow,
+  type SourceModelInfo,
+} from '../ledger/readiness';
+import type { ModelReplicaRecord } from '../ledger/replicas';
+import type { RunReport } from '../ledger/runReports';
+
+/** What the read model takes from the last finished (not dry) run's report. */
+export interface LastRunFacts {
+  runId: string;
+  finishedAt: string;
+  /** Item ids the run had pairs of (the source's ready items at the time). */
+  pairModels: string[];
+  /** Items the run found not copyable, with why (invalid) or `creating`. */
+  notCopyable: Array<{ modelId: string; status: 'invalid' | 'creating'; reason?: string }>;
+  /** Pairs the run could not verify (its target could not be read), with why. */
+  unverified: Array<PairIdentity & { reason?: string }>;
+  /** Regions the run could not verify. */
+  unverifiedRegions: string[];
+}
+
+/** The part of a run report the read model uses (small: kept per report by the dashboard's cache). */
+export function lastRunFactsOf(report: RunReport): LastRunFacts {
+  const why = new Map((report.notCopyable ?? []).map((m) => [m.modelId, m.reason]));
+  return {
+    runId: report.runId,
+    finishedAt: report.finishedAt,
+    pairModels: [...new Set(report.pairs.map((p) => p.sourceModelId))],
+    notCopyable: [
+      ...report.invalidModels.map((id) => {
+        const reason = why.get(id);
+        return { modelId: id, status: 'invalid' as const, ...(reason !== undefined ? { reason } : {}) };
+      }),
+      ...report.creatingModels.map((id) => ({ modelId: id, status: 'creating' as const })),
+    ],
+    unverified: report.pairs
+      .filter((p) => p.outcome === 'unverified')
+      .map((p) => ({ sourceModelId: p.sourceModelId, region: p.region, ...(p.reason ? { reason: p.reason } : {}) })),
+    unverifiedRegions: (report.unverifiedRegions ?? []).map((u) => u.region),
+  };
+}
+
+export interface ReadModelInput {
+  /** The configured target regions, in order. */
+  regions: readonly string[];
+  rpoHours: number;
+  now: number;
+  /** Every replica record (region verifications applied). */
+  replicas: readonly ModelReplicaRecord[];
+  /** The last finished (not dry) run, if any. */
+  lastRun?: LastRunFacts;
+  /** The last drill of each pair. */
+  drills?: readonly DrillRecord[];
+  /** The Custom Vision backup records, when backups are configured. */
+  customVision?: Omit<CvHealthInput, 'rpoHours' | 'now'>;
+}
+
+/** A pair as every reader shows it: its readiness cell, its health and why, its last drill. */
+export type PairView = ReadinessCell & {
+  health: Health;
+  /** Absent when healthy. */
+  healthReasons?: HealthReason[];
+};
+
+export type ModelView = Omit<ReadinessRow, 'cells'> & {
+  cells: Record<string, PairView>;
+  /** The worst of the row's pairs. */
+  health: Health;
+};
+
+export interface ReadModel extends Omit<ReadinessReport, 'rows'> {
+  rows: ModelView[];
+  rpoHours: number;
+  /** The app's health: replicas (per pair, per region) and Custom Vision backups. */
+  health: AppHealth;
+  lastRun?: { runId: string; finishedAt: string };
+}
+
+/** The source's items as the ledger knows them: the replica records plus the last run's view. */
+export function sourceModelsOf(replicas: readonly ModelReplicaRecord[], lastRun?: LastRunFacts): SourceModelInfo[] {
+  const models = new Map<string, SourceModelInfo>();
+  for (const r of replicas)
+    if (!models.has(r.sourceModelId) || r.sourceModelName)
+      models.set(r.sourceModelId, {
+        modelId: r.sourceModelId,
+        status: 'ready',
+        ...(r.sourceModelName ? { modelName: r.sourceModelName } : {}),
+      });
+  if (lastRun) {
+    for (const id of lastRun.pairModels) if (!models.has(id)) models.set(id, { modelId: id, status: 'ready' });
+    for (const m of lastRun.notCopyable) {
+      const name = models.get(m.modelId)?.modelName;
+      models.set(m.modelId, {
+        modelId: m.modelId,
+        status: m.status,
+        ...(name !== undefined ? { modelName: name } : {}),
+        ...(m.reason !== undefined ? { reason: m.reason } : {}),
+      });
+    }
+  }
+  return [...models.values()];
+}
+
+export function buildReadModel(input: ReadModelInput): ReadModel {
+  const readiness = buildReadinessReport({
+    sourceModels: sourceModelsOf(input.replicas, input.lastRun),
+    replicas: input.replicas,
+    regions: input.regions,
+    now: input.now,
+    ...(input.lastRun ? { unverified: input.lastRun.unverified } : {}),
+    ...(input.drills ? { drills: input.drills } : {}),
+  });
+  const unverifiedRegions = new Set(input.lastRun?.unverifiedRegions ?? []);
+  for (const row of readiness.rows)
+    for (const [region, cell] of Object.entries(row.cells))
+      if (cell.status === 'unverified') unverifiedRegions.add(region);
+  const replicas = assessReplicaHealth({
+    readiness,
+    rpoHours: input.rpoHours,
+    unverifiedRegions: readiness.regions.filter((r) => unverifiedRegions.has(r)),
+    now: input.now,
+  });
+  const customVision = input.customVision
+    ? assessCustomVisionHealth({ ...input.customVision, rpoHours: input.rpoHours, now: input.now })
+    : undefined;
+  const byPair = new Map<string, PairHealth>(replicas.pairs.map((p) => [pairKeyOf(p), p]));
+  const rows = readiness.rows.map((row): ModelView => {
+    const cells: Record<string, PairView> = {};
+    const states: Health[] = [];
+    for (const [region, cell] of Object.entries(row.cells)) {
+      const p = byPair.get(pairKeyOf({ sourceModelId: row.sourceModelId, region }));
+      // Every cell of a row has its pair in the health report (both are built over the same regions).
+      const health = p?.health ?? 'unhealthy';
+      cells[region] = { ...cell, health, ...(p && p.reasons.length ? { healthReasons: p.reasons } : {}) };
+      states.push(health);
+    }
+    return { ...row, cells, health: worst('healthy', ...states) };
+  });
+  const model: ReadModel = {
+    ...readiness,
+    rows,
+    rpoHours: input.rpoHours,
+    health: combineHealth(replicas, customVision),
+  };
+  if (input.lastRun) model.lastRun = { runId: input.lastRun.runId, finishedAt: input.lastRun.finishedAt };
+  return model;
+}
