@@ -28,6 +28,8 @@ export interface ReadinessInput {
 export interface SwitchInput {
   id: string;
   mode: FailoverMode;
+  /** The primary the failover was decided on (absent: the current one). */
+  from?: string;
   to: string;
   requestedAt: string;
 }

@@ -21,6 +21,7 @@ import { findInstanceStatus } from './durableStatus';
 import { instanceIdProblem } from '../replication/instanceIds';
 import { liveRunProgress } from './runStatus';
 import { json } from './httpResponse';
+import { parseLineageKey } from '../common/pairs';
 import { lastDrillOf } from '../drills/reportView';
 
 export const RUNNING = [
@@ -197,20 +198,29 @@ export function registerReplicationFunctions(current: () => AppDependencies): vo
         (await (await current().drills.drills()).listForModel(sourceModelId)).map((d) => [d.region, d]),
       );
       const nowMs = current().clock.now();
-      const replicas = services.settings.targets.map((t) => {
-        const r = byRegion.get(t.region);
-        return {
-          region: t.region,
-          endpoint: t.endpoint,
-          resourceId: t.resourceId,
-          state: r?.state ?? 'missing',
-          targetModelId: r?.targetModelId ?? null,
-          lastVerifiedAt: r?.lastVerifiedAt ?? null,
-          ageSeconds: r?.lastVerifiedAt ? Math.max(0, Math.round((nowMs - Date.parse(r.lastVerifiedAt)) / 1000)) : null,
-          lastError: r?.lastError ?? null,
-          lastDrill: drills.has(t.region) ? lastDrillOf(drills.get(t.region)!) : null,
-        };
-      });
+      // Every member but the lineage's origin (before any failover: DR_TARGETS), docs/failover.md.
+      const { state: primary } = await ledger.primary.read(services.settings.source.region);
+      const lineage = parseLineageKey(sourceModelId, primary.home);
+      const origin = services.members.get(lineage.origin)?.settings;
+      const replicas = [...services.members.values()]
+        .map((m) => m.settings)
+        .filter((t) => t.region !== lineage.origin)
+        .map((t) => {
+          const r = byRegion.get(t.region);
+          return {
+            region: t.region,
+            endpoint: t.endpoint,
+            resourceId: t.resourceId,
+            state: r?.state ?? 'missing',
+            targetModelId: r?.targetModelId ?? null,
+            lastVerifiedAt: r?.lastVerifiedAt ?? null,
+            ageSeconds: r?.lastVerifiedAt
+              ? Math.max(0, Math.round((nowMs - Date.parse(r.lastVerifiedAt)) / 1000))
+              : null,
+            lastError: r?.lastError ?? null,
+            lastDrill: drills.has(t.region) ? lastDrillOf(drills.get(t.region)!) : null,
+          };
+        });
       if (records.length === 0)
         return json(404, {
           sourceModelId: echo(sourceModelId),
@@ -220,7 +230,12 @@ export function registerReplicationFunctions(current: () => AppDependencies): vo
       return json(200, {
         sourceModelId,
         sourceModelName: records.find((r) => r.sourceModelName)?.sourceModelName ?? null,
-        source: { region: services.settings.source.region, endpoint: services.settings.source.endpoint },
+        source: {
+          region: lineage.origin,
+          endpoint: origin?.endpoint ?? services.settings.source.endpoint,
+          modelId: lineage.itemId,
+        },
+        primary: primary.primary,
         replicas,
       });
     }),

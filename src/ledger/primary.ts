@@ -59,13 +59,20 @@ export class PrimaryRepository {
   /**
    * Makes `to` primary on behalf of `failoverId`, with one conditional write (If-Match the ETag
    * read, If-None-Match `*` for the first switch). Idempotent: a state that already names this
-   * failover is returned as done (an activity re-run after its write).
+   * failover is returned as done (an activity re-run after its write). `from` is the primary the
+   * failover was decided on: if another switch changed it meanwhile, this one is refused (it is
+   * never applied on top of a state it did not see).
    */
-  async switchTo(home: string, to: string, failoverId: string, at: string): Promise<SwitchOutcome> {
+  async switchTo(home: string, from: string, to: string, failoverId: string, at: string): Promise<SwitchOutcome> {
     for (let attempt = 0; attempt < 5; attempt++) {
       const { state, etag } = await this.read(home);
       if (state.failoverId === failoverId) return { switched: true, state, alreadyDone: true };
-      if (state.primary === to) return { switched: false, reason: `${to} is already the primary`, state };
+      if (state.primary !== from)
+        return {
+          switched: false,
+          reason: `the primary is ${state.primary} now, not ${from}: another switch came first`,
+          state,
+        };
       const next: PrimaryState = { primary: to, home: state.home, epoch: state.epoch + 1, since: at, failoverId };
       const written = await this.store.replace(PrimaryRepository.KEY, next, etag);
       if (written.written) return { switched: true, state: next, alreadyDone: false };

@@ -115,6 +115,7 @@ export function* failoverOrchestrator(context: OrchestrationContext): Generator<
     const switched = yield* callActivity(context, FailoverActivities.switchPrimary, {
       id: input.id,
       mode: input.mode,
+      from: input.from,
       to: input.to,
       requestedAt: input.requestedAt,
     });

@@ -156,9 +156,26 @@ describe('failover, reverse replication and failback', () => {
       expect(freshRoute.body.now).toMatchObject({ region: 'westus2' });
       expect(freshRoute.body.lineage).toMatchObject({ origin: 'eastus', modelId: fresh });
 
+      // The failover lookup names the right id in every member, for the lineage born in eastus too.
+      const replicas = await call('GET', `/api/models/${encodeURIComponent(`eastus@${fresh}`)}/replicas`);
+      expect(replicas.status).toBe(200);
+      expect(replicas.body.source).toMatchObject({ region: 'eastus', modelId: fresh });
+      const byRegion = Object.fromEntries(
+        (replicas.body.replicas as Array<{ region: string; targetModelId: string; state: string }>).map((r) => [
+          r.region,
+          r,
+        ]),
+      );
+      expect(Object.keys(byRegion).sort()).toEqual(['westeurope', 'westus2']);
+      for (const region of ['westeurope', 'westus2'] as const) {
+        expect(byRegion[region].state).toBe('replicated');
+        const held = itemsOf(emulator, MEMBERS[region]).map((m) => m.modelId);
+        expect(held).toContain(byRegion[region].targetModelId);
+      }
+
       const list = await call('GET', '/api/failovers?limit=5');
       expect((list.body.failovers as unknown[]).length).toBe(2);
-    });
+    }, 240_000);
   });
 
   it('400 names each problem; two concurrent POST /api/failovers: exactly one 202', async () => {

@@ -152,7 +152,8 @@ export async function switchPrimary(deps: ReplicationDeps, input: SwitchInput): 
   if (!deps.members.has(input.to)) return { switched: false, reason: `${input.to} is not a member` };
   const ledger = await deps.ledger();
   const at = new Date(deps.clock.now()).toISOString();
-  const outcome = await ledger.primary.switchTo(deps.settings.source.region, input.to, input.id, at);
+  const from = input.from ?? (await ledger.primary.read(deps.settings.source.region)).state.primary;
+  const outcome = await ledger.primary.switchTo(deps.settings.source.region, from, input.to, input.id, at);
   if (!outcome.switched) return { switched: false, reason: outcome.reason };
   const published = await publishRouting(deps, `switch:${input.id}`);
   const records = await ledger.replicas.listAll();
