@@ -34,7 +34,7 @@ export function createFailoverActivities(deps: ReplicationDeps): FailoverActivit
 export async function publishRouting(
   deps: ReplicationDeps,
   cause: string,
-): Promise<{ publishedAt: string; routed: number; models: number; version: number }> {
+): Promise<{ publishedAt: string; routed: number; models: number; version: number; records: ModelReplicaRecord[] }> {
   const ledger = await deps.ledger();
   const [{ state }, records] = await Promise.all([
     ledger.primary.read(deps.settings.source.region),
@@ -53,7 +53,13 @@ export async function publishRouting(
     cause,
     models,
   });
-  return { publishedAt, routed: models.filter((m) => m.now !== undefined).length, models: models.length, version };
+  return {
+    publishedAt,
+    routed: models.filter((m) => m.now !== undefined).length,
+    models: models.length,
+    version,
+    records,
+  };
 }
 
 function byLineage(records: readonly ModelReplicaRecord[]): Map<string, ModelReplicaRecord[]> {
@@ -156,8 +162,8 @@ export async function switchPrimary(deps: ReplicationDeps, input: SwitchInput): 
   const outcome = await ledger.primary.switchTo(deps.settings.source.region, from, input.to, input.id, at);
   if (!outcome.switched) return { switched: false, reason: outcome.reason };
   const published = await publishRouting(deps, `switch:${input.id}`);
-  const records = await ledger.replicas.listAll();
-  const lineages = byLineage(records);
+  // The records the routing was built from: one listing for both.
+  const lineages = byLineage(published.records);
   const withoutCopy: string[] = [];
   for (const [key, rs] of lineages) {
     const origin = parseLineageKey(key, outcome.state.home).origin;
