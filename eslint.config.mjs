@@ -60,6 +60,10 @@ export default tseslint.config(
       'src/drills/contracts.ts',
       'src/drills/registry.ts',
       'src/drills/compare.ts',
+      'src/failover/contracts.ts',
+      'src/failover/registry.ts',
+      'src/failover/routing.ts',
+      'src/common/pairs.ts',
     ],
     rules: {
       'no-restricted-imports': [

@@ -31,6 +31,7 @@
  *   --markdown             also print the summary as a Markdown table
  *   --json                 print every figure as one JSON document on the last line
  */
+import { measureUnplannedFailover, type FailoverFigures } from './failover';
 import { execFile } from 'node:child_process';
 import path from 'node:path';
 import { startAzurite, type AzuriteInstance } from '../dev/azurite';
@@ -85,12 +86,14 @@ interface Args {
   sequential: boolean;
   markdown: boolean;
   json: boolean;
+  /** `--failover N`: an unplanned failover at N models × 3 members (bench/failover.ts); 0 = skipped. */
+  failover: number;
 }
 
 function usage(message?: string): never {
   if (message) process.stderr.write(`${message}\n`);
   process.stderr.write(
-    'usage: npm run bench -- [--sizes 100x2,1000x3] [--parallel N] [--rps X] [--activities N] [--seed N] [--steady] [--seeded-above N] [--baseline 16,64 | --no-baseline] [--cv N] [--no-sequential] [--markdown] [--json]\n',
+    'usage: npm run bench -- [--sizes 100x2,1000x3] [--parallel N] [--rps X] [--activities N] [--seed N] [--steady] [--seeded-above N] [--baseline 16,64 | --no-baseline] [--cv N] [--no-sequential] [--failover N] [--markdown] [--json] (--sizes none: no replication sizes)\n',
   );
   process.exit(message ? 2 : 0);
 }
@@ -109,6 +112,7 @@ function parseArgs(argv: string[]): Args {
     sequential: true,
     markdown: false,
     json: false,
+    failover: 0,
   };
   let sizes = '100x2';
   const num = (name: string, v: string | undefined, min: number, max: number): number => {
@@ -126,6 +130,7 @@ function parseArgs(argv: string[]): Args {
     else if (a === '--seed') args.seed = num(a, argv[++i], 0, 2 ** 31);
     else if (a === '--cv') args.cv = num(a, argv[++i], 0, 100_000);
     else if (a === '--steady') args.steady = true;
+    else if (a === '--failover') args.failover = num(a, argv[++i], 1, 100_000);
     else if (a === '--seeded-above') {
       args.seededAbove = num(a, argv[++i], 0, 1_000_000);
       args.steady = true;
@@ -139,7 +144,7 @@ function parseArgs(argv: string[]): Args {
     else if (a === '--help' || a === '-h') usage();
     else usage(`unknown argument '${a}'`);
   }
-  for (const s of sizes.split(',')) {
+  for (const s of sizes === 'none' ? [] : sizes.split(',')) {
     const m = /^(\d+)x(\d+)$/.exec(s.trim());
     if (!m) usage(`--sizes: '${s}' is not MODELSxREGIONS (e.g. 1000x3)`);
     args.sizes.push({ models: Number(m[1]), regions: Number(m[2]) });
@@ -195,6 +200,7 @@ async function main(): Promise<void> {
   let stack: LocalStack | undefined;
   const figures: SizeFigures[] = [];
   const seeded: SeededFigures[] = [];
+  let failover: FailoverFigures | undefined;
   try {
     azurite = await startAzurite();
     proxy = await startStorageCountingProxy(azurite.blobEndpoint);
@@ -239,6 +245,22 @@ async function main(): Promise<void> {
       }
       figures.push(entry);
     }
+    if (args.failover > 0) {
+      out(
+        `\n== unplanned failover: ${args.failover} models × 3 members, from a seeded replicated state; the source drops every connection`,
+      );
+      const f = await measureUnplannedFailover(stack, proxy, args.failover, args.seed);
+      failover = f;
+      out(
+        `${f.status}: ${f.routed ?? '?'} model(s) routed; service requests ${Object.entries(f.serviceRequests)
+          .map(([r, n]) => `${r} ${n}`)
+          .join(', ')}; storage ${f.storage.total} requests (${Object.entries(f.storage.byClass)
+          .map(([c, n]) => `${c} ${n}`)
+          .join(
+            ', ',
+          )}), ${f.storageWrites} write(s); RTO (request → routing published) ${f.virtualRtoSeconds ?? '?'} s virtual, ${fmtSeconds(f.realMs)} real`,
+      );
+    }
   } finally {
     await stack?.close();
     await proxy?.close();
@@ -271,6 +293,7 @@ async function main(): Promise<void> {
         sizes: figures.map(jsonOf),
         seededSizes: seeded.map(seededJson),
         customVision: cv,
+        ...(failover ? { failover } : {}),
       }),
     );
 }

@@ -17,6 +17,9 @@
  *            of another process on the same storage (the message names it)
  *   --json   print the run summary and the readiness report as one JSON document on the last line
  *            (in every outcome; a run that did not complete: `runtimeStatus` and `error`)
+ *   --outage-demo   after the first run, play the recovery story on the emulators: the source goes
+ *            down, unplanned failover, a model trained in the new primary protected, failback
+ *            (dev/localOutage.ts, docs/failover.md)
  *   --refuse-neural REGION   (emulated, v3.1/v4) the REGION target refuses neural models with the
  *            documented 400 `DocumentModelLimitNeural`, as a full target does
  */
@@ -30,6 +33,7 @@ import type { LastDrill } from '../src/drills/reportView';
 import type { PairView, ReportBody } from '../src/readModel';
 import { defaultStackResources, startLocalStack, type LocalStack } from './stack';
 import { drillDemo } from './localDrills';
+import { outageDemo } from './localOutage';
 import type { LogEntry } from './host';
 import { describeLeaseHolder } from '../src/ledger/runLease';
 
@@ -43,10 +47,11 @@ interface Args {
   verbose: boolean;
   apiVersion?: string;
   refuseNeural?: string;
+  outageDemo: boolean;
 }
 
 function parseArgs(argv: string[]): Args {
-  const args: Args = { once: false, json: false, port: 7071, verbose: false };
+  const args: Args = { once: false, json: false, port: 7071, verbose: false, outageDemo: false };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     if (a === '--once') args.once = true;
@@ -54,10 +59,11 @@ function parseArgs(argv: string[]): Args {
     else if (a === '--verbose' || a === '-v') args.verbose = true;
     else if (a === '--port') args.port = Number(argv[++i]);
     else if (a === '--api-version') args.apiVersion = argv[++i] ?? '';
+    else if (a === '--outage-demo') args.outageDemo = true;
     else if (a === '--refuse-neural') args.refuseNeural = (argv[++i] ?? '').toLowerCase();
     else if (a === '--help' || a === '-h') {
       process.stdout.write(
-        `usage: npm run local -- [--once] [--json] [--port N] [--api-version ${SUPPORTED_API_VERSIONS.join('|')}] [--refuse-neural REGION] [--verbose]\n`,
+        `usage: npm run local -- [--once] [--json] [--port N] [--api-version ${SUPPORTED_API_VERSIONS.join('|')}] [--refuse-neural REGION] [--outage-demo] [--verbose]\n`,
       );
       process.exit(0);
     } else {
@@ -210,6 +216,7 @@ async function main(): Promise<number> {
     `  HTTP API      ${stack.host.baseUrl}/api  (POST /replications, GET /replications/{id}, /models/{id}/replicas, /report)`,
   );
   out(`  dashboard     ${dashboardUrl(stack.host.baseUrl, localKey)}`);
+  out(`  primary       ${await activePrimary(stack)} (the ledger's state/primary.json; POST /failovers to change it)`);
   out(
     localKey
       ? `  function key required on every route (DR_LOCAL_FUNCTION_KEY); listening on ${stack.host.baseUrl} (loopback) only`
@@ -295,7 +302,8 @@ async function main(): Promise<number> {
   // Read after the drills, so that the table and the JSON show each pair's last drill.
   const report = await readReport(stack);
   out('');
-  if (report) out(renderReport(report));
+  if (report) out(`active primary: ${await activePrimary(stack)}\n${renderReport(report)}`);
+  const outage = args.outageDemo ? await outageDemo(stack, out, keyHeaders()) : undefined;
   if (cv) out(`\n${renderBackups(cv)}`);
   if (args.json)
     process.stdout.write(
@@ -307,7 +315,8 @@ async function main(): Promise<number> {
     final.runtimeStatus === 'Completed' &&
     (summary?.totals.failed ?? 1) === 0 &&
     (summary?.totals.unverified ?? 0) === 0 &&
-    (!cv || cv.ok);
+    (!cv || cv.ok) &&
+    outage !== false;
   if (args.once) return stop(ok ? 0 : 1);
   out(`\nserving ${stack.host.baseUrl}/api — dashboard ${dashboardUrl(stack.host.baseUrl, localKey)} — Ctrl-C to stop`);
   return new Promise<number>(() => undefined);
@@ -379,6 +388,13 @@ function renderBackups(cv: CustomVisionDemo): string {
 }
 
 /** The function key header for our own calls when `DR_LOCAL_FUNCTION_KEY` makes the local host require one. */
+/** The active primary as the app reads it (the ledger), for the banner and the table. */
+async function activePrimary(stack: LocalStack): Promise<string> {
+  const settings = stack.app.current().settings;
+  const ledger = await stack.app.current().replication.ledger();
+  return (await ledger.primary.read(settings.source.region)).state.primary;
+}
+
 function keyHeaders(): Record<string, string> {
   const key = process.env.DR_LOCAL_FUNCTION_KEY;
   return key ? { 'x-functions-key': key } : {};

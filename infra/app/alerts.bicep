@@ -283,6 +283,49 @@ resource cvRejected 'Microsoft.Insights/scheduledQueryRules@2023-12-01' = {
   }
 }
 
+// Severity 1: the active primary was switched (a planned or unplanned failover, or a failback):
+// operators learn at once that clients now call another region (docs/failover.md).
+var failoverCompletedQuery = '''
+customEvents
+| where name == "ModelDr.FailoverCompleted"
+| extend failoverId = tostring(customDimensions.failoverId), mode = tostring(customDimensions.mode), fromRegion = tostring(customDimensions.from), toRegion = tostring(customDimensions.to), withoutCopy = toint(customDimensions.withoutCopy), achievedRtoSeconds = todouble(customDimensions.achievedRtoSeconds)
+| project timestamp, failoverId, mode, fromRegion, toRegion, withoutCopy, achievedRtoSeconds
+'''
+
+resource failoverCompleted 'Microsoft.Insights/scheduledQueryRules@2023-12-01' = {
+  name: '${prefix}-failover-completed'
+  location: location
+  tags: tags
+  kind: 'LogAlert'
+  properties: {
+    displayName: 'Model DR: failover completed (the primary changed)'
+    description: 'A ModelDr.FailoverCompleted event: the active primary was switched; clients now call another member.'
+    severity: 1
+    enabled: true
+    scopes: [appInsightsId]
+    evaluationFrequency: 'PT5M'
+    windowSize: 'PT5M'
+    autoMitigate: false
+    criteria: {
+      allOf: [
+        {
+          query: failoverCompletedQuery
+          timeAggregation: 'Count'
+          operator: 'GreaterThan'
+          threshold: 0
+          failingPeriods: {
+            numberOfEvaluationPeriods: 1
+            minFailingPeriodsToAlert: 1
+          }
+        }
+      ]
+    }
+    actions: {
+      actionGroups: actionGroups
+    }
+  }
+}
+
 output actionGroupId string = empty(actionGroupEmail) ? '' : actionGroup.id
 output alertRuleIds array = [
   rpoBreach.id
@@ -290,4 +333,5 @@ output alertRuleIds array = [
   runWithFailures.id
   configOrFailedRun.id
   cvRejected.id
+  failoverCompleted.id
 ]

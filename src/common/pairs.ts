@@ -70,6 +70,35 @@ export function pairSegments(prefix: string, pair: PairIdentity): [string, strin
   return [prefix, pair.sourceModelId, pair.region];
 }
 
+/**
+ * A **lineage**: a model's identity across the members of the DR group — the member it was
+ * born in (`origin`, a region) and its item id there. Each member holds at most one copy of a
+ * lineage (docs/failover.md).
+ */
+export interface Lineage {
+  origin: string;
+  itemId: string;
+}
+
+/** Separates a non-home lineage's origin from its item id; never occurs in an item id nor a region. */
+export const LINEAGE_SEPARATOR = '@';
+
+/**
+ * The key a lineage's replica records are stored under (the records' `sourceModelId`): the item
+ * id itself for a lineage born in the `home` member (the DR group's first primary, so every
+ * ledger written before failover existed keeps its keys), `{origin}@{itemId}` for one born in
+ * another member (e.g. trained there during an outage).
+ */
+export function lineageKey(lineage: Lineage, home: string): string {
+  return lineage.origin === home ? lineage.itemId : `${lineage.origin}${LINEAGE_SEPARATOR}${lineage.itemId}`;
+}
+
+/** The lineage a key names (inverse of {@link lineageKey}). */
+export function parseLineageKey(key: string, home: string): Lineage {
+  const i = key.indexOf(LINEAGE_SEPARATOR);
+  return i < 0 ? { origin: home, itemId: key } : { origin: key.slice(0, i), itemId: key.slice(i + 1) };
+}
+
 /** The segments every per-pair document of one item is listed under: `{prefix}/{itemId}` (a listing prefix). */
 export function itemSegments(prefix: string, itemId: string): [string, string] {
   return [prefix, itemId];

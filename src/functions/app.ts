@@ -8,12 +8,14 @@ import { registerDashboardFunctions } from './dashboard';
 import type { AppDependencies } from './dependencies';
 import { registerReplicationFunctions } from './replication';
 import { registerDrillFunctions } from './drills';
+import { registerFailoverFunctions } from './failover';
 
 export function registerApp(app: () => AppDependencies): void {
   registerReplicationFunctions(app);
   registerCustomVisionFunctions(app);
   registerDashboardFunctions(app);
   registerDrillFunctions(app);
+  registerFailoverFunctions(app);
 }
 
 export { createAppDependencies, createAppTelemetry, type AppDependencies, type AppRuntime } from './dependencies';

@@ -53,10 +53,13 @@ import {
   inMemoryFailureCounts,
   type ReplicationActivities,
   inMemoryHeldAuthorizations,
+  ledgerRoles,
+  membersOf,
   type ReplicationDeps,
   type TargetContext,
 } from '../activities/replication';
 import type { CustomVisionDeps } from '../activities/customVisionDeps';
+import { createFailoverActivities, type FailoverActivityHandlers } from '../activities/failover';
 import { createTelemetry, serviceRequestObserver, type ServiceRequestObserver, type Telemetry } from '../telemetry';
 import { createDrillDeps } from './drillDependencies';
 import { createDrillActivities, type DrillActivityHandlers, type DrillDeps } from '../activities/drills';
@@ -104,6 +107,7 @@ export interface AppDependencies {
     replication: ReplicationActivities;
     customVision: CustomVisionActivities;
     drills: DrillActivityHandlers;
+    failover: FailoverActivityHandlers;
   };
 }
 
@@ -160,6 +164,7 @@ export function createAppDependencies(runtime: AppRuntime): AppDependencies {
       replication: createReplicationActivities(replication),
       customVision: createCustomVisionActivities(customVision),
       drills: createDrillActivities(drills),
+      failover: createFailoverActivities(replication),
     },
   };
 }
@@ -211,26 +216,31 @@ function createReplicationDeps(
     settings.targets.map((t) => [t.region, { settings: t, client: client(t) }]),
   );
   let ledger: Promise<Ledger> | undefined;
+  const openLedgerOnce = (): Promise<Ledger> => {
+    ledger ??= openLedger(
+      createLedgerContainerClient(ledgerConnectionFromSettings(settings, env, credential), settings.ledgerContainer),
+      { clock, knownDocuments: KNOWN_LEDGER_DOCUMENTS },
+    ).catch((e: unknown) => {
+      ledger = undefined;
+      throw e;
+    });
+    return ledger;
+  };
+  const source = client(settings.source);
+  const members = membersOf(settings, source, targets);
   return {
     settings,
-    source: client(settings.source),
+    source,
     targets,
+    members,
+    rolesFor: ledgerRoles(settings, members, openLedgerOnce),
     clock,
     telemetry,
     pacer: new ManagementPacer(settings.pacing.managementRequestsPerSecond),
     listPacer: listPacerFor(settings.pacing.managementRequestsPerSecond),
     heldAuthorizations: inMemoryHeldAuthorizations(),
     unissuedFailures: inMemoryFailureCounts(),
-    ledger(): Promise<Ledger> {
-      ledger ??= openLedger(
-        createLedgerContainerClient(ledgerConnectionFromSettings(settings, env, credential), settings.ledgerContainer),
-        { clock, knownDocuments: KNOWN_LEDGER_DOCUMENTS },
-      ).catch((e: unknown) => {
-        ledger = undefined;
-        throw e;
-      });
-      return ledger;
-    },
+    ledger: openLedgerOnce,
   };
 }
 

@@ -25,6 +25,7 @@ import { findInstanceStatus } from './durableStatus';
 import { instanceIdProblem } from '../replication/instanceIds';
 import { liveRunProgress } from './runStatus';
 import { json } from './httpResponse';
+import { parseLineageKey } from '../common/pairs';
 import { lastDrillOf } from '../drills/reportView';
 import type { Ledger } from '../ledger/connect';
 import { CustomVisionRecordRepository } from '../ledger/customVisionRecords';
@@ -33,7 +34,7 @@ import { LedgerUnavailableError } from '../ledger/errors';
 import type { AppHealth } from '../health/health';
 import { healthHttpResponse } from '../health/health';
 
-const RUNNING = [
+export const RUNNING = [
   df.OrchestrationRuntimeStatus.Running,
   df.OrchestrationRuntimeStatus.Pending,
   df.OrchestrationRuntimeStatus.ContinuedAsNew,
@@ -47,8 +48,26 @@ export async function runningReplication(client: df.DurableClient): Promise<df.D
 
 type StartOutcome =
   | { started: true; id: string }
-  | { started: false; running: string; holder: RunLease }
+  | { started: false; running: string; trigger: string; holder: RunLease }
   | { started: false; refused: string };
+
+/**
+ * Whether the run or failover a lease names may still be live (the run lease is shared by runs and
+ * failovers, docs/failover.md): known to this durable store and running; over once its report is in
+ * the ledger; otherwise the lease's own holder rules (src/ledger/runLease.ts).
+ */
+export function leaseHolderIsLive(
+  deps: AppDependencies,
+  client: df.DurableClient,
+  ledger: Ledger,
+): (holder: RunLease) => Promise<boolean> {
+  return async (holder) => {
+    const status = await findInstanceStatus(client, holder.runId);
+    if (status) return RUNNING.includes(status.runtimeStatus);
+    if (await ledger.runReports.get(holder.runId)) return false;
+    return holderMayBeLive(holder, deps.durableStore, deps.clock.now());
+  };
+}
 
 /**
  * Starts a replication run, unless one is in progress: runs are singletons (two runs would copy
@@ -71,18 +90,9 @@ async function startSingletonRun(
   if (refused !== undefined) return { started: false, refused };
   const id = newRunId(trigger, deps.clock.now());
   const ledger = await deps.replication.ledger();
-  const lease = await ledger.runLease.acquire(
-    id,
-    trigger,
-    async (holder) => {
-      const status = await findInstanceStatus(client, holder.runId);
-      if (status) return RUNNING.includes(status.runtimeStatus);
-      if (await ledger.runReports.get(holder.runId)) return false;
-      return holderMayBeLive(holder, deps.durableStore, deps.clock.now());
-    },
-    deps.durableStore,
-  );
-  if (!lease.acquired) return { started: false, running: lease.holder.runId, holder: lease.holder };
+  const lease = await ledger.runLease.acquire(id, trigger, leaseHolderIsLive(deps, client, ledger), deps.durableStore);
+  if (!lease.acquired)
+    return { started: false, running: lease.holder.runId, trigger: lease.holder.trigger, holder: lease.holder };
   try {
     await client.startNew(Orchestrators.replicate.name, { instanceId: id, input });
   } catch (e) {
@@ -92,7 +102,7 @@ async function startSingletonRun(
   return { started: true, id };
 }
 
-function newRunId(trigger: string, nowMs: number): string {
+export function newRunId(trigger: string, nowMs: number): string {
   const stamp = new Date(nowMs)
     .toISOString()
     .replace(/[-:]/g, '')
@@ -142,10 +152,7 @@ export function registerReplicationFunctions(current: () => AppDependencies): vo
         const services = current().replication;
         const body = await readBodyText(request);
         if (!body.ok) return json(413, tooLargeBody());
-        const parsed = parseReplicationRequest(
-          body.text,
-          services.settings.targets.map((t) => t.region),
-        );
+        const parsed = parseReplicationRequest(body.text, [...services.members.keys()]);
         if (!parsed.ok) return json(400, invalidRequestBody(parsed.problems));
         const input: RunInput = { trigger: 'http', ...parsed.value };
         const outcome = await startSingletonRun(current(), client, parsed.value.dryRun ? 'dryrun' : 'http', input);
@@ -156,10 +163,15 @@ export function registerReplicationFunctions(current: () => AppDependencies): vo
             { 'Retry-After': '30' },
           );
         if (!outcome.started) {
+          const failover = outcome.trigger === 'failover';
           return json(409, {
-            error: `replication run ${outcome.running} is in progress; try again when it ends`,
+            error: failover
+              ? `failover ${outcome.running} is in progress; no run starts during a failover: try again when it ends`
+              : `replication run ${outcome.running} is in progress; try again when it ends`,
             id: outcome.running,
-            statusUrl: statusPath(request, outcome.running),
+            statusUrl: failover
+              ? `${current().publicOrigin ?? ''}/api/failovers/${encodeURIComponent(outcome.running)}`
+              : statusPath(request, outcome.running),
           });
         }
         const id = outcome.id;
@@ -224,26 +236,35 @@ export function registerReplicationFunctions(current: () => AppDependencies): vo
       }
       const read: LedgerRead<Awaited<ReturnType<typeof readReplicas>>> = await current()
         .ledgerAccess()
-        .read((ledger) => readReplicas(ledger, sourceModelId));
+        .read((ledger) => readReplicas(ledger, sourceModelId, services.settings.source.region));
       const { records, drillRecords } = read.value;
       const marks = readOnlyMarks(read.readOnly);
       const byRegion = new Map(records.map((r) => [r.region, r]));
       const drills = new Map(drillRecords.map((d) => [d.region, d]));
       const nowMs = current().clock.now();
-      const replicas = services.settings.targets.map((t) => {
-        const r = byRegion.get(t.region);
-        return {
-          region: t.region,
-          endpoint: t.endpoint,
-          resourceId: t.resourceId,
-          state: r?.state ?? 'missing',
-          targetModelId: r?.targetModelId ?? null,
-          lastVerifiedAt: r?.lastVerifiedAt ?? null,
-          ageSeconds: r?.lastVerifiedAt ? Math.max(0, Math.round((nowMs - Date.parse(r.lastVerifiedAt)) / 1000)) : null,
-          lastError: r?.lastError ?? null,
-          lastDrill: drills.has(t.region) ? lastDrillOf(drills.get(t.region)!) : null,
-        };
-      });
+      // Every member but the lineage's origin (before any failover: DR_TARGETS), docs/failover.md.
+      const { primary } = read.value;
+      const lineage = parseLineageKey(sourceModelId, primary.home);
+      const origin = services.members.get(lineage.origin)?.settings;
+      const replicas = [...services.members.values()]
+        .map((m) => m.settings)
+        .filter((t) => t.region !== lineage.origin)
+        .map((t) => {
+          const r = byRegion.get(t.region);
+          return {
+            region: t.region,
+            endpoint: t.endpoint,
+            resourceId: t.resourceId,
+            state: r?.state ?? 'missing',
+            targetModelId: r?.targetModelId ?? null,
+            lastVerifiedAt: r?.lastVerifiedAt ?? null,
+            ageSeconds: r?.lastVerifiedAt
+              ? Math.max(0, Math.round((nowMs - Date.parse(r.lastVerifiedAt)) / 1000))
+              : null,
+            lastError: r?.lastError ?? null,
+            lastDrill: drills.has(t.region) ? lastDrillOf(drills.get(t.region)!) : null,
+          };
+        });
       if (records.length === 0)
         return json(404, {
           sourceModelId: echo(sourceModelId),
@@ -254,7 +275,12 @@ export function registerReplicationFunctions(current: () => AppDependencies): vo
       return json(200, {
         sourceModelId,
         sourceModelName: records.find((r) => r.sourceModelName)?.sourceModelName ?? null,
-        source: { region: services.settings.source.region, endpoint: services.settings.source.endpoint },
+        source: {
+          region: lineage.origin,
+          endpoint: origin?.endpoint ?? services.settings.source.endpoint,
+          modelId: lineage.itemId,
+        },
+        primary: primary.primary,
         replicas,
         ...marks,
       });
@@ -346,13 +372,16 @@ export async function readModel(deps: AppDependencies, ledger: Ledger): Promise<
 async function readReplicas(
   ledger: Ledger,
   sourceModelId: string,
+  homeRegion: string,
 ): Promise<{
   records: Awaited<ReturnType<Ledger['replicas']['listForModel']>>;
   drillRecords: Awaited<ReturnType<Ledger['drills']['listForModel']>>;
+  primary: Awaited<ReturnType<Ledger['primary']['read']>>['state'];
 }> {
   const records = await ledger.replicas.listForModel(sourceModelId);
   const drillRecords = await ledger.drills.listForModel(sourceModelId);
-  return { records, drillRecords };
+  const { state: primary } = await ledger.primary.read(homeRegion);
+  return { records, drillRecords, primary };
 }
 
 /** What `/api/health` says of a storage problem (anonymous: no endpoint, no error text). */

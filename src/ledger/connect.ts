@@ -15,6 +15,9 @@ import { createAzureCredential } from '../common/credential';
 import { resolveSecret, type Env, type Settings } from '../config';
 import type { Clock, DocumentStoreOptions } from './documentStore';
 import { CopyIntentRepository } from './copyIntents';
+import { FailoverRepository } from './failovers';
+import { PrimaryRepository } from './primary';
+import { RoutingRepository } from './routing';
 import { DrillRepository } from './drills';
 import { ListingScratch } from './listingScratch';
 import { PendingTargetRepository } from './pendingTargets';
@@ -109,6 +112,11 @@ export interface Ledger {
   readonly listings: ListingScratch;
   /** Region verification documents; `replicas.listAll` / `listForModel` apply them. */
   readonly verifications: VerificationRepository;
+  /** The DR group's active primary (docs/failover.md). */
+  readonly primary: PrimaryRepository;
+  readonly failovers: FailoverRepository;
+  /** The routing document clients read (`routing/current.json`). */
+  readonly routing: RoutingRepository;
   /** Restore-drill records (the last drill per pair; the read model shows and judges them). */
   readonly drills: DrillRepository;
 }
@@ -132,6 +140,9 @@ export async function openLedger(container: ContainerClient, options: OpenLedger
     runLease: new RunLeaseRepository(container, options),
     copyIntents: new CopyIntentRepository(container, options),
     listings: new ListingScratch(container),
+    primary: new PrimaryRepository(container, options),
+    failovers: new FailoverRepository(container, options),
+    routing: new RoutingRepository(container, options),
     drills: new DrillRepository(container, options),
   };
 }

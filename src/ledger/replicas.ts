@@ -38,6 +38,11 @@ export interface ModelReplicaRecord {
   /** Opaque version of the source model (e.g. its `lastUpdatedDateTime`); absent = unknown, treated as the same version. */
   sourceModelVersion?: string;
   region: string;
+  /**
+   * The member the copy was made from, when it is not the home member (after a failover:
+   * docs/failover.md). Source versions are compared only between the same member's listings.
+   */
+  sourceRegion?: string;
   targetResourceId: string;
   /** Id of the verified copy in the target (present when a verified copy of this version exists). */
   targetModelId?: string;
@@ -64,6 +69,8 @@ export interface ModelReplicaRecord {
 export interface ReplicaAttempt {
   sourceModelId: string;
   region: string;
+  /** The member copied from, when it is not the home member. */
+  sourceRegion?: string;
   targetResourceId: string;
   runId: string;
   sourceModelName?: string;
@@ -95,6 +102,7 @@ export const isModelReplicaRecord = (v: unknown): v is ModelReplicaRecord =>
     sourceModelName: optional(isString),
     sourceModelVersion: optional(isString),
     region: isNonEmptyString,
+    sourceRegion: optional(isNonEmptyString),
     targetResourceId: isNonEmptyString,
     targetModelId: optional(isNonEmptyString),
     state: oneOf(REPLICA_STATES),
@@ -269,6 +277,8 @@ export class ReplicaRepository {
       lastAttemptAt: newRun || !current ? nowIso : current.lastAttemptAt,
       attempts: (current?.attempts ?? 0) + (newRun ? 1 : 0),
     };
+    if (a.sourceRegion !== undefined) next.sourceRegion = a.sourceRegion;
+    else delete next.sourceRegion;
     if (a.sourceModelName !== undefined) next.sourceModelName = a.sourceModelName;
     if (a.sourceModelVersion !== undefined) next.sourceModelVersion = a.sourceModelVersion;
     return next;
@@ -296,7 +306,9 @@ function sameCopy(current: ModelReplicaRecord, a: ReplicaAttempt): boolean {
   return (
     current.state === 'replicated' &&
     current.targetResourceId.toLowerCase() === a.targetResourceId.toLowerCase() &&
-    (current.sourceModelVersion === undefined ||
+    // Versions are comparable only between listings of the same member (docs/failover.md).
+    ((current.sourceRegion ?? '') !== (a.sourceRegion ?? '') ||
+      current.sourceModelVersion === undefined ||
       a.sourceModelVersion === undefined ||
       current.sourceModelVersion === a.sourceModelVersion)
   );

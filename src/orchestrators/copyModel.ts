@@ -205,6 +205,7 @@ export function* copyModelOrchestrator(context: OrchestrationContext): Generator
       const status = yield* callActivity(context, Activities.checkCopy, {
         sourceModelId,
         region,
+        runId,
         operationLocation,
         targetModelId,
       });

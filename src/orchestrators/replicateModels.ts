@@ -59,7 +59,7 @@ function* replicateModels(context: OrchestrationContext): Generator<Task, RunSum
   };
   context.df.setCustomStatus(progress);
 
-  const config = yield* callActivity(context, Activities.loadRunConfig, { regions: input.regions });
+  const config = yield* callActivity(context, Activities.loadRunConfig, { regions: input.regions, runId });
   // Blank target models left by an earlier run that died mid-copy are deleted first.
   if (!input.dryRun) yield* callActivity(context, Activities.sweepBlankModels, { runId, scope: 'earlierRuns' });
   // A long listing pauses to respect the service's list rate and resumes where it stopped. The

@@ -7,7 +7,7 @@
  * shapes is in ./registry.ts.
  */
 
-export type RunTrigger = 'schedule' | 'http' | 'local';
+export type RunTrigger = 'schedule' | 'http' | 'local' | 'failover';
 
 /** Input of a replication run (what the timer, HTTP or the local runner start). */
 export interface RunInput {
@@ -21,12 +21,15 @@ export interface RunInput {
 }
 
 export interface LoadRunConfigInput {
-  /** The run's region filter (all configured targets when absent). */
+  /** The run's region filter (every member but the primary when absent). */
   regions?: string[];
+  /** The run (its roles are read once: docs/failover.md); absent in histories older than failover. */
+  runId?: string;
 }
 
 /** The non-secret part of the settings a run needs, read once per run by an activity. */
 export interface RunConfig {
+  /** The active primary the run copies from (docs/failover.md). */
   sourceRegion: string;
   apiVersion: string;
   /** Target regions this run covers (configured targets, after the run's filter). */
@@ -175,7 +178,7 @@ export interface Plan {
    * Pairs the ledger calls replicated in a region this run could not list: not copied, not
    * verified this run (never counted as replicated), with the time of their last verification.
    */
-  unverified?: Array<PairRef & { targetModelId: string; lastVerifiedAt?: string }>;
+  unverified?: Array<PairRef & { targetModelId?: string; lastVerifiedAt?: string }>;
   /** Source items that cannot be copied (invalid, v2-era, expired), with the reason. */
   invalid: SourceItem[];
   /** Source items still being created. */
@@ -251,6 +254,8 @@ export type StartCopyResult =
 export interface CheckCopyInput {
   sourceModelId: string;
   region: string;
+  /** The run (its primary is the source: docs/failover.md); absent in older histories: the home member. */
+  runId?: string;
   operationLocation: string;
   /** The target model the copy goes into (used when the operation itself is gone). */
   targetModelId: string;
@@ -389,7 +394,7 @@ export interface RunSummary {
   /** Pairs whose verified copy (made by an earlier run) was found in the target while copying. */
   foundInTarget: Array<PairRef & { targetModelId: string }>;
   /** Pairs not verified this run (see `Plan.unverified`), with the reason. */
-  unverified: Array<PairRef & { targetModelId: string; lastVerifiedAt?: string; reason: string }>;
+  unverified: Array<PairRef & { targetModelId?: string; lastVerifiedAt?: string; reason: string }>;
   invalidModels: SourceItem[];
   creatingModels: SourceItem[];
   notFoundModels: string[];

@@ -150,3 +150,28 @@ export function emitCvBackupRecorded(t: Telemetry, b: CvBackupRecordedInput): vo
 export function emitCvNotificationRejected(t: Telemetry, r: { stage: string; code: string }): void {
   t.trackEvent(EVENTS.cvNotificationRejected, { stage: r.stage, code: r.code });
 }
+
+export interface FailoverCompletedInput {
+  failoverId: string;
+  mode: string;
+  from: string;
+  to: string;
+  routed: number;
+  withoutCopy: number;
+  achievedRpoSeconds?: number;
+  achievedRtoSeconds: number;
+}
+
+/** `ModelDr.FailoverCompleted`: once per switch of the primary (the severity-1 alert `failover-completed`). */
+export function emitFailoverCompleted(t: Telemetry, f: FailoverCompletedInput): void {
+  t.trackEvent(EVENTS.failoverCompleted, {
+    failoverId: f.failoverId,
+    mode: f.mode,
+    from: f.from,
+    to: f.to,
+    routed: f.routed,
+    withoutCopy: f.withoutCopy,
+    ...(f.achievedRpoSeconds !== undefined ? { achievedRpoSeconds: f.achievedRpoSeconds } : {}),
+    achievedRtoSeconds: f.achievedRtoSeconds,
+  });
+}

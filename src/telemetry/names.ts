@@ -14,6 +14,7 @@ export const EVENTS = {
   configurationError: 'ModelDr.ConfigurationError',
   cvBackupRecorded: 'ModelDr.CvBackupRecorded',
   cvNotificationRejected: 'ModelDr.CvNotificationRejected',
+  failoverCompleted: 'ModelDr.FailoverCompleted',
 } as const;
 export type EventName = (typeof EVENTS)[keyof typeof EVENTS];
 
@@ -54,6 +55,16 @@ export const EVENT_DIMENSIONS = {
   [EVENTS.configurationError]: ['settings', 'component'],
   [EVENTS.cvBackupRecorded]: ['projectId', 'iterationId', 'platform', 'sizeBytes', 'replicaVerified', 'source'],
   [EVENTS.cvNotificationRejected]: ['stage', 'code'],
+  [EVENTS.failoverCompleted]: [
+    'failoverId',
+    'mode',
+    'from',
+    'to',
+    'routed',
+    'withoutCopy',
+    'achievedRpoSeconds',
+    'achievedRtoSeconds',
+  ],
 } as const satisfies Record<EventName, readonly string[]>;
 
 export type EventDimension<E extends EventName> = (typeof EVENT_DIMENSIONS)[E][number];

@@ -151,6 +151,26 @@ describe('replication keeps keys and access tokens out of history, responses, lo
     await expectNoSecret();
   });
 
+  it('a planned failover and its final sync, the routing routes and document, the failover records', async () => {
+    const emulator = await stack.reset();
+    rememberKeys();
+    const [first] = readySourceIds(emulator);
+    const run = await http('POST', 'replications', '{}');
+    await stack.host.durable.waitForInstance(run.json.id as string);
+    const started = await http('POST', 'failovers', JSON.stringify({ to: 'eastus', mode: 'planned' }));
+    expect(started.status).toBe(202);
+    const id = started.json.id as string;
+    await stack.host.durable.waitForInstance(id);
+    expect((await http('GET', `failovers/${encodeURIComponent(id)}`)).json.status).toBe('completed');
+    await http('GET', 'failovers?limit=5');
+    await http('GET', 'routing');
+    expect((await http('GET', `routing/${encodeURIComponent(first)}`)).status).toBe(200);
+    await http('POST', 'failovers', JSON.stringify({ to: 'nowhere', mode: 'planned', force: 'yes' }));
+    const blobs = await ledgerBlobs(stack);
+    expect([...blobs.keys()]).toEqual(expect.arrayContaining(['routing/current.json', 'state/primary.json']));
+    await expectNoSecret();
+  });
+
   it('a target with a wrong key and an unknown resource: failures and their reasons hold no secret', async () => {
     const wrongKey = 'f00dfeedf00dfeedf00dfeedf00dfeed';
     const emulator = await stack.reset({

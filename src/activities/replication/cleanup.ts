@@ -31,7 +31,7 @@ export async function sweepBlankModels(deps: ReplicationDeps, input: SweepInput,
   const ledger = await deps.ledger();
   let deleted = 0;
   for (const pending of await ledger.pendingTargets.listAll()) {
-    if ((pending.runId === input.runId) !== ownRun || !deps.targets.has(pending.region)) continue;
+    if ((pending.runId === input.runId) !== ownRun || !deps.members.has(pending.region)) continue;
     const replica = await ledger.replicas.get(pending.sourceModelId, pending.region);
     if (replica?.targetModelId === pending.targetModelId) {
       await ledger.pendingTargets.remove(pending.region, pending.targetModelId);
@@ -62,7 +62,7 @@ async function sweepLostAuthorizations(deps: ReplicationDeps, input: SweepInput,
   const ownRun = input.scope === 'thisRun';
   const ledger = await deps.ledger();
   const intents = (await ledger.copyIntents.listAll()).filter(
-    ({ intent }) => (intent.runId === input.runId) === ownRun && deps.targets.has(intent.region),
+    ({ intent }) => (intent.runId === input.runId) === ownRun && deps.members.has(intent.region),
   );
   if (intents.length === 0) return 0;
   let deleted = 0;

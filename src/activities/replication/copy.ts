@@ -32,7 +32,7 @@ import {
   missingDependency,
 } from '../copyFamily';
 import { discardBlank } from './cleanup';
-import { runPairKeyOf, targetOf, type HeldEntry, type ReplicationDeps } from './deps';
+import { runPairKeyOf, runSourceOf, targetOf, type HeldEntry, type ReplicationDeps } from './deps';
 import { toFailureReason } from './failure';
 import { emitCopyFailed, emitCopyOutcome } from '../../telemetry/emit';
 
@@ -53,9 +53,12 @@ export async function startCopy(
 ): Promise<StartCopyResult> {
   const ledger = await deps.ledger();
   const target = targetOf(deps, input.region);
+  // The active primary's client and the lineage's id there (docs/failover.md).
+  const src = await runSourceOf(deps, input.runId, input.sourceModelId);
   const model = {
     sourceModelId: input.sourceModelId,
     region: input.region,
+    ...(src.sourceRegion !== undefined ? { sourceRegion: src.sourceRegion } : {}),
     targetResourceId: target.settings.resourceId,
     runId: input.runId,
   };
@@ -69,7 +72,7 @@ export async function startCopy(
     ? { go: true as const }
     : deps.pacer.acquire(
         `copy\u0000${runPairKeyOf(input)}\u0000${input.attempt}`,
-        [target.settings.resourceId, deps.source.resourceId],
+        [target.settings.resourceId, src.client.resourceId],
         deps.clock.now(),
       );
   if (!paced.go) {
@@ -112,9 +115,9 @@ export async function startCopy(
 
   await ledger.replicas.markInProgress(model);
   const ctx = {
-    source: deps.source,
+    source: src.client,
     target: target.client,
-    itemId: input.sourceModelId,
+    itemId: src.itemId,
     runId: input.runId,
     nowMs: deps.clock.now(),
   };
@@ -135,10 +138,10 @@ export async function startCopy(
   let intent: string | undefined;
   try {
     // The source's details are stamped on a v3.1/v4 copy (lineage) and tell our copies from foreign models.
-    const sourceDetails = callerChoosesIds(target.client) ? await getItem(deps.source, input.sourceModelId) : undefined;
+    const sourceDetails = callerChoosesIds(target.client) ? await getItem(src.client, src.itemId) : undefined;
     const missing =
       sourceDetails && !held
-        ? await missingDependency({ source: deps.source, target: target.client }, sourceDetails)
+        ? await missingDependency({ source: src.client, target: target.client }, sourceDetails)
         : undefined;
     if (missing) {
       // Say why each component is missing when this ledger knows (its copy failed with the service's code).
@@ -216,7 +219,7 @@ export async function startCopy(
         reason: { kind: 'authorization', message: 'the target kept issuing authorizations that expire too soon' },
         countsAsAttempt: true,
       };
-    calling = deps.source.resourceId;
+    calling = src.client.resourceId;
     deps.unissuedFailures.clear(runPairKeyOf(input));
     const operation = await held.authorization.start({ allowDegrade: target.settings.allowDegrade });
     await ledger.pendingTargets.update(input.region, held.targetItemId, {
@@ -246,7 +249,7 @@ export async function startCopy(
     // have been accepted, and the copy may be running or done under the authorized id. Settle by
     // reading the target (the orchestrator does, with finishCopy) before renewing: a second copy
     // into a fallback id (v3.1/v4, the id is reserved) or a deleted landed copy (v2) otherwise.
-    if (held && resent && calling === deps.source.resourceId && isFormRecognizerError(e) && copyMayHaveLanded(e)) {
+    if (held && resent && calling === src.client.resourceId && isFormRecognizerError(e) && copyMayHaveLanded(e)) {
       log.warn(
         `copy of ${input.sourceModelId} → ${input.region}: the resent authorization was refused as already used (${reason.code ?? reason.kind}); reading the target for a copy that landed before renewing`,
       );
@@ -259,7 +262,7 @@ export async function startCopy(
     keepForRetry =
       held !== undefined &&
       (reason.kind === 'throttled' || reason.kind === 'transient') &&
-      calling === deps.source.resourceId;
+      calling === src.client.resourceId;
     if (keepForRetry && held) deps.heldAuthorizations.put(runPairKeyOf(input), held);
     else if (held) await discardBlank(deps, input.region, held.targetItemId).catch(() => undefined);
     log.warn(
@@ -287,7 +290,7 @@ export async function startCopy(
 }
 
 export async function checkCopy(deps: ReplicationDeps, input: CheckCopyInput): Promise<CheckCopyResult> {
-  const { source } = deps;
+  const source = input.runId === undefined ? deps.source : (await deps.rolesFor(input.runId)).source.client;
   try {
     const result = await source.getCopyResult(input.operationLocation);
     const retryAfterMs = result.retryAfterMs !== undefined ? { retryAfterMs: result.retryAfterMs } : {};
@@ -337,8 +340,12 @@ async function recoverFromTarget(deps: ReplicationDeps, input: CheckCopyInput): 
   const target = targetOf(deps, input.region).client;
   try {
     const found = await getItem(target, input.targetModelId);
-    const source = callerChoosesIds(target) ? await getItem(deps.source, input.sourceModelId) : undefined;
-    if (isVerifiedCopy({ source: deps.source, target }, found, source))
+    const src =
+      input.runId === undefined
+        ? { client: deps.source, itemId: input.sourceModelId }
+        : await runSourceOf(deps, input.runId, input.sourceModelId);
+    const source = callerChoosesIds(target) ? await getItem(src.client, src.itemId) : undefined;
+    if (isVerifiedCopy({ source: src.client, target }, found, source))
       return { kind: 'succeeded', targetModelId: input.targetModelId };
   } catch (e) {
     if (!(e instanceof ModelNotFoundError)) {
@@ -380,10 +387,12 @@ export async function finishCopy(deps: ReplicationDeps, input: FinishCopyInput):
     };
   }
   const ledger = await deps.ledger();
-  const source = await getItem(deps.source, input.sourceModelId).catch(() => undefined);
+  const src = await runSourceOf(deps, input.runId, input.sourceModelId);
+  const source = await getItem(src.client, src.itemId).catch(() => undefined);
   const marked = await ledger.replicas.markReplicated({
     sourceModelId: input.sourceModelId,
     region: input.region,
+    ...(src.sourceRegion !== undefined ? { sourceRegion: src.sourceRegion } : {}),
     targetResourceId: target.settings.resourceId,
     runId: input.runId,
     targetModelId: input.targetModelId,
@@ -406,9 +415,11 @@ export async function finishCopy(deps: ReplicationDeps, input: FinishCopyInput):
 
 export async function recordCopyFailure(deps: ReplicationDeps, input: RecordFailureInput): Promise<void> {
   const ledger = await deps.ledger();
+  const roles = await deps.rolesFor(input.runId);
   await ledger.replicas.markFailed({
     sourceModelId: input.sourceModelId,
     region: input.region,
+    ...(roles.primary !== roles.home ? { sourceRegion: roles.primary } : {}),
     targetResourceId: targetOf(deps, input.region).settings.resourceId,
     runId: input.runId,
     error: {

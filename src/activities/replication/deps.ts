@@ -12,16 +12,38 @@ import type { ManagementPacer, WindowPacer } from '../../replication/pacing';
 import type { Clock } from '../../runtime/clock';
 import type { Telemetry } from '../../telemetry/telemetry';
 import type { HeldAuthorization } from '../copyFamily';
+import { parseLineageKey } from '../../common/pairs';
 
 export interface TargetContext {
   settings: TargetSettings;
   client: CopyApi;
 }
 
+/**
+ * Who copies from whom in one run (docs/failover.md): the active primary (read from the ledger
+ * once per run and app instance; the run lease keeps it from changing while the run holds it)
+ * and every other member.
+ */
+export interface RunRoles {
+  /** The active primary's region. */
+  primary: string;
+  /** The DR group's home member (lineage keys are built from it). */
+  home: string;
+  source: TargetContext;
+  /** Every member but the primary. */
+  targets: ReadonlyMap<string, TargetContext>;
+}
+
 export interface ReplicationDeps {
   settings: Settings;
+  /** The `DR_SOURCE_*` member's client (the home member). Runs use `rolesFor(runId).source`. */
   source: CopyApi;
+  /** The `DR_TARGETS` members. */
   targets: ReadonlyMap<string, TargetContext>;
+  /** Every member (`DR_SOURCE_*` and `DR_TARGETS`) by region. */
+  members: ReadonlyMap<string, TargetContext>;
+  /** The run's roles: source = the active primary, targets = every other member. */
+  rolesFor(runId: string): Promise<RunRoles>;
   /** The ledger, opened (container created) at first use. */
   ledger(): Promise<Ledger>;
   /** Paces management calls per resource at `DR_MANAGEMENT_RPS` (see replication/pacing.ts). */
@@ -37,10 +59,58 @@ export interface ReplicationDeps {
   unissuedFailures: FailureCounts;
 }
 
+/** A member by region (a run's target is any member but its primary). */
 export function targetOf(deps: ReplicationDeps, region: string): TargetContext {
-  const t = deps.targets.get(region);
-  if (!t) throw new Error(`region '${region}' is not a configured target (DR_TARGETS)`);
+  const t = deps.members.get(region) ?? deps.targets.get(region);
+  if (!t) throw new Error(`region '${region}' is not a member (DR_SOURCE_REGION or DR_TARGETS)`);
   return t;
+}
+
+/** Every member, from the settings: the `DR_SOURCE_*` one first, then `DR_TARGETS` in order. */
+export function membersOf(
+  settings: Settings,
+  source: CopyApi,
+  targets: ReadonlyMap<string, TargetContext>,
+): Map<string, TargetContext> {
+  const members = new Map<string, TargetContext>([
+    [settings.source.region, { settings: { ...settings.source, allowDegrade: false }, client: source }],
+  ]);
+  for (const [region, t] of targets) members.set(region, t);
+  return members;
+}
+
+/** The roles of a run whose primary is `primary` (a member). */
+export function rolesOf(members: ReadonlyMap<string, TargetContext>, home: string, primary: string): RunRoles {
+  const source = members.get(primary);
+  if (!source)
+    throw new Error(`the ledger names '${primary}' as primary, which is not a member (DR_SOURCE_REGION or DR_TARGETS)`);
+  const targets = new Map([...members].filter(([region]) => region !== primary));
+  return { primary, home, source, targets };
+}
+
+/**
+ * `rolesFor` over the ledger's primary document, remembered per run id (a few runs): one read
+ * per run and app instance.
+ */
+export function ledgerRoles(
+  settings: Settings,
+  members: ReadonlyMap<string, TargetContext>,
+  ledger: () => Promise<Ledger>,
+): (runId: string) => Promise<RunRoles> {
+  const byRun = new Map<string, Promise<RunRoles>>();
+  return (runId) => {
+    let roles = byRun.get(runId);
+    if (!roles) {
+      roles = (async () => {
+        const { state } = await (await ledger()).primary.read(settings.source.region);
+        return rolesOf(members, state.home, state.primary);
+      })();
+      roles.catch(() => byRun.delete(runId));
+      byRun.set(runId, roles);
+      if (byRun.size > 16) byRun.delete(byRun.keys().next().value as string);
+    }
+    return roles;
+  };
 }
 
 /** A pair's key within its run, in the per-pair state below (src/common/pairs.ts). */
@@ -110,4 +180,30 @@ export function inMemoryFailureCounts(): FailureCounts {
       counts.delete(key);
     },
   };
+}
+
+/** The primary's copy of a lineage, as the copy steps call it. */
+export interface RunSource {
+  client: CopyApi;
+  /** Its item id in the primary (v2.1 ids differ per member). */
+  itemId: string;
+  /** Set on the ledger's records when the primary is not the home member. */
+  sourceRegion?: string;
+}
+
+/**
+ * The run's source of a lineage: the primary's client and the lineage's id there — the origin
+ * id when the primary is its origin, else the copy the ledger records in the primary
+ * (docs/failover.md). At home, for a home lineage, no ledger read.
+ */
+export async function runSourceOf(deps: ReplicationDeps, runId: string, lineage: string): Promise<RunSource> {
+  const roles = await deps.rolesFor(runId);
+  const client = roles.source.client;
+  const parsed = parseLineageKey(lineage, roles.home);
+  const sourceRegion = roles.primary !== roles.home ? { sourceRegion: roles.primary } : {};
+  if (parsed.origin === roles.primary) return { client, itemId: parsed.itemId, ...sourceRegion };
+  const record = await (await deps.ledger()).replicas.get(lineage, roles.primary);
+  if (record?.targetModelId === undefined)
+    throw new Error(`the ledger names no copy of ${lineage} in the primary ${roles.primary}`);
+  return { client, itemId: record.targetModelId, ...sourceRegion };
 }

@@ -34,6 +34,10 @@ export function createReplicationActivities(deps: ReplicationDeps): ReplicationA
 export {
   inMemoryFailureCounts,
   inMemoryHeldAuthorizations,
+  ledgerRoles,
+  membersOf,
+  rolesOf,
+  type RunRoles,
   type FailureCounts,
   type HeldAuthorizations,
   type ReplicationDeps,

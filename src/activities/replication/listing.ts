@@ -25,11 +25,13 @@ export const BATCH_SIZE = 50;
 
 export async function loadRunConfig(deps: ReplicationDeps, input: LoadRunConfigInput): Promise<RunConfig> {
   const { settings } = deps;
-  const configured = settings.targets.map((t) => t.region);
+  // Every member but the active primary (docs/failover.md); before any failover: DR_TARGETS.
+  const roles = input.runId !== undefined ? await deps.rolesFor(input.runId) : undefined;
+  const configured = roles ? [...roles.targets.keys()] : settings.targets.map((t) => t.region);
   const wanted = input.regions?.map((r) => r.toLowerCase());
   const pacing = settings.pacing;
   return {
-    sourceRegion: settings.source.region,
+    sourceRegion: roles?.primary ?? settings.source.region,
     apiVersion: settings.apiVersion,
     regions: wanted ? configured.filter((r) => wanted.includes(r)) : configured,
     unknownRegions: wanted ? wanted.filter((r) => !configured.includes(r)) : [],
@@ -77,7 +79,8 @@ export const isTargetEntry = (v: unknown): v is TargetListingEntry =>
  * v2-era model in a v3/v4 listing and an expired one are kept as not copyable, with the reason.
  */
 export async function listSourceModels(deps: ReplicationDeps, input: ListSourceInput): Promise<ListingProgress> {
-  const { source, clock } = deps;
+  const { clock } = deps;
+  const source = (await deps.rolesFor(input.runId)).source.client;
   const wanted = input.models ? new Set(input.models) : undefined;
   const items: SourceItem[] = [];
   // Classifiers (2024-11-30) are few: listed once, at the start of a listing.

@@ -4,6 +4,7 @@
  * ledger (`ModelDr.ReplicaHealth` and the `modeldr.replica.*` gauges). Emitted here, in an
  * activity, because orchestrators replay.
  */
+import { publishRouting } from '../failover';
 import { loadReadModel } from '../../readModel';
 import type { RunPair, RunReport } from '../../ledger/runReports';
 import type { RunFailedInput, RunSummary } from '../../replication/contracts';
@@ -13,6 +14,8 @@ import type { ReplicationDeps } from './deps';
 export async function saveRunReport(deps: ReplicationDeps, summary: RunSummary): Promise<void> {
   const ledger = await deps.ledger();
   await ledger.runReports.save(toRunReport(summary));
+  // A run that copied something changed a mapping: clients read the new one (docs/failover.md).
+  if (!summary.dryRun && summary.totals.copied > 0) await publishRouting(deps, `run:${summary.runId}`);
   const t = deps.telemetry;
   if (!t.enabled) return;
   emitRunCompleted(t, {

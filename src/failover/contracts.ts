@@ -1,0 +1,54 @@
+/**
+ * The failover orchestration's input, its activities' shapes (durable history: never a key,
+ * token or SAS). Pure types. See docs/failover.md.
+ */
+import type { FailoverMode, FailoverReadiness, FailoverRecord } from '../ledger/failovers';
+
+export type { FailoverMode, FailoverReadiness, FailoverRecord } from '../ledger/failovers';
+
+export interface FailoverInput {
+  id: string;
+  mode: FailoverMode;
+  /** The primary when it was requested. */
+  from: string;
+  to: string;
+  dryRun: boolean;
+  force: boolean;
+  /** When the request arrived (the client function's clock): the start of the RTO. */
+  requestedAt: string;
+}
+
+export interface ReadinessInput {
+  id: string;
+  to: string;
+  /** List the primary too (planned and test; never unplanned: no call to the old primary). */
+  listPrimary: boolean;
+}
+
+export interface SwitchInput {
+  id: string;
+  mode: FailoverMode;
+  /** The primary the failover was decided on (absent: the current one). */
+  from?: string;
+  to: string;
+  requestedAt: string;
+}
+
+export type SwitchResult =
+  | {
+      switched: true;
+      epoch: number;
+      switchedAt: string;
+      routingPublishedAt: string;
+      routed: number;
+      withoutCopy: string[];
+    }
+  | { switched: false; reason: string };
+
+export interface FailoverOutput {
+  status: FailoverRecord['status'];
+  record: FailoverRecord;
+}
+
+export type { FailoverMode as Mode };
+export type { FailoverReadiness as Readiness };
