@@ -24,7 +24,7 @@ import {
   type BlobLocation,
   type ModelUriPolicy,
 } from './modelUri';
-import { scrubSecrets } from './errors';
+import { scrubSecrets } from '../common/secrets';
 
 export const SUPPORTED_MAJOR_VERSION = 1;
 /** Azure queue messages are at most 64 KiB; anything larger did not come from the service. */

@@ -22,7 +22,7 @@ import type { ContainerClient } from '@azure/storage-blob';
 import { LedgerError, LedgerSecretError } from './errors';
 import { arrayOf, hasShape, isBoolean, isRecord, isString, optional } from './guards';
 import { ledgerKey } from './keys';
-import { findSecret } from './secretGuard';
+import { findSecret } from '../common/secrets';
 import { readStreamText } from './streams';
 
 /** 64 MiB: about 300 000 listed models at ~200 bytes each. */

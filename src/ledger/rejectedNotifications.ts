@@ -16,7 +16,7 @@ import { DocumentStore, type DocumentStoreOptions, type DocumentType } from './d
 import { LedgerSecretError } from './errors';
 import { hasShape, isBoolean, isCount, isIsoDate, isNonEmptyString, isString, oneOf, optional } from './guards';
 import { encodeKeySegment } from './keys';
-import { redactSecrets } from './secretGuard';
+import { scrubSecrets } from '../common/secrets';
 
 /** `parse`: the message itself is unusable; `process`: it parsed but cannot be acted on (e.g. the backup blob is missing). */
 export const REJECTION_STAGES = ['parse', 'process'] as const;
@@ -122,7 +122,7 @@ export class RejectedNotificationRepository {
       stage: input.stage,
       reason: {
         code: input.reason.code,
-        message: redactSecrets(input.reason.message).slice(0, 1000),
+        message: scrubSecrets(input.reason.message).slice(0, 1000),
         ...(input.reason.field !== undefined ? { field: input.reason.field } : {}),
       },
       raw: { ...input.raw },
