@@ -50,6 +50,9 @@ describe('secret guard', () => {
     [{ url: 'https://a.blob.core.windows.net/c?sv=1&SIG=abc' }, '$.url'],
     [['DefaultEndpointsProtocol=https;AccountName=a;AccountKey=abc'], '$[0]'],
     [{ jwt: 'eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0.sig' }, '$.jwt'],
+    [{ uri: 'https://a.blob.core.windows.net/c/m.ONNX;sig=abc' }, '$.uri'],
+    [{ uri: 'https://a.blob.core.windows.net/c/m.ONNX.sig=abc' }, '$.uri'],
+    [{ message: 'refused: api-key: k3y' }, '$.message'],
   ])('finds the secret in %p at %s', (value, path) => {
     expect(findSecret(value)?.path).toBe(path);
   });
