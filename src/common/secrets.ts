@@ -11,9 +11,9 @@
  *   a writer that must record something rather than fail.
  *
  * Patterns, one set: any URL's query and fragment (a SAS lives there); `sig=` in every form
- * (`?sig=`, `&sig=`, `;sig=`, `.sig=`, `sig%3D`, `"sig": "…"`); named keys (`AccountKey=`,
+ * (`?sig=`, `&sig=`, `;sig=`, `.sig=`, `"sig": "…"`); named keys (`AccountKey=`,
  * `SharedAccessSignature=`, `api-key:`, `Ocp-Apim-Subscription-Key:`, `training-key:`,
- * `access_token=`, `"accessToken": "…"`); bearer tokens; JSON web tokens; the 32-hex shape of
+ * `access_token=`, `"accessToken": "…"`), each also percent-encoded (`sig%3D…`); bearer tokens; JSON web tokens; the 32-hex shape of
  * a Cognitive Services key. The guard skips the two shapes that legitimate stored values take
  * (a URL with a query, a 32-hex hash or id): those are scrubbed from free text, never refused.
  */
@@ -55,7 +55,12 @@ const SECRET_PATTERNS: readonly SecretPattern[] = [
     reason: 'looks like a SAS signature (sig=)',
     guard: true,
   },
-  { re: /(sig%3d)[^&"'\s]+/gi, reason: 'looks like an encoded SAS signature (sig%3D)', guard: true },
+  {
+    // The same names percent-encoded (a path or query quoting them): `sig%3D…`, `AccountKey%3D…`.
+    re: /((?:AccountKey|SharedAccessSignature|sig|training-key|prediction-key|ocp-apim-subscription-key|subscription-key|api-key|access_token|client_secret|accessToken)(?:%22|%27)?(?:%3d|%3a))(?:[^&"'\s%;,]|%(?!3b|26|22|27|2c))+/gi,
+    reason: 'looks like a percent-encoded key or SAS signature',
+    guard: true,
+  },
   {
     re: /((?:training-key|prediction-key|ocp-apim-subscription-key|subscription-key|api-key|access_token|client_secret)["']?\s*[:=]\s*["']?)[^"'&;,}\s]+/gi,
     reason: 'looks like a key or token in a header or parameter',
