@@ -7,9 +7,11 @@
  *
  * This is where service text enters: every message is scrubbed here with the one set of
  * secret patterns (`src/common/secrets.ts`; a client removes its exact keys and tokens
- * first), then capped at {@link MAX_MESSAGE_LENGTH} characters. Nothing built from an error
+ * first), made one line with its control characters shown escaped (`src/common/controlText.ts`:
+ * a message quoting terminal escapes or bidi overrides drives no terminal or page), then capped at {@link MAX_MESSAGE_LENGTH} characters. Nothing built from an error
  * (durable history, logs, ledger records, telemetry, HTTP answers) sees the raw text.
  */
+import { escapeControls } from './controlText';
 import { scrubSecrets } from './secrets';
 
 export const MAX_MESSAGE_LENGTH = 500;
@@ -57,7 +59,7 @@ export abstract class ServiceError<Kind extends string, Reason extends string, O
 
   /** `message` is scrubbed of every secret shape and capped here (a client removes its exact secrets first). */
   protected constructor(message: string, init: ServiceErrorInit<Reason, Operation>) {
-    super(cappedMessage(scrubSecrets(message)));
+    super(cappedMessage(escapeControls(scrubSecrets(message), { singleLine: true })));
     this.reason = init.reason;
     this.operation = init.operation;
     if (init.status !== undefined) this.status = init.status;
