@@ -67,7 +67,10 @@ const SECRET_PATTERNS: readonly SecretPattern[] = [
     guard: true,
   },
   { re: /("?accessToken"?\s*[:=]\s*"?)[^",}\s]+/gi, reason: 'looks like an access token', guard: true },
-  { re: /\bBearer\s+[A-Za-z0-9._~+/=-]+/gi, reason: 'looks like a bearer token', guard: true },
+  // A bearer token: refused when token-long (20+), scrubbed from free text at any length
+  // (`Bearer bonds` in a document is no reason to refuse a record).
+  { re: /\bBearer\s+[A-Za-z0-9._~+/=-]{20,}/gi, reason: 'looks like a bearer token', guard: true },
+  { re: /\bBearer\s+[A-Za-z0-9._~+/=-]+/gi, reason: 'looks like a bearer token', guard: false },
   {
     re: /\beyJ[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]*/g,
     reason: 'looks like a JSON web token',

@@ -63,6 +63,8 @@ describe('secret guard', () => {
     [{ accessToken: undefined, key: null }],
     [{ url: 'https://a.blob.core.windows.net/c/b' }],
     [{ message: 'sig=[redacted]' }],
+    [{ value: 'Bearer bonds, 2031' }],
+    [{ hash: '0123456789abcdef0123456789abcdef', next: 'https://a/b?api-version=1' }],
   ])('accepts %p', (value) => {
     expect(findSecret(value)).toBeUndefined();
   });
