@@ -189,12 +189,17 @@ describe('replication keeps keys and access tokens out of history, responses, lo
     const accountKey = 'SvcLeakedAccountKey0123456789abcdefABCDEF==';
     const signature = 'SvcLeakedSasSignature9876543210zyxw%3D';
     const semicolonSig = 'SvcLeakedSemicolonSig42';
+    const nameKey = 'SvcLeakedNameKey0123456789ABCDEF==';
     const emulator = await stack.reset();
     rememberKeys();
     secrets.add(accountKey);
     secrets.add(signature);
     secrets.add(semicolonSig);
+    secrets.add(nameKey);
     const [first, second] = readySourceIds(emulator);
+    // A model whose name (service text, no error involved) quotes a connection string: listed, copied, never stored raw.
+    const named = '00000000-0000-4000-8000-0000000000c3';
+    emulator.addModel(SOURCE, { modelId: named, modelName: `pasted AccountKey=${nameKey};EndpointSuffix=x` });
     // A permanent copy failure whose service message quotes a connection string and a SAS URL.
     emulator.faults.add(SOURCE, {
       kind: 'copyFails',
@@ -227,6 +232,7 @@ describe('replication keeps keys and access tokens out of history, responses, lo
     const summary = done.json.summary as { failures: Array<{ sourceModelId: string; reason: { message: string } }> };
     const failed = summary.failures.map((f) => f.sourceModelId);
     expect(failed).toEqual(expect.arrayContaining([first, second]));
+    expect(failed).not.toContain(named);
     expect(summary.failures.find((f) => f.sourceModelId === first)?.reason.message).toContain('AccountKey=[redacted]');
     const listed = await http('GET', 'replications');
     expect((listed.json.runs as Array<{ runId: string }>).map((r) => r.runId)).toContain(id);
