@@ -198,7 +198,7 @@ describe('ledger repositories (Azurite)', () => {
       });
       // Assess
       expect(JSON.stringify(failed.record)).not.toMatch(/SECRETSIG|SECRETTOKEN/);
-      expect(failed.record.lastError?.message).toContain('sig=[redacted]');
+      expect(failed.record.lastError?.message).toContain('https://a.blob.core.windows.net/c/b?[redacted]');
     });
 
     it("lists a model's regions and all records, whatever characters model ids contain", async () => {
