@@ -26,6 +26,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { SUPPORTED_API_VERSIONS } from '../src/common/apiVersions';
+import { escapeControls, escapeControlsInJson } from '../src/common/controlText';
 import { ConfigurationError, loadSettings } from '../src/config';
 import type { RunSummary, RunProgress, CopyOutcome } from '../src/replication/contracts';
 import { probeCustomVisionContainers } from '../src/activities/customVisionNotifications';
@@ -67,7 +68,7 @@ function parseArgs(argv: string[]): Args {
       );
       process.exit(0);
     } else {
-      process.stderr.write(`unknown argument '${a}' (try --help)\n`);
+      err(`unknown argument '${a}' (try --help)`);
       process.exit(2);
     }
   }
@@ -97,13 +98,23 @@ function localSettings(): Record<string, string> {
   return out;
 }
 
-const err = (s: string): void => {
-  process.stderr.write(`${s}\n`);
-};
+/**
+ * Every line this process prints goes through here (or {@link printJson}): service-controlled
+ * text (messages, codes, names) never drives the terminal — control, escape and bidi
+ * characters are shown escaped (`src/common/controlText.ts`).
+ */
+function printLine(stream: NodeJS.WriteStream, s: string): void {
+  stream.write(`${escapeControls(s)}\n`);
+}
+/** One JSON document on one stdout line, its control characters as JSON escapes (the same value). */
+function printJson(value: unknown): void {
+  process.stdout.write(`${escapeControlsInJson(JSON.stringify(value))}\n`);
+}
+const err = (s: string): void => printLine(process.stderr, s);
 
 async function main(): Promise<number> {
   const args = parseArgs(process.argv.slice(2));
-  const out = args.json ? err : (s: string) => process.stdout.write(`${s}\n`);
+  const out = args.json ? err : (s: string) => printLine(process.stdout, s);
   const fileValues = localSettings();
   const env: Record<string, string | undefined> = { ...fileValues };
   // --api-version (or DR_API_VERSION) picks the app's API version and, when emulated, the emulator's seed for it.
@@ -264,7 +275,10 @@ async function main(): Promise<number> {
   const showProgress = process.stderr.isTTY && !args.verbose;
   const ticker = setInterval(() => {
     const progress = stack.host.durable.getStatus(runId)?.customStatus as RunProgress | undefined;
-    if (showProgress && progress) process.stderr.write(`\r${bar(done, progress.total, failed, progress.phase)}`);
+    if (showProgress && progress)
+      process.stderr.write(
+        `\r${escapeControls(bar(done, progress.total, failed, progress.phase), { singleLine: true })}`,
+      );
   }, 200);
   const final = await stack.host.durable.waitForInstance(runId);
   clearInterval(ticker);
@@ -278,7 +292,7 @@ async function main(): Promise<number> {
       // The JSON document is on the last stdout line in every outcome (README).
       if (args.json) {
         const report = await readReport(stack);
-        process.stdout.write(`${JSON.stringify({ runId, runtimeStatus: final.runtimeStatus, error, report })}\n`);
+        printJson({ runId, runtimeStatus: final.runtimeStatus, error, report });
       }
       return stop(1);
     }
@@ -305,10 +319,7 @@ async function main(): Promise<number> {
   if (report) out(`active primary: ${await activePrimary(stack)}\n${renderReport(report)}`);
   const outage = args.outageDemo ? await outageDemo(stack, out, keyHeaders()) : undefined;
   if (cv) out(`\n${renderBackups(cv)}`);
-  if (args.json)
-    process.stdout.write(
-      `${JSON.stringify({ summary, report, ...(cv ? { customVision: cv } : {}), ...(drills ? { drills } : {}) })}\n`,
-    );
+  if (args.json) printJson({ summary, report, ...(cv ? { customVision: cv } : {}), ...(drills ? { drills } : {}) });
 
   // A pair this run could not verify (its region unreachable) is not a success: a DR check goes red.
   const ok =

@@ -23,10 +23,10 @@ import {
   sameName,
   parseNotification,
   rejectedMessageRecord,
-  scrubSecrets,
   type ExportNotification,
   type ProbeResult,
 } from '../customVision';
+import { scrubSecrets } from '../common/secrets';
 import type { RejectedQueueMessage, RejectedReason, RejectionStage } from '../ledger/rejectedNotifications';
 import { emitCvNotificationRejected } from '../telemetry/emit';
 import {

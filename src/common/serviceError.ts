@@ -2,31 +2,20 @@
  * What the service clients' error families share: the Form Recognizer / Document
  * Intelligence errors (`src/formRecognizer/errors.ts`) and the Custom Vision errors
  * (`src/customVision/errors.ts`) both extend {@link ServiceError}, each with its own
- * kinds, reasons, operations and secret patterns. A caller still decides on a family's
- * `kind` or `instanceof` (`FormRecognizerError`, `CustomVisionError`), never on text.
+ * kinds, reasons and operations. A caller still decides on a family's `kind` or
+ * `instanceof` (`FormRecognizerError`, `CustomVisionError`), never on text.
  *
- * Messages are scrubbed by the family before they reach this base (each family knows the
- * secret shapes of its service), then capped at {@link MAX_MESSAGE_LENGTH} characters.
+ * This is where service text enters: every message is scrubbed here with the one set of
+ * secret patterns (`src/common/secrets.ts`; a client removes its exact keys and tokens
+ * first), made one line with its control characters shown escaped (`src/common/controlText.ts`:
+ * a message quoting terminal escapes or bidi overrides drives no terminal or page), then capped at {@link MAX_MESSAGE_LENGTH} characters. Nothing built from an error
+ * (durable history, logs, ledger records, telemetry, HTTP answers) sees the raw text.
  */
+import { escapeControls } from './controlText';
+import { scrubSecrets } from './secrets';
 
 export const MAX_MESSAGE_LENGTH = 500;
-export const REDACTED = '[redacted]';
-
-/**
- * Replaces every match of `patterns` with {@link REDACTED}. A pattern whose first group
- * is a prefix of the match (`key=`, `"accessToken":`) keeps that prefix; when the prefix
- * is a URL (scheme, host and path), the whole query after it is replaced.
- */
-export function scrubPatterns(text: string, patterns: readonly RegExp[]): string {
-  let out = text;
-  for (const re of patterns) {
-    out = out.replace(re, (match: string, prefix?: unknown) => {
-      if (typeof prefix !== 'string' || !match.startsWith(prefix)) return REDACTED;
-      return /^https?:/i.test(prefix) ? `${prefix}?${REDACTED}` : `${prefix}${REDACTED}`;
-    });
-  }
-  return out;
-}
+export { REDACTED } from './secrets';
 
 /** A scrubbed message capped at {@link MAX_MESSAGE_LENGTH} characters (`…` marks a cut). */
 export function cappedMessage(scrubbed: string): string {
@@ -68,9 +57,9 @@ export abstract class ServiceError<Kind extends string, Reason extends string, O
   /** Delay the service asked for (Retry-After), in ms. */
   readonly retryAfterMs?: number;
 
-  /** `message` is already scrubbed by the family's patterns; it is capped here. */
-  protected constructor(scrubbedMessage: string, init: ServiceErrorInit<Reason, Operation>) {
-    super(cappedMessage(scrubbedMessage));
+  /** `message` is scrubbed of every secret shape and capped here (a client removes its exact secrets first). */
+  protected constructor(message: string, init: ServiceErrorInit<Reason, Operation>) {
+    super(cappedMessage(escapeControls(scrubSecrets(message), { singleLine: true })));
     this.reason = init.reason;
     this.operation = init.operation;
     if (init.status !== undefined) this.status = init.status;
@@ -108,12 +97,12 @@ function serializedFields<Kind extends string, Reason extends string, Operation 
 
 /**
  * Serializes any thrown value: an error of the `family` keeps its classification; anything
- * else becomes kind `unknown` with its message scrubbed by `scrub` and capped.
+ * else becomes kind `unknown` with its message scrubbed and capped.
  */
 export function serializeServiceError<Kind extends string, Reason extends string, Operation extends string>(
   e: unknown,
   family: abstract new (...args: never[]) => ServiceError<Kind, Reason, Operation>,
-  scrub: (text: string) => string,
+  scrub: (text: string) => string = scrubSecrets,
 ): SerializedServiceError<Kind, Reason, Operation> {
   if (e instanceof family) return serializedFields(e);
   if (e instanceof Error) return { name: e.name, kind: 'unknown', message: cappedMessage(scrub(e.message)) };

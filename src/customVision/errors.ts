@@ -2,8 +2,8 @@
  * Typed, classified errors of the Custom Vision domain (Training API client and backup
  * storage). Shaped like `src/formRecognizer/errors.ts` — a `kind` to decide on, a finer
  * `reason`, the `operation` that failed, the service's code — and built on the same base
- * (`src/common/serviceError.ts`), but with its own kinds, reasons and secret patterns, so
- * the two domains do not depend on each other.
+ * (`src/common/serviceError.ts`), but with its own kinds and reasons, so the two domains do
+ * not depend on each other. Both scrub with the one set of secret patterns (`src/common/secrets.ts`).
  *
  * | kind        | what to do                                                              |
  * | ----------- | ----------------------------------------------------------------------- |
@@ -14,18 +14,18 @@
  * | `configuration` | a setting is wrong (no credential, access denied): fix the named setting; never retried |
  *
  * No training key, SAS or account key ever appears in `message`: every message goes
- * through {@link scrubSecrets} (the client also removes its exact key first).
+ * through `scrubSecrets` in the base (the client also removes its exact key first).
  */
 
 import {
   ServiceError,
-  scrubPatterns,
   serializeServiceError,
   type SerializedServiceError,
   type ServiceErrorInit,
 } from '../common/serviceError';
 
 export { MAX_MESSAGE_LENGTH, REDACTED } from '../common/serviceError';
+export { scrubSecrets } from '../common/secrets';
 export { retryAfterFromHeaders as retryAfterMsFromHeaders } from '../common/retryAfter';
 
 export type CvErrorKind = 'throttled' | 'transient' | 'permanent' | 'validation' | 'configuration';
@@ -75,20 +75,6 @@ export type CvOperation =
 
 export type CvErrorInit = ServiceErrorInit<CvFailureReason, CvOperation>;
 
-const SECRET_PATTERNS: readonly RegExp[] = [
-  // The query (and fragment) of any URL: a SAS lives there.
-  /(\bhttps?:(?:\/|\\\/){2}(?:[^\s"'<>?#\\]|\\\/)*)[?#](?:[^\s"'<>\\]|\\(?!"))*/gi,
-  /((?:training-key|ocp-apim-subscription-key|api-key|accountkey|sharedaccesssignature|sig)["']?\s*[:=]\s*["']?)[^"'&;,}\s]+/gi,
-  /(sig%3d)[^&"'\s]+/gi,
-  /\bBearer\s+[A-Za-z0-9._~+/=-]+/gi,
-  /\b[0-9a-f]{32}\b/gi, // classic Cognitive Services key shape
-];
-
-/** Removes generic secret shapes (URL queries, `sig=`, keys, bearer tokens) from text. */
-export function scrubSecrets(text: string): string {
-  return scrubPatterns(text, SECRET_PATTERNS);
-}
-
 /**
  * The base of every Custom Vision error (common fields, `retryable`, `toJSON` and message
  * capping in {@link ServiceError}). `serviceCode` is e.g. `BadRequestExportValidationFailed`
@@ -96,7 +82,7 @@ export function scrubSecrets(text: string): string {
  */
 export abstract class CustomVisionError extends ServiceError<CvErrorKind, CvFailureReason, CvOperation> {
   constructor(message: string, init: CvErrorInit) {
-    super(scrubSecrets(message), init);
+    super(message, init);
   }
 }
 
@@ -155,5 +141,5 @@ export function isCustomVisionError(e: unknown): e is CustomVisionError {
 export type SerializedCvError = SerializedServiceError<CvErrorKind, CvFailureReason, CvOperation>;
 
 export function serializeCvError(e: unknown): SerializedCvError {
-  return serializeServiceError(e, CustomVisionError, scrubSecrets);
+  return serializeServiceError(e, CustomVisionError);
 }

@@ -24,7 +24,8 @@ import {
   type BlobLocation,
   type ModelUriPolicy,
 } from './modelUri';
-import { scrubSecrets } from './errors';
+import { scrubSecrets } from '../common/secrets';
+import { parseExportBlobName } from './blobNames';
 
 export const SUPPORTED_MAJOR_VERSION = 1;
 /** Azure queue messages are at most 64 KiB; anything larger did not come from the service. */
@@ -432,10 +433,26 @@ export function rejectedMessageRecord(
   return { reason, raw: sanitizeRawMessage(payload, opts) };
 }
 
+/** Longest blob name part of a {@link notificationKey} (a blob name may be 1024 characters). */
+export const MAX_KEY_BLOB_NAME = 200;
+
+/**
+ * The blob name as a key part: a name of the documented export shape (GUIDs and a platform
+ * suffix, `parseExportBlobName`) as it is; any other name redacted (`scrubSecrets`) and
+ * capped, so a key- or SAS-shaped path (`…ONNX;sig=…`, `…AccountKey=…`) never reaches a
+ * record, a log or a response.
+ */
+function keyBlobName(blobName: string): string {
+  if (parseExportBlobName(blobName)) return blobName;
+  const t = scrubSecrets(blobName);
+  return t.length > MAX_KEY_BLOB_NAME ? `${t.slice(0, MAX_KEY_BLOB_NAME)}…` : t;
+}
+
 /**
  * A stable key for a notification's *fact* (not its delivery): duplicates of the same
  * message map to the same key, so a record written under it makes processing idempotent.
- * e.g. `Export/{projectId}/{iterationId}/ExportCompleted`.
+ * e.g. `Export/{projectId}/{iterationId}/ExportCompleted`. Built from validated fields only
+ * (GUIDs, enumerated statuses) and the blob name, redacted unless it has the export shape.
  */
 export function notificationKey(n: CustomVisionNotification): string {
   switch (n.type) {
@@ -444,6 +461,6 @@ export function notificationKey(n: CustomVisionNotification): string {
     case 'Training':
       return `Training/${n.projectId}/${n.iterationId}/${n.trainingStatus}`;
     case 'Export':
-      return `Export/${n.projectId}/${n.iterationId}/${n.exportStatus}${n.modelLocation ? `/${n.modelLocation.blobName}` : ''}`;
+      return `Export/${n.projectId}/${n.iterationId}/${n.exportStatus}${n.modelLocation ? `/${keyBlobName(n.modelLocation.blobName)}` : ''}`;
   }
 }

@@ -17,12 +17,11 @@ import {
   CvTransientError,
   CvUnexpectedResponseError,
   CvValidationError,
-  REDACTED,
   retryAfterMsFromHeaders,
-  scrubSecrets,
   CustomVisionError,
   type CvOperation,
 } from './errors';
+import { REDACTED, SecretScrubber } from '../common/secrets';
 import { isGuid } from './notifications';
 import { isLoopbackHost } from './modelUri';
 import {
@@ -420,11 +419,11 @@ export class CustomVisionTrainingClient implements CustomVisionTrainingApi {
     }
   }
 
+  /** The exact training key, then every generic secret shape. */
   #scrub(text: string): string {
-    const k = this.#key;
-    let out = text;
-    if (k.length >= 4) out = out.split(k).join(REDACTED).split(encodeURIComponent(k)).join(REDACTED);
-    return scrubSecrets(out);
+    const scrubber = new SecretScrubber();
+    scrubber.add(this.#key);
+    return scrubber.scrub(text);
   }
 
   #unexpected(operation: CvOperation, what: string): CustomVisionError {

@@ -15,7 +15,7 @@
  */
 import type { ApiFamily } from '../common/apiVersions';
 import { decodeExpirationTicks, type ExpirationEncoding } from './expiration';
-import { REDACTED } from './secrets';
+import { REDACTED } from '../common/secrets';
 import { VerbatimAuthorization, parseV4Authorization, rawMembers, rawStringMember } from './verbatimAuthorization';
 
 export type { ApiFamily } from '../common/apiVersions';

@@ -8,7 +8,7 @@
  * targetResourceRegion, targetClassifierId, targetClassifierLocation, accessToken,
  * expirationDateTime}`. The expiry is the service's ISO time, never an assumed duration.
  */
-import { REDACTED } from './secrets';
+import { REDACTED } from '../common/secrets';
 import { VerbatimAuthorization, parseV4Authorization } from './verbatimAuthorization';
 
 export interface ClassifierCopyAuthorizationSummary {

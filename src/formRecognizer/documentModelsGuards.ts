@@ -1,4 +1,5 @@
 /** Type guards for v3.1 / v4 (`documentModels`, `documentClassifiers`, `operations`, `info`) bodies. */
+import { scrubSecrets } from '../common/secrets';
 import { createHash } from 'node:crypto';
 import type { ServiceErrorDetail } from './errors';
 import { flattenServiceError } from './documentModelsErrors';
@@ -69,8 +70,9 @@ export function toDocumentModelInfo(v: unknown): ModelInfo | undefined {
   };
   if (modelId.toLowerCase().startsWith(PREBUILT_PREFIX)) out.prebuilt = true;
   if (typeof description === 'string') {
-    out.description = description;
-    out.modelName = description;
+    // Service text: secret shapes scrubbed where it enters (src/common/secrets.ts).
+    out.description = scrubSecrets(description);
+    out.modelName = out.description;
   }
   const t = stringRecord(tags);
   if (t) out.tags = t;
@@ -123,7 +125,7 @@ export function toClassifierInfo(v: unknown): ClassifierInfo | undefined {
     docTypes: isObj(docTypes) ? Object.keys(docTypes) : [],
   };
   if (typeof apiVersion === 'string') out.apiVersion = apiVersion;
-  if (typeof description === 'string') out.description = description;
+  if (typeof description === 'string') out.description = scrubSecrets(description);
   if (typeof expirationDateTime === 'string') out.expirationDateTime = expirationDateTime;
   if (typeof baseClassifierId === 'string') out.baseClassifierId = baseClassifierId;
   return out;

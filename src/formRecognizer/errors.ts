@@ -19,7 +19,6 @@ import {
   type ServiceErrorInit,
 } from '../common/serviceError';
 import { CLIENT_ERROR_OUTER_CODES, documentedErrorCode, type DocumentedErrorCode } from './errorCodes';
-import { scrubGeneric } from './secrets';
 
 export { MAX_MESSAGE_LENGTH } from '../common/serviceError';
 
@@ -81,9 +80,9 @@ export type ErrorInit = ServiceErrorInit<FailureReason, ClientOperation>;
  * "1022", "AuthorizationError", "2024"); `requestId` its `apim-request-id`.
  */
 export abstract class FormRecognizerError extends ServiceError<ErrorKind, FailureReason, ClientOperation> {
-  /** `message` must already be scrubbed of exact secrets; generic shapes are scrubbed here. */
+  /** `message` must already be scrubbed of exact secrets; generic shapes are scrubbed by the base. */
   constructor(message: string, init: ErrorInit) {
-    super(scrubGeneric(message), init);
+    super(message, init);
   }
 
   /** True when trying again (after a wait, maybe with a new authorization) can succeed. */
@@ -160,7 +159,7 @@ export type SerializedError = SerializedServiceError<ErrorKind, FailureReason, C
  * classification; anything else becomes kind `unknown` with a generically scrubbed message.
  */
 export function serializeError(e: unknown): SerializedError {
-  return serializeServiceError(e, FormRecognizerError, scrubGeneric);
+  return serializeServiceError(e, FormRecognizerError);
 }
 
 // ---------------------------------------------------------------------------------------

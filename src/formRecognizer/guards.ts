@@ -2,6 +2,7 @@
  * Type guards for v2 response bodies. A body that does not match the documented shape
  * is reported as {@link UnexpectedResponseError} by the client, never as a crash.
  */
+import { scrubSecrets } from '../common/secrets';
 import type { ServiceErrorDetail } from './errors';
 import type { CopyStatus, ModelInfo, ModelStatus, ModelsSummary } from './types';
 
@@ -21,7 +22,8 @@ export function toModelInfo(v: unknown): ModelInfo | undefined {
   if (typeof status !== 'string' || !(MODEL_STATUSES as readonly string[]).includes(status)) return undefined;
   if (typeof createdDateTime !== 'string' || typeof lastUpdatedDateTime !== 'string') return undefined;
   const out: ModelInfo = { modelId, status: status as ModelStatus, createdDateTime, lastUpdatedDateTime };
-  if (typeof modelName === 'string') out.modelName = modelName;
+  // Service text: secret shapes scrubbed where it enters (src/common/secrets.ts).
+  if (typeof modelName === 'string') out.modelName = scrubSecrets(modelName);
   if (isObject(attributes) && typeof attributes.isComposed === 'boolean') out.isComposed = attributes.isComposed;
   return out;
 }

@@ -20,7 +20,7 @@ import {
   type FailureReason,
 } from './errors';
 import { retryAfterFromHeaders } from '../common/retryAfter';
-import { SecretScrubber } from './secrets';
+import { SecretScrubber } from '../common/secrets';
 
 export const COGNITIVE_SERVICES_SCOPE = 'https://cognitiveservices.azure.com/.default';
 export const DEFAULT_TIMEOUT_MS = 30_000;

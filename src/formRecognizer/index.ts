@@ -62,7 +62,7 @@ export {
 } from './errors';
 export { decodeExpirationTicks, epochMsToTicks, UNIX_EPOCH_TICKS, type DecodedExpiration } from './expiration';
 export { parseRetryAfter, retryAfterFromHeaders } from '../common/retryAfter';
-export { REDACTED, SecretScrubber, scrubGeneric } from './secrets';
+export { REDACTED, SecretScrubber, scrubSecrets } from '../common/secrets';
 export {
   DocumentModelsClient,
   DOCUMENT_MODELS_API_VERSIONS,

@@ -17,7 +17,7 @@ import type { ContainerClient } from '@azure/storage-blob';
 import { DocumentStore, type DocumentStoreOptions, type DocumentType } from './documentStore';
 import { arrayOf, hasShape, isCount, isIsoDate, isNonEmptyString, isRecord, isString, oneOf, optional } from './guards';
 import { ledgerKey } from './keys';
-import { redactSecrets } from './secretGuard';
+import { scrubSecrets } from '../common/secrets';
 
 export const CV_TRAINING_STATUSES = ['TrainingCompleted', 'TrainingFailed'] as const;
 export type CvTrainingStatus = (typeof CV_TRAINING_STATUSES)[number];
@@ -486,7 +486,7 @@ function sameBackup(a: CvBackupRecord, b: CvBackupRecord): boolean {
 function sanitizeOutcome(o: CvPlatformOutcome): CvPlatformOutcome {
   const out: CvPlatformOutcome = { platform: o.platform, outcome: o.outcome };
   if (o.flavor !== undefined) out.flavor = o.flavor;
-  if (o.reason !== undefined) out.reason = redactSecrets(String(o.reason)).slice(0, MAX_REASON);
+  if (o.reason !== undefined) out.reason = scrubSecrets(String(o.reason)).slice(0, MAX_REASON);
   if (o.blobName !== undefined) out.blobName = o.blobName;
   return out;
 }

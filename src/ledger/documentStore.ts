@@ -22,7 +22,7 @@ import {
 } from './errors';
 import { isIsoDate, isRecord } from './guards';
 import { assertValidKey, assertValidPrefix } from './keys';
-import { findSecret } from './secretGuard';
+import { findSecret } from '../common/secrets';
 import { readStreamText } from './streams';
 import { systemClock, type Clock } from '../runtime/clock';
 

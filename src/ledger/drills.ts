@@ -23,7 +23,7 @@ import {
 } from './guards';
 import { ledgerKey } from './keys';
 import { itemSegments, pairSegments } from '../common/pairs';
-import { redactSecrets } from './secretGuard';
+import { scrubSecrets } from '../common/secrets';
 
 export interface DrillRecord {
   sourceModelId: string;
@@ -109,7 +109,7 @@ export class DrillRepository {
 
   async record(r: DrillRecord): Promise<void> {
     const value: DrillRecord = r.reason
-      ? { ...r, reason: { ...r.reason, message: redactSecrets(r.reason.message).slice(0, 1000) } }
+      ? { ...r, reason: { ...r.reason, message: scrubSecrets(r.reason.message).slice(0, 1000) } }
       : r;
     await this.drills.update(DrillRepository.key(r.sourceModelId, r.region), () => value);
   }

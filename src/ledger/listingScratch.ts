@@ -12,17 +12,18 @@
  * last, "items": [...]}`. Activities run at least once: a call retried after its append landed
  * appends the same pages again, so reading follows the chain of cursors from the first page
  * and takes, for each cursor, the last line written from it. Nothing secret is stored: model
- * ids, names, statuses and dates (the secret guard checks every line).
+ * ids, names, statuses and dates (the secret guard checks every line; what it would refuse is
+ * stored redacted).
  *
  * Requests: 1 create + 1 append per activity call (each up to the list rate's burst of pages)
  * while listing; 1 download to read. Bounded: a listing larger than {@link MAX_LISTING_BYTES}
  * is refused, naming the blob.
  */
 import type { ContainerClient } from '@azure/storage-blob';
-import { LedgerError, LedgerSecretError } from './errors';
+import { LedgerError } from './errors';
 import { arrayOf, hasShape, isBoolean, isRecord, isString, optional } from './guards';
 import { ledgerKey } from './keys';
-import { findSecret } from './secretGuard';
+import { findSecret, redactValue } from '../common/secrets';
 import { readStreamText } from './streams';
 
 /** 64 MiB: about 300 000 listed models at ~200 bytes each. */
@@ -61,9 +62,9 @@ export class ListingScratch {
   /** Appends one chunk (one request). */
   async append<T>(name: string, chunk: ListingChunk<T>): Promise<void> {
     const key = ListingScratch.key(name);
-    const secret = findSecret(chunk);
-    if (secret) throw new LedgerSecretError(key, secret.path, secret.reason);
-    const line = `${JSON.stringify({ ...chunk, from: chunk.from ?? FIRST })}\n`;
+    // The guard's last line: what it would refuse is stored redacted (a listing never fails a run for its text).
+    const safe = findSecret(chunk) ? redactValue(chunk) : chunk;
+    const line = `${JSON.stringify({ ...safe, from: safe.from ?? FIRST })}\n`;
     const bytes = Buffer.byteLength(line);
     if (bytes > MAX_APPEND_BYTES)
       throw new LedgerError(`listing chunk of ${bytes} bytes exceeds the ${MAX_APPEND_BYTES}-byte append limit`, key);

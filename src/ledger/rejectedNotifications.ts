@@ -16,7 +16,7 @@ import { DocumentStore, type DocumentStoreOptions, type DocumentType } from './d
 import { LedgerSecretError } from './errors';
 import { hasShape, isBoolean, isCount, isIsoDate, isNonEmptyString, isString, oneOf, optional } from './guards';
 import { encodeKeySegment } from './keys';
-import { redactSecrets } from './secretGuard';
+import { findSecret, redactValue, scrubSecrets } from '../common/secrets';
 
 /** `parse`: the message itself is unusable; `process`: it parsed but cannot be acted on (e.g. the backup blob is missing). */
 export const REJECTION_STAGES = ['parse', 'process'] as const;
@@ -116,13 +116,13 @@ export class RejectedNotificationRepository {
     const at = Number.isFinite(inserted) ? inserted : this.now();
     const id = input.message?.id && input.message.id.trim() !== '' ? input.message.id : contentId(input, at);
     const key = `customvision/rejected/${String(MAX_TIME - at).padStart(13, '0')}_${encodeKeySegment(id)}.json`;
-    const record: RejectedNotification = {
+    let record: RejectedNotification = {
       id,
       receivedAt,
       stage: input.stage,
       reason: {
         code: input.reason.code,
-        message: redactSecrets(input.reason.message).slice(0, 1000),
+        message: scrubSecrets(input.reason.message).slice(0, 1000),
         ...(input.reason.field !== undefined ? { field: input.reason.field } : {}),
       },
       raw: { ...input.raw },
@@ -135,9 +135,9 @@ export class RejectedNotificationRepository {
       res = await this.store.create(key, record);
     } catch (e) {
       if (!(e instanceof LedgerSecretError)) throw e;
-      // The sanitizer missed something the guard recognizes: keep the reason, withhold the text.
-      record.raw = { ...record.raw, text: '[withheld: the sanitized text still looked like a secret]', redacted: true };
-      record.reason = { ...record.reason, message: '[withheld]' };
+      // The sanitizer missed something the guard recognizes: the message is recorded redacted,
+      // with its reason — never refused, retried or poisoned for its content.
+      record = redactedRecord(record);
       res = await this.store.create(key, record);
     }
     if (res.created) return { record, created: true };
@@ -181,6 +181,17 @@ export class RejectedNotificationRepository {
 export interface RejectedEntry {
   key: string;
   record: RejectedNotification;
+}
+
+/** `record` with every secret shape redacted; what still looks like one is withheld. */
+export function redactedRecord(record: RejectedNotification): RejectedNotification {
+  const out = redactValue(record);
+  out.raw = { ...out.raw, redacted: true };
+  if (findSecret(out.raw)) out.raw = { ...out.raw, text: '[withheld: the sanitized text still looked like a secret]' };
+  if (findSecret(out.reason)) out.reason = { ...out.reason, message: '[withheld]' };
+  if (out.notificationKey !== undefined && findSecret(out.notificationKey)) delete out.notificationKey;
+  if (out.message && findSecret(out.message)) delete out.message;
+  return out;
 }
 
 function contentId(input: RejectInput, at: number): string {

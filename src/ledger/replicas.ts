@@ -17,7 +17,7 @@ import { DocumentStore, type DocumentStoreOptions, type DocumentType } from './d
 import { hasShape, isCount, isIsoDate, isNonEmptyString, isRecord, isString, oneOf, optional } from './guards';
 import { decodeKeySegment, ledgerKey } from './keys';
 import { itemSegments, pairSegments } from '../common/pairs';
-import { redactSecrets } from './secretGuard';
+import { scrubSecrets } from '../common/secrets';
 import { applyVerifications, VerificationRepository } from './verifications';
 
 export const REPLICA_STATES = ['replicated', 'failed', 'inProgress'] as const;
@@ -324,11 +324,9 @@ function supersede(next: ModelReplicaRecord, current: ModelReplicaRecord | undef
 }
 
 function sanitizeError(e: ReplicaError): ReplicaError {
-  const message = redactSecrets(String(e.message ?? '')).slice(0, MAX_ERROR_MESSAGE);
-  const kind = redactSecrets(String(e.kind || 'unknown')).slice(0, 100);
-  return e.code === undefined
-    ? { kind, message }
-    : { kind, code: redactSecrets(String(e.code)).slice(0, 100), message };
+  const message = scrubSecrets(String(e.message ?? '')).slice(0, MAX_ERROR_MESSAGE);
+  const kind = scrubSecrets(String(e.kind || 'unknown')).slice(0, 100);
+  return e.code === undefined ? { kind, message } : { kind, code: scrubSecrets(String(e.code)).slice(0, 100), message };
 }
 
 function sameError(a: ReplicaError | undefined, b: ReplicaError): boolean {

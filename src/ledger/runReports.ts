@@ -6,6 +6,7 @@
  * listing every report).
  */
 import type { ContainerClient } from '@azure/storage-blob';
+import { findSecret, redactValue } from '../common/secrets';
 import { DocumentStore, type DocumentStoreOptions, type DocumentType } from './documentStore';
 import {
   arrayOf,
@@ -71,6 +72,11 @@ export interface RunReport {
   creatingModels: string[];
   /** Regions this run could not verify (their models could not be listed), with the reason; absent: none. */
   unverifiedRegions?: UnverifiedRegion[];
+  /**
+   * JSON paths of texts the ledger's secret guard would have refused, saved redacted instead
+   * (a report is never lost for its content); absent: nothing was redacted.
+   */
+  redactedPaths?: string[];
 }
 
 export interface UnverifiedRegion {
@@ -120,6 +126,7 @@ export const isRunReport = (v: unknown): v is RunReport =>
         hasShape<UnverifiedRegion>(u, { region: isNonEmptyString, reason: isString }),
       ),
     ),
+    redactedPaths: optional(isStrings),
   });
 
 interface RunIndexEntry {
@@ -161,8 +168,13 @@ export class RunReportRepository {
     return `run-index/${inverted}_${encodeKeySegment(runId)}.json`;
   }
 
-  /** Saves (or replaces) a run's report; saving the same report again is harmless. */
-  async save(report: RunReport): Promise<void> {
+  /**
+   * Saves (or replaces) a run's report; saving the same report again is harmless. A report
+   * the secret guard would refuse is saved redacted, naming what was redacted
+   * (`redactedPaths`): a run never fails for the text of its report.
+   */
+  async save(input: RunReport): Promise<void> {
+    const report = RunReportRepository.redacted(input);
     await this.store.update(RunReportRepository.key(report.runId), (current) =>
       current && JSON.stringify(current) === JSON.stringify(report) ? current : report,
     );
@@ -170,6 +182,15 @@ export class RunReportRepository {
       runId: report.runId,
       startedAt: report.startedAt,
     });
+  }
+
+  /** `report` as it may be stored: unchanged when the guard accepts it, else redacted with `redactedPaths`. */
+  static redacted(report: RunReport): RunReport {
+    if (!findSecret(report)) return report;
+    const paths: string[] = [];
+    const out = redactValue(report, paths);
+    // Only strings are rewritten and only secret-named fields dropped: the shape stays a report.
+    return { ...out, redactedPaths: [...new Set([...(report.redactedPaths ?? []), ...paths])] };
   }
 
   async get(runId: string): Promise<RunReport | undefined> {

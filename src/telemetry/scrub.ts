@@ -1,15 +1,11 @@
 /**
- * What leaves the process as telemetry passes the same scrubbers as log lines and ledger
- * writes: the Form Recognizer client's generic patterns (`scrubGeneric`), the Custom Vision
- * patterns (`scrubSecrets`: every URL query, `sig=`, keys) and the ledger's redaction
- * (`redactSecrets`), then the ledger's last-line check (`findSecret`). An attribute whose
- * *name* says it is a secret is dropped whatever its value.
+ * What leaves the process as telemetry passes the same secret patterns as log lines, service
+ * errors and ledger writes (`src/common/secrets.ts`): `scrubSecrets`, then the guard's check
+ * (`findSecret`). An attribute whose *name* says it is a secret is dropped whatever its value.
  */
-import { scrubSecrets } from '../customVision/errors';
-import { scrubGeneric } from '../formRecognizer/secrets';
-import { findSecret, isSecretFieldName, redactSecrets } from '../ledger/secretGuard';
+import { REDACTED, findSecret, isSecretFieldName, scrubSecrets } from '../common/secrets';
 
-export const REDACTED = '[redacted]';
+export { REDACTED };
 /** Longest string value sent (Application Insights keeps 8192 characters per property; ours are short). */
 export const MAX_ATTRIBUTE_LENGTH = 1024;
 
@@ -18,7 +14,7 @@ export type Attributes = Record<string, AttributeValue>;
 
 /** Scrubs one string value: every secret shape is replaced by `[redacted]`; the result is capped. */
 export function scrubTelemetryString(value: string): string {
-  let out = redactSecrets(scrubSecrets(scrubGeneric(value)));
+  let out = scrubSecrets(value);
   if (findSecret(out)) out = REDACTED;
   return out.length > MAX_ATTRIBUTE_LENGTH ? `${out.slice(0, MAX_ATTRIBUTE_LENGTH)}…` : out;
 }

@@ -169,4 +169,28 @@ describe('Custom Vision ledger repositories (Azurite)', () => {
     expect(r.created).toBe(true);
     expect(JSON.stringify(await rejected.list())).not.toContain('sig=abcdef');
   });
+
+  it('records a message whose notification key or raw text holds a secret shape redacted, with its reason (issue 25 item 9)', async () => {
+    // Act
+    const r = await rejected.add(
+      rejection({
+        stage: 'process',
+        reason: { code: 'blobNotFound', message: 'the backup blob m.ONNX;sig=s1gA does not exist' },
+        raw: { text: 'm.ONNX.sig=s1gB', encoding: 'text', redacted: false, truncated: false, originalLength: 15 },
+        notificationKey: 'Export/p/i/ExportCompleted/m.ONNX;AccountKey=k3yC==',
+        message: { id: 'm9', insertionTime: '2026-03-01T00:00:00.000Z' },
+      }),
+    );
+    // Assess
+    expect(r.created).toBe(true);
+    const [stored] = await rejected.list();
+    expect(stored).toMatchObject({
+      id: 'm9',
+      stage: 'process',
+      reason: { code: 'blobNotFound', message: 'the backup blob m.ONNX;sig=[redacted] does not exist' },
+      raw: { text: 'm.ONNX.sig=[redacted]', redacted: true },
+      notificationKey: 'Export/p/i/ExportCompleted/m.ONNX;AccountKey=[redacted]',
+    });
+    expect(JSON.stringify(stored)).not.toMatch(/s1gA|s1gB|k3yC/);
+  });
 });

@@ -198,7 +198,7 @@ describe('ledger repositories (Azurite)', () => {
       });
       // Assess
       expect(JSON.stringify(failed.record)).not.toMatch(/SECRETSIG|SECRETTOKEN/);
-      expect(failed.record.lastError?.message).toContain('sig=[redacted]');
+      expect(failed.record.lastError?.message).toContain('https://a.blob.core.windows.net/c/b?[redacted]');
     });
 
     it("lists a model's regions and all records, whatever characters model ids contain", async () => {
@@ -354,18 +354,32 @@ describe('ledger repositories (Azurite)', () => {
       expect(await ledger.runReports.latest(5)).toHaveLength(1);
     });
 
-    it('refuses a report that carries a secret', async () => {
+    it('saves a report that carries a secret redacted, naming what was redacted (the store itself still refuses it)', async () => {
+      // Prepare
       const leaky = report('r-leak', '2026-03-01T02:00:00Z', {
         pairs: [
           {
             sourceModelId: 'm1',
             region: 'eastus2',
             outcome: 'failed',
-            reason: 'copy failed: https://x.blob.core.windows.net/c?sig=abc',
+            reason: 'copy failed: https://x.blob.core.windows.net/c?sv=1&sig=abc and AccountKey=k3y;EndpointSuffix=x',
           },
+          { sourceModelId: 'm2', region: 'eastus2', outcome: 'failed', reason: 'model.onnx;sig=s1g' },
         ],
       });
-      await expect(ledger.runReports.save(leaky)).rejects.toBeInstanceOf(LedgerSecretError);
+      // Act
+      await ledger.runReports.save(leaky);
+      const saved = await ledger.runReports.get('r-leak');
+      // Assess
+      expect(saved?.pairs.map((p) => p.reason)).toEqual([
+        'copy failed: https://x.blob.core.windows.net/c?[redacted] and AccountKey=[redacted];EndpointSuffix=x',
+        'model.onnx;sig=[redacted]',
+      ]);
+      expect(saved?.redactedPaths).toEqual(['$.pairs[0].reason', '$.pairs[1].reason']);
+      expect((await ledger.runReports.latest(5)).map((r) => r.runId)).toEqual(['r-leak']);
+      await expect(ledger.runReports.store.create('runs/r-leak-raw.json', leaky)).rejects.toBeInstanceOf(
+        LedgerSecretError,
+      );
     });
   });
 

@@ -8,6 +8,7 @@
  */
 import { VirtualClock } from '../../dev/clock';
 import type { LogEntry } from '../../dev/host';
+import { MemoryTelemetry } from '../../src/telemetry';
 import { QUIET_STACK, useLocalStack } from '../support/stack';
 import { SOURCE, collectingLogger, ledgerBlobs, readySourceIds, run } from './replicationHarness';
 
@@ -34,6 +35,7 @@ function captureAccessTokens(): void {
 describe('replication keeps keys and access tokens out of history, responses, logs and the ledger', () => {
   const clock = new VirtualClock('2026-11-21T00:00:00Z');
   const logs = collectingLogger();
+  const telemetry = new MemoryTelemetry();
   const responses: string[] = [];
   const secrets = new Set<string>();
 
@@ -49,6 +51,7 @@ describe('replication keeps keys and access tokens out of history, responses, lo
     ...QUIET_STACK,
     clock,
     logger: logs.logger,
+    telemetry,
     host: { timerSchedules: false, functionKey: FUNCTION_KEY, systemKey: SYSTEM_KEY },
   });
 
@@ -94,6 +97,8 @@ describe('replication keeps keys and access tokens out of history, responses, lo
     responses.forEach((r, i) => places.push([`HTTP response ${i}`, r]));
     logs.entries.forEach((e: LogEntry, i) => places.push([`log ${i} (${e.category})`, JSON.stringify(e)]));
     for (const [name, text] of await ledgerBlobs(stack)) places.push([`ledger blob ${name}`, text]);
+    places.push(['telemetry events', JSON.stringify(telemetry.events)]);
+    places.push(['telemetry metrics', JSON.stringify(telemetry.metrics)]);
     return places;
   }
 
@@ -196,6 +201,65 @@ describe('replication keeps keys and access tokens out of history, responses, lo
     ).toBe(true);
     await http('GET', 'report');
     await http('GET', `models/${encodeURIComponent(ready[0])}/replicas`);
+
+    await expectNoSecret();
+  });
+
+  it('service messages holding an account key and a SAS: the run completes and is listed, and the secrets are nowhere (issue 25 item 1)', async () => {
+    const accountKey = 'SvcLeakedAccountKey0123456789abcdefABCDEF==';
+    const signature = 'SvcLeakedSasSignature9876543210zyxw%3D';
+    const semicolonSig = 'SvcLeakedSemicolonSig42';
+    const nameKey = 'SvcLeakedNameKey0123456789ABCDEF==';
+    const emulator = await stack.reset();
+    rememberKeys();
+    secrets.add(accountKey);
+    secrets.add(signature);
+    secrets.add(semicolonSig);
+    secrets.add(nameKey);
+    const [first, second] = readySourceIds(emulator);
+    // A model whose name (service text, no error involved) quotes a connection string: listed, copied, never stored raw.
+    const named = '00000000-0000-4000-8000-0000000000c3';
+    emulator.addModel(SOURCE, { modelId: named, modelName: `pasted AccountKey=${nameKey};EndpointSuffix=x` });
+    // A permanent copy failure whose service message quotes a connection string and a SAS URL.
+    emulator.faults.add(SOURCE, {
+      kind: 'copyFails',
+      code: 'InvalidRequest',
+      message:
+        `Source unreadable: DefaultEndpointsProtocol=https;AccountName=src;AccountKey=${accountKey};EndpointSuffix=core.windows.net ` +
+        `(https://src.blob.core.windows.net/models/m.json?sv=2022-11-02&sig=${signature})`,
+      when: (r) => r.modelId === first,
+      times: 10,
+    });
+    // A refusal of the copy request itself, with a SAS in its `;sig=` form.
+    emulator.faults.add(SOURCE, {
+      kind: 'status',
+      status: 400,
+      code: 'InvalidArgument',
+      message: `Invalid source model location model.json;sig=${semicolonSig}`,
+      call: 'copy',
+      when: (r) => r.modelId === second,
+      times: 10,
+    });
+
+    const started = await http('POST', 'replications', '{}');
+    expect(started.status).toBe(202);
+    const id = started.json.id as string;
+    await stack.host.durable.waitForInstance(id);
+    const done = await http('GET', `replications/${encodeURIComponent(id)}`);
+
+    // The run is not failed by its own failures' text: it completes, reports the failed pairs and is listed.
+    expect(done.json.runtimeStatus).toBe('Completed');
+    const summary = done.json.summary as { failures: Array<{ sourceModelId: string; reason: { message: string } }> };
+    const failed = summary.failures.map((f) => f.sourceModelId);
+    expect(failed).toEqual(expect.arrayContaining([first, second]));
+    expect(failed).not.toContain(named);
+    expect(summary.failures.find((f) => f.sourceModelId === first)?.reason.message).toContain('AccountKey=[redacted]');
+    const listed = await http('GET', 'replications');
+    expect((listed.json.runs as Array<{ runId: string }>).map((r) => r.runId)).toContain(id);
+    const data = await http('GET', 'dashboard/data');
+    expect(JSON.stringify(data.json)).toContain(id);
+    await http('GET', 'report');
+    await http('GET', `models/${encodeURIComponent(first)}/replicas`);
 
     await expectNoSecret();
   });

@@ -50,6 +50,9 @@ describe('secret guard', () => {
     [{ url: 'https://a.blob.core.windows.net/c?sv=1&SIG=abc' }, '$.url'],
     [['DefaultEndpointsProtocol=https;AccountName=a;AccountKey=abc'], '$[0]'],
     [{ jwt: 'eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0.sig' }, '$.jwt'],
+    [{ uri: 'https://a.blob.core.windows.net/c/m.ONNX;sig=abc' }, '$.uri'],
+    [{ uri: 'https://a.blob.core.windows.net/c/m.ONNX.sig=abc' }, '$.uri'],
+    [{ message: 'refused: api-key: k3y' }, '$.message'],
   ])('finds the secret in %p at %s', (value, path) => {
     expect(findSecret(value)?.path).toBe(path);
   });
@@ -60,6 +63,8 @@ describe('secret guard', () => {
     [{ accessToken: undefined, key: null }],
     [{ url: 'https://a.blob.core.windows.net/c/b' }],
     [{ message: 'sig=[redacted]' }],
+    [{ value: 'Bearer bonds, 2031' }],
+    [{ hash: '0123456789abcdef0123456789abcdef', next: 'https://a/b?api-version=1' }],
   ])('accepts %p', (value) => {
     expect(findSecret(value)).toBeUndefined();
   });

@@ -2,7 +2,8 @@
  * Errors in the orchestration contract's words.
  */
 import { errorSignature, isAuthorizationRejection, isFormRecognizerError, serializeError } from '../../formRecognizer';
-import { LedgerError, redactSecrets } from '../../ledger';
+import { scrubSecrets } from '../../common/secrets';
+import { LedgerError } from '../../ledger';
 import type { CopyFailureReason } from '../../replication/contracts';
 
 /** The client's classification, in the orchestration contract's words; never a secret. */
@@ -30,5 +31,5 @@ export function toFailureReason(e: unknown): CopyFailureReason {
   if (e instanceof LedgerError) return { kind: 'transient', code: e.name, message: `ledger: ${e.message}` };
   const message = e instanceof Error ? e.message : String(e);
   // Storage or network trouble outside the client: worth another try.
-  return { kind: 'transient', message: redactSecrets(message).slice(0, 500) };
+  return { kind: 'transient', message: scrubSecrets(message).slice(0, 500) };
 }

@@ -1,12 +1,15 @@
 /**
  * The dashboard's browser script: plain ES2020, no dependencies, inline in the page and
  * allowed by its hash in the Content-Security-Policy. It is a String.raw literal: it must
- * contain no backtick and no dollar-brace sequence.
+ * contain no backtick and no dollar-brace sequence (but the one interpolation: the text
+ * sanitizer of `src/common/controlText.ts`, through which every text the page shows passes).
  *
  * The function key: read once from the page's own URL (`?code=`), removed from the address
  * bar (history.replaceState), kept in this closure and sent only as the `x-functions-key`
  * header of the page's own same-origin calls. No link or attribute the page renders holds it.
  */
+import { ESCAPE_CONTROLS_JS } from '../../common/controlText';
+
 export const DASHBOARD_SCRIPT = String.raw`
 (function () {
   'use strict';
@@ -24,6 +27,9 @@ export const DASHBOARD_SCRIPT = String.raw`
     failedPairs: null, lastData: null, timer: 0, pending: null, regionsSig: '', colsSig: ''
   };
   var $ = function (id) { return document.getElementById(id); };
+  // Every text the page shows passes here: control, escape and bidi characters shown escaped (src/common/controlText.ts).
+  var safe = ${ESCAPE_CONTROLS_JS};
+  function setText(id, text) { $(id).textContent = safe(text); }
 
   function el(tag, props, children) {
     var e = document.createElement(tag);
@@ -31,15 +37,15 @@ export const DASHBOARD_SCRIPT = String.raw`
       for (var k in props) {
         var v = props[k];
         if (v === undefined || v === null || v === false) continue;
-        if (k === 'text') e.textContent = String(v);
+        if (k === 'text') e.textContent = safe(v);
         else if (k === 'className') e.className = v;
         else if (k === 'onclick') e.addEventListener('click', v);
-        else e.setAttribute(k, String(v));
+        else e.setAttribute(k, safe(v));
       }
     }
     (children || []).forEach(function (c) {
       if (c === null || c === undefined || c === false) return;
-      e.appendChild(typeof c === 'string' ? document.createTextNode(c) : c);
+      e.appendChild(typeof c === 'string' ? document.createTextNode(safe(c)) : c);
     });
     return e;
   }
@@ -190,10 +196,10 @@ export const DASHBOARD_SCRIPT = String.raw`
     // one tbody per model, directly in the table after the thead
     var bodies = Array.prototype.filter.call(table.children, function (c) { return c.tagName === 'TBODY'; });
     reconcileBodies(table, bodies, d, health, drill);
-    $('matrix-empty').textContent = d.rows.length === 0 ? 'No model matches.' : '';
+    setText('matrix-empty', d.rows.length === 0 ? 'No model matches.' : '');
     var first = d.rows.length ? d.offset + 1 : 0;
-    $('page-info').textContent = 'models ' + first + '\u2013' + (d.offset + d.rows.length) + ' of ' + d.matched +
-      (ui.filter || ui.q ? ' matching' : '');
+    setText('page-info', 'models ' + first + '\u2013' + (d.offset + d.rows.length) + ' of ' + d.matched +
+      (ui.filter || ui.q ? ' matching' : ''));
     $('prev').disabled = ui.cursors.length <= 1;
     $('next').disabled = !d.nextCursor;
     ui.nextCursor = d.nextCursor || '';
@@ -273,7 +279,7 @@ export const DASHBOARD_SCRIPT = String.raw`
       tile(t.failed, '\u2716 pairs failed', 'st-failed'), tile(t.inProgress, '\u25D4 pairs in progress', 'st-inProgress'),
       tile(t.unverified || 0, '? pairs unverified', 'st-unverified'),
       tile(t.oldestVerifiedAgeSeconds === undefined ? '-' : age(t.oldestVerifiedAgeSeconds), 'oldest verified copy'));
-    $('health-summary').textContent = h && h.summary.length ? h.summary.join(' \u00B7 ') : '';
+    setText('health-summary', h && h.summary.length ? h.summary.join(' \u00B7 ') : '');
     reconcile($('regions-body'), d.regions, function (r) { return r; },
       function (r) { return JSON.stringify([d.byRegion[r], h ? h.byRegion[r] : null]); },
       function (r) {
@@ -289,10 +295,10 @@ export const DASHBOARD_SCRIPT = String.raw`
     ui.failedPairs = d.failedPairs;
     var rerun = $('rerun-failed');
     rerun.disabled = d.failedPairs.count === 0;
-    rerun.textContent = 'Re-run failed pairs (' + d.failedPairs.count + ')';
+    rerun.textContent = safe('Re-run failed pairs (' + d.failedPairs.count + ')');
     var nc = d.notCopyable.map(function (m) { return (m.modelName || m.modelId) + ' (' + m.status + (m.reason ? ': ' + m.reason : '') + ')'; });
-    $('not-copyable').textContent = nc.length ? 'Not copyable: ' + nc.join(', ') + (d.notCopyableTotal > nc.length ? ' \u2026' : '') : '';
-    $('data-time').textContent = 'Data as of ' + iso(d.generatedAt) + (d.lastRun ? ' \u00B7 last run ' + d.lastRun.runId + ' finished ' + iso(d.lastRun.finishedAt) : '');
+    setText('not-copyable', nc.length ? 'Not copyable: ' + nc.join(', ') + (d.notCopyableTotal > nc.length ? ' \u2026' : '') : '');
+    setText('data-time', 'Data as of ' + iso(d.generatedAt) + (d.lastRun ? ' \u00B7 last run ' + d.lastRun.runId + ' finished ' + iso(d.lastRun.finishedAt) : ''));
   }
 
   function loadMatrix() {
@@ -329,7 +335,7 @@ export const DASHBOARD_SCRIPT = String.raw`
     renderCurrent(d.current);
     reconcile($('runs-body'), d.runs, function (r) { return r.runId; },
       function (r) { return JSON.stringify([r, ui.expandedRuns.has(r.runId)]); }, runBody);
-    $('runs-empty').textContent = d.runs.length ? '' : 'No run recorded yet.';
+    setText('runs-empty', d.runs.length ? '' : 'No run recorded yet.');
   }
   function runBody(r) {
     var open = ui.expandedRuns.has(r.runId);
@@ -388,15 +394,15 @@ export const DASHBOARD_SCRIPT = String.raw`
           el('td', { className: rep ? 'st st-replicated' : 'st st-missing', text: rep ? '\u2714 verified' : '\u25CB no verified replica' }),
           el('td', { text: iso(b.recordedAt) })])]);
       });
-      $('cv-empty').textContent = latest.length ? '' : 'No backup recorded yet.';
-    }, function (e) { $('cv-empty').textContent = 'Backups unavailable: ' + problemText(e); if (!(e instanceof ApiError)) throw e; });
+      setText('cv-empty', latest.length ? '' : 'No backup recorded yet.');
+    }, function (e) { setText('cv-empty', 'Backups unavailable: ' + problemText(e)); if (!(e instanceof ApiError)) throw e; });
     var rejected = call('GET', '/customvision/rejected?limit=50').then(function (d) {
       reconcile($('rejected-body'), d.rejected || [], function (r) { return r.id; }, function (r) { return JSON.stringify([r.receivedAt, r.reason]); }, function (r) {
         return el('tbody', null, [el('tr', null, [el('td', { text: iso(r.receivedAt) }), el('td', { text: r.stage }),
           el('td', { text: r.reason.code }), el('td', { text: r.reason.message })])]);
       });
-      $('rejected-empty').textContent = (d.rejected || []).length ? '' : 'No rejected notification.';
-    }, function (e) { $('rejected-empty').textContent = 'Rejected notifications unavailable: ' + problemText(e); if (!(e instanceof ApiError)) throw e; });
+      setText('rejected-empty', (d.rejected || []).length ? '' : 'No rejected notification.');
+    }, function (e) { setText('rejected-empty', 'Rejected notifications unavailable: ' + problemText(e)); if (!(e instanceof ApiError)) throw e; });
     return Promise.all([backups, rejected]);
   }
 
@@ -404,8 +410,8 @@ export const DASHBOARD_SCRIPT = String.raw`
     var b = $('banner');
     if (!problem) { b.className = ''; b.textContent = ''; return; }
     b.className = 'shown';
-    b.textContent = '\u26A0 The API cannot be reached (' + problem + '). ' +
-      (ui.lastOk ? 'Showing data fetched at ' + iso(ui.lastOk) + '. ' : '') + 'Retrying every ' + refreshSeconds + ' s.';
+    b.textContent = safe('\u26A0 The API cannot be reached (' + problem + '). ' +
+      (ui.lastOk ? 'Showing data fetched at ' + iso(ui.lastOk) + '. ' : '') + 'Retrying every ' + refreshSeconds + ' s.');
   }
   function refresh() {
     clearTimeout(ui.timer);
@@ -414,7 +420,7 @@ export const DASHBOARD_SCRIPT = String.raw`
       var failed = results.filter(function (r) { return r.status === 'rejected'; }).map(function (r) { return problemText(r.reason); });
       if (failed.length === 0) ui.lastOk = started;
       banner(failed.length ? failed[0] : '');
-      $('fetch-time').textContent = ui.lastOk ? 'Fetched ' + iso(ui.lastOk) : '';
+      setText('fetch-time', ui.lastOk ? 'Fetched ' + iso(ui.lastOk) : '');
       ui.timer = setTimeout(refresh, refreshSeconds * 1000);
     });
     return ui.pending;
@@ -422,7 +428,7 @@ export const DASHBOARD_SCRIPT = String.raw`
 
   var confirmAction = null;
   function ask(text, action) {
-    $('confirm-text').textContent = text;
+    setText('confirm-text', text);
     confirmAction = action;
     $('confirm').showModal();
   }
@@ -487,10 +493,10 @@ export const DASHBOARD_SCRIPT = String.raw`
     });
     $('next').addEventListener('click', function () { if (ui.nextCursor) { ui.cursors.push(ui.nextCursor); loadMatrix().catch(function (x) { banner(problemText(x)); }); } });
     $('prev').addEventListener('click', function () { if (ui.cursors.length > 1) { ui.cursors.pop(); loadMatrix().catch(function (x) { banner(problemText(x)); }); } });
-    var tick = function () { $('page-time').textContent = 'Page time ' + iso(Date.now()); };
+    var tick = function () { setText('page-time', 'Page time ' + iso(Date.now())); };
     tick();
     setInterval(tick, 1000);
-    $('refresh-every').textContent = 'refreshes every ' + refreshSeconds + ' s';
+    setText('refresh-every', 'refreshes every ' + refreshSeconds + ' s');
     refresh();
   }
   init();
