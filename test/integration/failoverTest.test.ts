@@ -44,6 +44,7 @@ describe('test failover', () => {
     const res = await fetch(`${stack.host.baseUrl}/api/failovers`, {
       method: 'POST',
       body: JSON.stringify({ to: 'eastus', mode: 'test' }),
+      headers: { 'Content-Type': 'application/json' },
     });
     expect(res.status).toBe(202);
     const { id } = (await res.json()) as { id: string };

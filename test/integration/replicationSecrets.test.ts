@@ -73,7 +73,12 @@ describe('replication keeps keys and access tokens out of history, responses, lo
     // The key alternately in the query and in the header: neither may come back or reach a log.
     const inQuery = responses.length % 2 === 0;
     const url = `${stack.host.baseUrl}/api/${path}${inQuery ? `${path.includes('?') ? '&' : '?'}code=${FUNCTION_KEY}` : ''}`;
-    const res = await realFetch(url, { method, body, headers: inQuery ? {} : { 'x-functions-key': FUNCTION_KEY } });
+    const typed = body !== undefined ? { 'Content-Type': 'application/json' } : {};
+    const res = await realFetch(url, {
+      method,
+      body,
+      headers: inQuery ? typed : { ...typed, 'x-functions-key': FUNCTION_KEY },
+    });
     const text = await res.text();
     responses.push(`${res.status} ${JSON.stringify([...res.headers.entries()])} ${text}`);
     return { status: res.status, json: text ? (JSON.parse(text) as Record<string, unknown>) : {} };
