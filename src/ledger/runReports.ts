@@ -71,6 +71,19 @@ export interface RunReport {
   creatingModels: string[];
   /** Regions this run could not verify (their models could not be listed), with the reason; absent: none. */
   unverifiedRegions?: UnverifiedRegion[];
+  /**
+   * Copies an earlier run started and did not see land (its process died mid-copy), found ready
+   * and verified by this run's sweep and recorded as the replica; absent: none.
+   */
+  recovered?: RecoveredReplica[];
+}
+
+export interface RecoveredReplica {
+  sourceModelId: string;
+  region: string;
+  targetModelId: string;
+  /** The run that started the copy. */
+  startedByRun: string;
 }
 
 export interface UnverifiedRegion {
@@ -118,6 +131,16 @@ export const isRunReport = (v: unknown): v is RunReport =>
     unverifiedRegions: optional(
       arrayOf((u: unknown): u is UnverifiedRegion =>
         hasShape<UnverifiedRegion>(u, { region: isNonEmptyString, reason: isString }),
+      ),
+    ),
+    recovered: optional(
+      arrayOf((r: unknown): r is RecoveredReplica =>
+        hasShape<RecoveredReplica>(r, {
+          sourceModelId: isNonEmptyString,
+          region: isNonEmptyString,
+          targetModelId: isNonEmptyString,
+          startedByRun: isNonEmptyString,
+        }),
       ),
     ),
   });
