@@ -10,6 +10,7 @@ import type { DrillRunInput } from '../drills/contracts';
 import { DrillActivities, DrillOrchestrators } from '../drills/registry';
 import { bindActivities, bindOrchestrator } from '../durable/register';
 import { drillModelOrchestrator, drillModelsOrchestrator } from '../orchestrators/drillModels';
+import { echo, invalidRequestBody, readBodyText, tooLargeBody } from '../http/limits';
 import type { AppDependencies } from './dependencies';
 import { findInstanceStatus } from './durableStatus';
 
@@ -45,7 +46,7 @@ export function parseDrillRequest(
   const problems: string[] = [];
   const value: Pick<DrillRunInput, 'models' | 'regions'> = {};
   for (const key of Object.keys(body))
-    if (key !== 'models' && key !== 'regions') problems.push(`unknown member '${key.slice(0, 40)}'`);
+    if (key !== 'models' && key !== 'regions') problems.push(`unknown member '${echo(key, 40)}'`);
   const list = (name: 'models' | 'regions'): string[] | undefined => {
     const v = (body as Record<string, unknown>)[name];
     if (v === undefined) return undefined;
@@ -66,7 +67,7 @@ export function parseDrillRequest(
     const unknown = wanted.filter((r) => !regions.includes(r));
     if (unknown.length > 0)
       problems.push(
-        `regions: ${unknown.map((r) => JSON.stringify(r.slice(0, 40))).join(', ')} not configured (DR_TARGETS has ${regions.join(', ')})`,
+        `regions: ${unknown.map((r) => JSON.stringify(echo(r, 40))).join(', ')} not configured (DR_TARGETS has ${regions.join(', ')})`,
       );
   }
   if (problems.length > 0) return { ok: false, problems };
@@ -110,11 +111,13 @@ export function registerDrillFunctions(current: () => AppDependencies): void {
           error: 'drills are off: DR_DRILL_SAMPLES_URL is not set (configuration)',
           setting: 'DR_DRILL_SAMPLES_URL',
         });
+      const body = await readBodyText(request);
+      if (!body.ok) return json(413, tooLargeBody());
       const parsed = parseDrillRequest(
-        await request.text(),
+        body.text,
         deps.settings.targets.map((t) => t.region),
       );
-      if (!parsed.ok) return json(400, { error: 'invalid request', problems: parsed.problems });
+      if (!parsed.ok) return json(400, invalidRequestBody(parsed.problems));
       const input: DrillRunInput = { trigger: 'http', ...parsed.value };
       const id = await client.startNew(DrillOrchestrators.run.name, {
         instanceId: newDrillId('http', deps.clock.now()),
