@@ -76,6 +76,84 @@ export function parseDrillRequest(
   return { ok: true, value };
 }
 
+const RUNNING: string[] = [
+  df.OrchestrationRuntimeStatus.Running,
+  df.OrchestrationRuntimeStatus.Pending,
+  df.OrchestrationRuntimeStatus.ContinuedAsNew,
+];
+/** How long a lease may name a run whose instance does not exist yet (its starter is between lease and start). */
+const STARTING_GRACE_MS = 5 * 60_000;
+
+/** Is the run a lease names still live? Running, or not started yet within the grace (the starter is starting it). */
+async function leaseHolderLive(
+  deps: AppDependencies,
+  client: df.DurableClient,
+  holder: { runId: string; acquiredAt: string },
+): Promise<boolean> {
+  const status = await findInstanceStatus(client, holder.runId);
+  if (!status) return deps.clock.now() - Date.parse(holder.acquiredAt) < STARTING_GRACE_MS;
+  return RUNNING.includes(status.runtimeStatus);
+}
+
+/** Why a drill may not start now: the work that holds it back, named. */
+export interface DrillBlocker {
+  /** `replication`: a replication run holds the run lease. */
+  kind: 'replication';
+  id: string;
+  message: string;
+}
+
+/**
+ * The hook that says whether a drill may start now (undefined: it may). Decision: **not while a
+ * replication run is in progress** — a drill analyzes the replicas the ledger names, and a run may
+ * be replacing them (a v2.1 re-copy deletes and re-creates a target model) or recording them, so a
+ * drill then could report a good copy as failed; and both would spend the same resources' rate
+ * limits. A replication run is never held back by a drill (drills only read; the copy is the
+ * job). A failover mode extends this function (one more `kind`), so drills stay off during it.
+ */
+export async function drillBlocker(deps: AppDependencies, client: df.DurableClient): Promise<DrillBlocker | undefined> {
+  const ledger = await deps.replication.ledger();
+  const run = await ledger.runLease.get();
+  if (run && (await leaseHolderLive(deps, client, run)))
+    return {
+      kind: 'replication',
+      id: run.runId,
+      message: `replication run ${run.runId} is in progress: drills do not run during a replication run; try again when it ends`,
+    };
+  return undefined;
+}
+
+type DrillStart =
+  { started: true; id: string } | { started: false; running: string } | { started: false; blocked: DrillBlocker };
+
+/**
+ * Starts a drill run unless one is in progress (one drill run at a time: concurrent runs would
+ * multiply the pages analyzed and the rate-limit load) or the hook says drills may not start now.
+ * The timer and HTTP both go through the ledger's drill lease (`locks/drill-run.json`), taken with
+ * a conditional write like the replication run lease: of any number of concurrent starters exactly
+ * one starts a run, the others learn which one runs.
+ */
+async function startSingletonDrill(
+  deps: AppDependencies,
+  client: df.DurableClient,
+  trigger: 'schedule' | 'http',
+  input: DrillRunInput,
+): Promise<DrillStart> {
+  const blocked = await drillBlocker(deps, client);
+  if (blocked) return { started: false, blocked };
+  const id = newDrillId(trigger, deps.clock.now());
+  const ledger = await deps.replication.ledger();
+  const lease = await ledger.drillLease.acquire(id, trigger, (holder) => leaseHolderLive(deps, client, holder));
+  if (!lease.acquired) return { started: false, running: lease.holder.runId };
+  try {
+    await client.startNew(DrillOrchestrators.run.name, { instanceId: id, input });
+  } catch (e) {
+    await ledger.drillLease.release(id);
+    throw e;
+  }
+  return { started: true, id };
+}
+
 export function registerDrillFunctions(current: () => AppDependencies): void {
   bindOrchestrator(DrillOrchestrators.run, drillModelsOrchestrator);
   bindOrchestrator(DrillOrchestrators.model, drillModelOrchestrator);
@@ -87,11 +165,16 @@ export function registerDrillFunctions(current: () => AppDependencies): void {
       handler: async (_timer: Timer, client: df.DurableClient, context: InvocationContext): Promise<void> => {
         if (!current().settings.drills.samples) return;
         const input: DrillRunInput = { trigger: 'schedule' };
-        const id = await client.startNew(DrillOrchestrators.run.name, {
-          instanceId: newDrillId('schedule', current().clock.now()),
-          input,
-        });
-        context.log(`started scheduled drill run ${id}`);
+        const outcome = await startSingletonDrill(current(), client, 'schedule', input);
+        if (!outcome.started) {
+          context.log(
+            'blocked' in outcome
+              ? `${outcome.blocked.message}: this scheduled drill run is skipped`
+              : `drill run ${outcome.running} is still in progress: this scheduled drill run is skipped`,
+          );
+          return;
+        }
+        context.log(`started scheduled drill run ${outcome.id}`);
       },
     });
   }
@@ -119,10 +202,22 @@ export function registerDrillFunctions(current: () => AppDependencies): void {
       );
       if (!parsed.ok) return json(400, invalidRequestBody(parsed.problems));
       const input: DrillRunInput = { trigger: 'http', ...parsed.value };
-      const id = await client.startNew(DrillOrchestrators.run.name, {
-        instanceId: newDrillId('http', deps.clock.now()),
-        input,
-      });
+      const outcome = await startSingletonDrill(deps, client, 'http', input);
+      if (!outcome.started) {
+        if ('blocked' in outcome)
+          return json(409, {
+            error: outcome.blocked.message,
+            blockedBy: outcome.blocked.kind,
+            id: outcome.blocked.id,
+            statusUrl: `/api/replications/${encodeURIComponent(outcome.blocked.id)}`,
+          });
+        return json(409, {
+          error: `drill run ${outcome.running} is in progress: one drill run at a time; try again when it ends`,
+          id: outcome.running,
+          statusUrl: `/api/drills/${encodeURIComponent(outcome.running)}`,
+        });
+      }
+      const id = outcome.id;
       context.log(`started drill run ${id}`);
       // Relative: never built from the request's Host header (and never the extension's management URLs).
       const statusUrl = `/api/drills/${encodeURIComponent(id)}`;
