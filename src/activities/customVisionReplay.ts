@@ -4,9 +4,12 @@
  * that failed transiently `maxDequeueCount` times), then, when asked, rejected records whose reason
  * is retryable (`configuration`, `transient`: the message was fine, a setting or the storage was not).
  *
- * Safe to repeat: a poison message is deleted after it is re-sent, a rejected record is marked
- * `replayedAt` after it is re-sent (and skipped afterwards); a crash in between re-sends one
- * message twice, which changes nothing (processing is idempotent). A rejected record is replayed
+ * Safe to repeat, and to call concurrently: a poison message is received hidden from other callers
+ * and deleted after it is re-sent; a rejected record is claimed with a conditional write
+ * (`replayClaimedAt`, If-Match its ETag) before it is re-sent — so of any number of concurrent
+ * callers exactly one sends it — and marked `replayedAt` after (skipped afterwards). A crash after
+ * the send re-sends one message twice once the claim is stale, which changes nothing (processing
+ * is idempotent); a crash between claim and send delays the record until the claim is stale. A rejected record is replayed
  * from its stored text: SAS-redacted, which loses nothing needed — a `modelUri` is used without its
  * query (the app reads the blob with its own credential), the ids and statuses are kept.
  */
@@ -82,6 +85,12 @@ export async function replayNotifications(
         const why = notReplayable(record);
         if (why) {
           rejected.skipped.push({ id: record.id, why });
+          continue;
+        }
+        // Claimed first (a conditional write): of concurrent callers only one re-sends a record. A
+        // crash between claim and send leaves the claim, taken again once it is stale.
+        if (!(await store.claimReplay(key))) {
+          rejected.skipped.push({ id: record.id, why: 'being replayed by another call (or already replayed)' });
           continue;
         }
         await queues.send(record.raw.text);

@@ -1,6 +1,7 @@
 /**
  * Restore drills (`DR_DRILL_*`): where the sample documents are, when drills run, how close
- * two answers must be, whether values may be recorded, and how many pages a run may analyze.
+ * two answers must be, whether values may be recorded, and how many pages a run (and a UTC day)
+ * may analyze.
  * Drills are off when `DR_DRILL_SAMPLES_URL` is not set.
  */
 import { parseContainerSetting } from './customVision';
@@ -32,6 +33,13 @@ export function parseDrills(r: SettingsReader): DrillSettings | undefined {
     default: DEFAULTS.DR_DRILL_MAX_PAGES,
     hint: 'pages analyzed per drill run, all analyze calls together (each page is billed)',
   });
+  const maxPagesPerDay = r.number('DR_DRILL_MAX_PAGES_PER_DAY', {
+    min: 1,
+    max: 1_000_000,
+    integer: true,
+    default: DEFAULTS.DR_DRILL_MAX_PAGES_PER_DAY,
+    hint: 'pages analyzed per UTC day, every drill run together (each page is billed)',
+  });
   const recordRaw = r.get('DR_DRILL_RECORD_VALUES');
   let recordValues = false;
   if (recordRaw !== undefined) {
@@ -41,12 +49,14 @@ export function parseDrills(r: SettingsReader): DrillSettings | undefined {
       ok = false;
     }
   }
-  if (!ok || confidenceTolerance === undefined || maxPages === undefined) return undefined;
+  if (!ok || confidenceTolerance === undefined || maxPages === undefined || maxPagesPerDay === undefined)
+    return undefined;
   return {
     ...(samples ? { samples } : {}),
     schedule,
     confidenceTolerance,
     recordValues,
     maxPages,
+    maxPagesPerDay,
   };
 }

@@ -31,6 +31,7 @@ export const SETTING_NAMES = [
   'DR_DRILL_CONFIDENCE_TOLERANCE',
   'DR_DRILL_RECORD_VALUES',
   'DR_DRILL_MAX_PAGES',
+  'DR_DRILL_MAX_PAGES_PER_DAY',
 ] as const;
 export type SettingName = (typeof SETTING_NAMES)[number];
 
@@ -67,6 +68,7 @@ export const DEFAULTS = Object.freeze({
   DR_DRILL_CONFIDENCE_TOLERANCE: 0.05,
   DR_DRILL_RECORD_VALUES: false,
   DR_DRILL_MAX_PAGES: 20,
+  DR_DRILL_MAX_PAGES_PER_DAY: 100,
 } as const);
 
 /** The S0 tier's model-management limit (authorize / copy / delete per second per resource). */

@@ -143,4 +143,6 @@ export interface DrillSettings {
   readonly recordValues: boolean;
   /** `DR_DRILL_MAX_PAGES`: pages analyzed per run, every analyze call together. */
   readonly maxPages: number;
+  /** `DR_DRILL_MAX_PAGES_PER_DAY`: pages analyzed per UTC day, every drill run together (the ledger counts them). */
+  readonly maxPagesPerDay: number;
 }

@@ -38,8 +38,21 @@ export interface DrillPlan {
   models: PlannedModel[];
   /** Models with a verified replica but no sample (`<id>/…` absent): reported as "no sample". */
   noSample: string[];
+  /** The run's page budget: `DR_DRILL_MAX_PAGES`, or what is left of the day's if that is less. */
   maxPages: number;
   maxParallel: number;
+  /** The day's page budget (`DR_DRILL_MAX_PAGES_PER_DAY`) as this run found it. */
+  day?: DayPageBudget;
+}
+
+export interface DayPageBudget {
+  /** UTC `yyyy-mm-dd`. */
+  day: string;
+  maxPagesPerDay: number;
+  /** Pages other drill runs reserved that day before this one. */
+  usedBefore: number;
+  /** Pages this run reserved (the estimate of what it analyzes). */
+  reserved: number;
 }
 
 /** Where an analyze runs: the source resource, or a target region. */
@@ -111,10 +124,12 @@ export interface DrillRunSummary {
   pairs: PairDrill[];
   /** Models with a verified replica and no sample. */
   noSample: string[];
-  /** Pairs not drilled in this run because `DR_DRILL_MAX_PAGES` was reached. */
+  /** Pairs not drilled in this run because `DR_DRILL_MAX_PAGES` (or the day's `DR_DRILL_MAX_PAGES_PER_DAY`) was reached. */
   skippedForPageBudget: Array<{ sourceModelId: string; region: string }>;
   pagesAnalyzed: number;
   maxPages: number;
+  /** The day's page budget as this run found it (absent: planned before it existed). */
+  day?: DayPageBudget;
   totals: { passed: number; mismatch: number; failed: number; noSample: number; skipped: number };
 }
 

@@ -8,7 +8,9 @@ import { app, type HttpRequest, type HttpResponseInit, type InvocationContext } 
 import * as df from 'durable-functions';
 import * as cv from '../activities/customVisionNotifications';
 import { replayNotifications } from '../activities/customVisionReplay';
-import { parseReplayRequest } from '../http/customVisionReplayRequest';
+import { MAX_REPLAY_BODY_BYTES, parseReplayRequest } from '../http/customVisionReplayRequest';
+import { echo, invalidRequestBody, readBodyText, tooLargeBody } from '../http/limits';
+import { once, unknownParams } from '../http/queryParams';
 import { scrubSecrets } from '../common/secrets';
 import { isGuid } from '../customVision';
 import type { AppLogger } from '../runtime/logger';
@@ -73,13 +75,12 @@ export function registerCustomVisionFunctions(current: () => AppDependencies): v
   });
 
   function shown(v: string): string {
-    const s = scrubSecrets(v);
-    return JSON.stringify(s.length > 60 ? `${s.slice(0, 60)}…` : s);
+    return JSON.stringify(echo(scrubSecrets(v), 60));
   }
 
   function limitOf(request: HttpRequest, problems: string[]): number {
-    const raw = request.query.get('limit');
-    if (raw === null || raw === '') return 100;
+    const raw = once(request.query, 'limit', problems);
+    if (raw === undefined || raw === '') return 100;
     const n = Number(raw);
     if (!Number.isInteger(n) || n < 1 || n > 1000) {
       problems.push(`limit must be an integer from 1 to 1000, got ${shown(raw)}`);
@@ -97,15 +98,16 @@ export function registerCustomVisionFunctions(current: () => AppDependencies): v
       'http:getCustomVisionBackups',
       async (request: HttpRequest): Promise<HttpResponseInit> => {
         const problems: string[] = [];
-        const projectId = request.query.get('projectId') ?? undefined;
-        const iterationId = request.query.get('iterationId') ?? undefined;
+        unknownParams(request.query, ['projectId', 'iterationId', 'limit'], problems);
+        const projectId = once(request.query, 'projectId', problems);
+        const iterationId = once(request.query, 'iterationId', problems);
         if (projectId !== undefined && !isGuid(projectId))
           problems.push(`projectId must be a GUID, got ${shown(projectId)}`);
         if (iterationId !== undefined && !isGuid(iterationId))
           problems.push(`iterationId must be a GUID, got ${shown(iterationId)}`);
         if (iterationId !== undefined && projectId === undefined) problems.push('iterationId needs projectId');
         const limit = limitOf(request, problems);
-        if (problems.length > 0) return json(400, { error: 'invalid request', problems });
+        if (problems.length > 0) return json(400, invalidRequestBody(problems));
         const records = await current().customVision.records();
         const filter = {
           ...(projectId ? { projectId: projectId.toLowerCase() } : {}),
@@ -134,8 +136,10 @@ export function registerCustomVisionFunctions(current: () => AppDependencies): v
     handler: async (request: HttpRequest, context: InvocationContext): Promise<HttpResponseInit> => {
       const refused = refuseCrossSiteRequest(request, current().publicOrigin);
       if (refused) return refused;
-      const parsed = parseReplayRequest(await request.text());
-      if (!parsed.ok) return json(400, { error: 'invalid request', problems: parsed.problems });
+      const body = await readBodyText(request, MAX_REPLAY_BODY_BYTES);
+      if (!body.ok) return json(413, tooLargeBody(MAX_REPLAY_BODY_BYTES));
+      const parsed = parseReplayRequest(body.text);
+      if (!parsed.ok) return json(400, invalidRequestBody(parsed.problems));
       const deps = current().customVision;
       if (!deps.replayQueues) return json(503, { error: 'no notification queue is configured (AzureWebJobsStorage)' });
       const report = await replayNotifications(deps, deps.replayQueues(), parsed.value, {
@@ -156,8 +160,9 @@ export function registerCustomVisionFunctions(current: () => AppDependencies): v
       'http:getCustomVisionRejected',
       async (request: HttpRequest): Promise<HttpResponseInit> => {
         const problems: string[] = [];
+        unknownParams(request.query, ['limit'], problems);
         const limit = limitOf(request, problems);
-        if (problems.length > 0) return json(400, { error: 'invalid request', problems });
+        if (problems.length > 0) return json(400, invalidRequestBody(problems));
         const rejected = await (await current().customVision.rejected()).list({ limit });
         return json(200, { count: rejected.length, rejected });
       },

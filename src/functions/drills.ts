@@ -10,9 +10,11 @@ import type { DrillRunInput } from '../drills/contracts';
 import { DrillActivities, DrillOrchestrators } from '../drills/registry';
 import { bindActivities, bindOrchestrator } from '../durable/register';
 import { drillModelOrchestrator, drillModelsOrchestrator } from '../orchestrators/drillModels';
+import { echo, invalidRequestBody, readBodyText, tooLargeBody } from '../http/limits';
 import type { AppDependencies } from './dependencies';
 import { findInstanceStatus } from './durableStatus';
 import { refuseCrossSiteRequest } from '../http/requestGate';
+import { leaseHolderIsLive } from './replication';
 
 const RUN_ID = /^drill-(schedule|http)-\d{8}T\d{6}Z-[a-z0-9]{6}$/;
 const MAX_LIST = 1000;
@@ -46,7 +48,7 @@ export function parseDrillRequest(
   const problems: string[] = [];
   const value: Pick<DrillRunInput, 'models' | 'regions'> = {};
   for (const key of Object.keys(body))
-    if (key !== 'models' && key !== 'regions') problems.push(`unknown member '${key.slice(0, 40)}'`);
+    if (key !== 'models' && key !== 'regions') problems.push(`unknown member '${echo(key, 40)}'`);
   const list = (name: 'models' | 'regions'): string[] | undefined => {
     const v = (body as Record<string, unknown>)[name];
     if (v === undefined) return undefined;
@@ -67,13 +69,83 @@ export function parseDrillRequest(
     const unknown = wanted.filter((r) => !regions.includes(r));
     if (unknown.length > 0)
       problems.push(
-        `regions: ${unknown.map((r) => JSON.stringify(r.slice(0, 40))).join(', ')} not configured (DR_TARGETS has ${regions.join(', ')})`,
+        `regions: ${unknown.map((r) => JSON.stringify(echo(r, 40))).join(', ')} not configured (DR_TARGETS has ${regions.join(', ')})`,
       );
   }
   if (problems.length > 0) return { ok: false, problems };
   if (models) value.models = models;
   if (wanted) value.regions = wanted;
   return { ok: true, value };
+}
+
+/** Why a drill may not start now: the work that holds it back, named. */
+export interface DrillBlocker {
+  /** `replication`: a replication run holds the run lease; `failover`: a failover holds it. */
+  kind: 'replication' | 'failover';
+  id: string;
+  message: string;
+}
+
+/**
+ * The hook that says whether a drill may start now (undefined: it may). Decision: **not while a
+ * replication run is in progress** — a drill analyzes the replicas the ledger names, and a run may
+ * be replacing them (a v2.1 re-copy deletes and re-creates a target model) or recording them, so a
+ * drill then could report a good copy as failed; and both would spend the same resources' rate
+ * limits. A replication run is never held back by a drill (drills only read; the copy is the
+ * job). A failover mode extends this function (one more `kind`), so drills stay off during it.
+ */
+export async function drillBlocker(deps: AppDependencies, client: df.DurableClient): Promise<DrillBlocker | undefined> {
+  const ledger = await deps.replication.ledger();
+  const run = await ledger.runLease.get();
+  if (!run || !(await leaseHolderIsLive(deps, client, ledger)(run))) return undefined;
+  // The run lease is shared by runs and failovers (docs/failover.md): no drill during a failover either.
+  return run.trigger === 'failover'
+    ? {
+        kind: 'failover',
+        id: run.runId,
+        message: `failover ${run.runId} is in progress: drills do not run during a failover; try again when it ends`,
+      }
+    : {
+        kind: 'replication',
+        id: run.runId,
+        message: `replication run ${run.runId} is in progress: drills do not run during a replication run; try again when it ends`,
+      };
+}
+
+type DrillStart =
+  { started: true; id: string } | { started: false; running: string } | { started: false; blocked: DrillBlocker };
+
+/**
+ * Starts a drill run unless one is in progress (one drill run at a time: concurrent runs would
+ * multiply the pages analyzed and the rate-limit load) or the hook says drills may not start now.
+ * The timer and HTTP both go through the ledger's drill lease (`locks/drill-run.json`), taken with
+ * a conditional write like the replication run lease: of any number of concurrent starters exactly
+ * one starts a run, the others learn which one runs.
+ */
+async function startSingletonDrill(
+  deps: AppDependencies,
+  client: df.DurableClient,
+  trigger: 'schedule' | 'http',
+  input: DrillRunInput,
+): Promise<DrillStart> {
+  const blocked = await drillBlocker(deps, client);
+  if (blocked) return { started: false, blocked };
+  const id = newDrillId(trigger, deps.clock.now());
+  const ledger = await deps.replication.ledger();
+  const lease = await ledger.drillLease.acquire(
+    id,
+    trigger,
+    leaseHolderIsLive(deps, client, ledger),
+    deps.durableStore,
+  );
+  if (!lease.acquired) return { started: false, running: lease.holder.runId };
+  try {
+    await client.startNew(DrillOrchestrators.run.name, { instanceId: id, input });
+  } catch (e) {
+    await ledger.drillLease.release(id);
+    throw e;
+  }
+  return { started: true, id };
 }
 
 export function registerDrillFunctions(current: () => AppDependencies): void {
@@ -87,11 +159,16 @@ export function registerDrillFunctions(current: () => AppDependencies): void {
       handler: async (_timer: Timer, client: df.DurableClient, context: InvocationContext): Promise<void> => {
         if (!current().settings.drills.samples) return;
         const input: DrillRunInput = { trigger: 'schedule' };
-        const id = await client.startNew(DrillOrchestrators.run.name, {
-          instanceId: newDrillId('schedule', current().clock.now()),
-          input,
-        });
-        context.log(`started scheduled drill run ${id}`);
+        const outcome = await startSingletonDrill(current(), client, 'schedule', input);
+        if (!outcome.started) {
+          context.log(
+            'blocked' in outcome
+              ? `${outcome.blocked.message}: this scheduled drill run is skipped`
+              : `drill run ${outcome.running} is still in progress: this scheduled drill run is skipped`,
+          );
+          return;
+        }
+        context.log(`started scheduled drill run ${outcome.id}`);
       },
     });
   }
@@ -113,20 +190,37 @@ export function registerDrillFunctions(current: () => AppDependencies): void {
           error: 'drills are off: DR_DRILL_SAMPLES_URL is not set (configuration)',
           setting: 'DR_DRILL_SAMPLES_URL',
         });
+      const body = await readBodyText(request);
+      if (!body.ok) return json(413, tooLargeBody());
       const parsed = parseDrillRequest(
-        await request.text(),
+        body.text,
         deps.settings.targets.map((t) => t.region),
       );
-      if (!parsed.ok) return json(400, { error: 'invalid request', problems: parsed.problems });
+      if (!parsed.ok) return json(400, invalidRequestBody(parsed.problems));
       // A drill records its outcomes in the ledger: with the storage's primary endpoint down it starts nothing.
       const storage = await deps.ledgerAccess().writeRefusal();
       if (storage !== undefined)
         return json(503, { error: `drill run not started: ${storage}`, ledgerReadOnly: true }, { 'Retry-After': '30' });
       const input: DrillRunInput = { trigger: 'http', ...parsed.value };
-      const id = await client.startNew(DrillOrchestrators.run.name, {
-        instanceId: newDrillId('http', deps.clock.now()),
-        input,
-      });
+      const outcome = await startSingletonDrill(deps, client, 'http', input);
+      if (!outcome.started) {
+        if ('blocked' in outcome)
+          return json(409, {
+            error: outcome.blocked.message,
+            blockedBy: outcome.blocked.kind,
+            id: outcome.blocked.id,
+            statusUrl:
+              outcome.blocked.kind === 'failover'
+                ? `/api/failovers/${encodeURIComponent(outcome.blocked.id)}`
+                : `/api/replications/${encodeURIComponent(outcome.blocked.id)}`,
+          });
+        return json(409, {
+          error: `drill run ${outcome.running} is in progress: one drill run at a time; try again when it ends`,
+          id: outcome.running,
+          statusUrl: `/api/drills/${encodeURIComponent(outcome.running)}`,
+        });
+      }
+      const id = outcome.id;
       context.log(`started drill run ${id}`);
       // Relative: never built from the request's Host header (and never the extension's management URLs).
       const statusUrl = `/api/drills/${encodeURIComponent(id)}`;

@@ -3,6 +3,7 @@
  * Every problem is named with its field; unknown fields are refused; the body is bounded.
  */
 import type { Validation } from '../common/problems';
+import { echo } from './limits';
 
 /** Rejection reasons worth replaying: the message was fine, something around it was not (fixed since). */
 export const REPLAYABLE_REASONS = ['configuration', 'transient'] as const;
@@ -41,11 +42,13 @@ export function parseReplayRequest(bodyText: string): Validation<ReplayRequest> 
   const problems: string[] = [];
   for (const key of Object.keys(record))
     if (!['max', 'includeRejected', 'reasons'].includes(key))
-      problems.push(`${key.slice(0, 40)}: unknown field (allowed: max, includeRejected, reasons)`);
+      problems.push(`${echo(key, 40)}: unknown field (allowed: max, includeRejected, reasons)`);
   let max = defaults.max;
   if (record.max !== undefined) {
     if (typeof record.max !== 'number' || !Number.isInteger(record.max) || record.max < 1 || record.max > MAX_REPLAY)
-      problems.push(`max: must be an integer from 1 to ${MAX_REPLAY}, got ${JSON.stringify(record.max)?.slice(0, 40)}`);
+      problems.push(
+        `max: must be an integer from 1 to ${MAX_REPLAY}, got ${echo(JSON.stringify(record.max) ?? '', 40)}`,
+      );
     else max = record.max;
   }
   if (record.includeRejected !== undefined && typeof record.includeRejected !== 'boolean')
@@ -60,7 +63,7 @@ export function parseReplayRequest(bodyText: string): Validation<ReplayRequest> 
         const known = REPLAYABLE_REASONS.find((x) => typeof r === 'string' && x === r.trim().toLowerCase());
         if (!known)
           problems.push(
-            `reasons[${i}]: ${JSON.stringify(r)?.slice(0, 40)} is not a replayable reason (${REPLAYABLE_REASONS.join(', ')}; other rejections would be rejected again)`,
+            `reasons[${i}]: ${echo(JSON.stringify(r) ?? '', 40)} is not a replayable reason (${REPLAYABLE_REASONS.join(', ')}; other rejections would be rejected again)`,
           );
         else if (!out.includes(known)) out.push(known);
       });

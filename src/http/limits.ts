@@ -11,10 +11,13 @@ export const MAX_REQUEST_BODY_BYTES = 64 * 1024;
 export const MAX_PROBLEMS_LISTED = 20;
 export const MAX_ECHO_CHARS = 100;
 
-/** An input value as it may be quoted in a response: at most {@link MAX_ECHO_CHARS} characters, `…` marking a cut. */
-export function echo(value: string): string {
+/**
+ * An input value as it may be quoted in a response: at most `max` ({@link MAX_ECHO_CHARS})
+ * characters, cut between code points (never inside a surrogate pair), `…` marking a cut.
+ */
+export function echo(value: string, max = MAX_ECHO_CHARS): string {
   const chars = Array.from(value);
-  return chars.length > MAX_ECHO_CHARS ? `${chars.slice(0, MAX_ECHO_CHARS - 1).join('')}…` : value;
+  return chars.length > max ? `${chars.slice(0, max - 1).join('')}…` : value;
 }
 
 /** The body of a 400: the first {@link MAX_PROBLEMS_LISTED} problems and how many there are. */

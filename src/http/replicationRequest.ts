@@ -14,7 +14,9 @@ export interface ReplicationRequest {
 }
 
 export const MAX_MODELS_PER_REQUEST = 5000;
-const MODEL_ID = /^[A-Za-z0-9][A-Za-z0-9._~-]{0,255}$/;
+/** A model id a run request may name (the dashboard's "re-run failed pairs" filters by it too). */
+export const MODEL_ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._~-]{0,255}$/;
+const MODEL_ID = MODEL_ID_PATTERN;
 
 export function parseReplicationRequest(
   bodyText: string,

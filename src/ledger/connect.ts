@@ -23,6 +23,7 @@ import { ListingScratch } from './listingScratch';
 import { PendingTargetRepository } from './pendingTargets';
 import { ReplicaRepository } from './replicas';
 import { RunLeaseRepository } from './runLease';
+import { DrillPagesRepository } from './drillPages';
 import { RunReportRepository } from './runReports';
 import { VerificationRepository } from './verifications';
 
@@ -107,6 +108,10 @@ export interface Ledger {
   readonly pendingTargets: PendingTargetRepository;
   readonly runReports: RunReportRepository;
   readonly runLease: RunLeaseRepository;
+  /** One drill run at a time (`locks/drill-run.json`). */
+  readonly drillLease: RunLeaseRepository;
+  /** The drills' pages per UTC day (`DR_DRILL_MAX_PAGES_PER_DAY`). */
+  readonly drillPages: DrillPagesRepository;
   readonly copyIntents: CopyIntentRepository;
   /** A run's listings of the source and the targets, read by planning. */
   readonly listings: ListingScratch;
@@ -138,6 +143,8 @@ export async function openLedger(container: ContainerClient, options: OpenLedger
     pendingTargets: new PendingTargetRepository(container, options),
     runReports: new RunReportRepository(container, options),
     runLease: new RunLeaseRepository(container, options),
+    drillLease: new RunLeaseRepository(container, options, RunLeaseRepository.DRILL_KEY),
+    drillPages: new DrillPagesRepository(container, options),
     copyIntents: new CopyIntentRepository(container, options),
     listings: new ListingScratch(container),
     primary: new PrimaryRepository(container, options),

@@ -25,10 +25,18 @@ export interface PendingTarget {
   expiresAt?: string;
   /** The copy operation started with it (the source's `Operation-Location`, no credentials). */
   operationLocation?: string;
+  /**
+   * The run whose sweep found this target `ready` and a copy of its source after the run that
+   * created it died mid-copy, and recorded it as the replica (kept until the next sweep, so a
+   * re-run sweep of that run reports it again).
+   */
+  recoveredBy?: string;
 }
 
 /** Fields of a pending target that can change after it is recorded. */
-export type PendingTargetPatch = Partial<Pick<PendingTarget, 'attempt' | 'expiresAt' | 'operationLocation'>>;
+export type PendingTargetPatch = Partial<
+  Pick<PendingTarget, 'attempt' | 'expiresAt' | 'operationLocation' | 'recoveredBy'>
+>;
 
 export const isPendingTarget = (v: unknown): v is PendingTarget =>
   hasShape<PendingTarget>(v, {
@@ -41,6 +49,7 @@ export const isPendingTarget = (v: unknown): v is PendingTarget =>
     attempt: optional(isCount),
     expiresAt: optional(isIsoDate),
     operationLocation: optional(isNonEmptyString),
+    recoveredBy: optional(isNonEmptyString),
   });
 
 export const PENDING_TARGET_DOCUMENT: DocumentType<PendingTarget> = {
@@ -85,7 +94,7 @@ export class PendingTargetRepository {
   }
 
   /**
-   * Adds or changes `attempt`, `expiresAt`, `operationLocation` of a recorded blank target
+   * Adds or changes `attempt`, `expiresAt`, `operationLocation`, `recoveredBy` of a recorded blank target
    * (e.g. the operation location once the copy started). Returns undefined, writing nothing,
    * when it is not recorded (already removed); re-applying the same patch writes nothing.
    */
@@ -128,5 +137,6 @@ function pickPatch(p: PendingTargetPatch): PendingTargetPatch {
   if (p.attempt !== undefined) out.attempt = p.attempt;
   if (p.expiresAt !== undefined) out.expiresAt = p.expiresAt;
   if (p.operationLocation !== undefined) out.operationLocation = p.operationLocation;
+  if (p.recoveredBy !== undefined) out.recoveredBy = p.recoveredBy;
   return out;
 }

@@ -56,7 +56,16 @@ export interface RejectedNotification {
   notificationKey?: string;
   /** Set when `POST /api/customvision/replay` put the message back on the queue (it is not replayed again). */
   replayedAt?: string;
+  /**
+   * Set (with a conditional write) by the replay call that is about to re-send it: of any number of
+   * concurrent callers only the one whose write wins sends. A claim older than
+   * {@link REPLAY_CLAIM_STALE_MS} without `replayedAt` (its caller died before sending) may be taken again.
+   */
+  replayClaimedAt?: string;
 }
+
+/** A replay claim not followed by `replayedAt` within this long is abandoned (its caller died). */
+export const REPLAY_CLAIM_STALE_MS = 5 * 60_000;
 
 const isReason = (v: unknown): v is RejectedReason =>
   hasShape<RejectedReason>(v, { code: isNonEmptyString, message: isString, field: optional(isString) });
@@ -86,6 +95,7 @@ export const isRejectedNotification = (v: unknown): v is RejectedNotification =>
     message: optional(isMessage),
     notificationKey: optional(isString),
     replayedAt: optional(isIsoDate),
+    replayClaimedAt: optional(isIsoDate),
   });
 
 export const REJECTED_NOTIFICATION_DOCUMENT: DocumentType<RejectedNotification> = {
@@ -154,6 +164,22 @@ export class RejectedNotificationRepository {
       if (out.length >= options.limit) break;
     }
     return out;
+  }
+
+  /**
+   * Claims a record for re-sending: true only for the one caller whose conditional write (If-Match
+   * the ETag read) set `replayClaimedAt`; false when it is replayed already, claimed by another
+   * caller less than {@link REPLAY_CLAIM_STALE_MS} ago, or gone.
+   */
+  async claimReplay(key: string): Promise<boolean> {
+    const nowMs = this.now();
+    const res = await this.store.update(key, (current) => {
+      if (current === undefined || current.replayedAt !== undefined) return current;
+      const claimed = current.replayClaimedAt === undefined ? NaN : Date.parse(current.replayClaimedAt);
+      if (Number.isFinite(claimed) && nowMs - claimed < REPLAY_CLAIM_STALE_MS) return current;
+      return { ...current, replayClaimedAt: new Date(nowMs).toISOString() };
+    });
+    return res.changed;
   }
 
   /** Marks a record replayed (once: an already replayed one keeps its first time). True when this call marked it. */

@@ -6,7 +6,8 @@
  * running: the caller tells, from the durable status when its durable store knows the run, else
  * from the lease itself ({@link holderMayBeLive}).
  *
- * Blob: `locks/replication-run.json`.
+ * Blob: `locks/replication-run.json`; the drill run lease, the same document type, is
+ * `locks/drill-run.json` (one drill run at a time).
  */
 import type { ContainerClient } from '@azure/storage-blob';
 import { DocumentStore, type DocumentStoreOptions, type DocumentType } from './documentStore';
@@ -95,10 +96,16 @@ export function describeLeaseHolder(holder: RunLease): string {
 
 export class RunLeaseRepository {
   static readonly KEY = 'locks/replication-run.json';
+  static readonly DRILL_KEY = 'locks/drill-run.json';
   readonly store: DocumentStore<RunLease>;
   private readonly now: () => number;
 
-  constructor(container: ContainerClient, options: DocumentStoreOptions = {}) {
+  /** `key`: the replication run lease (default) or {@link RunLeaseRepository.DRILL_KEY}. */
+  constructor(
+    container: ContainerClient,
+    options: DocumentStoreOptions = {},
+    readonly key: string = RunLeaseRepository.KEY,
+  ) {
     this.store = new DocumentStore(container, RUN_LEASE_DOCUMENT, options);
     const clock = options.clock;
     this.now = clock ? () => clock.now() : () => Date.now();
@@ -118,7 +125,7 @@ export class RunLeaseRepository {
     maxAttempts = 20,
   ): Promise<LeaseOutcome> {
     for (let attempt = 0; attempt < maxAttempts; attempt++) {
-      const current = await this.store.get(RunLeaseRepository.KEY);
+      const current = await this.store.get(this.key);
       if (current && current.value.runId === runId) return { acquired: true, lease: current.value };
       if (current && (await isLive(current.value))) return { acquired: false, holder: current.value };
       const at = new Date(this.now()).toISOString();
@@ -129,29 +136,29 @@ export class RunLeaseRepository {
         ...(store ? { store: store.id } : {}),
         ...(store?.processLocal ? { renewedAt: at } : {}),
       };
-      const written = await this.store.replace(RunLeaseRepository.KEY, lease, current?.etag);
+      const written = await this.store.replace(this.key, lease, current?.etag);
       if (written.written) return { acquired: true, lease };
     }
-    throw new Error(`the replication run lease kept changing (${maxAttempts} attempts); try again`);
+    throw new Error(`the run lease ${this.key} kept changing (${maxAttempts} attempts); try again`);
   }
 
   async get(): Promise<RunLease | undefined> {
-    return (await this.store.get(RunLeaseRepository.KEY))?.value;
+    return (await this.store.get(this.key))?.value;
   }
 
   /** Marks the lease renewed now if `runId` still holds it (a process store's run is live); false when it does not. */
   async renew(runId: string): Promise<boolean> {
-    const current = await this.store.get(RunLeaseRepository.KEY);
+    const current = await this.store.get(this.key);
     if (current?.value.runId !== runId) return false;
     const renewed: RunLease = { ...current.value, renewedAt: new Date(this.now()).toISOString() };
-    const written = await this.store.replace(RunLeaseRepository.KEY, renewed, current.etag);
+    const written = await this.store.replace(this.key, renewed, current.etag);
     return written.written;
   }
 
   /** Gives the lease up if `runId` still holds it (its start failed, or its process store's run ended). */
   async release(runId: string): Promise<void> {
-    const current = await this.store.get(RunLeaseRepository.KEY);
+    const current = await this.store.get(this.key);
     if (current?.value.runId !== runId) return;
-    await this.store.delete(RunLeaseRepository.KEY, current.etag).catch(() => undefined);
+    await this.store.delete(this.key, current.etag).catch(() => undefined);
   }
 }

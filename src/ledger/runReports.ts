@@ -77,6 +77,19 @@ export interface RunReport {
    * (a report is never lost for its content); absent: nothing was redacted.
    */
   redactedPaths?: string[];
+  /**
+   * Copies an earlier run started and did not see land (its process died mid-copy), found ready
+   * and verified by this run's sweep and recorded as the replica; absent: none.
+   */
+  recovered?: RecoveredReplica[];
+}
+
+export interface RecoveredReplica {
+  sourceModelId: string;
+  region: string;
+  targetModelId: string;
+  /** The run that started the copy. */
+  startedByRun: string;
 }
 
 export interface UnverifiedRegion {
@@ -127,6 +140,16 @@ export const isRunReport = (v: unknown): v is RunReport =>
       ),
     ),
     redactedPaths: optional(isStrings),
+    recovered: optional(
+      arrayOf((r: unknown): r is RecoveredReplica =>
+        hasShape<RecoveredReplica>(r, {
+          sourceModelId: isNonEmptyString,
+          region: isNonEmptyString,
+          targetModelId: isNonEmptyString,
+          startedByRun: isNonEmptyString,
+        }),
+      ),
+    ),
   });
 
 interface RunIndexEntry {

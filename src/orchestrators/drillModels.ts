@@ -19,8 +19,8 @@ import {
   type DrillModelOutput,
   type DrillRunSummary,
   type PairDrill,
-  type PlannedModel,
 } from '../drills/contracts';
+import { admitWithinBudget } from '../drills/budget';
 import { DrillActivities, DrillOrchestrators } from '../drills/registry';
 
 function addMs(date: Date, ms: number): Date {
@@ -37,19 +37,8 @@ export function* drillModelsOrchestrator(context: OrchestrationContext): Generat
   context.df.setCustomStatus({ phase: 'planning' });
   const plan = yield* callActivity(context, DrillActivities.planDrills, { ...input, runId });
 
-  // The page budget: each analyze costs the sample's pages; the source analyze comes first.
-  let budget = plan.maxPages;
-  const admitted: PlannedModel[] = [];
-  const skippedForPageBudget: DrillRunSummary['skippedForPageBudget'] = [];
-  for (const m of plan.models) {
-    const fit = Math.floor(budget / m.estimatedPages) - 1; // replicas that fit after the source
-    const kept = fit > 0 ? m.replicas.slice(0, fit) : [];
-    for (const r of m.replicas.slice(kept.length))
-      skippedForPageBudget.push({ sourceModelId: m.sourceModelId, region: r.region });
-    if (kept.length === 0) continue;
-    budget -= m.estimatedPages * (kept.length + 1);
-    admitted.push({ ...m, replicas: kept });
-  }
+  // The page budget (the run's, within what is left of the day's): see drills/budget.ts.
+  const { admitted, skipped: skippedForPageBudget } = admitWithinBudget(plan.models, plan.maxPages);
 
   const pairs: PairDrill[] = [];
   let pagesAnalyzed = 0;
@@ -90,6 +79,7 @@ export function* drillModelsOrchestrator(context: OrchestrationContext): Generat
     skippedForPageBudget,
     pagesAnalyzed,
     maxPages: plan.maxPages,
+    ...(plan.day ? { day: plan.day } : {}),
     totals: {
       passed: count('passed'),
       mismatch: count('mismatch'),

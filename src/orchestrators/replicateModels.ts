@@ -60,8 +60,11 @@ function* replicateModels(context: OrchestrationContext): Generator<Task, RunSum
   context.df.setCustomStatus(progress);
 
   const config = yield* callActivity(context, Activities.loadRunConfig, { regions: input.regions, runId });
-  // Blank target models left by an earlier run that died mid-copy are deleted first.
-  if (!input.dryRun) yield* callActivity(context, Activities.sweepBlankModels, { runId, scope: 'earlierRuns' });
+  // Blank target models left by an earlier run that died mid-copy are deleted first; its copies
+  // that landed meanwhile are recorded as replicas (reported as recovered), never deleted.
+  const swept = input.dryRun
+    ? undefined
+    : yield* callActivity(context, Activities.sweepBlankModels, { runId, scope: 'earlierRuns' });
   // A long listing pauses to respect the service's list rate and resumes where it stopped. The
   // items go to the ledger's listing scratch, not into this history.
   for (
@@ -150,8 +153,11 @@ function* replicateModels(context: OrchestrationContext): Generator<Task, RunSum
   progress.phase = 'reporting';
   context.df.setCustomStatus(progress);
   // Every copy is settled: blank target models this run could not delete on the way go now.
-  if (!input.dryRun && outcomes.length > 0)
-    yield* callActivity(context, Activities.sweepBlankModels, { runId, scope: 'thisRun' });
+  const sweptOwn =
+    !input.dryRun && (outcomes.length > 0 || (swept?.recovered?.length ?? 0) > 0)
+      ? yield* callActivity(context, Activities.sweepBlankModels, { runId, scope: 'thisRun' })
+      : undefined;
+  const recovered = [...(swept?.recovered ?? []), ...(sweptOwn?.recovered ?? [])];
   const copied = outcomes.filter((o) => o.outcome === 'copied' && !o.alreadyThere);
   const foundInTarget = outcomes.filter((o) => o.outcome === 'copied' && o.alreadyThere);
   const unverifiedReason = (region: string): string =>
@@ -198,6 +204,7 @@ function* replicateModels(context: OrchestrationContext): Generator<Task, RunSum
     notFoundModels: plan.notFound,
     unknownRegions: config.unknownRegions,
     ...(plan.unverifiedRegions ? { unverifiedRegions: plan.unverifiedRegions } : {}),
+    ...(recovered.length > 0 ? { recovered } : {}),
   };
   // A dry run changes nothing, not even the list of reports: its plan is its output.
   if (!input.dryRun) yield* callActivity(context, Activities.saveRunReport, summary);

@@ -335,6 +335,18 @@ export interface SweepInput {
 
 export interface SweepResult {
   deleted: number;
+  /**
+   * Copies an earlier run started and did not see land (the process died mid-copy): found
+   * `ready` and a copy of their source, recorded as the replica instead of deleted. Absent: none.
+   */
+  recovered?: RecoveredCopy[];
+}
+
+/** A landed copy of a run that died mid-copy, recorded by a later run (see SweepResult). */
+export interface RecoveredCopy extends PairRef {
+  targetModelId: string;
+  /** The run that started the copy. */
+  startedByRun: string;
 }
 
 export interface BatchInput {
@@ -401,4 +413,9 @@ export interface RunSummary {
   unknownRegions: string[];
   /** Regions whose models could not be listed this run (planned from the ledger alone). */
   unverifiedRegions?: Array<{ region: string; reason: string }>;
+  /**
+   * Copies started by an earlier run that died mid-copy, which had landed: recorded as the
+   * replica by this run's sweep (not deleted, not copied again). Absent: none.
+   */
+  recovered?: RecoveredCopy[];
 }

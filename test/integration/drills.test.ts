@@ -80,7 +80,9 @@ describe.each(API_VERSIONS)('restore drills, %s (local host + Azurite + emulator
   it('replicates, then drills pass on good copies; models without a sample are "no sample"; POST/GET /api/drills', async () => {
     const samplesUrl = `${stack.azurite!.blobEndpoint}/drill-samples`;
     const emulator = await stack.reset(
-      versionReset(version, { env: { DR_DRILL_SAMPLES_URL: samplesUrl, DR_DRILL_MAX_PAGES: '100' } }),
+      versionReset(version, {
+        env: { DR_DRILL_SAMPLES_URL: samplesUrl, DR_DRILL_MAX_PAGES: '100', DR_DRILL_MAX_PAGES_PER_DAY: '100000' },
+      }),
     );
     const replication = await run(stack);
     expect(replication.totals.failed).toBe(0);

@@ -73,7 +73,7 @@ describe('replication keeps keys and access tokens out of history, responses, lo
     // The key alternately in the query and in the header: neither may come back or reach a log.
     const inQuery = responses.length % 2 === 0;
     const url = `${stack.host.baseUrl}/api/${path}${inQuery ? `${path.includes('?') ? '&' : '?'}code=${FUNCTION_KEY}` : ''}`;
-    const typed = body !== undefined ? { 'Content-Type': 'application/json' } : {};
+    const typed: Record<string, string> = body !== undefined ? { 'Content-Type': 'application/json' } : {};
     const res = await realFetch(url, {
       method,
       body,

@@ -33,6 +33,13 @@ describe('dashboard query parameters', () => {
     ],
     ['a 201-character q', `q=${'a'.repeat(201)}`, /q: at most 200 characters, got 201/],
     ['q=a%00b', 'q=a%00b', /q: must not contain control characters/],
+    ['q with a C1 control (U+0085, NEL)', 'q=a%C2%85b', /q: must not contain control characters/],
+    ['q with a C1 control (U+009B, CSI)', 'q=a%C2%9B31mb', /q: must not contain control characters/],
+    [
+      'an unknown parameter whose 40th character is half of a surrogate pair',
+      `${'a'.repeat(39)}%F0%9F%98%80b=1`,
+      new RegExp(`^"${'a'.repeat(39)}\u{1F600}…": unknown parameter`, 'u'),
+    ],
     ['order=asc', 'order=asc', /"order": unknown parameter \(allowed: limit, cursor, state, q\)/],
   ])('GET /api/dashboard/data with %s → a named problem', (_name: string, query: string, problem: RegExp) => {
     const r = parseMatrixQuery(q(query));

@@ -12,13 +12,14 @@ function problemsOf(env: Record<string, string | undefined>): Array<{ setting: s
 }
 
 describe('DR_DRILL_* settings', () => {
-  it('drills are off without a sample container; the defaults are weekly, 0.05, no values, 20 pages', () => {
+  it('drills are off without a sample container; the defaults are weekly, 0.05, no values, 20 pages a run, 100 a day', () => {
     const s = loadSettings(keyedEnv()).drills;
     expect(s).toEqual({
       schedule: DEFAULTS.DR_DRILL_SCHEDULE,
       confidenceTolerance: 0.05,
       recordValues: false,
       maxPages: 20,
+      maxPagesPerDay: 100,
     });
     expect(s.samples).toBeUndefined();
     expect(DEFAULTS.DR_DRILL_SCHEDULE).toBe('0 0 3 * * 0');
@@ -33,6 +34,7 @@ describe('DR_DRILL_* settings', () => {
         DR_DRILL_CONFIDENCE_TOLERANCE: '0.1',
         DR_DRILL_RECORD_VALUES: 'TRUE',
         DR_DRILL_MAX_PAGES: '5',
+        DR_DRILL_MAX_PAGES_PER_DAY: '12',
       }),
     );
     expect(settings.drills).toEqual({
@@ -46,6 +48,7 @@ describe('DR_DRILL_* settings', () => {
       confidenceTolerance: 0.1,
       recordValues: true,
       maxPages: 5,
+      maxPagesPerDay: 12,
     });
     expect(JSON.stringify(settings)).not.toContain('SECRETSIG');
     expect(referencedSecretSettings(settings)).toContain('DR_DRILL_SAMPLES_URL');
@@ -58,10 +61,12 @@ describe('DR_DRILL_* settings', () => {
       DR_DRILL_CONFIDENCE_TOLERANCE: '2',
       DR_DRILL_RECORD_VALUES: 'yes',
       DR_DRILL_MAX_PAGES: '0',
+      DR_DRILL_MAX_PAGES_PER_DAY: '1.5',
     });
     expect(problems.map((p) => p.setting).sort()).toEqual([
       'DR_DRILL_CONFIDENCE_TOLERANCE',
       'DR_DRILL_MAX_PAGES',
+      'DR_DRILL_MAX_PAGES_PER_DAY',
       'DR_DRILL_RECORD_VALUES',
       'DR_DRILL_SAMPLES_URL',
       'DR_DRILL_SCHEDULE',

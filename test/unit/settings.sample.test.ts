@@ -72,6 +72,7 @@ describe('local.settings.sample.json', () => {
       'DR_DRILL_CONFIDENCE_TOLERANCE',
       'DR_DRILL_RECORD_VALUES',
       'DR_DRILL_MAX_PAGES',
+      'DR_DRILL_MAX_PAGES_PER_DAY',
     ]) {
       delete withoutOptional[name];
     }

@@ -9,6 +9,7 @@ import type { ContainerClient } from '@azure/storage-blob';
 import type { Settings } from '../../config';
 import { FormRecognizerError, ThrottledError } from '../../formRecognizer';
 import type { AnalyzeApi } from '../../formRecognizer/analyzeClient';
+import { admitWithinBudget } from '../../drills/budget';
 import { compareResults, differingFields } from '../../drills/compare';
 import type {
   AnalyzeTarget,
@@ -144,7 +145,21 @@ export function createDrillActivities(deps: DrillDeps): DrillActivityHandlers {
             .sort((a, b) => (a.region < b.region ? -1 : 1)),
         });
       }
-      return { ...base, models, noSample };
+      // The day's budget: this run reserves (conditional write, once per run) the pages it will
+      // analyze, within what other runs of the UTC day left.
+      const perDay = deps.settings.drills.maxPagesPerDay;
+      const today = isoNow(deps.clock).slice(0, 10);
+      const runBudget = (usedBefore: number): number => Math.max(0, Math.min(base.maxPages, perDay - usedBefore));
+      const reservation = await (
+        await deps.ledger()
+      ).drillPages.reserve(today, input.runId, (usedBefore) => admitWithinBudget(models, runBudget(usedBefore)).pages);
+      return {
+        ...base,
+        maxPages: runBudget(reservation.usedBefore),
+        models,
+        noSample,
+        day: { day: today, maxPagesPerDay: perDay, usedBefore: reservation.usedBefore, reserved: reservation.pages },
+      };
     },
 
     async startAnalyze(input: StartAnalyzeInput): Promise<StartAnalyzeOutput> {

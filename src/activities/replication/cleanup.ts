@@ -2,11 +2,12 @@
  * Cleanup: blank target models (v2) and reserved ids (v3.1/v4) that did not end in a verified
  * copy are deleted and forgotten — one at a time (`discardTarget`) or swept (`sweepBlankModels`).
  */
-import type { CopyApi } from '../../formRecognizer';
+import { ModelNotFoundError, type CopyApi } from '../../formRecognizer';
 import type { RecordedIntent } from '../../ledger/copyIntents';
-import type { DiscardTargetInput, SweepInput, SweepResult } from '../../replication/contracts';
+import type { PendingTarget } from '../../ledger/pendingTargets';
+import type { DiscardTargetInput, RecoveredCopy, SweepInput, SweepResult } from '../../replication/contracts';
 import type { AppLogger } from '../../runtime/logger';
-import { createsBlankModels } from '../copyFamily';
+import { callerChoosesIds, createsBlankModels, getItem, isVerifiedCopy } from '../copyFamily';
 import { targetOf, type ReplicationDeps } from './deps';
 
 /** Delete a blank target model this app created (never one it did not). */
@@ -20,7 +21,10 @@ export async function discardTarget(deps: ReplicationDeps, input: DiscardTargetI
 /**
  * Blank target models recorded as pending by another run (runs are singletons, so that
  * run is over) are orphans: delete them — unless the ledger says the model became the
- * verified replica, in which case only the pending record goes.
+ * verified replica, in which case only the pending record goes, or the copy into it landed
+ * after its run died (the model is `ready` and a verified copy of its source): then it is
+ * recorded as the replica and reported as recovered, never deleted (a DR tool must not
+ * delete a landed copy, nor copy it again).
  *
  * With `scope: 'thisRun'` (at the end of a run, when all its copies are settled) the run's own
  * leftovers are swept instead: blank models whose deletion failed on the way (a delete
@@ -30,18 +34,88 @@ export async function sweepBlankModels(deps: ReplicationDeps, input: SweepInput,
   const ownRun = input.scope === 'thisRun';
   const ledger = await deps.ledger();
   let deleted = 0;
+  const recovered: RecoveredCopy[] = [];
   for (const pending of await ledger.pendingTargets.listAll()) {
+    if (ownRun && pending.recoveredBy === input.runId) {
+      // Recovered by this run's first sweep (its replica is recorded): the record goes at the end of the run.
+      await ledger.pendingTargets.remove(pending.region, pending.targetModelId);
+      continue;
+    }
     if ((pending.runId === input.runId) !== ownRun || !deps.members.has(pending.region)) continue;
+    if (pending.recoveredBy === input.runId) {
+      // This sweep ran before (at-least-once) and recovered it: report it again (the mark is idempotent).
+      recovered.push(await recordRecovered(deps, pending, input.runId));
+      continue;
+    }
     const replica = await ledger.replicas.get(pending.sourceModelId, pending.region);
     if (replica?.targetModelId === pending.targetModelId) {
       await ledger.pendingTargets.remove(pending.region, pending.targetModelId);
       continue;
     }
+    const landed = await landedCopy(deps, pending);
+    if (landed === 'unknown') {
+      log.warn(
+        `${pending.region}: pending target ${pending.targetModelId} (${pending.sourceModelId}, run ${pending.runId}) could not be read; kept for the next sweep, not deleted`,
+      );
+      continue;
+    }
+    if (landed) {
+      await ledger.pendingTargets.update(pending.region, pending.targetModelId, { recoveredBy: input.runId });
+      recovered.push(await recordRecovered(deps, pending, input.runId));
+      continue;
+    }
     if (await discardBlank(deps, pending.region, pending.targetModelId)) deleted += 1;
   }
   deleted += await sweepLostAuthorizations(deps, input, log);
+  if (recovered.length > 0)
+    log.warn(
+      `recovered ${recovered.length} copy(ies) that landed after ${ownRun ? 'this run gave up on them' : 'an earlier run died mid-copy'}: recorded as verified replicas, not deleted, not copied again (${recovered
+        .map((r) => `${r.sourceModelId} → ${r.region} = ${r.targetModelId}, started by ${r.startedByRun}`)
+        .join('; ')})`,
+    );
   if (deleted > 0) log.log(`deleted ${deleted} blank target model(s) left by ${ownRun ? 'this run' : 'earlier runs'}`);
-  return { deleted };
+  return { deleted, ...(recovered.length > 0 ? { recovered } : {}) };
+}
+
+/**
+ * Did the copy into this pending target land? True when the target holds it `ready` and it is a
+ * verified copy of its source (`isVerifiedCopy`: v2.1, a ready model under the id our own
+ * authorization reserved — only a copy started with it makes it ready; v3.1/v4, lineage, doc
+ * types and schemas compared). False when it is missing, not ready or not our copy; `unknown` when
+ * the target (or the source, for v3.1/v4) could not be read — nothing is deleted then.
+ */
+async function landedCopy(deps: ReplicationDeps, pending: PendingTarget): Promise<boolean | 'unknown'> {
+  const { client: target, settings } = targetOf(deps, pending.region);
+  if (settings.resourceId.toLowerCase() !== pending.targetResourceId.toLowerCase()) return false;
+  try {
+    const found = await getItem(target, pending.targetModelId);
+    if (found.status !== 'ready') return false;
+    const source = callerChoosesIds(target) ? await getItem(deps.source, pending.sourceModelId) : undefined;
+    return isVerifiedCopy({ source: deps.source, target }, found, source);
+  } catch (e) {
+    return e instanceof ModelNotFoundError ? false : 'unknown';
+  }
+}
+
+/** Records a recovered copy as the pair's verified replica (idempotent per run id). */
+async function recordRecovered(deps: ReplicationDeps, pending: PendingTarget, runId: string): Promise<RecoveredCopy> {
+  const ledger = await deps.ledger();
+  const source = await getItem(deps.source, pending.sourceModelId).catch(() => undefined);
+  await ledger.replicas.markReplicated({
+    sourceModelId: pending.sourceModelId,
+    region: pending.region,
+    targetResourceId: pending.targetResourceId,
+    runId,
+    targetModelId: pending.targetModelId,
+    ...(source?.description !== undefined ? { sourceModelName: source.description } : {}),
+    ...(source?.lastUpdatedDateTime !== undefined ? { sourceModelVersion: source.lastUpdatedDateTime } : {}),
+  });
+  return {
+    sourceModelId: pending.sourceModelId,
+    region: pending.region,
+    targetModelId: pending.targetModelId,
+    startedByRun: pending.runId,
+  };
 }
 
 /** Before the call: clocks of the app and the service may differ by this much. */

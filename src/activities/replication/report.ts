@@ -144,5 +144,15 @@ export function toRunReport(summary: RunSummary): RunReport {
     ...(summary.unverifiedRegions?.length
       ? { unverifiedRegions: summary.unverifiedRegions.map((u) => ({ region: u.region, reason: u.reason })) }
       : {}),
+    ...(summary.recovered?.length
+      ? {
+          recovered: summary.recovered.map((r) => ({
+            sourceModelId: r.sourceModelId,
+            region: r.region,
+            targetModelId: r.targetModelId,
+            startedByRun: r.startedByRun,
+          })),
+        }
+      : {}),
   };
 }

@@ -3,6 +3,8 @@
  * `GET /api/replications`): every value is bounded, every problem is named, unknown
  * parameters are refused (`code`, the function key, is the host's and always allowed).
  */
+import { once, shown, unknownParams } from '../queryParams';
+
 export type Validation<T> = { ok: true; value: T } | { ok: false; problems: string[] };
 
 /**
@@ -35,22 +37,6 @@ export interface MatrixQuery {
   state?: MatrixState;
   /** Lower-cased search text (model id or name contains it). */
   q?: string;
-}
-
-function shown(v: string): string {
-  return JSON.stringify(v.length > 40 ? `${v.slice(0, 40)}…` : v);
-}
-
-function unknownParams(query: URLSearchParams, allowed: readonly string[], problems: string[]): void {
-  for (const name of new Set(query.keys()))
-    if (name !== 'code' && !allowed.includes(name))
-      problems.push(`${shown(name)}: unknown parameter (allowed: ${allowed.join(', ')})`);
-}
-
-function once(query: URLSearchParams, name: string, problems: string[]): string | undefined {
-  const all = query.getAll(name);
-  if (all.length > 1) problems.push(`${name}: given ${all.length} times, at most once`);
-  return all[0];
 }
 
 function limitOf(raw: string | undefined, max: number, fallback: number, problems: string[]): number {
@@ -94,8 +80,8 @@ export function parseMatrixQuery(query: URLSearchParams): Validation<MatrixQuery
   const q = once(query, 'q', problems);
   if (q !== undefined && q.trim() !== '') {
     if (q.length > MAX_QUERY_LENGTH) problems.push(`q: at most ${MAX_QUERY_LENGTH} characters, got ${q.length}`);
-    // eslint-disable-next-line no-control-regex -- control characters are what is refused
-    else if (/[\u0000-\u001f\u007f]/.test(q)) problems.push('q: must not contain control characters');
+    // eslint-disable-next-line no-control-regex -- control characters (C0, DEL, C1) are what is refused
+    else if (/[\u0000-\u001f\u007f-\u009f]/.test(q)) problems.push('q: must not contain control characters');
     else value.q = q.trim().toLowerCase();
   }
   return problems.length > 0 ? { ok: false, problems } : { ok: true, value };

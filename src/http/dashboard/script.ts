@@ -9,19 +9,24 @@
  * header of the page's own same-origin calls. No link or attribute the page renders holds it.
  */
 import { ESCAPE_CONTROLS_JS } from '../../common/controlText';
+import { MODEL_ID_PATTERN } from '../replicationRequest';
 
 export const DASHBOARD_SCRIPT = String.raw`
 (function () {
   'use strict';
   var params = new URLSearchParams(location.search);
   var key = params.get('code');
+  // The page's own origin and a fixed path: never the path it was opened under (a '//host/...'
+  // path would make a relative URL point at another host, and replaceState throw).
+  var api = location.origin + '/api';
   if (params.has('code')) {
     params.delete('code');
     var rest = params.toString();
-    history.replaceState(null, '', location.pathname + (rest ? '?' + rest : '') + location.hash);
+    history.replaceState(null, '', api + '/dashboard' + (rest ? '?' + rest : '') + location.hash);
   }
   var refreshSeconds = Math.min(3600, Math.max(1, Math.floor(Number(params.get('refresh')) || 5)));
-  var api = location.pathname.replace(/\/dashboard\/?$/, '');
+  // The model ids POST /api/replications accepts (src/http/replicationRequest.ts).
+  var requestableId = new RegExp(__MODEL_ID_PATTERN__);
   var ui = {
     cursors: [''], filter: '', q: '', expanded: new Set(), expandedRuns: new Set(),
     failedPairs: null, lastData: null, timer: 0, pending: null, regionsSig: '', colsSig: ''
@@ -481,8 +486,17 @@ export const DASHBOARD_SCRIPT = String.raw`
     $('rerun-failed').addEventListener('click', function () {
       var f = ui.failedPairs;
       if (!f || f.count === 0) return;
-      ask('Re-run the ' + f.count + ' failed pair(s)? This starts a run for ' + f.models.length + ' model(s) in ' + f.regions.join(', ') +
-        ' (pairs already replicated are not copied again).', function () { start({ models: f.models, regions: f.regions }, 'Re-run of failed pairs'); });
+      // Ids the service gave that a run request cannot name (e.g. classifier:<id>) are left out, and said so.
+      var models = f.models.filter(function (m) { return requestableId.test(m); });
+      var left = f.models.filter(function (m) { return !requestableId.test(m); });
+      var leftText = left.length ? ' ' + left.length + ' failed model id(s) cannot be named in a run request and are left out (' +
+        left.slice(0, 5).join(', ') + (left.length > 5 ? ', …' : '') + '): a full run copies them.' : '';
+      if (models.length === 0) {
+        result([el('span', { id: 'rerun-left-out', className: 'st st-failed', text: 'Re-run of failed pairs: nothing to re-run by id.' + leftText })]);
+        return;
+      }
+      ask('Re-run the ' + f.count + ' failed pair(s)? This starts a run for ' + models.length + ' model(s) in ' + f.regions.join(', ') +
+        ' (pairs already replicated are not copied again).' + leftText, function () { start({ models: models, regions: f.regions }, 'Re-run of failed pairs'); });
     });
     $('refresh').addEventListener('click', function () { refresh(); });
     $('state').addEventListener('change', function (e) { ui.filter = e.target.value; ui.cursors = ['']; loadMatrix().catch(function (x) { banner(problemText(x)); }); });
@@ -501,4 +515,4 @@ export const DASHBOARD_SCRIPT = String.raw`
   }
   init();
 })();
-`;
+`.replace('__MODEL_ID_PATTERN__', JSON.stringify(MODEL_ID_PATTERN.source));
