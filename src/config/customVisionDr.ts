@@ -23,7 +23,7 @@ export const CV_DR_SETTING_NAMES = [
   'CV_DR_TRAIN_MISSING',
 ] as const;
 
-const TARGET_KEYS = ['region', 'endpoint', 'keySetting', 'predictionResourceId'] as const;
+const TARGET_KEYS = ['region', 'endpoint', 'keySetting', 'predictionResourceId', 'predictionEndpoint'] as const;
 const SETTING_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const EXAMPLE =
@@ -163,6 +163,12 @@ function parseTarget(r: SettingsReader, entry: unknown, i: number): CustomVision
   const endpointRaw = str('endpoint');
   const predictionRaw = str('predictionResourceId');
   const keySetting = str('keySetting');
+  const predictionEndpointRaw = str('predictionEndpoint');
+  const predictionEndpoint =
+    predictionEndpointRaw === null || predictionEndpointRaw === undefined
+      ? undefined
+      : requiredEndpoint(predictionEndpointRaw, 'CV_DR_TARGETS', r, at('predictionEndpoint'));
+  if (predictionEndpointRaw && predictionEndpoint === undefined) ok = false;
   const region = regionRaw === null ? undefined : requiredRegion(regionRaw, 'CV_DR_TARGETS', r, at('region'));
   const endpoint = endpointRaw === null ? undefined : requiredEndpoint(endpointRaw, 'CV_DR_TARGETS', r, at('endpoint'));
   const predictionResourceId =
@@ -196,5 +202,5 @@ function parseTarget(r: SettingsReader, entry: unknown, i: number): CustomVision
     } else credential = { kind: 'key', setting: keySetting };
   }
   if (!ok || region === undefined || endpoint === undefined || predictionResourceId === undefined) return undefined;
-  return { region, endpoint, credential, predictionResourceId };
+  return { region, endpoint, credential, predictionResourceId, ...(predictionEndpoint ? { predictionEndpoint } : {}) };
 }

@@ -104,6 +104,8 @@ export interface CustomVisionDrTarget {
   readonly credential: CredentialRef;
   /** The DR prediction resource's full ARM id: the `predictionId` of PublishIteration. */
   readonly predictionResourceId: string;
+  /** The DR prediction resource's endpoint, reported to callers by the replicas route (optional). */
+  readonly predictionEndpoint?: string;
 }
 
 /** Custom Vision project DR (`CV_DR_*`, src/config/customVisionDr.ts); off when `targets` is empty. */

@@ -144,3 +144,38 @@ export function emitCvBackupRecorded(t: Telemetry, b: CvBackupRecordedInput): vo
 export function emitCvNotificationRejected(t: Telemetry, r: { stage: string; code: string }): void {
   t.trackEvent(EVENTS.cvNotificationRejected, { stage: r.stage, code: r.code });
 }
+
+export interface CvProjectCopiedInput {
+  projectId: string;
+  region: string;
+  /** `ready` (imported, verified, published), `upToDate` (verified again, nothing copied) or `failed`. */
+  outcome: 'ready' | 'upToDate' | 'failed';
+  trigger: string;
+  drProjectId?: string;
+  /** The service's code or the app's (`ImportFailed`, `CountMismatch`, …) when failed. */
+  code?: string;
+  durationSeconds: number;
+  images?: number;
+  retired: number;
+}
+
+/** `ModelDr.CvProjectCopied`: once per finished Custom Vision project DR copy (ledger record changed). */
+export function emitCvProjectCopied(t: Telemetry, e: CvProjectCopiedInput): void {
+  t.trackEvent(EVENTS.cvProjectCopied, { ...e });
+}
+
+/** `ModelDr.CvProjectHealth`: the Custom Vision DR projects' states when the health is computed. */
+export function emitCvProjectHealth(
+  t: Telemetry,
+  h: {
+    projects: number;
+    ready: number;
+    failed: number;
+    unverified: number;
+    copying: number;
+    stale: number;
+    rpoHours: number;
+  },
+): void {
+  t.trackEvent(EVENTS.cvProjectHealth, { ...h });
+}

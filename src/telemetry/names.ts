@@ -14,6 +14,8 @@ export const EVENTS = {
   configurationError: 'ModelDr.ConfigurationError',
   cvBackupRecorded: 'ModelDr.CvBackupRecorded',
   cvNotificationRejected: 'ModelDr.CvNotificationRejected',
+  cvProjectCopied: 'ModelDr.CvProjectCopied',
+  cvProjectHealth: 'ModelDr.CvProjectHealth',
 } as const;
 export type EventName = (typeof EVENTS)[keyof typeof EVENTS];
 
@@ -48,6 +50,18 @@ export const EVENT_DIMENSIONS = {
   [EVENTS.configurationError]: ['settings', 'component'],
   [EVENTS.cvBackupRecorded]: ['projectId', 'iterationId', 'platform', 'sizeBytes', 'replicaVerified', 'source'],
   [EVENTS.cvNotificationRejected]: ['stage', 'code'],
+  [EVENTS.cvProjectCopied]: [
+    'projectId',
+    'region',
+    'outcome',
+    'trigger',
+    'drProjectId',
+    'code',
+    'durationSeconds',
+    'images',
+    'retired',
+  ],
+  [EVENTS.cvProjectHealth]: ['projects', 'ready', 'failed', 'unverified', 'copying', 'stale', 'rpoHours'],
 } as const satisfies Record<EventName, readonly string[]>;
 
 export type EventDimension<E extends EventName> = (typeof EVENT_DIMENSIONS)[E][number];
