@@ -65,10 +65,10 @@ test('parameters: App Insights id and name, location, action group e-mail, rpoHo
   expect(text).toMatch(/@minValue\(1\)\s*@maxValue\(8760\)\s*param rpoHours int = 26/);
 });
 
-test('one action group (e-mail) and five scheduled query rules with the issue’s severities', () => {
+test('one action group (e-mail) and six scheduled query rules with the issues’ severities', () => {
   const types = parsed.resources.map((r) => r.type.split('@')[0]);
   expect(types.filter((t) => t === 'Microsoft.Insights/actionGroups')).toHaveLength(1);
-  expect(types.filter((t) => t === 'Microsoft.Insights/scheduledQueryRules')).toHaveLength(5);
+  expect(types.filter((t) => t === 'Microsoft.Insights/scheduledQueryRules')).toHaveLength(6);
   const text = readFileSync(ALERTS, 'utf8');
   expect(text).toMatch(/emailReceivers: \[\s*\{[^}]*emailAddress: actionGroupEmail/);
   const severity = (symbol: string): number => {
@@ -81,7 +81,15 @@ test('one action group (e-mail) and five scheduled query rules with the issue’
     runWithFailures: severity('runWithFailures'),
     configOrFailedRun: severity('configOrFailedRun'),
     cvRejected: severity('cvRejected'),
-  }).toEqual({ rpoBreach: 1, deadMansSwitch: 1, runWithFailures: 2, configOrFailedRun: 1, cvRejected: 3 });
+    cvProjectCopyFailed: severity('cvProjectCopyFailed'),
+  }).toEqual({
+    rpoBreach: 1,
+    deadMansSwitch: 1,
+    runWithFailures: 2,
+    configOrFailedRun: 1,
+    cvRejected: 3,
+    cvProjectCopyFailed: 2,
+  });
   // The RPO breach is split by region; the dead man's switch looks back DR_RPO_HOURS (capped).
   expect(text.slice(text.indexOf('resource rpoBreach '))).toMatch(/dimensions: \[\s*\{\s*name: 'region'/);
   expect(text).toMatch(/var deadMansSwitchHours = min\(rpoHours, 48\)/);
@@ -89,7 +97,7 @@ test('one action group (e-mail) and five scheduled query rules with the issue’
 
 test('every event name and dimension in the KQL is a telemetry constant', () => {
   const qs = queries();
-  expect(qs).toHaveLength(5);
+  expect(qs).toHaveLength(6);
   const used = new Set<string>();
   for (const q of qs) {
     const names = [...q.matchAll(/"(ModelDr\.[A-Za-z]+)"/g)].map((m) => m[1]);
@@ -105,7 +113,13 @@ test('every event name and dimension in the KQL is a telemetry constant', () => 
   for (const s of parsed.strings)
     for (const m of s.matchAll(/ModelDr\.[A-Za-z]+/g)) expect(EVENT_NAMES).toContain(m[0]);
   expect([...used].sort()).toEqual(
-    [EVENTS.replicaHealth, EVENTS.runCompleted, EVENTS.configurationError, EVENTS.cvNotificationRejected].sort(),
+    [
+      EVENTS.replicaHealth,
+      EVENTS.runCompleted,
+      EVENTS.configurationError,
+      EVENTS.cvNotificationRejected,
+      EVENTS.cvProjectCopied,
+    ].sort(),
   );
 });
 
@@ -127,7 +141,7 @@ test('the e-mail is optional: without it no action group is created and the rule
   expect(text).toMatch(/param actionGroupEmail string = ''/);
   expect(text).toMatch(/resource actionGroup '[^']+' = if \(!empty\(actionGroupEmail\)\)/);
   expect(text).toMatch(/var actionGroups = empty\(actionGroupEmail\) \? \[\] : \[actionGroup\.id\]/);
-  // Every rule uses that list (five rules, five references), never the group directly.
-  expect([...text.matchAll(/actionGroups: actionGroups/g)]).toHaveLength(5);
+  // Every rule uses that list (six rules, six references), never the group directly.
+  expect([...text.matchAll(/actionGroups: actionGroups/g)]).toHaveLength(6);
   expect(text).not.toMatch(/actionGroups: \[actionGroup\.id\]/);
 });
