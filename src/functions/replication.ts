@@ -8,6 +8,7 @@ import * as df from 'durable-functions';
 import { parseReplicationRequest } from '../http/replicationRequest';
 import { echo, invalidRequestBody, readBodyText, tooLargeBody } from '../http/limits';
 import { LedgerKeyError } from '../ledger/errors';
+import type { CvDrHealth } from '../health/customVisionDr';
 import { assessHealthFromLedger, reportHealth, type LedgerHealth, type ReportHealth } from '../health/ledger';
 import { healthHttpResponse } from '../health/health';
 import type { ReadinessReport } from '../ledger/readiness';
@@ -246,7 +247,14 @@ export function registerReplicationFunctions(current: () => AppDependencies): vo
       current,
       'http:getHealth',
       async (request: HttpRequest): Promise<HttpResponseInit> => {
-        const { status, body } = healthHttpResponse((await ledgerHealth(current())).app);
+        const app = (await ledgerHealth(current())).app;
+        const { status, body } = healthHttpResponse(app);
+        // Custom Vision project DR (issue 24): its per-region lines (counts only) and counts.
+        if ('customVisionDr' in app) {
+          const dr = app.customVisionDr as CvDrHealth;
+          body.reasons.push(...app.reasons.filter((r) => r.startsWith('custom vision DR ')));
+          (body as typeof body & { customVisionDr?: unknown }).customVisionDr = { health: dr.health, ...dr.summary };
+        }
         return request.method === 'HEAD' ? { status, headers: { 'Cache-Control': 'no-store' } } : json(status, body);
       },
       { status: 503, anonymous: true },
@@ -281,6 +289,7 @@ export async function ledgerHealth(deps: AppDependencies): Promise<LedgerHealth>
     rpoHours: deps.settings.health.rpoHours,
     nowMs: deps.clock.now(),
     ...(cv.settings.backupContainer ? { customVision: { settings: cv.settings, records: cv.records } } : {}),
+    customVisionDr: { settings: deps.customVisionDr.settings, replicas: deps.customVisionDr.replicas },
     // The last drill of each pair (restore drills): shown in the report, and judged by the health model.
     decorate: (readiness) => withLastDrills(readiness, drills),
   });

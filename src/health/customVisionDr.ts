@@ -6,6 +6,7 @@
  */
 import type { CustomVisionDrSettings } from '../config';
 import type { CvDrCounts, CvDrState, CvProjectReplicaRecord } from '../ledger/customVisionProjects';
+import { worst, type Health } from './health';
 
 export interface CvDrProjectRow {
   projectId: string;
@@ -145,4 +146,64 @@ export function cvDrReplicas(
       ...(row?.lastVerifiedAt ? { lastVerifiedAt: row.lastVerifiedAt } : {}),
     };
   });
+}
+
+// ------------------------------------------------------------------------------------------
+// Health (issue 24): a Custom Vision DR project counts like a Form Recognizer pair. A separate,
+// delimited addition to the health model (src/health/health.ts is unchanged): applied to the
+// app's health after `combineHealth`.
+
+export interface CvDrHealthRow {
+  projectId: string;
+  region: string;
+  health: Health;
+  reason: string;
+}
+
+export interface CvDrHealth {
+  health: Health;
+  summary: CvDrSummary;
+  rows: CvDrHealthRow[];
+}
+
+/**
+ * Like a pair: verified within the RPO healthy, within 2 × RPO degraded, older unhealthy; failed
+ * (the newest training is not served there) and never copied unhealthy; a copy in progress is
+ * judged by the age of the copy already there.
+ */
+export function cvDrHealth(rows: readonly CvDrProjectRow[], rpoHours: number): CvDrHealth {
+  const rpo = rpoHours * 3600;
+  const out: CvDrHealthRow[] = rows.map((r) => {
+    const byAge = (): Health =>
+      r.ageSeconds === undefined
+        ? 'unhealthy'
+        : r.ageSeconds < rpo
+          ? 'healthy'
+          : r.ageSeconds < 2 * rpo
+            ? 'degraded'
+            : 'unhealthy';
+    const health: Health =
+      r.state === 'failed' ? 'unhealthy' : r.state === 'ready' ? 'healthy' : r.drProjectId ? byAge() : 'unhealthy';
+    return { projectId: r.projectId, region: r.region, health, reason: `${r.state}${r.detail ? `: ${r.detail}` : ''}` };
+  });
+  return { health: worst('healthy', ...out.map((r) => r.health)), summary: cvDrSummary(rows), rows: out };
+}
+
+/**
+ * The app's health with the Custom Vision DR projects counted in. Reasons: one line per DR region
+ * that is not healthy, with counts only (no project id, no error text: `/api/health` is anonymous).
+ */
+export function withCvDrHealth<A extends { health: Health; reasons: string[] }>(
+  app: A,
+  dr: CvDrHealth,
+): A & { customVisionDr: CvDrHealth } {
+  const lines: string[] = [];
+  for (const region of [...new Set(dr.rows.map((r) => r.region))]) {
+    const bad = dr.rows.filter((r) => r.region === region && r.health !== 'healthy');
+    if (bad.length === 0) continue;
+    const h = worst('healthy', ...bad.map((r) => r.health));
+    const states = [...new Set(bad.map((r) => r.reason.split(':')[0]))].join(', ');
+    lines.push(`custom vision DR ${region}: ${h}, ${bad.length} project(s) ${states}`);
+  }
+  return { ...app, health: worst(app.health, dr.health), reasons: [...app.reasons, ...lines], customVisionDr: dr };
 }

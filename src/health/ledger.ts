@@ -98,6 +98,8 @@ export interface LedgerHealthInput {
   nowMs: number;
   /** Present when Custom Vision backups are configured (`CV_BACKUP_CONTAINER_URL`). */
   customVision?: { settings: CustomVisionSettings; records: () => Promise<CustomVisionRecordRepository> };
+  /** Present when Custom Vision project DR is configured (`CV_DR_TARGETS`): the DR projects count like pairs. */
+  customVisionDr?: { settings: CustomVisionDrSettings; replicas: () => Promise<CvProjectReplicaRepository> };
   /** Adds to the readiness report what the ledger holds beside it (e.g. each pair's last drill), before it is judged. */
   decorate?: (readiness: ReadinessReport) => ReadinessReport;
 }
@@ -119,7 +121,13 @@ export async function assessHealthFromLedger(input: LedgerHealthInput): Promise<
     unverifiedRegions: unverifiedRegionsOf(readiness, lastRun),
     now: input.nowMs,
   });
-  const app = combineHealth(replicas, customVision);
+  let app = combineHealth(replicas, customVision);
+  // Custom Vision project DR (issue 24): counted like pairs (src/health/customVisionDr.ts).
+  if (input.customVisionDr && input.customVisionDr.settings.targets.length > 0) {
+    const records = await (await input.customVisionDr.replicas()).list();
+    const rows = cvDrRows(input.customVisionDr.settings, records, input.nowMs, input.rpoHours);
+    app = withCvDrHealth(app, cvDrHealth(rows, input.rpoHours));
+  }
   return lastRun ? { readiness, lastRun, app } : { readiness, app };
 }
 
@@ -171,3 +179,6 @@ export function reportHealth(app: AppHealth): ReportHealth {
 }
 
 export type { HealthReason };
+import type { CustomVisionDrSettings } from '../config';
+import type { CvProjectReplicaRepository } from '../ledger/customVisionProjects';
+import { cvDrHealth, cvDrRows, withCvDrHealth } from './customVisionDr';

@@ -132,10 +132,10 @@ describe('Custom Vision project DR (local host + Azurite + emulators)', () => {
       expect(rec?.attempt).toBeUndefined();
       // Figures for the report: virtual copy time and requests per copy.
       const seconds = (Date.parse(out.finishedAt) - Date.parse(out.startedAt)) / 1000;
-       
+
       console.log(`copy to ${r}: ${seconds} s virtual, ${dr[r].requestLog.length - drBefore[r]} DR requests`);
     }
-     
+
     console.log(`source requests (both regions, with the ONNX backup): ${w.emu.requestLog.length - sourceBefore}`);
 
     const list = await w.get('/api/customvision/projects');
@@ -215,6 +215,9 @@ describe('Custom Vision project DR (local host + Azurite + emulators)', () => {
     expect(drProjects('eastus')).toHaveLength(1);
     expect(drProjects('westeurope')).toHaveLength(1);
     expect((await record(p.id, 'eastus'))?.lastError).toBeUndefined();
+    const healed = (await w.get('/api/health')).body as { reasons: string[]; customVisionDr?: { health: string } };
+    expect(healed.reasons.filter((r) => r.startsWith('custom vision DR'))).toEqual([]);
+    expect(healed.customVisionDr?.health).toBe('healthy');
   });
 
   it('BadRequestExportWhileTraining and ForbiddenDRModeEnabled are waited out on durable timers', async () => {
