@@ -167,6 +167,10 @@ async function main(): Promise<number> {
     throw e;
   }
   loadSettings(process.env); // the host applied the env; fails loudly if anything changed under us
+  // DR_LOCAL_CV_DR_FAIL_IMPORTS=true: every import into the emulated DR resource ends Failed (images missing),
+  // to see the DR project table and the exit code of a failed copy.
+  if ((process.env.DR_LOCAL_CV_DR_FAIL_IMPORTS ?? fileValues.DR_LOCAL_CV_DR_FAIL_IMPORTS) === 'true')
+    for (const e of Object.values(stack.customVisionDr ?? {})) e.faults.failImports = true;
 
   // The Custom Vision containers, probed once (read-only): a container the app cannot reach names its setting.
   const probes = await probeCustomVisionContainers(stack.app.current().customVision, {
