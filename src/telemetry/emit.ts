@@ -163,19 +163,3 @@ export interface CvProjectCopiedInput {
 export function emitCvProjectCopied(t: Telemetry, e: CvProjectCopiedInput): void {
   t.trackEvent(EVENTS.cvProjectCopied, { ...e });
 }
-
-/** `ModelDr.CvProjectHealth`: the Custom Vision DR projects' states when the health is computed. */
-export function emitCvProjectHealth(
-  t: Telemetry,
-  h: {
-    projects: number;
-    ready: number;
-    failed: number;
-    unverified: number;
-    copying: number;
-    stale: number;
-    rpoHours: number;
-  },
-): void {
-  t.trackEvent(EVENTS.cvProjectHealth, { ...h });
-}

@@ -15,7 +15,6 @@ export const EVENTS = {
   cvBackupRecorded: 'ModelDr.CvBackupRecorded',
   cvNotificationRejected: 'ModelDr.CvNotificationRejected',
   cvProjectCopied: 'ModelDr.CvProjectCopied',
-  cvProjectHealth: 'ModelDr.CvProjectHealth',
 } as const;
 export type EventName = (typeof EVENTS)[keyof typeof EVENTS];
 
@@ -61,7 +60,6 @@ export const EVENT_DIMENSIONS = {
     'images',
     'retired',
   ],
-  [EVENTS.cvProjectHealth]: ['projects', 'ready', 'failed', 'unverified', 'copying', 'stale', 'rpoHours'],
 } as const satisfies Record<EventName, readonly string[]>;
 
 export type EventDimension<E extends EventName> = (typeof EVENT_DIMENSIONS)[E][number];
