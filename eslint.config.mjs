@@ -57,6 +57,7 @@ export default tseslint.config(
       'src/replication/**/*.ts',
       'src/durable/**/*.ts',
       'src/customVisionBackup/**/*.ts',
+      'src/customVisionProjectDr/**/*.ts',
       'src/drills/contracts.ts',
       'src/drills/registry.ts',
       'src/drills/compare.ts',

@@ -173,6 +173,7 @@ async function main(): Promise<number> {
       // Demos (the Custom Vision training, the made-up drill samples) run only against the
       // emulators: with configured resources nothing is sent that the user did not configure.
       customVision: demos && !cvConfigured,
+      customVisionDr: demos && !cvConfigured,
       drills: drillDemoSeeded,
       // Other processes may share this storage: they must see this process's run as live, then free.
       keepRunLease: true,
@@ -196,6 +197,10 @@ async function main(): Promise<number> {
     throw e;
   }
   loadSettings(process.env); // the host applied the env; fails loudly if anything changed under us
+  // DR_LOCAL_CV_DR_FAIL_IMPORTS=true: every import into the emulated DR resource ends Failed (images missing),
+  // to see the DR project table and the exit code of a failed copy.
+  if ((process.env.DR_LOCAL_CV_DR_FAIL_IMPORTS ?? fileValues.DR_LOCAL_CV_DR_FAIL_IMPORTS) === 'true')
+    for (const e of Object.values(stack.customVisionDr ?? {})) e.faults.failImports = true;
 
   // The Custom Vision containers, probed once (read-only): a container the app cannot reach names its setting.
   const probes = await probeCustomVisionContainers(stack.app.current().customVision, {
@@ -319,6 +324,7 @@ async function main(): Promise<number> {
   if (report) out(`active primary: ${await activePrimary(stack)}\n${renderReport(report)}`);
   const outage = args.outageDemo ? await outageDemo(stack, out, keyHeaders()) : undefined;
   if (cv) out(`\n${renderBackups(cv)}`);
+  if (cv?.dr) out(`\n${renderCvDrTable(cv.dr)}`);
   if (args.json) printJson({ summary, report, ...(cv ? { customVision: cv } : {}), ...(drills ? { drills } : {}) });
 
   // A pair this run could not verify (its region unreachable) is not a success: a DR check goes red.
@@ -342,8 +348,30 @@ async function readReport(stack: LocalStack): Promise<ReportBody | undefined> {
   }
 }
 
+interface CvDrRow {
+  projectId: string;
+  region: string;
+  state: string;
+  detail?: string;
+  drProjectId?: string;
+  publishName?: string;
+  counts?: {
+    expected: { images: number; tags: number; iterations: number };
+    actual: { images: number; tags: number; iterations: number };
+  };
+  lastVerifiedAt?: string;
+  error?: { code: string; message: string };
+}
+
+interface CvDrTable {
+  summary: { projects: number; ready: number; failed: number; unverified: number; copying: number; stale: number };
+  projects: CvDrRow[];
+}
+
 interface CustomVisionDemo {
   ok: boolean;
+  /** The project DR copies (`GET /api/customvision/projects`), when project DR is configured. */
+  dr?: CvDrTable;
   projectId: string;
   iterationId: string;
   platforms: string[];
@@ -369,6 +397,8 @@ async function customVisionDemo(stack: LocalStack, out: (s: string) => void): Pr
   const project = await cv.createProject({ name: 'parts-inspection' });
   await cv.connect(project.id);
   const iteration = await cv.trainIteration(project.id);
+  // Published as the portal would: the DR copy publishes the matching iteration under the same name.
+  cv.publish(project.id, iteration.id, 'parts-inspection');
   const platforms = (process.env.CV_EXPORT_PLATFORMS ?? '').split(',').filter(Boolean);
   out(`custom vision: project ${project.id} trained iteration ${iteration.id}; backing up ${platforms.join(', ')}…`);
   const url = `${stack.host.baseUrl}/api/customvision/backups?projectId=${project.id}&iterationId=${iteration.id}`;
@@ -381,9 +411,50 @@ async function customVisionDemo(stack: LocalStack, out: (s: string) => void): Pr
     if (backups.length >= platforms.length && backups.every((b) => b.replica?.verified)) break;
     await new Promise((r) => setTimeout(r, 250));
   }
-  const ok = backups.length >= platforms.length && backups.every((b) => b.replica?.verified);
-  if (!ok) out(`custom vision: only ${backups.length} of ${platforms.length} backups recorded within 60 s`);
-  return { ok, projectId: project.id, iterationId: iteration.id, platforms, backups };
+  const backupsOk = backups.length >= platforms.length && backups.every((b) => b.replica?.verified);
+  if (!backupsOk) out(`custom vision: only ${backups.length} of ${platforms.length} backups recorded within 60 s`);
+  // Project DR: wait until every DR copy of the project has settled (ready or failed).
+  let dr: CvDrTable | undefined;
+  if (stack.customVisionDr) {
+    out('custom vision: copying the project to the DR region(s) (export, import, verify, publish)…');
+    const drDeadline = Date.now() + 90_000;
+    while (Date.now() < drDeadline) {
+      await cv.tick();
+      const res = await fetch(`${stack.host.baseUrl}/api/customvision/projects`, { headers: keyHeaders() });
+      if (res.ok) dr = (await res.json()) as CvDrTable;
+      const mine = dr?.projects.filter((r) => r.projectId === project.id) ?? [];
+      if (mine.length > 0 && mine.every((r) => r.state === 'ready' || r.state === 'failed')) break;
+      await new Promise((r) => setTimeout(r, 500));
+    }
+  }
+  const drOk = !dr || dr.projects.every((r) => r.state === 'ready');
+  return {
+    ok: backupsOk && drOk,
+    projectId: project.id,
+    iterationId: iteration.id,
+    platforms,
+    backups,
+    ...(dr ? { dr } : {}),
+  };
+}
+
+/** The Custom Vision DR project table: per project and DR region, the state and what to call. */
+export function renderCvDrTable(t: CvDrTable): string {
+  const s = t.summary;
+  const lines = [
+    `Custom Vision DR projects — ${s.projects} pair(s): ${s.ready} ready, ${s.failed} failed, ${s.unverified} unverified, ${s.copying} copying`,
+  ];
+  for (const r of t.projects) {
+    const counts = r.counts
+      ? `${r.counts.actual.images}/${r.counts.expected.images} images, ${r.counts.actual.tags}/${r.counts.expected.tags} tags, ${r.counts.actual.iterations}/${r.counts.expected.iterations} iterations`
+      : '';
+    lines.push(
+      `  ${r.projectId.slice(0, 8)} → ${r.region.padEnd(11)} ${r.state.toUpperCase().padEnd(10)} ${r.drProjectId ? `DR project ${r.drProjectId}` : ''}${r.publishName ? ` published "${r.publishName}"` : ''}`,
+    );
+    if (counts) lines.push(`  ${''.padEnd(23)} ${counts}${r.lastVerifiedAt ? `, verified ${r.lastVerifiedAt}` : ''}`);
+    if (r.detail && r.state !== 'ready') lines.push(`  ${''.padEnd(23)} ${r.detail}`);
+  }
+  return lines.join('\n');
 }
 
 function renderBackups(cv: CustomVisionDemo): string {

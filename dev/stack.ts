@@ -78,6 +78,11 @@ export interface LocalStackOptions {
   drills?: boolean;
   customVision?:
     boolean | Omit<CustomVisionEmulatorOptions, 'clock' | 'storageConnectionString' | 'backupContainer' | 'queueName'>;
+  /**
+   * With `customVision`: also a DR training resource (region `eastus`, its own emulator) and the
+   * `CV_DR_*` settings (every project copied there, `CV_DR_KEEP` 2): the project DR copy.
+   */
+  customVisionDr?: boolean;
 }
 
 export interface LocalStack {
@@ -86,6 +91,8 @@ export interface LocalStack {
   app: AppLoader;
   emulator?: FormRecognizerEmulator;
   customVision?: CustomVisionEmulator;
+  /** The emulated DR training resources of the project copy, by region (`customVisionDr`). */
+  customVisionDr?: Record<string, CustomVisionEmulator>;
   azurite?: AzuriteInstance;
   clock: Clock;
   /** The app settings the host runs with (contains keys: never print it). */
@@ -182,6 +189,26 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       cleanups.push(() => customVision?.close());
       cvEnv = started.env;
     }
+    let customVisionDr: Record<string, CustomVisionEmulator> | undefined;
+    if (options.customVision && options.customVisionDr) {
+      const east = await startCustomVisionEmulator({ clock });
+      cleanups.push(() => east.close());
+      customVisionDr = { eastus: east };
+      cvEnv = {
+        ...cvEnv,
+        CV_DR_TARGETS: JSON.stringify([
+          {
+            region: 'eastus',
+            endpoint: east.endpoint,
+            keySetting: 'CV_DR_KEY_EASTUS',
+            predictionResourceId:
+              '/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/local/providers/Microsoft.CognitiveServices/accounts/cv-prediction-eastus',
+          },
+        ]),
+        CV_DR_KEY_EASTUS: east.trainingKey,
+        CV_DR_PROJECTS: '*',
+      };
+    }
     const env: Record<string, string | undefined> = {
       AzureWebJobsStorage: storage,
       FUNCTIONS_WORKER_RUNTIME: 'node',
@@ -228,6 +255,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       app,
       emulator,
       customVision,
+      ...(customVisionDr ? { customVisionDr } : {}),
       azurite,
       clock,
       env,

@@ -327,6 +327,58 @@ resource failoverCompleted 'Microsoft.Insights/scheduledQueryRules@2023-12-01' =
 }
 
 output actionGroupId string = empty(actionGroupEmail) ? '' : actionGroup.id
+// Severity 2: a Custom Vision project DR copy failed (the DR region has no serving copy of the newest training).
+var cvProjectCopyFailedQuery = '''
+customEvents
+| where name == "ModelDr.CvProjectCopied"
+| extend outcome = tostring(customDimensions.outcome), region = tostring(customDimensions.region), code = tostring(customDimensions.code)
+| where outcome == "failed"
+| summarize failed = count() by region, code
+'''
+
+resource cvProjectCopyFailed 'Microsoft.Insights/scheduledQueryRules@2023-12-01' = {
+  name: '${prefix}-cv-project-copy-failed'
+  location: location
+  tags: tags
+  kind: 'LogAlert'
+  properties: {
+    displayName: 'Model DR: Custom Vision project DR copy failed'
+    description: 'ModelDr.CvProjectCopied with outcome failed: a project was not imported, verified and published in a DR region (see GET /api/customvision/projects).'
+    severity: 2
+    enabled: true
+    scopes: [appInsightsId]
+    evaluationFrequency: 'PT1H'
+    windowSize: 'PT1H'
+    autoMitigate: false
+    criteria: {
+      allOf: [
+        {
+          query: cvProjectCopyFailedQuery
+          timeAggregation: 'Total'
+          metricMeasureColumn: 'failed'
+          operator: 'GreaterThan'
+          threshold: 0
+          dimensions: [
+            {
+              name: 'region'
+              operator: 'Include'
+              values: ['*']
+            }
+          ]
+          failingPeriods: {
+            numberOfEvaluationPeriods: 1
+            minFailingPeriodsToAlert: 1
+          }
+        }
+      ]
+    }
+    actions: {
+      actionGroups: actionGroups
+    }
+  }
+}
+
+output actionGroupId string = empty(actionGroupEmail) ? '' : actionGroup.id
 output alertRuleIds array = [
   rpoBreach.id
   deadMansSwitch.id
@@ -334,4 +386,5 @@ output alertRuleIds array = [
   configOrFailedRun.id
   cvRejected.id
   failoverCompleted.id
+  cvProjectCopyFailed.id
 ]

@@ -51,6 +51,8 @@ export interface BackupOrchestrations {
   startIfAbsent(instanceId: string, input: CustomVisionBackupInput): Promise<boolean>;
   /** Raises the Export event when the instance exists and is running. True when raised. */
   raiseIfWaiting(instanceId: string, data: ExportEventData): Promise<boolean>;
+  /** After a `TrainingCompleted` (and its export backups): the project DR copies, when the project is configured. How many were asked for. */
+  projectDr?(projectId: string): Promise<number>;
 }
 
 export interface QueueMessageMeta {
@@ -118,8 +120,19 @@ export async function handleNotification(
         log.log(`${key}: ${r.changed ? 'project integration verified' : 'already recorded (duplicate)'}`);
         return { result: 'recorded', key, changed: r.changed };
       }
-      case 'Training':
-        return await onTraining(services, n.projectId, n.iterationId, n.trainingStatus, key, durable, log);
+      case 'Training': {
+        const out = await onTraining(services, n.projectId, n.iterationId, n.trainingStatus, key, durable, log);
+        if (
+          n.trainingStatus === 'TrainingCompleted' &&
+          out.result === 'recorded' &&
+          !out.contradiction &&
+          durable.projectDr
+        ) {
+          const asked = await durable.projectDr(n.projectId);
+          if (asked > 0) log.log(`${key}: project DR copy asked for in ${asked} region(s)`);
+        }
+        return out;
+      }
       case 'Export':
         return n.exportStatus === 'ExportFailed'
           ? await onExportFailed(services, n, key, durable, log)

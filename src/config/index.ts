@@ -14,6 +14,7 @@ export { identityFromEnv } from './storage';
 export { KEY_VAULT_NOT_RESOLVED, isKeyVaultReference, referencedSecretSettings, resolveSecret } from './secrets';
 export { describeSettings } from './summary';
 export { formatExportPlatform } from './customVision';
+export { CV_DR_DEFAULTS, CV_DR_SETTING_NAMES } from './customVisionDr';
 export { containerNameProblem } from './urls';
 export {
   DEFAULT_RPO_HOURS,

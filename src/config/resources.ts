@@ -20,7 +20,7 @@ export function parseSource(r: SettingsReader): ModelResource | undefined {
   return { region, endpoint, resourceId, credential };
 }
 
-function requiredEndpoint(
+export function requiredEndpoint(
   value: string | undefined,
   setting: string,
   r: SettingsReader,
@@ -38,7 +38,7 @@ function requiredEndpoint(
   return u.url;
 }
 
-function requiredRegion(
+export function requiredRegion(
   value: string | undefined,
   setting: string,
   r: SettingsReader,
@@ -56,7 +56,7 @@ function requiredRegion(
   return value;
 }
 
-function requiredResourceId(
+export function requiredResourceId(
   value: string | undefined,
   setting: string,
   r: SettingsReader,

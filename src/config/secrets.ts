@@ -41,6 +41,7 @@ export function referencedSecretSettings(settings: Settings): string[] {
   if (cv.trainingKey) names.add(cv.trainingKey.setting);
   if (cv.backupContainer?.sas) names.add(cv.backupContainer.sas.setting);
   if (cv.replicaContainer?.sas) names.add(cv.replicaContainer.sas.setting);
+  for (const t of settings.customVisionDr.targets) if (t.credential.kind === 'key') names.add(t.credential.setting);
   if (settings.drills.samples?.sas) names.add(settings.drills.samples.sas.setting);
   return [...names];
 }

@@ -6,7 +6,7 @@
  *   `DR_LEDGER_CONTAINER`, and the managed identity (`AZURE_CLIENT_ID`);
  * - resources.ts: the source (`DR_SOURCE_*`) and the targets (`DR_TARGETS`);
  * - pacing.ts: `DR_API_VERSION`, `DR_SCHEDULE`, `DR_MAX_PARALLEL`, pacing and deadlines;
- * - customVision.ts: `CV_*`;
+ * - customVision.ts: `CV_*`; customVisionDr.ts: `CV_DR_*` (the project copy);
  * - health.ts: `DR_RPO_HOURS` (the health model's recovery point objective);
  * - drills.ts: `DR_DRILL_*` (restore drills);
  * - secrets.ts: reading a referenced secret at the moment of use; summary.ts: the log line.
@@ -16,6 +16,7 @@
  */
 import { apiFamilyOf } from '../common/apiVersions';
 import { parseCustomVision } from './customVision';
+import { parseCustomVisionDr } from './customVisionDr';
 import { RPO_HOURS_SETTING, parseHealthSettings } from './health';
 import { parseDrills } from './drills';
 import { parseApiVersion, parseMaxParallel, parsePacing, parseSchedule } from './pacing';
@@ -44,6 +45,7 @@ export function loadSettings(env: Env = process.env): Settings {
   const ledgerSecondaryBlobUrl = parseLedgerSecondary(r, storage);
   const customVision = parseCustomVision(r);
   const drills = parseDrills(r);
+  const customVisionDr = parseCustomVisionDr(r, customVision?.endpoint);
   const identity = parseIdentity(r, storage?.kind === 'identity' ? storage.clientId : undefined);
   // Read through the reader (an unresolved Key Vault reference is reported as such), validated by its group.
   const rpoRaw = r.get(RPO_HOURS_SETTING);
@@ -64,6 +66,7 @@ export function loadSettings(env: Env = process.env): Settings {
     ledgerContainer,
     ...(ledgerSecondaryBlobUrl !== undefined ? { ledgerSecondaryBlobUrl } : {}),
     customVision: customVision!,
+    customVisionDr,
     drills: drills!,
     identity,
     health: health!.settings!,

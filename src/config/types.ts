@@ -95,6 +95,32 @@ export interface CustomVisionSettings {
   readonly replicaContainer?: ContainerLocation;
 }
 
+/** One DR training resource of the Custom Vision project copy (`CV_DR_TARGETS[i]`). */
+export interface CustomVisionDrTarget {
+  readonly region: string;
+  /** The DR training resource's endpoint (ImportProject, publish). */
+  readonly endpoint: string;
+  /** `keySetting` names the setting with the DR training key; absent → Microsoft Entra ID. */
+  readonly credential: CredentialRef;
+  /** The DR prediction resource's full ARM id: the `predictionId` of PublishIteration. */
+  readonly predictionResourceId: string;
+  /** The DR prediction resource's endpoint, reported to callers by the replicas route (optional). */
+  readonly predictionEndpoint?: string;
+}
+
+/** Custom Vision project DR (`CV_DR_*`, src/config/customVisionDr.ts); off when `targets` is empty. */
+export interface CustomVisionDrSettings {
+  readonly targets: readonly CustomVisionDrTarget[];
+  /** `CV_DR_PROJECTS`: project ids (lower case), or `*` for every project of the source resource. */
+  readonly projects: readonly string[] | '*';
+  /** `CV_DR_KEEP`: DR copies kept per project and region (default 2). */
+  readonly keep: number;
+  /** `CV_DR_SCHEDULE`: six-field NCRONTAB of the reconciliation (default daily). */
+  readonly schedule: string;
+  /** `CV_DR_TRAIN_MISSING`: train in the DR resource when no imported iteration is Completed (default false). */
+  readonly trainMissing: boolean;
+}
+
 export interface Settings {
   readonly storage: StorageSettings;
   /** Durable task hub name (`DR_TASK_HUB`, used by host.json `%DR_TASK_HUB%`). */
@@ -115,6 +141,8 @@ export interface Settings {
    */
   readonly ledgerSecondaryBlobUrl?: string;
   readonly customVision: CustomVisionSettings;
+  /** Custom Vision project DR (`CV_DR_*`); `targets` empty → off. */
+  readonly customVisionDr: CustomVisionDrSettings;
   /** Restore drills (`DR_DRILL_*`, src/config/drills.ts); off when `samples` is absent. */
   readonly drills: DrillSettings;
   /** The managed identity of every Azure credential the app builds (`AZURE_CLIENT_ID` / `AzureWebJobsStorage__clientId`). */

@@ -53,6 +53,8 @@ export type CvFailureReason =
   | 'blobNameMismatch'
   | 'replicaMismatch'
   | 'storageRejected'
+  | 'projectLimit'
+  | 'invalidImportToken'
   // configuration
   | 'credentialUnavailable'
   | 'storageAccessDenied'
@@ -71,7 +73,17 @@ export type CvOperation =
   | 'verifyReplica'
   | 'listBackupBlobs'
   | 'probeContainer'
-  | 'copyFromDownloadUri';
+  | 'copyFromDownloadUri'
+  | 'getProject'
+  | 'listProjects'
+  | 'exportProject'
+  | 'importProject'
+  | 'countImages'
+  | 'listTags'
+  | 'publishIteration'
+  | 'unpublishIteration'
+  | 'deleteProject'
+  | 'trainProject';
 
 export type CvErrorInit = ServiceErrorInit<CvFailureReason, CvOperation>;
 

@@ -7,3 +7,4 @@ export * from './backup';
 export * from './blobNames';
 export * from './flavors';
 export * from './storageAccess';
+export * from './projects';

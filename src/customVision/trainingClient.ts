@@ -12,6 +12,7 @@
  *   is success: `{alreadyQueued: true}` — read {@link listExports} for its state.
  */
 import {
+  CvConfigurationError,
   CvPermanentError,
   CvThrottledError,
   CvTransientError,
@@ -21,8 +22,15 @@ import {
   CustomVisionError,
   type CvOperation,
 } from './errors';
-import { REDACTED, SecretScrubber } from '../common/secrets';
+import { REDACTED, SecretScrubber, scrubSecrets } from '../common/secrets';
 import { isGuid } from './notifications';
+import {
+  toProjectExport,
+  toProjectInfo,
+  type ProjectExport,
+  type ProjectExportToken,
+  type ProjectInfo,
+} from './projects';
 import { isLoopbackHost } from './modelUri';
 import {
   EXPORT_PLATFORMS,
@@ -121,10 +129,19 @@ export type RequestExportResult = { alreadyQueued: false; export: ExportInfo } |
 export type EnsureExportResult =
   { state: 'requested'; export: ExportInfo } | { state: 'alreadyQueued'; export?: ExportInfo };
 
+/** A Microsoft Entra ID credential (`@azure/identity`'s `TokenCredential` shape). */
+export interface TrainingTokenCredential {
+  getToken(scopes: string | string[]): Promise<{ token: string } | null>;
+}
+
+const COGNITIVE_SERVICES_SCOPE = 'https://cognitiveservices.azure.com/.default';
+
 export interface TrainingClientOptions {
   /** `https://{resource}.cognitiveservices.azure.com` (http is allowed only for loopback hosts). */
   endpoint: string;
-  trainingKey: string;
+  /** The `Training-Key`; or `credential` (Microsoft Entra ID, a bearer token) when this is absent. */
+  trainingKey?: string;
+  credential?: TrainingTokenCredential;
   /** Per request, default 30 s. */
   timeoutMs?: number;
   /** For `Retry-After` HTTP-dates; default `Date.now`. */
@@ -180,6 +197,18 @@ const NOT_FOUND_CODES = new Set([
 const INVALID_PLATFORM_CODE = 'ErrorExporterInvalidPlatform';
 const TRAINING_CODE = 'BadRequestExportWhileTraining';
 const VALIDATION_CODE = 'BadRequestExportValidationFailed';
+const PROJECT_LIMIT_CODE = 'BadRequestExceedProjectLimit';
+const INVALID_TOKEN_CODE = 'BadRequestInvalidImportToken';
+const ALREADY_PUBLISHED_CODE = 'BadRequestIterationIsPublished';
+
+interface CallOptions {
+  /** Values to remove from every error text besides the key (the export token). */
+  secrets?: readonly string[];
+  /** A POST without a body: sent with `Content-Length: 0`. */
+  emptyBody?: boolean;
+  /** A 2xx without a body is success (DELETE answers 204). */
+  allowEmpty?: boolean;
+}
 
 function isRecord(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -245,6 +274,7 @@ function serviceError(body: unknown): { code?: string; message?: string } {
 
 export class CustomVisionTrainingClient implements CustomVisionTrainingApi {
   readonly #key: string;
+  readonly #credential: TrainingTokenCredential | undefined;
   readonly #base: string;
   readonly #timeoutMs: number;
   readonly #now: () => number;
@@ -271,12 +301,13 @@ export class CustomVisionTrainingClient implements CustomVisionTrainingApi {
         reason: 'invalidArgument',
         operation: 'getIteration',
       });
-    if (typeof opts.trainingKey !== 'string' || opts.trainingKey.trim() === '')
+    if ((typeof opts.trainingKey !== 'string' || opts.trainingKey.trim() === '') && !opts.credential)
       throw new CvValidationError('Custom Vision training key is empty', {
         reason: 'invalidArgument',
         operation: 'getIteration',
       });
-    this.#key = opts.trainingKey;
+    this.#key = opts.trainingKey ?? '';
+    this.#credential = opts.credential;
     this.#base = `${u.origin}${u.pathname.replace(/\/+$/, '')}${TRAINING_API_PATH}`;
     this.#timeoutMs = opts.timeoutMs ?? 30_000;
     this.#now = opts.now ?? Date.now;
@@ -419,11 +450,146 @@ export class CustomVisionTrainingClient implements CustomVisionTrainingApi {
     }
   }
 
-  /** The exact training key, then every generic secret shape. */
-  #scrub(text: string): string {
+  /** The exact training key (and any secret of this call, e.g. an export token), then every generic secret shape. */
+  #scrub(text: string, secrets: readonly string[] = []): string {
     const scrubber = new SecretScrubber();
-    scrubber.add(this.#key);
+    for (const k of [this.#key, ...secrets]) scrubber.add(k);
     return scrubber.scrub(text);
+  }
+
+  async #authHeader(operation: CvOperation): Promise<Record<string, string>> {
+    if (this.#key !== '') return { 'Training-key': this.#key };
+    let token: string | undefined;
+    try {
+      token = (await this.#credential?.getToken(COGNITIVE_SERVICES_SCOPE))?.token;
+    } catch (e) {
+      throw new CvConfigurationError(
+        `${operation}: no Microsoft Entra ID token for Custom Vision (${scrubSecrets(e instanceof Error ? e.message : String(e)).slice(0, 200)})`,
+        { reason: 'credentialUnavailable', operation, setting: 'CV_DR_TARGETS' },
+      );
+    }
+    if (!token)
+      throw new CvConfigurationError(`${operation}: no Microsoft Entra ID token for Custom Vision`, {
+        reason: 'credentialUnavailable',
+        operation,
+        setting: 'CV_DR_TARGETS',
+      });
+    return { Authorization: `Bearer ${token}` };
+  }
+
+  // ---------------------------------------------------------------- project copy (v3.3)
+
+  /** GetProject: the status of an import (`Importing` / `Succeeded` / `Failed`), `drModeEnabled`. */
+  async getProject(projectId: string): Promise<ProjectInfo> {
+    this.#ids('getProject', { projectId });
+    const body = await this.#call('getProject', 'GET', `/projects/${projectId}`);
+    const p = toProjectInfo(body.json);
+    if (!p) throw this.#unexpected('getProject', 'a Project');
+    return p;
+  }
+
+  async listProjects(): Promise<ProjectInfo[]> {
+    const body = await this.#call('listProjects', 'GET', '/projects');
+    if (!Array.isArray(body.json) || body.json.length > 10_000)
+      throw this.#unexpected('listProjects', 'an array of Project');
+    const out = body.json.map(toProjectInfo);
+    if (out.some((p) => p === undefined)) throw this.#unexpected('listProjects', 'an array of Project');
+    return out as ProjectInfo[];
+  }
+
+  /** ExportProject: counts and the token (a secret, wrapped: it never prints). */
+  async exportProject(projectId: string): Promise<ProjectExport> {
+    this.#ids('exportProject', { projectId });
+    const body = await this.#call('exportProject', 'GET', `/projects/${projectId}/export`);
+    const e = toProjectExport(body.json);
+    if (!e) {
+      // The body holds the token: say nothing about it beyond its shape.
+      throw this.#unexpected('exportProject', 'a ProjectExport');
+    }
+    return e;
+  }
+
+  /** ImportProject: a new project (`Importing`); the token URL-encoded, `Content-Length: 0`. */
+  async importProject(token: ProjectExportToken, name: string): Promise<ProjectInfo> {
+    if (name.trim() === '' || name.length > 200)
+      throw new CvValidationError('project name must be 1–200 characters', {
+        reason: 'invalidArgument',
+        operation: 'importProject',
+      });
+    const raw = token.reveal();
+    const q = `token=${encodeURIComponent(raw)}&name=${encodeURIComponent(name)}`;
+    const body = await this.#call('importProject', 'POST', `/projects/import?${q}`, {
+      secrets: [raw],
+      emptyBody: true,
+    });
+    const p = toProjectInfo(body.json);
+    if (!p) throw this.#unexpected('importProject', 'a Project');
+    return p;
+  }
+
+  /** Tagged plus untagged images (GetTaggedImageCount + GetUntaggedImageCount). */
+  async countImages(projectId: string): Promise<number> {
+    this.#ids('countImages', { projectId });
+    let total = 0;
+    for (const which of ['tagged', 'untagged']) {
+      const body = await this.#call('countImages', 'GET', `/projects/${projectId}/images/${which}/count`);
+      if (typeof body.json !== 'number' || !Number.isInteger(body.json) || body.json < 0)
+        throw this.#unexpected('countImages', 'a count');
+      total += body.json;
+    }
+    return total;
+  }
+
+  /** GetTags: how many tags the project has. */
+  async countTags(projectId: string): Promise<number> {
+    this.#ids('listTags', { projectId });
+    const body = await this.#call('listTags', 'GET', `/projects/${projectId}/tags`);
+    if (!Array.isArray(body.json)) throw this.#unexpected('listTags', 'an array of Tag');
+    return body.json.length;
+  }
+
+  /** PublishIteration (`predictionId` = the prediction resource's full ARM id). Already published is success. */
+  async publishIteration(
+    projectId: string,
+    iterationId: string,
+    publishName: string,
+    predictionResourceId: string,
+  ): Promise<'published' | 'alreadyPublished'> {
+    this.#ids('publishIteration', { projectId, iterationId });
+    const q = new URLSearchParams({ publishName, predictionId: predictionResourceId });
+    try {
+      await this.#call(
+        'publishIteration',
+        'POST',
+        `/projects/${projectId}/iterations/${iterationId}/publish?${q.toString()}`,
+        {
+          emptyBody: true,
+        },
+      );
+      return 'published';
+    } catch (e) {
+      if (e instanceof CvPermanentError && e.serviceCode === ALREADY_PUBLISHED_CODE) return 'alreadyPublished';
+      throw e;
+    }
+  }
+
+  async unpublishIteration(projectId: string, iterationId: string): Promise<void> {
+    this.#ids('unpublishIteration', { projectId, iterationId });
+    await this.#call('unpublishIteration', 'DELETE', `/projects/${projectId}/iterations/${iterationId}/publish`, {
+      allowEmpty: true,
+    });
+  }
+
+  /** DeleteProject; a project that is not there any more is `notFound` (deleting twice is fine). */
+  async deleteProject(projectId: string): Promise<'deleted' | 'notFound'> {
+    this.#ids('deleteProject', { projectId });
+    try {
+      await this.#call('deleteProject', 'DELETE', `/projects/${projectId}`, { allowEmpty: true });
+      return 'deleted';
+    } catch (e) {
+      if (e instanceof CvPermanentError && e.reason === 'notFound') return 'notFound';
+      throw e;
+    }
   }
 
   #unexpected(operation: CvOperation, what: string): CustomVisionError {
@@ -433,10 +599,15 @@ export class CustomVisionTrainingClient implements CustomVisionTrainingApi {
     });
   }
 
-  async #call(operation: CvOperation, method: string, pathAndQuery: string): Promise<{ json: unknown }> {
+  async #call(
+    operation: CvOperation,
+    method: string,
+    pathAndQuery: string,
+    call: CallOptions = {},
+  ): Promise<{ json: unknown }> {
     const observed: { status?: number } = {};
     try {
-      const out = await this.#callOnce(operation, method, pathAndQuery, observed);
+      const out = await this.#callOnce(operation, method, pathAndQuery, observed, call);
       this.#observe({ operation, ...observed });
       return out;
     } catch (e) {
@@ -459,7 +630,10 @@ export class CustomVisionTrainingClient implements CustomVisionTrainingApi {
     method: string,
     pathAndQuery: string,
     observed: { status?: number },
+    call: CallOptions = {},
   ): Promise<{ json: unknown }> {
+    const scrub = (t: string): string => this.#scrub(t, call.secrets);
+    const auth = await this.#authHeader(operation);
     const ac = new AbortController();
     const timer = setTimeout(() => ac.abort(), this.#timeoutMs);
     timer.unref?.();
@@ -468,7 +642,9 @@ export class CustomVisionTrainingClient implements CustomVisionTrainingApi {
     try {
       res = await this.#fetch(`${this.#base}${pathAndQuery}`, {
         method,
-        headers: { 'Training-key': this.#key, Accept: 'application/json' },
+        headers: { ...auth, Accept: 'application/json' },
+        // ImportProject has no body: send Content-Length: 0 (a POST without a length gets 411).
+        ...(call.emptyBody ? { body: '' } : {}),
         signal: ac.signal,
       });
       observed.status = res.status;
@@ -485,7 +661,7 @@ export class CustomVisionTrainingClient implements CustomVisionTrainingApi {
             ? e.cause.code
             : e.message
           : 'unknown';
-      throw new CvTransientError(`${operation}: network failure (${this.#scrub(cause)})`, {
+      throw new CvTransientError(`${operation}: network failure (${scrub(cause)})`, {
         reason: 'network',
         operation,
       });
@@ -500,6 +676,7 @@ export class CustomVisionTrainingClient implements CustomVisionTrainingApi {
       json = undefined;
     }
     if (res.ok) {
+      if (json === undefined && call.allowEmpty) return { json: undefined };
       if (json === undefined)
         throw new CvUnexpectedResponseError(`${operation}: HTTP ${res.status} without a JSON body`, {
           reason: 'unexpectedResponse',
@@ -515,6 +692,7 @@ export class CustomVisionTrainingClient implements CustomVisionTrainingApi {
       serviceError(json),
       retryAfterMsFromHeaders(res.headers, this.#now()),
       requestId,
+      call.secrets,
     );
   }
 
@@ -524,10 +702,11 @@ export class CustomVisionTrainingClient implements CustomVisionTrainingApi {
     svc: { code?: string; message?: string },
     retryAfterMs: number | undefined,
     requestId: string | undefined,
+    secrets?: readonly string[],
   ): CustomVisionError {
     const code = svc.code;
-    const detail = svc.message ? `: ${this.#scrub(svc.message)}` : '';
-    const message = `${operation} failed: HTTP ${status}${code ? ` (${this.#scrub(code)})` : ''}${detail}`;
+    const detail = svc.message ? `: ${this.#scrub(svc.message, secrets)}` : '';
+    const message = `${operation} failed: HTTP ${status}${code ? ` (${this.#scrub(code, secrets)})` : ''}${detail}`;
     const base = {
       operation,
       status,
@@ -544,6 +723,8 @@ export class CustomVisionTrainingClient implements CustomVisionTrainingApi {
       return new CvPermanentError(message, { ...base, reason: 'notFound' });
     if (code === INVALID_PLATFORM_CODE) return new CvPermanentError(message, { ...base, reason: 'notExportable' });
     if (code === TRAINING_CODE) return new CvTransientError(message, { ...base, reason: 'iterationTraining' });
+    if (code === PROJECT_LIMIT_CODE) return new CvPermanentError(message, { ...base, reason: 'projectLimit' });
+    if (code === INVALID_TOKEN_CODE) return new CvPermanentError(message, { ...base, reason: 'invalidImportToken' });
     if (status === 401) return new CvPermanentError(message, { ...base, reason: 'unauthenticated' });
     if (status === 403) return new CvPermanentError(message, { ...base, reason: 'forbidden' });
     if (status === 404) return new CvPermanentError(message, { ...base, reason: 'notFound' });

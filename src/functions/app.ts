@@ -4,6 +4,7 @@
  * that builds a new instance (new settings) hands it to the functions already registered.
  */
 import { registerCustomVisionFunctions } from './customVision';
+import { registerCustomVisionDrFunctions } from './customVisionDr';
 import { registerDashboardFunctions } from './dashboard';
 import type { AppDependencies } from './dependencies';
 import { registerReplicationFunctions } from './replication';
@@ -13,6 +14,7 @@ import { registerFailoverFunctions } from './failover';
 export function registerApp(app: () => AppDependencies): void {
   registerReplicationFunctions(app);
   registerCustomVisionFunctions(app);
+  registerCustomVisionDrFunctions(app);
   registerDashboardFunctions(app);
   registerDrillFunctions(app);
   registerFailoverFunctions(app);

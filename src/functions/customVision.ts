@@ -23,6 +23,8 @@ import { findInstanceStatus } from './durableStatus';
 import { json } from './httpResponse';
 import { customVisionBackupOrchestrator } from '../orchestrators/customVisionBackup';
 import { refuseCrossSiteRequest } from '../http/requestGate';
+import { isConfiguredProject } from '../activities/customVisionProjectDr';
+import { triggerProjectCopies } from './customVisionDr';
 
 const ACTIVE = new Set<string>([
   df.OrchestrationRuntimeStatus.Running,
@@ -30,8 +32,13 @@ const ACTIVE = new Set<string>([
   df.OrchestrationRuntimeStatus.ContinuedAsNew,
 ]);
 
-function orchestrations(client: df.DurableClient): cv.BackupOrchestrations {
+function orchestrations(client: df.DurableClient, current: () => AppDependencies): cv.BackupOrchestrations {
   return {
+    async projectDr(projectId: string): Promise<number> {
+      const dr = current().customVisionDr;
+      if (!isConfiguredProject(dr.settings, projectId)) return 0;
+      return (await triggerProjectCopies(dr, client, [projectId], 'notification')).length;
+    },
     async startIfAbsent(instanceId: string, input: CustomVisionBackupInput): Promise<boolean> {
       if (await findInstanceStatus(client, instanceId)) return false;
       await client.startNew(CvOrchestrators.backup.name, { instanceId, input });
@@ -62,7 +69,7 @@ export function registerCustomVisionFunctions(current: () => AppDependencies): v
         error: (m: string) => context.error(scrubSecrets(m)),
       };
       try {
-        await cv.handleNotification(current().customVision, message, meta, orchestrations(client), log);
+        await cv.handleNotification(current().customVision, message, meta, orchestrations(client, current), log);
       } catch (e) {
         reportConfigurationError(current, 'queue:customVisionNotifications', e);
         // Transient: the host releases the message and retries it; after maxDequeueCount it goes to `<queue>-poison` as it was.

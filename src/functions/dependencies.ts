@@ -60,6 +60,13 @@ import {
 } from '../activities/replication';
 import type { CustomVisionDeps } from '../activities/customVisionDeps';
 import { createFailoverActivities, type FailoverActivityHandlers } from '../activities/failover';
+import {
+  createCustomVisionDrActivities,
+  type CustomVisionDrActivities,
+  type CustomVisionDrDeps,
+  type ProjectCopyApi,
+} from '../activities/customVisionProjectDr';
+import { CvProjectReplicaRepository } from '../ledger/customVisionProjects';
 import { createTelemetry, serviceRequestObserver, type ServiceRequestObserver, type Telemetry } from '../telemetry';
 import { createDrillDeps } from './drillDependencies';
 import { createDrillActivities, type DrillActivityHandlers, type DrillDeps } from '../activities/drills';
@@ -91,6 +98,8 @@ export interface AppDependencies {
   telemetry: Telemetry;
   replication: ReplicationDeps;
   customVision: CustomVisionDeps;
+  /** Custom Vision project DR (`CV_DR_*`): the source and DR training clients, the DR records. */
+  customVisionDr: CustomVisionDrDeps;
   /** The origin of the app's own absolute URLs, from `WEBSITE_HOSTNAME` (undefined: answer relative URLs). */
   publicOrigin: string | undefined;
   drills: DrillDeps;
@@ -106,6 +115,7 @@ export interface AppDependencies {
   activities: {
     replication: ReplicationActivities;
     customVision: CustomVisionActivities;
+    customVisionDr: CustomVisionDrActivities;
     drills: DrillActivityHandlers;
     failover: FailoverActivityHandlers;
   };
@@ -144,12 +154,21 @@ export function createAppDependencies(runtime: AppRuntime): AppDependencies {
   );
   const drills = createDrillDeps(settings, runtime, credential, replication.ledger);
   let ledgerAccess: LedgerAccess | undefined;
+  const customVisionDr = createCustomVisionDrDeps(
+    settings,
+    runtime,
+    credential,
+    replication.ledger,
+    telemetry,
+    observe,
+  );
   return {
     settings,
     clock: runtime.clock,
     telemetry,
     replication,
     customVision,
+    customVisionDr,
     publicOrigin: publicOrigin(runtime.env),
     drills,
     durableStore: runtime.durableStore ?? { id: `taskHub:${settings.taskHub}`, processLocal: false },
@@ -163,6 +182,7 @@ export function createAppDependencies(runtime: AppRuntime): AppDependencies {
     activities: {
       replication: createReplicationActivities(replication),
       customVision: createCustomVisionActivities(customVision),
+      customVisionDr: createCustomVisionDrActivities(customVisionDr),
       drills: createDrillActivities(drills),
       failover: createFailoverActivities(replication),
     },
@@ -303,6 +323,53 @@ function createCustomVisionDeps(
     deps.policy = deps.backup.policy;
   }
   return deps;
+}
+
+/**
+ * Custom Vision project DR: the source training client (`CV_ENDPOINT`, `CV_TRAINING_KEY` or the
+ * app's Entra ID credential) and one per DR target (its `keySetting`, or Entra ID). Keys are
+ * read here and live only inside the clients.
+ */
+function createCustomVisionDrDeps(
+  settings: Settings,
+  runtime: AppRuntime,
+  credential: () => TokenCredential,
+  ledger: () => Promise<Ledger>,
+  telemetry: Telemetry,
+  observe: ServiceRequestObserver,
+): CustomVisionDrDeps {
+  const { env, clock } = runtime;
+  const dr = settings.customVisionDr;
+  const client = (endpoint: string, key: string | undefined): ProjectCopyApi =>
+    new CustomVisionTrainingClient({
+      endpoint,
+      ...(key !== undefined ? { trainingKey: key } : { credential: { getToken: (s) => credential().getToken(s) } }),
+      now: () => clock.now(),
+      onRequest: (o) => observe({ operation: o.operation, status: o.status, errorKind: o.errorKind }),
+    });
+  const cv = settings.customVision;
+  const enabled = dr.targets.length > 0;
+  return {
+    settings: dr,
+    ...(enabled && cv.endpoint
+      ? { source: client(cv.endpoint, cv.trainingKey ? resolveSecret(cv.trainingKey, env) : undefined) }
+      : {}),
+    targets: new Map(
+      dr.targets.map((t) => [
+        t.region,
+        {
+          settings: t,
+          client: client(
+            t.endpoint,
+            t.credential.kind === 'key' ? resolveSecret({ setting: t.credential.setting }, env) : undefined,
+          ),
+        },
+      ]),
+    ),
+    clock,
+    telemetry,
+    replicas: async () => new CvProjectReplicaRepository((await ledger()).container, { clock }),
+  };
 }
 
 /** The notification queue and its poison queue over the `AzureWebJobsStorage` connection (the queue trigger's). */

@@ -12,7 +12,8 @@ import { LedgerKeyError } from '../ledger/errors';
 import { ledgerKey } from '../ledger/keys';
 import { itemSegments } from '../common/pairs';
 import { describeLeaseHolder, holderMayBeLive, type RunLease } from '../ledger/runLease';
-import { loadReadModel, reportOf, type ReadModel, type ReportBody } from '../readModel';
+import { healthResponseFor, loadReadModel, reportOf, type ReadModel, type ReportBody } from '../readModel';
+import { CvProjectReplicaRepository } from '../ledger/customVisionProjects';
 import { copyModelOrchestrator } from '../orchestrators/copyModel';
 import { replicateBatchOrchestrator } from '../orchestrators/replicateBatch';
 import { replicateModelsOrchestrator } from '../orchestrators/replicateModels';
@@ -32,7 +33,6 @@ import { CustomVisionRecordRepository } from '../ledger/customVisionRecords';
 import { readOnlyMarks, type LedgerRead, type LedgerReadOnly } from '../ledger/access';
 import { LedgerUnavailableError } from '../ledger/errors';
 import type { AppHealth } from '../health/health';
-import { healthHttpResponse } from '../health/health';
 
 export const RUNNING = [
   df.OrchestrationRuntimeStatus.Running,
@@ -314,7 +314,7 @@ export function registerReplicationFunctions(current: () => AppDependencies): vo
         try {
           const read = await deps.ledgerAccess().read((ledger) => readModel(deps, ledger));
           const app = read.readOnly ? readOnlyHealth(read.value.health) : read.value.health;
-          const { status, body } = healthHttpResponse(app);
+          const { status, body } = healthResponseFor(app);
           answer = { status, body: { ...body, ...(read.readOnly ? ANONYMOUS_READ_ONLY : {}) } };
         } catch (e) {
           if (!(e instanceof LedgerUnavailableError)) throw e;
@@ -365,6 +365,14 @@ export async function readModel(deps: AppDependencies, ledger: Ledger): Promise<
           },
         }
       : {}),
+    ...(deps.customVisionDr.settings.targets.length > 0
+      ? {
+          customVisionDr: {
+            settings: deps.customVisionDr.settings,
+            replicas: async () => new CvProjectReplicaRepository(ledger.container, { clock: deps.clock }),
+          },
+        }
+      : {}),
   });
 }
 
@@ -400,7 +408,7 @@ const ANONYMOUS_READ_ONLY: { ledgerReadOnly: true; ledgerReadOnlyReason: string 
 };
 
 /** Health read from the secondary: at best degraded (nothing can be copied or recorded), with the reason first. */
-function readOnlyHealth(app: AppHealth): AppHealth {
+function readOnlyHealth<A extends AppHealth>(app: A): A {
   return {
     ...app,
     health: app.health === 'healthy' ? 'degraded' : app.health,

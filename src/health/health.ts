@@ -455,6 +455,16 @@ export interface HealthResponseBody {
   reasons: string[];
   regions: { region: string; health: Health; pairs: number; overRpo: number; maxAgeSeconds?: number }[];
   customVision?: { health: Health; slots: number };
+  /** Custom Vision DR projects (counts only). */
+  customVisionDr?: {
+    health: Health;
+    projects: number;
+    ready: number;
+    failed: number;
+    unverified: number;
+    copying: number;
+    stale: number;
+  };
 }
 
 /**

@@ -10,6 +10,7 @@ export * from './runReports';
 export * from './readiness';
 export * from './connect';
 export * from './customVisionRecords';
+export * from './customVisionProjects';
 export * from './rejectedNotifications';
 export * from './runLease';
 export * from './copyIntents';

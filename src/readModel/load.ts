@@ -7,7 +7,8 @@
  * The dashboard keeps its own cached sources (a replica snapshot, run views by ETag) and calls
  * `buildReadModel` with them; everything else calls `loadReadModel`.
  */
-import type { CustomVisionSettings } from '../config';
+import type { CustomVisionDrSettings, CustomVisionSettings } from '../config';
+import type { CvProjectReplicaRepository } from '../ledger/customVisionProjects';
 import type { Ledger } from '../ledger/connect';
 import type { CustomVisionRecordRepository } from '../ledger/customVisionRecords';
 import type { RunReportRepository } from '../ledger/runReports';
@@ -22,6 +23,8 @@ export interface ReadModelSettings {
   now: number;
   /** Present when Custom Vision backups are configured (`CV_BACKUP_CONTAINER_URL`). */
   customVision?: { settings: CustomVisionSettings; records: () => Promise<CustomVisionRecordRepository> };
+  /** Present when Custom Vision project DR is configured (`CV_DR_TARGETS`). */
+  customVisionDr?: { settings: CustomVisionDrSettings; replicas: () => Promise<CvProjectReplicaRepository> };
 }
 
 /** The last finished run that is not a dry run: reports are read newest first, one at a time, until one is found. */
@@ -48,11 +51,13 @@ export async function customVisionInput(
 
 /** The read model from the ledger (each document read once). */
 export async function loadReadModel(ledger: Ledger, settings: ReadModelSettings): Promise<ReadModel> {
-  const [replicas, lastRun, drills, customVision] = await Promise.all([
+  const dr = settings.customVisionDr;
+  const [replicas, lastRun, drills, customVision, drRecords] = await Promise.all([
     ledger.replicas.listAll(),
     lastRunFacts(ledger.runReports),
     ledger.drills.listAll(),
     settings.customVision ? customVisionInput(settings.customVision) : undefined,
+    dr && dr.settings.targets.length > 0 ? dr.replicas().then((r) => r.list()) : undefined,
   ]);
   return buildReadModel({
     regions: settings.regions,
@@ -62,5 +67,6 @@ export async function loadReadModel(ledger: Ledger, settings: ReadModelSettings)
     drills,
     ...(lastRun ? { lastRun } : {}),
     ...(customVision ? { customVision } : {}),
+    ...(dr && drRecords ? { customVisionDr: { settings: dr.settings, records: drRecords } } : {}),
   });
 }

@@ -45,6 +45,16 @@ import {
 } from '../ledger/readiness';
 import type { ModelReplicaRecord } from '../ledger/replicas';
 import type { RunReport } from '../ledger/runReports';
+import type { CustomVisionDrSettings } from '../config';
+import type { CvProjectReplicaRecord } from '../ledger/customVisionProjects';
+import {
+  cvDrHealth,
+  cvDrRows,
+  withCvDrHealth,
+  type CvDrHealth,
+  type CvDrProjectRow,
+  type CvDrSummary,
+} from '../health/customVisionDr';
 
 /** What the read model takes from the last finished (not dry) run's report. */
 export interface LastRunFacts {
@@ -94,6 +104,15 @@ export interface ReadModelInput {
   drills?: readonly DrillRecord[];
   /** The Custom Vision backup records, when backups are configured. */
   customVision?: Omit<CvHealthInput, 'rpoHours' | 'now'>;
+  /** The Custom Vision DR project records, when project DR is configured (`CV_DR_TARGETS`). */
+  customVisionDr?: { settings: CustomVisionDrSettings; records: readonly CvProjectReplicaRecord[] };
+}
+
+/** The Custom Vision DR projects, one row per (configured project, DR region), judged like pairs. */
+export interface CustomVisionDrView {
+  health: Health;
+  summary: CvDrSummary;
+  rows: CvDrProjectRow[];
 }
 
 /** A pair as every reader shows it: its readiness cell, its health and why, its last drill. */
@@ -112,9 +131,11 @@ export type ModelView = Omit<ReadinessRow, 'cells'> & {
 export interface ReadModel extends Omit<ReadinessReport, 'rows'> {
   rows: ModelView[];
   rpoHours: number;
-  /** The app's health: replicas (per pair, per region) and Custom Vision backups. */
-  health: AppHealth;
+  /** The app's health: replicas (per pair, per region), Custom Vision backups and DR projects. */
+  health: AppHealth & { customVisionDr?: CvDrHealth };
   lastRun?: { runId: string; finishedAt: string };
+  /** Present when Custom Vision project DR is configured. */
+  customVisionDr?: CustomVisionDrView;
 }
 
 /** The source's items as the ledger knows them: the replica records plus the last run's view. */
@@ -177,12 +198,17 @@ export function buildReadModel(input: ReadModelInput): ReadModel {
     }
     return { ...row, cells, health: worst('healthy', ...states) };
   });
-  const model: ReadModel = {
-    ...readiness,
-    rows,
-    rpoHours: input.rpoHours,
-    health: combineHealth(replicas, customVision),
-  };
+  let health: ReadModel['health'] = combineHealth(replicas, customVision);
+  let customVisionDr: CustomVisionDrView | undefined;
+  if (input.customVisionDr && input.customVisionDr.settings.targets.length > 0) {
+    // A Custom Vision DR project counts like a Form Recognizer pair (src/health/customVisionDr.ts).
+    const drRows = cvDrRows(input.customVisionDr.settings, input.customVisionDr.records, input.now, input.rpoHours);
+    const dr = cvDrHealth(drRows, input.rpoHours);
+    health = withCvDrHealth(health, dr);
+    customVisionDr = { health: dr.health, summary: dr.summary, rows: drRows };
+  }
+  const model: ReadModel = { ...readiness, rows, rpoHours: input.rpoHours, health };
   if (input.lastRun) model.lastRun = { runId: input.lastRun.runId, finishedAt: input.lastRun.finishedAt };
+  if (customVisionDr) model.customVisionDr = customVisionDr;
   return model;
 }

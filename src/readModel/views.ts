@@ -11,7 +11,7 @@ import {
   type RegionHealth,
 } from '../health/health';
 import type { ReadinessReport } from '../ledger/readiness';
-import type { ModelView, ReadModel } from './model';
+import type { CustomVisionDrView, ModelView, ReadModel } from './model';
 
 /**
  * The `health` member of `GET /api/report` (and of `npm run local -- --json`'s report): the
@@ -35,6 +35,8 @@ export type ReportBody = Omit<ReadinessReport, 'rows'> & {
   rows: ModelView[];
   lastRun?: { runId: string; finishedAt: string };
   health: ReportHealth;
+  /** The Custom Vision DR projects (one row per project and DR region), when configured. */
+  customVisionDr?: CustomVisionDrView;
 };
 
 export function reportHealthOf(model: ReadModel): ReportHealth {
@@ -63,10 +65,26 @@ export function reportOf(model: ReadModel): ReportBody {
     health: reportHealthOf(model),
   };
   if (model.lastRun) body.lastRun = model.lastRun;
+  if (model.customVisionDr) body.customVisionDr = model.customVisionDr;
   return body;
 }
 
 /** `GET /api/health`: 200 healthy / 200 degraded / 503 unhealthy (a drill mismatch is unhealthy). */
 export function healthResponseOf(model: ReadModel): { status: 200 | 503; body: HealthResponseBody } {
-  return healthHttpResponse(model.health);
+  return healthResponseFor(model.health);
+}
+
+/**
+ * `GET /api/health` of an app health (the read model's, or the one read from the secondary): with
+ * the Custom Vision DR projects' per-region lines and counts (counts only: the route is anonymous).
+ */
+export function healthResponseFor(app: ReadModel['health']): { status: 200 | 503; body: HealthResponseBody } {
+  const { status, body } = healthHttpResponse(app);
+  const dr = app.customVisionDr;
+  if (!dr) return { status, body };
+  const lines = app.reasons.filter((r) => r.startsWith('custom vision DR ') && !body.reasons.includes(r));
+  return {
+    status,
+    body: { ...body, reasons: [...body.reasons, ...lines], customVisionDr: { health: dr.health, ...dr.summary } },
+  };
 }

@@ -175,3 +175,22 @@ export function emitFailoverCompleted(t: Telemetry, f: FailoverCompletedInput): 
     achievedRtoSeconds: f.achievedRtoSeconds,
   });
 }
+
+export interface CvProjectCopiedInput {
+  projectId: string;
+  region: string;
+  /** `ready` (imported, verified, published), `upToDate` (verified again, nothing copied) or `failed`. */
+  outcome: 'ready' | 'upToDate' | 'failed';
+  trigger: string;
+  drProjectId?: string;
+  /** The service's code or the app's (`ImportFailed`, `CountMismatch`, …) when failed. */
+  code?: string;
+  durationSeconds: number;
+  images?: number;
+  retired: number;
+}
+
+/** `ModelDr.CvProjectCopied`: once per finished Custom Vision project DR copy (ledger record changed). */
+export function emitCvProjectCopied(t: Telemetry, e: CvProjectCopiedInput): void {
+  t.trackEvent(EVENTS.cvProjectCopied, { ...e });
+}

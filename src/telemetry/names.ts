@@ -15,6 +15,7 @@ export const EVENTS = {
   cvBackupRecorded: 'ModelDr.CvBackupRecorded',
   cvNotificationRejected: 'ModelDr.CvNotificationRejected',
   failoverCompleted: 'ModelDr.FailoverCompleted',
+  cvProjectCopied: 'ModelDr.CvProjectCopied',
 } as const;
 export type EventName = (typeof EVENTS)[keyof typeof EVENTS];
 
@@ -64,6 +65,17 @@ export const EVENT_DIMENSIONS = {
     'withoutCopy',
     'achievedRpoSeconds',
     'achievedRtoSeconds',
+  ],
+  [EVENTS.cvProjectCopied]: [
+    'projectId',
+    'region',
+    'outcome',
+    'trigger',
+    'drProjectId',
+    'code',
+    'durationSeconds',
+    'images',
+    'retired',
   ],
 } as const satisfies Record<EventName, readonly string[]>;
 

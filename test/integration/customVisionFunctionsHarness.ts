@@ -20,7 +20,7 @@ import {
   type CustomVisionEmulator,
   type CustomVisionEmulatorOptions,
 } from '../../dev/emulators/customVision';
-import { createLocalHost, type LocalHost, type LogEntry } from '../../dev/host';
+import { createLocalHost, type AtLeastOnceRule, type LocalHost, type LogEntry } from '../../dev/host';
 import { createAppLoader } from '../../dev/appLoader';
 import type { AppDependencies } from '../../src/functions/app';
 import {
@@ -182,10 +182,10 @@ const DR_ENV = {
 };
 
 /** The world for one describe block: started in `beforeAll`, closed in `afterAll`. */
-export function useWorld(): World {
+export function useWorld(options: WorldOptions = {}): World {
   let world: World | undefined;
   beforeAll(async () => {
-    world = await startWorld();
+    world = await startWorld(options);
   });
   afterAll(async () => {
     await world?.close();
@@ -194,7 +194,12 @@ export function useWorld(): World {
   return lazy('The Custom Vision world', () => world);
 }
 
-export async function startWorld(): Promise<World> {
+/** Host options of the world (e.g. the at-least-once switch for chosen activities). */
+export interface WorldOptions {
+  atLeastOnce?: AtLeastOnceRule[];
+}
+
+export async function startWorld(options: WorldOptions = {}): Promise<World> {
   const azurite = await startAzurite();
   const proxy = await startFaultProxy(new URL(azurite.blobEndpoint).origin);
   const clock = new VirtualClock('2026-04-01T00:00:00Z');
@@ -290,6 +295,7 @@ export async function startWorld(): Promise<World> {
     hostJson: HOST_JSON,
     functionKey: FUNCTION_KEY,
     timerSchedules: false,
+    ...(options.atLeastOnce ? { atLeastOnce: options.atLeastOnce } : {}),
     logger: (e) => logs.push(e),
   });
 

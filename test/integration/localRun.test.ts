@@ -41,6 +41,10 @@ describe('npm run local', () => {
         ok: boolean;
         platforms: string[];
         backups: Array<{ platform: string; location: string; replica?: { verified: boolean } }>;
+        dr?: {
+          summary: { ready: number; failed: number };
+          projects: Array<{ region: string; state: string; publishName?: string }>;
+        };
       };
       drills: { totals: Record<string, number>; pagesAnalyzed: number };
     };
@@ -50,6 +54,11 @@ describe('npm run local', () => {
     // The emulated Custom Vision project was trained, exported and backed up twice over.
     expect(last.customVision.ok).toBe(true);
     expect(last.customVision.backups.map((b) => b.platform).sort()).toEqual(['ONNX', 'TensorFlow']);
+    // …and copied to the emulated DR training resource: imported, verified, published (issue 24).
+    expect(last.customVision.dr?.projects).toEqual([
+      expect.objectContaining({ region: 'eastus', state: 'ready', publishName: 'parts-inspection' }),
+    ]);
+    expect(stderr).toMatch(/Custom Vision DR projects — 1 pair\(s\): 1 ready, 0 failed/);
     // Restore drills after the replication: two seeded samples, each analyzed at the source and in both regions.
     expect(last.drills.totals).toMatchObject({ passed: 4, mismatch: 0, failed: 0, noSample: 3 });
     expect(last.drills.pagesAnalyzed).toBe(12);
@@ -63,6 +72,22 @@ describe('npm run local', () => {
     expect(last.customVision.backups.every((b) => b.replica?.verified === true && !b.location.includes('?'))).toBe(
       true,
     );
+  });
+
+  it('--once --json exits 1 when a Custom Vision DR copy failed, and the JSON says which and why', () => {
+    const { status, stdout, stderr } = runLocal(['--once', '--json', '--port', '0'], {
+      DR_MAX_PARALLEL: '10',
+      DR_LOCAL_CV_DR_FAIL_IMPORTS: 'true',
+    });
+    expect(status).toBe(1);
+    const last = JSON.parse(stdout.trim().split('\n').pop() ?? '{}') as {
+      customVision: { ok: boolean; dr?: { projects: Array<{ state: string; error?: { code: string } }> } };
+    };
+    expect(last.customVision.ok).toBe(false);
+    expect(last.customVision.dr?.projects).toEqual([
+      expect.objectContaining({ state: 'failed', error: expect.objectContaining({ code: 'ImportFailed' }) }),
+    ]);
+    expect(stderr).toMatch(/eastus +FAILED/);
   });
 
   it('exits 2 with a message naming the setting when the configuration is wrong', () => {

@@ -1,6 +1,6 @@
 /**
  * infra/app/alerts.bicep: parses with tree-sitter-bicep (no ERROR / MISSING node), declares the
- * parameters the deployment passes, one action group and the six rules with their severities,
+ * parameters the deployment passes, one action group and the seven rules with their severities,
  * and every event name and dimension its KQL mentions is a constant of src/telemetry/names.ts.
  * Also: host.json turns on Durable distributed tracing V2.
  */
@@ -65,10 +65,10 @@ test('parameters: App Insights id and name, location, action group e-mail, rpoHo
   expect(text).toMatch(/@minValue\(1\)\s*@maxValue\(8760\)\s*param rpoHours int = 26/);
 });
 
-test('one action group (e-mail) and six scheduled query rules with the issue’s severities', () => {
+test('one action group (e-mail) and seven scheduled query rules with the issues’ severities', () => {
   const types = parsed.resources.map((r) => r.type.split('@')[0]);
   expect(types.filter((t) => t === 'Microsoft.Insights/actionGroups')).toHaveLength(1);
-  expect(types.filter((t) => t === 'Microsoft.Insights/scheduledQueryRules')).toHaveLength(6);
+  expect(types.filter((t) => t === 'Microsoft.Insights/scheduledQueryRules')).toHaveLength(7);
   const text = readFileSync(ALERTS, 'utf8');
   expect(text).toMatch(/emailReceivers: \[\s*\{[^}]*emailAddress: actionGroupEmail/);
   const severity = (symbol: string): number => {
@@ -82,6 +82,7 @@ test('one action group (e-mail) and six scheduled query rules with the issue’s
     configOrFailedRun: severity('configOrFailedRun'),
     cvRejected: severity('cvRejected'),
     failoverCompleted: severity('failoverCompleted'),
+    cvProjectCopyFailed: severity('cvProjectCopyFailed'),
   }).toEqual({
     rpoBreach: 1,
     deadMansSwitch: 1,
@@ -89,6 +90,7 @@ test('one action group (e-mail) and six scheduled query rules with the issue’s
     configOrFailedRun: 1,
     cvRejected: 3,
     failoverCompleted: 1,
+    cvProjectCopyFailed: 2,
   });
   // The RPO breach is split by region; the dead man's switch looks back DR_RPO_HOURS (capped).
   expect(text.slice(text.indexOf('resource rpoBreach '))).toMatch(/dimensions: \[\s*\{\s*name: 'region'/);
@@ -97,7 +99,7 @@ test('one action group (e-mail) and six scheduled query rules with the issue’s
 
 test('every event name and dimension in the KQL is a telemetry constant', () => {
   const qs = queries();
-  expect(qs).toHaveLength(6);
+  expect(qs).toHaveLength(7);
   const used = new Set<string>();
   for (const q of qs) {
     const names = [...q.matchAll(/"(ModelDr\.[A-Za-z]+)"/g)].map((m) => m[1]);
@@ -119,6 +121,7 @@ test('every event name and dimension in the KQL is a telemetry constant', () => 
       EVENTS.configurationError,
       EVENTS.cvNotificationRejected,
       EVENTS.failoverCompleted,
+      EVENTS.cvProjectCopied,
     ].sort(),
   );
 });
@@ -141,7 +144,7 @@ test('the e-mail is optional: without it no action group is created and the rule
   expect(text).toMatch(/param actionGroupEmail string = ''/);
   expect(text).toMatch(/resource actionGroup '[^']+' = if \(!empty\(actionGroupEmail\)\)/);
   expect(text).toMatch(/var actionGroups = empty\(actionGroupEmail\) \? \[\] : \[actionGroup\.id\]/);
-  // Every rule uses that list (six rules, six references), never the group directly.
-  expect([...text.matchAll(/actionGroups: actionGroups/g)]).toHaveLength(6);
+  // Every rule uses that list (seven rules, seven references), never the group directly.
+  expect([...text.matchAll(/actionGroups: actionGroups/g)]).toHaveLength(7);
   expect(text).not.toMatch(/actionGroups: \[actionGroup\.id\]/);
 });

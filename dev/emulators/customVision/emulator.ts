@@ -21,6 +21,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { systemClock } from '../../clock';
 import { route, type RouteContext } from './routes';
 import { startServer } from './server';
+import { DEFAULT_PROJECT_LIMIT } from './projectCopy';
 import { createEmulatorStorage, encodeNotification, exportBlobName, fakeModelBytes, foreignSasUrl } from './storage';
 import {
   EMULATED_PLATFORMS,
@@ -42,6 +43,7 @@ import {
 export * from './types';
 export { fakeModelBytes, exportBlobName, SERVICE_EXPORTS_CONTAINER } from './storage';
 export { throttledBody } from './server';
+export { TOKEN_LIFETIME_MS, DEFAULT_PROJECT_LIMIT, estimatedImportTimeMs } from './projectCopy';
 
 /** A real small TensorFlow export took about 42 s. */
 export const DEFAULT_EXPORT_DURATION_MS = 42_000;
@@ -88,7 +90,9 @@ export async function startCustomVisionEmulator(opts: CustomVisionEmulatorOption
     dropNotifications: 0,
     failExports: false,
     drMode: opts.drMode ?? false,
+    failImports: false,
     clear() {
+      this.failImports = false;
       statusFaults.length = 0;
       networkFaults.length = 0;
       this.dropNotifications = 0;
@@ -241,16 +245,46 @@ export async function startCustomVisionEmulator(opts: CustomVisionEmulatorOption
     if (p.notifications) await notify('ConnectionTest', { projectId });
   }
 
-  async function createProject(o: CreateProjectOptions = {}): Promise<EmulatedProject> {
+  function newProject(name: string, id?: string): EmulatedProject {
     const p: EmulatedProject = {
-      id: (o.id ?? newId()).toLowerCase(),
-      name: o.name ?? 'project',
+      id: (id ?? newId()).toLowerCase(),
+      name,
       notifications: false,
       backups: false,
       iterations: new Map(),
+      status: 'Succeeded',
+      description: '',
+      imageCount: 0,
+      tagCount: 0,
+      regionCount: 0,
     };
     projects.set(p.id, p);
-    for (let i = 0; i < (o.iterations ?? 0); i++) newIteration(p, 'Completed', o.exportable ?? true);
+    return p;
+  }
+
+  function publish(projectId: string, iterationId: string, publishName: string, predictionResourceId?: string): void {
+    const p = projects.get(projectId);
+    const it = p?.iterations.get(iterationId);
+    if (!p || !it) throw new Error(`no iteration ${projectId}/${iterationId}`);
+    for (const other of p.iterations.values())
+      if (other.publishName === publishName) {
+        other.publishName = '';
+        other.originalPublishResourceId = '';
+      }
+    it.publishName = publishName;
+    it.originalPublishResourceId =
+      predictionResourceId ??
+      '/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg/providers/Microsoft.CognitiveServices/accounts/cv-prediction';
+  }
+
+  async function createProject(o: CreateProjectOptions = {}): Promise<EmulatedProject> {
+    const p = newProject(o.name ?? 'project', o.id);
+    p.imageCount = o.images ?? 10;
+    p.tagCount = o.tags ?? 2;
+    p.regionCount = o.regions ?? 0;
+    let last: EmulatedIteration | undefined;
+    for (let i = 0; i < (o.iterations ?? 0); i++) last = newIteration(p, 'Completed', o.exportable ?? true);
+    if (last && o.publishName) publish(p.id, last.id, o.publishName, o.publishResourceId);
     const notifications = o.notifications ?? true;
     const backups = o.backups ?? true;
     if (notifications || backups) await connect(p.id, { notifications, backups });
@@ -296,6 +330,9 @@ export async function startCustomVisionEmulator(opts: CustomVisionEmulatorOption
     backupContainerName,
     queueName,
     createProject,
+    newProject: (name) => newProject(name),
+    projectLimit: opts.projectLimit ?? DEFAULT_PROJECT_LIMIT,
+    newId,
     connect,
     trainIteration: (id) => trainIteration(id),
     wakeAt,
@@ -310,7 +347,7 @@ export async function startCustomVisionEmulator(opts: CustomVisionEmulatorOption
     networkFaults,
     newId,
     runDue,
-    route: (method, sub, query, body) => route(ctx, method, sub, query, body),
+    route: (method, sub, query, body, hasLength) => route(ctx, method, sub, query, body, hasLength),
   });
 
   return {
@@ -327,6 +364,7 @@ export async function startCustomVisionEmulator(opts: CustomVisionEmulatorOption
     connect,
     trainIteration,
     addIteration,
+    publish,
     completeExports,
     flush,
     tick: flush,

@@ -5,6 +5,7 @@
  * `BadRequestExportAlreadyInProgress` — also after Done —, `ForbiddenDRModeEnabled`).
  */
 import type { Clock } from '../../clock';
+import { routeProjectCopy, settleImport, type ProjectCopyContext } from './projectCopy';
 import {
   EMULATED_FLAVORS,
   EMULATED_PLATFORMS,
@@ -19,7 +20,7 @@ import {
 export type Reply = { status: number; body?: unknown; headers?: Record<string, string> };
 export const err = (status: number, code: string, message: string): Reply => ({ status, body: { code, message } });
 
-export interface RouteContext {
+export interface RouteContext extends ProjectCopyContext {
   clock: Clock;
   projects: Map<string, EmulatedProject>;
   exportList: EmulatedExport[];
@@ -30,6 +31,8 @@ export interface RouteContext {
   backupContainerName: string;
   queueName: string;
   createProject(o: CreateProjectOptions): Promise<EmulatedProject>;
+  /** An empty project (no storage integration), for ImportProject. */
+  newProject(name: string): EmulatedProject;
   connect(projectId: string, c: { notifications?: boolean; backups?: boolean }): Promise<void>;
   trainIteration(projectId: string): Promise<EmulatedIteration>;
   wakeAt(dueAt: number): void;
@@ -69,11 +72,12 @@ function exportJson(ctx: RouteContext, e: EmulatedExport): Record<string, unknow
 }
 
 function projectJson(ctx: RouteContext, p: EmulatedProject): Record<string, unknown> {
+  settleImport(ctx, p);
   const now = iso(ctx.clock.now());
   return {
     id: p.id,
     name: p.name,
-    description: '',
+    description: p.description,
     settings: {
       domainId: '0732100f-1a38-4e49-a514-c9b44c697ab5',
       classificationType: 'Multiclass',
@@ -85,7 +89,7 @@ function projectJson(ctx: RouteContext, p: EmulatedProject): Record<string, unkn
     created: now,
     lastModified: now,
     drModeEnabled: ctx.faults.drMode,
-    status: 'Succeeded',
+    status: p.status,
   };
 }
 
@@ -97,15 +101,28 @@ export async function route(
   sub: string,
   query: URLSearchParams,
   body: unknown,
+  hasLength = true,
 ): Promise<Reply> {
   const parts = sub
     .split('/')
     .filter(Boolean)
     .map((s) => decodeURIComponent(s));
   if (parts[0]?.toLowerCase() !== 'projects') return err(404, 'NotFound', 'Resource not found');
+  const copy = routeProjectCopy(
+    ctx,
+    method,
+    parts,
+    query,
+    hasLength,
+    (p) => projectJson(ctx, p),
+    (name) => ctx.newProject(name),
+  );
+  if (copy) return copy;
   if (parts.length === 1) {
     if (method === 'GET') return { status: 200, body: [...ctx.projects.values()].map((p) => projectJson(ctx, p)) };
     if (method === 'POST') {
+      if (ctx.projects.size >= ctx.projectLimit)
+        return err(400, 'BadRequestExceedProjectLimit', `Exceeded project limit of ${ctx.projectLimit}`);
       const p = await ctx.createProject({
         name: query.get('name') ?? 'project',
         notifications: !!query.get('notificationQueueUri'),

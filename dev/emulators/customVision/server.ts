@@ -22,7 +22,7 @@ export interface ServerContext {
   newId(): string;
   /** Emits due side effects before a request is answered (so `Done` means the blob exists). */
   runDue(): Promise<void>;
-  route(method: string, sub: string, query: URLSearchParams, body: unknown): Promise<Reply>;
+  route(method: string, sub: string, query: URLSearchParams, body: unknown, hasLength: boolean): Promise<Reply>;
 }
 
 export interface RunningServer {
@@ -32,6 +32,10 @@ export interface RunningServer {
 
 /** The operation name the gateway puts in its throttling text. */
 function operationName(method: string, path: string): string {
+  if (/\/projects\/import$/i.test(path)) return 'ImportProject';
+  if (/\/projects\/[^/]+\/export$/i.test(path)) return 'ExportProject';
+  if (/\/publish$/i.test(path)) return method === 'DELETE' ? 'UnpublishIteration' : 'PublishIteration';
+  if (method === 'DELETE') return 'DeleteProject';
   if (/\/export$/i.test(path)) return method === 'POST' ? 'ExportIteration' : 'GetExports';
   if (/\/iterations\/[^/]+$/i.test(path)) return 'GetIteration';
   if (/\/iterations$/i.test(path)) return 'GetIterations';
@@ -137,7 +141,8 @@ export async function startServer(ctx: ServerContext): Promise<RunningServer> {
         return send(err(400, 'BadRequestInvalidBody', 'Body is not JSON'));
       }
     }
-    send(await ctx.route(method, m[1] ?? '/', url.searchParams, body));
+    const hasLength = req.headers['content-length'] !== undefined || req.headers['transfer-encoding'] !== undefined;
+    send(await ctx.route(method, m[1] ?? '/', url.searchParams, body, hasLength));
   }
 
   const server = http.createServer((req, res) => {

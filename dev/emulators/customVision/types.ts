@@ -52,6 +52,23 @@ export interface EmulatedProject {
   /** The project writes exported models to the backup container (`exportModelContainerUri` set). */
   backups: boolean;
   iterations: Map<string, EmulatedIteration>;
+  /** `Succeeded` for a project made here; `Importing` then `Succeeded` / `Failed` for an imported one. */
+  status: 'Succeeded' | 'Importing' | 'Failed';
+  description: string;
+  imageCount: number;
+  tagCount: number;
+  regionCount: number;
+  /** An import in progress (settled lazily by the clock). */
+  import?: {
+    snapshot: {
+      imageCount: number;
+      tagCount: number;
+      regionCount: number;
+      iterations: Omit<EmulatedIteration, 'id' | 'projectId'>[];
+    };
+    doneAt: number;
+    fail: boolean;
+  };
 }
 
 export interface EmulatedExport {
@@ -116,6 +133,8 @@ export interface FaultControl {
   failExports: boolean | ((e: { projectId: string; iterationId: string; platform: ExportPlatform }) => boolean);
   /** While true, writes (export, train, PATCH) answer 403 `ForbiddenDRModeEnabled` (project read-only). */
   drMode: boolean;
+  /** Imports that end `Failed` with images and tags missing: `true` all, a number the next n. */
+  failImports: boolean | number;
   clear(): void;
 }
 
@@ -150,6 +169,8 @@ export interface CustomVisionEmulatorOptions {
   testBlobLifetimeMs?: number;
   /** Seed for deterministic GUIDs; default random. */
   idSeed?: string;
+  /** Projects per resource (S0: 100); creating or importing one more → `BadRequestExceedProjectLimit`. */
+  projectLimit?: number;
 }
 
 export interface CreateProjectOptions {
@@ -161,6 +182,13 @@ export interface CreateProjectOptions {
   iterations?: number;
   /** Compact domain → exportable (default true). */
   exportable?: boolean;
+  /** Counts the project export reports (defaults 10 images, 2 tags, 0 regions). */
+  images?: number;
+  tags?: number;
+  regions?: number;
+  /** Publish the last trained iteration under this name (to `publishResourceId`). */
+  publishName?: string;
+  publishResourceId?: string;
 }
 
 export interface TrainIterationOptions {
@@ -191,6 +219,8 @@ export interface CustomVisionEmulator {
   trainIteration(projectId: string, opts?: TrainIterationOptions): Promise<EmulatedIteration>;
   /** An iteration in any status (no notification): `New`, `Training`, unknown text. */
   addIteration(projectId: string, opts: AddIterationOptions): EmulatedIteration;
+  /** Publishes an iteration (as the portal would), unpublishing the project's others under the same name. */
+  publish(projectId: string, iterationId: string, publishName: string, predictionResourceId?: string): void;
   /** Finishes every running export now and emits its side effects. */
   completeExports(): Promise<EmulatedExport[]>;
   /** Emits every side effect that is due by the clock. */

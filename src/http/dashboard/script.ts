@@ -408,7 +408,20 @@ export const DASHBOARD_SCRIPT = String.raw`
       });
       setText('rejected-empty', (d.rejected || []).length ? '' : 'No rejected notification.');
     }, function (e) { setText('rejected-empty', 'Rejected notifications unavailable: ' + problemText(e)); if (!(e instanceof ApiError)) throw e; });
-    return Promise.all([backups, rejected]);
+    var drProjects = call('GET', '/customvision/projects').then(function (d) {
+      var rows = d.projects || [];
+      var stateClass = { ready: 'st st-replicated', failed: 'st st-failed', copying: 'st st-inProgress', unverified: 'st st-missing' };
+      reconcile($('cvdr-body'), rows, function (r) { return r.projectId + '/' + r.region; }, function (r) { return JSON.stringify(r); }, function (r) {
+        var c = r.counts;
+        var counts = c ? c.actual.images + '/' + c.expected.images + ' \u00b7 ' + c.actual.tags + '/' + c.expected.tags + ' \u00b7 ' + c.actual.iterations + '/' + c.expected.iterations : '-';
+        return el('tbody', null, [el('tr', null, [el('td', null, [el('code', { text: r.projectId })]), el('td', { text: r.region }),
+          el('td', { className: stateClass[r.state] || 'st', text: r.state }), el('td', null, [el('code', { text: r.drProjectId || '-' })]),
+          el('td', { text: r.publishName || '-' }), el('td', { text: counts }), el('td', { text: r.lastVerifiedAt ? iso(r.lastVerifiedAt) : '-' }),
+          el('td', { text: r.detail || '' })])]);
+      });
+      setText('cvdr-empty', rows.length ? '' : (d.enabled ? 'No DR copy recorded yet.' : 'Project DR is off (CV_DR_TARGETS is not set).'));
+    }, function (e) { setText('cvdr-empty', 'DR projects unavailable: ' + problemText(e)); if (!(e instanceof ApiError)) throw e; });
+    return Promise.all([backups, rejected, drProjects]);
   }
 
   function banner(problem) {
