@@ -145,6 +145,8 @@ export class LedgerAccess {
   private readonly secondaryLedger: Promise<Ledger> | undefined;
   private primaryDown: { at: number; detail: string } | undefined;
   private lastProbeOk: number | undefined;
+  /** Whether this app instance has seen the primary's container exist (a container never seen is a first use). */
+  private containerSeen = false;
 
   constructor(private readonly opts: LedgerAccessOptions) {
     // Read paths never create anything: opening is only building the repositories.
@@ -172,7 +174,15 @@ export class LedgerAccess {
         const problem = storageProblemOf(e);
         if (!problem) throw e;
         this.lastProbeOk = undefined;
-        if (problem.kind === 'containerMissing') throw await this.recreated(e);
+        if (problem.kind === 'containerMissing') {
+          const { error, created } = await this.recreated(e);
+          // Never seen by this instance (a new deployment, or a test's new container): created
+          // now, and the read answers from the empty ledger. Seen before and gone: the ledger was
+          // lost — this request says so (503), the next ones read the re-created container.
+          if (this.containerSeen || !created) throw error;
+          this.containerSeen = true;
+          return { value: await this.bounded(async () => fn(await this.primaryLedger), READ_BACKSTOP_MS) };
+        }
         detail = problem.detail;
         this.primaryDown = { at: this.opts.clock.now(), detail };
       }
@@ -210,12 +220,14 @@ export class LedgerAccess {
         await this.bounded(() => this.opts.primary.getProperties());
         this.primaryDown = undefined;
         this.lastProbeOk = this.opts.clock.now();
+        this.containerSeen = true;
         return undefined;
       } catch (e) {
         const problem = storageProblemOf(e);
         if (!problem) throw e;
         if (problem.kind === 'containerMissing') {
           await this.bounded(() => this.opts.primary.createIfNotExists());
+          this.containerSeen = true;
           return undefined;
         }
         detail = problem.detail;
@@ -238,6 +250,7 @@ export class LedgerAccess {
     if (this.lastProbeOk !== undefined && now >= this.lastProbeOk && now - this.lastProbeOk < PROBE_REUSE_MS) return;
     await this.bounded(() => this.opts.primary.getProperties());
     this.lastProbeOk = now;
+    this.containerSeen = true;
   }
 
   /** The outage seen on the primary within PRIMARY_RECHECK_MS, when a secondary can answer instead. */
@@ -249,23 +262,25 @@ export class LedgerAccess {
   }
 
   /** Re-creates the missing container on the primary and names what happened (this request answers 503). */
-  private async recreated(cause: unknown): Promise<LedgerUnavailableError> {
+  private async recreated(cause: unknown): Promise<{ error: LedgerUnavailableError; created: boolean }> {
     const name = this.opts.containerName;
     try {
       await this.bounded(() => this.opts.primary.createIfNotExists());
     } catch (e) {
       const problem = storageProblemOf(e);
-      return new LedgerUnavailableError(
+      const error = new LedgerUnavailableError(
         `the ledger container "${name}" does not exist (deleted, or the storage account restored without it) and could not be re-created${problem ? ` (${problem.detail})` : ''}`,
         'containerMissing',
         { cause },
       );
+      return { error, created: false };
     }
-    return new LedgerUnavailableError(
+    const error = new LedgerUnavailableError(
       `the ledger container "${name}" did not exist (deleted, or the storage account restored without it): it has been re-created, empty; the next replication run records the copies again`,
       'containerMissing',
       { cause },
     );
+    return { error, created: true };
   }
 
   /** `fn`, or a DeadlineError after `ms` (default LEDGER_READ_DEADLINE_MS) of real time (the storage call is left to finish). */

@@ -104,6 +104,8 @@ describeBrowser('dashboard at 5 000 models × 8 regions', () => {
         if (url.pathname === '/api/replications') return listRuns(query, source, async () => undefined);
         if (url.pathname === '/api/customvision/backups') return { status: 200, jsonBody: { count: 0, backups: [] } };
         if (url.pathname === '/api/customvision/rejected') return { status: 200, jsonBody: { count: 0, rejected: [] } };
+        if (url.pathname === '/api/customvision/projects')
+          return { status: 200, jsonBody: { enabled: false, count: 0, projects: [] } };
         return { status: 404 };
       };
       handle().then(

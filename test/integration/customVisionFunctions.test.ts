@@ -286,7 +286,11 @@ describe('Custom Vision functions (local host + Azurite + emulator)', () => {
       '/api/customvision/backups?projectId=latest&iterationId=0f8fad5b-d9cb-469f-a165-70867728950e',
     );
     expect(bad.status).toBe(400);
-    expect(bad.body).toEqual({ error: 'invalid request', problems: ['projectId must be a GUID, got "latest"'] });
+    expect(bad.body).toEqual({
+      error: 'invalid request',
+      problems: ['projectId must be a GUID, got "latest"'],
+      problemCount: 1,
+    });
     const orphan = await w.get('/api/customvision/backups?iterationId=0f8fad5b-d9cb-469f-a165-70867728950e');
     expect(orphan.status).toBe(400);
     expect(JSON.stringify(orphan.body)).toContain('iterationId needs projectId');

@@ -13,6 +13,7 @@
 import type { Ledger } from '../../ledger/connect';
 import type { PairRef, TargetFullPair } from '../../replication/contracts';
 import { targetOf, type ReplicationDeps } from './deps';
+import { pairKeyOf } from '../../common/pairs';
 
 export const TARGET_FULL = 'targetFull';
 
@@ -56,6 +57,6 @@ export async function withoutFullTargets(
         runId: input.runId,
         error: { kind: 'permanent', code: TARGET_FULL, message: p.message },
       });
-  const refused = new Set(full.map((p) => `${p.region}\n${p.sourceModelId}`));
-  return { toCopy: toCopy.filter((p) => !refused.has(`${p.region}\n${p.sourceModelId}`)), targetFull: full };
+  const refused = new Set(full.map(pairKeyOf));
+  return { toCopy: toCopy.filter((p) => !refused.has(pairKeyOf(p))), targetFull: full };
 }
