@@ -14,7 +14,7 @@ import { VirtualClock } from '../../dev/clock';
 import { startLocalStack, type LocalStack } from '../../dev/stack';
 import { CvOrchestrators } from '../../src/customVisionBackup/registry';
 import { SOURCE, collectingLogger, readySourceIds, run } from '../integration/replicationHarness';
-import { describeBrowser, launchChromium, waitForText, watchedPage, type WatchedPage } from './browserSupport';
+import { launchChromium, waitForText, watchedPage, type WatchedPage } from './browserSupport';
 
 /** The page's `document`, as far as the functions these tests run in the browser use it (no DOM lib in tsconfig). */
 declare const document: {
@@ -25,7 +25,7 @@ declare const document: {
 const KEY = `dash-key-${Math.random().toString(36).slice(2, 12)}`;
 const SCREENSHOT = path.join(__dirname, '..', '..', 'docs', 'dashboard.png');
 
-describeBrowser('dashboard in the browser', () => {
+describe('dashboard in the browser', () => {
   jest.setTimeout(180_000);
   let stack: LocalStack;
   let browser: Browser;
