@@ -115,7 +115,15 @@ export async function launchFirst<B>(
   );
 }
 
-const message = (e: unknown): string => (e instanceof Error ? e.message : String(e)).split('\n').slice(0, 3).join(' ');
+/** The reason on one line, bounded: a launch failure's first lines carry the browser's own stderr. */
+const message = (e: unknown): string =>
+  (e instanceof Error ? e.message : String(e))
+    .split('\n')
+    .map((l) => l.trim())
+    .filter((l) => l !== '' && !/^=+/.test(l) && !/^<launch/.test(l))
+    .slice(0, 6)
+    .join(' ')
+    .slice(0, 600);
 
 // ---------------------------------------------------------------------------------------------
 // The packaged browser, made ready once per user and package version, safely under concurrency.

@@ -74,5 +74,7 @@ test('a Chromium that cannot start: the launch fails with the candidate and its 
   );
   expect(failure.message).toContain('No headless Chromium could start for the browser tests:');
   expect(failure.message).toContain(`  - CHROMIUM_PATH (${notABrowser}): `);
+  // The browser's own stderr is part of the reason.
+  expect(failure.message).toContain('this is no browser');
   expect(failure.message).toMatch(/set CHROMIUM_PATH/);
 });
