@@ -10,7 +10,7 @@ targetScope = 'subscription'
 param environmentName string
 
 @minLength(1)
-@description('Region of the Function App and its resources: one that offers Flex Consumption.')
+@description('Region of the Function App and its resources: one that offers Flex Consumption, and never the source region (DR_SOURCE_REGION): the app must survive the region it protects.')
 @metadata({ azd: { type: 'location' } })
 param location string
 
@@ -86,6 +86,80 @@ var targets = json(targetsJson)
 var customVisionStorageAccountIds = json(customVisionStorageAccountIdsJson)
 var keyVaultName = empty(keyVaultResourceId) ? '' : last(split(keyVaultResourceId, '/'))
 
+// ---- Where the app and its ledger run (docs/deploy.md, "Where to deploy the app")
+
+// Regions with availability zones, by programmatic name: "Azure regions list"
+// (https://learn.microsoft.com/azure/reliability/regions-list), as published in 2025–2026.
+// A region missing here gets RA-GRS instead of RA-GZRS: still geo-redundant, without zones.
+var zonedRegions = [
+  'australiaeast'
+  'austriaeast'
+  'belgiumcentral'
+  'brazilsouth'
+  'canadacentral'
+  'centralindia'
+  'centralus'
+  'eastasia'
+  'eastus'
+  'eastus2'
+  'francecentral'
+  'germanywestcentral'
+  'indonesiacentral'
+  'israelcentral'
+  'italynorth'
+  'japaneast'
+  'japanwest'
+  'koreacentral'
+  'mexicocentral'
+  'newzealandnorth'
+  'northeurope'
+  'norwayeast'
+  'polandcentral'
+  'qatarcentral'
+  'southafricanorth'
+  'southcentralus'
+  'southeastasia'
+  'spaincentral'
+  'swedencentral'
+  'switzerlandnorth'
+  'uaenorth'
+  'uksouth'
+  'westeurope'
+  'westus2'
+  'westus3'
+]
+
+// Regions without a paired region (same list, "Paired region: n/a"). Geo-redundant storage
+// replicates to the region's pair ("Azure region pairs and nonpaired regions",
+// https://learn.microsoft.com/azure/reliability/regions-paired), so the ledger cannot have a
+// readable secondary there: refused.
+var unpairedRegions = [
+  'austriaeast'
+  'belgiumcentral'
+  'indonesiacentral'
+  'israelcentral'
+  'italynorth'
+  'mexicocentral'
+  'newzealandnorth'
+  'polandcentral'
+  'qatarcentral'
+  'spaincentral'
+]
+
+var appRegion = toLower(replace(location, ' ', ''))
+// The app, its storage (the ledger, the v2.1 id mapping, durable state) and its telemetry must
+// not share the source region: an outage there would take the report, the health route and the
+// mapping failover needs down exactly when they are needed.
+var appLocation = appRegion == toLower(replace(sourceRegion, ' ', ''))
+  ? fail('AZURE_LOCATION (${location}) is the source region (DR_SOURCE_REGION=${sourceRegion}). Rule: the app and its ledger must not run in the region they protect; choose another Flex Consumption region, such as the first DR target region (docs/deploy.md, "Where to deploy the app").')
+  : contains(unpairedRegions, appRegion)
+      ? fail('AZURE_LOCATION (${location}) has no paired region. Rule: the ledger\'s storage is geo-redundant with a readable secondary (RA-GZRS / RA-GRS), which needs a paired region; choose a paired region (docs/deploy.md, "Where to deploy the app").')
+      : appRegion
+
+// The ledger's storage: geo-zone-redundant where the region has zones, geo-redundant otherwise;
+// both with read access to the secondary (<account>-secondary.blob.core.windows.net).
+var storageSku = contains(zonedRegions, appLocation) ? 'Standard_RAGZRS' : 'Standard_RAGRS'
+
 // Built-in role definitions (https://learn.microsoft.com/azure/role-based-access-control/built-in-roles).
 var roles = {
   storageBlobDataOwner: 'b7e6dc6d-f1e8-4753-8033-0f276bb0955b'
@@ -100,7 +174,7 @@ var roles = {
 
 resource rg 'Microsoft.Resources/resourceGroups@2024-03-01' = {
   name: !empty(resourceGroupName) ? resourceGroupName : '${abbrs.resourcesResourceGroups}${environmentName}'
-  location: location
+  location: appLocation
   tags: tags
 }
 
@@ -109,7 +183,7 @@ module identity 'app/identity.bicep' = {
   scope: rg
   params: {
     name: '${abbrs.managedIdentityUserAssignedIdentities}api-${resourceToken}'
-    location: location
+    location: appLocation
     tags: tags
   }
 }
@@ -125,8 +199,9 @@ module storage 'app/storage.bicep' = {
   scope: rg
   params: {
     name: '${abbrs.storageStorageAccounts}${resourceToken}'
-    location: location
+    location: appLocation
     tags: tags
+    skuName: storageSku
     deploymentContainerName: deploymentContainerName
   }
 }
@@ -137,7 +212,7 @@ module monitoring 'app/monitoring.bicep' = {
   params: {
     logAnalyticsName: '${abbrs.operationalInsightsWorkspaces}${resourceToken}'
     applicationInsightsName: '${abbrs.insightsComponents}${resourceToken}'
-    location: location
+    location: appLocation
     tags: tags
   }
 }
@@ -148,7 +223,7 @@ module dts 'app/dts.bicep' = if (durableBackend == 'dts') {
   params: {
     name: '${abbrs.durableTaskSchedulers}${resourceToken}'
     taskHubName: taskHubName
-    location: location
+    location: appLocation
     tags: tags
     principals: principals
     roleDefinitionIds: [roles.durableTaskDataContributor]
@@ -161,7 +236,7 @@ module api 'app/api.bicep' = {
   params: {
     name: functionAppName
     planName: '${abbrs.webServerFarms}${resourceToken}'
-    location: location
+    location: appLocation
     tags: tags
     identityId: identity.outputs.id
     identityClientId: identity.outputs.clientId
@@ -196,7 +271,7 @@ module alerts 'app/alerts.bicep' = {
   params: {
     appInsightsId: monitoring.outputs.applicationInsightsId
     appInsightsName: monitoring.outputs.applicationInsightsName
-    location: location
+    location: appLocation
     actionGroupEmail: alertEmail
     rpoHours: int(rpoHours)
     tags: tags

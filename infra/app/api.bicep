@@ -1,4 +1,4 @@
-// The Function App on Flex Consumption (FC1, Node 20), running as the user-assigned identity, and
+// The Function App on Flex Consumption (FC1, Node 22: docs/deploy.md "Node version"), running as the user-assigned identity, and
 // every app setting it gets. Flex Consumption takes the runtime from functionAppConfig.runtime and
 // the package from the deployment container, so FUNCTIONS_WORKER_RUNTIME and
 // WEBSITE_RUN_FROM_PACKAGE are never set (the platform rejects them on Flex).
@@ -80,7 +80,7 @@ resource site 'Microsoft.Web/sites@2024-04-01' = {
         instanceMemoryMB: instanceMemoryMB
         maximumInstanceCount: maximumInstanceCount
       }
-      runtime: { name: 'node', version: '20' }
+      runtime: { name: 'node', version: '22' }
     }
   }
 }

@@ -1,9 +1,13 @@
 // The app's storage: durable state (Azure Storage backend), the ledger, the Custom Vision
 // notification queue and the Flex Consumption deployment container. No shared keys: every
-// client uses Microsoft Entra ID.
+// client uses Microsoft Entra ID. Geo-redundant with read access to the secondary, so the ledger
+// can still be read from <account>-secondary.blob.core.windows.net when its region is down.
 param name string
 param location string
 param tags object = {}
+@description('RA-GZRS where the region has availability zones, else RA-GRS (main.bicep decides).')
+@allowed(['Standard_RAGZRS', 'Standard_RAGRS'])
+param skuName string
 param deploymentContainerName string
 
 resource storage 'Microsoft.Storage/storageAccounts@2023-05-01' = {
@@ -11,7 +15,7 @@ resource storage 'Microsoft.Storage/storageAccounts@2023-05-01' = {
   location: location
   tags: tags
   kind: 'StorageV2'
-  sku: { name: 'Standard_LRS' }
+  sku: { name: skuName }
   properties: {
     allowSharedKeyAccess: false
     allowBlobPublicAccess: false
@@ -38,3 +42,4 @@ resource deploymentContainer 'Microsoft.Storage/storageAccounts/blobServices/con
 output name string = storage.name
 output id string = storage.id
 output blobEndpoint string = storage.properties.primaryEndpoints.blob
+output secondaryBlobEndpoint string = storage.properties.secondaryEndpoints.blob

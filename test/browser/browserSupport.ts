@@ -1,10 +1,12 @@
 /**
- * Headless Chromium for the browser tests: Debian's `chromium` package driven by
- * playwright-core (never a downloaded browser). When it is missing, CI fails with the
- * command that installs it; outside CI the browser tests are skipped with a loud message.
+ * Headless Chromium for the browser tests, driven by playwright-core (which never downloads a
+ * browser). Which Chromium, in which order, is `chromium.ts`: `CHROMIUM_PATH`, else the packaged
+ * `@sparticuz/chromium` (a dev dependency: `npm ci` brings it), else a system Chromium. When none
+ * can start, `launchChromium` rejects naming each candidate and its reason, so the tests fail:
+ * they are never skipped.
  */
-import fs from 'node:fs';
 import { chromium, type Browser, type BrowserContext, type Page, type Request } from 'playwright-core';
+import { defaultCandidates, launchFirst, type ChromiumCandidate, type Launched } from './chromium';
 
 /** The page's `document`, as far as the functions these tests run in the browser use it (no DOM lib in tsconfig). */
 declare const document: {
@@ -12,7 +14,6 @@ declare const document: {
   getElementById(id: string): { classList: { contains(c: string): boolean } } | null;
 };
 
-export const CHROMIUM_PATH = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 export const CHROMIUM_ARGS = [
   '--headless',
   '--no-sandbox',
@@ -22,28 +23,16 @@ export const CHROMIUM_ARGS = [
   '--no-first-run',
 ];
 
-export const chromiumMissing = !fs.existsSync(CHROMIUM_PATH);
-const MISSING = `Chromium not found at ${CHROMIUM_PATH}: install it with \`apt-get update && apt-get install -y chromium\` (or set CHROMIUM_PATH)`;
-
-/** `describe`, or outside CI a loudly skipped one when Chromium is missing; in CI a missing Chromium fails. */
-export function describeBrowser(name: string, fn: () => void): void {
-  if (chromiumMissing && !process.env.CI) {
-    console.warn(`\n*** SKIPPING browser tests '${name}': ${MISSING} ***\n`);
-    describe.skip(name, fn);
-    return;
-  }
-  describe(name, () => {
-    if (chromiumMissing)
-      it('has Chromium', () => {
-        throw new Error(MISSING);
-      });
-    else fn();
-  });
+/** Launches the first Chromium of `candidates` that starts, saying which one it was. */
+export function launchChromiumFrom(candidates: readonly ChromiumCandidate[]): Promise<Launched<Browser>> {
+  return launchFirst(candidates, (executablePath) =>
+    chromium.launch({ executablePath, args: CHROMIUM_ARGS, headless: true }),
+  );
 }
 
+/** A headless Chromium for this machine; rejects with every candidate's reason when none starts. */
 export async function launchChromium(): Promise<Browser> {
-  if (chromiumMissing) throw new Error(MISSING);
-  return chromium.launch({ executablePath: CHROMIUM_PATH, args: CHROMIUM_ARGS, headless: true });
+  return (await launchChromiumFrom(defaultCandidates())).browser;
 }
 
 export interface WatchedPage {

@@ -14,7 +14,7 @@ import type { HttpResponseInit } from '@azure/functions';
 import type { Browser } from 'playwright-core';
 import { dashboardData, dashboardPage, listRuns, type DashboardSource } from '../../src/http/dashboard/handlers';
 import type { ModelReplicaRecord } from '../../src/ledger/replicas';
-import { describeBrowser, launchChromium, waitForText, watchedPage } from './browserSupport';
+import { launchChromium, waitForText, watchedPage } from './browserSupport';
 
 const MODELS = 5000;
 const REGIONS = [
@@ -67,7 +67,7 @@ function records(): ModelReplicaRecord[] {
   return out;
 }
 
-describeBrowser('dashboard at 5 000 models × 8 regions', () => {
+describe('dashboard at 5 000 models × 8 regions', () => {
   jest.setTimeout(180_000);
   let browser: Browser;
   let server: http.Server;

@@ -186,6 +186,16 @@ const BUILTINS: Record<string, Builtin> = {
     if (!Number.isSafeInteger(n)) throw new Error(`int(): not an integer: ${String(v)}`);
     return n;
   },
+  replace: ([v, from, to]) => String(v).split(String(from)).join(String(to)),
+  contains: ([container, item]) => {
+    if (Array.isArray(container)) return container.some((x) => JSON.stringify(x) === JSON.stringify(item));
+    if (isObject(container)) return String(item) in container;
+    return String(container).includes(String(item));
+  },
+  // ARM's fail(): the deployment stops with this message (only reached in the chosen branch of ?: / ??).
+  fail: ([message]) => {
+    throw new BicepFail(String(message));
+  },
   toUpper: ([v]) => String(v).toUpperCase(),
   toLower: ([v]) => String(v).toLowerCase(),
   split: ([v, sep]) => String(v).split(String(sep)),
@@ -198,10 +208,15 @@ const BUILTINS: Record<string, Builtin> = {
     Object.fromEntries((arr as Value[]).map((x) => [String(call(keyFn, [x])), valueFn ? call(valueFn, [x]) : x])),
 };
 
+/** A template's own refusal (its `fail('…')`), as the deployment would report it. */
+export class BicepFail extends Error {}
+
 export function evaluate(n: BicepNode, scope: Scope, builtins: Record<string, Builtin> = {}): Value {
   const ev = (m: BicepNode, s: Scope = scope): Value => evaluate(m, s, builtins);
   switch (n.type) {
     case 'string':
+      // The grammar gives a whitespace-only literal (' ') no string_content: its text is the value.
+      if (named(n).length === 0) return n.text.slice(1, -1);
       return named(n)
         .map((c) => {
           if (c.type === 'string_content') return c.text;

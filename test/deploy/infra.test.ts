@@ -6,6 +6,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { IDENTITY_STORAGE_SETTINGS, SETTING_NAMES, loadSettings } from '../../src/config';
 import {
+  BicepFail,
   bicepParser,
   descendants,
   evaluate,
@@ -71,7 +72,8 @@ const KEY_VAULT = `/subscriptions/${SUBSCRIPTION}/resourceGroups/rg-kv/providers
 /** azd parameters as main.parameters.json maps them from the azd environment. */
 const MINIMAL = {
   environmentName: 'dr-test',
-  location: 'westus2',
+  // The app runs in the first target's region, never in the source region (westus2).
+  location: 'eastus2',
   principalId: '',
   sourceEndpoint: 'https://fr-westus2.cognitiveservices.azure.com',
   sourceRegion: 'westus2',
@@ -457,14 +459,14 @@ describe('role assignments', () => {
 describe('resources', () => {
   const body = (path: string, name: string): BicepNode => decl(file(path), 'resource', name).value!;
 
-  test('Function App on Flex Consumption FC1, Node 20, deployment container with the user-assigned identity', () => {
+  test('Function App on Flex Consumption FC1, Node 22, deployment container with the user-assigned identity', () => {
     const api = 'infra/app/api.bicep';
     expect(prop(body(api, 'plan'), 'sku')!.text).toBe("{ name: 'FC1', tier: 'FlexConsumption' }");
     const site = body(api, 'site');
     expect(prop(site, 'identity', 'type')!.text).toBe("'UserAssigned'");
     expect(prop(site, 'properties', 'keyVaultReferenceIdentity')!.text).toBe('identityId');
     const config = prop(site, 'properties', 'functionAppConfig')!;
-    expect(prop(config, 'runtime')!.text).toBe("{ name: 'node', version: '20' }");
+    expect(prop(config, 'runtime')!.text).toBe("{ name: 'node', version: '22' }");
     expect(prop(config, 'deployment', 'storage', 'type')!.text).toBe("'blobContainer'");
     expect(prop(config, 'deployment', 'storage', 'authentication', 'type')!.text).toBe("'UserAssignedIdentity'");
     expect(prop(config, 'deployment', 'storage', 'authentication', 'userAssignedIdentityResourceId')!.text).toBe(
@@ -473,6 +475,24 @@ describe('resources', () => {
     // The container the package goes to is the one storage.bicep creates.
     const d = deploy(files, MINIMAL);
     expect(d.moduleParams('storage').deploymentContainerName).toBe(d.apiParams.deploymentContainerName);
+  });
+
+  test('the Node the template deploys is the Node .ci/run tests on, and package.json engines admits it', () => {
+    const runtime = evaluate(
+      prop(decl(file('infra/app/api.bicep'), 'resource', 'site').value!, 'properties', 'functionAppConfig', 'runtime')!,
+      new Map(),
+    ) as { name: string; version: string };
+    expect(runtime).toEqual({ name: 'node', version: '22' });
+    const ci = readFileSync(join(ROOT, '.ci/run'), 'utf8');
+    const pinned = /^DEPLOYED_NODE=(\d+)\.(\d+)\.(\d+)$/m.exec(ci);
+    expect(pinned?.[1]).toBe(runtime.version);
+    // .ci/run runs the unit and integration suites on that exact version, from the npm `node` package.
+    expect(ci).toContain('npx -y -p "node@$DEPLOYED_NODE" -- node');
+    expect(ci).toMatch(/jest\.js test\/unit test\/integration/);
+    expect(ci).not.toMatch(/apt-get/);
+    const engines = (JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { engines: { node: string } })
+      .engines.node;
+    expect(engines.split('||').map((r) => r.trim())).toContain(`>=${runtime.version}`);
   });
 
   test('storage without shared keys; Log Analytics and Application Insights without local auth', () => {
@@ -496,5 +516,67 @@ describe('resources', () => {
     expect(d.moduleParams('dts').taskHubName).toBe(d.appSettings.DR_TASK_HUB);
     // Only with durableBackend = dts.
     expect(deploy(files, MINIMAL).appSettings.DURABLE_TASK_SCHEDULER_CONNECTION_STRING).toBeUndefined();
+  });
+});
+
+describe('the app survives the region it protects (issue 23)', () => {
+  const storageBody = (): BicepNode => decl(file('infra/app/storage.bicep'), 'resource', 'storage').value!;
+  const refusal = (params: Record<string, Value>): string => {
+    try {
+      deploy(files, params);
+    } catch (e) {
+      if (e instanceof BicepFail) return e.message;
+      throw e;
+    }
+    return 'deployed';
+  };
+
+  test('AZURE_LOCATION equal to the source region is refused with a message naming the rule (any spelling)', () => {
+    for (const location of ['westus2', 'WestUS2', 'West US 2']) {
+      const message = refusal({ ...MINIMAL, location });
+      expect(message).toContain(`AZURE_LOCATION (${location}) is the source region (DR_SOURCE_REGION=westus2)`);
+      expect(message).toContain('Rule: the app and its ledger must not run in the region they protect');
+    }
+    expect(refusal({ ...MINIMAL, location: 'eastus2' })).toBe('deployed');
+  });
+
+  test('every resource the template creates is in the app region, never the source region', () => {
+    const d = deploy(files, { ...MINIMAL, location: 'East US 2' });
+    const main = file('infra/main.bicep');
+    expect(d.main.get('appLocation')).toBe('eastus2');
+    const withLocation = main.decls.filter(
+      (x) => (x.kind === 'module' || x.kind === 'resource') && x.value && prop(x.value, 'params', 'location'),
+    );
+    expect(withLocation.map((m) => m.name).sort()).toEqual(
+      ['alerts', 'api', 'dts', 'identity', 'monitoring', 'storage'].sort(),
+    );
+    for (const m of withLocation)
+      expect({ module: m.name, location: d.moduleParams(m.name).location }).toEqual({
+        module: m.name,
+        location: 'eastus2',
+      });
+    expect(prop(decl(main, 'resource', 'rg').value!, 'location')!.text).toBe('appLocation');
+  });
+
+  test('the ledger storage is RA-GZRS where the region has zones, RA-GRS where it has none', () => {
+    expect(prop(storageBody(), 'sku', 'name')!.text).toBe('skuName');
+    // Decorators are the declaration's preceding sibling in this grammar.
+    const decorators = decl(file('infra/app/storage.bicep'), 'param', 'skuName').node.previousNamedSibling!;
+    expect(decorators.text).toMatch(/@allowed\(/);
+    const allowed = descendants(decorators, 'string_content').map((n) => n.text);
+    expect(allowed).toEqual(expect.arrayContaining(['Standard_RAGZRS', 'Standard_RAGRS']));
+    expect(allowed).not.toContain('Standard_LRS');
+    const skuIn = (location: string): Value => deploy(files, { ...MINIMAL, location }).moduleParams('storage').skuName;
+    expect(skuIn('eastus2')).toBe('Standard_RAGZRS');
+    expect(skuIn('northeurope')).toBe('Standard_RAGZRS');
+    // West Central US (paired with West US 2) and North Central US have no availability zones.
+    expect(skuIn('westcentralus')).toBe('Standard_RAGRS');
+    expect(skuIn('northcentralus')).toBe('Standard_RAGRS');
+  });
+
+  test('a region without a pair (no geo-redundant storage there) is refused, naming the rule', () => {
+    const message = refusal({ ...MINIMAL, location: 'italynorth' });
+    expect(message).toContain('AZURE_LOCATION (italynorth) has no paired region');
+    expect(message).toContain('RA-GZRS / RA-GRS');
   });
 });
