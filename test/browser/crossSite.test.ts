@@ -10,7 +10,7 @@ import type { AddressInfo } from 'node:net';
 import type { Browser, Response } from 'playwright-core';
 import { VirtualClock } from '../../dev/clock';
 import { startLocalStack, type LocalStack } from '../../dev/stack';
-import { describeBrowser, launchChromium } from './browserSupport';
+import { launchChromium } from './browserSupport';
 
 /** The attacker's page: fires every simple cross-site request at `target`, then sets `document.title = 'done'`. */
 function attackerPage(target: string): string {
@@ -38,7 +38,7 @@ function attackerPage(target: string): string {
 </script></body></html>`;
 }
 
-describeBrowser('cross-site requests from a page on another origin', () => {
+describe('cross-site requests from a page on another origin', () => {
   jest.setTimeout(120_000);
   let stack: LocalStack;
   let browser: Browser;

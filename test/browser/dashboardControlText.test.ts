@@ -8,13 +8,13 @@ import { VirtualClock } from '../../dev/clock';
 import { CONTROL_CHARACTERS } from '../../src/common/controlText';
 import { startLocalStack, type LocalStack } from '../../dev/stack';
 import { SOURCE, collectingLogger, readySourceIds, run } from '../integration/replicationHarness';
-import { describeBrowser, launchChromium, waitForText, watchedPage, type WatchedPage } from './browserSupport';
+import { launchChromium, waitForText, watchedPage, type WatchedPage } from './browserSupport';
 
 const KEY = `dash-key-${Math.random().toString(36).slice(2, 12)}`;
 /** C0 (but tab and line feed), DEL, C1, bidi controls, line and paragraph separators. */
 const RAW_CONTROLS = new RegExp(`[${CONTROL_CHARACTERS}]`);
 
-describeBrowser('dashboard shows service text without control characters (issue 25 item 2)', () => {
+describe('dashboard shows service text without control characters (issue 25 item 2)', () => {
   jest.setTimeout(180_000);
   let stack: LocalStack;
   let browser: Browser;

@@ -8,11 +8,11 @@ import { VirtualClock } from '../../dev/clock';
 import { defaultResourceSpecs } from '../../dev/emulators/formRecognizer';
 import { startLocalStack, type LocalStack } from '../../dev/stack';
 import { SOURCE, run } from '../integration/replicationHarness';
-import { describeBrowser, launchChromium, waitForText, watchedPage } from './browserSupport';
+import { launchChromium, waitForText, watchedPage } from './browserSupport';
 
 const KEY = `dash-key-${Math.random().toString(36).slice(2, 12)}`;
 
-describeBrowser('dashboard under hostile paths and ids (issue 25 item 11)', () => {
+describe('dashboard under hostile paths and ids (issue 25 item 11)', () => {
   jest.setTimeout(180_000);
   let stack: LocalStack;
   let browser: Browser;

@@ -19,7 +19,7 @@ import { DrillRepository } from '../../src/ledger/drills';
 import type { RunSummary } from '../../src/replication/contracts';
 import { EVENTS, MemoryTelemetry } from '../../src/telemetry';
 import { SOURCE, TARGETS, readySourceIds } from '../integration/replicationHarness';
-import { describeBrowser, launchChromium, watchedPage } from './browserSupport';
+import { launchChromium, watchedPage } from './browserSupport';
 
 const KEY = `rm-key-${Math.random().toString(36).slice(2, 12)}`;
 const REGIONS = ['eastus', 'westeurope'] as const;
@@ -119,7 +119,7 @@ function regionCounts(v: Verdicts, region: string): Record<string, number> {
   };
 }
 
-describeBrowser('one read model: every reader gives every pair the same verdict', () => {
+describe('one read model: every reader gives every pair the same verdict', () => {
   jest.setTimeout(240_000);
   const clock = new VirtualClock('2026-11-21T00:00:00Z');
   const telemetry = new MemoryTelemetry();
