@@ -37,6 +37,8 @@ interface RunCost {
 }
 
 describe('steady state: a run that finds nothing to do costs its listing pages', () => {
+  // Four full runs of 240–480 pairs on Azurite: about 50 s on an idle 2-core machine, more under load.
+  jest.setTimeout(300_000);
   const clock = new VirtualClock('2026-11-21T00:00:00Z');
   const azurite = useAzurite();
   let proxy: CountingProxy;
