@@ -29,7 +29,13 @@ const MAX_LIST = 100;
 export async function currentRoutes(
   deps: AppDependencies,
   ledger: Ledger,
-): Promise<{ primary: string; epoch: number; models: ReturnType<typeof buildRoutes> }> {
+): Promise<{
+  primary: string;
+  epoch: number;
+  since?: string;
+  members: Array<{ region: string; role: 'primary' | 'standby' }>;
+  models: ReturnType<typeof buildRoutes>;
+}> {
   const [{ state }, records] = await Promise.all([
     ledger.primary.read(deps.settings.source.region),
     ledger.replicas.listAll(),
@@ -41,6 +47,8 @@ export async function currentRoutes(
   return {
     primary: state.primary,
     epoch: state.epoch,
+    ...(state.since !== undefined ? { since: state.since } : {}),
+    members: members.map((m) => ({ region: m.region, role: m.region === state.primary ? 'primary' : 'standby' })),
     models: buildRoutes(records, members, state.home, state.primary),
   };
 }
@@ -180,6 +188,9 @@ export function registerFailoverFunctions(current: () => AppDependencies): void 
       return json(200, {
         primary: routes.primary,
         epoch: routes.epoch,
+        // When the primary became primary (absent: since the group began), and every member with its role.
+        ...(routes.since !== undefined ? { since: routes.since } : {}),
+        members: routes.members,
         ...(published
           ? { published: { version: published.document.version, publishedAt: published.document.publishedAt } }
           : {}),
