@@ -508,6 +508,7 @@ export const DASHBOARD_SCRIPT = String.raw`
     if (foKind === 'failover' && $('fo-force').checked) body.force = true;
     var label = foKind === 'test' ? 'Test failover' : foKind === 'dryRun' ? 'Failover dry run' : 'Failover (' + body.mode + ')';
     $('fo-dialog').close();
+    $('fo-result').removeAttribute('data-failover');
     foResult('', label + ' to ' + to + ': starting\u2026', 'running');
     return call('POST', '/failovers', body).then(function (r) {
       $('fo-result').setAttribute('data-failover', r.id);
