@@ -122,10 +122,40 @@ describe('dashboard DR group and failovers in the browser', () => {
     await waitForText(page, '#members-body tr[data-region="eastus"] td:nth-child(3)', /unplanned completed/);
     await waitForText(page, `#failovers-body tbody[data-key="${failover}"]`, /unplanned.*westus2 → eastus.*completed/);
 
+    // force is offered for a planned failover only.
+    await page.click('#fo-failover');
+    await page.selectOption('#fo-mode', 'planned');
+    expect(await page.isVisible('#fo-force')).toBe(true);
+    await page.selectOption('#fo-mode', 'unplanned');
+    expect(await page.isVisible('#fo-force')).toBe(false);
+    await page.click('#fo-cancel');
+
+    // The operator confirms a failover to westeurope after another client already made it primary: the 400 is shown with its message.
+    await page.click('#fo-failover');
+    await page.selectOption('#fo-to', 'westeurope');
+    await page.selectOption('#fo-mode', 'unplanned');
+    await page.fill('#fo-typed', 'westeurope');
+    const other = (await (
+      await fetch(`${stack.host.baseUrl}/api/failovers`, {
+        method: 'POST',
+        headers: { 'x-functions-key': KEY, 'Content-Type': 'application/json' },
+        body: JSON.stringify({ to: 'westeurope', mode: 'unplanned' }),
+      })
+    ).json()) as { id: string };
+    expect((await stack.host.durable.waitForInstance(other.id)).runtimeStatus).toBe('Completed');
+    await page.click('#fo-ok');
+    await waitForText(
+      page,
+      '#fo-result',
+      /Failover \(unplanned\) refused: HTTP 400: to: 'westeurope' is already the primary/,
+    );
+    await waitForText(page, '#group-primary', /Active primary: westeurope \(epoch 2/);
+
     // The key never reaches the DOM or the address bar; no script error.
     expect(await page.content()).not.toContain(KEY);
     expect(page.url()).not.toContain(KEY);
     expect(w.offLoopback).toEqual([]);
-    expect(w.errors).toEqual([]);
+    // The browser logs the one 400 it was answered (shown above); nothing else.
+    expect(w.errors).toEqual(['Failed to load resource: the server responded with a status of 400 (Bad Request)']);
   });
 });

@@ -480,6 +480,12 @@ export const DASHBOARD_SCRIPT = String.raw`
     $('fo-result').setAttribute('data-status', status || '');
     $('fo-result').replaceChildren(el('span', { className: cls, text: text }));
   }
+  // force applies to a planned failover only (src/http/failoverRequest.ts).
+  function foForce() {
+    var shown = foKind === 'failover' && $('fo-mode').value === 'planned';
+    $('fo-force-label').hidden = !shown;
+    if (!shown) $('fo-force').checked = false;
+  }
   function foCheck() { $('fo-ok').disabled = !($('fo-to').value && $('fo-typed').value === $('fo-to').value); }
   function openFailover(kind) {
     var g = ui.group;
@@ -491,7 +497,7 @@ export const DASHBOARD_SCRIPT = String.raw`
     $('fo-force').checked = false;
     $('fo-mode').value = 'planned';
     $('fo-mode-label').hidden = kind === 'test';
-    $('fo-force-label').hidden = kind !== 'failover';
+    foForce();
     setText('fo-title', kind === 'test' ? 'Test failover: a readiness check and a restore drill of every model with a sample against the target\u2019s copies. Nothing is switched.'
       : kind === 'dryRun' ? 'Failover dry run: the readiness check only (which models the target would not have, the achievable RPO). Nothing changes.'
       : 'Fail over from ' + g.primary + ': the target becomes the primary and client routing points at it.');
@@ -645,6 +651,7 @@ export const DASHBOARD_SCRIPT = String.raw`
     $('fo-dryrun').addEventListener('click', function () { openFailover('dryRun'); });
     $('fo-typed').addEventListener('input', foCheck);
     $('fo-to').addEventListener('change', foCheck);
+    $('fo-mode').addEventListener('change', foForce);
     $('fo-ok').addEventListener('click', function () { startFailover(); });
     $('fo-cancel').addEventListener('click', function () { foKind = null; $('fo-dialog').close(); });
     $('refresh').addEventListener('click', function () { refresh(); });
