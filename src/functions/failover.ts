@@ -29,13 +29,7 @@ const MAX_LIST = 100;
 export async function currentRoutes(
   deps: AppDependencies,
   ledger: Ledger,
-): Promise<{
-  primary: string;
-  epoch: number;
-  since?: string;
-  members: Array<{ region: string; role: 'primary' | 'standby' }>;
-  models: ReturnType<typeof buildRoutes>;
-}> {
+): Promise<{ primary: string; epoch: number; models: ReturnType<typeof buildRoutes> }> {
   const [{ state }, records] = await Promise.all([
     ledger.primary.read(deps.settings.source.region),
     ledger.replicas.listAll(),
@@ -47,8 +41,6 @@ export async function currentRoutes(
   return {
     primary: state.primary,
     epoch: state.epoch,
-    ...(state.since !== undefined ? { since: state.since } : {}),
-    members: members.map((m) => ({ region: m.region, role: m.region === state.primary ? 'primary' : 'standby' })),
     models: buildRoutes(records, members, state.home, state.primary),
   };
 }
@@ -188,13 +180,35 @@ export function registerFailoverFunctions(current: () => AppDependencies): void 
       return json(200, {
         primary: routes.primary,
         epoch: routes.epoch,
-        // When the primary became primary (absent: since the group began), and every member with its role.
-        ...(routes.since !== undefined ? { since: routes.since } : {}),
-        members: routes.members,
         ...(published
           ? { published: { version: published.document.version, publishedAt: published.document.publishedAt } }
           : {}),
         models: routes.models,
+        ...readOnlyMarks(read.readOnly),
+      });
+    }),
+  });
+
+  // The DR group at a glance (the dashboard's section, refreshed every few seconds): the active
+  // primary, since when, and every member with its role. One small ledger read, not the routing table.
+  app.http('getDrGroup', {
+    route: 'drgroup',
+    methods: ['GET'],
+    authLevel: 'function',
+    handler: guardHttp(current, 'http:getDrGroup', async (): Promise<HttpResponseInit> => {
+      const deps = current();
+      const read = await deps.ledgerAccess().read((ledger) => ledger.primary.read(deps.settings.source.region));
+      const { state } = read.value;
+      return json(200, {
+        primary: state.primary,
+        epoch: state.epoch,
+        ...(state.since !== undefined ? { since: state.since } : {}),
+        ...(state.failoverId !== undefined ? { failoverId: state.failoverId } : {}),
+        home: state.home,
+        members: [...deps.replication.members.values()].map((m) => ({
+          region: m.settings.region,
+          role: m.settings.region === state.primary ? 'primary' : 'standby',
+        })),
         ...readOnlyMarks(read.readOnly),
       });
     }),

@@ -67,12 +67,13 @@ describe('dashboard DR group and failovers in the browser', () => {
     const first = await run(stack);
     expect(first.totals.failed).toBe(0);
 
-    // The routing names every member with its role (the read the section is built from).
-    const routing = (await (
-      await fetch(`${stack.host.baseUrl}/api/routing`, { headers: { 'x-functions-key': KEY } })
-    ).json()) as { primary: string; members: Array<{ region: string; role: string }> };
-    expect(routing.primary).toBe('westus2');
-    expect(routing.members).toEqual([
+    // GET /api/drgroup: the primary and every member with its role (the read the section is built from).
+    const group = (await (
+      await fetch(`${stack.host.baseUrl}/api/drgroup`, { headers: { 'x-functions-key': KEY } })
+    ).json()) as { primary: string; epoch: number; members: Array<{ region: string; role: string }> };
+    expect(group.primary).toBe('westus2');
+    expect(group).not.toHaveProperty('since');
+    expect(group.members).toEqual([
       { region: 'westus2', role: 'primary' },
       { region: 'eastus', role: 'standby' },
       { region: 'westeurope', role: 'standby' },
@@ -118,6 +119,12 @@ describe('dashboard DR group and failovers in the browser', () => {
     );
     await waitForText(page, '#group-primary', /Active primary: eastus \(epoch 1, since 2026-/);
     await waitForText(page, '#members-body tr[data-region="eastus"]', /primary/);
+    const after = (await (
+      await fetch(`${stack.host.baseUrl}/api/drgroup`, { headers: { 'x-functions-key': KEY } })
+    ).json()) as Record<string, unknown>;
+    expect(after).toMatchObject({ primary: 'eastus', epoch: 1, home: 'westus2', failoverId: failover });
+    expect(after.since).toMatch(/^2026-12-01T/);
+    expect((await fetch(`${stack.host.baseUrl}/api/drgroup`)).status).toBe(401);
     await waitForText(page, '#members-body tr[data-region="westus2"]', /standby/);
     await waitForText(page, '#members-body tr[data-region="eastus"] td:nth-child(3)', /unplanned completed/);
     await waitForText(page, `#failovers-body tbody[data-key="${failover}"]`, /unplanned.*westus2 → eastus.*completed/);

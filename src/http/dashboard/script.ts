@@ -433,13 +433,13 @@ export const DASHBOARD_SCRIPT = String.raw`
     if (!f) return '-';
     return f.status + ' ' + iso(f.finishedAt || f.requestedAt) + (f.mode === 'test' && f.drills ? ' \u00B7 drills ' + f.drills.outcome : '');
   }
-  function renderGroup(routing, list) {
-    ui.group = routing;
-    setText('group-primary', 'Active primary: ' + routing.primary + ' (epoch ' + routing.epoch + ', ' +
-      (routing.since ? 'since ' + iso(routing.since) : 'since the group began') + ')' +
-      (routing.ledgerReadOnly ? ' \u00B7 ledger read-only: ' + (routing.ledgerReadOnlyReason || '') : ''));
-    $('group-primary').setAttribute('data-primary', routing.primary);
-    var members = routing.members || [];
+  function renderGroup(group, list) {
+    ui.group = group;
+    setText('group-primary', 'Active primary: ' + group.primary + ' (epoch ' + group.epoch + ', ' +
+      (group.since ? 'since ' + iso(group.since) : 'since the group began') + ')' +
+      (group.ledgerReadOnly ? ' \u00B7 ledger read-only: ' + (group.ledgerReadOnlyReason || '') : ''));
+    $('group-primary').setAttribute('data-primary', group.primary);
+    var members = group.members || [];
     reconcile($('members-body'), members, function (m) { return m.region; }, function (m) {
       return JSON.stringify([m, lastOf(list, m.region, false), lastOf(list, m.region, true)]);
     }, function (m) {
@@ -470,7 +470,7 @@ export const DASHBOARD_SCRIPT = String.raw`
     return null;
   }
   function loadGroup() {
-    return Promise.all([call('GET', '/routing'), call('GET', '/failovers?limit=50')]).then(function (r) {
+    return Promise.all([call('GET', '/drgroup'), call('GET', '/failovers?limit=50')]).then(function (r) {
       renderGroup(r[0], (r[1] && r[1].failovers) || []);
     });
   }
