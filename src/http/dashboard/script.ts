@@ -433,7 +433,7 @@ export const DASHBOARD_SCRIPT = String.raw`
     if (!f) return '-';
     return f.status + ' ' + iso(f.finishedAt || f.requestedAt) + (f.mode === 'test' && f.drills ? ' \u00B7 drills ' + f.drills.outcome : '');
   }
-  function renderGroup(group, list) {
+  function renderGroup(group, list, problem) {
     ui.group = group;
     setText('group-primary', 'Active primary: ' + group.primary + ' (epoch ' + group.epoch + ', ' +
       (group.since ? 'since ' + iso(group.since) : 'since the group began') + ')' +
@@ -441,13 +441,13 @@ export const DASHBOARD_SCRIPT = String.raw`
     $('group-primary').setAttribute('data-primary', group.primary);
     var members = group.members || [];
     reconcile($('members-body'), members, function (m) { return m.region; }, function (m) {
-      return JSON.stringify([m, lastOf(list, m.region, false), lastOf(list, m.region, true)]);
+      return JSON.stringify([m, problem, lastOf(list, m.region, false), lastOf(list, m.region, true)]);
     }, function (m) {
-      var f = lastOf(list, m.region, false), t = lastOf(list, m.region, true);
+      var f = lastOf(list, m.region, false), t = lastOf(list, m.region, true), none = problem ? 'unavailable' : '-';
       return el('tbody', null, [el('tr', { 'data-region': m.region, 'data-role': m.role }, [el('td', { text: m.region }),
         el('td', { className: 'role-' + m.role, text: m.role }),
-        el('td', { className: f ? FO_STATUS[f.status] : '', text: f ? foMode(f) + ' ' + foBrief(f) : '-' }),
-        el('td', { className: t ? FO_STATUS[t.status] : '', text: foBrief(t) })])]);
+        el('td', { className: f ? FO_STATUS[f.status] : '', text: f ? foMode(f) + ' ' + foBrief(f) : none }),
+        el('td', { className: t ? FO_STATUS[t.status] : '', text: t ? foBrief(t) : none })])]);
     });
     reconcile($('failovers-body'), list, function (f) { return f.id; }, function (f) { return JSON.stringify(f); }, function (f) {
       var without = f.refusedModels || f.withoutCopy || (f.readiness && f.readiness.withoutCopy) || [];
@@ -459,7 +459,7 @@ export const DASHBOARD_SCRIPT = String.raw`
         el('td', { text: secs(f.achievedRtoSeconds) }),
         el('td', { title: without.join('\n'), text: without.length ? without.length + ': ' + without.slice(0, 5).join(', ') + (without.length > 5 ? ', \u2026' : '') : '-' })])]);
     });
-    setText('failovers-empty', list.length ? '' : 'No failover, test failover or failover dry run recorded yet.');
+    setText('failovers-empty', problem ? 'Failovers unavailable: ' + problem : list.length ? '' : 'No failover, test failover or failover dry run recorded yet.');
   }
   // The member's last (test) failover: the newest record targeting it (dry runs are not failovers).
   function lastOf(list, region, test) {
@@ -470,8 +470,12 @@ export const DASHBOARD_SCRIPT = String.raw`
     return null;
   }
   function loadGroup() {
-    return Promise.all([call('GET', '/drgroup'), call('GET', '/failovers?limit=50')]).then(function (r) {
-      renderGroup(r[0], (r[1] && r[1].failovers) || []);
+    // The failover records may be unreadable while the DR group is (the ledger read from its secondary):
+    // then the section says so instead of showing no failover.
+    var records = call('GET', '/failovers?limit=50').then(function (d) { return { list: (d && d.failovers) || [] }; },
+      function (e) { if (!(e instanceof ApiError)) throw e; return { list: [], problem: problemText(e) }; });
+    return Promise.all([call('GET', '/drgroup'), records]).then(function (r) {
+      renderGroup(r[0], r[1].list, r[1].problem);
     });
   }
 
