@@ -8,7 +8,7 @@
 import type { Browser, Page } from 'playwright-core';
 import { VirtualClock } from '../../dev/clock';
 import { startLocalStack, type LocalStack } from '../../dev/stack';
-import { run } from '../integration/replicationHarness';
+import { SOURCE, run } from '../integration/replicationHarness';
 import { launchChromium, waitForText, watchedPage, type WatchedPage } from './browserSupport';
 
 const KEY = `fo-key-${Math.random().toString(36).slice(2, 12)}`;
@@ -42,11 +42,18 @@ describe('dashboard DR group and failovers in the browser', () => {
   }
 
   /** Opens a failover dialog with `button`, picks `to`, checks a wrong region keeps Confirm disabled, types it right and confirms. */
-  async function confirmTyped(page: Page, button: string, to: string, mode?: 'planned' | 'unplanned'): Promise<string> {
+  async function confirmTyped(
+    page: Page,
+    button: string,
+    to: string,
+    mode?: 'planned' | 'unplanned',
+    force = false,
+  ): Promise<string> {
     await page.click(button);
     await page.waitForSelector('#fo-dialog[open]');
     await page.selectOption('#fo-to', to);
     if (mode) await page.selectOption('#fo-mode', mode);
+    if (force) await page.check('#fo-force');
     expect(await page.isDisabled('#fo-ok')).toBe(true);
     for (const wrong of [to.slice(0, -1), to.toUpperCase(), `${to} `, 'westeurope2']) {
       await page.fill('#fo-typed', wrong);
@@ -164,5 +171,42 @@ describe('dashboard DR group and failovers in the browser', () => {
     expect(w.offLoopback).toEqual([]);
     // The browser logs the one 400 it was answered (shown above); nothing else.
     expect(w.errors).toEqual(['Failed to load resource: the server responded with a status of 400 (Bad Request)']);
+  });
+
+  it('a planned failover refused names the model without a copy in the target; forced, it completes and names it', async () => {
+    const emulator = await stack.reset();
+    expect((await run(stack)).totals.failed).toBe(0);
+    const extra = emulator.addModel(SOURCE, { modelId: 'not-copyable-yet' }).modelId;
+    emulator.faults.add(SOURCE, {
+      kind: 'copyFails',
+      code: 'ResourceResolverError',
+      message: 'Could not fetch information for Cognitive resource.',
+      times: 100,
+      when: (r) => r.modelId === extra,
+    });
+    const w = await open();
+    const { page } = w;
+    await waitForText(page, '#group-primary', /Active primary: westus2/);
+
+    const refused = await confirmTyped(page, '#fo-failover', 'eastus', 'planned');
+    await waitForText(
+      page,
+      '#fo-result',
+      new RegExp(
+        `Failover \\(planned\\) ${refused} refused: 1 model\\(s\\) without a verified copy in eastus: ${extra}`,
+      ),
+    );
+    await waitForText(page, `#failovers-body tbody[data-key="${refused}"]`, new RegExp(`refused.*1: ${extra}`));
+    await waitForText(page, '#group-primary', /Active primary: westus2/);
+
+    const forced = await confirmTyped(page, '#fo-failover', 'eastus', 'planned', true);
+    await waitForText(
+      page,
+      '#fo-result',
+      new RegExp(`${forced} completed: the primary is now eastus .*1 without a copy: ${extra}`),
+    );
+    await waitForText(page, `#failovers-body tbody[data-key="${forced}"]`, /planned \(force\)/);
+    await waitForText(page, '#group-primary', /Active primary: eastus/);
+    expect(w.errors).toEqual([]);
   });
 });
