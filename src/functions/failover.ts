@@ -189,6 +189,31 @@ export function registerFailoverFunctions(current: () => AppDependencies): void 
     }),
   });
 
+  // The DR group at a glance (the dashboard's section, refreshed every few seconds): the active
+  // primary, since when, and every member with its role. One small ledger read, not the routing table.
+  app.http('getDrGroup', {
+    route: 'drgroup',
+    methods: ['GET'],
+    authLevel: 'function',
+    handler: guardHttp(current, 'http:getDrGroup', async (): Promise<HttpResponseInit> => {
+      const deps = current();
+      const read = await deps.ledgerAccess().read((ledger) => ledger.primary.read(deps.settings.source.region));
+      const { state } = read.value;
+      return json(200, {
+        primary: state.primary,
+        epoch: state.epoch,
+        ...(state.since !== undefined ? { since: state.since } : {}),
+        ...(state.failoverId !== undefined ? { failoverId: state.failoverId } : {}),
+        home: state.home,
+        members: [...deps.replication.members.values()].map((m) => ({
+          region: m.settings.region,
+          role: m.settings.region === state.primary ? 'primary' : 'standby',
+        })),
+        ...readOnlyMarks(read.readOnly),
+      });
+    }),
+  });
+
   app.http('getModelRouting', {
     route: 'routing/{modelId}',
     methods: ['GET'],

@@ -106,6 +106,17 @@ describe('dashboard at 5 000 models × 8 regions', () => {
         if (url.pathname === '/api/customvision/rejected') return { status: 200, jsonBody: { count: 0, rejected: [] } };
         if (url.pathname === '/api/customvision/projects')
           return { status: 200, jsonBody: { enabled: false, count: 0, projects: [] } };
+        if (url.pathname === '/api/drgroup')
+          return {
+            status: 200,
+            jsonBody: {
+              primary: 'westus2',
+              epoch: 0,
+              home: 'westus2',
+              members: ['westus2', ...REGIONS].map((region, i) => ({ region, role: i === 0 ? 'primary' : 'standby' })),
+            },
+          };
+        if (url.pathname === '/api/failovers') return { status: 200, jsonBody: { failovers: [] } };
         return { status: 404 };
       };
       handle().then(

@@ -172,6 +172,9 @@ describe('ledger primary down, a secondary holding a copy: reads answer from it 
     const dashboard = await call(stack, 'GET', '/api/dashboard/data');
     expect(dashboard.status).toBe(200);
     expect(dashboard.body.ledgerReadOnly).toBe(true);
+    const group = await call(stack, 'GET', '/api/drgroup');
+    expect(group.status).toBe(200);
+    expect(group.body).toMatchObject({ primary: 'westus2', epoch: 0, ledgerReadOnly: true });
     const runs = await call(stack, 'GET', '/api/replications?limit=5');
     expect(runs.status).toBe(200);
     expect(runs.body).toMatchObject({ ledgerReadOnly: true, runs: [expect.anything()] });

@@ -174,6 +174,7 @@ describe('replication keeps keys and access tokens out of history, responses, lo
     expect((await http('GET', `failovers/${encodeURIComponent(id)}`)).json.status).toBe('completed');
     await http('GET', 'failovers?limit=5');
     await http('GET', 'routing');
+    expect((await http('GET', 'drgroup')).json.primary).toBe('eastus');
     expect((await http('GET', `routing/${encodeURIComponent(first)}`)).status).toBe(200);
     await http('POST', 'failovers', JSON.stringify({ to: 'nowhere', mode: 'planned', force: 'yes' }));
     const blobs = await ledgerBlobs(stack);

@@ -56,6 +56,20 @@ const BODY = `
     </div>
     <div id="action-result" aria-live="polite"></div>
   </section>
+  <section aria-labelledby="h-group">
+    <h2 id="h-group">DR group</h2>
+    <p id="group-primary" aria-live="polite"></p>
+    <table id="members-body"><thead><tr><th>Region</th><th>Role</th><th>Last failover to it</th><th>Last test failover</th></tr></thead></table>
+    <div class="actions">
+      <button type="button" id="fo-test">Test failover…</button>
+      <button type="button" id="fo-failover">Fail over…</button>
+      <button type="button" id="fo-dryrun">Failover dry run…</button>
+    </div>
+    <div id="fo-result" aria-live="polite"></div>
+    <h2>Failovers</h2>
+    <table id="failovers-body"><thead><tr><th>Failover</th><th>Mode</th><th>From → to</th><th>Status</th><th>Requested</th><th>Switched</th><th>RPO</th><th>RTO</th><th>Models without a copy</th></tr></thead></table>
+    <p class="muted" id="failovers-empty"></p>
+  </section>
   <section aria-labelledby="h-runs">
     <h2 id="h-runs">Runs</h2>
     <div id="current-run" aria-live="polite"></div>
@@ -93,6 +107,17 @@ const BODY = `
 <dialog id="confirm" aria-labelledby="confirm-text">
   <p id="confirm-text"></p>
   <div class="actions"><button type="button" class="primary" id="confirm-ok">Confirm</button><button type="button" id="confirm-cancel">Cancel</button></div>
+</dialog>
+<dialog id="fo-dialog" aria-labelledby="fo-title">
+  <p id="fo-title"></p>
+  <div class="fo-fields">
+    <label>Target region <select id="fo-to"></select></label>
+    <label id="fo-mode-label">Mode <select id="fo-mode"><option value="planned">planned (the primary answers: final sync, then switch)</option><option value="unplanned">unplanned (the primary is down: ledger only)</option></select></label>
+    <label id="fo-force-label"><input type="checkbox" id="fo-force"> force (switch even if models have no verified copy in the target)</label>
+    <label>Type the target region to confirm <input type="text" id="fo-typed" autocomplete="off" spellcheck="false" maxlength="100"></label>
+  </div>
+  <p class="muted" id="fo-hint"></p>
+  <div class="actions"><button type="button" class="primary" id="fo-ok" disabled>Confirm</button><button type="button" id="fo-cancel">Cancel</button></div>
 </dialog>`;
 
 export const DASHBOARD_HTML = `<!doctype html>

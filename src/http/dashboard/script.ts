@@ -424,6 +424,145 @@ export const DASHBOARD_SCRIPT = String.raw`
     return Promise.all([backups, rejected, drProjects]);
   }
 
+  // The DR group (docs/failover.md): the active primary, every member with its last failover and
+  // test failover, the last failovers, and failovers started from the page (the target region typed as confirmation).
+  var FO_STATUS = { completed: 'st st-replicated', refused: 'st st-missing', failed: 'st st-failed', running: 'st st-inProgress' };
+  function secs(s) { return s === undefined || s === null ? '-' : duration(Math.round(s * 1000)); }
+  function foMode(f) { return f.mode + (f.dryRun ? ' (dry run)' : '') + (f.force ? ' (force)' : ''); }
+  function foBrief(f) {
+    if (!f) return '-';
+    return f.status + ' ' + iso(f.finishedAt || f.requestedAt) + (f.mode === 'test' && f.drills ? ' \u00B7 drills ' + f.drills.outcome : '');
+  }
+  function renderGroup(group, list, problem) {
+    ui.group = group;
+    setText('group-primary', 'Active primary: ' + group.primary + ' (epoch ' + group.epoch + ', ' +
+      (group.since ? 'since ' + iso(group.since) : 'since the group began') + ')' +
+      (group.ledgerReadOnly ? ' \u00B7 ledger read-only: ' + (group.ledgerReadOnlyReason || '') : ''));
+    $('group-primary').setAttribute('data-primary', group.primary);
+    var members = group.members || [];
+    reconcile($('members-body'), members, function (m) { return m.region; }, function (m) {
+      return JSON.stringify([m, problem, lastOf(list, m.region, false), lastOf(list, m.region, true)]);
+    }, function (m) {
+      var f = lastOf(list, m.region, false), t = lastOf(list, m.region, true), none = problem ? 'unavailable' : '-';
+      return el('tbody', null, [el('tr', { 'data-region': m.region, 'data-role': m.role }, [el('td', { text: m.region }),
+        el('td', { className: 'role-' + m.role, text: m.role }),
+        el('td', { className: f ? FO_STATUS[f.status] : '', text: f ? foMode(f) + ' ' + foBrief(f) : none }),
+        el('td', { className: t ? FO_STATUS[t.status] : '', text: t ? foBrief(t) : none })])]);
+    });
+    reconcile($('failovers-body'), list, function (f) { return f.id; }, function (f) { return JSON.stringify(f); }, function (f) {
+      var without = f.refusedModels || f.withoutCopy || (f.readiness && f.readiness.withoutCopy) || [];
+      return el('tbody', null, [el('tr', { 'data-failover': f.id, 'data-status': f.status }, [el('td', null, [el('code', { text: f.id })]),
+        el('td', { text: foMode(f) }), el('td', { text: f.from + ' \u2192 ' + f.to }),
+        el('td', { className: FO_STATUS[f.status] || 'st', title: f.error || '', text: f.status + (f.error ? ': ' + f.error : '') }),
+        el('td', { text: iso(f.requestedAt) }), el('td', { text: f.switchedAt ? iso(f.switchedAt) : '-' }),
+        el('td', { text: secs(f.achievedRpoSeconds !== undefined ? f.achievedRpoSeconds : f.readiness && f.readiness.rpoSeconds) }),
+        el('td', { text: secs(f.achievedRtoSeconds) }),
+        el('td', { title: without.join('\n'), text: without.length ? without.length + ': ' + without.slice(0, 5).join(', ') + (without.length > 5 ? ', \u2026' : '') : '-' })])]);
+    });
+    setText('failovers-empty', problem ? 'Failovers unavailable: ' + problem : list.length ? '' : 'No failover, test failover or failover dry run recorded yet.');
+  }
+  // The member's last (test) failover: the newest record targeting it (dry runs are not failovers).
+  function lastOf(list, region, test) {
+    for (var i = 0; i < list.length; i++) {
+      var f = list[i];
+      if (f.to === region && !f.dryRun && (f.mode === 'test') === test) return f;
+    }
+    return null;
+  }
+  function loadGroup() {
+    // The failover records may be unreadable while the DR group is (the ledger read from its secondary):
+    // then the section says so instead of showing no failover.
+    var records = call('GET', '/failovers?limit=50').then(function (d) { return { list: (d && d.failovers) || [] }; },
+      function (e) { if (!(e instanceof ApiError)) throw e; return { list: [], problem: problemText(e) }; });
+    return Promise.all([call('GET', '/drgroup'), records]).then(function (r) {
+      renderGroup(r[0], r[1].list, r[1].problem);
+    });
+  }
+
+  var foKind = null;
+  function foResult(cls, text, status) {
+    $('fo-result').setAttribute('data-status', status || '');
+    $('fo-result').replaceChildren(el('span', { className: cls, text: text }));
+  }
+  // force applies to a planned failover only (src/http/failoverRequest.ts).
+  function foForce() {
+    var shown = foKind === 'failover' && $('fo-mode').value === 'planned';
+    $('fo-force-label').hidden = !shown;
+    if (!shown) $('fo-force').checked = false;
+  }
+  function foCheck() { $('fo-ok').disabled = !($('fo-to').value && $('fo-typed').value === $('fo-to').value); }
+  function openFailover(kind) {
+    var g = ui.group;
+    var standbys = ((g && g.members) || []).filter(function (m) { return m.role !== 'primary'; });
+    if (!g || standbys.length === 0) { foResult('st st-failed', 'No standby member to fail over to (the DR group is not loaded).'); return; }
+    foKind = kind;
+    $('fo-to').replaceChildren.apply($('fo-to'), standbys.map(function (m) { return el('option', { value: m.region, text: m.region }); }));
+    $('fo-typed').value = '';
+    $('fo-force').checked = false;
+    $('fo-mode').value = 'planned';
+    $('fo-mode-label').hidden = kind === 'test';
+    foForce();
+    setText('fo-title', kind === 'test' ? 'Test failover: a readiness check and a restore drill of every model with a sample against the target\u2019s copies. Nothing is switched.'
+      : kind === 'dryRun' ? 'Failover dry run: the readiness check only (which models the target would not have, the achievable RPO). Nothing changes.'
+      : 'Fail over from ' + g.primary + ': the target becomes the primary and client routing points at it.');
+    setText('fo-hint', 'Type the target region exactly to enable Confirm.');
+    foCheck();
+    $('fo-dialog').showModal();
+    $('fo-typed').focus();
+  }
+  function startFailover() {
+    var to = $('fo-to').value;
+    if ($('fo-typed').value !== to) return;
+    var body = { to: to, mode: foKind === 'test' ? 'test' : $('fo-mode').value };
+    if (foKind === 'dryRun') body.dryRun = true;
+    if (foKind === 'failover' && $('fo-force').checked) body.force = true;
+    var label = foKind === 'test' ? 'Test failover' : foKind === 'dryRun' ? 'Failover dry run' : 'Failover (' + body.mode + ')';
+    $('fo-dialog').close();
+    $('fo-result').removeAttribute('data-failover');
+    foResult('', label + ' to ' + to + ': starting\u2026', 'running');
+    return call('POST', '/failovers', body).then(function (r) {
+      $('fo-result').setAttribute('data-failover', r.id);
+      return followFailover(r.id, label);
+    }, function (e) {
+      var b = e.body || {};
+      foResult('st st-failed', label + ' refused: ' + (e.status === 409 && b.error ? 'HTTP 409: ' + b.error : problemText(e)), 'rejected');
+    });
+  }
+  function followFailover(id, label) {
+    return call('GET', '/failovers/' + encodeURIComponent(id)).then(function (s) {
+      if (s.status === 'running') {
+        var last = (s.steps || [])[(s.steps || []).length - 1];
+        foResult('st st-inProgress', label + ' ' + id + ': running' + (last ? ' (' + last.name + ': ' + last.outcome + ')' : '') + '\u2026', 'running');
+        return new Promise(function (res) { setTimeout(res, 1000); }).then(function () { return followFailover(id, label); });
+      }
+      showFailover(id, label, s);
+      refresh();
+    }, function (e) { foResult('st st-failed', label + ' ' + id + ': ' + problemText(e), 'error'); });
+  }
+  function showFailover(id, label, s) {
+    var r = s.record || {};
+    var text = label + ' ' + id + ' ' + s.status;
+    if (s.status === 'refused') {
+      var named = r.refusedModels || r.withoutCopy || [];
+      text += ': ' + named.length + ' model(s) without a verified copy in ' + r.to + ': ' + named.slice(0, 20).join(', ') + (named.length > 20 ? ', \u2026' : '') +
+        (r.error ? ' (' + r.error + ')' : '') + '.';
+    } else if (s.status === 'failed') {
+      text += ': ' + (r.error || ((s.steps || []).filter(function (x) { return x.detail; }).map(function (x) { return x.name + ': ' + x.detail; }).pop()) || 'no error recorded') + '.';
+    } else if (r.mode === 'test') {
+      text += ': readiness ' + ((r.readiness && r.readiness.withoutCopy.length) || 0) + ' model(s) without a copy in ' + r.to +
+        (r.drills ? ', drills ' + r.drills.outcome + ' (' + r.drills.passed + ' passed, ' + r.drills.failed + ' failed, ' + r.drills.skipped + ' skipped)' : '') + '; nothing switched.';
+    } else if (r.dryRun) {
+      var w = (r.readiness && r.readiness.withoutCopy) || [];
+      text += ': ' + r.to + ' would not have ' + w.length + ' model(s)' + (w.length ? ' (' + w.slice(0, 20).join(', ') + ')' : '') +
+        ', achievable RPO ' + secs(r.readiness && r.readiness.rpoSeconds) + '; nothing changed.';
+    } else {
+      var wc = r.withoutCopy || [];
+      text += ': the primary is now ' + r.to + ' (routing published ' + iso(r.routingPublishedAt) + ', ' + (r.routed || 0) + ' model(s) routed' +
+        (wc.length ? ', ' + wc.length + ' without a copy: ' + wc.slice(0, 20).join(', ') : '') + ', RPO ' + secs(r.achievedRpoSeconds) + ', RTO ' + secs(r.achievedRtoSeconds) + ').';
+    }
+    foResult(FO_STATUS[s.status] || 'st', text, s.status);
+  }
+
   function banner(problem) {
     var b = $('banner');
     if (!problem) { b.className = ''; b.textContent = ''; return; }
@@ -434,7 +573,7 @@ export const DASHBOARD_SCRIPT = String.raw`
   function refresh() {
     clearTimeout(ui.timer);
     var started = Date.now();
-    ui.pending = Promise.allSettled([loadMatrix(), loadRuns(), loadCv()]).then(function (results) {
+    ui.pending = Promise.allSettled([loadMatrix(), loadRuns(), loadCv(), loadGroup()]).then(function (results) {
       var failed = results.filter(function (r) { return r.status === 'rejected'; }).map(function (r) { return problemText(r.reason); });
       if (failed.length === 0) ui.lastOk = started;
       banner(failed.length ? failed[0] : '');
@@ -511,6 +650,14 @@ export const DASHBOARD_SCRIPT = String.raw`
       ask('Re-run the ' + f.count + ' failed pair(s)? This starts a run for ' + models.length + ' model(s) in ' + f.regions.join(', ') +
         ' (pairs already replicated are not copied again).' + leftText, function () { start({ models: models, regions: f.regions }, 'Re-run of failed pairs'); });
     });
+    $('fo-test').addEventListener('click', function () { openFailover('test'); });
+    $('fo-failover').addEventListener('click', function () { openFailover('failover'); });
+    $('fo-dryrun').addEventListener('click', function () { openFailover('dryRun'); });
+    $('fo-typed').addEventListener('input', foCheck);
+    $('fo-to').addEventListener('change', foCheck);
+    $('fo-mode').addEventListener('change', foForce);
+    $('fo-ok').addEventListener('click', function () { startFailover(); });
+    $('fo-cancel').addEventListener('click', function () { foKind = null; $('fo-dialog').close(); });
     $('refresh').addEventListener('click', function () { refresh(); });
     $('state').addEventListener('change', function (e) { ui.filter = e.target.value; ui.cursors = ['']; loadMatrix().catch(function (x) { banner(problemText(x)); }); });
     var debounce = 0;

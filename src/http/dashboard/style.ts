@@ -51,7 +51,11 @@ progress { width: 18rem; height: 1rem; vertical-align: middle; }
 .outcome-dryRun { color: var(--info); font-weight: 600; }
 dialog { border: 1px solid var(--line); border-radius: 8px; max-width: 32rem; }
 dialog::backdrop { background: rgba(0,0,0,.3); }
-#action-result:empty { display: none; }
+#action-result:empty, #fo-result:empty { display: none; }
+#fo-result { border: 1px solid var(--line); border-radius: 6px; padding: .5rem .8rem; margin: .6rem 0; }
+.fo-fields { display: flex; flex-direction: column; gap: .5rem; }
+.fo-fields input[type=text] { font: inherit; padding: .25rem .5rem; }
+.role-primary { color: var(--ok); font-weight: 600; }
 #action-result { border: 1px solid var(--line); border-radius: 6px; padding: .5rem .8rem; margin-top: .6rem; }
 .failures td { font-size: .85rem; }
 code { font-size: .85em; }
