@@ -17,7 +17,8 @@
  *   unhealthy (`lastDrillMismatch`), so its region and the app are unhealthy and
  *   `GET /api/health` answers 503; a drill that could not analyze makes it degraded;
  * - models the last run saw invalid or still creating are `notCopyable` (with the reason);
- * - the app's health is the worst of the pairs' and the Custom Vision backups'.
+ * - the app's health is the worst of the pairs' and the Custom Vision backups'; a last run that
+ *   could not list its source (the active primary) makes it unhealthy, naming the primary's region.
  *
  * Room for more: a kind of pair the app adds later (e.g. a Custom Vision DR project per
  * region, a DR group's members) comes in as another input and another member of `ReadModel`,
@@ -28,6 +29,7 @@ import {
   assessCustomVisionHealth,
   assessReplicaHealth,
   combineHealth,
+  primaryUnreachableLine,
   worst,
   type AppHealth,
   type CvHealthInput,
@@ -68,6 +70,8 @@ export interface LastRunFacts {
   unverified: Array<PairIdentity & { reason?: string }>;
   /** Regions the run could not verify. */
   unverifiedRegions: string[];
+  /** The run could not list its source, the active primary (a failed run's report). */
+  sourceUnreachable?: { region: string; reason: string };
 }
 
 /** The part of a run report the read model uses (small: kept per report by the dashboard's cache). */
@@ -88,6 +92,9 @@ export function lastRunFactsOf(report: RunReport): LastRunFacts {
       .filter((p) => p.outcome === 'unverified')
       .map((p) => ({ sourceModelId: p.sourceModelId, region: p.region, ...(p.reason ? { reason: p.reason } : {}) })),
     unverifiedRegions: (report.unverifiedRegions ?? []).map((u) => u.region),
+    ...(report.sourceUnreachable
+      ? { sourceUnreachable: { region: report.sourceUnreachable.region, reason: report.sourceUnreachable.reason } }
+      : {}),
   };
 }
 
@@ -206,6 +213,17 @@ export function buildReadModel(input: ReadModelInput): ReadModel {
     const dr = cvDrHealth(drRows, input.rpoHours);
     health = withCvDrHealth(health, dr);
     customVisionDr = { health: dr.health, summary: dr.summary, rows: drRows };
+  }
+  const unreachable = input.lastRun?.sourceUnreachable;
+  if (unreachable && input.lastRun) {
+    // A primary the last run could not list is down as far as the app knows: unhealthy (docs/failover.md).
+    const primaryUnreachable = { ...unreachable, runId: input.lastRun.runId, at: input.lastRun.finishedAt };
+    health = {
+      ...health,
+      health: 'unhealthy',
+      reasons: [primaryUnreachableLine(primaryUnreachable), ...health.reasons],
+      primaryUnreachable,
+    };
   }
   const model: ReadModel = { ...readiness, rows, rpoHours: input.rpoHours, health };
   if (input.lastRun) model.lastRun = { runId: input.lastRun.runId, finishedAt: input.lastRun.finishedAt };

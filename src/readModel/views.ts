@@ -28,6 +28,8 @@ export interface ReportHealth {
   regions: RegionHealth[];
   pairs: PairHealth[];
   customVision?: CvHealthReport;
+  /** The last run could not list the active primary: its region, the run, when and why. */
+  primaryUnreachable?: { region: string; runId: string; at: string; reason: string };
 }
 
 /** `GET /api/report`'s body: the readiness report (each cell with its health and last drill), the last run, the health. */
@@ -50,6 +52,7 @@ export function reportHealthOf(model: ReadModel): ReportHealth {
   };
   if (app.oldestAgeSeconds !== undefined) out.oldestAgeSeconds = app.oldestAgeSeconds;
   if (app.customVision) out.customVision = app.customVision;
+  if (app.primaryUnreachable) out.primaryUnreachable = app.primaryUnreachable;
   return out;
 }
 
