@@ -11,7 +11,7 @@ import {
   type RegionHealth,
 } from '../health/health';
 import type { ReadinessReport } from '../ledger/readiness';
-import type { CustomVisionDrView, ModelView, ReadModel } from './model';
+import type { CustomVisionDrView, MembersView, ModelView, ReadModel } from './model';
 
 /**
  * The `health` member of `GET /api/report` (and of `npm run local -- --json`'s report): the
@@ -39,6 +39,8 @@ export type ReportBody = Omit<ReadinessReport, 'rows'> & {
   health: ReportHealth;
   /** The Custom Vision DR projects (one row per project and DR region), when configured. */
   customVisionDr?: CustomVisionDrView;
+  /** The DR group: the active primary, each member's role and last failover and test failover. */
+  members?: MembersView;
 };
 
 export function reportHealthOf(model: ReadModel): ReportHealth {
@@ -69,6 +71,7 @@ export function reportOf(model: ReadModel): ReportBody {
   };
   if (model.lastRun) body.lastRun = model.lastRun;
   if (model.customVisionDr) body.customVisionDr = model.customVisionDr;
+  if (model.members) body.members = model.members;
   return body;
 }
 
