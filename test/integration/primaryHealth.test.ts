@@ -6,6 +6,8 @@
  * health says so — until a run lists the primary again.
  */
 import { VirtualClock } from '../../dev/clock';
+import { renderReport } from '../../dev/local';
+import type { ReportBody } from '../../src/readModel';
 import type { FormRecognizerEmulator } from '../../dev/emulators/formRecognizer';
 import { useLocalStack } from '../support/stack';
 import { SOURCE, ledgerOf, run, startRun, versionReset } from './replicationHarness';
@@ -59,6 +61,10 @@ describe('a primary the last run could not list', () => {
     expect((reportHealth.reasons as string[]).some((r) => r.startsWith('primary westus2: unhealthy'))).toBe(true);
     // The copies themselves are still there: the targets' pairs are not called failed.
     expect(body.totals).toMatchObject({ failed: 0 });
+    // `npm run local`'s table prints the same verdict.
+    const table = renderReport(body as unknown as ReportBody);
+    expect(table).toContain('health: UNHEALTHY');
+    expect(table).toMatch(/^ {2}primary westus2: unhealthy: unreachable/m);
 
     // The primary answers again: the next run lists it and the app is healthy.
     emulator.faults.clear();
