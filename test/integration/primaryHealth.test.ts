@@ -66,6 +66,10 @@ describe('a primary the last run could not list', () => {
     expect(table).toContain('health: UNHEALTHY');
     expect(table).toMatch(/^ {2}primary westus2: unhealthy: unreachable/m);
 
+    // The run list names the run failed, never succeeded (it has no pairs).
+    const runs = (await get('/api/replications?limit=5')).body.runs as Array<{ runId: string; outcome: string }>;
+    expect(runs.find((r) => r.runId === id)?.outcome).toBe('failed');
+
     // The primary answers again: the next run lists it and the app is healthy.
     emulator.faults.clear();
     await run(stack);
