@@ -7,7 +7,7 @@
  * | target id | the service's (a blank model per authorization) | **ours: the source id** in every region; a fallback id when it is burned |
  * | lineage | none (the ledger's mapping) | `tags` + `description` stamped on authorize |
  * | blank models | exist, deleted when unused | none (an id is reserved, never a model): nothing to delete |
- * | 409 on authorize | n/a | verified copy of ours → `present`; anything else → conflict, untouched |
+ * | 409 on authorize | n/a | verified copy of ours or the lineage's origin → `present`; anything else → conflict, untouched |
  * | classifiers | n/a | 2024-11-30: `classifier:<id>` items (see replication/items.ts) |
  *
  * The branches are on the client's capabilities (`apiFamily`, `DocumentModelsClient`), never
@@ -27,7 +27,7 @@ import {
 import type { DocTypeSchema } from '../formRecognizer/types';
 import { referencedComponents } from '../formRecognizer/modelFacts';
 import { classifierItemId, itemIdOf, parseItemId, type ItemKind } from '../common/pairs';
-import { LINEAGE_TAG_KEYS, MAX_TAG_VALUE, verifyCopy } from '../replication/lineage';
+import { LINEAGE_TAG_KEYS, MAX_TAG_VALUE, verifyCopy, verifyOrigin } from '../replication/lineage';
 
 /** What the activities need to know about a model or classifier, either side. */
 export interface ItemDetails {
@@ -59,7 +59,7 @@ export interface HeldAuthorization {
 export type AuthorizeOutcome =
   | { kind: 'authorized'; authorization: HeldAuthorization; burned: string[] }
   /** The target already holds a verified copy of ours under this id (`copiedByRun`: its lineage's run id). */
-  | { kind: 'present'; targetId: string; copiedByRun?: string }
+  | { kind: 'present'; targetId: string; copiedByRun?: string; origin?: boolean }
   /** The id is held by something that is not our copy: reported, never touched. */
   | { kind: 'conflict'; targetId: string; message: string }
   /** Every id tried is reserved by an unused authorization (burned): try again later with a new fallback. */
@@ -272,6 +272,9 @@ export async function authorizeItem(
       const copiedByRun = found.tags?.[LINEAGE_TAG_KEYS.runId];
       return { kind: 'present', targetId, ...(copiedByRun !== undefined ? { copiedByRun } : {}) };
     }
+    // The target is the lineage's origin (after a failover, copying back): the original is there.
+    if (source && verifyOrigin(found, source, ctx.target.resourceId).verified)
+      return { kind: 'present', targetId, origin: true };
     return {
       kind: 'conflict',
       targetId,

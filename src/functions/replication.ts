@@ -357,6 +357,7 @@ export async function readModel(deps: AppDependencies, ledger: Ledger): Promise<
     regions: deps.settings.targets.map((t) => t.region),
     rpoHours: deps.settings.health.rpoHours,
     now: deps.clock.now(),
+    members: [deps.settings.source.region, ...deps.settings.targets.map((t) => t.region)],
     ...(cv.settings.backupContainer
       ? {
           customVision: {

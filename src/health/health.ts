@@ -408,6 +408,16 @@ export interface AppHealth {
   oldestAgeSeconds?: number;
   /** Every line of both summaries (what `/api/health` returns as reasons). */
   reasons: string[];
+  /**
+   * The active primary could not be listed by the last run (docs/failover.md): the app is
+   * unhealthy. `reason` is the run's error line (keyed readers only; `/api/health` names the region).
+   */
+  primaryUnreachable?: { region: string; runId: string; at: string; reason: string };
+}
+
+/** The line every reader shows for an unreachable primary (no error text: `/api/health` is anonymous). */
+export function primaryUnreachableLine(u: { region: string; at: string }): string {
+  return `primary ${u.region}: unhealthy: unreachable (the last run, at ${u.at}, could not list it)`;
 }
 
 export function combineHealth(replicas: ReplicaHealthReport, customVision?: CvHealthReport): AppHealth {
@@ -455,6 +465,8 @@ export interface HealthResponseBody {
   reasons: string[];
   regions: { region: string; health: Health; pairs: number; overRpo: number; maxAgeSeconds?: number }[];
   customVision?: { health: Health; slots: number };
+  /** Present when the last run could not list the active primary: it is unhealthy. */
+  primary?: { region: string; health: Health };
   /** Custom Vision DR projects (counts only). */
   customVisionDr?: {
     health: Health;
@@ -482,6 +494,7 @@ export function healthHttpResponse(app: AppHealth): { status: 200 | 503; body: H
     generatedAt: app.generatedAt,
     rpoHours: app.rpoHours,
     reasons: [
+      ...(app.primaryUnreachable ? [primaryUnreachableLine(app.primaryUnreachable)] : []),
       ...app.replicas.summary,
       ...(cv && cvBad.length > 0
         ? [
@@ -502,5 +515,6 @@ export function healthHttpResponse(app: AppHealth): { status: 200 | 503; body: H
   };
   if (app.oldestAgeSeconds !== undefined) body.oldestAgeSeconds = app.oldestAgeSeconds;
   if (app.customVision) body.customVision = { health: app.customVision.health, slots: app.customVision.slots.length };
+  if (app.primaryUnreachable) body.primary = { region: app.primaryUnreachable.region, health: 'unhealthy' };
   return { status: healthHttpStatus(app.health), body };
 }

@@ -82,6 +82,16 @@ export interface RunReport {
    * and verified by this run's sweep and recorded as the replica; absent: none.
    */
   recovered?: RecoveredReplica[];
+  /**
+   * The run could not list its source, the active primary (its orchestration failed there): the
+   * primary's region and why. Such a report has no pairs; the read model counts the app unhealthy.
+   */
+  sourceUnreachable?: SourceUnreachable;
+}
+
+export interface SourceUnreachable {
+  region: string;
+  reason: string;
 }
 
 export interface RecoveredReplica {
@@ -149,6 +159,9 @@ export const isRunReport = (v: unknown): v is RunReport =>
           startedByRun: isNonEmptyString,
         }),
       ),
+    ),
+    sourceUnreachable: optional((u: unknown): u is SourceUnreachable =>
+      hasShape<SourceUnreachable>(u, { region: isNonEmptyString, reason: isString }),
     ),
   });
 

@@ -28,23 +28,33 @@ import { isSettled, slidingWindow } from './slidingWindow';
 export function* replicateModelsOrchestrator(context: OrchestrationContext): Generator<Task, RunSummary, unknown> {
   const input = inputOf(context, Orchestrators.replicate) ?? { trigger: 'http' };
   const startedAt = context.df.currentUtcDateTime.toISOString();
+  const failure: RunFailure = {};
   try {
-    return yield* replicateModels(context);
+    return yield* replicateModels(context, failure);
   } catch (e) {
     if (!input.dryRun) {
-      const error = (e instanceof Error ? e.message : String(e)).split('\n')[0]?.slice(0, 300) ?? 'failed';
+      const error = firstLine(e, 300);
       yield* callActivity(context, Activities.reportRunFailed, {
         runId: context.df.instanceId,
         trigger: input.trigger,
         startedAt,
         error,
+        ...(failure.sourceUnreachable ? { sourceUnreachable: failure.sourceUnreachable } : {}),
       });
     }
     throw e;
   }
 }
 
-function* replicateModels(context: OrchestrationContext): Generator<Task, RunSummary, unknown> {
+/** What the run knew of its failure: set when the source (the active primary) could not be listed. */
+interface RunFailure {
+  sourceUnreachable?: { region: string; reason: string; at: string };
+}
+
+const firstLine = (e: unknown, max: number): string =>
+  (e instanceof Error ? e.message : String(e)).split('\n')[0]?.slice(0, max) || 'failed';
+
+function* replicateModels(context: OrchestrationContext, failure: RunFailure): Generator<Task, RunSummary, unknown> {
   const input = inputOf(context, Orchestrators.replicate) ?? { trigger: 'http' };
   const runId = context.df.instanceId;
   const startedAt = context.df.currentUtcDateTime.toISOString();
@@ -66,17 +76,27 @@ function* replicateModels(context: OrchestrationContext): Generator<Task, RunSum
     ? undefined
     : yield* callActivity(context, Activities.sweepBlankModels, { runId, scope: 'earlierRuns' });
   // A long listing pauses to respect the service's list rate and resumes where it stopped. The
-  // items go to the ledger's listing scratch, not into this history.
-  for (
-    let listing = yield* callActivity(context, Activities.listSourceModels, { runId, models: input.models });
-    listing.resume;
-  ) {
-    yield context.df.createTimer(addMs(context.df.currentUtcDateTime, Math.max(1, listing.resume.retryAfterMs)));
-    listing = yield* callActivity(context, Activities.listSourceModels, {
-      runId,
-      models: input.models,
-      from: listing.resume.from,
-    });
+  // items go to the ledger's listing scratch, not into this history. A source that cannot be
+  // listed (out of retries) fails the run, recorded as the primary unreachable (docs/failover.md).
+  try {
+    for (
+      let listing = yield* callActivity(context, Activities.listSourceModels, { runId, models: input.models });
+      listing.resume;
+    ) {
+      yield context.df.createTimer(addMs(context.df.currentUtcDateTime, Math.max(1, listing.resume.retryAfterMs)));
+      listing = yield* callActivity(context, Activities.listSourceModels, {
+        runId,
+        models: input.models,
+        from: listing.resume.from,
+      });
+    }
+  } catch (e) {
+    failure.sourceUnreachable = {
+      region: config.sourceRegion,
+      reason: firstLine(e, 500),
+      at: context.df.currentUtcDateTime.toISOString(),
+    };
+    throw e;
   }
 
   progress.phase = 'planning';

@@ -25,7 +25,12 @@ export interface ReadModelSettings {
   customVision?: { settings: CustomVisionSettings; records: () => Promise<CustomVisionRecordRepository> };
   /** Present when Custom Vision project DR is configured (`CV_DR_TARGETS`). */
   customVisionDr?: { settings: CustomVisionDrSettings; replicas: () => Promise<CvProjectReplicaRepository> };
+  /** The DR group's members in order (`DR_SOURCE_REGION` first): their roles and last (test) failovers are read. */
+  members?: readonly string[];
 }
+
+/** Failover records read for the members' view (newest first; enough for the last of each kind per member). */
+const FAILOVERS_READ = 200;
 
 /** The last finished run that is not a dry run: reports are read newest first, one at a time, until one is found. */
 export async function lastRunFacts(runs: RunReportRepository): Promise<LastRunFacts | undefined> {
@@ -52,12 +57,18 @@ export async function customVisionInput(
 /** The read model from the ledger (each document read once). */
 export async function loadReadModel(ledger: Ledger, settings: ReadModelSettings): Promise<ReadModel> {
   const dr = settings.customVisionDr;
-  const [replicas, lastRun, drills, customVision, drRecords] = await Promise.all([
+  const regions = settings.members;
+  const [replicas, lastRun, drills, customVision, drRecords, members] = await Promise.all([
     ledger.replicas.listAll(),
     lastRunFacts(ledger.runReports),
     ledger.drills.listAll(),
     settings.customVision ? customVisionInput(settings.customVision) : undefined,
     dr && dr.settings.targets.length > 0 ? dr.replicas().then((r) => r.list()) : undefined,
+    regions && regions.length > 0
+      ? Promise.all([ledger.primary.read(regions[0]), ledger.failovers.latest(FAILOVERS_READ)]).then(
+          ([primary, failovers]) => ({ regions, primary: primary.state, failovers }),
+        )
+      : undefined,
   ]);
   return buildReadModel({
     regions: settings.regions,
@@ -68,5 +79,6 @@ export async function loadReadModel(ledger: Ledger, settings: ReadModelSettings)
     ...(lastRun ? { lastRun } : {}),
     ...(customVision ? { customVision } : {}),
     ...(dr && drRecords ? { customVisionDr: { settings: dr.settings, records: drRecords } } : {}),
+    ...(members ? { members } : {}),
   });
 }

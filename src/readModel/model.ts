@@ -17,7 +17,8 @@
  *   unhealthy (`lastDrillMismatch`), so its region and the app are unhealthy and
  *   `GET /api/health` answers 503; a drill that could not analyze makes it degraded;
  * - models the last run saw invalid or still creating are `notCopyable` (with the reason);
- * - the app's health is the worst of the pairs' and the Custom Vision backups'.
+ * - the app's health is the worst of the pairs' and the Custom Vision backups'; a last run that
+ *   could not list its source (the active primary) makes it unhealthy, naming the primary's region.
  *
  * Room for more: a kind of pair the app adds later (e.g. a Custom Vision DR project per
  * region, a DR group's members) comes in as another input and another member of `ReadModel`,
@@ -28,6 +29,7 @@ import {
   assessCustomVisionHealth,
   assessReplicaHealth,
   combineHealth,
+  primaryUnreachableLine,
   worst,
   type AppHealth,
   type CvHealthInput,
@@ -44,6 +46,8 @@ import {
   type SourceModelInfo,
 } from '../ledger/readiness';
 import type { ModelReplicaRecord } from '../ledger/replicas';
+import type { FailoverMode, FailoverRecord, FailoverStatus } from '../ledger/failovers';
+import type { PrimaryState } from '../ledger/primary';
 import type { RunReport } from '../ledger/runReports';
 import type { CustomVisionDrSettings } from '../config';
 import type { CvProjectReplicaRecord } from '../ledger/customVisionProjects';
@@ -68,6 +72,8 @@ export interface LastRunFacts {
   unverified: Array<PairIdentity & { reason?: string }>;
   /** Regions the run could not verify. */
   unverifiedRegions: string[];
+  /** The run could not list its source, the active primary (a failed run's report). */
+  sourceUnreachable?: { region: string; reason: string };
 }
 
 /** The part of a run report the read model uses (small: kept per report by the dashboard's cache). */
@@ -88,6 +94,9 @@ export function lastRunFactsOf(report: RunReport): LastRunFacts {
       .filter((p) => p.outcome === 'unverified')
       .map((p) => ({ sourceModelId: p.sourceModelId, region: p.region, ...(p.reason ? { reason: p.reason } : {}) })),
     unverifiedRegions: (report.unverifiedRegions ?? []).map((u) => u.region),
+    ...(report.sourceUnreachable
+      ? { sourceUnreachable: { region: report.sourceUnreachable.region, reason: report.sourceUnreachable.reason } }
+      : {}),
   };
 }
 
@@ -106,6 +115,43 @@ export interface ReadModelInput {
   customVision?: Omit<CvHealthInput, 'rpoHours' | 'now'>;
   /** The Custom Vision DR project records, when project DR is configured (`CV_DR_TARGETS`). */
   customVisionDr?: { settings: CustomVisionDrSettings; records: readonly CvProjectReplicaRecord[] };
+  /**
+   * The DR group (docs/failover.md): the configured members in order (the `DR_SOURCE_*` member
+   * first), the primary document and the failover records (any order).
+   */
+  members?: { regions: readonly string[]; primary: PrimaryState; failovers: readonly FailoverRecord[] };
+}
+
+/** A failover or test failover as a member's row shows it. */
+export interface MemberFailover {
+  id: string;
+  mode: FailoverMode;
+  status: FailoverStatus;
+  /** When it ended (`finishedAt`), else when it was requested. */
+  at: string;
+  /** The member it failed over from. */
+  from: string;
+  /** Test failovers: the restore drills' outcome. */
+  drills?: NonNullable<FailoverRecord['drills']>;
+}
+
+/** One member of the DR group: its role now and its last failover and test failover *to* it (dry runs left out). */
+export interface MemberView {
+  region: string;
+  role: 'primary' | 'standby';
+  /** The last planned or unplanned failover to this member. */
+  lastFailover?: MemberFailover;
+  /** The last test failover to this member, with its outcome. */
+  lastTestFailover?: MemberFailover;
+}
+
+export interface MembersView {
+  /** The active primary (from the ledger's primary document). */
+  activePrimary: string;
+  /** Failovers so far (the primary document's epoch). */
+  epoch: number;
+  since?: string;
+  members: MemberView[];
 }
 
 /** The Custom Vision DR projects, one row per (configured project, DR region), judged like pairs. */
@@ -136,6 +182,43 @@ export interface ReadModel extends Omit<ReadinessReport, 'rows'> {
   lastRun?: { runId: string; finishedAt: string };
   /** Present when Custom Vision project DR is configured. */
   customVisionDr?: CustomVisionDrView;
+  /** The DR group's members, their roles and last (test) failovers; present when the loader read them. */
+  members?: MembersView;
+}
+
+/** The members' view: roles from the primary document, the last failover and test failover to each. */
+export function membersViewOf(input: NonNullable<ReadModelInput['members']>): MembersView {
+  const { primary } = input.primary;
+  const regions = [...new Set([...input.regions, primary])];
+  const endOf = (f: FailoverRecord): string => f.finishedAt ?? f.requestedAt;
+  const byEnd = [...input.failovers]
+    .filter((f) => !f.dryRun)
+    .sort((a, b) => (endOf(a) < endOf(b) ? 1 : endOf(a) > endOf(b) ? -1 : a.id < b.id ? 1 : -1));
+  const view = (f: FailoverRecord | undefined): MemberFailover | undefined =>
+    f && {
+      id: f.id,
+      mode: f.mode,
+      status: f.status,
+      at: endOf(f),
+      from: f.from,
+      ...(f.drills ? { drills: f.drills } : {}),
+    };
+  const members = regions.map((region): MemberView => {
+    const lastFailover = view(byEnd.find((f) => f.to === region && f.mode !== 'test'));
+    const lastTestFailover = view(byEnd.find((f) => f.to === region && f.mode === 'test'));
+    return {
+      region,
+      role: region === primary ? 'primary' : 'standby',
+      ...(lastFailover ? { lastFailover } : {}),
+      ...(lastTestFailover ? { lastTestFailover } : {}),
+    };
+  });
+  return {
+    activePrimary: primary,
+    epoch: input.primary.epoch,
+    ...(input.primary.since !== undefined ? { since: input.primary.since } : {}),
+    members,
+  };
 }
 
 /** The source's items as the ledger knows them: the replica records plus the last run's view. */
@@ -207,8 +290,20 @@ export function buildReadModel(input: ReadModelInput): ReadModel {
     health = withCvDrHealth(health, dr);
     customVisionDr = { health: dr.health, summary: dr.summary, rows: drRows };
   }
+  const unreachable = input.lastRun?.sourceUnreachable;
+  if (unreachable && input.lastRun) {
+    // A primary the last run could not list is down as far as the app knows: unhealthy (docs/failover.md).
+    const primaryUnreachable = { ...unreachable, runId: input.lastRun.runId, at: input.lastRun.finishedAt };
+    health = {
+      ...health,
+      health: 'unhealthy',
+      reasons: [primaryUnreachableLine(primaryUnreachable), ...health.reasons],
+      primaryUnreachable,
+    };
+  }
   const model: ReadModel = { ...readiness, rows, rpoHours: input.rpoHours, health };
   if (input.lastRun) model.lastRun = { runId: input.lastRun.runId, finishedAt: input.lastRun.finishedAt };
   if (customVisionDr) model.customVisionDr = customVisionDr;
+  if (input.members) model.members = membersViewOf(input.members);
   return model;
 }

@@ -11,7 +11,7 @@ import {
   type RegionHealth,
 } from '../health/health';
 import type { ReadinessReport } from '../ledger/readiness';
-import type { CustomVisionDrView, ModelView, ReadModel } from './model';
+import type { CustomVisionDrView, MembersView, ModelView, ReadModel } from './model';
 
 /**
  * The `health` member of `GET /api/report` (and of `npm run local -- --json`'s report): the
@@ -28,6 +28,8 @@ export interface ReportHealth {
   regions: RegionHealth[];
   pairs: PairHealth[];
   customVision?: CvHealthReport;
+  /** The last run could not list the active primary: its region, the run, when and why. */
+  primaryUnreachable?: { region: string; runId: string; at: string; reason: string };
 }
 
 /** `GET /api/report`'s body: the readiness report (each cell with its health and last drill), the last run, the health. */
@@ -37,6 +39,8 @@ export type ReportBody = Omit<ReadinessReport, 'rows'> & {
   health: ReportHealth;
   /** The Custom Vision DR projects (one row per project and DR region), when configured. */
   customVisionDr?: CustomVisionDrView;
+  /** The DR group: the active primary, each member's role and last failover and test failover. */
+  members?: MembersView;
 };
 
 export function reportHealthOf(model: ReadModel): ReportHealth {
@@ -50,6 +54,7 @@ export function reportHealthOf(model: ReadModel): ReportHealth {
   };
   if (app.oldestAgeSeconds !== undefined) out.oldestAgeSeconds = app.oldestAgeSeconds;
   if (app.customVision) out.customVision = app.customVision;
+  if (app.primaryUnreachable) out.primaryUnreachable = app.primaryUnreachable;
   return out;
 }
 
@@ -66,6 +71,7 @@ export function reportOf(model: ReadModel): ReportBody {
   };
   if (model.lastRun) body.lastRun = model.lastRun;
   if (model.customVisionDr) body.customVisionDr = model.customVisionDr;
+  if (model.members) body.members = model.members;
   return body;
 }
 

@@ -379,6 +379,11 @@ export interface RunFailedInput {
   startedAt: string;
   /** The failure's first line, as the orchestration saw it (already redacted when it came from an activity). */
   error: string;
+  /**
+   * Present when the run failed listing its source (the active primary): the region, the reason
+   * and when (the orchestration's time). The run's report is saved with it (`sourceUnreachable`).
+   */
+  sourceUnreachable?: { region: string; reason: string; at: string };
 }
 
 export interface RunSummary {

@@ -111,6 +111,31 @@ export function verifyCopy(found: CopyShape, source: CopyShape, sourceResourceId
   return { verified: true };
 }
 
+/**
+ * "Is this target item the lineage's origin, of which `copy` (the item being copied, itself a
+ * copy) descends?" — for a `409 ModelExists` in the member the copy's `dr-source-resource` tag
+ * names (docs/failover.md): the found item is ready, of the same kind, under the id the copy's
+ * `dr-source-id` tag names, in the resource that tag names (`originResourceId`: the target's), and
+ * holds the same doc types (the copy's keys renamed back from its id to the origin's). An origin
+ * carries no lineage tags of its own: it *is* the origin. Classifiers carry no tags: never.
+ */
+export function verifyOrigin(found: CopyShape, copy: CopyShape, originResourceId: string): CopyVerdict {
+  if (found.status !== 'ready') return { verified: false, why: `it is ${found.status}, not ready` };
+  if (found.kind !== copy.kind) return { verified: false, why: `it is a ${found.kind}, not a ${copy.kind}` };
+  const tags = copy.tags ?? {};
+  if (tags[LINEAGE_TAG_KEYS.sourceId] !== found.id)
+    return { verified: false, why: `the copy's ${LINEAGE_TAG_KEYS.sourceId} tag does not name ${found.id}` };
+  if (
+    (tags[LINEAGE_TAG_KEYS.sourceResource] ?? '').toLowerCase() !==
+    originResourceId.slice(0, MAX_TAG_VALUE).toLowerCase()
+  )
+    return { verified: false, why: `the copy's ${LINEAGE_TAG_KEYS.sourceResource} tag names another resource` };
+  // The copy is `found` copied: compare the copy's doc types with the origin's, renamed as a copy renames them.
+  const docTypes = compareDocTypes(copy, found);
+  if (docTypes !== undefined) return { verified: false, why: docTypes };
+  return { verified: true };
+}
+
 /** {@link verifyCopy} as a boolean. */
 export function isVerifiedCopyOf(found: CopyShape, source: CopyShape, sourceResourceId: string): boolean {
   return verifyCopy(found, source, sourceResourceId).verified;

@@ -64,4 +64,73 @@ describe('test failover', () => {
     expect((await ledger.routing.get())?.etag).toBe(routingBefore?.etag);
     expect((await ledger.failovers.latest(5)).map((f) => f.mode)).toEqual(['test']);
   }, 240_000);
+
+  it("GET /api/report names the active primary and each member's last failover and last test failover", async () => {
+    const samplesUrl = `${stack.azurite!.blobEndpoint}/drill-samples`;
+    await stack.reset(
+      versionReset('2024-11-30', { env: { DR_DRILL_SAMPLES_URL: samplesUrl, DR_DRILL_MAX_PAGES: '100' } }),
+    );
+    expect((await run(stack)).totals.failed).toBe(0);
+    async function failover(body: Record<string, unknown>): Promise<string> {
+      const res = await fetch(`${stack.host.baseUrl}/api/failovers`, {
+        method: 'POST',
+        body: JSON.stringify(body),
+        headers: { 'Content-Type': 'application/json' },
+      });
+      expect(res.status).toBe(202);
+      const { id } = (await res.json()) as { id: string };
+      expect((await stack.host.durable.waitForInstance(id)).runtimeStatus).toBe('Completed');
+      return id;
+    }
+    const report = async (): Promise<Record<string, unknown>> =>
+      (await (await fetch(`${stack.host.baseUrl}/api/report`)).json()) as Record<string, unknown>;
+
+    expect((await report()).members).toEqual({
+      activePrimary: 'westus2',
+      epoch: 0,
+      members: [
+        { region: 'westus2', role: 'primary' },
+        { region: 'eastus', role: 'standby' },
+        { region: 'westeurope', role: 'standby' },
+      ],
+    });
+
+    const test = await failover({ to: 'eastus', mode: 'test' });
+    clock.advance(60_000);
+    await failover({ to: 'westeurope', mode: 'unplanned', dryRun: true });
+    clock.advance(60_000);
+    const unplanned = await failover({ to: 'westeurope', mode: 'unplanned' });
+    const ledger = await ledgerOf(stack);
+    const testRecord = (await ledger.failovers.get(test))!;
+    const unplannedRecord = (await ledger.failovers.get(unplanned))!;
+
+    const members = (await report()).members as Record<string, unknown>;
+    expect(members).toMatchObject({ activePrimary: 'westeurope', epoch: 1 });
+    expect(members.members).toEqual([
+      { region: 'westus2', role: 'standby' },
+      {
+        region: 'eastus',
+        role: 'standby',
+        lastTestFailover: {
+          id: test,
+          mode: 'test',
+          status: testRecord.status,
+          from: 'westus2',
+          at: testRecord.finishedAt ?? testRecord.requestedAt,
+          drills: testRecord.drills,
+        },
+      },
+      {
+        region: 'westeurope',
+        role: 'primary',
+        lastFailover: {
+          id: unplanned,
+          mode: 'unplanned',
+          status: 'completed',
+          from: 'westus2',
+          at: unplannedRecord.finishedAt ?? unplannedRecord.requestedAt,
+        },
+      },
+    ]);
+  }, 240_000);
 });

@@ -165,7 +165,9 @@ export async function startCopy(
       const outcome = await authorizeItem({ ...ctx, nowMs: deps.clock.now() + fresh }, sourceDetails);
       if (outcome.kind === 'present') {
         log.log(
-          `${input.sourceModelId} → ${input.region}: the target already holds a verified copy under '${outcome.targetId}' (409 on authorize): recorded, not copied again`,
+          outcome.origin
+            ? `${input.sourceModelId} → ${input.region}: the target is the lineage's origin and holds the original '${outcome.targetId}' (409 on authorize): recorded present, not copied`
+            : `${input.sourceModelId} → ${input.region}: the target already holds a verified copy under '${outcome.targetId}' (409 on authorize): recorded, not copied again`,
         );
         return {
           kind: 'present',

@@ -34,8 +34,14 @@ export async function saveRunReport(deps: ReplicationDeps, summary: RunSummary):
   emitReplicaHealth(t, model.health.replicas, summary.runId);
 }
 
-/** A run that failed as a whole (its orchestration threw): `ModelDr.RunCompleted` with outcome failed. */
+/**
+ * A run that failed as a whole (its orchestration threw): `ModelDr.RunCompleted` with outcome
+ * failed. A run that could not list its source (the active primary) also saves its report, with
+ * `sourceUnreachable` and no pairs: the read model counts the app unhealthy until a run lists the
+ * primary again. Idempotent: the report is built from the input alone.
+ */
 export async function reportRunFailed(deps: ReplicationDeps, input: RunFailedInput): Promise<void> {
+  if (input.sourceUnreachable) await (await deps.ledger()).runReports.save(sourceUnreachableReport(input));
   const t = deps.telemetry;
   if (!t.enabled) return;
   emitRunCompleted(t, {
@@ -50,6 +56,25 @@ export async function reportRunFailed(deps: ReplicationDeps, input: RunFailedInp
     durationMs: deps.clock.now() - Date.parse(input.startedAt),
     runFailed: true,
   });
+}
+
+/** The report of a run that failed listing its source: no pairs, the primary's region and why. */
+export function sourceUnreachableReport(input: RunFailedInput): RunReport {
+  const u = input.sourceUnreachable;
+  if (!u) throw new Error('sourceUnreachableReport: the run did not fail listing its source');
+  return {
+    runId: input.runId,
+    trigger: input.trigger,
+    startedAt: input.startedAt,
+    finishedAt: u.at,
+    dryRun: false,
+    filters: {},
+    totals: { planned: 0, copied: 0, alreadyReplicated: 0, failed: 0, skipped: 0, unverified: 0 },
+    pairs: [],
+    invalidModels: [],
+    creatingModels: [],
+    sourceUnreachable: { region: u.region, reason: u.reason },
+  };
 }
 
 /**

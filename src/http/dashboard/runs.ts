@@ -54,6 +54,8 @@ export function parseReason(reason: string | undefined): { kind: string; code?: 
 
 export function outcomeOf(report: RunReport): RunOutcome {
   if (report.dryRun) return 'dryRun';
+  // The run could not list its source (the active primary): it failed, though it has no pairs.
+  if (report.sourceUnreachable) return 'failed';
   const t = report.totals;
   if (t.failed === 0) return 'succeeded';
   return t.copied + t.alreadyReplicated > 0 ? 'partial' : 'failed';
