@@ -42,6 +42,7 @@ import {
   type CvProjectReplicaRecord,
   type CvProjectReplicaRepository,
 } from '../ledger/customVisionProjects';
+import { cvDrRoutes, type CvDrProjectRoute } from '../health/customVisionDr';
 import type { Clock } from '../runtime/clock';
 import { emitCvProjectCopied, type Telemetry } from '../telemetry';
 
@@ -70,6 +71,21 @@ export interface CustomVisionDrDeps {
   clock: Clock;
   telemetry: Telemetry;
   replicas(): Promise<CvProjectReplicaRepository>;
+  /**
+   * Publishes the routing document again (its `customVisionProjects` section changed): set by
+   * the app (src/functions/dependencies.ts); absent in tests that only copy.
+   */
+  publishRouting?: (cause: string) => Promise<void>;
+}
+
+/** The routing document's `customVisionProjects` (undefined when project DR is not configured). */
+export async function customVisionRoutes(
+  deps: CustomVisionDrDeps,
+  rpoHours: number,
+): Promise<CvDrProjectRoute[] | undefined> {
+  if (deps.settings.targets.length === 0) return undefined;
+  const records = await (await deps.replicas()).list();
+  return cvDrRoutes(deps.settings, records, deps.clock.now(), rpoHours);
 }
 
 /** Waiting out `BadRequestExportWhileTraining`: training takes minutes. */
@@ -522,6 +538,8 @@ export async function finish(deps: CustomVisionDrDeps, input: CvDrFinishInput): 
       durationSeconds: Math.max(0, Math.round((deps.clock.now() - Date.parse(input.startedAt)) / 1000)),
       retired: retired.length,
     });
+  // 4. A new DR copy to call: the routing document says so (idempotent: a re-run publishes the same routes).
+  if (o.kind === 'ready' && deps.publishRouting) await deps.publishRouting(`customVision:${input.instanceId}`);
   const again = rec.requestedAt !== undefined && rec.requestedAt > input.startedAt;
   return { again, retired };
 }

@@ -158,6 +158,32 @@ export function cvDrReplicas(
   });
 }
 
+/** One configured project's failover lookup: per DR region, what to call (the routing document's section). */
+export interface CvDrProjectRoute {
+  projectId: string;
+  replicas: CvDrReplica[];
+}
+
+/**
+ * The routing document's `customVisionProjects`: every configured project (by id, or every one
+ * recorded when `CV_DR_PROJECTS` is `*`), each with {@link cvDrReplicas}. Endpoints, ids and
+ * publish names only: no key, token or SAS.
+ */
+export function cvDrRoutes(
+  settings: CustomVisionDrSettings,
+  records: readonly CvProjectReplicaRecord[],
+  now: number,
+  rpoHours: number,
+): CvDrProjectRoute[] {
+  if (settings.targets.length === 0) return [];
+  const ids =
+    settings.projects === '*' ? [...new Set(records.map((r) => r.sourceProjectId))] : [...new Set(settings.projects)];
+  return ids.sort().map((projectId) => ({
+    projectId,
+    replicas: cvDrReplicas(settings, records, projectId, now, rpoHours),
+  }));
+}
+
 // ------------------------------------------------------------------------------------------
 // Health (issue 24): a Custom Vision DR project counts like a Form Recognizer pair. A separate,
 // delimited addition to the health model (src/health/health.ts is unchanged): applied to the

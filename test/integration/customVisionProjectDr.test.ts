@@ -501,6 +501,49 @@ describe('Custom Vision project DR (local host + Azurite + emulators)', () => {
     expect(drProjects('westeurope').map((x) => x.name)).toEqual([expect.stringContaining(p.id)]);
   });
 
+  it('the routing document and GET /api/routing carry customVisionProjects: per project and DR region, what to call', async () => {
+    // Prepare
+    await configure();
+    const p = await w.emu.createProject({ iterations: 1, publishName: 'prod' });
+    select(p.id);
+    await w.host.runUntilIdle();
+    // Act
+    await w.emu.trainIteration(p.id);
+    await w.host.runUntilIdle();
+    // Assess
+    const expected = [
+      {
+        projectId: p.id,
+        replicas: REGIONS.map((r) =>
+          expect.objectContaining({
+            region: r,
+            state: 'ready',
+            predictionEndpoint: `https://pred-${r}.cognitiveservices.azure.com`,
+            predictionResourceId: PRED(`pred-${r}`),
+            projectId: drProjects(r)[0]?.id,
+            publishName: 'prod',
+            iterationOrigin: 'imported',
+          }),
+        ),
+      },
+    ];
+    const routing = await w.get('/api/routing');
+    expect(routing.status).toBe(200);
+    expect((routing.body as { customVisionProjects?: unknown }).customVisionProjects).toEqual(expected);
+    // The published document (routing/current.json): published again by the copy that made a new DR project.
+    const published = await (await w.app().replication.ledger()).routing.get();
+    expect(published?.document.cause).toMatch(/^customVision:cvdr-/);
+    expect(published?.document.customVisionProjects).toEqual(expected);
+    expectNoSecret(w, routing.text, '/api/routing');
+    expectNoSecret(w, JSON.stringify(published), 'routing/current.json');
+
+    // Project DR not configured: no section.
+    const saved = { CV_DR_TARGETS: process.env.CV_DR_TARGETS, CV_DR_PROJECTS: process.env.CV_DR_PROJECTS };
+    w.setSettings({ CV_DR_TARGETS: undefined, CV_DR_PROJECTS: undefined });
+    expect((await w.get('/api/routing')).body).not.toHaveProperty('customVisionProjects');
+    w.setSettings(saved);
+  });
+
   it('no token, key or SAS in history, logs, records or responses', async () => {
     const ledger = await ledgerSnapshot(w, { all: true });
     expect([...ledger.keys()].some((k) => k.includes('/customvision/dr-projects/'))).toBe(true);
@@ -516,6 +559,7 @@ describe('Custom Vision project DR (local host + Azurite + emulators)', () => {
       expectNoSecret(w, text, `instance ${s.instanceId}`);
       expect(text).not.toMatch(/blob\.core\.windows\.net\/exports/);
     }
-    for (const path of ['/api/customvision/projects']) expectNoSecret(w, (await w.get(path)).text, path);
+    for (const path of ['/api/customvision/projects', '/api/routing'])
+      expectNoSecret(w, (await w.get(path)).text, path);
   });
 });
