@@ -179,7 +179,13 @@ export function registerFailoverFunctions(current: () => AppDependencies): void 
         .read(async (ledger) => ({ routes: await currentRoutes(deps, ledger), published: await ledger.routing.get() }));
       const { routes, published } = read.value;
       // Custom Vision project DR (when configured): what to call per project and DR region, as recorded now.
-      const customVisionProjects = await customVisionRoutes(deps.customVisionDr, deps.settings.health.rpoHours);
+      // Read from the ledger's primary: when it cannot be read, the models still answer and the section says so.
+      let customVisionProjects: Awaited<ReturnType<typeof customVisionRoutes>> | 'unavailable';
+      try {
+        customVisionProjects = await customVisionRoutes(deps.customVisionDr, deps.settings.health.rpoHours);
+      } catch {
+        customVisionProjects = 'unavailable';
+      }
       return json(200, {
         primary: routes.primary,
         epoch: routes.epoch,
