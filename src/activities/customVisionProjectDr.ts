@@ -539,9 +539,17 @@ export async function finish(deps: CustomVisionDrDeps, input: CvDrFinishInput): 
       retired: retired.length,
     });
   // 4. A new DR copy to call: the routing document says so (idempotent: a re-run publishes the same routes).
-  if (o.kind === 'ready' && deps.publishRouting) await deps.publishRouting(`customVision:${input.instanceId}`);
+  // A failed publication does not fail a copy that is there: the next switch, run or copy publishes it.
+  let routing: CvDrFinishResult['routing'];
+  if (o.kind === 'ready' && deps.publishRouting)
+    try {
+      await deps.publishRouting(`customVision:${input.instanceId}`);
+      routing = 'published';
+    } catch (e) {
+      routing = `not published: ${serializeCvError(e).message.slice(0, 200)}`;
+    }
   const again = rec.requestedAt !== undefined && rec.requestedAt > input.startedAt;
-  return { again, retired };
+  return { again, retired, ...(routing ? { routing } : {}) };
 }
 
 export type CustomVisionDrActivities = ActivityHandlers<typeof CvDrActivities>;

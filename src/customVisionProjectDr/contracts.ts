@@ -174,6 +174,8 @@ export interface CvDrFinishResult {
   /** A copy was asked for after this one started: run again (continue-as-new) so the newest state is copied. */
   again: boolean;
   retired: string[];
+  /** The routing document (its `customVisionProjects`) published again after a ready copy, or why not. */
+  routing?: string;
 }
 
 export interface CvProjectCopyOutput {
