@@ -19,6 +19,8 @@ import {
   type CvDrBeginResult,
   type CvDrCheckImportInput,
   type CvDrCheckImportResult,
+  type CvDrCheckTrainingInput,
+  type CvDrCheckTrainingResult,
   type CvDrCountsData,
   type CvDrExportImportInput,
   type CvDrExportImportResult,
@@ -27,6 +29,8 @@ import {
   type CvDrPublishInput,
   type CvDrPublishResult,
   type CvDrSourcePublished,
+  type CvDrTrainInput,
+  type CvDrTrainResult,
   type CvDrTrigger,
   type CvProjectCopyInput,
 } from '../customVisionProjectDr/contracts';
@@ -38,6 +42,7 @@ import {
   type CvProjectReplicaRecord,
   type CvProjectReplicaRepository,
 } from '../ledger/customVisionProjects';
+import { cvDrRoutes, type CvDrProjectRoute } from '../health/customVisionDr';
 import type { Clock } from '../runtime/clock';
 import { emitCvProjectCopied, type Telemetry } from '../telemetry';
 
@@ -53,6 +58,8 @@ export type ProjectCopyApi = Pick<
   | 'listIterations'
   | 'publishIteration'
   | 'deleteProject'
+  | 'trainProject'
+  | 'getIteration'
 >;
 
 export interface CustomVisionDrDeps {
@@ -64,6 +71,21 @@ export interface CustomVisionDrDeps {
   clock: Clock;
   telemetry: Telemetry;
   replicas(): Promise<CvProjectReplicaRepository>;
+  /**
+   * Publishes the routing document again (its `customVisionProjects` section changed): set by
+   * the app (src/functions/dependencies.ts); absent in tests that only copy.
+   */
+  publishRouting?: (cause: string) => Promise<void>;
+}
+
+/** The routing document's `customVisionProjects` (undefined when project DR is not configured). */
+export async function customVisionRoutes(
+  deps: CustomVisionDrDeps,
+  rpoHours: number,
+): Promise<CvDrProjectRoute[] | undefined> {
+  if (deps.settings.targets.length === 0) return undefined;
+  const records = await (await deps.replicas()).list();
+  return cvDrRoutes(deps.settings, records, deps.clock.now(), rpoHours);
 }
 
 /** Waiting out `BadRequestExportWhileTraining`: training takes minutes. */
@@ -171,6 +193,7 @@ export async function begin(deps: CustomVisionDrDeps, input: CvDrBeginInput): Pr
     sourceName: project.name,
     ...(latest ? { sourceIterationId: latest.id } : {}),
     ...(published ? { published } : {}),
+    trainMissing: deps.settings.trainMissing,
     why,
   };
 }
@@ -305,12 +328,24 @@ export async function publish(deps: CustomVisionDrDeps, input: CvDrPublishInput)
   if (!input.published) return { state: 'notPublished', reason: 'the source project has no published iteration' };
   try {
     const its = await target.client.listIterations(input.drProjectId);
-    const match = matchIteration(its, input.published);
+    const trained = input.trainedIterationId;
+    const match = trained
+      ? its.find((i) => i.id === trained && isIterationCompleted(i))
+      : matchIteration(its, input.published);
+    const missing = `no Completed iteration named "${input.published.name.slice(0, 100)}" in the imported project`;
+    if (!match && trained)
+      return {
+        state: 'failed',
+        code: 'NotFoundIteration',
+        message: `the iteration ${trained} trained in ${input.region} is not there or not Completed`,
+      };
+    if (!match && deps.settings.trainMissing)
+      return { state: 'needsTraining', reason: `${missing}: CV_DR_TRAIN_MISSING is true, training in ${input.region}` };
     if (!match)
       return {
         state: 'failed',
         code: 'NoCompletedIteration',
-        message: `no Completed iteration named "${input.published.name.slice(0, 100)}" in the imported project${deps.settings.trainMissing ? ' (CV_DR_TRAIN_MISSING is set, but this version does not train in the DR region)' : ' (CV_DR_TRAIN_MISSING is false: not trained)'}`,
+        message: `${missing} (CV_DR_TRAIN_MISSING is false: not trained)`,
       };
     const r = await target.client.publishIteration(
       input.drProjectId,
@@ -324,7 +359,78 @@ export async function publish(deps: CustomVisionDrDeps, input: CvDrPublishInput)
       iterationName: match.name,
       publishName: input.published.publishName,
       already: r === 'alreadyPublished',
+      origin: trained ? 'trainedInDr' : 'imported',
     };
+  } catch (e) {
+    if (e instanceof CustomVisionError && !e.retryable)
+      return { state: 'failed', code: codeOf(e), message: messageOf(e) };
+    throw e;
+  }
+}
+
+/**
+ * Starts one training of the DR project (billed). Idempotent: a re-run first looks at the
+ * project's iterations and adopts one that is `Training`, or one `Completed` since the copy
+ * started (its training finished), so it never starts a second training.
+ */
+export async function train(deps: CustomVisionDrDeps, input: CvDrTrainInput): Promise<CvDrTrainResult> {
+  const dr = targetOf(deps, input.region).client;
+  const adopt = async (): Promise<CvDrTrainResult | undefined> => {
+    const its = await dr.listIterations(input.drProjectId);
+    const running = newest(its.filter((i) => i.status.toLowerCase() === 'training'));
+    if (running) return { state: 'training', iterationId: running.id, adopted: true };
+    const done = newest(its.filter((i) => isIterationCompleted(i) && (i.created ?? '') >= input.since));
+    return done ? { state: 'training', iterationId: done.id, adopted: true } : undefined;
+  };
+  try {
+    const found = await adopt();
+    if (found) return found;
+    try {
+      const it = await dr.trainProject(input.drProjectId);
+      return { state: 'training', iterationId: it.id, adopted: false };
+    } catch (e) {
+      if (!(e instanceof CustomVisionError)) throw e;
+      if (e.reason === 'trainingInProgress' || e.reason === 'trainingNotNeeded') {
+        const again = await adopt();
+        if (again) return again;
+      }
+      if (e.reason === 'notEnoughImages')
+        return {
+          state: 'failed',
+          code: codeOf(e),
+          message: `the DR project in ${input.region} cannot be trained: not enough images per tag (${messageOf(e)})`,
+        };
+      if (e.reason === 'trainingNotNeeded')
+        return {
+          state: 'failed',
+          code: codeOf(e),
+          message: `the service says training is not needed, yet no iteration matches the source's published one (${messageOf(e)})`,
+        };
+      throw e;
+    }
+  } catch (e) {
+    if (e instanceof CustomVisionError && !e.retryable)
+      return { state: 'failed', code: codeOf(e), message: messageOf(e) };
+    throw e;
+  }
+}
+
+/** Reads a training's iteration: `Completed`, `Failed` (a failed copy), or still training. */
+export async function checkTraining(
+  deps: CustomVisionDrDeps,
+  input: CvDrCheckTrainingInput,
+): Promise<CvDrCheckTrainingResult> {
+  const dr = targetOf(deps, input.region).client;
+  try {
+    const it = await dr.getIteration(input.drProjectId, input.iterationId);
+    if (isIterationCompleted(it)) return { state: 'completed', iterationName: it.name };
+    if (it.status.toLowerCase() === 'failed')
+      return {
+        state: 'failed',
+        code: 'TrainingFailed',
+        message: `the training in ${input.region} ended Failed (iteration ${it.id}; the Training API gives no reason)`,
+      };
+    return { state: 'training', status: it.status.slice(0, 40) };
   } catch (e) {
     if (e instanceof CustomVisionError && !e.retryable)
       return { state: 'failed', code: codeOf(e), message: messageOf(e) };
@@ -376,6 +482,7 @@ export async function finish(deps: CustomVisionDrDeps, input: CvDrFinishInput): 
           drProjectId: o.drProjectId,
           ...(o.iterationId ? { iterationId: o.iterationId } : {}),
           ...(o.iterationName ? { iterationName: o.iterationName } : {}),
+          ...(o.iterationOrigin ? { iterationOrigin: o.iterationOrigin } : {}),
           ...(o.publishName ? { publishName: o.publishName } : {}),
           expected: o.expected,
           actual: o.actual,
@@ -431,8 +538,18 @@ export async function finish(deps: CustomVisionDrDeps, input: CvDrFinishInput): 
       durationSeconds: Math.max(0, Math.round((deps.clock.now() - Date.parse(input.startedAt)) / 1000)),
       retired: retired.length,
     });
+  // 4. A new DR copy to call: the routing document says so (idempotent: a re-run publishes the same routes).
+  // A failed publication does not fail a copy that is there: the next switch, run or copy publishes it.
+  let routing: CvDrFinishResult['routing'];
+  if (o.kind === 'ready' && deps.publishRouting)
+    try {
+      await deps.publishRouting(`customVision:${input.instanceId}`);
+      routing = 'published';
+    } catch (e) {
+      routing = `not published: ${serializeCvError(e).message.slice(0, 200)}`;
+    }
   const again = rec.requestedAt !== undefined && rec.requestedAt > input.startedAt;
-  return { again, retired };
+  return { again, retired, ...(routing ? { routing } : {}) };
 }
 
 export type CustomVisionDrActivities = ActivityHandlers<typeof CvDrActivities>;
@@ -443,6 +560,8 @@ export function createCustomVisionDrActivities(deps: CustomVisionDrDeps): Custom
     exportImport: (input) => exportImport(deps, input),
     checkImport: (input) => checkImport(deps, input),
     publish: (input) => publish(deps, input),
+    train: (input) => train(deps, input),
+    checkTraining: (input) => checkTraining(deps, input),
     finish: (input) => finish(deps, input),
   };
 }

@@ -55,6 +55,9 @@ export type CvFailureReason =
   | 'storageRejected'
   | 'projectLimit'
   | 'invalidImportToken'
+  | 'trainingNotNeeded'
+  | 'trainingInProgress'
+  | 'notEnoughImages'
   // configuration
   | 'credentialUnavailable'
   | 'storageAccessDenied'

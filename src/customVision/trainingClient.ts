@@ -200,6 +200,9 @@ const VALIDATION_CODE = 'BadRequestExportValidationFailed';
 const PROJECT_LIMIT_CODE = 'BadRequestExceedProjectLimit';
 const INVALID_TOKEN_CODE = 'BadRequestInvalidImportToken';
 const ALREADY_PUBLISHED_CODE = 'BadRequestIterationIsPublished';
+const TRAINING_NOT_NEEDED_CODE = 'BadRequestTrainingNotNeeded';
+const TRAINING_IN_PROGRESS_CODE = 'BadRequestTrainingAlreadyInProgress';
+const NOT_ENOUGH_IMAGES_CODE = 'BadRequestNotEnoughImagesPerTag';
 
 interface CallOptions {
   /** Values to remove from every error text besides the key (the export token). */
@@ -573,6 +576,19 @@ export class CustomVisionTrainingClient implements CustomVisionTrainingApi {
     }
   }
 
+  /**
+   * TrainProject (no body: `Content-Length: 0`; billed): the new iteration, `Training`. Refusals
+   * are permanent with a reason: `trainingNotNeeded` (nothing changed since the last training),
+   * `trainingInProgress` (one is training: find it with listIterations), `notEnoughImages`.
+   */
+  async trainProject(projectId: string): Promise<Iteration> {
+    this.#ids('trainProject', { projectId });
+    const body = await this.#call('trainProject', 'POST', `/projects/${projectId}/train`, { emptyBody: true });
+    const it = toIteration(body.json);
+    if (!it) throw this.#unexpected('trainProject', 'an Iteration');
+    return it;
+  }
+
   async unpublishIteration(projectId: string, iterationId: string): Promise<void> {
     this.#ids('unpublishIteration', { projectId, iterationId });
     await this.#call('unpublishIteration', 'DELETE', `/projects/${projectId}/iterations/${iterationId}/publish`, {
@@ -725,6 +741,11 @@ export class CustomVisionTrainingClient implements CustomVisionTrainingApi {
     if (code === TRAINING_CODE) return new CvTransientError(message, { ...base, reason: 'iterationTraining' });
     if (code === PROJECT_LIMIT_CODE) return new CvPermanentError(message, { ...base, reason: 'projectLimit' });
     if (code === INVALID_TOKEN_CODE) return new CvPermanentError(message, { ...base, reason: 'invalidImportToken' });
+    if (code === TRAINING_NOT_NEEDED_CODE)
+      return new CvPermanentError(message, { ...base, reason: 'trainingNotNeeded' });
+    if (code === TRAINING_IN_PROGRESS_CODE)
+      return new CvPermanentError(message, { ...base, reason: 'trainingInProgress' });
+    if (code === NOT_ENOUGH_IMAGES_CODE) return new CvPermanentError(message, { ...base, reason: 'notEnoughImages' });
     if (status === 401) return new CvPermanentError(message, { ...base, reason: 'unauthenticated' });
     if (status === 403) return new CvPermanentError(message, { ...base, reason: 'forbidden' });
     if (status === 404) return new CvPermanentError(message, { ...base, reason: 'notFound' });

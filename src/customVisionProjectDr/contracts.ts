@@ -58,6 +58,8 @@ export type CvDrBeginResult =
       /** The source's newest Completed iteration (a newer one later makes this copy stale). */
       sourceIterationId?: string;
       published?: CvDrSourcePublished;
+      /** `CV_DR_TRAIN_MISSING`: train in the DR region when no imported iteration matches (iterations may then be short). */
+      trainMissing: boolean;
       why: string;
     }
   | { action: 'upToDate'; why: string }
@@ -97,11 +99,43 @@ export interface CvDrPublishInput {
   region: string;
   drProjectId: string;
   published?: CvDrSourcePublished;
+  /** Publish this iteration (trained in the DR region) instead of matching an imported one. */
+  trainedIterationId?: string;
 }
 
 export type CvDrPublishResult =
-  | { state: 'published'; iterationId: string; iterationName: string; publishName: string; already: boolean }
+  | {
+      state: 'published';
+      iterationId: string;
+      iterationName: string;
+      publishName: string;
+      already: boolean;
+      origin: 'imported' | 'trainedInDr';
+    }
   | { state: 'notPublished'; reason: string }
+  /** No imported iteration matches and `CV_DR_TRAIN_MISSING` is on: train (billed). */
+  | { state: 'needsTraining'; reason: string }
+  | { state: 'failed'; code: string; message: string };
+
+export interface CvDrTrainInput {
+  region: string;
+  drProjectId: string;
+  /** The copy's start: a Completed iteration created since then is this copy's training (a re-run adopts it). */
+  since: string;
+}
+
+export type CvDrTrainResult =
+  { state: 'training'; iterationId: string; adopted: boolean } | { state: 'failed'; code: string; message: string };
+
+export interface CvDrCheckTrainingInput {
+  region: string;
+  drProjectId: string;
+  iterationId: string;
+}
+
+export type CvDrCheckTrainingResult =
+  | { state: 'training'; status: string }
+  | { state: 'completed'; iterationName: string }
   | { state: 'failed'; code: string; message: string };
 
 export type CvDrOutcome =
@@ -113,6 +147,7 @@ export type CvDrOutcome =
       sourceIterationId?: string;
       iterationId?: string;
       iterationName?: string;
+      iterationOrigin?: 'imported' | 'trainedInDr';
       publishName?: string;
     }
   | { kind: 'upToDate' }
@@ -139,6 +174,8 @@ export interface CvDrFinishResult {
   /** A copy was asked for after this one started: run again (continue-as-new) so the newest state is copied. */
   again: boolean;
   retired: string[];
+  /** The routing document (its `customVisionProjects`) published again after a ready copy, or why not. */
+  routing?: string;
 }
 
 export interface CvProjectCopyOutput {
@@ -154,7 +191,7 @@ export interface CvProjectCopyOutput {
 }
 
 export interface CvProjectCopyProgress {
-  step: 'begin' | 'exportImport' | 'waitingForImport' | 'publish' | 'finish' | 'deferred';
+  step: 'begin' | 'exportImport' | 'waitingForImport' | 'publish' | 'training' | 'finish' | 'deferred';
   drProjectId?: string;
   checks: number;
 }

@@ -59,9 +59,10 @@ import {
   type TargetContext,
 } from '../activities/replication';
 import type { CustomVisionDeps } from '../activities/customVisionDeps';
-import { createFailoverActivities, type FailoverActivityHandlers } from '../activities/failover';
+import { createFailoverActivities, publishRouting, type FailoverActivityHandlers } from '../activities/failover';
 import {
   createCustomVisionDrActivities,
+  customVisionRoutes,
   type CustomVisionDrActivities,
   type CustomVisionDrDeps,
   type ProjectCopyApi,
@@ -162,6 +163,11 @@ export function createAppDependencies(runtime: AppRuntime): AppDependencies {
     telemetry,
     observe,
   );
+  // The routing document carries the Custom Vision DR projects; a new DR copy publishes it again.
+  replication.customVisionRoutes = () => customVisionRoutes(customVisionDr, settings.health.rpoHours);
+  customVisionDr.publishRouting = async (cause) => {
+    await publishRouting(replication, cause);
+  };
   return {
     settings,
     clock: runtime.clock,

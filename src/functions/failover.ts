@@ -5,6 +5,7 @@
  */
 import { app, type HttpRequest, type HttpResponseInit, type InvocationContext } from '@azure/functions';
 import * as df from 'durable-functions';
+import { customVisionRoutes } from '../activities/customVisionProjectDr';
 import { bindActivities, bindOrchestrator } from '../durable/register';
 import type { FailoverInput, FailoverOutput } from '../failover/contracts';
 import { FailoverActivities, FailoverOrchestrators } from '../failover/registry';
@@ -177,6 +178,14 @@ export function registerFailoverFunctions(current: () => AppDependencies): void 
         .ledgerAccess()
         .read(async (ledger) => ({ routes: await currentRoutes(deps, ledger), published: await ledger.routing.get() }));
       const { routes, published } = read.value;
+      // Custom Vision project DR (when configured): what to call per project and DR region, as recorded now.
+      // Read from the ledger's primary: when it cannot be read, the models still answer and the section says so.
+      let customVisionProjects: Awaited<ReturnType<typeof customVisionRoutes>> | 'unavailable';
+      try {
+        customVisionProjects = await customVisionRoutes(deps.customVisionDr, deps.settings.health.rpoHours);
+      } catch {
+        customVisionProjects = 'unavailable';
+      }
       return json(200, {
         primary: routes.primary,
         epoch: routes.epoch,
@@ -184,6 +193,7 @@ export function registerFailoverFunctions(current: () => AppDependencies): void 
           ? { published: { version: published.document.version, publishedAt: published.document.publishedAt } }
           : {}),
         models: routes.models,
+        ...(customVisionProjects ? { customVisionProjects } : {}),
         ...readOnlyMarks(read.readOnly),
       });
     }),

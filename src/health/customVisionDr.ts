@@ -5,7 +5,12 @@
  * (stale) with the reason; a configured pair never copied is `unverified` too.
  */
 import type { CustomVisionDrSettings } from '../config';
-import type { CvDrCounts, CvDrState, CvProjectReplicaRecord } from '../ledger/customVisionProjects';
+import type {
+  CvDrCounts,
+  CvDrIterationOrigin,
+  CvDrState,
+  CvProjectReplicaRecord,
+} from '../ledger/customVisionProjects';
 import { worst, type Health } from './health';
 
 export interface CvDrProjectRow {
@@ -16,6 +21,8 @@ export interface CvDrProjectRow {
   detail?: string;
   drProjectId?: string;
   iterationId?: string;
+  /** `imported` with the project, or `trainedInDr` (`CV_DR_TRAIN_MISSING`: trained in the DR region). */
+  iterationOrigin?: CvDrIterationOrigin;
   publishName?: string;
   predictionResourceId: string;
   counts?: { expected: CvDrCounts; actual: CvDrCounts };
@@ -82,6 +89,7 @@ function rowOf(r: CvProjectReplicaRecord, now: number, rpoHours: number): CvDrPr
     ...(detail ? { detail } : {}),
     ...(c ? { drProjectId: c.drProjectId } : {}),
     ...(c?.iterationId ? { iterationId: c.iterationId } : {}),
+    ...(c?.iterationOrigin ? { iterationOrigin: c.iterationOrigin } : {}),
     ...(c?.publishName ? { publishName: c.publishName } : {}),
     predictionResourceId: r.predictionResourceId,
     ...(c ? { counts: { expected: c.expected, actual: c.actual } } : {}),
@@ -113,6 +121,7 @@ export interface CvDrReplica {
   predictionResourceId: string;
   projectId?: string;
   iterationId?: string;
+  iterationOrigin?: CvDrIterationOrigin;
   publishName?: string;
   lastVerifiedAt?: string;
 }
@@ -142,10 +151,37 @@ export function cvDrReplicas(
       predictionResourceId: t.predictionResourceId,
       ...(row?.drProjectId ? { projectId: row.drProjectId } : {}),
       ...(row?.iterationId ? { iterationId: row.iterationId } : {}),
+      ...(row?.iterationOrigin ? { iterationOrigin: row.iterationOrigin } : {}),
       ...(row?.publishName ? { publishName: row.publishName } : {}),
       ...(row?.lastVerifiedAt ? { lastVerifiedAt: row.lastVerifiedAt } : {}),
     };
   });
+}
+
+/** One configured project's failover lookup: per DR region, what to call (the routing document's section). */
+export interface CvDrProjectRoute {
+  projectId: string;
+  replicas: CvDrReplica[];
+}
+
+/**
+ * The routing document's `customVisionProjects`: every configured project (by id, or every one
+ * recorded when `CV_DR_PROJECTS` is `*`), each with {@link cvDrReplicas}. Endpoints, ids and
+ * publish names only: no key, token or SAS.
+ */
+export function cvDrRoutes(
+  settings: CustomVisionDrSettings,
+  records: readonly CvProjectReplicaRecord[],
+  now: number,
+  rpoHours: number,
+): CvDrProjectRoute[] {
+  if (settings.targets.length === 0) return [];
+  const ids =
+    settings.projects === '*' ? [...new Set(records.map((r) => r.sourceProjectId))] : [...new Set(settings.projects)];
+  return ids.sort().map((projectId) => ({
+    projectId,
+    replicas: cvDrReplicas(settings, records, projectId, now, rpoHours),
+  }));
 }
 
 // ------------------------------------------------------------------------------------------

@@ -39,11 +39,20 @@ export interface CvDrCreatedProject {
   estimatedImportTimeMs?: number;
 }
 
+export const CV_DR_ITERATION_ORIGINS = ['imported', 'trainedInDr'] as const;
+export type CvDrIterationOrigin = (typeof CV_DR_ITERATION_ORIGINS)[number];
+
 /** The DR copy to call: the imported project and its published iteration. */
 export interface CvDrCurrent {
   drProjectId: string;
   iterationId?: string;
   iterationName?: string;
+  /**
+   * Where the published iteration comes from: `imported` with the project, or `trainedInDr` (no
+   * imported iteration matched and `CV_DR_TRAIN_MISSING` trained one in the DR region: billed,
+   * and not the source's model byte for byte). Absent in records written before it existed.
+   */
+  iterationOrigin?: CvDrIterationOrigin;
   /** Absent when the source has no published iteration (nothing to serve there either). */
   publishName?: string;
   expected: CvDrCounts;
@@ -98,6 +107,7 @@ const isCurrent = (v: unknown): v is CvDrCurrent =>
     drProjectId: isNonEmptyString,
     iterationId: optional(isString),
     iterationName: optional(isString),
+    iterationOrigin: optional(oneOf(CV_DR_ITERATION_ORIGINS)),
     publishName: optional(isString),
     expected: isCounts,
     actual: isCounts,

@@ -7,8 +7,9 @@
  * Blob: `routing/current.json` (the ETag changes with every publication; `version` counts them).
  */
 import type { ContainerClient } from '@azure/storage-blob';
+import type { CvDrProjectRoute } from '../health/customVisionDr';
 import { DocumentStore, type DocumentStoreOptions, type DocumentType } from './documentStore';
-import { arrayOf, hasShape, isCount, isIsoDate, isNonEmptyString, isRecord } from './guards';
+import { arrayOf, hasShape, isCount, isIsoDate, isNonEmptyString, isRecord, optional } from './guards';
 
 export interface RouteTarget {
   region: string;
@@ -42,10 +43,18 @@ export interface RoutingDocument {
   /** Why it was published: `switch:<failover id>` or `run:<run id>`. */
   cause: string;
   models: ModelRoute[];
+  /**
+   * Custom Vision project DR (when configured): per project, per DR region, the prediction
+   * endpoint, DR project id and publish name to call. Absent when `CV_DR_TARGETS` is empty.
+   */
+  customVisionProjects?: CvDrProjectRoute[];
 }
 
 const isModelRoute = (v: unknown): v is ModelRoute =>
   isRecord(v) && isNonEmptyString(v.lineage) && isNonEmptyString(v.origin) && Array.isArray(v.alternates);
+
+const isCvProjectRoute = (v: unknown): v is CvDrProjectRoute =>
+  isRecord(v) && isNonEmptyString(v.projectId) && Array.isArray(v.replicas);
 
 export const isRoutingDocument = (v: unknown): v is RoutingDocument =>
   hasShape<RoutingDocument>(v, {
@@ -55,6 +64,7 @@ export const isRoutingDocument = (v: unknown): v is RoutingDocument =>
     publishedAt: isIsoDate,
     cause: isNonEmptyString,
     models: arrayOf(isModelRoute),
+    customVisionProjects: optional(arrayOf(isCvProjectRoute)),
   });
 
 export const ROUTING_DOCUMENT: DocumentType<RoutingDocument> = {

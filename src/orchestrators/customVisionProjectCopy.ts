@@ -5,7 +5,9 @@
  * token never leaves it; a source that is training or read-only is waited out on a durable
  * timer) → wait for `Succeeded` (durable timers: first at the export's estimate, then doubling,
  * up to a deadline) → verify the counts read from the DR project against the export's →
- * publish the iteration matching the source's published one → finish (record, retire older
+ * publish the iteration matching the source's published one (none, and `CV_DR_TRAIN_MISSING`:
+ * train the DR project and wait for its iteration on durable timers, then publish that one, its
+ * origin recorded as `trainedInDr`) → finish (record, retire older
  * copies, delete a failed one). When a copy was asked for after this one started, it runs again
  * (continue-as-new), so concurrent notifications converge to one copy of the newest state.
  *
@@ -22,15 +24,25 @@ import {
 import {
   CV_DR_DEADLINE_MS,
   CV_DR_FIRST_POLL_MS,
+  CV_DR_FIRST_TRAIN_POLL_MS,
   CV_DR_MAX_POLL_MS,
+  CV_DR_TRAIN_DEADLINE_MS,
   CvDrActivities,
   CvDrOrchestrators,
 } from '../customVisionProjectDr/registry';
 import { callActivity, inputOf } from '../durable/call';
 
-/** The counts an import must reproduce; regions are not read back (see docs/custom-vision.md). */
-export function countMismatch(expected: CvDrCountsData, actual: CvDrCountsData): string | undefined {
-  const short = (['iterations', 'images', 'tags'] as const).filter((k) => actual[k] < expected[k]);
+/**
+ * The counts an import must reproduce; regions are not read back (see docs/custom-vision.md).
+ * With `CV_DR_TRAIN_MISSING` (`trainMissing`), missing iterations are not a failure: training fills them.
+ */
+export function countMismatch(
+  expected: CvDrCountsData,
+  actual: CvDrCountsData,
+  trainMissing = false,
+): string | undefined {
+  const keys = trainMissing ? (['images', 'tags'] as const) : (['iterations', 'images', 'tags'] as const);
+  const short = keys.filter((k) => actual[k] < expected[k]);
   if (short.length === 0) return undefined;
   return short.map((k) => `${k} ${actual[k]} of ${expected[k]}`).join(', ');
 }
@@ -139,7 +151,7 @@ export function* customVisionProjectCopyOrchestrator(
   }
 
   // 3. Verify: a short count is a failed copy with the numbers, never "ok".
-  const short = countMismatch(expected, actual);
+  const short = countMismatch(expected, actual, begin.trainMissing);
   if (short)
     return yield* finish({
       kind: 'failed',
@@ -152,11 +164,56 @@ export function* customVisionProjectCopyOrchestrator(
 
   // 4. Publish the iteration matching the source's published one.
   progress('publish', drProjectId);
-  const pub = yield* callActivity(context, CvDrActivities.publish, {
+  let pub = yield* callActivity(context, CvDrActivities.publish, {
     region,
     drProjectId,
     ...(begin.published ? { published: begin.published } : {}),
   });
+
+  // 4b. None matches and CV_DR_TRAIN_MISSING: train in the DR region (billed), wait, publish that.
+  if (pub.state === 'needsTraining') {
+    const failed = (code: string, message: string) =>
+      finish({ kind: 'failed', code, message, drProjectId, expected, actual });
+    progress('training', drProjectId);
+    const t = yield* callActivity(context, CvDrActivities.train, { region, drProjectId, since: startedAt });
+    if (t.state === 'failed') return yield* failed(t.code, t.message);
+    const trainDeadline = nowMs() + CV_DR_TRAIN_DEADLINE_MS;
+    let wait = CV_DR_FIRST_TRAIN_POLL_MS;
+    for (;;) {
+      if (nowMs() + wait >= trainDeadline)
+        return yield* failed(
+          'TrainingTimedOut',
+          `the training in ${region} was still running at the deadline (${Math.round(CV_DR_TRAIN_DEADLINE_MS / 3600_000)} h)`,
+        );
+      yield context.df.createTimer(new Date(nowMs() + wait));
+      checks += 1;
+      progress('training', drProjectId);
+      const c = yield* callActivity(context, CvDrActivities.checkTraining, {
+        region,
+        drProjectId,
+        iterationId: t.iterationId,
+      });
+      if (c.state === 'failed') return yield* failed(c.code, c.message);
+      if (c.state === 'completed') break;
+      wait = Math.min(wait * 2, CV_DR_MAX_POLL_MS);
+    }
+    progress('publish', drProjectId);
+    pub = yield* callActivity(context, CvDrActivities.publish, {
+      region,
+      drProjectId,
+      ...(begin.published ? { published: begin.published } : {}),
+      trainedIterationId: t.iterationId,
+    });
+  }
+  if (pub.state === 'needsTraining')
+    return yield* finish({
+      kind: 'failed',
+      code: 'NoCompletedIteration',
+      message: pub.reason,
+      drProjectId,
+      expected,
+      actual,
+    });
   if (pub.state === 'failed')
     return yield* finish({ kind: 'failed', code: pub.code, message: pub.message, drProjectId, expected, actual });
   return yield* finish({
@@ -166,7 +223,12 @@ export function* customVisionProjectCopyOrchestrator(
     actual,
     ...(begin.sourceIterationId ? { sourceIterationId: begin.sourceIterationId } : {}),
     ...(pub.state === 'published'
-      ? { iterationId: pub.iterationId, iterationName: pub.iterationName, publishName: pub.publishName }
+      ? {
+          iterationId: pub.iterationId,
+          iterationName: pub.iterationName,
+          iterationOrigin: pub.origin,
+          publishName: pub.publishName,
+        }
       : {}),
   });
 }

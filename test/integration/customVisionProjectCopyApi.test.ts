@@ -11,6 +11,7 @@ import { VirtualClock } from '../../dev/clock';
 import {
   TOKEN_LIFETIME_MS,
   estimatedImportTimeMs,
+  DEFAULT_TRAINING_DURATION_MS,
   startCustomVisionEmulator,
   type CustomVisionEmulator,
 } from '../../dev/emulators/customVision';
@@ -94,6 +95,47 @@ describe('Custom Vision project copy API (two emulated resources + client)', () 
     expect(JSON.stringify(exported)).not.toContain('sig=');
     expect(inspect(exported)).not.toContain('sig=');
     expect(dr.requestLog.map((r) => r.path).join('\n')).not.toContain('sig=');
+  });
+
+  it('TrainProject on an import without iterations: Training, then Completed after the virtual delay; the refusals classified by code', async () => {
+    // Prepare
+    dr.faults.importWithoutIterations = true;
+    const p = await source.createProject({ iterations: 1, images: 12, tags: 2, notifications: false, backups: false });
+    const few = await source.createProject({ iterations: 1, images: 6, tags: 2, notifications: false, backups: false });
+    const exported = await src.exportProject(p.id);
+    const fewExported = await src.exportProject(few.id);
+    const imported = await dst.importProject(exported.token, 'cones [modeldr]');
+    const fewImported = await dst.importProject(fewExported.token, 'few [modeldr]');
+    clock.advance(Math.max(exported.estimatedImportTimeMs, fewExported.estimatedImportTimeMs));
+    expect(await dst.listIterations(imported.id)).toEqual([]);
+    // Act
+    const it = await dst.trainProject(imported.id);
+    const again = await dst.trainProject(imported.id).catch((e: unknown) => e);
+    const during = await dst.getIteration(imported.id, it.id);
+    clock.advance(DEFAULT_TRAINING_DURATION_MS);
+    const after = await dst.getIteration(imported.id, it.id);
+    const notNeeded = await dst.trainProject(imported.id).catch((e: unknown) => e);
+    const tooFew = await dst.trainProject(fewImported.id).catch((e: unknown) => e);
+    // Assess
+    expect([it.status, during.status, after.status]).toEqual(['Training', 'Training', 'Completed']);
+    expect(after.trainedAt).toBeDefined();
+    expect(again).toMatchObject({
+      kind: 'permanent',
+      reason: 'trainingInProgress',
+      serviceCode: 'BadRequestTrainingAlreadyInProgress',
+    });
+    expect(notNeeded).toMatchObject({
+      kind: 'permanent',
+      reason: 'trainingNotNeeded',
+      serviceCode: 'BadRequestTrainingNotNeeded',
+    });
+    expect(tooFew).toMatchObject({
+      kind: 'permanent',
+      reason: 'notEnoughImages',
+      serviceCode: 'BadRequestNotEnoughImagesPerTag',
+    });
+    // Sent with Content-Length: 0 (the emulator answers 411 without it).
+    expect(dr.requestLog.filter((r) => /\/train$/.test(r.path)).map((r) => r.status)).toEqual([200, 400, 400, 400]);
   });
 
   it('a token sent as it is (not URL-encoded) is "Invalid Token"; an import without Content-Length is 411', async () => {

@@ -15,6 +15,9 @@ const REGIONS = ['eastus', 'westeurope'] as const;
 type Region = (typeof REGIONS)[number];
 
 const NEW_ACTIVITIES = ['cvDrBegin', 'cvDrExportImport', 'cvDrCheckImport', 'cvDrPublish', 'cvDrFinish'];
+/** The activities of CV_DR_TRAIN_MISSING (training in the DR region): under the same switch. */
+const TRAIN_ACTIVITIES = ['cvDrTrain', 'cvDrCheckTraining'];
+const TRAINING_MS = 10 * 60_000;
 
 jest.setTimeout(240_000);
 
@@ -24,7 +27,11 @@ describe('Custom Vision project DR (local host + Azurite + emulators)', () => {
   const lost = new Set<string>();
   const onceMore = (name: string, input: unknown): boolean => {
     const key = `${name}:${JSON.stringify(input)}`;
-    if (!NEW_ACTIVITIES.includes(name) || (input as { region?: string }).region !== 'eastus' || lost.has(key))
+    if (
+      ![...NEW_ACTIVITIES, ...TRAIN_ACTIVITIES].includes(name) ||
+      (input as { region?: string }).region !== 'eastus' ||
+      lost.has(key)
+    )
       return false;
     lost.add(key);
     return true;
@@ -37,7 +44,16 @@ describe('Custom Vision project DR (local host + Azurite + emulators)', () => {
   });
 
   /** A fresh source emulator, DR emulators and settings (every project: `*`); `select` narrows to one. */
-  async function configure(opts: { keep?: number; limit?: Partial<Record<Region, number>> } = {}): Promise<void> {
+  async function configure(
+    opts: {
+      keep?: number;
+      limit?: Partial<Record<Region, number>>;
+      /** `CV_DR_TRAIN_MISSING` (unset when absent). */
+      trainMissing?: boolean;
+      /** The DR emulators import projects without their trained iterations. */
+      importWithoutIterations?: boolean;
+    } = {},
+  ): Promise<void> {
     await w.fresh({ platforms: 'ONNX' });
     for (const r of REGIONS) {
       await dr[r]?.close();
@@ -45,7 +61,9 @@ describe('Custom Vision project DR (local host + Azurite + emulators)', () => {
         clock: w.clock,
         idSeed: `${r}-${w.clock.now()}`,
         projectLimit: opts.limit?.[r] ?? 100,
+        trainingDurationMs: TRAINING_MS,
       });
+      dr[r].faults.importWithoutIterations = opts.importWithoutIterations ?? false;
       w.secrets.push(dr[r].trainingKey);
     }
     w.setSettings({
@@ -62,6 +80,7 @@ describe('Custom Vision project DR (local host + Azurite + emulators)', () => {
       CV_DR_KEY_WESTEUROPE: dr.westeurope.trainingKey,
       CV_DR_PROJECTS: '*',
       CV_DR_KEEP: String(opts.keep ?? 2),
+      CV_DR_TRAIN_MISSING: opts.trainMissing === undefined ? undefined : String(opts.trainMissing),
     });
   }
 
@@ -122,6 +141,7 @@ describe('Custom Vision project DR (local host + Azurite + emulators)', () => {
           drProjectId: copy.id,
           iterationId: published[0]?.id,
           iterationName: it.name,
+          iterationOrigin: 'imported',
           publishName: 'prod',
           expected: { iterations: 2, images: 10, tags: 2, regions: 3 },
           actual: { iterations: 2, images: 10, tags: 2, regions: 3 },
@@ -162,6 +182,7 @@ describe('Custom Vision project DR (local host + Azurite + emulators)', () => {
         predictionResourceId: PRED(`pred-${r}`),
         projectId: drProjects(r)[0]?.id,
         iterationId: expect.any(String),
+        iterationOrigin: 'imported',
         publishName: 'prod',
         lastVerifiedAt: expect.any(String),
       })),
@@ -355,6 +376,174 @@ describe('Custom Vision project DR (local host + Azurite + emulators)', () => {
     expect(a.id).not.toBe(b.id);
   });
 
+  /** The TrainProject requests a DR emulator answered (any status). */
+  function trainRequests(region: Region): { status: number; fault?: string }[] {
+    return dr[region].requestLog.filter((r) => r.method === 'POST' && /\/train$/i.test(r.path));
+  }
+
+  it('CV_DR_TRAIN_MISSING=true: an import without trained iterations is trained in the DR region once, published, recorded as trainedInDr', async () => {
+    // Prepare
+    await configure({ trainMissing: true, importWithoutIterations: true });
+    const p = await w.emu.createProject({ name: 'cones', iterations: 1, images: 12, tags: 2, publishName: 'prod' });
+    select(p.id);
+    await w.host.runUntilIdle();
+    const lostBefore = w.host.events.log.length;
+    // A throttled TrainProject (429, Retry-After) in westeurope is retried, not a second training.
+    dr.westeurope.faults.inject({
+      status: 429,
+      retryAfterSeconds: 2,
+      method: 'POST',
+      pathIncludes: '/train',
+      times: 1,
+    });
+    // Act
+    const it = await w.emu.trainIteration(p.id);
+    w.emu.publish(p.id, it.id, 'prod');
+    await w.host.runUntilIdle();
+    // Assess
+    for (const r of REGIONS) {
+      const out = await output(p.id, r);
+      expect(out).toMatchObject({ state: 'ready' });
+      expect(Date.parse(out.finishedAt) - Date.parse(out.startedAt)).toBeGreaterThanOrEqual(TRAINING_MS);
+      // One training per region, though eastus ran every activity twice.
+      expect(trainRequests(r).filter((x) => x.status === 200)).toHaveLength(1);
+      const [copy] = drProjects(r);
+      expect(drProjects(r)).toHaveLength(1);
+      const its = [...(dr[r].projects.get(copy.id)?.iterations.values() ?? [])];
+      expect(its.map((i) => [i.status, i.publishName, i.originalPublishResourceId])).toEqual([
+        ['Completed', 'prod', PRED(`pred-${r}`)],
+      ]);
+      const rec = await record(p.id, r);
+      expect(rec).toMatchObject({
+        state: 'ready',
+        current: {
+          drProjectId: copy.id,
+          iterationId: its[0]?.id,
+          iterationOrigin: 'trainedInDr',
+          publishName: 'prod',
+          sourceIterationId: it.id,
+          // As read from the DR project after the import: no trained iteration came with it.
+          actual: { iterations: 0, images: 12, tags: 2 },
+        },
+      });
+    }
+    expect(trainRequests('westeurope').map((x) => x.status)).toEqual([429, 200]);
+    const list = (await w.get('/api/customvision/projects')).body as { projects: unknown[] };
+    expect(list.projects).toEqual(
+      REGIONS.map((r) => expect.objectContaining({ region: r, state: 'ready', iterationOrigin: 'trainedInDr' })),
+    );
+    const replicas = (await w.get(`/api/customvision/projects/${p.id}/replicas`)).body as { replicas: unknown[] };
+    expect(replicas.replicas).toEqual(
+      REGIONS.map((r) => expect.objectContaining({ region: r, iterationOrigin: 'trainedInDr', publishName: 'prod' })),
+    );
+    const rerun = w.host.events.log
+      .slice(lostBefore)
+      .filter((e) => e.type === 'activityResultLost')
+      .map((e) => (e as { name?: string }).name);
+    expect(rerun).toEqual(expect.arrayContaining(TRAIN_ACTIVITIES));
+
+    // The next notification with nothing new: up to date, no second training.
+    await w.host.queues.send(QUEUE, {
+      version: '1.0',
+      type: 'Training',
+      Content: { projectId: p.id, iterationId: it.id, trainingStatus: 'TrainingCompleted' },
+    });
+    await w.host.runUntilIdle();
+    for (const r of REGIONS) {
+      expect((await output(p.id, r)).state).toBe('upToDate');
+      expect(trainRequests(r).filter((x) => x.status === 200)).toHaveLength(1);
+    }
+  });
+
+  it('CV_DR_TRAIN_MISSING unset: an import without trained iterations fails, named, and nothing is trained', async () => {
+    // Prepare
+    await configure({ importWithoutIterations: true });
+    const p = await w.emu.createProject({ iterations: 1, images: 12, tags: 2, publishName: 'prod' });
+    select(p.id);
+    await w.host.runUntilIdle();
+    // Act
+    await w.emu.trainIteration(p.id);
+    await w.host.runUntilIdle();
+    // Assess
+    for (const r of REGIONS) {
+      expect(await output(p.id, r)).toMatchObject({ state: 'failed', code: 'CountMismatch' });
+      expect((await record(p.id, r))?.lastError?.message).toMatch(/iterations 0 of 2/);
+      expect(trainRequests(r)).toEqual([]);
+      expect(drProjects(r)).toEqual([]);
+    }
+  });
+
+  it('CV_DR_TRAIN_MISSING=true: a training that ends Failed, and too few images per tag, are failed copies with the reason', async () => {
+    // Prepare
+    await configure({ trainMissing: true, importWithoutIterations: true });
+    const p = await w.emu.createProject({ iterations: 1, images: 12, tags: 2, publishName: 'prod' });
+    const few = await w.emu.createProject({ iterations: 1, images: 6, tags: 2, publishName: 'prod' });
+    w.setSettings({ CV_DR_PROJECTS: `${p.id},${few.id}` });
+    await w.host.runUntilIdle();
+    dr.eastus.faults.failTrainings = true;
+    // Act
+    await w.emu.trainIteration(p.id);
+    await w.emu.trainIteration(few.id);
+    await w.host.runUntilIdle();
+    // Assess
+    const failedTraining = await output(p.id, 'eastus');
+    expect(failedTraining).toMatchObject({ state: 'failed', code: 'TrainingFailed' });
+    expect(failedTraining.message).toMatch(/training in eastus ended Failed/);
+    expect(trainRequests('eastus').filter((x) => x.status === 200)).toHaveLength(1);
+    expect((await output(p.id, 'westeurope')).state).toBe('ready');
+    for (const r of REGIONS) {
+      const out = await output(few.id, r);
+      expect(out).toMatchObject({ state: 'failed', code: 'BadRequestNotEnoughImagesPerTag' });
+      expect(out.message).toMatch(/cannot be trained: not enough images per tag/);
+    }
+    // Nothing half-made stays: the failed copies' DR projects are deleted.
+    expect(drProjects('eastus')).toEqual([]);
+    expect(drProjects('westeurope').map((x) => x.name)).toEqual([expect.stringContaining(p.id)]);
+  });
+
+  it('the routing document and GET /api/routing carry customVisionProjects: per project and DR region, what to call', async () => {
+    // Prepare
+    await configure();
+    const p = await w.emu.createProject({ iterations: 1, publishName: 'prod' });
+    select(p.id);
+    await w.host.runUntilIdle();
+    // Act
+    await w.emu.trainIteration(p.id);
+    await w.host.runUntilIdle();
+    // Assess
+    const expected = [
+      {
+        projectId: p.id,
+        replicas: REGIONS.map((r) =>
+          expect.objectContaining({
+            region: r,
+            state: 'ready',
+            predictionEndpoint: `https://pred-${r}.cognitiveservices.azure.com`,
+            predictionResourceId: PRED(`pred-${r}`),
+            projectId: drProjects(r)[0]?.id,
+            publishName: 'prod',
+            iterationOrigin: 'imported',
+          }),
+        ),
+      },
+    ];
+    const routing = await w.get('/api/routing');
+    expect(routing.status).toBe(200);
+    expect((routing.body as { customVisionProjects?: unknown }).customVisionProjects).toEqual(expected);
+    // The published document (routing/current.json): published again by the copy that made a new DR project.
+    const published = await (await w.app().replication.ledger()).routing.get();
+    expect(published?.document.cause).toMatch(/^customVision:cvdr-/);
+    expect(published?.document.customVisionProjects).toEqual(expected);
+    expectNoSecret(w, routing.text, '/api/routing');
+    expectNoSecret(w, JSON.stringify(published), 'routing/current.json');
+
+    // Project DR not configured: no section.
+    const saved = { CV_DR_TARGETS: process.env.CV_DR_TARGETS, CV_DR_PROJECTS: process.env.CV_DR_PROJECTS };
+    w.setSettings({ CV_DR_TARGETS: undefined, CV_DR_PROJECTS: undefined });
+    expect((await w.get('/api/routing')).body).not.toHaveProperty('customVisionProjects');
+    w.setSettings(saved);
+  });
+
   it('no token, key or SAS in history, logs, records or responses', async () => {
     const ledger = await ledgerSnapshot(w, { all: true });
     expect([...ledger.keys()].some((k) => k.includes('/customvision/dr-projects/'))).toBe(true);
@@ -370,6 +559,7 @@ describe('Custom Vision project DR (local host + Azurite + emulators)', () => {
       expectNoSecret(w, text, `instance ${s.instanceId}`);
       expect(text).not.toMatch(/blob\.core\.windows\.net\/exports/);
     }
-    for (const path of ['/api/customvision/projects']) expectNoSecret(w, (await w.get(path)).text, path);
+    for (const path of ['/api/customvision/projects', '/api/routing'])
+      expectNoSecret(w, (await w.get(path)).text, path);
   });
 });

@@ -21,7 +21,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { systemClock } from '../../clock';
 import { route, type RouteContext } from './routes';
 import { startServer } from './server';
-import { DEFAULT_PROJECT_LIMIT } from './projectCopy';
+import { DEFAULT_PROJECT_LIMIT, DEFAULT_TRAINING_DURATION_MS } from './projectCopy';
 import { createEmulatorStorage, encodeNotification, exportBlobName, fakeModelBytes, foreignSasUrl } from './storage';
 import {
   EMULATED_PLATFORMS,
@@ -43,7 +43,12 @@ import {
 export * from './types';
 export { fakeModelBytes, exportBlobName, SERVICE_EXPORTS_CONTAINER } from './storage';
 export { throttledBody } from './server';
-export { TOKEN_LIFETIME_MS, DEFAULT_PROJECT_LIMIT, estimatedImportTimeMs } from './projectCopy';
+export {
+  TOKEN_LIFETIME_MS,
+  DEFAULT_PROJECT_LIMIT,
+  DEFAULT_TRAINING_DURATION_MS,
+  estimatedImportTimeMs,
+} from './projectCopy';
 
 /** A real small TensorFlow export took about 42 s. */
 export const DEFAULT_EXPORT_DURATION_MS = 42_000;
@@ -91,8 +96,12 @@ export async function startCustomVisionEmulator(opts: CustomVisionEmulatorOption
     failExports: false,
     drMode: opts.drMode ?? false,
     failImports: false,
+    importWithoutIterations: false,
+    failTrainings: false,
     clear() {
       this.failImports = false;
+      this.importWithoutIterations = false;
+      this.failTrainings = false;
       statusFaults.length = 0;
       networkFaults.length = 0;
       this.dropNotifications = 0;
@@ -332,9 +341,9 @@ export async function startCustomVisionEmulator(opts: CustomVisionEmulatorOption
     createProject,
     newProject: (name) => newProject(name),
     projectLimit: opts.projectLimit ?? DEFAULT_PROJECT_LIMIT,
+    trainingDurationMs: opts.trainingDurationMs ?? DEFAULT_TRAINING_DURATION_MS,
     newId,
     connect,
-    trainIteration: (id) => trainIteration(id),
     wakeAt,
     downloadUri: (e) => downloadUris.get(e) ?? foreignSasUrl(`${e.projectId} - ${e.iterationId}.${e.platform}`),
   };

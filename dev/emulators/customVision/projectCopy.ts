@@ -36,12 +36,17 @@ interface ExportSnapshot {
 const TOKENS = new Map<string, ExportSnapshot>();
 export const TOKEN_LIFETIME_MS = 24 * 3600_000;
 export const DEFAULT_PROJECT_LIMIT = 100;
+/** TrainProject keeps its iteration `Training` this long (clock time) unless told otherwise. */
+export const DEFAULT_TRAINING_DURATION_MS = 10 * 60_000;
+/** Fewer images per tag than this → `BadRequestNotEnoughImagesPerTag` (the service's minimum for classification). */
+const MIN_IMAGES_PER_TAG = 5;
 
 export interface ProjectCopyContext {
   clock: Clock;
   projects: Map<string, EmulatedProject>;
   faults: FaultControl;
   projectLimit: number;
+  trainingDurationMs: number;
   newId(): string;
   wakeAt(at: number): void;
 }
@@ -75,7 +80,7 @@ export function settleImport(ctx: ProjectCopyContext, p: EmulatedProject): void 
     p.tagCount = s.tagCount;
     p.regionCount = s.regionCount;
   }
-  for (const it of s.iterations) {
+  for (const it of ctx.faults.importWithoutIterations ? [] : s.iterations) {
     const id = ctx.newId();
     p.iterations.set(id, {
       ...it,
@@ -86,6 +91,67 @@ export function settleImport(ctx: ProjectCopyContext, p: EmulatedProject): void 
       originalPublishResourceId: '',
     });
   }
+}
+
+/** Settles a TrainProject that is due by the clock: its iteration becomes `Completed`. */
+export function settleTraining(ctx: ProjectCopyContext, p: EmulatedProject): void {
+  const t = p.training;
+  if (!t || ctx.clock.now() < t.doneAt) return;
+  delete p.training;
+  const it = p.iterations.get(t.iterationId);
+  if (!it || it.status !== 'Training') return;
+  it.lastModified = new Date(t.doneAt).toISOString();
+  if (t.fail) {
+    it.status = 'Failed';
+    return;
+  }
+  it.status = 'Completed';
+  it.trainedAt = new Date(t.doneAt).toISOString();
+  it.lastModified = it.trainedAt;
+  it.trainingTimeInMinutes = Math.max(1, Math.round(ctx.trainingDurationMs / 60_000));
+  it.exportable = it.exportableTo !== null;
+}
+
+/**
+ * TrainProject (no body: `Content-Length` required): a new iteration `Training`, `Completed`
+ * after `trainingDurationMs` of clock time. `BadRequestTrainingAlreadyInProgress` while one
+ * trains; `BadRequestTrainingNotNeeded` when a Completed iteration exists (nothing in the
+ * emulator changes a project's images after it is trained); `BadRequestNotEnoughImagesPerTag`
+ * below 5 images per tag (or no tag). No notification is sent for it.
+ */
+function trainProject(ctx: ProjectCopyContext, p: EmulatedProject, hasLength: boolean): Reply {
+  if (!hasLength) return { status: 411, body: { code: 'LengthRequired', message: 'Length Required' } };
+  if (ctx.faults.drMode) return DR_MODE();
+  if (p.status !== 'Succeeded') return err(400, 'BadRequestProjectNotReady', 'The project is not ready');
+  const its = [...p.iterations.values()];
+  if (its.some((it) => it.status === 'Training'))
+    return err(400, 'BadRequestTrainingAlreadyInProgress', 'Training is already in progress for this project');
+  if (its.some((it) => it.status === 'Completed'))
+    return err(400, 'BadRequestTrainingNotNeeded', 'Nothing changed since the last training');
+  if (p.tagCount === 0 || p.imageCount / p.tagCount < MIN_IMAGES_PER_TAG)
+    return err(400, 'BadRequestNotEnoughImagesPerTag', `Each tag needs at least ${MIN_IMAGES_PER_TAG} images`);
+  const now = ctx.clock.now();
+  const it: EmulatedIteration = {
+    id: ctx.newId(),
+    projectId: p.id,
+    name: `Iteration ${p.iterations.size + 1}`,
+    status: 'Training',
+    created: new Date(now).toISOString(),
+    lastModified: new Date(now).toISOString(),
+    exportable: false,
+    exportableTo: [],
+    domainId: '0732100f-1a38-4e49-a514-c9b44c697ab5',
+    classificationType: 'Multiclass',
+    trainingType: 'Regular',
+    reservedBudgetInHours: 0,
+    trainingTimeInMinutes: 0,
+    publishName: '',
+    originalPublishResourceId: '',
+  };
+  p.iterations.set(it.id, it);
+  p.training = { iterationId: it.id, doneAt: now + ctx.trainingDurationMs, fail: ctx.faults.failTrainings };
+  ctx.wakeAt(p.training.doneAt);
+  return { status: 200, body: it };
 }
 
 function exportProject(ctx: ProjectCopyContext, p: EmulatedProject): Reply {
@@ -166,6 +232,8 @@ export function routeProjectCopy(
   const p = ctx.projects.get(lower[1] as string);
   if (!p) return undefined;
   settleImport(ctx, p);
+  settleTraining(ctx, p);
+  if (lower.length === 3 && lower[2] === 'train' && method === 'POST') return trainProject(ctx, p, hasLength);
   if (lower.length === 2 && method === 'DELETE') {
     ctx.projects.delete(p.id);
     return { status: 204 };

@@ -34,7 +34,6 @@ export interface RouteContext extends ProjectCopyContext {
   /** An empty project (no storage integration), for ImportProject. */
   newProject(name: string): EmulatedProject;
   connect(projectId: string, c: { notifications?: boolean; backups?: boolean }): Promise<void>;
-  trainIteration(projectId: string): Promise<EmulatedIteration>;
   wakeAt(dueAt: number): void;
   /** The SAS URL of the service's copy of a Done export (null before). */
   downloadUri(e: EmulatedExport): string | null;
@@ -148,10 +147,6 @@ export async function route(
       return { status: 200, body: projectJson(ctx, p) };
     }
     return notAllowed();
-  }
-  if (parts.length === 3 && parts[2]?.toLowerCase() === 'train' && method === 'POST') {
-    if (ctx.faults.drMode) return DR_MODE();
-    return { status: 200, body: await ctx.trainIteration(p.id) };
   }
   if (parts[2]?.toLowerCase() !== 'iterations') return err(404, 'NotFound', 'Resource not found');
   if (parts.length === 3) return method === 'GET' ? { status: 200, body: [...p.iterations.values()] } : notAllowed();

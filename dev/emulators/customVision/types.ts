@@ -58,6 +58,8 @@ export interface EmulatedProject {
   imageCount: number;
   tagCount: number;
   regionCount: number;
+  /** A TrainProject in progress: the iteration is `Training` until `doneAt` (settled lazily by the clock). */
+  training?: { iterationId: string; doneAt: number; fail: boolean };
   /** An import in progress (settled lazily by the clock). */
   import?: {
     snapshot: {
@@ -135,6 +137,10 @@ export interface FaultControl {
   drMode: boolean;
   /** Imports that end `Failed` with images and tags missing: `true` all, a number the next n. */
   failImports: boolean | number;
+  /** Imports that end `Succeeded` with no trained iteration (as the deprecated migrate sample left them). */
+  importWithoutIterations: boolean;
+  /** Trainings started by `POST /projects/{id}/train` while this is true end `Failed`. */
+  failTrainings: boolean;
   clear(): void;
 }
 
@@ -171,6 +177,8 @@ export interface CustomVisionEmulatorOptions {
   idSeed?: string;
   /** Projects per resource (S0: 100); creating or importing one more → `BadRequestExceedProjectLimit`. */
   projectLimit?: number;
+  /** How long `POST /projects/{id}/train` keeps its iteration `Training`, default 10 min of clock time. */
+  trainingDurationMs?: number;
 }
 
 export interface CreateProjectOptions {

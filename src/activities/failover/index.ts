@@ -45,6 +45,7 @@ export async function publishRouting(
     endpoint: m.settings.endpoint,
   }));
   const models = buildRoutes(records, members, state.home, state.primary);
+  const customVisionProjects = await deps.customVisionRoutes?.();
   const publishedAt = new Date(deps.clock.now()).toISOString();
   const { version } = await ledger.routing.publish({
     epoch: state.epoch,
@@ -52,6 +53,7 @@ export async function publishRouting(
     publishedAt,
     cause,
     models,
+    ...(customVisionProjects ? { customVisionProjects } : {}),
   });
   return {
     publishedAt,

@@ -7,6 +7,7 @@
 import type { Settings, TargetSettings } from '../../config';
 import { runPairKey } from '../../common/pairs';
 import type { CopyApi } from '../../formRecognizer';
+import type { CvDrProjectRoute } from '../../health/customVisionDr';
 import type { Ledger } from '../../ledger/connect';
 import type { ManagementPacer, WindowPacer } from '../../replication/pacing';
 import type { Clock } from '../../runtime/clock';
@@ -57,6 +58,8 @@ export interface ReplicationDeps {
   heldAuthorizations: HeldAuthorizations;
   /** Transient failures in a row before an authorization was issued, per pair (see {@link FailureCounts}). */
   unissuedFailures: FailureCounts;
+  /** The routing document's `customVisionProjects` (undefined: project DR not configured); set by the app. */
+  customVisionRoutes?: () => Promise<CvDrProjectRoute[] | undefined>;
 }
 
 /** A member by region (a run's target is any member but its primary). */
