@@ -5,7 +5,7 @@
  */
 import { validateNcrontab } from './ncrontab';
 import type { SettingsReader } from './reader';
-import { requiredEndpoint, requiredRegion, requiredResourceId } from './resources';
+import { entryFields, requiredEndpoint, requiredRegion, requiredResourceId } from './resources';
 import type { CredentialRef, CustomVisionDrSettings, CustomVisionDrTarget } from './types';
 
 export const CV_DR_DEFAULTS = Object.freeze({
@@ -139,25 +139,12 @@ function parseTarget(r: SettingsReader, entry: unknown, i: number): CustomVision
     return undefined;
   }
   const o = entry as Record<string, unknown>;
-  let ok = true;
-  for (const key of Object.keys(o))
-    if (!(TARGET_KEYS as readonly string[]).includes(key)) {
-      r.add(
-        'CV_DR_TARGETS',
-        `unknown field "${key.slice(0, 40)}" (allowed: ${TARGET_KEYS.join(', ')})`,
-        at(key.slice(0, 40)),
-      );
-      ok = false;
-    }
+  const fields = entryFields(r, 'CV_DR_TARGETS', o, TARGET_KEYS, at);
+  let ok = fields.ok;
   const str = (field: string): string | undefined | null => {
-    const v = o[field];
-    if (v === undefined) return undefined;
-    if (typeof v !== 'string') {
-      r.add('CV_DR_TARGETS', `must be a string, got ${v === null ? 'null' : typeof v}`, at(field));
-      ok = false;
-      return null;
-    }
-    return v.trim() === '' ? undefined : v.trim();
+    const v = fields.str(field);
+    if (v === null) ok = false;
+    return v;
   };
   const regionRaw = str('region');
   const endpointRaw = str('endpoint');

@@ -143,6 +143,37 @@ export function parseTargets(r: SettingsReader, source: ModelResource | undefine
   return targets.every((t): t is TargetSettings => t !== undefined) ? targets : undefined;
 }
 
+/**
+ * The fields of one JSON object entry of a list setting (`DR_TARGETS`, `CV_DR_TARGETS`): every
+ * unknown field reported (`ok` false), and `str(field)`: the trimmed string, `undefined` when absent
+ * or blank, `null` when present but not a string (reported, naming the setting and the path).
+ */
+export function entryFields(
+  r: SettingsReader,
+  setting: string,
+  o: Record<string, unknown>,
+  allowed: readonly string[],
+  at: (field: string) => string,
+): { ok: boolean; str: (field: string) => string | undefined | null } {
+  let ok = true;
+  for (const key of Object.keys(o)) {
+    if (!allowed.includes(key)) {
+      r.add(setting, `unknown field "${key.slice(0, 40)}" (allowed: ${allowed.join(', ')})`, at(key.slice(0, 40)));
+      ok = false;
+    }
+  }
+  const str = (field: string): string | undefined | null => {
+    const v = o[field];
+    if (v === undefined) return undefined;
+    if (typeof v !== 'string') {
+      r.add(setting, `must be a string, got ${v === null ? 'null' : typeof v}`, at(field));
+      return null;
+    }
+    return v.trim() === '' ? undefined : v.trim();
+  };
+  return { ok, str };
+}
+
 function parseTarget(entry: unknown, i: number, r: SettingsReader): TargetSettings | undefined {
   const at = (field?: string): string => (field ? `DR_TARGETS[${i}].${field}` : `DR_TARGETS[${i}]`);
   if (typeof entry !== 'object' || entry === null || Array.isArray(entry)) {
@@ -150,27 +181,12 @@ function parseTarget(entry: unknown, i: number, r: SettingsReader): TargetSettin
     return undefined;
   }
   const o = entry as Record<string, unknown>;
-  let ok = true;
-  for (const key of Object.keys(o)) {
-    if (!(TARGET_KEYS as readonly string[]).includes(key)) {
-      r.add(
-        'DR_TARGETS',
-        `unknown field "${key.slice(0, 40)}" (allowed: ${TARGET_KEYS.join(', ')})`,
-        at(key.slice(0, 40)),
-      );
-      ok = false;
-    }
-  }
-  // null: present but not a string (already reported); undefined: absent or blank.
+  const fields = entryFields(r, 'DR_TARGETS', o, TARGET_KEYS, at);
+  let ok = fields.ok;
   const str = (field: string): string | undefined | null => {
-    const v = o[field];
-    if (v === undefined) return undefined;
-    if (typeof v !== 'string') {
-      r.add('DR_TARGETS', `must be a string, got ${v === null ? 'null' : typeof v}`, at(field));
-      ok = false;
-      return null;
-    }
-    return v.trim() === '' ? undefined : v.trim();
+    const v = fields.str(field);
+    if (v === null) ok = false;
+    return v;
   };
   const regionRaw = str('region');
   const endpointRaw = str('endpoint');
