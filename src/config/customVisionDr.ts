@@ -134,18 +134,17 @@ function parseTargets(r: SettingsReader, sourceEndpoint: string | undefined): Cu
 
 function parseTarget(r: SettingsReader, entry: unknown, i: number): CustomVisionDrTarget | undefined {
   const at = (field?: string): string => (field ? `CV_DR_TARGETS[${i}].${field}` : `CV_DR_TARGETS[${i}]`);
-  if (typeof entry !== 'object' || entry === null || Array.isArray(entry)) {
-    r.add('CV_DR_TARGETS', 'must be an object {region, endpoint, keySetting?, predictionResourceId}', at());
-    return undefined;
-  }
-  const o = entry as Record<string, unknown>;
-  const fields = entryFields(r, 'CV_DR_TARGETS', o, TARGET_KEYS, at);
-  let ok = fields.ok;
-  const str = (field: string): string | undefined | null => {
-    const v = fields.str(field);
-    if (v === null) ok = false;
-    return v;
-  };
+  const fields = entryFields(
+    r,
+    'CV_DR_TARGETS',
+    entry,
+    TARGET_KEYS,
+    at,
+    '{region, endpoint, keySetting?, predictionResourceId}',
+  );
+  if (!fields) return undefined;
+  const { o, str } = fields;
+  let ok = true;
   const regionRaw = str('region');
   const endpointRaw = str('endpoint');
   const predictionRaw = str('predictionResourceId');
@@ -188,6 +187,7 @@ function parseTarget(r: SettingsReader, entry: unknown, i: number): CustomVision
       ok = false;
     } else credential = { kind: 'key', setting: keySetting };
   }
-  if (!ok || region === undefined || endpoint === undefined || predictionResourceId === undefined) return undefined;
+  if (!ok || !fields.ok || region === undefined || endpoint === undefined || predictionResourceId === undefined)
+    return undefined;
   return { region, endpoint, credential, predictionResourceId, ...(predictionEndpoint ? { predictionEndpoint } : {}) };
 }

@@ -143,18 +143,33 @@ export function parseTargets(r: SettingsReader, source: ModelResource | undefine
   return targets.every((t): t is TargetSettings => t !== undefined) ? targets : undefined;
 }
 
+/** The fields of one JSON object entry of a list setting (see {@link entryFields}). */
+export interface EntryFields {
+  o: Record<string, unknown>;
+  /** The trimmed string; `undefined` when absent or blank; `null` when present but not a string (reported). */
+  str(field: string): string | undefined | null;
+  /** False once an unknown field or a field that is not a string was reported. */
+  readonly ok: boolean;
+}
+
 /**
- * The fields of one JSON object entry of a list setting (`DR_TARGETS`, `CV_DR_TARGETS`): every
- * unknown field reported (`ok` false), and `str(field)`: the trimmed string, `undefined` when absent
- * or blank, `null` when present but not a string (reported, naming the setting and the path).
+ * One JSON object entry of a list setting (`DR_TARGETS`, `CV_DR_TARGETS`): not an object is
+ * reported (`shape` names the expected one) and gives undefined; every unknown field is reported;
+ * each problem names the setting and the path (`at`).
  */
 export function entryFields(
   r: SettingsReader,
   setting: string,
-  o: Record<string, unknown>,
+  entry: unknown,
   allowed: readonly string[],
-  at: (field: string) => string,
-): { ok: boolean; str: (field: string) => string | undefined | null } {
+  at: (field?: string) => string,
+  shape: string,
+): EntryFields | undefined {
+  if (typeof entry !== 'object' || entry === null || Array.isArray(entry)) {
+    r.add(setting, `must be an object ${shape}`, at());
+    return undefined;
+  }
+  const o = entry as Record<string, unknown>;
   let ok = true;
   for (const key of Object.keys(o)) {
     if (!allowed.includes(key)) {
@@ -162,32 +177,37 @@ export function entryFields(
       ok = false;
     }
   }
-  const str = (field: string): string | undefined | null => {
-    const v = o[field];
-    if (v === undefined) return undefined;
-    if (typeof v !== 'string') {
-      r.add(setting, `must be a string, got ${v === null ? 'null' : typeof v}`, at(field));
-      return null;
-    }
-    return v.trim() === '' ? undefined : v.trim();
+  return {
+    o,
+    str(field: string): string | undefined | null {
+      const v = o[field];
+      if (v === undefined) return undefined;
+      if (typeof v !== 'string') {
+        r.add(setting, `must be a string, got ${v === null ? 'null' : typeof v}`, at(field));
+        ok = false;
+        return null;
+      }
+      return v.trim() === '' ? undefined : v.trim();
+    },
+    get ok(): boolean {
+      return ok;
+    },
   };
-  return { ok, str };
 }
 
 function parseTarget(entry: unknown, i: number, r: SettingsReader): TargetSettings | undefined {
   const at = (field?: string): string => (field ? `DR_TARGETS[${i}].${field}` : `DR_TARGETS[${i}]`);
-  if (typeof entry !== 'object' || entry === null || Array.isArray(entry)) {
-    r.add('DR_TARGETS', 'must be an object {region, endpoint, resourceId, keySetting?, allowDegrade?}', at());
-    return undefined;
-  }
-  const o = entry as Record<string, unknown>;
-  const fields = entryFields(r, 'DR_TARGETS', o, TARGET_KEYS, at);
-  let ok = fields.ok;
-  const str = (field: string): string | undefined | null => {
-    const v = fields.str(field);
-    if (v === null) ok = false;
-    return v;
-  };
+  const fields = entryFields(
+    r,
+    'DR_TARGETS',
+    entry,
+    TARGET_KEYS,
+    at,
+    '{region, endpoint, resourceId, keySetting?, allowDegrade?}',
+  );
+  if (!fields) return undefined;
+  const { o, str } = fields;
+  let ok = true;
   const regionRaw = str('region');
   const endpointRaw = str('endpoint');
   const resourceIdRaw = str('resourceId');
@@ -238,6 +258,6 @@ function parseTarget(entry: unknown, i: number, r: SettingsReader): TargetSettin
       allowDegrade = o.allowDegrade;
     }
   }
-  if (!ok || region === undefined || endpoint === undefined || resourceId === undefined) return undefined;
+  if (!ok || !fields.ok || region === undefined || endpoint === undefined || resourceId === undefined) return undefined;
   return { region, endpoint, resourceId, credential, allowDegrade };
 }
