@@ -322,7 +322,7 @@ async function main(): Promise<number> {
   const report = await readReport(stack);
   out('');
   if (report) out(`active primary: ${await activePrimary(stack)}\n${renderReport(report)}`);
-  const outage = args.outageDemo ? await outageDemo(stack, out, keyHeaders()) : undefined;
+  const outage = args.outageDemo ? await outageDemo(stack, out, keyHeaders(), renderReport) : undefined;
   if (cv) out(`\n${renderBackups(cv)}`);
   if (cv?.dr) out(`\n${renderCvDrTable(cv.dr)}`);
   if (args.json) printJson({ summary, report, ...(cv ? { customVision: cv } : {}), ...(drills ? { drills } : {}) });
@@ -556,7 +556,7 @@ export function renderReport(report: ReportBody): string {
 /** The copy's state, then the pair's last drill when there is one (`· drill passed 1m ago`), then its health when not healthy (`[unhealthy]`). */
 export function cellText(c: PairView | undefined, nowMs?: number): string {
   if (!c) return '-';
-  return `${copyText(c)}${c.lastDrill ? ` · ${drillText(c.lastDrill, nowMs)}` : ''}${c.health !== 'healthy' ? ` [${c.health}]` : ''}`;
+  return `${copyText(c)}${c.origin ? ' (origin)' : ''}${c.lastDrill ? ` · ${drillText(c.lastDrill, nowMs)}` : ''}${c.health !== 'healthy' ? ` [${c.health}]` : ''}`;
 }
 
 function drillText(d: LastDrill, nowMs: number | undefined): string {

@@ -9,6 +9,7 @@ import type { FormRecognizerEmulator } from './emulators/formRecognizer';
 import type { LocalStack } from './stack';
 import type { RunSummary } from '../src/replication/contracts';
 import type { ModelRoute } from '../src/ledger/routing';
+import type { ReportBody } from '../src/readModel';
 
 type Out = (s: string) => void;
 
@@ -37,7 +38,13 @@ export function renderRouting(models: readonly ModelRoute[]): string {
   return [line(head), ...rows.map(line)].join('\n');
 }
 
-export async function outageDemo(stack: LocalStack, out: Out, headers: Record<string, string>): Promise<boolean> {
+export async function outageDemo(
+  stack: LocalStack,
+  out: Out,
+  headers: Record<string, string>,
+  /** Renders `GET /api/report` as `npm run local`'s table (the read model's verdicts). */
+  renderReport: (report: ReportBody) => string,
+): Promise<boolean> {
   const emulator = stack.emulator;
   if (!emulator) {
     out('outage demo: needs the emulator (DR_SOURCE_ENDPOINT is set): skipped');
@@ -100,6 +107,9 @@ export async function outageDemo(stack: LocalStack, out: Out, headers: Record<st
   out(
     `3. run from the new primary ${during.sourceRegion}: ${during.totals.copied} copied, ${during.totals.failed} failed, ${during.totals.unverified} unverified (${[...new Set(during.unverified.map((u) => u.region))].join(', ') || 'none'})`,
   );
+  // The report by the active roles: eastus is primary, westus2 a standby holding the origins (unverified: down).
+  out(`  readiness (primary ${first.region}; ${source.region} a standby):`);
+  out(renderReport((await api('GET', 'report')) as unknown as ReportBody).replace(/^/gm, '    '));
 
   outage.remove();
   out(`4. ${source.region} is back; failback = planned failover to ${source.region}`);
@@ -107,6 +117,9 @@ export async function outageDemo(stack: LocalStack, out: Out, headers: Record<st
   const sync = (back.record as { finalSync?: { copied: number } } | undefined)?.finalSync;
   out(`   ${String(back.status)}: the final sync copied ${sync?.copied ?? 0} model(s) into ${source.region}`);
   await routing();
+
+  out(`  readiness (primary ${source.region} again):`);
+  out(renderReport((await api('GET', 'report')) as unknown as ReportBody).replace(/^/gm, '    '));
 
   const counts = members.map((m) => [m.region, itemCount(emulator, m.name)] as const);
   const same = counts.every(([, n]) => n === counts[0][1]);

@@ -10,7 +10,8 @@ import { dashboardData, dashboardPage, listRuns, type DashboardSource } from '..
 import { ReplicaSnapshot } from '../http/dashboard/matrix';
 import { RunViewCache } from '../http/dashboard/runCache';
 import type { Ledger } from '../ledger/connect';
-import { customVisionInput } from '../readModel/load';
+import { customVisionInput, FAILOVERS_READ, membersOf } from '../readModel/load';
+import { CvProjectReplicaRepository } from '../ledger/customVisionProjects';
 import type { AppDependencies } from './dependencies';
 import { runningReplication } from './replication';
 import { currentRun } from './runStatus';
@@ -51,13 +52,31 @@ class LedgerDashboard {
   source(ledger: Ledger): DashboardSource {
     const deps = this.deps;
     const cv = deps.customVision;
+    const members = membersOf(deps.settings);
     return {
       regions: () => deps.settings.targets.map((t) => t.region),
       replicas: async () => this.views(ledger).replicas.refresh(),
+      verifications: () => this.views(ledger).replicas.lastVerifications(),
+      // The DR group from the same ledger: the matrix's columns are the active primary's standbys.
+      members: async () => {
+        const [primary, failovers] = await Promise.all([
+          ledger.primary.read(deps.settings.source.region),
+          ledger.failovers.latest(FAILOVERS_READ),
+        ]);
+        return { regions: members, primary: primary.state, failovers };
+      },
       latestRuns: async (n) => this.views(ledger).runs.latest(n),
       drills: async () => this.views(ledger).ledger.drills.listAll(),
       ...(cv.settings.backupContainer
         ? { customVision: () => customVisionInput({ settings: cv.settings, records: cv.records }) }
+        : {}),
+      ...(deps.customVisionDr.settings.targets.length > 0
+        ? {
+            customVisionDr: async () => ({
+              settings: deps.customVisionDr.settings,
+              records: await new CvProjectReplicaRepository(ledger.container, { clock: deps.clock }).list(),
+            }),
+          }
         : {}),
       now: () => deps.clock.now(),
       rpoHours: deps.settings.health.rpoHours,

@@ -12,7 +12,7 @@ import { LedgerKeyError } from '../ledger/errors';
 import { ledgerKey } from '../ledger/keys';
 import { itemSegments } from '../common/pairs';
 import { describeLeaseHolder, holderMayBeLive, type RunLease } from '../ledger/runLease';
-import { healthResponseFor, loadReadModel, reportOf, type ReadModel, type ReportBody } from '../readModel';
+import { healthResponseFor, loadReadModel, membersOf, reportOf, type ReadModel, type ReportBody } from '../readModel';
 import { CvProjectReplicaRepository } from '../ledger/customVisionProjects';
 import { copyModelOrchestrator } from '../orchestrators/copyModel';
 import { replicateBatchOrchestrator } from '../orchestrators/replicateBatch';
@@ -357,7 +357,7 @@ export async function readModel(deps: AppDependencies, ledger: Ledger): Promise<
     regions: deps.settings.targets.map((t) => t.region),
     rpoHours: deps.settings.health.rpoHours,
     now: deps.clock.now(),
-    members: [deps.settings.source.region, ...deps.settings.targets.map((t) => t.region)],
+    members: membersOf(deps.settings),
     ...(cv.settings.backupContainer
       ? {
           customVision: {

@@ -4,8 +4,9 @@
  */
 import type { ReplicaError, ModelReplicaRecord } from './replicas';
 import type { DrillRecord } from './drills';
-import { pairKey, pairKeyOf } from '../common/pairs';
+import { pairKey, pairKeyOf, parseLineageKey } from '../common/pairs';
 import { lastDrillOf, type LastDrill } from '../drills/reportView';
+import type { RegionVerification } from './verifications';
 
 export interface SourceModelInfo {
   modelId: string;
@@ -40,9 +41,16 @@ export interface ReadinessCell {
   reason?: string;
   /** The pair's last restore drill, when one is recorded (judged by the health model). */
   lastDrill?: LastDrill;
+  /**
+   * The region is the lineage's origin (docs/failover.md): it holds the original under
+   * `targetModelId` (the origin id), not a copy. `replicated` only when a run's listing of the
+   * region showed it ready (its region verification); else `unverified`, with why.
+   */
+  origin?: true;
 }
 
 export interface ReadinessRow {
+  /** The lineage key (src/common/pairs.ts): the item id for a model born in the home member. */
   sourceModelId: string;
   sourceModelName?: string;
   /** One cell per configured region. */
@@ -69,7 +77,10 @@ export interface ReadinessReport {
   byRegion: Record<string, ReadinessCounts>;
   /** Source models that are not copyable (not `ready`). */
   notCopyable: { modelId: string; modelName?: string; status: string; reason?: string }[];
-  /** Records whose source model is gone from the source, or whose region is no longer configured. */
+  /**
+   * Records whose source model is gone from the source, or whose region is no longer configured
+   * (a record in the active primary is the model being served, not an orphan).
+   */
   orphanRecords: {
     sourceModelId: string;
     region: string;
@@ -87,6 +98,22 @@ export function buildReadinessReport(input: {
   unverified?: ReadonlyArray<{ sourceModelId: string; region: string; reason?: string }>;
   /** The last restore drill of each pair (one record per pair): shown on the pair's cell. */
   drills?: readonly DrillRecord[];
+  /**
+   * The DR group's roles (docs/failover.md): `regions` are then the standbys. A cell whose region
+   * is its lineage's origin is the original (`origin: true`), verified by the region's
+   * verification document; a record in the `primary` is no orphan.
+   */
+  roles?: {
+    home: string;
+    primary: string;
+    verifications: readonly RegionVerification[];
+    /**
+     * The member the last switch declared down (an unplanned failover from it): its cells verified
+     * before `since` are `unverified` with `reason` — the operator said it is down — until a run's
+     * listing of it verifies them again.
+     */
+    down?: { region: string; since: string; reason: string };
+  };
 }): ReadinessReport {
   const nowMs = typeof input.now === 'number' ? input.now : input.now.getTime();
   const regions = [...new Set(input.regions)];
@@ -95,6 +122,8 @@ export function buildReadinessReport(input: {
   for (const r of input.replicas) byPair.set(pairKeyOf(r), r);
   const unverified = new Map((input.unverified ?? []).map((u) => [pairKeyOf(u), u.reason]));
   const drills = new Map((input.drills ?? []).map((d) => [pairKeyOf(d), d]));
+  const roles = input.roles;
+  const verifiedIn = latestVerifications(roles?.verifications ?? []);
 
   const ready = input.sourceModels.filter((m) => m.status === 'ready').sort((a, b) => compare(a.modelId, b.modelId));
   const readyIds = new Set(ready.map((m) => m.modelId));
@@ -107,7 +136,24 @@ export function buildReadinessReport(input: {
     const cells: Record<string, ReadinessCell> = {};
     for (const region of regions) {
       const key = pairKey(model.modelId, region);
-      const cell = toCell(byPair.get(key), model, nowMs);
+      const record = byPair.get(key);
+      const origin = roles && parseLineageKey(model.modelId, roles.home);
+      const cell =
+        origin && origin.origin === region && record?.targetModelId === undefined
+          ? originCell(origin.itemId, model.modelId, region, verifiedIn.get(region), unverified.get(key), nowMs)
+          : toCell(record, model, nowMs);
+      const down = roles?.down;
+      if (
+        down?.region === region &&
+        cell.status === 'replicated' &&
+        !(cell.lastVerifiedAt !== undefined && Date.parse(cell.lastVerifiedAt) >= Date.parse(down.since))
+      ) {
+        cell.status = 'unverified';
+        cell.reason = down.reason;
+      }
+      if (cell.status === 'missing' && unverified.get(key) !== undefined)
+        // Not copied: the last run could not reach the region (after a failover it copies nothing into it).
+        cell.reason = `not copied: ${unverified.get(key)}`;
       if (cell.status === 'replicated' && unverified.has(key)) {
         cell.status = 'unverified';
         const reason = unverified.get(key);
@@ -145,6 +191,7 @@ export function buildReadinessReport(input: {
   const orphanRecords: ReadinessReport['orphanRecords'] = [];
   for (const r of [...input.replicas].sort((a, b) => compare(pairKeyOf(a), pairKeyOf(b)))) {
     if (readyIds.has(r.sourceModelId) && regionSet.has(r.region)) continue;
+    if (roles && r.region === roles.primary) continue;
     if (!knownIds.has(r.sourceModelId) || !regionSet.has(r.region)) {
       const reason = !knownIds.has(r.sourceModelId) ? 'sourceModelGone' : 'regionNotConfigured';
       orphanRecords.push(
@@ -174,6 +221,51 @@ function toCell(record: ModelReplicaRecord | undefined, model: SourceModelInfo, 
       cell.ageSeconds = Math.max(0, Math.floor((nowMs - Date.parse(record.lastVerifiedAt)) / 1000));
   }
   return cell;
+}
+
+/** Each region's newest verification document (a region has one; older copies are ignored). */
+function latestVerifications(docs: readonly RegionVerification[]): Map<string, RegionVerification> {
+  const out = new Map<string, RegionVerification>();
+  for (const v of docs) {
+    const known = out.get(v.region);
+    if (!known || Date.parse(known.verifiedAt) < Date.parse(v.verifiedAt)) out.set(v.region, v);
+  }
+  return out;
+}
+
+/**
+ * The cell of a lineage's origin (no record names a copy there: the region holds the original,
+ * under the origin id): `replicated` when the region's last verification — a run's own listing of
+ * the region — showed the original ready; otherwise `unverified` with why, never `missing` (the
+ * original was never copied there) and never ready.
+ */
+function originCell(
+  itemId: string,
+  lineage: string,
+  region: string,
+  verification: RegionVerification | undefined,
+  runReason: string | undefined,
+  nowMs: number,
+): ReadinessCell {
+  const seen = verification?.pairs.find(([l]) => l === lineage);
+  if (verification && seen && seen[1] === itemId) {
+    return {
+      status: 'replicated',
+      origin: true,
+      targetModelId: itemId,
+      lastVerifiedAt: verification.verifiedAt,
+      ageSeconds: Math.max(0, Math.floor((nowMs - Date.parse(verification.verifiedAt)) / 1000)),
+      lastRunId: verification.runId,
+    };
+  }
+  return {
+    status: 'unverified',
+    origin: true,
+    targetModelId: itemId,
+    reason:
+      runReason ??
+      `${region} is the lineage's origin and holds the original '${itemId}'; no listing of ${region} has shown it ready`,
+  };
 }
 
 function compare(a: string, b: string): number {

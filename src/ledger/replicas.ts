@@ -18,7 +18,7 @@ import { hasShape, isCount, isIsoDate, isNonEmptyString, isRecord, isString, one
 import { decodeKeySegment, ledgerKey } from './keys';
 import { itemSegments, pairSegments } from '../common/pairs';
 import { scrubSecrets } from '../common/secrets';
-import { applyVerifications, VerificationRepository } from './verifications';
+import { applyVerifications, VerificationRepository, type RegionVerification } from './verifications';
 
 export const REPLICA_STATES = ['replicated', 'failed', 'inProgress'] as const;
 export type ReplicaState = (typeof REPLICA_STATES)[number];
@@ -166,8 +166,16 @@ export class ReplicaRepository {
    * at the same time, one listing of `verifications/` plus one GET per region document.
    */
   async listAll(): Promise<ModelReplicaRecord[]> {
+    return (await this.listAllVerified()).records;
+  }
+
+  /**
+   * `listAll`, with the region verification documents it applied (the read model also verifies a
+   * lineage's origin by them, docs/failover.md): the same reads.
+   */
+  async listAllVerified(): Promise<{ records: ModelReplicaRecord[]; verifications: RegionVerification[] }> {
     const [records, verifications] = await Promise.all([this.collect('replicas/'), this.verifications.listAll()]);
-    return applyVerifications(records, verifications);
+    return { records: applyVerifications(records, verifications), verifications };
   }
 
   /**

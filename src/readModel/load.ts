@@ -7,7 +7,7 @@
  * The dashboard keeps its own cached sources (a replica snapshot, run views by ETag) and calls
  * `buildReadModel` with them; everything else calls `loadReadModel`.
  */
-import type { CustomVisionDrSettings, CustomVisionSettings } from '../config';
+import type { CustomVisionDrSettings, CustomVisionSettings, Settings } from '../config';
 import type { CvProjectReplicaRepository } from '../ledger/customVisionProjects';
 import type { Ledger } from '../ledger/connect';
 import type { CustomVisionRecordRepository } from '../ledger/customVisionRecords';
@@ -29,8 +29,16 @@ export interface ReadModelSettings {
   members?: readonly string[];
 }
 
+/**
+ * The DR group's members in order (`DR_SOURCE_REGION`, then `DR_TARGETS`): every reader passes
+ * them, so the matrix's columns are the standbys of the active primary everywhere.
+ */
+export function membersOf(settings: Pick<Settings, 'source' | 'targets'>): string[] {
+  return [...new Set([settings.source.region, ...settings.targets.map((t) => t.region)])];
+}
+
 /** Failover records read for the members' view (newest first; enough for the last of each kind per member). */
-const FAILOVERS_READ = 200;
+export const FAILOVERS_READ = 200;
 
 /** The last finished run that is not a dry run: reports are read newest first, one at a time, until one is found. */
 export async function lastRunFacts(runs: RunReportRepository): Promise<LastRunFacts | undefined> {
@@ -58,8 +66,8 @@ export async function customVisionInput(
 export async function loadReadModel(ledger: Ledger, settings: ReadModelSettings): Promise<ReadModel> {
   const dr = settings.customVisionDr;
   const regions = settings.members;
-  const [replicas, lastRun, drills, customVision, drRecords, members] = await Promise.all([
-    ledger.replicas.listAll(),
+  const [{ records: replicas, verifications }, lastRun, drills, customVision, drRecords, members] = await Promise.all([
+    ledger.replicas.listAllVerified(),
     lastRunFacts(ledger.runReports),
     ledger.drills.listAll(),
     settings.customVision ? customVisionInput(settings.customVision) : undefined,
@@ -75,6 +83,7 @@ export async function loadReadModel(ledger: Ledger, settings: ReadModelSettings)
     rpoHours: settings.rpoHours,
     now: settings.now,
     replicas,
+    verifications,
     drills,
     ...(lastRun ? { lastRun } : {}),
     ...(customVision ? { customVision } : {}),

@@ -48,6 +48,7 @@ import {
 import type { ModelReplicaRecord } from '../ledger/replicas';
 import type { FailoverMode, FailoverRecord, FailoverStatus } from '../ledger/failovers';
 import type { PrimaryState } from '../ledger/primary';
+import type { RegionVerification } from '../ledger/verifications';
 import type { RunReport } from '../ledger/runReports';
 import type { CustomVisionDrSettings } from '../config';
 import type { CvProjectReplicaRecord } from '../ledger/customVisionProjects';
@@ -101,7 +102,11 @@ export function lastRunFactsOf(report: RunReport): LastRunFacts {
 }
 
 export interface ReadModelInput {
-  /** The configured target regions, in order. */
+  /**
+   * The configured target regions, in order: the matrix's columns when `members` is absent (no
+   * DR group read). With `members`, the columns are the standbys — every member but the active
+   * primary, in member order — which before any failover are exactly these.
+   */
   regions: readonly string[];
   rpoHours: number;
   now: number;
@@ -120,6 +125,11 @@ export interface ReadModelInput {
    * first), the primary document and the failover records (any order).
    */
   members?: { regions: readonly string[]; primary: PrimaryState; failovers: readonly FailoverRecord[] };
+  /**
+   * The region verification documents (the ledger's `verifications/`): with `members`, they verify
+   * the cells of a lineage's origin (docs/failover.md, "The members in the report").
+   */
+  verifications?: readonly RegionVerification[];
 }
 
 /** A failover or test failover as a member's row shows it. */
@@ -246,12 +256,55 @@ export function sourceModelsOf(replicas: readonly ModelReplicaRecord[], lastRun?
   return [...models.values()];
 }
 
+/**
+ * The matrix's columns: the standbys (every member but the active primary, members in order) when
+ * the DR group was read, else the configured targets. Before any failover both are `DR_TARGETS`;
+ * after one, the home member is a standby column holding the origins, and the new primary's copies
+ * are what is served (routing), not a column.
+ */
+export function standbyRegionsOf(input: Pick<ReadModelInput, 'regions' | 'members'>): string[] {
+  if (!input.members) return [...new Set(input.regions)];
+  const { primary } = input.members.primary;
+  return [...new Set([...input.members.regions, ...input.regions])].filter((r) => r !== primary);
+}
+
+/**
+ * The member the switch that made the current primary declared down: an unplanned failover is the
+ * operator saying its `from` is down, so its copies are not ready until a run lists it again.
+ */
+function declaredDown(
+  members: NonNullable<ReadModelInput['members']>,
+): { down: { region: string; since: string; reason: string } } | Record<string, never> {
+  const id = members.primary.failoverId;
+  const f = id === undefined ? undefined : members.failovers.find((x) => x.id === id);
+  if (!f || f.mode !== 'unplanned' || f.from === members.primary.primary) return {};
+  const since = f.switchedAt ?? members.primary.since ?? f.requestedAt;
+  return {
+    down: {
+      region: f.from,
+      since,
+      reason: `declared down by the unplanned failover ${f.id} (${f.from} → ${f.to}, ${since}); no listing of ${f.from} has verified it since`,
+    },
+  };
+}
+
 export function buildReadModel(input: ReadModelInput): ReadModel {
+  const members = input.members;
   const readiness = buildReadinessReport({
     sourceModels: sourceModelsOf(input.replicas, input.lastRun),
     replicas: input.replicas,
-    regions: input.regions,
+    regions: standbyRegionsOf(input),
     now: input.now,
+    ...(members
+      ? {
+          roles: {
+            home: members.primary.home,
+            primary: members.primary.primary,
+            verifications: input.verifications ?? [],
+            ...declaredDown(members),
+          },
+        }
+      : {}),
     ...(input.lastRun ? { unverified: input.lastRun.unverified } : {}),
     ...(input.drills ? { drills: input.drills } : {}),
   });

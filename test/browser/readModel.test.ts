@@ -20,104 +20,10 @@ import type { RunSummary } from '../../src/replication/contracts';
 import { EVENTS, MemoryTelemetry } from '../../src/telemetry';
 import { SOURCE, TARGETS, readySourceIds } from '../integration/replicationHarness';
 import { launchChromium, watchedPage } from './browserSupport';
+import { at, regionCounts, verdictsOfRows, verdictsOfTable, type Report, type Row } from './verdicts';
 
 const KEY = `rm-key-${Math.random().toString(36).slice(2, 12)}`;
 const REGIONS = ['eastus', 'westeurope'] as const;
-
-interface Verdict {
-  status: string;
-  health: string;
-  drill: string;
-}
-type Verdicts = Record<string, Verdict>;
-const at = (model: string, region: string): string => `${model} @ ${region}`;
-
-interface Cell {
-  status: string;
-  health?: string;
-  lastDrill?: { outcome: string };
-}
-interface Row {
-  sourceModelId: string;
-  sourceModelName?: string;
-  cells: Record<string, Cell>;
-}
-interface Report {
-  regions: string[];
-  rows: Row[];
-  notCopyable: Array<{ modelId: string; modelName?: string; status: string; reason?: string }>;
-  health: {
-    health: string;
-    regions: Array<{ region: string; health: string; pairs: number }>;
-    pairs: Array<{ sourceModelId: string; region: string; health: string }>;
-  };
-}
-
-/** The verdicts of a matrix; the health from `pairs` (the report's `health.pairs`) when given, else each cell's. */
-function verdictsOfRows(rows: readonly Row[], pairs?: Report['health']['pairs']): Verdicts {
-  const out: Verdicts = {};
-  const health = new Map((pairs ?? []).map((p) => [at(p.sourceModelId, p.region), p.health]));
-  for (const row of rows)
-    for (const region of REGIONS) {
-      const c = row.cells[region];
-      out[at(row.sourceModelId, region)] = {
-        status: c.status,
-        health: (pairs ? health.get(at(row.sourceModelId, region)) : c.health) ?? 'none',
-        drill: c.lastDrill?.outcome ?? 'none',
-      };
-    }
-  return out;
-}
-
-/** The `npm run local` table, read back: columns are separated by two spaces or more. */
-function verdictsOfTable(table: string, rows: readonly Row[]): Verdicts {
-  const lines = table.split('\n');
-  const out: Verdicts = {};
-  for (const row of rows) {
-    const label = row.sourceModelName ? `${row.sourceModelName} (${row.sourceModelId.slice(0, 8)})` : row.sourceModelId;
-    const line = lines.find((l) => l.startsWith(`${label}  `) || l === label);
-    if (!line) throw new Error(`no table line for ${label}:\n${table}`);
-    const cols = line
-      .slice(label.length)
-      .trim()
-      .split(/\s{2,}/);
-    REGIONS.forEach((region, i) => {
-      const text = cols[i] ?? '';
-      const status = /^ok\b/.test(text)
-        ? 'replicated'
-        : /^FAILED/.test(text)
-          ? 'failed'
-          : /^UNVERIFIED/.test(text)
-            ? 'unverified'
-            : /^in progress/.test(text)
-              ? 'inProgress'
-              : /^MISSING/.test(text)
-                ? 'missing'
-                : `? ${text}`;
-      const health = /\[(degraded|unhealthy)\]$/.exec(text)?.[1] ?? 'healthy';
-      const drill = /drill (passed|MISMATCH|failed)/.exec(text)?.[1]?.toLowerCase() ?? 'none';
-      out[at(row.sourceModelId, region)] = { status, health, drill };
-    });
-  }
-  return out;
-}
-
-/** Per region: how many pairs have each health, how many are unverified, failed, drill mismatches. */
-function regionCounts(v: Verdicts, region: string): Record<string, number> {
-  const mine = Object.entries(v)
-    .filter(([k]) => k.endsWith(` @ ${region}`))
-    .map(([, x]) => x);
-  const n = (f: (x: Verdict) => boolean): number => mine.filter(f).length;
-  return {
-    pairs: mine.length,
-    healthy: n((x) => x.health === 'healthy'),
-    degraded: n((x) => x.health === 'degraded'),
-    unhealthy: n((x) => x.health === 'unhealthy'),
-    unverified: n((x) => x.status === 'unverified'),
-    failed: n((x) => x.status === 'failed'),
-    drillMismatch: n((x) => x.drill === 'mismatch'),
-  };
-}
 
 describe('one read model: every reader gives every pair the same verdict', () => {
   jest.setTimeout(240_000);
@@ -198,7 +104,7 @@ describe('one read model: every reader gives every pair the same verdict', () =>
 
     // The reference: GET /api/report.
     const report = (await get<Report>('report')).body;
-    const truth = verdictsOfRows(report.rows, report.health.pairs);
+    const truth = verdictsOfRows(REGIONS, report.rows, report.health.pairs);
     const invalid = report.notCopyable;
     expect(invalid).toEqual([expect.objectContaining({ status: 'invalid', reason: expect.any(String) })]);
     // The four facts, as the report gives them.
@@ -221,15 +127,15 @@ describe('one read model: every reader gives every pair the same verdict', () =>
         health: { health: string; byRegion: Record<string, { health: string }> };
       }>('dashboard/data?limit=500')
     ).body;
-    expect(verdictsOfRows(data.rows)).toEqual(truth);
+    expect(verdictsOfRows(REGIONS, data.rows)).toEqual(truth);
     expect(data.notCopyable).toEqual(invalid);
     expect(data.health.health).toBe(report.health.health);
     // The report's own cells carry the same health as its health member.
-    expect(verdictsOfRows(report.rows)).toEqual(truth);
+    expect(verdictsOfRows(REGIONS, report.rows)).toEqual(truth);
 
     // The table of `npm run local` (and its --json, which is the report itself).
     const table = renderReport(report as unknown as Parameters<typeof renderReport>[0]);
-    expect(verdictsOfTable(table, report.rows)).toEqual(truth);
+    expect(verdictsOfTable(REGIONS, table, report.rows)).toEqual(truth);
     expect(table).toContain(
       `not copyable: ${invalid[0].modelName ?? invalid[0].modelId} (invalid: ${invalid[0].reason ?? ''})`,
     );

@@ -172,3 +172,125 @@ describe('the read model', () => {
     expect(r.lastRun).toEqual(m.lastRun);
   });
 });
+
+describe('the read model by the DR group’s roles (issue 23)', () => {
+  const MEMBERS = ['westus2', 'eastus', 'westeurope'];
+  const home = { primary: 'westus2', home: 'westus2', epoch: 0 };
+  const afterFailover = {
+    primary: 'eastus',
+    home: 'westus2',
+    epoch: 1,
+    since: iso(NOW - 3 * H),
+    failoverId: 'fo-1',
+  };
+  const unplanned = {
+    id: 'fo-1',
+    mode: 'unplanned' as const,
+    from: 'westus2',
+    to: 'eastus',
+    dryRun: false,
+    force: false,
+    status: 'completed' as const,
+    requestedAt: iso(NOW - 3 * H),
+    switchedAt: iso(NOW - 3 * H),
+    steps: [],
+  };
+  /** The home run's own listing of westus2 (the primary then) showed m1 ready. */
+  const westus2Listing = {
+    region: 'westus2',
+    targetResourceId: '/rid/westus2',
+    runId: 'run-home',
+    verifiedAt: iso(NOW - 4 * H),
+    pairs: [['m1', 'm1']] as [string, string][],
+  };
+  const records = [replicated('m1', 'eastus'), replicated('m1', 'westeurope')];
+
+  it('before any failover the columns are DR_TARGETS, as without the group', () => {
+    const model = buildReadModel({
+      regions: REGIONS,
+      rpoHours: 26,
+      now: NOW,
+      replicas: records,
+      members: { regions: MEMBERS, primary: home, failovers: [] },
+    });
+    expect(model.regions).toEqual(['eastus', 'westeurope']);
+    expect(model.rows[0].cells.eastus).toMatchObject({ status: 'replicated', health: 'healthy' });
+    expect(model.rows[0].cells.eastus.origin).toBeUndefined();
+  });
+
+  it('after a failover the columns are the standbys: the home member holds the origins, the primary is no column and no orphan', () => {
+    const model = buildReadModel({
+      regions: REGIONS,
+      rpoHours: 26,
+      now: NOW,
+      replicas: records,
+      verifications: [westus2Listing],
+      members: { regions: MEMBERS, primary: { ...afterFailover, failoverId: 'fo-planned' }, failovers: [] },
+    });
+    expect(model.regions).toEqual(['westus2', 'westeurope']);
+    expect(model.rows[0].cells.westus2).toMatchObject({
+      status: 'replicated',
+      origin: true,
+      targetModelId: 'm1',
+      lastVerifiedAt: westus2Listing.verifiedAt,
+      ageSeconds: 4 * 3600,
+      health: 'healthy',
+    });
+    expect(model.orphanRecords).toEqual([]);
+    expect(model.health.replicas.regions.map((r) => r.region)).toEqual(['westus2', 'westeurope']);
+  });
+
+  it('an origin no listing verified is unverified (never missing, never ready), with why', () => {
+    const model = buildReadModel({
+      regions: REGIONS,
+      rpoHours: 26,
+      now: NOW,
+      replicas: records,
+      members: { regions: MEMBERS, primary: { ...afterFailover, failoverId: 'fo-planned' }, failovers: [] },
+    });
+    expect(model.rows[0].cells.westus2).toMatchObject({ status: 'unverified', origin: true, targetModelId: 'm1' });
+    expect(model.rows[0].cells.westus2.reason).toMatch(/origin.*no listing of westus2 has shown it ready/);
+    expect(model.rows[0].cells.westus2.health).not.toBe('healthy');
+  });
+
+  it('after an unplanned failover the old primary is unverified (declared down) until a listing after the switch', () => {
+    const input = {
+      regions: REGIONS,
+      rpoHours: 26,
+      now: NOW,
+      replicas: records,
+      members: { regions: MEMBERS, primary: afterFailover, failovers: [unplanned] },
+    };
+    const down = buildReadModel({ ...input, verifications: [westus2Listing] });
+    expect(down.rows[0].cells.westus2).toMatchObject({ status: 'unverified', origin: true, health: 'degraded' });
+    expect(down.rows[0].cells.westus2.reason).toMatch(/declared down by the unplanned failover fo-1/);
+    const back = buildReadModel({
+      ...input,
+      verifications: [{ ...westus2Listing, runId: 'run-east', verifiedAt: iso(NOW - H) }],
+    });
+    expect(back.rows[0].cells.westus2).toMatchObject({ status: 'replicated', origin: true, health: 'healthy' });
+  });
+
+  it('a lineage born in the new primary: no column for its origin; a standby the run could not reach says why it is missing', () => {
+    const fresh = 'eastus@trained';
+    const model = buildReadModel({
+      regions: REGIONS,
+      rpoHours: 26,
+      now: NOW,
+      replicas: [...records, replicated(fresh, 'westeurope')],
+      lastRun: {
+        runId: 'run-east',
+        finishedAt: iso(NOW - H),
+        pairModels: ['m1', fresh],
+        notCopyable: [],
+        unverified: [{ sourceModelId: fresh, region: 'westus2', reason: 'westus2 could not be listed' }],
+        unverifiedRegions: ['westus2'],
+      },
+      members: { regions: MEMBERS, primary: afterFailover, failovers: [unplanned] },
+    });
+    const row = model.rows.find((r) => r.sourceModelId === fresh)!;
+    expect(Object.keys(row.cells)).toEqual(['westus2', 'westeurope']);
+    expect(row.cells.westus2).toMatchObject({ status: 'missing', reason: 'not copied: westus2 could not be listed' });
+    expect(row.cells.westeurope).toMatchObject({ status: 'replicated' });
+  });
+});

@@ -32,8 +32,11 @@ export async function planReplication(deps: ReplicationDeps, input: PlanInput): 
   // its lineage (v2.1: Y in eastus → X, its origin in westus2); an id no record names was born there.
   const lineageOf = lineageMapper(roles.primary, roles.home, allRecords);
   const byId = new Map<string, SourceItem>();
+  /** Lineage key → its id in the primary, of every item the primary's listing showed ready. */
+  const inPrimary = new Map<string, string>();
   for (const listed of source.items) {
     const item: SourceItem = { ...listed, modelId: lineageOf(listed.modelId) };
+    if (listed.status === 'ready') inPrimary.set(item.modelId, listed.modelId);
     if (listed.dependsOn) item.dependsOn = listed.dependsOn.map(lineageOf);
     byId.set(item.modelId, item);
   }
@@ -147,6 +150,17 @@ export async function planReplication(deps: ReplicationDeps, input: PlanInput): 
         pairs: verified,
       });
   }
+  // The primary's own listing verifies what it holds, like a target's (one write): the read model
+  // ages a lineage's origin by it once the primary is a standby (after a failover), and the
+  // primary's copies of lineages born elsewhere (docs/failover.md, "The members in the report").
+  if (input.recordVerified)
+    await ledger.verifications.record({
+      region: roles.primary,
+      targetResourceId: targetOf(deps, roles.primary).settings.resourceId,
+      runId: input.runId,
+      verifiedAt,
+      pairs: inPrimary,
+    });
   // A target at its model limit takes no copy: those pairs fail now, named, with the numbers.
   const room = await withoutFullTargets(deps, ledger, input, toCopy);
   if (room.targetFull.length > 0) plan.targetFull = room.targetFull;

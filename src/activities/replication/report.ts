@@ -5,7 +5,7 @@
  * activity, because orchestrators replay.
  */
 import { publishRouting } from '../failover';
-import { loadReadModel } from '../../readModel';
+import { loadReadModel, membersOf } from '../../readModel';
 import type { RunPair, RunReport } from '../../ledger/runReports';
 import type { RunFailedInput, RunSummary } from '../../replication/contracts';
 import { emitReplicaHealth, emitRunCompleted, type RunCounts } from '../../telemetry/emit';
@@ -30,6 +30,8 @@ export async function saveRunReport(deps: ReplicationDeps, summary: RunSummary):
     regions: deps.settings.targets.map((x) => x.region),
     rpoHours: deps.settings.health.rpoHours,
     now: deps.clock.now(),
+    // The standbys of the active primary, as in GET /api/report (after a failover: the home member too).
+    members: membersOf(deps.settings),
   });
   emitReplicaHealth(t, model.health.replicas, summary.runId);
 }

@@ -6,6 +6,7 @@
 import type { HttpResponseInit } from '@azure/functions';
 import type { DrillRecord } from '../../ledger/drills';
 import type { ModelReplicaRecord } from '../../ledger/replicas';
+import type { RegionVerification } from '../../ledger/verifications';
 import { buildReadModel, type ReadModel, type ReadModelInput } from '../../readModel/model';
 import { pageOf } from './matrix';
 import { DASHBOARD_HEADERS, DASHBOARD_HTML } from './page';
@@ -21,8 +22,14 @@ export interface DashboardSource {
   latestRuns(n: number): Promise<RunView[]>;
   /** Every drill record (the last drill of each pair). */
   drills(): Promise<readonly DrillRecord[]>;
+  /** The region verification documents `replicas()` applied (they also verify a lineage's origin). */
+  verifications?(): readonly RegionVerification[];
+  /** The DR group: members, the primary document, the failover records (the columns are its standbys). */
+  members?(): Promise<NonNullable<ReadModelInput['members']>>;
   /** The Custom Vision backup records, when backups are configured. */
   customVision?(): Promise<NonNullable<ReadModelInput['customVision']>>;
+  /** The Custom Vision DR project records, when project DR is configured (`CV_DR_TARGETS`). */
+  customVisionDr?(): Promise<NonNullable<ReadModelInput['customVisionDr']>>;
   now(): number;
   rpoHours: number;
 }
@@ -57,12 +64,15 @@ const built = new WeakMap<readonly ModelReplicaRecord[], BuiltMatrix>();
 export async function dashboardData(query: URLSearchParams, source: DashboardSource): Promise<HttpResponseInit> {
   const parsed = parseMatrixQuery(query);
   if (!parsed.ok) return json(400, { error: 'invalid request', problems: parsed.problems });
-  const [replicas, latest, drills, customVision] = await Promise.all([
+  const [replicas, latest, drills, customVision, members, customVisionDr] = await Promise.all([
     source.replicas(),
     source.latestRuns(10),
     source.drills(),
     source.customVision?.(),
+    source.members?.(),
+    source.customVisionDr?.(),
   ]);
+  const verifications = source.verifications?.() ?? [];
   const lastRun = latest.find((r) => !r.dryRun);
   const now = source.now();
   const regions = source.regions();
@@ -74,6 +84,9 @@ export async function dashboardData(query: URLSearchParams, source: DashboardSou
     source.rpoHours,
     drills.map((d) => [d.sourceModelId, d.region, d.at, d.outcome]),
     customVision ?? null,
+    members ? [members.regions, members.primary, members.failovers.map((f) => [f.id, f.status, f.finishedAt])] : null,
+    verifications.map((v) => [v.region, v.runId, v.verifiedAt]),
+    customVisionDr?.records ?? null,
   ]);
   let matrix = built.get(replicas);
   if (!matrix || matrix.inputs !== inputs || now < matrix.at || now - matrix.at >= MATRIX_REUSE_MS) {
@@ -82,9 +95,12 @@ export async function dashboardData(query: URLSearchParams, source: DashboardSou
       rpoHours: source.rpoHours,
       now,
       replicas,
+      verifications,
       drills,
       ...(lastRun ? { lastRun: lastRun.facts } : {}),
       ...(customVision ? { customVision } : {}),
+      ...(members ? { members } : {}),
+      ...(customVisionDr ? { customVisionDr } : {}),
     });
     matrix = { inputs, at: now, model };
     built.set(replicas, matrix);

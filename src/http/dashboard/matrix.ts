@@ -20,7 +20,7 @@ const MAX_NOT_COPYABLE = 100;
 export class ReplicaSnapshot {
   private inflight: Promise<ModelReplicaRecord[]> | undefined;
   /** The last answer: returned again (the same array) while nothing changed, so callers can memoize on it. */
-  private last: { fingerprint: string; records: ModelReplicaRecord[] } | undefined;
+  private last: { fingerprint: string; records: ModelReplicaRecord[]; verifications: RegionVerification[] } | undefined;
   /** Region verification documents as last read, by key, with their ETags (they are large: read only when changed). */
   private readonly verifications = new Map<string, { etag: string; value: RegionVerification }>();
 
@@ -52,12 +52,18 @@ export class ReplicaSnapshot {
       ',',
     );
     if (this.last?.fingerprint === fingerprint) return this.last.records;
+    const verifications = [...this.verifications.values()].map((v) => v.value);
     const records = applyVerifications(
       docs.map((d) => d.value),
-      [...this.verifications.values()].map((v) => v.value),
+      verifications,
     );
-    this.last = { fingerprint, records };
+    this.last = { fingerprint, records, verifications };
     return records;
+  }
+
+  /** The region verification documents the last `refresh` applied (they also verify a lineage's origin). */
+  lastVerifications(): RegionVerification[] {
+    return this.last?.verifications ?? [];
   }
 }
 

@@ -159,7 +159,9 @@ export const DASHBOARD_SCRIPT = String.raw`
   }
   function cellTitle(region, c) {
     var lines = [region + ': ' + stateLabel(c.status)[1] + (c.stale ? ' (out of date)' : '')];
-    if (c.targetModelId) lines.push('target model: ' + c.targetModelId);
+    if (c.origin) lines.push('the lineage\'s origin: ' + region + ' holds the original, not a copy');
+    if (c.targetModelId) lines.push((c.origin ? 'model: ' : 'target model: ') + c.targetModelId);
+    if (c.reason) lines.push('why: ' + c.reason);
     if (c.lastVerifiedAt) lines.push('verified: ' + iso(c.lastVerifiedAt) + ' (' + age(c.ageSeconds) + ' ago)');
     if (c.health) lines.push('health: ' + c.health + (c.healthReasons ? ' (' + reasonsText(c.healthReasons) + ')' : ''));
     if (c.lastError) lines.push('last error: ' + errorText(c.lastError));
@@ -169,7 +171,7 @@ export const DASHBOARD_SCRIPT = String.raw`
   function cellNode(region, c) {
     if (!c) return el('td', { className: 'cell', text: '-' });
     var s = stateLabel(c.status);
-    var label = s[1] + (c.stale ? ' (stale)' : '');
+    var label = s[1] + (c.stale ? ' (stale)' : '') + (c.origin ? ' (origin)' : '');
     var kids = [el('span', { className: 'st st-' + c.status, text: s[0] + ' ' + label })];
     if (c.ageSeconds !== undefined) kids.push(el('span', { className: 'muted', text: ' ' + age(c.ageSeconds) }));
     if (c.status === 'failed' && c.lastError)
@@ -178,7 +180,7 @@ export const DASHBOARD_SCRIPT = String.raw`
     if (c.lastDrill) kids.push(el('span', { className: 'drill drill-' + c.lastDrill.outcome, text: ' \u00B7 ' + drillText(c.lastDrill) }));
     if (c.health) kids.push(el('span', { className: 'st st-' + c.health, text: ' \u00B7 ' + healthText(c.health) }));
     return el('td', { className: 'cell st-' + c.status + (c.health ? ' h-' + c.health : ''), title: cellTitle(region, c), 'data-region': region,
-      'data-state': c.status, 'data-health': c.health, 'data-drill': c.lastDrill ? c.lastDrill.outcome : undefined }, kids);
+      'data-state': c.status, 'data-health': c.health, 'data-origin': c.origin ? 'true' : undefined, 'data-drill': c.lastDrill ? c.lastDrill.outcome : undefined }, kids);
   }
   function hasHealth(rows) { return rows.some(function (r) { return r.health !== undefined; }); }
   // The drills are per pair (each cell's lastDrill): the column shows when any pair on the page has one.
