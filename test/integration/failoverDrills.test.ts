@@ -148,6 +148,18 @@ describe.each(['v2.1', '2024-11-30'] as const)('drills by lineage after a failov
       to: 'westus2',
       drills: { passed: 1, failed: 0, skipped: 0, outcome: 'passed' },
     });
+    // POST /api/drills takes any member's region too (the home member's copies), and names the members otherwise.
+    clock.advance(60_000);
+    expect(pairsOf(await drill({ regions: ['westus2'] }))).toEqual([
+      { sourceModelId: lineage, region: 'westus2', outcome: 'passed', recorded: false },
+    ]);
+    expect(await post('drills', { regions: ['mars'] })).toEqual({
+      status: 400,
+      json: expect.objectContaining({
+        problems: ['regions: "mars" not a member (DR_SOURCE_REGION and DR_TARGETS: westus2, eastus, westeurope)'],
+      }),
+    });
+
     const report = (await (await fetch(`${stack.host.baseUrl}/api/report`)).json()) as {
       members: { activePrimary: string; members: Array<{ region: string; lastTestFailover?: unknown }> };
     };
