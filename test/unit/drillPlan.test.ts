@@ -1,8 +1,8 @@
 /**
  * The drill activities by lineage (docs/failover.md, docs/drills.md), with an in-memory ledger and
  * sample container: after a failover the planner drills every member's copy but the lineage's
- * origin (the home member included), names the origin (its member, its id there) as the
- * reference, keeps classifiers and non-members out, and honours `regions`; the analyze pacer
+ * origin (the home member included), names the origin (its member, its id there, its version)
+ * as the reference, keeps classifiers and non-members out, and honours `regions`; the analyze pacer
  * treats the source's region and `{kind: 'source'}` as one resource; a region that is not a
  * member is a configuration failure, not a thrown error; the comparison renames a docType from
  * the origin's id, not from the lineage key.
@@ -55,8 +55,9 @@ function replica(sourceModelId: string, region: string, over: Partial<ModelRepli
 /** A ledger after an unplanned failover westus2 → eastus and runs from eastus with westus2 back. */
 const RECORDS: ModelReplicaRecord[] = [
   // A home lineage: copies in eastus and westeurope; westus2 holds the origin itself (recorded present).
-  replica('invoices', 'eastus'),
-  replica('invoices', 'westeurope'),
+  // westeurope's copy was re-made from eastus during the outage: its version is eastus's, not the origin's.
+  replica('invoices', 'westeurope', { sourceRegion: 'eastus', sourceModelVersion: '2026-12-01T00:05:00Z' }),
+  replica('invoices', 'eastus', { sourceModelVersion: '2026-11-01T00:00:00Z' }),
   replica('invoices', 'westus2', { targetModelId: 'invoices' }),
   // Born in eastus during the outage: copies in westus2 (the home member) and westeurope; the origin recorded present.
   replica('eastus@fresh', 'westus2'),
@@ -153,6 +154,7 @@ describe('drill planning by lineage', () => {
       },
       {
         sourceModelId: 'invoices',
+        sourceModelVersion: '2026-11-01T00:00:00Z',
         origin: { region: 'westus2', modelId: 'invoices' },
         sample: 'invoices/a.pdf',
         estimatedPages: 1,

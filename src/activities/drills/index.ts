@@ -164,7 +164,10 @@ export function createDrillActivities(deps: DrillDeps): DrillActivityHandlers {
           continue;
         }
         const bytes = await readSample(samples, sample);
-        const version = rs.find((r) => r.sourceModelVersion)?.sourceModelVersion;
+        // The origin's version: as recorded by a copy made from the origin (versions are per member).
+        const version = rs.find(
+          (r) => r.sourceModelVersion && (r.sourceRegion ?? home) === origin.region,
+        )?.sourceModelVersion;
         models.push({
           sourceModelId,
           ...(version ? { sourceModelVersion: version } : {}),
