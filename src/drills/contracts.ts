@@ -10,9 +10,9 @@ export type DrillTrigger = 'schedule' | 'http' | 'local';
 
 export interface DrillRunInput {
   trigger: DrillTrigger;
-  /** Only these source models (default: every model with a verified replica). */
+  /** Only these lineages, by lineage key (default: every model with a verified replica). */
   models?: string[];
-  /** Only these regions (default: every configured target region). */
+  /** Only these members' copies (default: every member but each lineage's origin). */
   regions?: string[];
 }
 
@@ -23,10 +23,26 @@ export interface DrillReason {
   message: string;
 }
 
+/**
+ * A lineage's origin as a drill's reference analyze calls it: the member it was born in and its
+ * model id there (docs/failover.md, "A model is a lineage").
+ */
+export interface DrillOrigin {
+  region: string;
+  modelId: string;
+}
+
 /** One model's drill work: its sample and the replicas to analyze with. */
 export interface PlannedModel {
+  /** The lineage key (`{itemId}` for a home lineage, `{origin}@{itemId}` otherwise; src/common/pairs.ts). */
   sourceModelId: string;
   sourceModelVersion?: string;
+  /**
+   * Where the reference analyze runs: the lineage's origin. Absent in plans made before lineages
+   * (durable history of a run in flight across the upgrade): the `DR_SOURCE_*` resource, with
+   * `sourceModelId` as the model id.
+   */
+  origin?: DrillOrigin;
   /** Blob name in the sample container (`<sourceModelId>/<file>`). */
   sample: string;
   /** Pages of the sample as counted before analyzing (PDF page objects; an image is one page). */
@@ -55,7 +71,11 @@ export interface DayPageBudget {
   reserved: number;
 }
 
-/** Where an analyze runs: the source resource, or a target region. */
+/**
+ * Where an analyze runs: `source` is the `DR_SOURCE_*` resource (what every analyze of a plan
+ * without `origin` names, kept for durable history); `region` is any member's resource
+ * (`DR_SOURCE_REGION` or a `DR_TARGETS` region).
+ */
 export type AnalyzeTarget = { kind: 'source' } | { kind: 'region'; region: string };
 
 export interface StartAnalyzeInput {
@@ -87,8 +107,11 @@ export type AnalyzeEnd = { kind: 'succeeded'; result: DrillResult } | { kind: 'f
 
 export interface RecordDrillsInput {
   runId: string;
+  /** The lineage key. */
   sourceModelId: string;
   sourceModelVersion?: string;
+  /** The reference's member and model id (absent: the `DR_SOURCE_*` resource, `sourceModelId`). */
+  origin?: DrillOrigin;
   sample: string;
   source: AnalyzeEnd;
   replicas: Array<{ region: string; targetModelId: string; end: AnalyzeEnd }>;

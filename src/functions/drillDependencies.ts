@@ -46,10 +46,11 @@ export function createDrillDeps(
     clock,
     // One pacer per app instance: every drill run of this instance shares the analyze rate per resource.
     analyzePacer: new ManagementPacer(S0_ANALYZE_RPS),
+    // Any member's region: `{kind: 'source'}` (plans from before lineages) and the source's region are one resource.
     analyzer(at) {
-      if (at.kind === 'source') return client('source', settings.source);
+      if (at.kind === 'source' || at.region === settings.source.region) return client('source', settings.source);
       const target = settings.targets.find((t) => t.region === at.region);
-      if (!target) throw new Error(`region '${at.region}' is not configured in DR_TARGETS`);
+      if (!target) throw new Error(`region '${at.region}' is not a member (DR_SOURCE_REGION or DR_TARGETS)`);
       return client(`region:${at.region}`, target);
     },
     ledger,

@@ -9,6 +9,7 @@ import * as df from 'durable-functions';
 import type { DrillRunInput } from '../drills/contracts';
 import { DrillActivities, DrillOrchestrators } from '../drills/registry';
 import { bindActivities, bindOrchestrator } from '../durable/register';
+import { memberRegions } from '../activities/drills';
 import { drillModelOrchestrator, drillModelsOrchestrator } from '../orchestrators/drillModels';
 import { echo, invalidRequestBody, readBodyText, tooLargeBody } from '../http/limits';
 import type { AppDependencies } from './dependencies';
@@ -31,7 +32,7 @@ function json(status: number, body: unknown, headers: Record<string, string> = {
   return { status, jsonBody: body, headers: { 'Cache-Control': 'no-store', ...headers } };
 }
 
-/** `{models?: string[], regions?: string[]}`: every problem at once; regions must be configured targets. */
+/** `{models?: string[], regions?: string[]}`: every problem at once; regions must be members (source or targets). */
 export function parseDrillRequest(
   text: string,
   regions: readonly string[],
@@ -69,7 +70,7 @@ export function parseDrillRequest(
     const unknown = wanted.filter((r) => !regions.includes(r));
     if (unknown.length > 0)
       problems.push(
-        `regions: ${unknown.map((r) => JSON.stringify(echo(r, 40))).join(', ')} not configured (DR_TARGETS has ${regions.join(', ')})`,
+        `regions: ${unknown.map((r) => JSON.stringify(echo(r, 40))).join(', ')} not a member (DR_SOURCE_REGION and DR_TARGETS: ${regions.join(', ')})`,
       );
   }
   if (problems.length > 0) return { ok: false, problems };
@@ -192,10 +193,7 @@ export function registerDrillFunctions(current: () => AppDependencies): void {
         });
       const body = await readBodyText(request);
       if (!body.ok) return json(413, tooLargeBody());
-      const parsed = parseDrillRequest(
-        body.text,
-        deps.settings.targets.map((t) => t.region),
-      );
+      const parsed = parseDrillRequest(body.text, memberRegions(deps.settings));
       if (!parsed.ok) return json(400, invalidRequestBody(parsed.problems));
       // A drill records its outcomes in the ledger: with the storage's primary endpoint down it starts nothing.
       const storage = await deps.ledgerAccess().writeRefusal();

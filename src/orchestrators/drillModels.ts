@@ -2,10 +2,11 @@
  * Restore drills. `drillModels` plans (models with a sample × regions with a verified replica),
  * keeps the run within `DR_DRILL_MAX_PAGES`, and drills the models in windows of bounded
  * parallelism through one `drillModel` sub-orchestration each; one failed drill never aborts
- * the run. `drillModel` analyzes the sample with the source model once and with every replica,
- * waits on a durable timer when the analyze pacer has no slot yet (S0_ANALYZE_RPS per resource),
- * polls each analyze with durable timers (honouring Retry-After), and records the outcomes
- * (compared with the last recorded source result when the source could not be analyzed).
+ * the run. `drillModel` analyzes the sample with the lineage's origin (its member, its id there)
+ * once and with every replica, waits on a durable timer when the analyze pacer has no slot yet
+ * (S0_ANALYZE_RPS per resource), polls each analyze with durable timers (honouring Retry-After),
+ * and records the outcomes (compared with the last recorded source result when the origin could
+ * not be analyzed).
  */
 import type { OrchestrationContext, Task } from 'durable-functions';
 import { callActivity, inputOf, orchestratorTask, resultOf } from '../durable/call';
@@ -146,7 +147,12 @@ export function* drillModelOrchestrator(context: OrchestrationContext): Generato
   // The source model is analyzed once per run, then each replica; one at a time per model
   // (the run's window bounds the models in flight; the start activity paces the analyze POSTs
   // per resource at the service's analyze rate, across runs).
-  const source = yield* analyze(context, runId, model.sample, { kind: 'source' }, model.sourceModelId);
+  // The reference is the lineage's origin; a plan from before lineages (no `origin`, durable
+  // history of a run in flight across the upgrade) keeps meaning the DR_SOURCE_* resource.
+  const origin = model.origin;
+  const source = origin
+    ? yield* analyze(context, runId, model.sample, { kind: 'region', region: origin.region }, origin.modelId)
+    : yield* analyze(context, runId, model.sample, { kind: 'source' }, model.sourceModelId);
   let pagesAnalyzed = source.pages;
   const replicas: Array<{ region: string; targetModelId: string; end: AnalyzeEnd }> = [];
   for (const r of model.replicas) {
@@ -158,6 +164,7 @@ export function* drillModelOrchestrator(context: OrchestrationContext): Generato
     runId,
     sourceModelId: model.sourceModelId,
     ...(model.sourceModelVersion ? { sourceModelVersion: model.sourceModelVersion } : {}),
+    ...(origin ? { origin } : {}),
     sample: model.sample,
     source: source.end,
     replicas,

@@ -174,4 +174,55 @@ describe('drillModels orchestration (fake activities, virtual clock)', () => {
       },
     );
   }, 60_000);
+
+  it("analyzes the reference at the lineage's origin; a plan from before lineages keeps the DR_SOURCE_* resource", async () => {
+    await withHost(
+      {
+        planDrills: () =>
+          plan({
+            models: [
+              {
+                sourceModelId: 'eastus@fresh',
+                origin: { region: 'eastus', modelId: 'fresh' },
+                sample: 'eastus@fresh/s.pdf',
+                estimatedPages: 1,
+                replicas: [{ region: 'westus2', targetModelId: 'fresh-w' }],
+              },
+              // As planned before lineages (no origin): durable history of a run in flight across the upgrade.
+              {
+                sourceModelId: 'a',
+                sample: 'a/s.pdf',
+                estimatedPages: 1,
+                replicas: [{ region: 'eastus', targetModelId: 'a-dr' }],
+              },
+            ],
+          }),
+        startAnalyze: () => ({ kind: 'started', operationLocation: 'https://x/analyzeResults/1' }),
+        pollAnalyze: () => ({ kind: 'succeeded', result: RESULT }),
+        recordDrills: passed,
+      },
+      async ({ host, calls }) => {
+        await runDrills(host);
+        const starts = calls
+          .filter((c) => c.name === 'startAnalyze')
+          .map((c) => c.input as { at: unknown; modelId: string })
+          .map(({ at, modelId }) => ({ at, modelId }));
+        expect(starts).toEqual(
+          expect.arrayContaining([
+            { at: { kind: 'region', region: 'eastus' }, modelId: 'fresh' },
+            { at: { kind: 'region', region: 'westus2' }, modelId: 'fresh-w' },
+            { at: { kind: 'source' }, modelId: 'a' },
+            { at: { kind: 'region', region: 'eastus' }, modelId: 'a-dr' },
+          ]),
+        );
+        expect(starts).toHaveLength(4);
+        const records = calls.filter((c) => c.name === 'recordDrills').map((c) => c.input as RecordDrillsInput);
+        expect(records.find((r) => r.sourceModelId === 'eastus@fresh')?.origin).toEqual({
+          region: 'eastus',
+          modelId: 'fresh',
+        });
+        expect(records.find((r) => r.sourceModelId === 'a')?.origin).toBeUndefined();
+      },
+    );
+  }, 60_000);
 });

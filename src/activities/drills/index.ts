@@ -13,6 +13,7 @@ import { admitWithinBudget } from '../../drills/budget';
 import { compareResults, differingFields } from '../../drills/compare';
 import type {
   AnalyzeTarget,
+  DrillOrigin,
   DrillPlan,
   DrillReason,
   DrillRunInput,
@@ -29,8 +30,9 @@ import { DrillResultError, reduceAnalyzeResult, type DrillResult } from '../../d
 import { MAX_SAMPLE_BYTES, estimatePages, sampleContentType } from '../../drills/sample';
 import type { ActivityHandlers } from '../../durable/register';
 import type { Ledger } from '../../ledger/connect';
-import { parseItemId } from '../../common/pairs';
+import { parseItemId, parseLineageKey } from '../../common/pairs';
 import type { DrillRecord, DrillRepository } from '../../ledger/drills';
+import type { ModelReplicaRecord } from '../../ledger/replicas';
 import type { ManagementPacer } from '../../replication/pacing';
 import type { Clock } from '../../runtime/clock';
 
@@ -88,9 +90,26 @@ async function readSample(samples: ContainerClient, name: string): Promise<Uint8
   return blob.downloadToBuffer();
 }
 
-/** The pacer's resource name for an analyze target (one resource per configured source / region). */
-function resourceOf(at: AnalyzeTarget): string {
-  return at.kind === 'source' ? 'source' : `region:${at.region}`;
+/** The members of the DR group by region: `DR_SOURCE_REGION`, then the `DR_TARGETS` regions. */
+export function memberRegions(settings: Settings): string[] {
+  return [settings.source.region, ...settings.targets.map((t) => t.region)];
+}
+
+/**
+ * The pacer's resource name for an analyze target: one per member's resource. The source's
+ * region and `{kind: 'source'}` are one resource, so they share one name (`source`).
+ */
+function resourceOf(settings: Settings, at: AnalyzeTarget): string {
+  return at.kind === 'source' || at.region === settings.source.region ? 'source' : `region:${at.region}`;
+}
+
+/** Why an analyze target cannot be called (a region that is not a member), or undefined. */
+function notAMember(settings: Settings, at: AnalyzeTarget): DrillReason | undefined {
+  if (at.kind === 'source' || memberRegions(settings).includes(at.region)) return undefined;
+  return {
+    code: 'Configuration',
+    message: `configuration: '${at.region}' is not a member (DR_SOURCE_REGION or DR_TARGETS), so it cannot be analyzed`,
+  };
 }
 
 function isoNow(clock: Clock): string {
@@ -108,23 +127,34 @@ export function createDrillActivities(deps: DrillDeps): DrillActivityHandlers {
       };
       const samples = deps.samples;
       if (!samples) return { ...base, models: [], noSample: [] };
-      const regions = new Set(deps.settings.targets.map((t) => t.region));
+      // Lineages (docs/failover.md): a replica record's key names its lineage; its origin is the
+      // reference, every other member holding a verified copy is drilled.
+      const ledger = await deps.ledger();
+      const { home } = (await ledger.primary.read(deps.settings.source.region)).state;
+      const members = new Set(memberRegions(deps.settings));
       const wantedRegions = input.regions ? new Set(input.regions) : undefined;
       const wantedModels = input.models ? new Set(input.models) : undefined;
-      const replicas = (await (await deps.ledger()).replicas.listAll()).filter(
-        (r) =>
-          r.state === 'replicated' &&
-          r.targetModelId !== undefined &&
-          parseItemId(r.sourceModelId).kind === 'model' &&
-          regions.has(r.region) &&
-          (!wantedRegions || wantedRegions.has(r.region)) &&
-          (!wantedModels || wantedModels.has(r.sourceModelId)),
-      );
-      const byModel = new Map<string, typeof replicas>();
-      for (const r of replicas) byModel.set(r.sourceModelId, [...(byModel.get(r.sourceModelId) ?? []), r]);
+      const byModel = new Map<string, { origin: DrillOrigin; replicas: ModelReplicaRecord[] }>();
+      for (const r of await ledger.replicas.listAll()) {
+        if (r.state !== 'replicated' || r.targetModelId === undefined) continue;
+        if (!members.has(r.region) || (wantedRegions && !wantedRegions.has(r.region))) continue;
+        if (wantedModels && !wantedModels.has(r.sourceModelId)) continue;
+        const lineage = parseLineageKey(r.sourceModelId, home);
+        const item = parseItemId(lineage.itemId);
+        // Classifiers are not drilled; a record in the origin's own region is the origin itself.
+        if (item.kind !== 'model' || r.region === lineage.origin) continue;
+        const entry = byModel.get(r.sourceModelId) ?? {
+          origin: { region: lineage.origin, modelId: item.id },
+          replicas: [],
+        };
+        entry.replicas.push(r);
+        byModel.set(r.sourceModelId, entry);
+      }
       const models: PlannedModel[] = [];
       const noSample: string[] = [];
-      for (const [sourceModelId, rs] of [...byModel.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
+      for (const [sourceModelId, { origin, replicas: rs }] of [...byModel.entries()].sort(([a], [b]) =>
+        a < b ? -1 : a > b ? 1 : 0,
+      )) {
         const names: string[] = [];
         for await (const b of samples.listBlobsFlat({ prefix: `${sourceModelId}/` }))
           if (sampleContentType(b.name) && b.name.indexOf('/', sourceModelId.length + 1) < 0) names.push(b.name);
@@ -134,10 +164,14 @@ export function createDrillActivities(deps: DrillDeps): DrillActivityHandlers {
           continue;
         }
         const bytes = await readSample(samples, sample);
-        const version = rs.find((r) => r.sourceModelVersion)?.sourceModelVersion;
+        // The origin's version: as recorded by a copy made from the origin (versions are per member).
+        const version = rs.find(
+          (r) => r.sourceModelVersion && (r.sourceRegion ?? home) === origin.region,
+        )?.sourceModelVersion;
         models.push({
           sourceModelId,
           ...(version ? { sourceModelVersion: version } : {}),
+          origin,
           sample,
           estimatedPages: estimatePages(bytes),
           replicas: rs
@@ -150,9 +184,11 @@ export function createDrillActivities(deps: DrillDeps): DrillActivityHandlers {
       const perDay = deps.settings.drills.maxPagesPerDay;
       const today = isoNow(deps.clock).slice(0, 10);
       const runBudget = (usedBefore: number): number => Math.max(0, Math.min(base.maxPages, perDay - usedBefore));
-      const reservation = await (
-        await deps.ledger()
-      ).drillPages.reserve(today, input.runId, (usedBefore) => admitWithinBudget(models, runBudget(usedBefore)).pages);
+      const reservation = await ledger.drillPages.reserve(
+        today,
+        input.runId,
+        (usedBefore) => admitWithinBudget(models, runBudget(usedBefore)).pages,
+      );
       return {
         ...base,
         maxPages: runBudget(reservation.usedBefore),
@@ -170,8 +206,10 @@ export function createDrillActivities(deps: DrillDeps): DrillActivityHandlers {
           reason: { code: 'Configuration', message: `${SAMPLES_SETTING} is not set` },
           transient: false,
         };
+      const unknown = notAMember(deps.settings, input.at);
+      if (unknown) return { kind: 'failed', reason: unknown, transient: false };
       const contentType = sampleContentType(input.sample) ?? 'application/octet-stream';
-      const resource = resourceOf(input.at);
+      const resource = resourceOf(deps.settings, input.at);
       // The same analyze (run, target, model, sample) asks again after its wait and gets the slot reserved for it.
       const key = `${input.runId}\u0000${resource}\u0000${input.modelId}\u0000${input.sample}`;
       const pace = deps.analyzePacer.acquire(key, [resource], deps.clock.now());
@@ -191,6 +229,8 @@ export function createDrillActivities(deps: DrillDeps): DrillActivityHandlers {
     },
 
     async pollAnalyze(input: PollAnalyzeInput): Promise<PollAnalyzeOutput> {
+      const unknown = notAMember(deps.settings, input.at);
+      if (unknown) return { kind: 'failed', reason: unknown, transient: false };
       try {
         const s = await deps.analyzer(input.at).getAnalyzeResult(input.operationLocation);
         if (s.status === 'succeeded')
@@ -249,7 +289,8 @@ export function createDrillActivities(deps: DrillDeps): DrillActivityHandlers {
         } else {
           const c = compareResults(source.result, r.end.result, {
             confidenceTolerance: deps.settings.drills.confidenceTolerance,
-            sourceModelId: input.sourceModelId,
+            // A docType named after the origin's model id (a v2.1 id differs per member, a lineage key is no id).
+            sourceModelId: input.origin?.modelId ?? input.sourceModelId,
             targetModelId: r.targetModelId,
           });
           record.outcome = c.outcome;
