@@ -15,8 +15,16 @@ export interface PendingTarget {
   region: string;
   targetResourceId: string;
   targetModelId: string;
+  /** The lineage key (src/common/pairs.ts). */
   sourceModelId: string;
   runId: string;
+  /**
+   * The member the copy was made from, when not the home member (after a failover: the active
+   * primary then). The crash sweep verifies a landed copy against this member's item.
+   */
+  sourceRegion?: string;
+  /** The item's id in `sourceRegion` when it differs from the lineage key (v2.1 copies, lineages born elsewhere). */
+  sourceItemId?: string;
   /** When it was recorded (the store's clock). */
   createdAt: string;
   /** Which copy attempt of the run created it (lets a re-run activity find the copy it already started). */
@@ -45,6 +53,8 @@ export const isPendingTarget = (v: unknown): v is PendingTarget =>
     targetModelId: isNonEmptyString,
     sourceModelId: isNonEmptyString,
     runId: isNonEmptyString,
+    sourceRegion: optional(isNonEmptyString),
+    sourceItemId: optional(isNonEmptyString),
     createdAt: isIsoDate,
     attempt: optional(isCount),
     expiresAt: optional(isIsoDate),
@@ -82,6 +92,8 @@ export class PendingTargetRepository {
       targetModelId: target.targetModelId,
       sourceModelId: target.sourceModelId,
       runId: target.runId,
+      ...(target.sourceRegion !== undefined ? { sourceRegion: target.sourceRegion } : {}),
+      ...(target.sourceItemId !== undefined ? { sourceItemId: target.sourceItemId } : {}),
       createdAt: new Date(this.now()).toISOString(),
       ...pickPatch(target),
     };

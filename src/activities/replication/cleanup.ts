@@ -3,6 +3,7 @@
  * copy are deleted and forgotten — one at a time (`discardTarget`) or swept (`sweepBlankModels`).
  */
 import { ModelNotFoundError, type CopyApi } from '../../formRecognizer';
+import { parseLineageKey } from '../../common/pairs';
 import type { RecordedIntent } from '../../ledger/copyIntents';
 import type { PendingTarget } from '../../ledger/pendingTargets';
 import type { DiscardTargetInput, RecoveredCopy, SweepInput, SweepResult } from '../../replication/contracts';
@@ -87,26 +88,58 @@ export async function sweepBlankModels(deps: ReplicationDeps, input: SweepInput,
 async function landedCopy(deps: ReplicationDeps, pending: PendingTarget): Promise<boolean | 'unknown'> {
   const { client: target, settings } = targetOf(deps, pending.region);
   if (settings.resourceId.toLowerCase() !== pending.targetResourceId.toLowerCase()) return false;
+  const from = copySourceOf(deps, pending);
+  // Made from a member this app no longer has, or a lineage born elsewhere recorded before the
+  // source was kept: it cannot be verified, so it is kept (never deleted on a guess).
+  if (!from) return 'unknown';
+  let found: Awaited<ReturnType<typeof getItem>>;
   try {
-    const found = await getItem(target, pending.targetModelId);
-    if (found.status !== 'ready') return false;
-    const source = callerChoosesIds(target) ? await getItem(deps.source, pending.sourceModelId) : undefined;
-    return isVerifiedCopy({ source: deps.source, target }, found, source);
+    found = await getItem(target, pending.targetModelId);
   } catch (e) {
     return e instanceof ModelNotFoundError ? false : 'unknown';
   }
+  if (found.status !== 'ready') return false;
+  try {
+    // Only the target's "no such model" says the copy did not land; a source that cannot be read
+    // (down, or its item gone) says nothing of it.
+    const source = callerChoosesIds(target) ? await getItem(from.client, from.itemId) : undefined;
+    return isVerifiedCopy({ source: from.client, target }, found, source);
+  } catch {
+    return 'unknown';
+  }
+}
+
+/**
+ * The member and item a pending copy was made from: its `sourceRegion` (absent: the home member,
+ * the `DR_SOURCE_*` one) and `sourceItemId` (absent: the lineage key, which at home is the item
+ * id). Undefined when that member is not configured, or for a lineage born elsewhere that names
+ * no source (recorded before the source was kept).
+ */
+function copySourceOf(
+  deps: ReplicationDeps,
+  pending: PendingTarget,
+): { client: ReplicationDeps['source']; itemId: string; region: string } | undefined {
+  const home = deps.settings.source.region;
+  const region = pending.sourceRegion ?? home;
+  if (pending.sourceRegion === undefined && parseLineageKey(pending.sourceModelId, home).origin !== home)
+    return undefined;
+  const member = deps.members.get(region);
+  if (!member) return undefined;
+  return { client: member.client, itemId: pending.sourceItemId ?? pending.sourceModelId, region };
 }
 
 /** Records a recovered copy as the pair's verified replica (idempotent per run id). */
 async function recordRecovered(deps: ReplicationDeps, pending: PendingTarget, runId: string): Promise<RecoveredCopy> {
   const ledger = await deps.ledger();
-  const source = await getItem(deps.source, pending.sourceModelId).catch(() => undefined);
+  const from = copySourceOf(deps, pending);
+  const source = from ? await getItem(from.client, from.itemId).catch(() => undefined) : undefined;
   await ledger.replicas.markReplicated({
     sourceModelId: pending.sourceModelId,
     region: pending.region,
     targetResourceId: pending.targetResourceId,
     runId,
     targetModelId: pending.targetModelId,
+    ...(pending.sourceRegion !== undefined ? { sourceRegion: pending.sourceRegion } : {}),
     ...(source?.description !== undefined ? { sourceModelName: source.description } : {}),
     ...(source?.lastUpdatedDateTime !== undefined ? { sourceModelVersion: source.lastUpdatedDateTime } : {}),
   });

@@ -199,6 +199,8 @@ export async function startCopy(
       };
       await ledger.pendingTargets.add({
         ...model,
+        // The copy's source (after a failover, not the home member): what the crash sweep verifies it against.
+        ...(src.itemId !== input.sourceModelId ? { sourceItemId: src.itemId } : {}),
         targetModelId: candidate.targetItemId,
         attempt: input.attempt,
         expiresAt: candidate.authorization.expiresAt.toISOString(),
