@@ -5,7 +5,8 @@
  * - the primary endpoint down, a second Azurite holding a copy of the ledger standing in for the
  *   secondary (`DR_LEDGER_SECONDARY_BLOB_URL`): both routes answer from it, marked
  *   `ledgerReadOnly: true` with the reason — the record too when the orchestration's status is
- *   gone (purged);
+ *   gone (purged) or cannot be read (the durable store down as well: the record answers alone,
+ *   an id the secondary does not hold is a 503);
  * - no endpoint answering: both answer `503` naming the storage outage, never `404` (the
  *   failover exists) nor `500`.
  */
@@ -119,6 +120,32 @@ describe('failover records with the ledger primary down, a secondary holding a c
     const unknown = await call(stack, 'GET', '/api/failovers/failover-20261201T000000Z-nosuch');
     expect(unknown.status).toBe(404);
     expect(unknown.body).toMatchObject({ ledgerReadOnly: true });
+
+    // The durable store down too (DURABLE_BACKEND=azureStorage keeps it in the same account): its
+    // status query answers 503. The record still answers; an id it does not hold is a 503, not a 404.
+    const realFetch = globalThis.fetch;
+    let statusQueries = 0;
+    globalThis.fetch = async (input: Parameters<typeof fetch>[0], init?: Parameters<typeof fetch>[1]) => {
+      const url = typeof input === 'string' ? input : input instanceof URL ? input.href : input.url;
+      if (url.includes('/runtime/webhooks/durabletask/instances/')) {
+        statusQueries++;
+        return new Response('the task hub storage cannot be reached', { status: 503 });
+      }
+      return realFetch(input, init);
+    };
+    try {
+      const alone = await call(stack, 'GET', `/api/failovers/${id}`);
+      expect(alone.status).toBe(200);
+      expect(alone.body).toMatchObject({ id, status: 'completed', record: { id }, ledgerReadOnly: true });
+      const unsure = await call(stack, 'GET', '/api/failovers/failover-20261201T000000Z-nosuch');
+      expect(unsure.status).toBe(503);
+      expect(unsure.body.error).toMatch(
+        /ledger storage unavailable: .*read from the secondary endpoint.*no record of failover 'failover-20261201T000000Z-nosuch' there, and its orchestration status cannot be read/,
+      );
+      expect(statusQueries).toBe(2);
+    } finally {
+      globalThis.fetch = realFetch;
+    }
   });
 });
 
