@@ -189,11 +189,14 @@ describe('dashboard DR group and failovers in the browser', () => {
     const runId = started.body.id as string;
     await stack.host.runUntilIdle({ advanceTime: false });
     expect(stack.host.durable.getStatus(runId)?.runtimeStatus).toBe('Running');
-    const failoversNow = (): string[] =>
+    // Failovers started since this test began (the host keeps the earlier tests' instances).
+    const failoverIds = (): string[] =>
       stack.host.durable
         .list()
         .filter((s) => s.name === 'failover')
         .map((s) => s.instanceId);
+    const earlier = new Set(failoverIds());
+    const failoversNow = (): string[] => failoverIds().filter((id) => !earlier.has(id));
 
     const w = await open();
     const { page } = w;
