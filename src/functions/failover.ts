@@ -15,9 +15,9 @@ import { parseFailoverRequest } from '../http/failoverRequest';
 import type { FailoverRecord } from '../ledger/failovers';
 import { failoverOrchestrator } from '../orchestrators/failover';
 import { instanceIdProblem } from '../replication/instanceIds';
-import { guardHttp } from './configurationErrors';
+import { guardHttp, ledgerUnavailableResponse } from './configurationErrors';
 import type { AppDependencies } from './dependencies';
-import { findInstanceStatus } from './durableStatus';
+import { findInstanceStatus, type InstanceStatus } from './durableStatus';
 import { json } from './httpResponse';
 import { refuseCrossSiteRequest } from '../http/requestGate';
 import { readOnlyMarks } from '../ledger/access';
@@ -125,12 +125,30 @@ export function registerFailoverFunctions(current: () => AppDependencies): void 
         const id = request.params.id ?? '';
         const idProblem = instanceIdProblem(id);
         if (idProblem) return json(400, invalidRequestBody([`id: ${idProblem}`]));
-        const ledger = await current().replication.ledger();
-        const stored = await ledger.failovers.get(id).catch(() => undefined);
-        const status = await findInstanceStatus(client, id);
+        // The record through the ledger's access layer: from the secondary endpoint (marked
+        // read-only) while the primary cannot be reached; a 503 naming the storage outage when
+        // neither answers — never a 404 for a failover that may exist.
+        const read = await current()
+          .ledgerAccess()
+          .read((ledger) => ledger.failovers.get(id));
+        const stored = read.value;
+        const marks = readOnlyMarks(read.readOnly);
+        let status: InstanceStatus | undefined;
+        try {
+          status = await findInstanceStatus(client, id);
+        } catch (e) {
+          // The durable store may live in the same storage account (DURABLE_BACKEND=azureStorage):
+          // while the ledger is read from its secondary, the record answers alone.
+          if (read.readOnly === undefined) throw e;
+          if (!stored)
+            return ledgerUnavailableResponse(
+              `${read.readOnly.reason}; no record of failover '${echo(id)}' there, and its orchestration status cannot be read`,
+              false,
+            );
+        }
         if (status && status.name !== FailoverOrchestrators.failover.name)
-          return json(404, { error: `no failover '${echo(id)}'` });
-        if (!status && !stored) return json(404, { error: `no failover '${echo(id)}'` });
+          return json(404, { error: `no failover '${echo(id)}'`, ...marks });
+        if (!status && !stored) return json(404, { error: `no failover '${echo(id)}'`, ...marks });
         const done = status?.runtimeStatus === df.OrchestrationRuntimeStatus.Completed;
         const output = done ? (status?.output as FailoverOutput | null) : null;
         const record: FailoverRecord | undefined = output?.record ?? stored;
@@ -145,6 +163,7 @@ export function registerFailoverFunctions(current: () => AppDependencies): void 
           status: statusWord,
           steps: record?.steps ?? custom?.steps ?? [],
           ...(record && !running ? { record } : {}),
+          ...marks,
         });
       },
     ),
@@ -162,8 +181,11 @@ export function registerFailoverFunctions(current: () => AppDependencies): void 
           400,
           invalidRequestBody([`limit: must be an integer from 1 to ${MAX_LIST}, got '${echo(raw ?? '')}'`]),
         );
-      const ledger = await current().replication.ledger();
-      return json(200, { failovers: await ledger.failovers.latest(limit) });
+      // From the secondary endpoint (marked read-only) while the ledger's primary cannot be reached.
+      const read = await current()
+        .ledgerAccess()
+        .read((ledger) => ledger.failovers.latest(limit));
+      return json(200, { failovers: read.value, ...readOnlyMarks(read.readOnly) });
     }),
   });
 

@@ -87,6 +87,12 @@ export interface FailoverRecord {
   drills?: { passed: number; failed: number; skipped: number; outcome: 'passed' | 'failed' | 'noSamples' };
   error?: string;
   finishedAt?: string;
+  /**
+   * When `ModelDr.FailoverCompleted` was sent for this switch (set once, by a conditional
+   * update after sending; every later write of the record keeps it): a re-run activity that
+   * finds it sends nothing.
+   */
+  eventSentAt?: string;
 }
 
 const isStep = (v: unknown): v is FailoverStep =>
@@ -123,6 +129,7 @@ export const isFailoverRecord = (v: unknown): v is FailoverRecord =>
     drills: optional((x: unknown): x is NonNullable<FailoverRecord['drills']> => isRecord(x)),
     error: optional(isString),
     finishedAt: optional(isIsoDate),
+    eventSentAt: optional(isIsoDate),
   });
 
 export const FAILOVER_DOCUMENT: DocumentType<FailoverRecord> = {
@@ -146,9 +153,27 @@ export class FailoverRepository {
     return (await this.store.get(FailoverRepository.key(id)))?.value;
   }
 
-  /** Writes the record (last writer wins: one failover's activities write it in order). */
-  async put(record: FailoverRecord): Promise<void> {
-    await this.store.update(FailoverRepository.key(record.id), () => record);
+  /**
+   * Writes the record (last writer wins: one failover's activities write it in order), keeping
+   * the stored `eventSentAt` mark whatever the new content says. Returns the record as stored.
+   */
+  async put(record: FailoverRecord): Promise<FailoverRecord> {
+    const { value } = await this.store.update(FailoverRepository.key(record.id), (current) => {
+      const { eventSentAt: _ignored, ...rest } = record;
+      return current?.eventSentAt !== undefined ? { ...rest, eventSentAt: current.eventSentAt } : rest;
+    });
+    return value ?? record;
+  }
+
+  /**
+   * Marks the record's completion event as sent (conditional update; a mark already there is
+   * kept, never moved). False when the record does not exist.
+   */
+  async markEventSent(id: string, at: string): Promise<boolean> {
+    const { value } = await this.store.update(FailoverRepository.key(id), (current) =>
+      current === undefined || current.eventSentAt !== undefined ? current : { ...current, eventSentAt: at },
+    );
+    return value !== undefined;
   }
 
   /** The last `limit` records, newest first. */

@@ -173,6 +173,99 @@ describe('dashboard DR group and failovers in the browser', () => {
     expect(w.errors).toEqual(['Failed to load resource: the server responded with a status of 400 (Bad Request)']);
   });
 
+  it('a failover confirmed while a run or a failover holds the run lease: the 409 names it, nothing starts, the dialog is dismissed', async () => {
+    // Every copy takes 10 minutes of virtual time: a run started now holds the run lease until the clock moves.
+    const emulator = await stack.reset({ emulator: { copyDurationMs: () => 10 * 60_000 } });
+    const post = async (path: string, body: unknown): Promise<{ status: number; body: Record<string, unknown> }> => {
+      const res = await fetch(`${stack.host.baseUrl}/api/${path}`, {
+        method: 'POST',
+        headers: { 'x-functions-key': KEY, 'Content-Type': 'application/json' },
+        body: JSON.stringify(body),
+      });
+      return { status: res.status, body: (await res.json()) as Record<string, unknown> };
+    };
+    const started = await post('replications', {});
+    expect(started.status).toBe(202);
+    const runId = started.body.id as string;
+    await stack.host.runUntilIdle({ advanceTime: false });
+    expect(stack.host.durable.getStatus(runId)?.runtimeStatus).toBe('Running');
+    // Failovers started since this test began (the host keeps the earlier tests' instances).
+    const failoverIds = (): string[] =>
+      stack.host.durable
+        .list()
+        .filter((s) => s.name === 'failover')
+        .map((s) => s.instanceId);
+    const earlier = new Set(failoverIds());
+    const failoversNow = (): string[] => failoverIds().filter((id) => !earlier.has(id));
+
+    const w = await open();
+    const { page } = w;
+    await waitForText(page, '#group-primary', /Active primary: westus2/);
+
+    /** Confirms an unplanned failover to eastus from the dialog; the text it then shows. */
+    const confirmRefused = async (): Promise<string> => {
+      await page.click('#fo-failover');
+      await page.waitForSelector('#fo-dialog[open]');
+      await page.selectOption('#fo-to', 'eastus');
+      await page.selectOption('#fo-mode', 'unplanned');
+      await page.fill('#fo-typed', 'eastus');
+      await page.click('#fo-ok');
+      await page.waitForSelector('#fo-result[data-status="rejected"]');
+      // The dialog is gone, no failover is followed.
+      expect(await page.$('#fo-dialog[open]')).toBeNull();
+      expect(await page.$('#fo-result[data-failover]')).toBeNull();
+      return (await page.textContent('#fo-result')) ?? '';
+    };
+
+    // A replication run holds the lease: the 409 names it; nothing starts, nothing switches.
+    expect(await confirmRefused()).toMatch(
+      new RegExp(
+        `^Failover \\(unplanned\\) refused: HTTP 409: replication run ${runId} is in progress; a failover waits until it ends$`,
+      ),
+    );
+    expect(failoversNow()).toEqual([]);
+    await waitForText(page, '#group-primary', /Active primary: westus2/);
+
+    // The dialog opened again is dismissed with Escape, and with Cancel: nothing is posted.
+    await page.click('#fo-test');
+    await page.waitForSelector('#fo-dialog[open]');
+    await page.keyboard.press('Escape');
+    await page.waitForSelector('#fo-dialog:not([open])', { state: 'attached' });
+    await page.click('#fo-failover');
+    await page.waitForSelector('#fo-dialog[open]');
+    await page.click('#fo-cancel');
+    await page.waitForSelector('#fo-dialog:not([open])', { state: 'attached' });
+    expect(failoversNow()).toEqual([]);
+    expect((await stack.host.durable.waitForInstance(runId)).runtimeStatus).toBe('Completed');
+
+    // A planned failover holds the lease (its final sync copies a new model for 10 minutes): the 409 names it.
+    emulator.addModel(SOURCE, { modelId: 'new-before-failover' });
+    const held = await post('failovers', { to: 'westeurope', mode: 'planned' });
+    expect(held.status).toBe(202);
+    const heldId = held.body.id as string;
+    await stack.host.runUntilIdle({ advanceTime: false });
+    expect(stack.host.durable.getStatus(heldId)?.runtimeStatus).toBe('Running');
+    expect(await confirmRefused()).toMatch(
+      new RegExp(
+        `^Failover \\(unplanned\\) refused: HTTP 409: failover ${heldId} is in progress; a failover waits until it ends$`,
+      ),
+    );
+    expect(failoversNow()).toEqual([heldId]);
+    const ended = await stack.host.durable.waitForInstance(heldId);
+    expect(ended.runtimeStatus).toBe('Completed');
+    expect((ended.output as { record: { finalSync?: { copied: number } } }).record.finalSync?.copied).toBeGreaterThan(
+      0,
+    );
+    await waitForText(page, '#group-primary', /Active primary: westeurope/);
+
+    expect(await page.content()).not.toContain(KEY);
+    // The browser logs the two 409s it was answered (shown above); nothing else.
+    expect(w.errors).toEqual([
+      'Failed to load resource: the server responded with a status of 409 (Conflict)',
+      'Failed to load resource: the server responded with a status of 409 (Conflict)',
+    ]);
+  });
+
   it('a planned failover refused names the model without a copy in the target; forced, it completes and names it', async () => {
     const emulator = await stack.reset();
     expect((await run(stack)).totals.failed).toBe(0);

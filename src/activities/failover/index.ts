@@ -183,19 +183,26 @@ export async function switchPrimary(deps: ReplicationDeps, input: SwitchInput): 
   };
 }
 
+/**
+ * Writes the failover record; for a completed switch, then sends `ModelDr.FailoverCompleted`
+ * once: sent, then marked in the record (`eventSentAt`, a conditional update). A re-run that
+ * finds the mark sends nothing; a crash between sending and marking sends it again (at least
+ * once, never zero times).
+ */
 export async function saveFailoverRecord(deps: ReplicationDeps, record: FailoverRecord): Promise<void> {
   const ledger = await deps.ledger();
-  await ledger.failovers.put(record);
-  if (record.status === 'completed' && record.mode !== 'test' && !record.dryRun && record.switchedAt) {
-    emitFailoverCompleted(deps.telemetry, {
-      failoverId: record.id,
-      mode: record.mode,
-      from: record.from,
-      to: record.to,
-      routed: record.routed ?? 0,
-      withoutCopy: record.withoutCopy?.length ?? 0,
-      ...(record.achievedRpoSeconds !== undefined ? { achievedRpoSeconds: record.achievedRpoSeconds } : {}),
-      achievedRtoSeconds: record.achievedRtoSeconds ?? 0,
-    });
-  }
+  const stored = await ledger.failovers.put(record);
+  if (record.status !== 'completed' || record.mode === 'test' || record.dryRun || !record.switchedAt) return;
+  if (stored.eventSentAt !== undefined) return;
+  emitFailoverCompleted(deps.telemetry, {
+    failoverId: record.id,
+    mode: record.mode,
+    from: record.from,
+    to: record.to,
+    routed: record.routed ?? 0,
+    withoutCopy: record.withoutCopy?.length ?? 0,
+    ...(record.achievedRpoSeconds !== undefined ? { achievedRpoSeconds: record.achievedRpoSeconds } : {}),
+    achievedRtoSeconds: record.achievedRtoSeconds ?? 0,
+  });
+  await ledger.failovers.markEventSent(record.id, new Date(deps.clock.now()).toISOString());
 }

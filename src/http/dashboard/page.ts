@@ -97,7 +97,7 @@ const BODY = `
     <table id="cv-body"><thead><tr><th>Project</th><th>Iteration</th><th>Platform</th><th>Size</th><th>Checksum</th><th>Replica</th><th>Recorded</th></tr></thead></table>
     <p class="muted" id="cv-empty"></p>
     <h2>Custom Vision DR projects (a serving copy per DR region)</h2>
-    <table id="cvdr-body"><thead><tr><th>Project</th><th>Region</th><th>State</th><th>DR project</th><th>Publish name</th><th>Images / tags / iterations</th><th>Verified</th><th>Detail</th></tr></thead></table>
+    <table id="cvdr-body"><thead><tr><th>Project</th><th>Region</th><th>State</th><th>DR project</th><th>Iteration (origin)</th><th>Publish name</th><th>Images / tags / iterations</th><th>Verified</th><th>Detail</th></tr></thead></table>
     <p class="muted" id="cvdr-empty"></p>
     <h2>Rejected notifications</h2>
     <table id="rejected-body"><thead><tr><th>Received</th><th>Stage</th><th>Code</th><th>Message</th></tr></thead></table>

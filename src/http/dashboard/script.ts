@@ -413,11 +413,14 @@ export const DASHBOARD_SCRIPT = String.raw`
     var drProjects = call('GET', '/customvision/projects').then(function (d) {
       var rows = d.projects || [];
       var stateClass = { ready: 'st st-replicated', failed: 'st st-failed', copying: 'st st-inProgress', unverified: 'st st-missing' };
+      // Where the DR copy's iteration came from: imported with the project, or trained in the DR region (CV_DR_TRAIN_MISSING).
+      function originText(o) { return o === 'trainedInDr' ? 'trained in DR' : o === 'imported' ? 'imported' : ''; }
       reconcile($('cvdr-body'), rows, function (r) { return r.projectId + '/' + r.region; }, function (r) { return JSON.stringify(r); }, function (r) {
         var c = r.counts;
         var counts = c ? c.actual.images + '/' + c.expected.images + ' \u00b7 ' + c.actual.tags + '/' + c.expected.tags + ' \u00b7 ' + c.actual.iterations + '/' + c.expected.iterations : '-';
         return el('tbody', null, [el('tr', null, [el('td', null, [el('code', { text: r.projectId })]), el('td', { text: r.region }),
           el('td', { className: stateClass[r.state] || 'st', text: r.state }), el('td', null, [el('code', { text: r.drProjectId || '-' })]),
+          el('td', { 'data-origin': r.iterationOrigin || '' }, r.iterationId ? [el('code', { text: r.iterationId }), ' ' + originText(r.iterationOrigin)] : ['-']),
           el('td', { text: r.publishName || '-' }), el('td', { text: counts }), el('td', { text: r.lastVerifiedAt ? iso(r.lastVerifiedAt) : '-' }),
           el('td', { text: r.detail || '' })])]);
       });
