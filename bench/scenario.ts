@@ -54,9 +54,13 @@ export function resourcesFor(s: Scenario): ResourceSpec[] {
     createdDateTime: '2026-01-01T00:00:00Z',
     lastUpdatedDateTime: '2026-01-01T00:00:00Z',
   }));
+  // Room for the steady-state runs' new copies: at the service's default limit of 5000 custom
+  // models, a 5000-model target is full and the app refuses every new copy (`targetFull`, as it
+  // should), which is not what these runs measure. A raised quota, as a support request gives.
+  const modelLimit = Math.max(5000, 2 * s.models + 100);
   return [
-    { name: SOURCE_NAME, region: 'westus2', models },
-    ...TARGET_REGIONS.slice(0, s.regions).map((region) => ({ name: targetName(region), region })),
+    { name: SOURCE_NAME, region: 'westus2', models, modelLimit },
+    ...TARGET_REGIONS.slice(0, s.regions).map((region) => ({ name: targetName(region), region, modelLimit })),
   ];
 }
 
