@@ -163,6 +163,10 @@ export class LedgerAccess {
 
   /** Runs `fn` over the ledger: the primary's, or while it cannot be reached the secondary's (marked read-only). */
   async read<T>(fn: (ledger: Ledger) => Promise<T>): Promise<LedgerRead<T>> {
+    // Judged by what this instance knew when the request came in: concurrent first requests of a
+    // new deployment (the dashboard asks for several things at once) all meet the missing
+    // container; the one that creates it must not make the others call it "seen and gone".
+    const seenBefore = this.containerSeen;
     let detail = this.recentOutage();
     if (detail === undefined) {
       try {
@@ -179,7 +183,7 @@ export class LedgerAccess {
           // Never seen by this instance (a new deployment, or a test's new container): created
           // now, and the read answers from the empty ledger. Seen before and gone: the ledger was
           // lost — this request says so (503), the next ones read the re-created container.
-          if (this.containerSeen || !created) throw error;
+          if (seenBefore || !created) throw error;
           this.containerSeen = true;
           return { value: await this.bounded(async () => fn(await this.primaryLedger), READ_BACKSTOP_MS) };
         }

@@ -62,6 +62,12 @@ export async function watchedPage(browser: Browser): Promise<WatchedPage> {
     if (m.type() === 'error') w.errors.push(m.text());
   });
   page.on('pageerror', (e) => w.errors.push(String(e)));
+  // DEBUG_PAGE_RESPONSES=1: print every 5xx the page gets, with its body (the console error names only the status).
+  if (process.env.DEBUG_PAGE_RESPONSES === '1')
+    page.on('response', (r) => {
+      if (r.status() >= 500)
+        void r.text().then((t) => console.log(`page got ${r.status()} from ${r.url()}: ${t.slice(0, 600)}`));
+    });
   return w;
 }
 

@@ -102,3 +102,21 @@ describe('LedgerAccess: a primary that times out or answers 5xx', () => {
     expect((error as Error).message).not.toContain(DEV_KEY);
   });
 });
+
+describe('LedgerAccess: the first requests of a new deployment', () => {
+  const azurite = useAzurite();
+  const clock = new VirtualClock('2026-11-21T00:00:00Z');
+
+  it('concurrent first reads of a container this instance never saw all answer from the new, empty ledger (none calls it lost)', async () => {
+    const name = `first-use-${Date.now().toString(36)}`;
+    const a = new LedgerAccess({
+      containerName: name,
+      clock,
+      primary: createLedgerContainerClient({ connectionString: azurite.connectionString }, name),
+    });
+    const reads = await Promise.allSettled(
+      Array.from({ length: 6 }, () => a.read(async (ledger) => (await ledger.replicas.listAll()).length)),
+    );
+    expect(reads.map((r) => (r.status === 'fulfilled' ? r.value.value : String(r.reason)))).toEqual([0, 0, 0, 0, 0, 0]);
+  });
+});
