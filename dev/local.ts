@@ -588,10 +588,11 @@ function age(seconds?: number): string {
   return `${Math.round(seconds / 86400)}d ago`;
 }
 
-function findConfigurationError(e: unknown): ConfigurationError | undefined {
+function findConfigurationError(e: unknown): Error | undefined {
   for (let cur: unknown = e, depth = 0; cur && depth < 5; depth++) {
     if (cur instanceof ConfigurationError) return cur;
-    if (cur instanceof Error && /ConfigurationError/.test(cur.name)) return cur as ConfigurationError;
+    // The local host's own settings (e.g. an AzureWebJobsStorage its queue triggers cannot use).
+    if (cur instanceof Error && /ConfigurationError|SettingError/.test(cur.name)) return cur;
     cur = (cur as { cause?: unknown }).cause;
   }
   return undefined;

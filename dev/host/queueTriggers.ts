@@ -53,6 +53,27 @@ export function connectionStringFor(connection: string | undefined, fallback: st
   return value;
 }
 
+/**
+ * The queue service of a queue trigger's connection; a connection string the queue SDK cannot use
+ * (e.g. a blob-only one, with `BlobEndpoint` but no `QueueEndpoint`) is a configuration problem
+ * named by its setting, not the SDK's "Invalid EndpointSuffix".
+ */
+function queueServiceFor(connection: string | undefined, fallback: string | undefined, fn: string): QueueServiceClient {
+  const value = connectionStringFor(connection, fallback);
+  const name = connection && connection.trim() ? connection : 'AzureWebJobsStorage';
+  try {
+    return QueueServiceClient.fromConnectionString(value);
+  } catch (e) {
+    const queueEndpoint = /(^|;)\s*QueueEndpoint\s*=/i.test(value);
+    throw new SettingError(
+      `Storage connection '${name}' cannot reach a queue service for queue function '${fn}': ${(e as Error).message}` +
+        (queueEndpoint
+          ? ''
+          : ` (it names no QueueEndpoint: Azurite's connection string needs BlobEndpoint, QueueEndpoint and TableEndpoint, or use UseDevelopmentStorage=true)`),
+    );
+  }
+}
+
 export class QueueListener {
   readonly queueName: string;
   private readonly queue: QueueClient;
@@ -73,7 +94,7 @@ export class QueueListener {
   ) {
     const t = fn.trigger as { queueName?: string; connection?: string };
     this.queueName = resolveSettings(String(t.queueName ?? ''), `Queue function '${fn.name}' queueName`);
-    const service = QueueServiceClient.fromConnectionString(connectionStringFor(t.connection, fallbackConnection));
+    const service = queueServiceFor(t.connection, fallbackConnection, fn.name);
     this.queue = service.getQueueClient(this.queueName);
     this.poison = service.getQueueClient(`${this.queueName}-poison`);
   }

@@ -97,6 +97,16 @@ describe('npm run local', () => {
     expect(stderr).toContain('DR_TARGETS');
   });
 
+  it('exits 2 naming AzureWebJobsStorage when its connection string has no queue endpoint (a blob-only one)', () => {
+    const { status, stderr } = runLocal(['--once', '--port', '0'], {
+      AzureWebJobsStorage:
+        'DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey=a2V5;BlobEndpoint=http://127.0.0.1:1/devstoreaccount1;',
+    });
+    expect(status).toBe(2);
+    expect(stderr).toMatch(/configuration error: Storage connection 'AzureWebJobsStorage' .*no QueueEndpoint/);
+    expect(stderr).not.toMatch(/a2V5/);
+  });
+
   it('exits 2 naming CV_BACKUP_CONTAINER_URL when the start-up probe cannot reach the Custom Vision container', () => {
     // A plain http URL on another account than AzureWebJobsStorage: only a token credential is left, and
     // storage refuses bearer tokens over http — no credential can be used (a configuration problem).
