@@ -5,6 +5,7 @@
 import { parseLineageKey } from '../common/pairs';
 import type { ModelReplicaRecord } from '../ledger/replicas';
 import type { ModelRoute, RouteTarget } from '../ledger/routing';
+import type { RegionVerification } from '../ledger/verifications';
 
 export interface RoutingMember {
   region: string;
@@ -30,8 +31,16 @@ export function buildRoutes(
   members: readonly RoutingMember[],
   home: string,
   primary: string,
+  /** The region verification documents: an origin a member's listing showed ready carries when (`lastVerifiedAt`). */
+  verifications: readonly RegionVerification[] = [],
 ): ModelRoute[] {
   const endpoints = new Map(members.map((m) => [m.region, m.endpoint]));
+  const listedAt = new Map<string, { at: string; pairs: Map<string, string> }>();
+  for (const v of verifications) {
+    const known = listedAt.get(v.region);
+    if (!known || Date.parse(known.at) < Date.parse(v.verifiedAt))
+      listedAt.set(v.region, { at: v.verifiedAt, pairs: new Map(v.pairs) });
+  }
   const byLineage = new Map<string, ModelReplicaRecord[]>();
   for (const r of records) {
     const list = byLineage.get(r.sourceModelId);
@@ -44,8 +53,17 @@ export function buildRoutes(
     const lineage = parseLineageKey(key, home);
     const targets: RouteTarget[] = [];
     const originEndpoint = endpoints.get(lineage.origin);
-    if (originEndpoint !== undefined && !rs.some((r) => r.region === lineage.origin && r.targetModelId))
-      targets.push({ region: lineage.origin, endpoint: originEndpoint, modelId: lineage.itemId, state: 'origin' });
+    if (originEndpoint !== undefined && !rs.some((r) => r.region === lineage.origin && r.targetModelId)) {
+      const listed = listedAt.get(lineage.origin);
+      const seen = listed?.pairs.get(key) === lineage.itemId ? listed?.at : undefined;
+      targets.push({
+        region: lineage.origin,
+        endpoint: originEndpoint,
+        modelId: lineage.itemId,
+        state: 'origin',
+        ...(seen !== undefined ? { lastVerifiedAt: seen } : {}),
+      });
+    }
     for (const r of rs) {
       const endpoint = endpoints.get(r.region);
       if (endpoint === undefined || r.targetModelId === undefined) continue;

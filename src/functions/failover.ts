@@ -31,9 +31,9 @@ export async function currentRoutes(
   deps: AppDependencies,
   ledger: Ledger,
 ): Promise<{ primary: string; epoch: number; models: ReturnType<typeof buildRoutes> }> {
-  const [{ state }, records] = await Promise.all([
+  const [{ state }, { records, verifications }] = await Promise.all([
     ledger.primary.read(deps.settings.source.region),
-    ledger.replicas.listAll(),
+    ledger.replicas.listAllVerified(),
   ]);
   const members = [...deps.replication.members.values()].map((m) => ({
     region: m.settings.region,
@@ -42,7 +42,7 @@ export async function currentRoutes(
   return {
     primary: state.primary,
     epoch: state.epoch,
-    models: buildRoutes(records, members, state.home, state.primary),
+    models: buildRoutes(records, members, state.home, state.primary, verifications),
   };
 }
 

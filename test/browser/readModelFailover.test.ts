@@ -200,5 +200,21 @@ describe('one read model after a failover: the columns are the standbys, every r
     expect(after.truth[at(lineage, 'westus2')]).toMatchObject({ status: 'replicated', health: 'healthy' });
     expect(after.report.health.health).toBe('healthy');
     expect(after.report.orphanRecords).toEqual([]);
+
+    // The routing agrees: a home model's origin in westus2 is an alternate verified when the report says.
+    const id = home[0];
+    const route = (
+      await api<{
+        now: { region: string };
+        alternates: Array<{ region: string; state: string; lastVerifiedAt?: string }>;
+      }>('GET', `routing/${encodeURIComponent(id)}`)
+    ).body;
+    expect(route.now.region).toBe('eastus');
+    const cell = after.report.rows.find((r) => r.sourceModelId === id)!.cells.westus2 as { lastVerifiedAt?: string };
+    expect(route.alternates.find((a) => a.region === 'westus2')).toMatchObject({
+      state: 'origin',
+      lastVerifiedAt: cell.lastVerifiedAt,
+    });
+    expect(cell.lastVerifiedAt).toBeDefined();
   });
 });

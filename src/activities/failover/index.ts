@@ -36,15 +36,15 @@ export async function publishRouting(
   cause: string,
 ): Promise<{ publishedAt: string; routed: number; models: number; version: number; records: ModelReplicaRecord[] }> {
   const ledger = await deps.ledger();
-  const [{ state }, records] = await Promise.all([
+  const [{ state }, { records, verifications }] = await Promise.all([
     ledger.primary.read(deps.settings.source.region),
-    ledger.replicas.listAll(),
+    ledger.replicas.listAllVerified(),
   ]);
   const members = [...deps.members.values()].map((m) => ({
     region: m.settings.region,
     endpoint: m.settings.endpoint,
   }));
-  const models = buildRoutes(records, members, state.home, state.primary);
+  const models = buildRoutes(records, members, state.home, state.primary, verifications);
   const customVisionProjects = await deps.customVisionRoutes?.();
   const publishedAt = new Date(deps.clock.now()).toISOString();
   const { version } = await ledger.routing.publish({
