@@ -10,6 +10,7 @@
  * copy made from eastus carries eastus in its lineage tags and was judged "not our copy" and deleted.
  */
 import { VirtualClock } from '../../dev/clock';
+import type { HostEvent } from '../../dev/host/types';
 import type { FormRecognizerEmulator } from '../../dev/emulators/formRecognizer';
 import { useLocalStack } from '../support/stack';
 import { SOURCE, TARGETS, itemsOf, ledgerOf, readySourceIds, run, startRun, versionReset } from './replicationHarness';
@@ -23,7 +24,8 @@ describe('the crash sweep after a failover verifies a landed copy against the me
     host: {
       timerSchedules: false,
       atLeastOnce: [
-        { activity: (name) => armed && name.toLowerCase() === 'sweepblankmodels', count: 2 },
+        // The sweep activity (Activities.sweepBlankModels, registered as `sweepOrphans`) of the run after the crash.
+        { activity: (name) => armed && name.toLowerCase() === 'sweeporphans', count: 2 },
         { activity: 'startCopy', count: 2 },
       ],
     },
@@ -67,9 +69,15 @@ describe('the crash sweep after a failover verifies a landed copy against the me
     expect((await ledger.pendingTargets.listAll()).map((p) => p.sourceModelId).sort()).toEqual(
       ['eastus@trained-in-outage', home].sort(),
     );
-    stack.host.durable.terminate(crashed, 'killed mid-copy');
+    // The process dies: the run and every sub-orchestration of it (each copy's) stop at once.
+    // (Terminating the run alone would leave its copy orchestrations running, and they would record
+    // the copies themselves when they land.)
+    const live = stack.host.durable.list({ runtimeStatus: ['Running', 'Pending'] });
+    expect(live.map((i) => i.instanceId)).toContain(crashed);
+    for (const i of live) stack.host.durable.terminate(i.instanceId, 'killed mid-copy');
     await stack.host.runUntilIdle({ advanceTime: false });
     expect(stack.host.durable.getStatus(crashed)?.runtimeStatus).toBe('Terminated');
+    expect(stack.host.durable.list({ runtimeStatus: ['Running', 'Pending'] })).toEqual([]);
 
     // The copies land while nothing runs.
     slow = false;
@@ -81,8 +89,15 @@ describe('the crash sweep after a failover verifies a landed copy against the me
 
     const deletesBefore = emulator.requestLog.filter((r) => r.method === 'DELETE').length; // the one above
     const copiesBefore = emulator.documentOperations(TARGETS.eastus).length;
+    let lost = 0;
+    const onLost = (e: HostEvent): void => {
+      if (e.type === 'activityResultLost' && e.name === 'sweepOrphans') lost += 1;
+    };
+    stack.host.events.on('activityResultLost', onLost);
     armed = true; // the next run's sweeps run at least once (their first results are lost)
     const next = await run(stack);
+    stack.host.events.off('activityResultLost', onLost);
+    expect(lost).toBe(2);
     expect(next.sourceRegion).toBe('eastus');
     expect(emulator.requestLog.filter((r) => r.method === 'DELETE').length).toBe(deletesBefore);
     // The only copy made is the new model into westus2 (the crashed run was for westeurope only).
