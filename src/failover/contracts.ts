@@ -6,17 +6,12 @@ import type { FailoverMode, FailoverReadiness, FailoverRecord } from '../ledger/
 
 export type { FailoverMode, FailoverReadiness, FailoverRecord } from '../ledger/failovers';
 
-export interface FailoverInput {
-  id: string;
-  mode: FailoverMode;
-  /** The primary when it was requested. */
-  from: string;
-  to: string;
-  dryRun: boolean;
-  force: boolean;
-  /** When the request arrived (the client function's clock): the start of the RTO. */
-  requestedAt: string;
-}
+/**
+ * What a failover starts from: the request's fields of its record — `from` is the primary when it
+ * was requested, `requestedAt` when the request arrived (the client function's clock: the start of
+ * the RTO).
+ */
+export type FailoverInput = Pick<FailoverRecord, 'id' | 'mode' | 'from' | 'to' | 'dryRun' | 'force' | 'requestedAt'>;
 
 export interface ReadinessInput {
   id: string;

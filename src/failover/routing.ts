@@ -5,6 +5,7 @@
 import { parseLineageKey } from '../common/pairs';
 import type { ModelReplicaRecord } from '../ledger/replicas';
 import type { ModelRoute, RouteTarget } from '../ledger/routing';
+import { newestByRegion, originListing } from '../common/regionListings';
 import type { RegionVerification } from '../ledger/verifications';
 
 export interface RoutingMember {
@@ -35,12 +36,7 @@ export function buildRoutes(
   verifications: readonly RegionVerification[] = [],
 ): ModelRoute[] {
   const endpoints = new Map(members.map((m) => [m.region, m.endpoint]));
-  const listedAt = new Map<string, { at: string; pairs: Map<string, string> }>();
-  for (const v of verifications) {
-    const known = listedAt.get(v.region);
-    if (!known || Date.parse(known.at) < Date.parse(v.verifiedAt))
-      listedAt.set(v.region, { at: v.verifiedAt, pairs: new Map(v.pairs) });
-  }
+  const listings = newestByRegion(verifications);
   const byLineage = new Map<string, ModelReplicaRecord[]>();
   for (const r of records) {
     const list = byLineage.get(r.sourceModelId);
@@ -54,8 +50,7 @@ export function buildRoutes(
     const targets: RouteTarget[] = [];
     const originEndpoint = endpoints.get(lineage.origin);
     if (originEndpoint !== undefined && !rs.some((r) => r.region === lineage.origin && r.targetModelId)) {
-      const listed = listedAt.get(lineage.origin);
-      const seen = listed?.pairs.get(key) === lineage.itemId ? listed?.at : undefined;
+      const seen = originListing(listings, key, lineage)?.verifiedAt;
       targets.push({
         region: lineage.origin,
         endpoint: originEndpoint,

@@ -10,7 +10,7 @@ import { dashboardData, dashboardPage, listRuns, type DashboardSource } from '..
 import { ReplicaSnapshot } from '../http/dashboard/matrix';
 import { RunViewCache } from '../http/dashboard/runCache';
 import type { Ledger } from '../ledger/connect';
-import { customVisionInput, FAILOVERS_READ, membersOf } from '../readModel/load';
+import { customVisionInput, membersInput, membersOf } from '../readModel/load';
 import { CvProjectReplicaRepository } from '../ledger/customVisionProjects';
 import type { AppDependencies } from './dependencies';
 import { runningReplication } from './replication';
@@ -58,13 +58,7 @@ class LedgerDashboard {
       replicas: async () => this.views(ledger).replicas.refresh(),
       verifications: () => this.views(ledger).replicas.lastVerifications(),
       // The DR group from the same ledger: the matrix's columns are the active primary's standbys.
-      members: async () => {
-        const [primary, failovers] = await Promise.all([
-          ledger.primary.read(deps.settings.source.region),
-          ledger.failovers.latest(FAILOVERS_READ),
-        ]);
-        return { regions: members, primary: primary.state, failovers };
-      },
+      members: () => membersInput(ledger, members),
       latestRuns: async (n) => this.views(ledger).runs.latest(n),
       drills: async () => this.views(ledger).ledger.drills.listAll(),
       ...(cv.settings.backupContainer

@@ -19,6 +19,7 @@
  */
 import type { CvBackupRecord, CvIterationRecord, CvProjectRecord } from '../ledger/customVisionRecords';
 import type { ReadinessCell, ReadinessReport } from '../ledger/readiness';
+import type { CvDrSummary } from './customVisionDr';
 
 export const HEALTH_STATES = ['healthy', 'degraded', 'unhealthy'] as const;
 export type Health = (typeof HEALTH_STATES)[number];
@@ -468,15 +469,7 @@ export interface HealthResponseBody {
   /** Present when the last run could not list the active primary: it is unhealthy. */
   primary?: { region: string; health: Health };
   /** Custom Vision DR projects (counts only). */
-  customVisionDr?: {
-    health: Health;
-    projects: number;
-    ready: number;
-    failed: number;
-    unverified: number;
-    copying: number;
-    stale: number;
-  };
+  customVisionDr?: { health: Health } & CvDrSummary;
 }
 
 /**

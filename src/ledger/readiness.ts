@@ -6,6 +6,7 @@ import type { ReplicaError, ModelReplicaRecord } from './replicas';
 import type { DrillRecord } from './drills';
 import { pairKey, pairKeyOf, parseLineageKey } from '../common/pairs';
 import { lastDrillOf, type LastDrill } from '../drills/reportView';
+import { newestByRegion, originListing, type RegionListing } from '../common/regionListings';
 import type { RegionVerification } from './verifications';
 
 export interface SourceModelInfo {
@@ -123,7 +124,7 @@ export function buildReadinessReport(input: {
   const unverified = new Map((input.unverified ?? []).map((u) => [pairKeyOf(u), u.reason]));
   const drills = new Map((input.drills ?? []).map((d) => [pairKeyOf(d), d]));
   const roles = input.roles;
-  const verifiedIn = latestVerifications(roles?.verifications ?? []);
+  const listings = newestByRegion(roles?.verifications ?? []);
 
   const ready = input.sourceModels.filter((m) => m.status === 'ready').sort((a, b) => compare(a.modelId, b.modelId));
   const readyIds = new Set(ready.map((m) => m.modelId));
@@ -140,7 +141,7 @@ export function buildReadinessReport(input: {
       const origin = roles && parseLineageKey(model.modelId, roles.home);
       const cell =
         origin && origin.origin === region && record?.targetModelId === undefined
-          ? originCell(origin.itemId, model.modelId, region, verifiedIn.get(region), unverified.get(key), nowMs)
+          ? originCell(origin, originListing(listings, model.modelId, origin), unverified.get(key), nowMs)
           : toCell(record, model, nowMs);
       const down = roles?.down;
       if (
@@ -223,16 +224,6 @@ function toCell(record: ModelReplicaRecord | undefined, model: SourceModelInfo, 
   return cell;
 }
 
-/** Each region's newest verification document (a region has one; older copies are ignored). */
-function latestVerifications(docs: readonly RegionVerification[]): Map<string, RegionVerification> {
-  const out = new Map<string, RegionVerification>();
-  for (const v of docs) {
-    const known = out.get(v.region);
-    if (!known || Date.parse(known.verifiedAt) < Date.parse(v.verifiedAt)) out.set(v.region, v);
-  }
-  return out;
-}
-
 /**
  * The cell of a lineage's origin (no record names a copy there: the region holds the original,
  * under the origin id): `replicated` when the region's last verification — a run's own listing of
@@ -240,22 +231,20 @@ function latestVerifications(docs: readonly RegionVerification[]): Map<string, R
  * original was never copied there) and never ready.
  */
 function originCell(
-  itemId: string,
-  lineage: string,
-  region: string,
-  verification: RegionVerification | undefined,
+  origin: { origin: string; itemId: string },
+  listed: RegionListing | undefined,
   runReason: string | undefined,
   nowMs: number,
 ): ReadinessCell {
-  const seen = verification?.pairs.find(([l]) => l === lineage);
-  if (verification && seen && seen[1] === itemId) {
+  const { origin: region, itemId } = origin;
+  if (listed) {
     return {
       status: 'replicated',
       origin: true,
       targetModelId: itemId,
-      lastVerifiedAt: verification.verifiedAt,
-      ageSeconds: Math.max(0, Math.floor((nowMs - Date.parse(verification.verifiedAt)) / 1000)),
-      lastRunId: verification.runId,
+      lastVerifiedAt: listed.verifiedAt,
+      ageSeconds: Math.max(0, Math.floor((nowMs - listed.at) / 1000)),
+      lastRunId: listed.runId,
     };
   }
   return {

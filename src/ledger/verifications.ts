@@ -14,6 +14,7 @@ import { deepFreeze, DocumentStore, type DocumentStoreOptions, type DocumentType
 import { hasShape, isIsoDate, isNonEmptyString } from './guards';
 import { ledgerKey } from './keys';
 import type { ModelReplicaRecord } from './replicas';
+import { newestByRegion } from '../common/regionListings';
 
 /** Longest id (region, resource id, run id, model id) in a verification document. */
 export const MAX_VERIFICATION_ID_LENGTH = 1024;
@@ -160,18 +161,7 @@ export function applyVerifications(
   records: readonly ModelReplicaRecord[],
   verifications: readonly RegionVerification[],
 ): ModelReplicaRecord[] {
-  const byRegion = new Map<string, { resource: string; at: number; verifiedAt: string; pairs: Map<string, string> }>();
-  for (const v of verifications) {
-    const at = Date.parse(v.verifiedAt);
-    const known = byRegion.get(v.region);
-    if (known && known.at >= at) continue;
-    byRegion.set(v.region, {
-      resource: v.targetResourceId.toLowerCase(),
-      at,
-      verifiedAt: new Date(at).toISOString(),
-      pairs: new Map(v.pairs),
-    });
-  }
+  const byRegion = newestByRegion(verifications);
   if (byRegion.size === 0) return [...records];
   return records.map((r) => {
     const v = byRegion.get(r.region);

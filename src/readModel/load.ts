@@ -38,7 +38,22 @@ export function membersOf(settings: Pick<Settings, 'source' | 'targets'>): strin
 }
 
 /** Failover records read for the members' view (newest first; enough for the last of each kind per member). */
-export const FAILOVERS_READ = 200;
+const FAILOVERS_READ = 200;
+
+/**
+ * The DR group as the read model takes it: the members (`DR_SOURCE_REGION` first), the primary
+ * document (absent: the first member, epoch 0) and the newest failover records.
+ */
+export async function membersInput(
+  ledger: Ledger,
+  members: readonly string[],
+): Promise<NonNullable<ReadModelInput['members']>> {
+  const [primary, failovers] = await Promise.all([
+    ledger.primary.read(members[0]),
+    ledger.failovers.latest(FAILOVERS_READ),
+  ]);
+  return { regions: members, primary: primary.state, failovers };
+}
 
 /** The last finished run that is not a dry run: reports are read newest first, one at a time, until one is found. */
 export async function lastRunFacts(runs: RunReportRepository): Promise<LastRunFacts | undefined> {
@@ -72,11 +87,7 @@ export async function loadReadModel(ledger: Ledger, settings: ReadModelSettings)
     ledger.drills.listAll(),
     settings.customVision ? customVisionInput(settings.customVision) : undefined,
     dr && dr.settings.targets.length > 0 ? dr.replicas().then((r) => r.list()) : undefined,
-    regions && regions.length > 0
-      ? Promise.all([ledger.primary.read(regions[0]), ledger.failovers.latest(FAILOVERS_READ)]).then(
-          ([primary, failovers]) => ({ regions, primary: primary.state, failovers }),
-        )
-      : undefined,
+    regions && regions.length > 0 ? membersInput(ledger, regions) : undefined,
   ]);
   return buildReadModel({
     regions: settings.regions,
