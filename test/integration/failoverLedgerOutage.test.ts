@@ -10,44 +10,21 @@
  * - no endpoint answering: both answer `503` naming the storage outage, never `404` (the
  *   failover exists) nor `500`.
  */
-import { startAzurite, type AzuriteInstance } from '../../dev/azurite';
 import { VirtualClock } from '../../dev/clock';
 import type { LocalStack } from '../../dev/stack';
-import { createLedgerContainerClient } from '../../src/ledger/connect';
+import { callApi, copyLedgerToSecondary, useSecondaryAzurite } from '../support/ledgerSecondary';
 import { QUIET_STACK, useLocalStack } from '../support/stack';
 import { run } from './replicationHarness';
-
-interface Reply {
-  status: number;
-  body: Record<string, unknown>;
-}
-
-async function call(stack: LocalStack, method: string, path: string, body?: unknown): Promise<Reply> {
-  const res = await fetch(`${stack.host.baseUrl}${path}`, {
-    method,
-    ...(body !== undefined ? { body: JSON.stringify(body), headers: { 'Content-Type': 'application/json' } } : {}),
-  });
-  const text = await res.text();
-  let parsed: Record<string, unknown> = {};
-  try {
-    parsed = text ? (JSON.parse(text) as Record<string, unknown>) : {};
-  } catch {
-    parsed = { text };
-  }
-  return { status: res.status, body: parsed };
-}
-
-const containerOf = (stack: LocalStack): string => stack.env.DR_LEDGER_CONTAINER ?? 'model-dr';
 
 /** One run, then an unplanned failover to eastus (no call to the old primary); its id. */
 async function failedOver(stack: LocalStack): Promise<string> {
   await stack.reset();
   expect((await run(stack)).totals.failed).toBe(0);
-  const started = await call(stack, 'POST', '/api/failovers', { to: 'eastus', mode: 'unplanned' });
+  const started = await callApi(stack, 'POST', '/api/failovers', { to: 'eastus', mode: 'unplanned' });
   expect(started.status).toBe(202);
   const id = started.body.id as string;
   expect((await stack.host.durable.waitForInstance(id)).runtimeStatus).toBe('Completed');
-  const listed = await call(stack, 'GET', '/api/failovers?limit=5');
+  const listed = await callApi(stack, 'GET', '/api/failovers?limit=5');
   expect(listed.status).toBe(200);
   expect(listed.body.ledgerReadOnly).toBeUndefined();
   expect((listed.body.failovers as Array<{ id: string }>).map((f) => f.id)).toEqual([id]);
@@ -56,46 +33,34 @@ async function failedOver(stack: LocalStack): Promise<string> {
 
 describe('failover records with the ledger primary down, a secondary holding a copy: answered from it, read-only', () => {
   const clock = new VirtualClock('2026-12-01T00:00:00Z');
-  let secondary: AzuriteInstance | undefined;
-  beforeAll(async () => {
-    secondary = await startAzurite();
-  });
-  afterAll(async () => {
-    await secondary?.stop();
-  });
+  const secondary = useSecondaryAzurite();
   const stack = useLocalStack(() => ({
     ...QUIET_STACK,
     clock,
-    env: { DR_LEDGER_SECONDARY_BLOB_URL: secondary!.blobEndpoint },
+    env: { DR_LEDGER_SECONDARY_BLOB_URL: secondary().blobEndpoint },
   }));
 
   it('GET /api/failovers and /api/failovers/{id} from the secondary, marked ledgerReadOnly with the reason', async () => {
     const id = await failedOver(stack);
-    const before = await call(stack, 'GET', `/api/failovers/${id}`);
+    const before = await callApi(stack, 'GET', `/api/failovers/${id}`);
     expect(before.status).toBe(200);
     expect(before.body).toMatchObject({ id, status: 'completed', record: { id, to: 'eastus' } });
     expect(before.body.ledgerReadOnly).toBeUndefined();
 
     // Geo-replication, played by hand: the secondary holds a copy of every ledger blob.
-    const from = createLedgerContainerClient({ connectionString: stack.env.AzureWebJobsStorage! }, containerOf(stack));
-    const to = createLedgerContainerClient({ connectionString: secondary!.connectionString }, containerOf(stack));
-    await to.createIfNotExists();
-    for await (const b of from.listBlobsFlat({ includeMetadata: true })) {
-      const data = await from.getBlobClient(b.name).downloadToBuffer();
-      await to.getBlockBlobClient(b.name).uploadData(data, { metadata: b.metadata ?? {} });
-    }
+    await copyLedgerToSecondary(stack, secondary());
     await stack.azurite!.stop();
 
     const reason =
       /primary endpoint cannot be reached \(.*ECONNREFUSED.*\): read from the secondary endpoint; the ledger is read-only/;
-    const list = await call(stack, 'GET', '/api/failovers?limit=5');
+    const list = await callApi(stack, 'GET', '/api/failovers?limit=5');
     expect(list.status).toBe(200);
     expect(list.body).toMatchObject({ ledgerReadOnly: true, ledgerReadOnlyReason: expect.stringMatching(reason) });
     expect(list.body.failovers).toEqual([
       expect.objectContaining({ id, mode: 'unplanned', from: 'westus2', to: 'eastus', status: 'completed' }),
     ]);
 
-    const one = await call(stack, 'GET', `/api/failovers/${id}`);
+    const one = await callApi(stack, 'GET', `/api/failovers/${id}`);
     expect(one.status).toBe(200);
     expect(one.body).toMatchObject({
       id,
@@ -107,7 +72,7 @@ describe('failover records with the ledger primary down, a secondary holding a c
 
     // The orchestration's status gone (purged): the record the secondary holds answers alone.
     expect(stack.host.durable.purge(id)).toBe(true);
-    const recordOnly = await call(stack, 'GET', `/api/failovers/${id}`);
+    const recordOnly = await callApi(stack, 'GET', `/api/failovers/${id}`);
     expect(recordOnly.status).toBe(200);
     expect(recordOnly.body).toMatchObject({
       id,
@@ -117,7 +82,7 @@ describe('failover records with the ledger primary down, a secondary holding a c
     });
 
     // A failover neither the secondary nor the durable store knows: 404, still marked read-only.
-    const unknown = await call(stack, 'GET', '/api/failovers/failover-20261201T000000Z-nosuch');
+    const unknown = await callApi(stack, 'GET', '/api/failovers/failover-20261201T000000Z-nosuch');
     expect(unknown.status).toBe(404);
     expect(unknown.body).toMatchObject({ ledgerReadOnly: true });
 
@@ -134,10 +99,10 @@ describe('failover records with the ledger primary down, a secondary holding a c
       return realFetch(input, init);
     };
     try {
-      const alone = await call(stack, 'GET', `/api/failovers/${id}`);
+      const alone = await callApi(stack, 'GET', `/api/failovers/${id}`);
       expect(alone.status).toBe(200);
       expect(alone.body).toMatchObject({ id, status: 'completed', record: { id }, ledgerReadOnly: true });
-      const unsure = await call(stack, 'GET', '/api/failovers/failover-20261201T000000Z-nosuch');
+      const unsure = await callApi(stack, 'GET', '/api/failovers/failover-20261201T000000Z-nosuch');
       expect(unsure.status).toBe(503);
       expect(unsure.body.error).toMatch(
         /ledger storage unavailable: .*read from the secondary endpoint.*no record of failover 'failover-20261201T000000Z-nosuch' there, and its orchestration status cannot be read/,
@@ -156,12 +121,12 @@ describe('failover records with no ledger endpoint answering: 503 naming the sto
   it('GET /api/failovers and /api/failovers/{id} (its orchestration purged) answer 503, never 404 or 500', async () => {
     const id = await failedOver(stack);
     expect(stack.host.durable.purge(id)).toBe(true);
-    const kept = await call(stack, 'GET', `/api/failovers/${id}`);
+    const kept = await callApi(stack, 'GET', `/api/failovers/${id}`);
     expect(kept).toMatchObject({ status: 200, body: { id, status: 'completed', record: { id } } });
 
     await stack.azurite!.stop();
     for (const path of [`/api/failovers/${id}`, '/api/failovers?limit=5']) {
-      const r = await call(stack, 'GET', path);
+      const r = await callApi(stack, 'GET', path);
       expect({ path, status: r.status }).toEqual({ path, status: 503 });
       expect(r.body.error).toMatch(/ledger storage unavailable: .*primary endpoint cannot be reached \(.*ECONNREFUSED/);
       expect(r.body.error).toMatch(/no secondary endpoint is configured \(DR_LEDGER_SECONDARY_BLOB_URL\)/);

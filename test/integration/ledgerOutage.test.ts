@@ -12,32 +12,10 @@
  */
 import { startAzurite, type AzuriteInstance } from '../../dev/azurite';
 import { VirtualClock } from '../../dev/clock';
-import type { LocalStack } from '../../dev/stack';
 import { createLedgerContainerClient } from '../../src/ledger/connect';
+import { callApi, copyLedgerToSecondary, ledgerContainerOf, useSecondaryAzurite } from '../support/ledgerSecondary';
 import { QUIET_STACK, useLocalStack } from '../support/stack';
 import { readySourceIds, run } from './replicationHarness';
-
-interface Reply {
-  status: number;
-  body: Record<string, unknown>;
-}
-
-async function call(stack: LocalStack, method: string, path: string, body?: unknown): Promise<Reply> {
-  const res = await fetch(`${stack.host.baseUrl}${path}`, {
-    method,
-    ...(body !== undefined ? { body: JSON.stringify(body), headers: { 'Content-Type': 'application/json' } } : {}),
-  });
-  const text = await res.text();
-  let parsed: Record<string, unknown> = {};
-  try {
-    parsed = text ? (JSON.parse(text) as Record<string, unknown>) : {};
-  } catch {
-    parsed = { text };
-  }
-  return { status: res.status, body: parsed };
-}
-
-const containerOf = (stack: LocalStack): string => stack.env.DR_LEDGER_CONTAINER ?? 'model-dr';
 
 /** Azurite's three ports, from a running instance's endpoints. */
 function portsOf(a: AzuriteInstance): { blobPort: number; queuePort: number; tablePort: number } {
@@ -60,13 +38,13 @@ describe('ledger storage down, no secondary: 503 naming the problem; back (conta
     const emulator = await stack.reset();
     await run(stack);
     const modelId = readySourceIds(emulator)[0];
-    expect((await call(stack, 'GET', '/api/health')).status).toBe(200);
+    expect((await callApi(stack, 'GET', '/api/health')).status).toBe(200);
 
     const azurite = stack.azurite!;
     const ports = portsOf(azurite);
     await azurite.stop();
 
-    const health = await call(stack, 'GET', '/api/health');
+    const health = await callApi(stack, 'GET', '/api/health');
     expect(health.status).toBe(503);
     expect(health.body).toMatchObject({ health: 'unhealthy', reasons: [expect.stringMatching(/ledger storage/)] });
     expect(JSON.stringify(health.body)).not.toMatch(/127\.0\.0\.1|ECONNREFUSED/); // anonymous: no endpoint, no error text
@@ -77,13 +55,13 @@ describe('ledger storage down, no secondary: 503 naming the problem; back (conta
       '/api/dashboard/data',
       '/api/replications?limit=5',
     ]) {
-      const r = await call(stack, 'GET', path);
+      const r = await callApi(stack, 'GET', path);
       expect({ path, status: r.status }).toEqual({ path, status: 503 });
       expect(r.body.error).toMatch(/ledger storage unavailable: .*primary endpoint cannot be reached \(.*ECONNREFUSED/);
       expect(r.body.error).toMatch(/no secondary endpoint is configured \(DR_LEDGER_SECONDARY_BLOB_URL\)/);
     }
     const before = stack.host.durable.list().length;
-    const refused = await call(stack, 'POST', '/api/replications', {});
+    const refused = await callApi(stack, 'POST', '/api/replications', {});
     expect(refused.status).toBe(503);
     expect(refused.body.error).toMatch(
       /replication run not started: the ledger storage's primary endpoint cannot be reached/,
@@ -92,22 +70,25 @@ describe('ledger storage down, no secondary: 503 naming the problem; back (conta
 
     // Storage back, but in-memory Azurite lost everything: the ledger container is gone.
     restarted = await startAzurite(ports);
-    const named = await call(stack, 'GET', '/api/report');
+    const named = await callApi(stack, 'GET', '/api/report');
     expect(named.status).toBe(503);
-    expect(named.body.error).toContain(`ledger container "${containerOf(stack)}" did not exist`);
+    expect(named.body.error).toContain(`ledger container "${ledgerContainerOf(stack)}" did not exist`);
     expect(named.body.error).toMatch(/re-created, empty/);
-    const service = createLedgerContainerClient({ connectionString: restarted.connectionString }, containerOf(stack));
+    const service = createLedgerContainerClient(
+      { connectionString: restarted.connectionString },
+      ledgerContainerOf(stack),
+    );
     expect(await service.exists()).toBe(true);
 
     // No restart: every route answers again (an empty ledger), and a run starts and records.
-    expect((await call(stack, 'GET', '/api/report')).status).toBe(200);
-    expect([200, 503]).toContain((await call(stack, 'GET', '/api/health')).status);
-    expect((await call(stack, 'GET', '/api/dashboard/data')).status).toBe(200);
+    expect((await callApi(stack, 'GET', '/api/report')).status).toBe(200);
+    expect([200, 503]).toContain((await callApi(stack, 'GET', '/api/health')).status);
+    expect((await callApi(stack, 'GET', '/api/dashboard/data')).status).toBe(200);
     await service.deleteIfExists(); // deleted again: a run's start re-creates it
-    const started = await call(stack, 'POST', '/api/replications', {});
+    const started = await callApi(stack, 'POST', '/api/replications', {});
     expect(started.status).toBe(202);
     await stack.host.durable.waitForInstance(started.body.id as string);
-    const replicas = await call(stack, 'GET', `/api/models/${encodeURIComponent(modelId)}/replicas`);
+    const replicas = await callApi(stack, 'GET', `/api/models/${encodeURIComponent(modelId)}/replicas`);
     expect(replicas.status).toBe(200);
     expect(replicas.body.ledgerReadOnly).toBeUndefined();
   });
@@ -115,44 +96,29 @@ describe('ledger storage down, no secondary: 503 naming the problem; back (conta
 
 describe('ledger primary down, a secondary holding a copy: reads answer from it (read-only), writes refuse', () => {
   const clock = new VirtualClock('2026-11-21T00:00:00Z');
-  let secondary: AzuriteInstance | undefined;
-  beforeAll(async () => {
-    secondary = await startAzurite();
-  });
-  afterAll(async () => {
-    await secondary?.stop();
-  });
+  const secondary = useSecondaryAzurite();
   const stack = useLocalStack(() => ({
     ...QUIET_STACK,
     clock,
     drills: true,
-    env: { DR_LEDGER_SECONDARY_BLOB_URL: secondary!.blobEndpoint },
+    env: { DR_LEDGER_SECONDARY_BLOB_URL: secondary().blobEndpoint },
   }));
 
   it('report, replicas lookup, dashboard and health from the secondary, marked ledgerReadOnly; runs and drills 503', async () => {
     const emulator = await stack.reset();
     await run(stack);
     const modelId = readySourceIds(emulator)[0];
-    const primaryReport = await call(stack, 'GET', '/api/report');
+    const primaryReport = await callApi(stack, 'GET', '/api/report');
     expect(primaryReport.status).toBe(200);
     expect(primaryReport.body.ledgerReadOnly).toBeUndefined();
-    const primaryReplicas = await call(stack, 'GET', `/api/models/${encodeURIComponent(modelId)}/replicas`);
+    const primaryReplicas = await callApi(stack, 'GET', `/api/models/${encodeURIComponent(modelId)}/replicas`);
 
     // Geo-replication, played by hand: the secondary holds a copy of every ledger blob.
-    const from = createLedgerContainerClient({ connectionString: stack.env.AzureWebJobsStorage! }, containerOf(stack));
-    const to = createLedgerContainerClient({ connectionString: secondary!.connectionString }, containerOf(stack));
-    await to.createIfNotExists();
-    let copied = 0;
-    for await (const b of from.listBlobsFlat({ includeMetadata: true })) {
-      const data = await from.getBlobClient(b.name).downloadToBuffer();
-      await to.getBlockBlobClient(b.name).uploadData(data, { metadata: b.metadata ?? {} });
-      copied++;
-    }
-    expect(copied).toBeGreaterThan(0);
+    expect(await copyLedgerToSecondary(stack, secondary())).toBeGreaterThan(0);
 
     await stack.azurite!.stop();
 
-    const report = await call(stack, 'GET', '/api/report');
+    const report = await callApi(stack, 'GET', '/api/report');
     expect(report.status).toBe(200);
     expect(report.body).toMatchObject({
       ledgerReadOnly: true,
@@ -164,22 +130,22 @@ describe('ledger primary down, a secondary holding a copy: reads answer from it 
     const { ...primaryRest } = primaryReport.body;
     expect(reportRest.rows).toEqual(primaryRest.rows);
 
-    const replicas = await call(stack, 'GET', `/api/models/${encodeURIComponent(modelId)}/replicas`);
+    const replicas = await callApi(stack, 'GET', `/api/models/${encodeURIComponent(modelId)}/replicas`);
     expect(replicas.status).toBe(200);
     expect(replicas.body.replicas).toEqual(primaryReplicas.body.replicas);
     expect(replicas.body.ledgerReadOnly).toBe(true);
 
-    const dashboard = await call(stack, 'GET', '/api/dashboard/data');
+    const dashboard = await callApi(stack, 'GET', '/api/dashboard/data');
     expect(dashboard.status).toBe(200);
     expect(dashboard.body.ledgerReadOnly).toBe(true);
-    const group = await call(stack, 'GET', '/api/drgroup');
+    const group = await callApi(stack, 'GET', '/api/drgroup');
     expect(group.status).toBe(200);
     expect(group.body).toMatchObject({ primary: 'westus2', epoch: 0, ledgerReadOnly: true });
-    const runs = await call(stack, 'GET', '/api/replications?limit=5');
+    const runs = await callApi(stack, 'GET', '/api/replications?limit=5');
     expect(runs.status).toBe(200);
     expect(runs.body).toMatchObject({ ledgerReadOnly: true, runs: [expect.anything()] });
 
-    const health = await call(stack, 'GET', '/api/health');
+    const health = await callApi(stack, 'GET', '/api/health');
     expect(health.status).toBe(200); // the copies are verified and young: degraded, since nothing can be copied now
     expect(health.body).toMatchObject({
       health: 'degraded',
@@ -188,7 +154,7 @@ describe('ledger primary down, a secondary holding a copy: reads answer from it 
     });
 
     const before = stack.host.durable.list().length;
-    const refused = await call(stack, 'POST', '/api/replications', { dryRun: true });
+    const refused = await callApi(stack, 'POST', '/api/replications', { dryRun: true });
     expect(refused.status).toBe(503);
     expect(refused.body).toMatchObject({
       ledgerReadOnly: true,
@@ -196,7 +162,7 @@ describe('ledger primary down, a secondary holding a copy: reads answer from it 
         /replication run not started: the ledger storage's primary endpoint cannot be reached .*reads are served from the secondary endpoint/,
       ),
     });
-    const drill = await call(stack, 'POST', '/api/drills', {});
+    const drill = await callApi(stack, 'POST', '/api/drills', {});
     expect(drill.status).toBe(503);
     expect(drill.body.error).toMatch(/drill run not started: the ledger storage's primary endpoint cannot be reached/);
     expect(stack.host.durable.list().length).toBe(before);
