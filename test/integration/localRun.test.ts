@@ -1,24 +1,7 @@
-import { spawnSync } from 'node:child_process';
-import path from 'node:path';
+import { runLocalSync } from '../support/localProcess';
 
-const root = path.join(__dirname, '..', '..');
-const tsx = path.join(root, 'node_modules', '.bin', 'tsx');
-
-function runLocal(
-  args: string[],
-  env: Record<string, string>,
-): { status: number | null; stdout: string; stderr: string } {
-  const clean = Object.fromEntries(
-    Object.entries(process.env).filter(([k]) => !/^(DR_|CV_|AzureWebJobsStorage)/.test(k)),
-  );
-  const result = spawnSync(tsx, ['dev/local.ts', ...args], {
-    cwd: root,
-    env: { ...clean, ...env },
-    encoding: 'utf8',
-    timeout: 120_000,
-  });
-  return { status: result.status, stdout: result.stdout, stderr: result.stderr };
-}
+const runLocal = (args: string[], env: Record<string, string>): ReturnType<typeof runLocalSync> =>
+  runLocalSync(args, env, 120_000);
 
 describe('npm run local', () => {
   it('--once --json: copies the emulated models to both regions, backs up a Custom Vision iteration, prints the report, exits 0', () => {

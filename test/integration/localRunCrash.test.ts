@@ -6,15 +6,14 @@
  * the crash): nothing deleted, nothing copied again.
  */
 import { spawn } from 'node:child_process';
-import path from 'node:path';
 import { startFormRecognizerEmulator, type FormRecognizerEmulator } from '../../dev/emulators/formRecognizer';
 import { defaultStackResources, settingsForEmulator } from '../../dev/stack';
 import { createLedgerContainerClient } from '../../src/ledger';
 import { RunLeaseRepository } from '../../src/ledger/runLease';
 import { RunReportRepository } from '../../src/ledger/runReports';
 import { useAzurite } from '../support/azurite';
+import { localEnv, ROOT } from '../support/localProcess';
 
-const root = path.join(__dirname, '..', '..');
 const TEST_TIMEOUT = 280_000;
 
 interface Child {
@@ -27,12 +26,9 @@ interface Child {
 
 /** `npm run local` as a real process: node with the tsx loader (no wrapper process, so SIGKILL reaches it). */
 function startLocal(args: string[], env: Record<string, string>): Child {
-  const clean = Object.fromEntries(
-    Object.entries(process.env).filter(([k]) => !/^(DR_|CV_|AzureWebJobsStorage)/.test(k)),
-  );
   const child = spawn(process.execPath, ['--import', 'tsx', 'dev/local.ts', ...args], {
-    cwd: root,
-    env: { ...clean, ...env },
+    cwd: ROOT,
+    env: localEnv(env),
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';

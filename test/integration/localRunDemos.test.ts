@@ -8,8 +8,6 @@
  * samples and nothing is seeded into the user's storage. Real child processes, bounded by a
  * timeout that fails the test instead of hanging it.
  */
-import { spawn } from 'node:child_process';
-import path from 'node:path';
 import { BlobServiceClient } from '@azure/storage-blob';
 import { startAzurite, type AzuriteInstance } from '../../dev/azurite';
 import {
@@ -19,43 +17,7 @@ import {
 } from '../../dev/emulators/formRecognizer';
 import { settingsForEmulator } from '../../dev/stack';
 
-const root = path.join(__dirname, '..', '..');
-const tsx = path.join(root, 'node_modules', '.bin', 'tsx');
-
-interface Ended {
-  status: number | null;
-  stdout: string;
-  stderr: string;
-  timedOut: boolean;
-}
-
-/** One `npm run local` process (async: this process serves the peer meanwhile); killed after `timeoutMs`. */
-function runLocal(args: string[], env: Record<string, string>, timeoutMs: number): Promise<Ended> {
-  const clean = Object.fromEntries(
-    Object.entries(process.env).filter(([k]) => !/^(DR_|CV_|AzureWebJobsStorage)/.test(k)),
-  );
-  return new Promise((resolve) => {
-    const child = spawn(tsx, ['dev/local.ts', ...args], {
-      cwd: root,
-      env: { ...clean, ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-      detached: true,
-    });
-    let stdout = '';
-    let stderr = '';
-    let timedOut = false;
-    child.stdout.on('data', (c: Buffer) => (stdout += c.toString('utf8')));
-    child.stderr.on('data', (c: Buffer) => (stderr += c.toString('utf8')));
-    const timer = setTimeout(() => {
-      timedOut = true;
-      if (child.pid !== undefined) process.kill(-child.pid, 'SIGKILL');
-    }, timeoutMs);
-    child.once('close', (status) => {
-      clearTimeout(timer);
-      resolve({ status, stdout, stderr, timedOut });
-    });
-  });
-}
+import { runLocal } from '../support/localProcess';
 
 const lastJson = (stdout: string): Record<string, unknown> =>
   JSON.parse(stdout.trim().split('\n').pop() ?? '{}') as Record<string, unknown>;

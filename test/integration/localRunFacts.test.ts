@@ -4,27 +4,11 @@
  * that refuses neural models ends the run red with the service's code on exactly the pairs
  * that need a neural model.
  */
-import { spawnSync } from 'node:child_process';
-import path from 'node:path';
 
-const root = path.join(__dirname, '..', '..');
-const tsx = path.join(root, 'node_modules', '.bin', 'tsx');
+import { runLocalSync } from '../support/localProcess';
 
-function runLocal(
-  args: string[],
-  env: Record<string, string>,
-): { status: number | null; stdout: string; stderr: string } {
-  const clean = Object.fromEntries(
-    Object.entries(process.env).filter(([k]) => !/^(DR_|CV_|AzureWebJobsStorage)/.test(k)),
-  );
-  const result = spawnSync(tsx, ['dev/local.ts', ...args], {
-    cwd: root,
-    env: { ...clean, ...env },
-    encoding: 'utf8',
-    timeout: 280_000,
-  });
-  return { status: result.status, stdout: result.stdout, stderr: result.stderr };
-}
+const runLocal = (args: string[], env: Record<string, string>): ReturnType<typeof runLocalSync> =>
+  runLocalSync(args, env, 280_000);
 
 const lastLine = (stdout: string): unknown => JSON.parse(stdout.trim().split('\n').pop() ?? '{}');
 

@@ -5,53 +5,12 @@
  * process renews makes `--once` exit at once with code 3, naming the run — never a wait. Every
  * process is bounded by a timeout that fails the test instead of hanging it.
  */
-import { spawn } from 'node:child_process';
-import path from 'node:path';
 import { BlobServiceClient } from '@azure/storage-blob';
 import { startAzurite, type AzuriteInstance } from '../../dev/azurite';
 import { RunLeaseRepository, type RunLease } from '../../src/ledger/runLease';
 
-const root = path.join(__dirname, '..', '..');
-const tsx = path.join(root, 'node_modules', '.bin', 'tsx');
+import { runLocal } from '../support/localProcess';
 const LEDGER = 'model-dr';
-
-interface Ended {
-  status: number | null;
-  stdout: string;
-  stderr: string;
-  timedOut: boolean;
-  ms: number;
-}
-
-/** One `npm run local` process; killed (and reported `timedOut`) after `timeoutMs`. */
-function runLocal(args: string[], env: Record<string, string>, timeoutMs: number): Promise<Ended> {
-  const clean = Object.fromEntries(
-    Object.entries(process.env).filter(([k]) => !/^(DR_|CV_|AzureWebJobsStorage)/.test(k)),
-  );
-  const started = Date.now();
-  return new Promise((resolve) => {
-    const child = spawn(tsx, ['dev/local.ts', ...args], {
-      cwd: root,
-      env: { ...clean, ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-      detached: true,
-    });
-    let stdout = '';
-    let stderr = '';
-    let timedOut = false;
-    child.stdout.on('data', (c: Buffer) => (stdout += c.toString('utf8')));
-    child.stderr.on('data', (c: Buffer) => (stderr += c.toString('utf8')));
-    const timer = setTimeout(() => {
-      timedOut = true;
-      // The whole process group: tsx and the app it runs.
-      if (child.pid !== undefined) process.kill(-child.pid, 'SIGKILL');
-    }, timeoutMs);
-    child.once('close', (status) => {
-      clearTimeout(timer);
-      resolve({ status, stdout, stderr, timedOut, ms: Date.now() - started });
-    });
-  });
-}
 
 const lastJson = (stdout: string): Record<string, unknown> =>
   JSON.parse(stdout.trim().split('\n').pop() ?? '{}') as Record<string, unknown>;

@@ -6,13 +6,10 @@
  * control bytes: the text is shown, escaped, on the FAILED line it belongs to.
  */
 import { spawn } from 'node:child_process';
-import path from 'node:path';
 import { startFormRecognizerEmulator, type FormRecognizerEmulator } from '../../dev/emulators/formRecognizer';
 import { defaultStackResources, settingsForEmulator } from '../../dev/stack';
+import { localEnv, ROOT, TSX } from '../support/localProcess';
 import { SOURCE, readySourceIds } from './replicationHarness';
-
-const root = path.join(__dirname, '..', '..');
-const tsx = path.join(root, 'node_modules', '.bin', 'tsx');
 
 const HOSTILE =
   'Refused.\x1b]0;PWNED TITLE\x07' +
@@ -26,11 +23,8 @@ function runLocal(
   args: string[],
   env: Record<string, string>,
 ): Promise<{ status: number | null; stdout: Buffer; stderr: Buffer }> {
-  const clean = Object.fromEntries(
-    Object.entries(process.env).filter(([k]) => !/^(DR_|CV_|AzureWebJobsStorage)/.test(k)),
-  );
   return new Promise((resolve, reject) => {
-    const child = spawn(tsx, ['dev/local.ts', ...args], { cwd: root, env: { ...clean, ...env } });
+    const child = spawn(TSX, ['dev/local.ts', ...args], { cwd: ROOT, env: localEnv(env) });
     const out: Buffer[] = [];
     const err: Buffer[] = [];
     child.stdout.on('data', (b: Buffer) => out.push(b));
