@@ -4,44 +4,18 @@
  * 20 concurrent replays re-send each rejected record once; the read routes refuse unknown and
  * repeated query parameters like the other routes.
  */
-import http from 'node:http';
 import type { HostEvent } from '../../dev/host';
 import { MAX_PROBLEMS_LISTED } from '../../src/http/limits';
 import { MAX_REPLAY_BODY_BYTES } from '../../src/http/customVisionReplayRequest';
+import { rawPost as postRaw } from '../support/rawPost';
 import { FUNCTION_KEY, QUEUE, queueDepth, useWorld } from './customVisionFunctionsHarness';
 
 describe('Custom Vision routes under hostile load (issue 25)', () => {
   const w = useWorld();
 
   /** A raw POST (Content-Length or chunked), answered with status and text. */
-  function rawPost(path: string, body: Buffer, chunked: boolean): Promise<{ status: number; text: string }> {
-    const base = new URL(w.host.baseUrl);
-    const headers: Record<string, string> = { 'content-type': 'application/json' };
-    if (!chunked) headers['content-length'] = String(body.length);
-    return new Promise((resolve, reject) => {
-      const req = http.request(
-        {
-          hostname: base.hostname,
-          port: Number(base.port),
-          path: `${path}?code=${FUNCTION_KEY}`,
-          method: 'POST',
-          headers,
-        },
-        (res) => {
-          const chunks: Buffer[] = [];
-          res.on('data', (c: Buffer) => chunks.push(c));
-          res.on('end', () => resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8') }));
-        },
-      );
-      // The server may answer and close before the whole body is sent: that is the point.
-      req.on('error', (e: NodeJS.ErrnoException) =>
-        e.code === 'EPIPE' || e.code === 'ECONNRESET' ? undefined : reject(e),
-      );
-      if (chunked) for (let at = 0; at < body.length; at += 1 << 20) req.write(body.subarray(at, at + (1 << 20)));
-      else req.write(body);
-      req.end();
-    });
-  }
+  const rawPost = (path: string, body: Buffer, chunked: boolean): ReturnType<typeof postRaw> =>
+    postRaw(`${w.host.baseUrl}${path}?code=${FUNCTION_KEY}`, body, chunked);
 
   it.each([
     ['with Content-Length', false],

@@ -4,11 +4,11 @@
  * one; the others get 409 naming it), the page budget per UTC day as well as per run, no drill
  * during a replication run, and bodies bounded like every route's.
  */
-import http from 'node:http';
 import { BlobServiceClient } from '@azure/storage-blob';
 import { VirtualClock } from '../../dev/clock';
 import type { DrillRunSummary } from '../../src/drills/contracts';
 import { MAX_PROBLEMS_LISTED, MAX_REQUEST_BODY_BYTES } from '../../src/http/limits';
+import { rawPost as postRaw } from '../support/rawPost';
 import { QUIET_STACK, useLocalStack } from '../support/stack';
 import { SOURCE, itemsOf, run, versionReset } from './replicationHarness';
 
@@ -132,27 +132,8 @@ describe('drills: one run at a time, a page budget per day, bounded bodies (issu
 
   describe('item 6: bounded bodies', () => {
     /** A raw POST (Content-Length or chunked). */
-    function rawPost(body: Buffer, chunked: boolean): Promise<{ status: number; text: string }> {
-      const base = new URL(stack.host.baseUrl);
-      const headers: Record<string, string> = { 'content-type': 'application/json' };
-      if (!chunked) headers['content-length'] = String(body.length);
-      return new Promise((resolve, reject) => {
-        const req = http.request(
-          { hostname: base.hostname, port: Number(base.port), path: '/api/drills', method: 'POST', headers },
-          (res) => {
-            const chunks: Buffer[] = [];
-            res.on('data', (c: Buffer) => chunks.push(c));
-            res.on('end', () => resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8') }));
-          },
-        );
-        req.on('error', (e: NodeJS.ErrnoException) =>
-          e.code === 'EPIPE' || e.code === 'ECONNRESET' ? undefined : reject(e),
-        );
-        if (chunked) for (let at = 0; at < body.length; at += 1 << 20) req.write(body.subarray(at, at + (1 << 20)));
-        else req.write(body);
-        req.end();
-      });
-    }
+    const rawPost = (body: Buffer, chunked: boolean): ReturnType<typeof postRaw> =>
+      postRaw(`${stack.host.baseUrl}/api/drills`, body, chunked);
 
     it.each([
       ['60 MB, chunked', 60 * 1024 * 1024, true],
